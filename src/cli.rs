@@ -1,0 +1,5 @@
+//! cli
+/// Entry point of the binary; returns the process exit code.
+pub fn main() -> i32 {
+    0
+}

@@ -1,0 +1,120 @@
+//! Typed errors of the library. The binary wraps them with anyhow; nothing here carries a secret.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A phase of one device session, in the order the core runs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Connect,
+    Handshake,
+    Auth,
+    /// pty request and shell start.
+    Shell,
+    /// Waiting for the first prompt, then `terminal length 0`.
+    Prompt,
+    Enable,
+    Command,
+    Close,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 8] = [
+        Phase::Connect,
+        Phase::Handshake,
+        Phase::Auth,
+        Phase::Shell,
+        Phase::Prompt,
+        Phase::Enable,
+        Phase::Command,
+        Phase::Close,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Connect => "connect",
+            Phase::Handshake => "handshake",
+            Phase::Auth => "auth",
+            Phase::Shell => "shell",
+            Phase::Prompt => "prompt",
+            Phase::Enable => "enable",
+            Phase::Command => "command",
+            Phase::Close => "close",
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why one device session failed. Messages never include passwords or secrets.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SessionError {
+    #[error("connection refused by {addr}")]
+    Refused { addr: String },
+    #[error("cannot resolve or reach {addr}: {message}")]
+    Unreachable { addr: String, message: String },
+    #[error("timed out after {secs:.1} s in phase {phase}")]
+    Timeout { phase: Phase, secs: f64 },
+    #[error("authentication rejected for user '{user}'")]
+    AuthRejected { user: String },
+    #[error("enable rejected: the device is still unprivileged after the enable secret")]
+    EnableRejected,
+    #[error("enable needed (prompt ends in '>') but the inventory gives no secret")]
+    EnableSecretMissing,
+    #[error("prompt not seen in phase {phase}; last output: {tail:?}")]
+    PromptNotSeen { phase: Phase, tail: String },
+    #[error("disconnected by the device in phase {phase}")]
+    Disconnected { phase: Phase },
+    #[error("host key for {host} is not in known_hosts (strict checking); its fingerprint is {fingerprint}")]
+    HostKeyUnknown { host: String, fingerprint: String },
+    #[error("HOST KEY CHANGED for {host}: known_hosts has {expected}, the device offered {offered}; refusing to connect")]
+    HostKeyChanged { host: String, expected: String, offered: String },
+    #[error("ssh error in phase {phase}: {message}")]
+    Ssh { phase: Phase, message: String },
+    #[error("worker process died while polling this device: {message}")]
+    WorkerDied { message: String },
+    #[error("run interrupted before this device finished")]
+    Interrupted,
+}
+
+impl SessionError {
+    /// Stable machine-readable kind, used in reports (`error.kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SessionError::Refused { .. } => "refused",
+            SessionError::Unreachable { .. } => "unreachable",
+            SessionError::Timeout { .. } => "timeout",
+            SessionError::AuthRejected { .. } => "auth_rejected",
+            SessionError::EnableRejected => "enable_rejected",
+            SessionError::EnableSecretMissing => "enable_secret_missing",
+            SessionError::PromptNotSeen { .. } => "prompt_not_seen",
+            SessionError::Disconnected { .. } => "disconnected",
+            SessionError::HostKeyUnknown { .. } => "host_key_unknown",
+            SessionError::HostKeyChanged { .. } => "host_key_changed",
+            SessionError::Ssh { .. } => "ssh",
+            SessionError::WorkerDied { .. } => "worker_died",
+            SessionError::Interrupted => "interrupted",
+        }
+    }
+
+    /// The phase the error happened in, when it belongs to one.
+    pub fn phase(&self) -> Option<Phase> {
+        match self {
+            SessionError::Refused { .. } | SessionError::Unreachable { .. } => Some(Phase::Connect),
+            SessionError::Timeout { phase, .. }
+            | SessionError::PromptNotSeen { phase, .. }
+            | SessionError::Disconnected { phase }
+            | SessionError::Ssh { phase, .. } => Some(*phase),
+            SessionError::AuthRejected { .. } => Some(Phase::Auth),
+            SessionError::EnableRejected | SessionError::EnableSecretMissing => Some(Phase::Enable),
+            SessionError::HostKeyUnknown { .. } | SessionError::HostKeyChanged { .. } => {
+                Some(Phase::Handshake)
+            }
+            SessionError::WorkerDied { .. } | SessionError::Interrupted => None,
+        }
+    }
+}

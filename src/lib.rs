@@ -1,0 +1,34 @@
+//! # fleetbench
+//!
+//! Measures how fast a fleet of network devices can be polled over SSH under different
+//! concurrency strategies, against routers it emulates itself or real ones.
+//!
+//! # Layout
+//! - [`inventory`]: the classic netmiko `devices.yaml`, validated into [`device::Device`]s.
+//! - [`dialogue`]: the pure prompt and dialogue logic (bytes in, decisions out).
+//! - [`session`]: the one connect-and-run core on libssh2 (`ssh2`), generic over how it waits
+//!   for the socket ([`wait`]): blocking `poll(2)` or tokio readiness.
+//! - [`hostkeys`]: known_hosts checking (strict, accept-new, insecure).
+//! - [`strategy`]: `sequential`, `threads`, `processes`, `async`, `rayon`, all over that core.
+//! - [`emulator`]: IOS-like routers on a russh server, with latency and fault profiles.
+//! - [`report`], [`compare`]: runs, repeated runs, the JSON report and the table.
+//! - [`cli`]: argument parsing and the commands; `main.rs` only calls [`cli::main`].
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod device;
+pub mod error;
+pub mod job;
+pub mod result;
+pub mod secret;
+pub mod cli;
+pub mod compare;
+pub mod dialogue;
+pub mod emulator;
+pub mod hostkeys;
+pub mod inventory;
+pub mod report;
+pub mod session;
+pub mod strategy;
+pub mod wait;

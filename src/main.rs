@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(fleetbench::cli::main());
+}
