@@ -63,8 +63,6 @@ pub enum SessionError {
     AuthRejected { user: String },
     #[error("enable rejected: the device is still unprivileged after the enable secret")]
     EnableRejected,
-    #[error("enable needed (prompt ends in '>') but the inventory gives no secret")]
-    EnableSecretMissing,
     #[error("prompt not seen in phase {phase}; last output: {tail:?}")]
     PromptNotSeen { phase: Phase, tail: String },
     #[error("disconnected by the device in phase {phase}")]
@@ -90,7 +88,6 @@ impl SessionError {
             SessionError::Timeout { .. } => "timeout",
             SessionError::AuthRejected { .. } => "auth_rejected",
             SessionError::EnableRejected => "enable_rejected",
-            SessionError::EnableSecretMissing => "enable_secret_missing",
             SessionError::PromptNotSeen { .. } => "prompt_not_seen",
             SessionError::Disconnected { .. } => "disconnected",
             SessionError::HostKeyUnknown { .. } => "host_key_unknown",
@@ -110,7 +107,7 @@ impl SessionError {
             | SessionError::Disconnected { phase }
             | SessionError::Ssh { phase, .. } => Some(*phase),
             SessionError::AuthRejected { .. } => Some(Phase::Auth),
-            SessionError::EnableRejected | SessionError::EnableSecretMissing => Some(Phase::Enable),
+            SessionError::EnableRejected => Some(Phase::Enable),
             SessionError::HostKeyUnknown { .. } | SessionError::HostKeyChanged { .. } => {
                 Some(Phase::Handshake)
             }

@@ -24,3 +24,34 @@ pub struct HostKeyCheck {
     pub policy: HostKeyPolicy,
     pub known: HashMap<String, Vec<String>>,
 }
+
+// Interim implementation, replaced by the inventory/host-key branch.
+impl HostKeyCheck {
+    pub fn decide(
+        &self,
+        host: &str,
+        port: u16,
+        key_type: &str,
+        key_b64: &str,
+    ) -> Result<Option<String>, crate::error::SessionError> {
+        let pattern = if port == 22 { host.to_string() } else { format!("[{host}]:{port}") };
+        let offered = format!("{key_type} {key_b64}");
+        match self.known.get(&pattern) {
+            Some(keys) if keys.contains(&offered) => Ok(None),
+            Some(_) if self.policy == HostKeyPolicy::Insecure => Ok(None),
+            Some(keys) => Err(crate::error::SessionError::HostKeyChanged {
+                host: pattern,
+                expected: keys.join(","),
+                offered,
+            }),
+            None => match self.policy {
+                HostKeyPolicy::Strict => Err(crate::error::SessionError::HostKeyUnknown {
+                    host: pattern,
+                    fingerprint: offered,
+                }),
+                HostKeyPolicy::AcceptNew => Ok(Some(format!("{pattern} {offered}"))),
+                HostKeyPolicy::Insecure => Ok(None),
+            },
+        }
+    }
+}

@@ -1,1 +1,426 @@
-//! session
+//! The one connect-and-run core: every strategy polls a device through [`poll_device`].
+//!
+//! It drives libssh2 (the `ssh2` crate) in non-blocking mode. Whenever libssh2 would block it
+//! asks its [`Io`] to wait for the socket direction libssh2 names, with the current phase's
+//! deadline; so the same code runs on a plain thread ([`PollIo`], through [`poll_blocking`])
+//! and on tokio ([`crate::wait::TokioIo`]). It knows nothing about concurrency.
+//!
+//! Phases: connect, handshake (and host key check), auth (public key, password, then
+//! keyboard-interactive), shell (pty + shell), prompt (first prompt, `terminal length 0`),
+//! enable, each command, close. Each phase has its own deadline (the device's `timeout`) and
+//! is timed; the prompt and dialogue decisions come from [`crate::dialogue`].
+
+use crate::device::Device;
+use crate::dialogue::{Action, Dialogue, EXIT};
+use crate::error::{Phase, SessionError};
+use crate::job::Job;
+use crate::result::{CommandOutput, DeviceResult, ErrorInfo, PhaseTime};
+use crate::wait::{Dirs, Io, PollIo};
+use base64::Engine;
+use ssh2::{ErrorCode, Session};
+use std::io::{self, Read, Write};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Longest the close phase waits for the device to end the session after `exit`: the outputs
+/// are already in hand, so a device that lingers must not hold the run.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+const EAGAIN: i32 = -37;
+const ERR_AUTH_FAILED: i32 = -18;
+const ERR_TIMEOUT: i32 = -9;
+const ERR_SOCKET_TIMEOUT: i32 = -30;
+/// Socket send/recv failures, disconnect, channel closed: the peer went away.
+const ERR_GONE: [i32; 5] = [-7, -13, -26, -27, -43];
+
+/// Polls one device on the calling thread (blocking waits with `poll(2)`).
+pub fn poll_blocking(dev: &Device, job: &Job) -> DeviceResult {
+    pollster::block_on(poll_device(&PollIo, dev, job))
+}
+
+/// Polls one device: connect, log in, run the job's commands, close. Never panics and never
+/// waits past a phase's deadline; every failure becomes a typed error in the result.
+pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult {
+    let mut clock = PhaseClock::start();
+    let mut keys = HostKeyFacts::default();
+    let outcome = run(io, dev, job, &mut clock, &mut keys).await;
+    if job.debug_slowdown > 0.0 {
+        // The regression gate's injected slowdown: the session simply takes longer.
+        io.sleep(clock.begun.elapsed().mul_f64(job.debug_slowdown)).await;
+    }
+    let (phases, started_unix, ended_unix) = clock.finish();
+    let (ok, outputs, error) = match outcome {
+        Ok(outputs) => (true, outputs, None),
+        Err(e) => (false, Vec::new(), Some(ErrorInfo::from(&e))),
+    };
+    DeviceResult {
+        name: dev.name.clone(),
+        host: dev.host.clone(),
+        port: dev.port,
+        ok,
+        output: outputs.iter().map(|o| o.output.as_str()).collect::<Vec<_>>().join("\n"),
+        outputs,
+        error,
+        started_unix,
+        ended_unix,
+        phases,
+        host_key: keys.fingerprint,
+        new_host_key: keys.new_entry,
+        worker: worker_label(),
+    }
+}
+
+/// `pid/thread` of the caller, for the verbose log and the timeline.
+pub fn worker_label() -> String {
+    let t = std::thread::current();
+    let name = t.name().map(str::to_string).unwrap_or_else(|| format!("{:?}", t.id()));
+    format!("{}/{}", std::process::id(), name)
+}
+
+#[derive(Default)]
+struct HostKeyFacts {
+    fingerprint: Option<String>,
+    new_entry: Option<String>,
+}
+
+/// Records when each phase starts and how long it lasts.
+struct PhaseClock {
+    begun: Instant,
+    started_unix: f64,
+    current: Option<(Phase, Option<usize>, Instant)>,
+    done: Vec<PhaseTime>,
+}
+
+impl PhaseClock {
+    fn start() -> Self {
+        PhaseClock { begun: Instant::now(), started_unix: unix_now(), current: None, done: Vec::new() }
+    }
+
+    fn enter(&mut self, phase: Phase, index: Option<usize>) {
+        self.close_current();
+        self.current = Some((phase, index, Instant::now()));
+    }
+
+    fn close_current(&mut self) {
+        if let Some((phase, index, at)) = self.current.take() {
+            self.done.push(PhaseTime {
+                phase,
+                index,
+                start_s: at.duration_since(self.begun).as_secs_f64(),
+                secs: at.elapsed().as_secs_f64(),
+            });
+        }
+    }
+
+    fn finish(mut self) -> (Vec<PhaseTime>, f64, f64) {
+        self.close_current();
+        let ended = self.started_unix + self.begun.elapsed().as_secs_f64();
+        (self.done, self.started_unix, ended)
+    }
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+}
+
+/// The socket, the session and the per-phase timeout, for the retry loops.
+struct Conn<'a, I: Io> {
+    io: &'a I,
+    sock: &'a I::Sock,
+    sess: &'a Session,
+    timeout: Duration,
+}
+
+impl<I: Io> Conn<'_, I> {
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.timeout
+    }
+
+    /// Waits for the socket in the direction libssh2 is blocked on; a missed deadline is a
+    /// timeout of `phase`.
+    async fn wait(&self, phase: Phase, deadline: Instant) -> Result<(), SessionError> {
+        let dirs = Dirs::from(self.sess.block_directions());
+        match self.io.ready(self.sock, dirs, deadline).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(SessionError::Timeout { phase, secs: self.timeout.as_secs_f64() }),
+            Err(e) => Err(SessionError::Ssh { phase, message: e.to_string() }),
+        }
+    }
+
+    /// Calls a libssh2 operation until it stops saying "would block", waiting on the socket
+    /// in between.
+    async fn retry<T>(
+        &self,
+        phase: Phase,
+        deadline: Instant,
+        mut op: impl FnMut() -> Result<T, ssh2::Error>,
+    ) -> Result<T, ssh2_or_session::E> {
+        loop {
+            match op() {
+                Ok(v) => return Ok(v),
+                Err(e) if e.code() == ErrorCode::Session(EAGAIN) => {
+                    self.wait(phase, deadline).await.map_err(ssh2_or_session::E::Session)?
+                }
+                Err(e) => return Err(ssh2_or_session::E::Ssh(e)),
+            }
+        }
+    }
+
+    /// [`Self::retry`] for operations whose libssh2 failures all map the same way.
+    async fn run_op<T>(
+        &self,
+        phase: Phase,
+        deadline: Instant,
+        op: impl FnMut() -> Result<T, ssh2::Error>,
+    ) -> Result<T, SessionError> {
+        self.retry(phase, deadline, op).await.map_err(|e| e.into_session(phase, self.timeout))
+    }
+
+    async fn write_all(
+        &self,
+        ch: &mut ssh2::Channel,
+        mut bytes: &[u8],
+        phase: Phase,
+        deadline: Instant,
+    ) -> Result<(), SessionError> {
+        while !bytes.is_empty() {
+            match ch.write(bytes) {
+                Ok(0) => return Err(SessionError::Disconnected { phase }),
+                Ok(n) => bytes = &bytes[n..],
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.wait(phase, deadline).await?,
+                Err(e) => return Err(io_error(e, phase)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// libssh2 failures kept apart from session errors until the caller knows what they mean
+/// (an auth failure is `AuthRejected` only in the auth phase).
+mod ssh2_or_session {
+    use super::*;
+
+    pub enum E {
+        Session(SessionError),
+        Ssh(ssh2::Error),
+    }
+
+    impl E {
+        pub fn into_session(self, phase: Phase, timeout: Duration) -> SessionError {
+            match self {
+                E::Session(e) => e,
+                E::Ssh(e) => ssh_error(&e, phase, timeout),
+            }
+        }
+        pub fn is_auth_failure(&self) -> bool {
+            matches!(self, E::Ssh(e) if e.code() == ErrorCode::Session(ERR_AUTH_FAILED))
+        }
+    }
+}
+
+fn ssh_error(e: &ssh2::Error, phase: Phase, timeout: Duration) -> SessionError {
+    match e.code() {
+        ErrorCode::Session(c) if ERR_GONE.contains(&c) => SessionError::Disconnected { phase },
+        ErrorCode::Session(ERR_TIMEOUT | ERR_SOCKET_TIMEOUT) => {
+            SessionError::Timeout { phase, secs: timeout.as_secs_f64() }
+        }
+        _ => SessionError::Ssh { phase, message: e.message().to_string() },
+    }
+}
+
+fn io_error(e: io::Error, phase: Phase) -> SessionError {
+    match e.kind() {
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe
+        | io::ErrorKind::UnexpectedEof => SessionError::Disconnected { phase },
+        _ => SessionError::Ssh { phase, message: e.to_string() },
+    }
+}
+
+fn connect_error(e: io::Error, dev: &Device, timeout: Duration) -> SessionError {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => SessionError::Refused { addr: dev.addr() },
+        io::ErrorKind::TimedOut => SessionError::Timeout { phase: Phase::Connect, secs: timeout.as_secs_f64() },
+        _ => SessionError::Unreachable { addr: dev.addr(), message: e.to_string() },
+    }
+}
+
+fn key_type_name(t: ssh2::HostKeyType) -> &'static str {
+    match t {
+        ssh2::HostKeyType::Rsa => "ssh-rsa",
+        ssh2::HostKeyType::Dss => "ssh-dss",
+        ssh2::HostKeyType::Ecdsa256 => "ecdsa-sha2-nistp256",
+        ssh2::HostKeyType::Ecdsa384 => "ecdsa-sha2-nistp384",
+        ssh2::HostKeyType::Ecdsa521 => "ecdsa-sha2-nistp521",
+        ssh2::HostKeyType::Ed25519 => "ssh-ed25519",
+        ssh2::HostKeyType::Unknown => "unknown",
+    }
+}
+
+/// Answers every keyboard-interactive challenge with the password, as paramiko and netmiko do
+/// for IOS's single `Password:` challenge.
+struct PasswordPrompter<'a>(&'a str);
+
+impl ssh2::KeyboardInteractivePrompt for PasswordPrompter<'_> {
+    fn prompt<'b>(&mut self, _user: &str, _instructions: &str, prompts: &[ssh2::Prompt<'b>]) -> Vec<String> {
+        prompts.iter().map(|_| self.0.to_string()).collect()
+    }
+}
+
+async fn run<I: Io>(
+    io: &I,
+    dev: &Device,
+    job: &Job,
+    clock: &mut PhaseClock,
+    keys: &mut HostKeyFacts,
+) -> Result<Vec<CommandOutput>, SessionError> {
+    let timeout = job.timeout.unwrap_or(dev.timeout);
+
+    clock.enter(Phase::Connect, None);
+    let (stream, sock) = io
+        .connect(&dev.host, dev.port, Instant::now() + timeout)
+        .await
+        .map_err(|e| connect_error(e, dev, timeout))?;
+
+    let sess = Session::new().map_err(|e| ssh_error(&e, Phase::Handshake, timeout))?;
+    sess.set_blocking(false);
+    let mut handshaker = sess.clone();
+    handshaker.set_tcp_stream(stream);
+    let c = Conn { io, sock: &sock, sess: &sess, timeout };
+
+    clock.enter(Phase::Handshake, None);
+    c.run_op(Phase::Handshake, c.deadline(), || handshaker.handshake()).await?;
+    check_host_key(&sess, dev, job, keys)?;
+
+    clock.enter(Phase::Auth, None);
+    authenticate(&c, dev).await?;
+
+    clock.enter(Phase::Shell, None);
+    let deadline = c.deadline();
+    let mut ch = c.run_op(Phase::Shell, deadline, || sess.channel_session()).await?;
+    // A wide terminal (like netmiko's `terminal width 511`) so the device does not wrap lines.
+    c.run_op(Phase::Shell, deadline, || ch.request_pty("vt100", None, Some((511, 24, 0, 0)))).await?;
+    c.run_op(Phase::Shell, deadline, || ch.shell()).await?;
+
+    let outputs = converse(&c, &mut ch, dev, job, clock).await?;
+
+    clock.enter(Phase::Close, None);
+    close(&c, &mut ch).await;
+    Ok(outputs)
+}
+
+fn check_host_key(sess: &Session, dev: &Device, job: &Job, keys: &mut HostKeyFacts) -> Result<(), SessionError> {
+    let Some((blob, kind)) = sess.host_key() else {
+        return Err(SessionError::Ssh { phase: Phase::Handshake, message: "the server sent no host key".into() });
+    };
+    let b64 = base64::engine::general_purpose::STANDARD.encode(blob);
+    if let Some(hash) = sess.host_key_hash(ssh2::HashType::Sha256) {
+        keys.fingerprint =
+            Some(format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(hash)));
+    }
+    keys.new_entry = job.host_keys.decide(&dev.host, dev.port, key_type_name(kind), &b64)?;
+    Ok(())
+}
+
+async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result<(), SessionError> {
+    let user = dev.username.as_str();
+    let deadline = c.deadline();
+    let rejected = || SessionError::AuthRejected { user: user.to_string() };
+    let auth_err = |e: ssh2_or_session::E| {
+        if e.is_auth_failure() { rejected() } else { e.into_session(Phase::Auth, c.timeout) }
+    };
+    if let Some(key) = &dev.key_file {
+        let pass = dev.password.as_ref().map(|p| p.expose());
+        match c.retry(Phase::Auth, deadline, || c.sess.userauth_pubkey_file(user, None, key, pass)).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.is_auth_failure() => {}
+            // A key file that cannot be read or decoded is the user's error: say so.
+            Err(e) => return Err(e.into_session(Phase::Auth, c.timeout)),
+        }
+    }
+    let Some(password) = &dev.password else {
+        return Err(rejected());
+    };
+    // Password first (what IOS offers); libssh2 does not fall back by itself, so
+    // keyboard-interactive is tried explicitly when the server refuses plain password auth.
+    match c.retry(Phase::Auth, deadline, || c.sess.userauth_password(user, password.expose())).await {
+        Ok(()) => return Ok(()),
+        Err(e) if e.is_auth_failure() => {}
+        Err(e) => return Err(auth_err(e)),
+    }
+    let mut prompter = PasswordPrompter(password.expose());
+    c.retry(Phase::Auth, deadline, || c.sess.userauth_keyboard_interactive(user, &mut prompter))
+        .await
+        .map_err(auth_err)?;
+    if c.sess.authenticated() { Ok(()) } else { Err(rejected()) }
+}
+
+/// Reads from the shell and feeds the dialogue until every command has its output.
+async fn converse<I: Io>(
+    c: &Conn<'_, I>,
+    ch: &mut ssh2::Channel,
+    dev: &Device,
+    job: &Job,
+    clock: &mut PhaseClock,
+) -> Result<Vec<CommandOutput>, SessionError> {
+    let mut d = Dialogue::new(job.commands.clone(), dev.secret.clone());
+    let mut phase = d.phase();
+    clock.enter(phase.0, phase.1);
+    let mut deadline = c.deadline();
+    let mut action = d.start();
+    let mut buf = vec![0u8; 32 * 1024];
+    loop {
+        if d.phase() != phase {
+            phase = d.phase();
+            clock.enter(phase.0, phase.1);
+            deadline = c.deadline();
+        }
+        match std::mem::replace(&mut action, Action::Wait) {
+            Action::Finished => return Ok(d.into_outputs()),
+            Action::Send(bytes) => {
+                c.write_all(ch, &bytes, phase.0, deadline).await?;
+                continue;
+            }
+            Action::Wait => {}
+        }
+        match ch.read(&mut buf) {
+            Ok(0) if ch.eof() => return Err(d.eof_error()),
+            Ok(0) => c.wait(phase.0, deadline).await.map_err(|_| d.timeout_error(c.timeout.as_secs_f64()))?,
+            Ok(n) => action = d.on_bytes(&buf[..n])?,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                c.wait(phase.0, deadline).await.map_err(|e| match e {
+                    SessionError::Timeout { .. } => d.timeout_error(c.timeout.as_secs_f64()),
+                    other => other,
+                })?
+            }
+            Err(e) => return Err(io_error(e, phase.0)),
+        }
+    }
+}
+
+/// `exit`, then a bounded wait for the device to close, then an orderly SSH disconnect.
+/// Failures here are not the device's failure: the outputs are already collected.
+async fn close<I: Io>(c: &Conn<'_, I>, ch: &mut ssh2::Channel) {
+    let deadline = Instant::now() + CLOSE_WAIT.min(c.timeout);
+    if c.write_all(ch, EXIT, Phase::Close, deadline).await.is_err() {
+        return;
+    }
+    let mut buf = [0u8; 4096];
+    loop {
+        match ch.read(&mut buf) {
+            Ok(0) if ch.eof() => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if c.wait(Phase::Close, deadline).await.is_err() {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+    }
+    let _ = c.retry(Phase::Close, deadline, || ch.close()).await;
+    let _ = c.retry(Phase::Close, deadline, || c.sess.disconnect(None, "done", None)).await;
+}
