@@ -120,7 +120,10 @@ impl Dialogue {
     pub fn timeout_error(&self, secs: f64) -> SessionError {
         let (phase, _) = self.phase();
         if self.state == State::FirstPrompt && !self.buf.is_empty() {
-            SessionError::PromptNotSeen { phase, tail: self.tail() }
+            SessionError::PromptNotSeen {
+                phase,
+                tail: self.tail(),
+            }
         } else {
             SessionError::Timeout { phase, secs }
         }
@@ -145,7 +148,10 @@ impl Dialogue {
         self.buf.extend_from_slice(data);
         if self.buf.len() > MAX_RESPONSE {
             let (phase, _) = self.phase();
-            return Err(SessionError::PromptNotSeen { phase, tail: self.tail() });
+            return Err(SessionError::PromptNotSeen {
+                phase,
+                tail: self.tail(),
+            });
         }
         match self.state {
             State::FirstPrompt => {
@@ -201,7 +207,10 @@ impl Dialogue {
                 };
                 let output = extract_output(&self.buf[..p.start], &self.commands[i]);
                 self.privileged = p.privileged;
-                self.outputs.push(CommandOutput { command: self.commands[i].clone(), output });
+                self.outputs.push(CommandOutput {
+                    command: self.commands[i].clone(),
+                    output,
+                });
                 self.buf.clear();
                 Ok(self.next_command(i + 1))
             }
@@ -275,7 +284,10 @@ pub fn find_prompt(buf: &[u8], base: Option<&str>) -> Option<Prompt> {
     if last != b'>' && last != b'#' {
         return None;
     }
-    let line_start = body.iter().rposition(|&c| c == b'\n' || c == b'\r').map_or(0, |i| i + 1);
+    let line_start = body
+        .iter()
+        .rposition(|&c| c == b'\n' || c == b'\r')
+        .map_or(0, |i| i + 1);
     let word = &body[line_start..];
     let base_len = match base {
         Some(base) => {
@@ -285,8 +297,7 @@ pub fn find_prompt(buf: &[u8], base: Option<&str>) -> Option<Prompt> {
             }
             let rest = &word[b.len()..];
             // `R1(config)#` keeps the base; anything else after it does not match.
-            if !(rest.is_empty() || (rest.first() == Some(&b'(') && rest.last() == Some(&b')')))
-            {
+            if !(rest.is_empty() || (rest.first() == Some(&b'(') && rest.last() == Some(&b')'))) {
                 return None;
             }
             b.len()
@@ -307,7 +318,8 @@ pub fn find_prompt(buf: &[u8], base: Option<&str>) -> Option<Prompt> {
 
 fn is_hostname(w: &[u8]) -> bool {
     w[0].is_ascii_alphanumeric()
-        && w.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'))
+        && w.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'))
 }
 
 /// The text between the command's echo and the prompt: the echo line is dropped, line ends
@@ -326,7 +338,10 @@ pub fn extract_output(raw: &[u8], command: &str) -> String {
         .iter()
         .map(|l| {
             let l = l.trim_end();
-            match l.strip_prefix(" --More--").or_else(|| l.strip_prefix("--More--")) {
+            match l
+                .strip_prefix(" --More--")
+                .or_else(|| l.strip_prefix("--More--"))
+            {
                 Some(rest) => rest.trim_start().to_string(),
                 None => l.to_string(),
             }
@@ -370,7 +385,10 @@ pub fn tail_text(buf: &[u8]) -> String {
     let text = String::from_utf8_lossy(buf);
     let chars: Vec<char> = text.chars().collect();
     let start = chars.len().saturating_sub(TAIL_CHARS);
-    chars[start..].iter().flat_map(|c| c.escape_debug()).collect::<String>()
+    chars[start..]
+        .iter()
+        .flat_map(|c| c.escape_debug())
+        .collect::<String>()
 }
 
 #[cfg(test)]
@@ -378,7 +396,10 @@ mod tests {
     use super::*;
 
     fn dialogue(cmds: &[&str], secret: Option<&str>) -> Dialogue {
-        Dialogue::new(cmds.iter().map(|s| s.to_string()).collect(), secret.map(Secret::new))
+        Dialogue::new(
+            cmds.iter().map(|s| s.to_string()).collect(),
+            secret.map(Secret::new),
+        )
     }
 
     fn sent(a: Action) -> String {
@@ -396,13 +417,25 @@ mod tests {
         assert_eq!(sent(d.on_bytes(b">").unwrap()), "terminal length 0\n");
         assert_eq!(d.base_prompt(), Some("R1"));
         assert_eq!(d.phase(), (Phase::Prompt, None));
-        assert_eq!(sent(d.on_bytes(b"terminal length 0\r\nR1>").unwrap()), "enable\n");
+        assert_eq!(
+            sent(d.on_bytes(b"terminal length 0\r\nR1>").unwrap()),
+            "enable\n"
+        );
         assert_eq!(d.phase(), (Phase::Enable, None));
-        assert_eq!(sent(d.on_bytes(b"enable\r\nPassword: ").unwrap()), "s3cret\n");
+        assert_eq!(
+            sent(d.on_bytes(b"enable\r\nPassword: ").unwrap()),
+            "s3cret\n"
+        );
         assert_eq!(sent(d.on_bytes(b"\r\nR1#").unwrap()), "show clock\n");
         assert_eq!(d.phase(), (Phase::Command, Some(0)));
-        assert_eq!(d.on_bytes(b"show clock\r\n*08:36:01.242 UTC").unwrap(), Action::Wait);
-        assert_eq!(d.on_bytes(b" Fri Jul 26 2019\r\nR1#").unwrap(), Action::Finished);
+        assert_eq!(
+            d.on_bytes(b"show clock\r\n*08:36:01.242 UTC").unwrap(),
+            Action::Wait
+        );
+        assert_eq!(
+            d.on_bytes(b" Fri Jul 26 2019\r\nR1#").unwrap(),
+            Action::Finished
+        );
         assert!(d.is_privileged());
         assert_eq!(d.outputs()[0].output, "*08:36:01.242 UTC Fri Jul 26 2019");
         assert_eq!(d.phase(), (Phase::Close, None));
@@ -412,9 +445,18 @@ mod tests {
     fn privileged_device_skips_enable() {
         let mut d = dialogue(&["show clock", "show version"], Some("x"));
         d.on_bytes(b"R2#").unwrap();
-        assert_eq!(sent(d.on_bytes(b"terminal length 0\r\nR2#").unwrap()), "show clock\n");
-        assert_eq!(sent(d.on_bytes(b"show clock\r\nA\r\nR2#").unwrap()), "show version\n");
-        assert_eq!(d.on_bytes(b"show version\r\nB\r\nC\r\nR2#").unwrap(), Action::Finished);
+        assert_eq!(
+            sent(d.on_bytes(b"terminal length 0\r\nR2#").unwrap()),
+            "show clock\n"
+        );
+        assert_eq!(
+            sent(d.on_bytes(b"show clock\r\nA\r\nR2#").unwrap()),
+            "show version\n"
+        );
+        assert_eq!(
+            d.on_bytes(b"show version\r\nB\r\nC\r\nR2#").unwrap(),
+            Action::Finished
+        );
         let outs = d.into_outputs();
         assert_eq!(outs.len(), 2);
         assert_eq!(outs[1].output, "B\nC");
@@ -424,7 +466,10 @@ mod tests {
     fn no_secret_runs_unprivileged() {
         let mut d = dialogue(&["show clock"], None);
         d.on_bytes(b"R1>").unwrap();
-        assert_eq!(sent(d.on_bytes(b"terminal length 0\r\nR1>").unwrap()), "show clock\n");
+        assert_eq!(
+            sent(d.on_bytes(b"terminal length 0\r\nR1>").unwrap()),
+            "show clock\n"
+        );
     }
 
     #[test]
@@ -439,7 +484,10 @@ mod tests {
         d.on_bytes(b"R1>").unwrap();
         d.on_bytes(b"\r\nR1>").unwrap();
         d.on_bytes(b"enable\r\nPassword: ").unwrap();
-        assert_eq!(d.on_bytes(b"\r\nPassword: ").unwrap_err(), SessionError::EnableRejected);
+        assert_eq!(
+            d.on_bytes(b"\r\nPassword: ").unwrap_err(),
+            SessionError::EnableRejected
+        );
     }
 
     #[test]
@@ -458,7 +506,13 @@ mod tests {
         let mut d = dialogue(&["show run"], None);
         d.on_bytes(b"R1#").unwrap();
         d.on_bytes(b"\r\nR1#").unwrap();
-        assert_eq!(sent(d.on_bytes(b"show run\r\nline1\r\nline2\r\n --More-- ").unwrap()), " ");
+        assert_eq!(
+            sent(
+                d.on_bytes(b"show run\r\nline1\r\nline2\r\n --More-- ")
+                    .unwrap()
+            ),
+            " "
+        );
         let a = d.on_bytes(b"\x08\x08\x08\x08\x08\x08\x08\x08\x08        \x08\x08\x08\x08\x08\x08\x08\x08\x08line3\r\nR1#");
         assert_eq!(a.unwrap(), Action::Finished);
         assert_eq!(d.outputs()[0].output, "line1\nline2\nline3");
@@ -479,13 +533,21 @@ mod tests {
     #[test]
     fn find_prompt_cases() {
         assert_eq!(find_prompt(b"R1>", None).unwrap().base, "R1");
-        assert!(find_prompt(b"x\r\nsw-core.lab#  ", None).unwrap().privileged);
+        assert!(
+            find_prompt(b"x\r\nsw-core.lab#  ", None)
+                .unwrap()
+                .privileged
+        );
         assert!(find_prompt(b"R1# show", None).is_none());
         assert!(find_prompt(b"", None).is_none());
         assert!(find_prompt(b">", None).is_none());
         assert!(find_prompt(b"% bad input>", None).is_none());
         assert!(find_prompt(b"router-weird$ ", None).is_none());
-        assert!(find_prompt(b"\r\nR1(config)#", Some("R1")).unwrap().privileged);
+        assert!(
+            find_prompt(b"\r\nR1(config)#", Some("R1"))
+                .unwrap()
+                .privileged
+        );
         assert!(find_prompt(b"\r\nR1x#", Some("R1")).is_none());
     }
 
@@ -522,7 +584,10 @@ mod tests {
 
     #[test]
     fn extract_output_drops_echo_and_blank_edges() {
-        assert_eq!(extract_output(b"show clock\r\n\r\n*1\r\n\r\n", "show clock"), "*1");
+        assert_eq!(
+            extract_output(b"show clock\r\n\r\n*1\r\n\r\n", "show clock"),
+            "*1"
+        );
         assert_eq!(extract_output(b"x\r\ny\r\n", "show clock"), "x\ny");
     }
 }

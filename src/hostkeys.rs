@@ -34,7 +34,11 @@ impl HostKeyCheck {
         key_type: &str,
         key_b64: &str,
     ) -> Result<Option<String>, crate::error::SessionError> {
-        let pattern = if port == 22 { host.to_string() } else { format!("[{host}]:{port}") };
+        let pattern = if port == 22 {
+            host.to_string()
+        } else {
+            format!("[{host}]:{port}")
+        };
         let offered = format!("{key_type} {key_b64}");
         match self.known.get(&pattern) {
             Some(keys) if keys.contains(&offered) => Ok(None),

@@ -45,7 +45,8 @@ pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult
     let outcome = run(io, dev, job, &mut clock, &mut keys).await;
     if job.debug_slowdown > 0.0 {
         // The regression gate's injected slowdown: the session simply takes longer.
-        io.sleep(clock.begun.elapsed().mul_f64(job.debug_slowdown)).await;
+        io.sleep(clock.begun.elapsed().mul_f64(job.debug_slowdown))
+            .await;
     }
     let (phases, started_unix, ended_unix) = clock.finish();
     let (ok, outputs, error) = match outcome {
@@ -57,7 +58,11 @@ pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult
         host: dev.host.clone(),
         port: dev.port,
         ok,
-        output: outputs.iter().map(|o| o.output.as_str()).collect::<Vec<_>>().join("\n"),
+        output: outputs
+            .iter()
+            .map(|o| o.output.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
         outputs,
         error,
         started_unix,
@@ -72,7 +77,10 @@ pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult
 /// `pid/thread` of the caller, for the verbose log and the timeline.
 pub fn worker_label() -> String {
     let t = std::thread::current();
-    let name = t.name().map(str::to_string).unwrap_or_else(|| format!("{:?}", t.id()));
+    let name = t
+        .name()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{:?}", t.id()));
     format!("{}/{}", std::process::id(), name)
 }
 
@@ -92,7 +100,12 @@ struct PhaseClock {
 
 impl PhaseClock {
     fn start() -> Self {
-        PhaseClock { begun: Instant::now(), started_unix: unix_now(), current: None, done: Vec::new() }
+        PhaseClock {
+            begun: Instant::now(),
+            started_unix: unix_now(),
+            current: None,
+            done: Vec::new(),
+        }
     }
 
     fn enter(&mut self, phase: Phase, index: Option<usize>) {
@@ -119,7 +132,10 @@ impl PhaseClock {
 }
 
 fn unix_now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 /// The socket, the session and the per-phase timeout, for the retry loops.
@@ -141,8 +157,14 @@ impl<I: Io> Conn<'_, I> {
         let dirs = Dirs::from(self.sess.block_directions());
         match self.io.ready(self.sock, dirs, deadline).await {
             Ok(true) => Ok(()),
-            Ok(false) => Err(SessionError::Timeout { phase, secs: self.timeout.as_secs_f64() }),
-            Err(e) => Err(SessionError::Ssh { phase, message: e.to_string() }),
+            Ok(false) => Err(SessionError::Timeout {
+                phase,
+                secs: self.timeout.as_secs_f64(),
+            }),
+            Err(e) => Err(SessionError::Ssh {
+                phase,
+                message: e.to_string(),
+            }),
         }
     }
 
@@ -157,9 +179,10 @@ impl<I: Io> Conn<'_, I> {
         loop {
             match op() {
                 Ok(v) => return Ok(v),
-                Err(e) if e.code() == ErrorCode::Session(EAGAIN) => {
-                    self.wait(phase, deadline).await.map_err(ssh2_or_session::E::Session)?
-                }
+                Err(e) if e.code() == ErrorCode::Session(EAGAIN) => self
+                    .wait(phase, deadline)
+                    .await
+                    .map_err(ssh2_or_session::E::Session)?,
                 Err(e) => return Err(ssh2_or_session::E::Ssh(e)),
             }
         }
@@ -172,7 +195,9 @@ impl<I: Io> Conn<'_, I> {
         deadline: Instant,
         op: impl FnMut() -> Result<T, ssh2::Error>,
     ) -> Result<T, SessionError> {
-        self.retry(phase, deadline, op).await.map_err(|e| e.into_session(phase, self.timeout))
+        self.retry(phase, deadline, op)
+            .await
+            .map_err(|e| e.into_session(phase, self.timeout))
     }
 
     async fn write_all(
@@ -186,7 +211,9 @@ impl<I: Io> Conn<'_, I> {
             match ch.write(bytes) {
                 Ok(0) => return Err(SessionError::Disconnected { phase }),
                 Ok(n) => bytes = &bytes[n..],
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.wait(phase, deadline).await?,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.wait(phase, deadline).await?
+                }
                 Err(e) => return Err(io_error(e, phase)),
             }
         }
@@ -220,10 +247,14 @@ mod ssh2_or_session {
 fn ssh_error(e: &ssh2::Error, phase: Phase, timeout: Duration) -> SessionError {
     match e.code() {
         ErrorCode::Session(c) if ERR_GONE.contains(&c) => SessionError::Disconnected { phase },
-        ErrorCode::Session(ERR_TIMEOUT | ERR_SOCKET_TIMEOUT) => {
-            SessionError::Timeout { phase, secs: timeout.as_secs_f64() }
-        }
-        _ => SessionError::Ssh { phase, message: e.message().to_string() },
+        ErrorCode::Session(ERR_TIMEOUT | ERR_SOCKET_TIMEOUT) => SessionError::Timeout {
+            phase,
+            secs: timeout.as_secs_f64(),
+        },
+        _ => SessionError::Ssh {
+            phase,
+            message: e.message().to_string(),
+        },
     }
 }
 
@@ -233,15 +264,24 @@ fn io_error(e: io::Error, phase: Phase) -> SessionError {
         | io::ErrorKind::ConnectionAborted
         | io::ErrorKind::BrokenPipe
         | io::ErrorKind::UnexpectedEof => SessionError::Disconnected { phase },
-        _ => SessionError::Ssh { phase, message: e.to_string() },
+        _ => SessionError::Ssh {
+            phase,
+            message: e.to_string(),
+        },
     }
 }
 
 fn connect_error(e: io::Error, dev: &Device, timeout: Duration) -> SessionError {
     match e.kind() {
         io::ErrorKind::ConnectionRefused => SessionError::Refused { addr: dev.addr() },
-        io::ErrorKind::TimedOut => SessionError::Timeout { phase: Phase::Connect, secs: timeout.as_secs_f64() },
-        _ => SessionError::Unreachable { addr: dev.addr(), message: e.to_string() },
+        io::ErrorKind::TimedOut => SessionError::Timeout {
+            phase: Phase::Connect,
+            secs: timeout.as_secs_f64(),
+        },
+        _ => SessionError::Unreachable {
+            addr: dev.addr(),
+            message: e.to_string(),
+        },
     }
 }
 
@@ -262,7 +302,12 @@ fn key_type_name(t: ssh2::HostKeyType) -> &'static str {
 struct PasswordPrompter<'a>(&'a str);
 
 impl ssh2::KeyboardInteractivePrompt for PasswordPrompter<'_> {
-    fn prompt<'b>(&mut self, _user: &str, _instructions: &str, prompts: &[ssh2::Prompt<'b>]) -> Vec<String> {
+    fn prompt<'b>(
+        &mut self,
+        _user: &str,
+        _instructions: &str,
+        prompts: &[ssh2::Prompt<'b>],
+    ) -> Vec<String> {
         prompts.iter().map(|_| self.0.to_string()).collect()
     }
 }
@@ -286,10 +331,16 @@ async fn run<I: Io>(
     sess.set_blocking(false);
     let mut handshaker = sess.clone();
     handshaker.set_tcp_stream(stream);
-    let c = Conn { io, sock: &sock, sess: &sess, timeout };
+    let c = Conn {
+        io,
+        sock: &sock,
+        sess: &sess,
+        timeout,
+    };
 
     clock.enter(Phase::Handshake, None);
-    c.run_op(Phase::Handshake, c.deadline(), || handshaker.handshake()).await?;
+    c.run_op(Phase::Handshake, c.deadline(), || handshaker.handshake())
+        .await?;
     check_host_key(&sess, dev, job, keys)?;
 
     clock.enter(Phase::Auth, None);
@@ -297,9 +348,14 @@ async fn run<I: Io>(
 
     clock.enter(Phase::Shell, None);
     let deadline = c.deadline();
-    let mut ch = c.run_op(Phase::Shell, deadline, || sess.channel_session()).await?;
+    let mut ch = c
+        .run_op(Phase::Shell, deadline, || sess.channel_session())
+        .await?;
     // A wide terminal (like netmiko's `terminal width 511`) so the device does not wrap lines.
-    c.run_op(Phase::Shell, deadline, || ch.request_pty("vt100", None, Some((511, 24, 0, 0)))).await?;
+    c.run_op(Phase::Shell, deadline, || {
+        ch.request_pty("vt100", None, Some((511, 24, 0, 0)))
+    })
+    .await?;
     c.run_op(Phase::Shell, deadline, || ch.shell()).await?;
 
     let outputs = converse(&c, &mut ch, dev, job, clock).await?;
@@ -309,29 +365,52 @@ async fn run<I: Io>(
     Ok(outputs)
 }
 
-fn check_host_key(sess: &Session, dev: &Device, job: &Job, keys: &mut HostKeyFacts) -> Result<(), SessionError> {
+fn check_host_key(
+    sess: &Session,
+    dev: &Device,
+    job: &Job,
+    keys: &mut HostKeyFacts,
+) -> Result<(), SessionError> {
     let Some((blob, kind)) = sess.host_key() else {
-        return Err(SessionError::Ssh { phase: Phase::Handshake, message: "the server sent no host key".into() });
+        return Err(SessionError::Ssh {
+            phase: Phase::Handshake,
+            message: "the server sent no host key".into(),
+        });
     };
     let b64 = base64::engine::general_purpose::STANDARD.encode(blob);
     if let Some(hash) = sess.host_key_hash(ssh2::HashType::Sha256) {
-        keys.fingerprint =
-            Some(format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(hash)));
+        keys.fingerprint = Some(format!(
+            "SHA256:{}",
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode(hash)
+        ));
     }
-    keys.new_entry = job.host_keys.decide(&dev.host, dev.port, key_type_name(kind), &b64)?;
+    keys.new_entry = job
+        .host_keys
+        .decide(&dev.host, dev.port, key_type_name(kind), &b64)?;
     Ok(())
 }
 
 async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result<(), SessionError> {
     let user = dev.username.as_str();
     let deadline = c.deadline();
-    let rejected = || SessionError::AuthRejected { user: user.to_string() };
+    let rejected = || SessionError::AuthRejected {
+        user: user.to_string(),
+    };
     let auth_err = |e: ssh2_or_session::E| {
-        if e.is_auth_failure() { rejected() } else { e.into_session(Phase::Auth, c.timeout) }
+        if e.is_auth_failure() {
+            rejected()
+        } else {
+            e.into_session(Phase::Auth, c.timeout)
+        }
     };
     if let Some(key) = &dev.key_file {
         let pass = dev.password.as_ref().map(|p| p.expose());
-        match c.retry(Phase::Auth, deadline, || c.sess.userauth_pubkey_file(user, None, key, pass)).await {
+        match c
+            .retry(Phase::Auth, deadline, || {
+                c.sess.userauth_pubkey_file(user, None, key, pass)
+            })
+            .await
+        {
             Ok(()) => return Ok(()),
             Err(e) if e.is_auth_failure() => {}
             // A key file that cannot be read or decoded is the user's error: say so.
@@ -343,16 +422,27 @@ async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result<(), Sessio
     };
     // Password first (what IOS offers); libssh2 does not fall back by itself, so
     // keyboard-interactive is tried explicitly when the server refuses plain password auth.
-    match c.retry(Phase::Auth, deadline, || c.sess.userauth_password(user, password.expose())).await {
+    match c
+        .retry(Phase::Auth, deadline, || {
+            c.sess.userauth_password(user, password.expose())
+        })
+        .await
+    {
         Ok(()) => return Ok(()),
         Err(e) if e.is_auth_failure() => {}
         Err(e) => return Err(auth_err(e)),
     }
     let mut prompter = PasswordPrompter(password.expose());
-    c.retry(Phase::Auth, deadline, || c.sess.userauth_keyboard_interactive(user, &mut prompter))
-        .await
-        .map_err(auth_err)?;
-    if c.sess.authenticated() { Ok(()) } else { Err(rejected()) }
+    c.retry(Phase::Auth, deadline, || {
+        c.sess.userauth_keyboard_interactive(user, &mut prompter)
+    })
+    .await
+    .map_err(auth_err)?;
+    if c.sess.authenticated() {
+        Ok(())
+    } else {
+        Err(rejected())
+    }
 }
 
 /// Reads from the shell and feeds the dialogue until every command has its output.
@@ -385,7 +475,10 @@ async fn converse<I: Io>(
         }
         match ch.read(&mut buf) {
             Ok(0) if ch.eof() => return Err(d.eof_error()),
-            Ok(0) => c.wait(phase.0, deadline).await.map_err(|_| d.timeout_error(c.timeout.as_secs_f64()))?,
+            Ok(0) => c
+                .wait(phase.0, deadline)
+                .await
+                .map_err(|_| d.timeout_error(c.timeout.as_secs_f64()))?,
             Ok(n) => action = d.on_bytes(&buf[..n])?,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 c.wait(phase.0, deadline).await.map_err(|e| match e {
@@ -422,5 +515,9 @@ async fn close<I: Io>(c: &Conn<'_, I>, ch: &mut ssh2::Channel) {
         }
     }
     let _ = c.retry(Phase::Close, deadline, || ch.close()).await;
-    let _ = c.retry(Phase::Close, deadline, || c.sess.disconnect(None, "done", None)).await;
+    let _ = c
+        .retry(Phase::Close, deadline, || {
+            c.sess.disconnect(None, "done", None)
+        })
+        .await;
 }

@@ -26,11 +26,23 @@ pub struct Dirs {
 impl From<ssh2::BlockDirections> for Dirs {
     fn from(d: ssh2::BlockDirections) -> Self {
         match d {
-            ssh2::BlockDirections::Inbound => Dirs { read: true, write: false },
-            ssh2::BlockDirections::Outbound => Dirs { read: false, write: true },
-            ssh2::BlockDirections::Both => Dirs { read: true, write: true },
+            ssh2::BlockDirections::Inbound => Dirs {
+                read: true,
+                write: false,
+            },
+            ssh2::BlockDirections::Outbound => Dirs {
+                read: false,
+                write: true,
+            },
+            ssh2::BlockDirections::Both => Dirs {
+                read: true,
+                write: true,
+            },
             // libssh2 said EAGAIN without naming a direction: the answer is what is missing.
-            ssh2::BlockDirections::None => Dirs { read: true, write: false },
+            ssh2::BlockDirections::None => Dirs {
+                read: true,
+                write: false,
+            },
         }
     }
 }
@@ -59,7 +71,9 @@ pub trait Io {
 }
 
 fn remaining(deadline: Instant) -> Option<Duration> {
-    deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero())
+    deadline
+        .checked_duration_since(Instant::now())
+        .filter(|d| !d.is_zero())
 }
 
 fn timed_out() -> io::Error {
@@ -73,11 +87,18 @@ pub struct PollIo;
 impl Io for PollIo {
     type Sock = RawFd;
 
-    async fn connect(&self, host: &str, port: u16, deadline: Instant) -> io::Result<(TcpStream, RawFd)> {
+    async fn connect(
+        &self,
+        host: &str,
+        port: u16,
+        deadline: Instant,
+    ) -> io::Result<(TcpStream, RawFd)> {
         let addrs: Vec<SocketAddr> = (host, port).to_socket_addrs()?.collect();
         let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
         for addr in addrs {
-            let Some(left) = remaining(deadline) else { return Err(timed_out()) };
+            let Some(left) = remaining(deadline) else {
+                return Err(timed_out());
+            };
             match TcpStream::connect_timeout(&addr, left) {
                 Ok(s) => {
                     s.set_nodelay(true)?;
@@ -100,9 +121,15 @@ impl Io for PollIo {
             events |= libc::POLLOUT;
         }
         loop {
-            let Some(left) = remaining(deadline) else { return Ok(false) };
+            let Some(left) = remaining(deadline) else {
+                return Ok(false);
+            };
             let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
-            let mut pfd = libc::pollfd { fd: *fd, events, revents: 0 };
+            let mut pfd = libc::pollfd {
+                fd: *fd,
+                events,
+                revents: 0,
+            };
             // SAFETY: one valid pollfd for the duration of the call; the fd is owned by the
             // session, which outlives this wait.
             let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
@@ -148,12 +175,20 @@ impl Io for TokioIo {
         let dup = std.try_clone()?;
         // SAFETY: the TcpStream owns its fd, moves into the AsyncFd and is neither closed nor
         // replaced while registered; libssh2 holds a separate duplicate.
-        let registered = unsafe { AsyncFd::register(std) }.map_err(|e| io::Error::other(e.to_string()))?;
+        let registered =
+            unsafe { AsyncFd::register(std) }.map_err(|e| io::Error::other(e.to_string()))?;
         Ok((dup, registered))
     }
 
-    async fn ready(&self, sock: &AsyncFd<TcpStream>, dirs: Dirs, deadline: Instant) -> io::Result<bool> {
-        let Some(left) = remaining(deadline) else { return Ok(false) };
+    async fn ready(
+        &self,
+        sock: &AsyncFd<TcpStream>,
+        dirs: Dirs,
+        deadline: Instant,
+    ) -> io::Result<bool> {
+        let Some(left) = remaining(deadline) else {
+            return Ok(false);
+        };
         let wait = async {
             // Readiness is edge-cached by tokio: clear it, so that the next wait blocks
             // until new bytes (or buffer space) arrive instead of returning at once.

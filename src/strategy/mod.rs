@@ -1,1 +1,194 @@
-//! strategy
+//! The concurrency strategies. Each one only schedules: it hands devices to the one session
+//! core ([`crate::session`]) and collects [`DeviceResult`]s in inventory order. None of them
+//! sees an SSH byte.
+//!
+//! | strategy     | what runs the sessions                                        |
+//! |--------------|---------------------------------------------------------------|
+//! | `sequential` | the calling thread, one device after another                  |
+//! | `threads`    | W std threads pulling devices from a crossbeam channel queue  |
+//! | `processes`  | a pool of W worker processes (this binary, re-executed), pipes |
+//! | `async`      | tokio tasks over non-blocking libssh2, W at once (semaphore)  |
+//! | `rayon`      | a dedicated rayon pool of W threads mapping over the devices   |
+
+mod asyncrt;
+mod pool;
+pub mod processes;
+mod rayon_pool;
+mod sequential;
+mod threads;
+
+use crate::device::Device;
+use crate::job::Job;
+use crate::result::DeviceResult;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// The strategy names, as used on the command line, in reports and in benches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum StrategyKind {
+    Sequential,
+    Threads,
+    Processes,
+    Async,
+    Rayon,
+}
+
+impl StrategyKind {
+    pub const ALL: [StrategyKind; 5] = [
+        StrategyKind::Sequential,
+        StrategyKind::Threads,
+        StrategyKind::Processes,
+        StrategyKind::Async,
+        StrategyKind::Rayon,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StrategyKind::Sequential => "sequential",
+            StrategyKind::Threads => "threads",
+            StrategyKind::Processes => "processes",
+            StrategyKind::Async => "async",
+            StrategyKind::Rayon => "rayon",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<StrategyKind> {
+        StrategyKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// The worker count used when `--workers` is not given, for a fleet of `n` devices.
+    ///
+    /// Polling is waiting, not computing: a worker per device lets every device's latency
+    /// overlap, which is what the classic course does for three routers. The caps bound what
+    /// one run may hold at once: 1000 sessions for threads, rayon and async (about 1000
+    /// client sockets plus, with an in-process emulator, as many server sockets; a thread
+    /// stack is reserved, not resident, so 1000 threads cost a few MiB), and 64 worker
+    /// processes, where each process costs a few MiB of resident memory and a fork+exec to
+    /// start (the pool's start-up cost grows with it).
+    pub fn default_workers(self, n: usize) -> usize {
+        let cap = match self {
+            StrategyKind::Sequential => 1,
+            StrategyKind::Processes => 64,
+            _ => 1000,
+        };
+        n.clamp(1, cap)
+    }
+}
+
+impl std::fmt::Display for StrategyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Something that happened to one device during a run, for `--verbose` and live progress.
+#[derive(Debug, Clone)]
+pub enum Event<'a> {
+    /// A worker is about to connect to device `index`.
+    Connecting {
+        index: usize,
+        device: &'a Device,
+        worker: String,
+        unix: f64,
+    },
+    /// Device `index` is done (ok or not).
+    Received {
+        index: usize,
+        result: &'a DeviceResult,
+    },
+}
+
+/// Receives [`Event`]s; called from whichever thread did the work.
+pub type Sink<'a> = &'a (dyn Fn(Event<'_>) + Sync);
+
+/// How to run: the concurrency bound and, for `processes`, which executable to start.
+#[derive(Debug, Clone, Default)]
+pub struct RunConfig {
+    /// Concurrency bound; `None` = [`StrategyKind::default_workers`].
+    pub workers: Option<usize>,
+    /// The fleetbench binary for worker processes; `None` = the current executable. Tests
+    /// set it, since their current executable is the test harness.
+    pub worker_exe: Option<PathBuf>,
+}
+
+/// What one run of one strategy produced.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub strategy: StrategyKind,
+    pub workers: usize,
+    /// One result per device, in inventory order.
+    pub results: Vec<DeviceResult>,
+    /// Wall clock of the whole run, pool start-up included.
+    pub wall: Duration,
+    /// Time to bring the pool up before the first device could start (processes: spawn and
+    /// handshake of every worker; rayon and async: building the pool or runtime).
+    pub startup: Duration,
+    /// Threads the strategy ran sessions on (1 for sequential; for processes, per worker).
+    pub threads: usize,
+    /// Worker processes started, replacements for dead ones included.
+    pub processes: usize,
+}
+
+impl RunOutcome {
+    pub fn ok(&self) -> usize {
+        self.results.iter().filter(|r| r.ok).count()
+    }
+    pub fn failed(&self) -> usize {
+        self.results.len() - self.ok()
+    }
+}
+
+/// Errors that stop a strategy as a whole (a device's failure never does).
+#[derive(Debug, thiserror::Error)]
+pub enum StrategyError {
+    #[error("cannot build the {what}: {message}")]
+    Setup { what: &'static str, message: String },
+    #[error("cannot start worker process {exe}: {message}")]
+    Spawn { exe: String, message: String },
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Asks every running strategy to start no new device (Ctrl-C). Devices already connecting
+/// finish within their deadlines; the others get [`crate::error::SessionError::Interrupted`].
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+pub fn is_interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Runs `kind` over `devices`.
+pub fn run(
+    kind: StrategyKind,
+    devices: &[Device],
+    job: &Job,
+    cfg: &RunConfig,
+    sink: Sink<'_>,
+) -> Result<RunOutcome, StrategyError> {
+    let workers = cfg
+        .workers
+        .unwrap_or_else(|| kind.default_workers(devices.len()))
+        .max(1);
+    let workers = if kind == StrategyKind::Sequential {
+        1
+    } else {
+        workers.min(devices.len().max(1))
+    };
+    let t0 = Instant::now();
+    let mut out = match kind {
+        StrategyKind::Sequential => sequential::run(devices, job, sink),
+        StrategyKind::Threads => threads::run(devices, job, workers, sink),
+        StrategyKind::Processes => processes::run(devices, job, workers, cfg, sink)?,
+        StrategyKind::Async => asyncrt::run(devices, job, workers, sink)?,
+        StrategyKind::Rayon => rayon_pool::run(devices, job, workers, sink)?,
+    };
+    out.wall = t0.elapsed();
+    out.strategy = kind;
+    out.workers = workers;
+    Ok(out)
+}
