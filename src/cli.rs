@@ -1,5 +1,477 @@
-//! cli
+//! Command-line glue: clap types stay here; everything is validated into library types before
+//! any work starts. Errors are reported with anyhow, and mapped to the contract's exit codes:
+//! 0 every device answered, 1 the run finished but some device failed (or `check` found a
+//! regression), 2 bad usage or bad input.
+
+use crate::compare::{self, CompareOptions};
+use crate::device::Device;
+use crate::emulator::{EmulatedFleet, FleetSpec, Profile};
+use crate::hostkeys::{self, HostKeyCheck, HostKeyPolicy};
+use crate::inventory;
+use crate::job::Job;
+use crate::report::{self, FleetInfo, MachineInfo, Report};
+use crate::result::DeviceResult;
+use crate::strategy::{self, Event, RunConfig, StrategyKind};
+use anyhow::{Context, Result, anyhow};
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+/// The command used when none is given: the classic experiment's.
+pub const DEFAULT_COMMAND: &str = "show clock";
+/// Devices in the embedded default fleet: the classic course's three routers.
+pub const CLASSIC_DEVICES: usize = 3;
+
+#[derive(Parser, Debug)]
+#[command(name = "fleetbench", version, about = "Measure how fast a fleet of network devices can be polled over SSH, per concurrency strategy")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run strategies side by side and print the comparison table (the main job).
+    Compare(CompareArgs),
+    /// Poll the fleet once with one strategy and print each device's output.
+    Run(RunArgs),
+    /// Run an emulated fleet in the foreground until SIGINT or SIGTERM.
+    Emulate(EmulateArgs),
+    /// Internal: a worker process of the `processes` strategy.
+    #[command(name = "__worker", hide = true)]
+    Worker,
+}
+
+#[derive(Args, Debug, Clone)]
+struct FleetArgs {
+    /// A netmiko-style devices.yaml.
+    #[arg(long, value_name = "FILE", conflicts_with = "emulate")]
+    inventory: Option<PathBuf>,
+    /// Start N emulated routers in this process instead (default: the classic 3).
+    #[arg(long, value_name = "N")]
+    emulate: Option<usize>,
+    /// Latency and fault profile of the emulated fleet: classic, instant, lan, latency-1s,
+    /// chaos, or a custom `login=200ms,command=1s,jitter=10%`.
+    #[arg(long, value_name = "NAME", default_value = "classic")]
+    profile: String,
+    /// Seed for the emulated fleet's jitter and faults.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Command to run on every device (repeatable; default `show clock`).
+    #[arg(long = "command", value_name = "CMD")]
+    commands: Vec<String>,
+    /// Per-phase deadline in seconds, overriding the inventory's `timeout`.
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<f64>,
+    /// Host key checking for inventory devices (emulated fleets are pinned to the keys
+    /// fleetbench gave them).
+    #[arg(long, value_name = "MODE", default_value = "accept-new", value_parser = ["strict", "accept-new", "insecure"])]
+    host_keys: String,
+    /// known_hosts file to check against and record new keys in (default: ~/.ssh/known_hosts
+    /// read-only, plus fleetbench's own file, which new keys are added to).
+    #[arg(long, value_name = "FILE")]
+    known_hosts: Option<PathBuf>,
+    /// Write the JSON report here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// A line per device at connection and at receipt, with timestamps and the worker.
+    #[arg(long, short)]
+    verbose: bool,
+    /// The fleetbench binary to start worker processes from (default: this one).
+    #[arg(long, value_name = "PATH", hide = true)]
+    worker_exe: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct CompareArgs {
+    #[command(flatten)]
+    fleet: FleetArgs,
+    /// Comma-separated strategies (default: all five).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    strategies: Option<Vec<String>>,
+    /// Concurrency bound for every strategy (default: one per device, capped per strategy).
+    #[arg(long, short = 'w', value_name = "W")]
+    workers: Option<usize>,
+    /// Measured runs per strategy.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Unmeasured warm-up runs per strategy.
+    #[arg(long, default_value_t = 0)]
+    warmup: usize,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    #[command(flatten)]
+    fleet: FleetArgs,
+    /// sequential, threads, processes, async or rayon.
+    #[arg(long, value_name = "NAME")]
+    strategy: String,
+    #[arg(long, short = 'w', value_name = "W")]
+    workers: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+struct EmulateArgs {
+    #[arg(long, value_name = "N")]
+    devices: usize,
+    /// First port; device i listens on base-port + i - 1.
+    #[arg(long, value_name = "P", default_value_t = 10001)]
+    base_port: u16,
+    #[arg(long, value_name = "NAME", default_value = "classic")]
+    profile: String,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Written (atomically) once every listener is bound: its appearance means ready.
+    #[arg(long, value_name = "FILE")]
+    write_inventory: Option<PathBuf>,
+    /// Address to listen on. Loopback unless you mean otherwise.
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+}
+
+fn bad(msg: impl Into<String>) -> anyhow::Error {
+    anyhow!(msg.into())
+}
+
 /// Entry point of the binary; returns the process exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    if matches!(cli.cmd, Cmd::Compare(_) | Cmd::Run(_)) {
+        install_interrupt_handler();
+    }
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // Every error that stops a command before its report is bad usage or bad input
+            // (an inventory, a port, a profile name); a device's failure never gets here.
+            eprintln!("fleetbench: error: {e:#}");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// First Ctrl-C: start no new device, finish the ones in flight (bounded by their deadlines)
+/// and write the partial report. Second Ctrl-C: exit at once.
+fn install_interrupt_handler() {
+    extern "C" fn on_sigint(_: libc::c_int) {
+        if strategy::is_interrupted() {
+            // SAFETY: _exit is async-signal-safe.
+            unsafe { libc::_exit(130) }
+        }
+        strategy::interrupt();
+    }
+    // SAFETY: the handler only does async-signal-safe work (an atomic store, _exit).
+    unsafe {
+        libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<i32> {
+    match cli.cmd {
+        Cmd::Compare(a) => cmd_compare(a),
+        Cmd::Run(a) => cmd_run(a),
+        Cmd::Emulate(a) => cmd_emulate(a),
+        Cmd::Worker => Ok(strategy::processes::worker_main()),
+    }
+}
+
+/// The fleet a run polls: an emulated one (kept alive for the run) or an inventory.
+struct Fleet {
+    devices: Vec<Device>,
+    emulated: Option<EmulatedFleet>,
+    info: FleetInfo,
+    host_keys: HostKeyCheck,
+    /// Where accepted new host keys are recorded (accept-new on inventory fleets).
+    known_hosts_out: Option<PathBuf>,
+}
+
+impl Fleet {
+    fn server_cpu(&self) -> Duration {
+        self.emulated.as_ref().map_or(Duration::ZERO, EmulatedFleet::server_cpu)
+    }
+}
+
+fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
+    if let Some(path) = &a.inventory {
+        let inv = inventory::load(path)?;
+        for w in &inv.warnings {
+            eprintln!("fleetbench: warning: {w}");
+        }
+        let policy = match a.host_keys.as_str() {
+            "strict" => HostKeyPolicy::Strict,
+            "insecure" => HostKeyPolicy::Insecure,
+            _ => HostKeyPolicy::AcceptNew,
+        };
+        let (files, out) = match &a.known_hosts {
+            Some(f) => (vec![f.clone()], f.clone()),
+            None => (hostkeys::default_known_hosts_files(), hostkeys::default_write_file()),
+        };
+        let host_keys = HostKeyCheck::load(policy, &files).context("reading known_hosts")?;
+        return Ok(Fleet {
+            info: FleetInfo {
+                devices: inv.devices.len(),
+                emulated: false,
+                profile: None,
+                inventory: Some(path.display().to_string()),
+            },
+            devices: inv.devices,
+            emulated: None,
+            host_keys,
+            known_hosts_out: (policy == HostKeyPolicy::AcceptNew).then_some(out),
+        });
+    }
+    let n = a.emulate.unwrap_or(CLASSIC_DEVICES);
+    if n == 0 {
+        return Err(bad("--emulate needs at least 1 device"));
+    }
+    let profile = Profile::by_name(&a.profile).map_err(|e| bad(e.to_string()))?;
+    let mut spec = FleetSpec::new(n, profile);
+    spec.seed = a.seed;
+    spec.base_port = 0;
+    let fleet = EmulatedFleet::start(spec).context("starting the emulated fleet")?;
+    Ok(Fleet {
+        devices: fleet.devices(),
+        info: FleetInfo { devices: n, emulated: true, profile: Some(a.profile.clone()), inventory: None },
+        host_keys: fleet.host_key_check(),
+        emulated: Some(fleet),
+        known_hosts_out: None,
+    })
+}
+
+fn make_job(a: &FleetArgs, host_keys: HostKeyCheck) -> Result<Job> {
+    let commands = if a.commands.is_empty() { vec![DEFAULT_COMMAND.to_string()] } else { a.commands.clone() };
+    if commands.iter().any(|c| c.trim().is_empty() || c.contains(['\n', '\r'])) {
+        return Err(bad("--command must be a single non-empty line"));
+    }
+    let mut job = Job::new(commands, host_keys);
+    if let Some(t) = a.timeout {
+        if !(t.is_finite() && t > 0.0) {
+            return Err(bad(format!("--timeout must be a positive number of seconds, got {t}")));
+        }
+        job.timeout = Some(Duration::from_secs_f64(t));
+    }
+    if let Ok(v) = std::env::var("FLEETBENCH_DEBUG_SLOWDOWN") {
+        job.debug_slowdown = v
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .ok_or_else(|| bad(format!("FLEETBENCH_DEBUG_SLOWDOWN must be a fraction like 0.2, got {v:?}")))?;
+        eprintln!("fleetbench: debug slowdown active: every session made {:.0}% longer", job.debug_slowdown * 100.0);
+    }
+    Ok(job)
+}
+
+fn parse_strategy(s: &str) -> Result<StrategyKind> {
+    StrategyKind::parse(s.trim()).ok_or_else(|| {
+        bad(format!("unknown strategy '{s}': expected one of sequential, threads, processes, async, rayon"))
+    })
+}
+
+fn check_workers(w: Option<usize>) -> Result<()> {
+    if w == Some(0) {
+        return Err(bad("--workers must be at least 1"));
+    }
+    Ok(())
+}
+
+fn local_time(unix: f64) -> String {
+    let secs = unix.floor() as i64;
+    let nanos = ((unix - unix.floor()) * 1e9) as u32;
+    chrono::DateTime::from_timestamp(secs, nanos)
+        .map(|t| t.with_timezone(&chrono::Local).format("%H:%M:%S%.6f").to_string())
+        .unwrap_or_default()
+}
+
+/// The `--verbose` lines, in the course's `===> Connection` / `<=== Received` shape.
+fn verbose_sink(on: bool) -> impl Fn(Event<'_>) + Sync {
+    move |e| {
+        if !on {
+            return;
+        }
+        let line = match e {
+            Event::Connecting { device, worker, unix, .. } => {
+                format!("{worker} ===> {} Connection: {} ({})", local_time(unix), device.name, device.addr())
+            }
+            Event::Received { result, .. } => {
+                let status = match &result.error {
+                    None => "ok".to_string(),
+                    Some(e) => format!("FAILED {}", e.kind),
+                };
+                format!(
+                    "{} <=== {} Received:   {} ({}:{}) {status} in {:.2} s",
+                    result.worker,
+                    local_time(result.ended_unix),
+                    result.name,
+                    result.host,
+                    result.port,
+                    result.total_secs()
+                )
+            }
+        };
+        eprintln!("{line}");
+    }
+}
+
+fn new_report(fleet: &Fleet, job: &Job) -> Report {
+    Report {
+        schema: report::SCHEMA.to_string(),
+        fleetbench_version: env!("CARGO_PKG_VERSION").to_string(),
+        created_unix: crate::strategy::unix_now(),
+        commands: job.commands.clone(),
+        fleet: fleet.info.clone(),
+        machine: MachineInfo::current(),
+        strategies: Vec::new(),
+    }
+}
+
+/// Records host keys accepted under accept-new in fleetbench's known_hosts.
+fn record_new_keys(fleet: &Fleet, results: &[DeviceResult]) {
+    let Some(out) = &fleet.known_hosts_out else { return };
+    let lines: Vec<String> = results.iter().filter_map(|r| r.new_host_key.clone()).collect();
+    if lines.is_empty() {
+        return;
+    }
+    match hostkeys::append_known_hosts(out, &lines) {
+        Ok(()) => eprintln!("fleetbench: added {} new host key(s) to {}", lines.len(), out.display()),
+        Err(e) => eprintln!("fleetbench: warning: could not record new host keys: {e}"),
+    }
+}
+
+fn finish(report: &Report, json: Option<&PathBuf>) -> Result<i32> {
+    if let Some(path) = json {
+        report::write_json(path, report).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("fleetbench: report written to {}", path.display());
+    }
+    Ok(if report.failed_devices() > 0 { EXIT_FAILED } else { EXIT_OK })
+}
+
+fn cmd_run(a: RunArgs) -> Result<i32> {
+    let kind = parse_strategy(&a.strategy)?;
+    check_workers(a.workers)?;
+    crate::measure::raise_nofile_limit();
+    let fleet = open_fleet(&a.fleet)?;
+    let job = make_job(&a.fleet, fleet.host_keys.clone())?;
+    let run_cfg = RunConfig { workers: a.workers, worker_exe: a.fleet.worker_exe.clone() };
+    let opts = CompareOptions { strategies: vec![kind], runs: 1, warmup: 0, run: run_cfg };
+    let sink = verbose_sink(a.fleet.verbose);
+    let sr = compare::measure(kind, &fleet.devices, &job, &opts, &|| fleet.server_cpu(), &sink)?;
+    let mut out = std::io::stdout().lock();
+    for d in &sr.devices {
+        match &d.error {
+            None => {
+                writeln!(out, "{} ({}:{}):", d.name, d.host, d.port)?;
+                for line in d.output.lines() {
+                    writeln!(out, "  {line}")?;
+                }
+            }
+            Some(e) => writeln!(out, "{} ({}:{}): FAILED [{}] {}", d.name, d.host, d.port, e.kind, e.message)?,
+        }
+    }
+    writeln!(
+        out,
+        "{} devices: {} ok, {} failed; wall {:.2} s ({}, {} workers)",
+        sr.devices.len(),
+        sr.ok(),
+        sr.failed(),
+        sr.wall_s.median,
+        kind,
+        sr.workers
+    )?;
+    record_new_keys(&fleet, &sr.devices);
+    let mut report = new_report(&fleet, &job);
+    report.strategies.push(sr);
+    report.compute_speedups();
+    finish(&report, a.fleet.json.as_ref())
+}
+
+fn cmd_compare(a: CompareArgs) -> Result<i32> {
+    check_workers(a.workers)?;
+    if a.runs == 0 {
+        return Err(bad("--runs must be at least 1"));
+    }
+    let strategies = match &a.strategies {
+        None => StrategyKind::ALL.to_vec(),
+        Some(list) => list.iter().map(|s| parse_strategy(s)).collect::<Result<Vec<_>>>()?,
+    };
+    if strategies.is_empty() {
+        return Err(bad("--strategies is empty"));
+    }
+    crate::measure::raise_nofile_limit();
+    let fleet = open_fleet(&a.fleet)?;
+    let job = make_job(&a.fleet, fleet.host_keys.clone())?;
+    let opts = CompareOptions {
+        strategies: strategies.clone(),
+        runs: a.runs,
+        warmup: a.warmup,
+        run: RunConfig { workers: a.workers, worker_exe: a.fleet.worker_exe.clone() },
+    };
+    let sink = verbose_sink(a.fleet.verbose);
+    let mut report = new_report(&fleet, &job);
+    eprintln!(
+        "fleetbench: {} devices ({}), command {:?}, {} run(s) + {} warm-up per strategy",
+        fleet.devices.len(),
+        fleet.info.profile.as_deref().map_or("inventory".to_string(), |p| format!("emulated, profile {p}")),
+        job.commands,
+        a.runs,
+        a.warmup
+    );
+    for kind in strategies {
+        let sr = compare::measure(kind, &fleet.devices, &job, &opts, &|| fleet.server_cpu(), &sink)?;
+        eprintln!("fleetbench: {:<10} median {:.3} s, {} ok, {} failed", kind.name(), sr.wall_s.median, sr.ok(), sr.failed());
+        record_new_keys(&fleet, &sr.devices);
+        report.strategies.push(sr);
+        if strategy::is_interrupted() {
+            break;
+        }
+    }
+    report.compute_speedups();
+    print!("{}", compare::render_table(&report));
+    finish(&report, a.fleet.json.as_ref())
+}
+
+fn cmd_emulate(a: EmulateArgs) -> Result<i32> {
+    if a.devices == 0 {
+        return Err(bad("--devices must be at least 1"));
+    }
+    let last = u32::from(a.base_port) + a.devices as u32 - 1;
+    if a.base_port == 0 || last > u32::from(u16::MAX) {
+        return Err(bad(format!("ports {}..={last} do not fit in 1..=65535", a.base_port)));
+    }
+    crate::measure::raise_nofile_limit();
+    let profile = Profile::by_name(&a.profile).map_err(|e| bad(e.to_string()))?;
+    let mut spec = FleetSpec::new(a.devices, profile);
+    spec.base_port = a.base_port;
+    spec.seed = a.seed;
+    spec.bind = a.bind;
+    if !a.bind.is_loopback() {
+        eprintln!("fleetbench: warning: binding {} (not loopback) as asked", a.bind);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("building the runtime")?;
+    rt.block_on(async {
+        let shutdown = async {
+            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        };
+        crate::emulator::serve_foreground(spec, a.write_inventory.as_deref(), shutdown).await
+    })
+    .map_err(|e| anyhow!(e))?;
+    Ok(EXIT_OK)
 }

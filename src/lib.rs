@@ -32,3 +32,5 @@ pub mod secret;
 pub mod session;
 pub mod strategy;
 pub mod wait;
+pub mod measure;
+pub mod atomic;

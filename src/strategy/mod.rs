@@ -17,6 +17,8 @@ mod rayon_pool;
 mod sequential;
 mod threads;
 
+pub(crate) use pool::unix_now;
+
 use crate::device::Device;
 use crate::job::Job;
 use crate::result::DeviceResult;

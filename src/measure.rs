@@ -1,0 +1,90 @@
+//! Resource accounting for a run: CPU time (user and system, this process and its reaped
+//! worker processes) and peak resident memory.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// CPU time consumed so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cpu {
+    pub user_s: f64,
+    pub sys_s: f64,
+}
+
+impl Cpu {
+    pub fn total_s(&self) -> f64 {
+        self.user_s + self.sys_s
+    }
+    pub fn minus(&self, earlier: &Cpu) -> Cpu {
+        Cpu { user_s: (self.user_s - earlier.user_s).max(0.0), sys_s: (self.sys_s - earlier.sys_s).max(0.0) }
+    }
+}
+
+fn rusage(who: libc::c_int) -> Option<libc::rusage> {
+    let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes a full rusage into the provided, properly sized buffer.
+    let rc = unsafe { libc::getrusage(who, ru.as_mut_ptr()) };
+    // SAFETY: rc == 0 means the kernel filled the struct; it was zeroed before anyway.
+    (rc == 0).then(|| unsafe { ru.assume_init() })
+}
+
+fn tv(t: libc::timeval) -> f64 {
+    t.tv_sec as f64 + t.tv_usec as f64 / 1e6
+}
+
+/// CPU of this process plus every child it has waited for (worker processes are reaped at
+/// the end of a run, so a difference across a run includes them).
+pub fn cpu_now() -> Cpu {
+    let mut c = Cpu::default();
+    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+        if let Some(ru) = rusage(who) {
+            c.user_s += tv(ru.ru_utime);
+            c.sys_s += tv(ru.ru_stime);
+        }
+    }
+    c
+}
+
+/// Peak resident set size, in bytes, of this process (`self`) and of its largest reaped child.
+pub fn peak_rss() -> (u64, u64) {
+    let kb = |who| rusage(who).map_or(0, |ru| ru.ru_maxrss.max(0) as u64 * 1024);
+    (kb(libc::RUSAGE_SELF), kb(libc::RUSAGE_CHILDREN))
+}
+
+/// Resets this process's peak RSS to its current RSS (Linux `clear_refs` 5), so each
+/// strategy's peak is its own. Returns false where the kernel does not allow it.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", b"5").is_ok()
+}
+
+/// Current peak RSS of this process (VmHWM), which [`reset_peak_rss`] resets; bytes.
+pub fn vm_hwm() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Raises the soft open-file limit to the hard limit: a 1000-device run holds two sockets per
+/// device with an in-process emulator, past the usual soft limit of 1024. Returns the new
+/// soft limit.
+pub fn raise_nofile_limit() -> u64 {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: get/setrlimit with a valid rlimit struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 0;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let want = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
+                return want.rlim_cur;
+            }
+        }
+    }
+    lim.rlim_cur
+}
+
+pub fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
