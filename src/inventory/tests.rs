@@ -200,6 +200,14 @@ const BAD: &[(&str, &str)] = &[
         "- name: röuter\n  ip: 192.168.100.1\n  username: a\n  port: 2 2\n",
         "devices.yaml:4:9: device 1 (röuter): port must be an integer 1-65535, got \"2 2\"",
     ),
+    (
+        "routers:\n  - device_type: cisco_ios\n    ip: 192.168.100.1\n    username: cisco\n  - device_type: cisco_ios\n    ip: 192.168.100.2\n    username: cisco\n    port: abc\n",
+        "devices.yaml:8:11: device 2 (192.168.100.2) in group 'routers': port must be an integer 1-65535, got \"abc\"",
+    ),
+    (
+        "routers:\n  - {ip: 192.168.100.1, username: a}\nswitches:\n  - {ip: 192.168.100.2, username: a}\n  - {ip: 192.168.100.3, usernme: a}\n",
+        "devices.yaml:5:25: device 2 (192.168.100.3) in group 'switches': unknown key 'usernme'; did you mean 'username'?",
+    ),
 ];
 
 #[test]
