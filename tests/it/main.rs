@@ -1,0 +1,5 @@
+//! One integration test binary (compiled once), with a module per area.
+
+mod common;
+mod core;
+mod strategies;
