@@ -69,10 +69,18 @@ pub enum SessionError {
     PromptNotSeen { phase: Phase, tail: String },
     #[error("disconnected by the device in phase {phase}")]
     Disconnected { phase: Phase },
-    #[error("host key for {host} is not in known_hosts (strict checking); its fingerprint is {fingerprint}")]
+    #[error(
+        "host key for {host} is not in known_hosts (strict checking); its fingerprint is {fingerprint}"
+    )]
     HostKeyUnknown { host: String, fingerprint: String },
-    #[error("HOST KEY CHANGED for {host}: known_hosts has {expected}, the device offered {offered}; refusing to connect")]
-    HostKeyChanged { host: String, expected: String, offered: String },
+    #[error(
+        "HOST KEY CHANGED for {host}: known_hosts has {expected}, the device offered {offered}; refusing to connect"
+    )]
+    HostKeyChanged {
+        host: String,
+        expected: String,
+        offered: String,
+    },
     #[error("ssh error in phase {phase}: {message}")]
     Ssh { phase: Phase, message: String },
     #[error("worker process died while polling this device: {message}")]

@@ -24,6 +24,11 @@ pub struct Job {
 
 impl Job {
     pub fn new(commands: Vec<String>, host_keys: HostKeyCheck) -> Self {
-        Job { commands, host_keys, timeout: None, debug_slowdown: 0.0 }
+        Job {
+            commands,
+            host_keys,
+            timeout: None,
+            debug_slowdown: 0.0,
+        }
     }
 }

@@ -17,18 +17,19 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod device;
-pub mod error;
-pub mod job;
-pub mod result;
-pub mod secret;
+pub mod atomic;
 pub mod cli;
 pub mod compare;
+pub mod device;
 pub mod dialogue;
 pub mod emulator;
+pub mod error;
 pub mod hostkeys;
 pub mod inventory;
+pub mod job;
 pub mod report;
+pub mod result;
+pub mod secret;
 pub mod session;
 pub mod strategy;
 pub mod wait;

@@ -33,7 +33,11 @@ pub struct ErrorInfo {
 
 impl From<&SessionError> for ErrorInfo {
     fn from(e: &SessionError) -> Self {
-        ErrorInfo { kind: e.kind().to_string(), message: e.to_string(), phase: e.phase() }
+        ErrorInfo {
+            kind: e.kind().to_string(),
+            message: e.to_string(),
+            phase: e.phase(),
+        }
     }
 }
 
@@ -69,6 +73,10 @@ impl DeviceResult {
         (self.ended_unix - self.started_unix).max(0.0)
     }
     pub fn phase_secs(&self, phase: Phase) -> f64 {
-        self.phases.iter().filter(|p| p.phase == phase).map(|p| p.secs).sum()
+        self.phases
+            .iter()
+            .filter(|p| p.phase == phase)
+            .map(|p| p.secs)
+            .sum()
     }
 }
