@@ -28,7 +28,11 @@ pub const DEFAULT_COMMAND: &str = "show clock";
 pub const CLASSIC_DEVICES: usize = 3;
 
 #[derive(Parser, Debug)]
-#[command(name = "fleetbench", version, about = "Measure how fast a fleet of network devices can be polled over SSH, per concurrency strategy")]
+#[command(
+    name = "fleetbench",
+    version,
+    about = "Measure how fast a fleet of network devices can be polled over SSH, per concurrency strategy"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -199,7 +203,9 @@ struct Fleet {
 
 impl Fleet {
     fn server_cpu(&self) -> Duration {
-        self.emulated.as_ref().map_or(Duration::ZERO, EmulatedFleet::server_cpu)
+        self.emulated
+            .as_ref()
+            .map_or(Duration::ZERO, EmulatedFleet::server_cpu)
     }
 }
 
@@ -216,7 +222,10 @@ fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
         };
         let (files, out) = match &a.known_hosts {
             Some(f) => (vec![f.clone()], f.clone()),
-            None => (hostkeys::default_known_hosts_files(), hostkeys::default_write_file()),
+            None => (
+                hostkeys::default_known_hosts_files(),
+                hostkeys::default_write_file(),
+            ),
         };
         let host_keys = HostKeyCheck::load(policy, &files).context("reading known_hosts")?;
         return Ok(Fleet {
@@ -243,7 +252,12 @@ fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
     let fleet = EmulatedFleet::start(spec).context("starting the emulated fleet")?;
     Ok(Fleet {
         devices: fleet.devices(),
-        info: FleetInfo { devices: n, emulated: true, profile: Some(a.profile.clone()), inventory: None },
+        info: FleetInfo {
+            devices: n,
+            emulated: true,
+            profile: Some(a.profile.clone()),
+            inventory: None,
+        },
         host_keys: fleet.host_key_check(),
         emulated: Some(fleet),
         known_hosts_out: None,
@@ -251,14 +265,23 @@ fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
 }
 
 fn make_job(a: &FleetArgs, host_keys: HostKeyCheck) -> Result<Job> {
-    let commands = if a.commands.is_empty() { vec![DEFAULT_COMMAND.to_string()] } else { a.commands.clone() };
-    if commands.iter().any(|c| c.trim().is_empty() || c.contains(['\n', '\r'])) {
+    let commands = if a.commands.is_empty() {
+        vec![DEFAULT_COMMAND.to_string()]
+    } else {
+        a.commands.clone()
+    };
+    if commands
+        .iter()
+        .any(|c| c.trim().is_empty() || c.contains(['\n', '\r']))
+    {
         return Err(bad("--command must be a single non-empty line"));
     }
     let mut job = Job::new(commands, host_keys);
     if let Some(t) = a.timeout {
         if !(t.is_finite() && t > 0.0) {
-            return Err(bad(format!("--timeout must be a positive number of seconds, got {t}")));
+            return Err(bad(format!(
+                "--timeout must be a positive number of seconds, got {t}"
+            )));
         }
         job.timeout = Some(Duration::from_secs_f64(t));
     }
@@ -267,15 +290,24 @@ fn make_job(a: &FleetArgs, host_keys: HostKeyCheck) -> Result<Job> {
             .parse::<f64>()
             .ok()
             .filter(|x| x.is_finite() && *x >= 0.0)
-            .ok_or_else(|| bad(format!("FLEETBENCH_DEBUG_SLOWDOWN must be a fraction like 0.2, got {v:?}")))?;
-        eprintln!("fleetbench: debug slowdown active: every session made {:.0}% longer", job.debug_slowdown * 100.0);
+            .ok_or_else(|| {
+                bad(format!(
+                    "FLEETBENCH_DEBUG_SLOWDOWN must be a fraction like 0.2, got {v:?}"
+                ))
+            })?;
+        eprintln!(
+            "fleetbench: debug slowdown active: every session made {:.0}% longer",
+            job.debug_slowdown * 100.0
+        );
     }
     Ok(job)
 }
 
 fn parse_strategy(s: &str) -> Result<StrategyKind> {
     StrategyKind::parse(s.trim()).ok_or_else(|| {
-        bad(format!("unknown strategy '{s}': expected one of sequential, threads, processes, async, rayon"))
+        bad(format!(
+            "unknown strategy '{s}': expected one of sequential, threads, processes, async, rayon"
+        ))
     })
 }
 
@@ -290,7 +322,11 @@ fn local_time(unix: f64) -> String {
     let secs = unix.floor() as i64;
     let nanos = ((unix - unix.floor()) * 1e9) as u32;
     chrono::DateTime::from_timestamp(secs, nanos)
-        .map(|t| t.with_timezone(&chrono::Local).format("%H:%M:%S%.6f").to_string())
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%H:%M:%S%.6f")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -301,8 +337,18 @@ fn verbose_sink(on: bool) -> impl Fn(Event<'_>) + Sync {
             return;
         }
         let line = match e {
-            Event::Connecting { device, worker, unix, .. } => {
-                format!("{worker} ===> {} Connection: {} ({})", local_time(unix), device.name, device.addr())
+            Event::Connecting {
+                device,
+                worker,
+                unix,
+                ..
+            } => {
+                format!(
+                    "{worker} ===> {} Connection: {} ({})",
+                    local_time(unix),
+                    device.name,
+                    device.addr()
+                )
             }
             Event::Received { result, .. } => {
                 let status = match &result.error {
@@ -338,13 +384,22 @@ fn new_report(fleet: &Fleet, job: &Job) -> Report {
 
 /// Records host keys accepted under accept-new in fleetbench's known_hosts.
 fn record_new_keys(fleet: &Fleet, results: &[DeviceResult]) {
-    let Some(out) = &fleet.known_hosts_out else { return };
-    let lines: Vec<String> = results.iter().filter_map(|r| r.new_host_key.clone()).collect();
+    let Some(out) = &fleet.known_hosts_out else {
+        return;
+    };
+    let lines: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.new_host_key.clone())
+        .collect();
     if lines.is_empty() {
         return;
     }
     match hostkeys::append_known_hosts(out, &lines) {
-        Ok(()) => eprintln!("fleetbench: added {} new host key(s) to {}", lines.len(), out.display()),
+        Ok(()) => eprintln!(
+            "fleetbench: added {} new host key(s) to {}",
+            lines.len(),
+            out.display()
+        ),
         Err(e) => eprintln!("fleetbench: warning: could not record new host keys: {e}"),
     }
 }
@@ -354,7 +409,11 @@ fn finish(report: &Report, json: Option<&PathBuf>) -> Result<i32> {
         report::write_json(path, report).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("fleetbench: report written to {}", path.display());
     }
-    Ok(if report.failed_devices() > 0 { EXIT_FAILED } else { EXIT_OK })
+    Ok(if report.failed_devices() > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
 }
 
 fn cmd_run(a: RunArgs) -> Result<i32> {
@@ -363,10 +422,25 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     crate::measure::raise_nofile_limit();
     let fleet = open_fleet(&a.fleet)?;
     let job = make_job(&a.fleet, fleet.host_keys.clone())?;
-    let run_cfg = RunConfig { workers: a.workers, worker_exe: a.fleet.worker_exe.clone() };
-    let opts = CompareOptions { strategies: vec![kind], runs: 1, warmup: 0, run: run_cfg };
+    let run_cfg = RunConfig {
+        workers: a.workers,
+        worker_exe: a.fleet.worker_exe.clone(),
+    };
+    let opts = CompareOptions {
+        strategies: vec![kind],
+        runs: 1,
+        warmup: 0,
+        run: run_cfg,
+    };
     let sink = verbose_sink(a.fleet.verbose);
-    let sr = compare::measure(kind, &fleet.devices, &job, &opts, &|| fleet.server_cpu(), &sink)?;
+    let sr = compare::measure(
+        kind,
+        &fleet.devices,
+        &job,
+        &opts,
+        &|| fleet.server_cpu(),
+        &sink,
+    )?;
     let mut out = std::io::stdout().lock();
     for d in &sr.devices {
         match &d.error {
@@ -376,7 +450,11 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
                     writeln!(out, "  {line}")?;
                 }
             }
-            Some(e) => writeln!(out, "{} ({}:{}): FAILED [{}] {}", d.name, d.host, d.port, e.kind, e.message)?,
+            Some(e) => writeln!(
+                out,
+                "{} ({}:{}): FAILED [{}] {}",
+                d.name, d.host, d.port, e.kind, e.message
+            )?,
         }
     }
     writeln!(
@@ -403,7 +481,10 @@ fn cmd_compare(a: CompareArgs) -> Result<i32> {
     }
     let strategies = match &a.strategies {
         None => StrategyKind::ALL.to_vec(),
-        Some(list) => list.iter().map(|s| parse_strategy(s)).collect::<Result<Vec<_>>>()?,
+        Some(list) => list
+            .iter()
+            .map(|s| parse_strategy(s))
+            .collect::<Result<Vec<_>>>()?,
     };
     if strategies.is_empty() {
         return Err(bad("--strategies is empty"));
@@ -415,21 +496,43 @@ fn cmd_compare(a: CompareArgs) -> Result<i32> {
         strategies: strategies.clone(),
         runs: a.runs,
         warmup: a.warmup,
-        run: RunConfig { workers: a.workers, worker_exe: a.fleet.worker_exe.clone() },
+        run: RunConfig {
+            workers: a.workers,
+            worker_exe: a.fleet.worker_exe.clone(),
+        },
     };
     let sink = verbose_sink(a.fleet.verbose);
     let mut report = new_report(&fleet, &job);
     eprintln!(
         "fleetbench: {} devices ({}), command {:?}, {} run(s) + {} warm-up per strategy",
         fleet.devices.len(),
-        fleet.info.profile.as_deref().map_or("inventory".to_string(), |p| format!("emulated, profile {p}")),
+        fleet
+            .info
+            .profile
+            .as_deref()
+            .map_or("inventory".to_string(), |p| format!(
+                "emulated, profile {p}"
+            )),
         job.commands,
         a.runs,
         a.warmup
     );
     for kind in strategies {
-        let sr = compare::measure(kind, &fleet.devices, &job, &opts, &|| fleet.server_cpu(), &sink)?;
-        eprintln!("fleetbench: {:<10} median {:.3} s, {} ok, {} failed", kind.name(), sr.wall_s.median, sr.ok(), sr.failed());
+        let sr = compare::measure(
+            kind,
+            &fleet.devices,
+            &job,
+            &opts,
+            &|| fleet.server_cpu(),
+            &sink,
+        )?;
+        eprintln!(
+            "fleetbench: {:<10} median {:.3} s, {} ok, {} failed",
+            kind.name(),
+            sr.wall_s.median,
+            sr.ok(),
+            sr.failed()
+        );
         record_new_keys(&fleet, &sr.devices);
         report.strategies.push(sr);
         if strategy::is_interrupted() {
@@ -447,7 +550,10 @@ fn cmd_emulate(a: EmulateArgs) -> Result<i32> {
     }
     let last = u32::from(a.base_port) + a.devices as u32 - 1;
     if a.base_port == 0 || last > u32::from(u16::MAX) {
-        return Err(bad(format!("ports {}..={last} do not fit in 1..=65535", a.base_port)));
+        return Err(bad(format!(
+            "ports {}..={last} do not fit in 1..=65535",
+            a.base_port
+        )));
     }
     crate::measure::raise_nofile_limit();
     let profile = Profile::by_name(&a.profile).map_err(|e| bad(e.to_string()))?;
@@ -456,15 +562,22 @@ fn cmd_emulate(a: EmulateArgs) -> Result<i32> {
     spec.seed = a.seed;
     spec.bind = a.bind;
     if !a.bind.is_loopback() {
-        eprintln!("fleetbench: warning: binding {} (not loopback) as asked", a.bind);
+        eprintln!(
+            "fleetbench: warning: binding {} (not loopback) as asked",
+            a.bind
+        );
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("building the runtime")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("building the runtime")?;
     rt.block_on(async {
         let shutdown = async {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return std::future::pending().await,
-            };
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => return std::future::pending().await,
+                };
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}

@@ -50,7 +50,10 @@ pub fn measure(
             ok: out.ok(),
             failed: out.failed(),
             startup_s: out.startup.as_secs_f64(),
-            cpu: Cpu { user_s: user, sys_s: sys },
+            cpu: Cpu {
+                user_s: user,
+                sys_s: sys,
+            },
             server_cpu_s: server,
         });
         last = Some(out);
@@ -90,7 +93,16 @@ pub fn render_table(report: &Report) -> String {
     let _ = writeln!(
         t,
         "{:<11} {:>7} {:>9} {:>9} {:>9} {:>8} {:>6} {:>6} {:>10} {:>10}",
-        "strategy", "workers", "wall min", "median", "max", "speedup", "ok", "failed", "client cpu", "startup"
+        "strategy",
+        "workers",
+        "wall min",
+        "median",
+        "max",
+        "speedup",
+        "ok",
+        "failed",
+        "client cpu",
+        "startup"
     );
     for s in &report.strategies {
         let startup = s.runs.iter().map(|r| r.startup_s).fold(0.0, f64::max);

@@ -17,6 +17,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod atomic;
 pub mod cli;
 pub mod compare;
 pub mod device;
@@ -26,11 +27,10 @@ pub mod error;
 pub mod hostkeys;
 pub mod inventory;
 pub mod job;
+pub mod measure;
 pub mod report;
 pub mod result;
 pub mod secret;
 pub mod session;
 pub mod strategy;
 pub mod wait;
-pub mod measure;
-pub mod atomic;

@@ -47,7 +47,9 @@ impl MachineInfo {
     pub fn current() -> Self {
         MachineInfo {
             hostname: hostname(),
-            cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            cores: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
             os: std::env::consts::OS.to_string(),
             arch: std::env::consts::ARCH.to_string(),
         }
@@ -78,8 +80,16 @@ impl Spread {
         let mut v = samples.to_vec();
         v.sort_by(f64::total_cmp);
         let n = v.len();
-        let median = if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 };
-        Spread { min: v[0], median, max: v[n - 1] }
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        };
+        Spread {
+            min: v[0],
+            median,
+            max: v[n - 1],
+        }
     }
 }
 
@@ -136,7 +146,9 @@ impl Report {
             .find(|s| s.strategy == StrategyKind::Sequential)
             .map(|s| s.wall_s.median);
         for s in &mut self.strategies {
-            s.speedup = seq.filter(|_| s.wall_s.median > 0.0).map(|q| q / s.wall_s.median);
+            s.speedup = seq
+                .filter(|_| s.wall_s.median > 0.0)
+                .map(|q| q / s.wall_s.median);
         }
     }
 
@@ -158,7 +170,14 @@ mod tests {
 
     #[test]
     fn spread_of_odd_even_and_empty() {
-        assert_eq!(Spread::of(&[3.0, 1.0, 2.0]), Spread { min: 1.0, median: 2.0, max: 3.0 });
+        assert_eq!(
+            Spread::of(&[3.0, 1.0, 2.0]),
+            Spread {
+                min: 1.0,
+                median: 2.0,
+                max: 3.0
+            }
+        );
         assert_eq!(Spread::of(&[4.0, 1.0, 2.0, 3.0]).median, 2.5);
         assert_eq!(Spread::of(&[]), Spread::default());
     }

@@ -14,3 +14,6 @@ pub(super) fn run(
         message: "in progress".into(),
     })
 }
+pub fn worker_main() -> i32 {
+    2
+}

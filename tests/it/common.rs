@@ -17,16 +17,27 @@ pub fn fleet(n: usize, profile: &str) -> EmulatedFleet {
 }
 
 pub fn job(fleet: &EmulatedFleet, commands: &[&str]) -> Job {
-    let mut job = Job::new(commands.iter().map(|s| s.to_string()).collect(), fleet.host_key_check());
+    let mut job = Job::new(
+        commands.iter().map(|s| s.to_string()).collect(),
+        fleet.host_key_check(),
+    );
     job.timeout = Some(Duration::from_secs(5));
     job
 }
 
 pub fn run_cfg(workers: Option<usize>) -> RunConfig {
-    RunConfig { workers, worker_exe: Some(env!("CARGO_BIN_EXE_fleetbench").into()) }
+    RunConfig {
+        workers,
+        worker_exe: Some(env!("CARGO_BIN_EXE_fleetbench").into()),
+    }
 }
 
-pub fn run(kind: StrategyKind, devices: &[Device], job: &Job, workers: Option<usize>) -> RunOutcome {
+pub fn run(
+    kind: StrategyKind,
+    devices: &[Device],
+    job: &Job,
+    workers: Option<usize>,
+) -> RunOutcome {
     let quiet = |_: Event<'_>| {};
     strategy::run(kind, devices, job, &run_cfg(workers), &quiet).unwrap()
 }

@@ -10,23 +10,54 @@ use std::time::{Duration, Instant};
 fn runs_every_command_and_strips_echo_and_prompt() {
     let f = fleet(1, "instant");
     let dev = &f.devices()[0];
-    let cmds = ["show clock", "show version", "show ip interface brief", "show running-config"];
+    let cmds = [
+        "show clock",
+        "show version",
+        "show ip interface brief",
+        "show running-config",
+    ];
     let r = poll_blocking(dev, &job(&f, &cmds));
     assert!(r.ok, "{:?}", r.error);
     assert_eq!(r.outputs.len(), 4);
-    assert!(r.outputs[0].output.contains("UTC"), "{}", r.outputs[0].output);
-    assert!(!r.outputs[0].output.contains("show clock"), "echo not stripped");
+    assert!(
+        r.outputs[0].output.contains("UTC"),
+        "{}",
+        r.outputs[0].output
+    );
+    assert!(
+        !r.outputs[0].output.contains("show clock"),
+        "echo not stripped"
+    );
     assert!(!r.outputs[0].output.contains("R1#"), "prompt not stripped");
-    assert!(r.outputs[1].output.contains("Cisco IOS"), "{}", r.outputs[1].output);
+    assert!(
+        r.outputs[1].output.contains("Cisco IOS"),
+        "{}",
+        r.outputs[1].output
+    );
     assert!(r.outputs[2].output.contains("Interface"));
     let run = &r.outputs[3].output;
-    assert!(run.contains("hostname R1"), "running-config names the device");
-    assert!(run.lines().count() > 100, "a few hundred lines, unpaged: {}", run.lines().count());
+    assert!(
+        run.contains("hostname R1"),
+        "running-config names the device"
+    );
+    assert!(
+        run.lines().count() > 100,
+        "a few hundred lines, unpaged: {}",
+        run.lines().count()
+    );
     assert!(!run.contains("--More--"));
     assert!(r.host_key.as_deref().unwrap().starts_with("SHA256:"));
     // Every phase is timed, in order.
     let phases: Vec<Phase> = r.phases.iter().map(|p| p.phase).collect();
-    for p in [Phase::Connect, Phase::Handshake, Phase::Auth, Phase::Shell, Phase::Prompt, Phase::Enable, Phase::Close] {
+    for p in [
+        Phase::Connect,
+        Phase::Handshake,
+        Phase::Auth,
+        Phase::Shell,
+        Phase::Prompt,
+        Phase::Enable,
+        Phase::Close,
+    ] {
         assert!(phases.contains(&p), "{p} missing from {phases:?}");
     }
     assert_eq!(phases.iter().filter(|p| **p == Phase::Command).count(), 4);
@@ -92,15 +123,26 @@ fn changed_host_key_is_refused_and_unknown_one_in_strict_mode() {
     let f = fleet(1, "instant");
     let dev = &f.devices()[0];
     let mut j = job(&f, &["show clock"]);
-    j.host_keys = HostKeyCheck { policy: HostKeyPolicy::Strict, ..Default::default() };
+    j.host_keys = HostKeyCheck {
+        policy: HostKeyPolicy::Strict,
+        ..Default::default()
+    };
     assert_eq!(kind_of(&poll_blocking(dev, &j)), Some("host_key_unknown"));
-    j.host_keys.pin(&dev.host, dev.port, "ssh-ed25519", "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl");
+    j.host_keys.pin(
+        &dev.host,
+        dev.port,
+        "ssh-ed25519",
+        "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+    );
     j.host_keys.policy = HostKeyPolicy::AcceptNew;
     assert_eq!(kind_of(&poll_blocking(dev, &j)), Some("host_key_changed"));
     j.host_keys.policy = HostKeyPolicy::Insecure;
     assert!(poll_blocking(dev, &j).ok);
     // accept-new with nothing known: accepted, and the key is handed back for recording.
-    j.host_keys = HostKeyCheck { policy: HostKeyPolicy::AcceptNew, ..Default::default() };
+    j.host_keys = HostKeyCheck {
+        policy: HostKeyPolicy::AcceptNew,
+        ..Default::default()
+    };
     let r = poll_blocking(dev, &j);
     assert!(r.ok);
     assert!(r.new_host_key.unwrap().contains("ssh-ed25519"));

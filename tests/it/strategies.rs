@@ -18,14 +18,27 @@ fn all_five_give_identical_outputs_in_inventory_order() {
         let seen: Vec<_> = out
             .results
             .iter()
-            .map(|r| (r.name.clone(), kind_of(r).map(str::to_string), r.outputs.first().map(|o| o.output.clone()).unwrap_or_default()))
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    kind_of(r).map(str::to_string),
+                    r.outputs
+                        .first()
+                        .map(|o| o.output.clone())
+                        .unwrap_or_default(),
+                )
+            })
             .collect();
         assert_eq!(seen[2].1.as_deref(), Some("refused"), "{kind}");
         assert_eq!(out.failed(), 1, "{kind}");
         for (i, r) in out.results.iter().enumerate() {
             assert_eq!(r.name, devices[i].name, "{kind}: order");
             if i != 2 {
-                assert!(r.outputs[1].output.contains("UTC"), "{kind}: {:?}", r.outputs);
+                assert!(
+                    r.outputs[1].output.contains("UTC"),
+                    "{kind}: {:?}",
+                    r.outputs
+                );
             }
         }
         match &reference {
@@ -41,16 +54,36 @@ fn worker_bound_shows_in_rounds() {
     let f = fleet(3, "login=300ms,command=300ms");
     let devices = f.devices();
     let j = job(&f, &["show clock"]);
-    let seq = run(StrategyKind::Sequential, &devices, &j, None).wall.as_secs_f64();
-    for kind in [StrategyKind::Threads, StrategyKind::Async, StrategyKind::Rayon, StrategyKind::Processes] {
+    let seq = run(StrategyKind::Sequential, &devices, &j, None)
+        .wall
+        .as_secs_f64();
+    for kind in [
+        StrategyKind::Threads,
+        StrategyKind::Async,
+        StrategyKind::Rayon,
+        StrategyKind::Processes,
+    ] {
         let w1 = run(kind, &devices, &j, Some(1));
         let w2 = run(kind, &devices, &j, Some(2));
         let w3 = run(kind, &devices, &j, Some(3));
         assert_eq!(w1.ok() + w2.ok() + w3.ok(), 9, "{kind}");
-        let (w1, w2, w3) = (w1.wall.as_secs_f64(), w2.wall.as_secs_f64(), w3.wall.as_secs_f64());
+        let (w1, w2, w3) = (
+            w1.wall.as_secs_f64(),
+            w2.wall.as_secs_f64(),
+            w3.wall.as_secs_f64(),
+        );
         // Generous ratios measured in one run, not absolute times.
-        assert!(w1 > 0.8 * seq, "{kind}: W=1 {w1:.2} s vs sequential {seq:.2} s");
-        assert!(w2 > 1.6 * w3 && w2 < 0.9 * w1, "{kind}: W=2 {w2:.2} s should be two rounds (W=3 {w3:.2}, W=1 {w1:.2})");
-        assert!(seq > 2.0 * w3, "{kind}: sequential {seq:.2} s vs W=3 {w3:.2} s");
+        assert!(
+            w1 > 0.8 * seq,
+            "{kind}: W=1 {w1:.2} s vs sequential {seq:.2} s"
+        );
+        assert!(
+            w2 > 1.6 * w3 && w2 < 0.9 * w1,
+            "{kind}: W=2 {w2:.2} s should be two rounds (W=3 {w3:.2}, W=1 {w1:.2})"
+        );
+        assert!(
+            seq > 2.0 * w3,
+            "{kind}: sequential {seq:.2} s vs W=3 {w3:.2} s"
+        );
     }
 }
