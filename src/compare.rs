@@ -74,6 +74,12 @@ pub fn measure(
         cpu_s: Spread::of(&cpus),
         threads,
         processes,
+        latency_s: Default::default(),
+        histograms: Default::default(),
+        peak_rss_bytes: 0,
+        peak_rss_children_bytes: 0,
+        cpu_per_device_s: 0.0,
+        efficiency: None,
     })
 }
 

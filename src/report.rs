@@ -6,6 +6,7 @@ use crate::measure::Cpu;
 use crate::result::DeviceResult;
 use crate::strategy::StrategyKind;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub const SCHEMA: &str = "fleetbench.report/1";
 
@@ -126,6 +127,49 @@ pub struct StrategyReport {
     /// Threads that ran sessions, and worker processes started.
     pub threads: usize,
     pub processes: usize,
+    /// Per-device latency percentiles, seconds, per phase (`connect`, `handshake`, `auth`,
+    /// `shell`, `prompt`, `enable`, `command`, `close`) and `total`, over the measured runs.
+    #[serde(default)]
+    pub latency_s: BTreeMap<String, Percentiles>,
+    /// The same latencies as HdrHistograms (microseconds), V2-serialized and base64-encoded,
+    /// so reports can be merged and re-analysed later.
+    #[serde(default)]
+    pub histograms: BTreeMap<String, String>,
+    /// Peak resident memory of this process during the strategy's runs, and of its largest
+    /// worker process; bytes (0 when not measured).
+    #[serde(default)]
+    pub peak_rss_bytes: u64,
+    #[serde(default)]
+    pub peak_rss_children_bytes: u64,
+    /// Median client CPU per run divided by the number of devices.
+    #[serde(default)]
+    pub cpu_per_device_s: f64,
+    /// Wall time against the two lower bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub efficiency: Option<Efficiency>,
+}
+
+/// Latency percentiles, seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub count: u64,
+}
+
+/// How close a strategy's median wall time came to what was possible.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct Efficiency {
+    /// The ideal schedule with W workers: max(slowest device, total device time / W).
+    pub ideal_s: f64,
+    /// ideal_s / median wall (1.0 = perfect).
+    pub ideal: f64,
+    /// The CPU bound: slowest device latency + N x (CPU per session) / cores.
+    pub cpu_bound_s: f64,
+    /// cpu_bound_s / median wall.
+    pub cpu_bound: f64,
 }
 
 impl StrategyReport {
