@@ -1,1 +1,550 @@
-//! emulator
+//! Emulated IOS-like routers: one russh SSH server per device on 127.0.0.1, embedded in the
+//! binary, with seeded latency and fault profiles.
+//!
+//! # Parts
+//! - [`ios`]: the CLI as a pure state machine (prompts, echo, `enable`, paging, `show ...`).
+//! - [`profile`]: latency profiles (`classic`, `instant`, `lan`, `latency-1s`, `chaos`, custom).
+//! - [`fault`]: fault kinds, their spelling, and their seeded assignment to devices.
+//! - `server`: listeners, the russh handler, per-channel tasks that apply delays and faults.
+//!
+//! # Two ways to run a fleet
+//! - [`EmulatedFleet::start`]: on its own 2-thread tokio runtime (threads `emu-N`) on its own
+//!   std threads, so blocking clients in the caller's threads (or another runtime) can use it;
+//!   [`EmulatedFleet::server_cpu`] tells its CPU time apart from the client's.
+//! - [`serve_foreground`]: on the caller's runtime, for `fleetbench emulate`.
+//!
+//! # Invariants
+//! - Nothing binds a non-loopback address unless the caller passes one in [`FleetSpec::bind`].
+//! - A delay never blocks a connection's event loop: the russh handler only forwards bytes.
+//! - Everything random (host keys, jitter, fault placement) derives from [`FleetSpec::seed`].
+//! - Passwords and secrets are never printed (the inventory file, which must hold them, aside).
+
+pub mod fault;
+pub mod ios;
+pub mod profile;
+
+mod cpu;
+mod server;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use rand::Rng;
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use russh::keys::{HashAlg, PrivateKey};
+use russh::{MethodKind, MethodSet};
+use tokio::sync::watch;
+
+use crate::device::{DEFAULT_TIMEOUT, Device};
+use crate::hostkeys::{HostKeyCheck, HostKeyPolicy};
+use crate::secret::Secret;
+
+pub use fault::{DeviceFaults, Fault, FaultRule, FaultTarget};
+pub use profile::Profile;
+pub use server::{MAX_PREAUTH, WEIRD_PROMPT};
+
+use cpu::CpuTracker;
+use server::{DeviceState, Port};
+
+/// Errors of the emulator. None of them carries a password or secret.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error("invalid profile '{spec}': {reason}")]
+    Profile { spec: String, reason: String },
+    #[error("invalid fleet: {0}")]
+    Spec(String),
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot start the emulator runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("host key for device {index}: {message}")]
+    HostKey { index: usize, message: String },
+    #[error("cannot write inventory {path}: {source}")]
+    Inventory {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// What fleet to emulate.
+#[derive(Debug, Clone)]
+pub struct FleetSpec {
+    pub devices: usize,
+    /// 0: an ephemeral port per device (tests); otherwise device `i` listens on `base_port + i`.
+    pub base_port: u16,
+    /// Address to bind; 127.0.0.1 unless the caller explicitly asks for another.
+    pub bind: IpAddr,
+    pub profile: Profile,
+    /// Host keys, jitter and fault placement all derive from this.
+    pub seed: u64,
+    pub username: String,
+    pub password: String,
+    /// Enable secret.
+    pub secret: String,
+    /// vty lines per device: concurrent authenticated sessions beyond this are refused.
+    pub max_sessions: usize,
+}
+
+impl FleetSpec {
+    /// `devices` routers on ephemeral loopback ports, cisco/cisco/cisco, 5 vty lines, seed 1.
+    pub fn new(devices: usize, profile: Profile) -> Self {
+        FleetSpec {
+            devices,
+            base_port: 0,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            profile,
+            seed: 1,
+            username: "cisco".into(),
+            password: "cisco".into(),
+            secret: "cisco".into(),
+            max_sessions: 5,
+        }
+    }
+
+    fn validate(&self) -> Result<(), EmulatorError> {
+        if self.devices == 0 {
+            return Err(EmulatorError::Spec("at least one device is needed".into()));
+        }
+        if self.max_sessions == 0 {
+            return Err(EmulatorError::Spec(
+                "max_sessions must be at least 1".into(),
+            ));
+        }
+        if self.base_port != 0 && self.base_port as usize + self.devices - 1 > u16::MAX as usize {
+            return Err(EmulatorError::Spec(format!(
+                "ports {}..{} do not fit below 65536",
+                self.base_port,
+                self.base_port as usize + self.devices - 1
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// One running device, as clients see it.
+#[derive(Debug, Clone)]
+struct DeviceInfo {
+    name: String,
+    port: u16,
+    /// `ssh-ed25519 BASE64`
+    host_key: String,
+    fingerprint: String,
+    faults: DeviceFaults,
+}
+
+/// The client-side view of a fleet (shared by [`EmulatedFleet`] and [`serve_foreground`]).
+#[derive(Debug, Clone)]
+struct FleetView {
+    host: String,
+    username: String,
+    password: String,
+    secret: String,
+    devices: Vec<DeviceInfo>,
+}
+
+impl FleetView {
+    fn devices(&self) -> Vec<Device> {
+        self.devices
+            .iter()
+            .map(|d| Device {
+                name: d.name.clone(),
+                host: self.host.clone(),
+                port: d.port,
+                username: self.username.clone(),
+                password: Some(Secret::new(self.password.clone())),
+                secret: Some(Secret::new(self.secret.clone())),
+                key_file: None,
+                device_type: "cisco_ios".into(),
+                timeout: DEFAULT_TIMEOUT,
+            })
+            .collect()
+    }
+
+    fn host_key_check(&self) -> HostKeyCheck {
+        let known: HashMap<String, Vec<String>> = self
+            .devices
+            .iter()
+            .map(|d| {
+                let pattern = if d.port == 22 {
+                    self.host.clone()
+                } else {
+                    format!("[{}]:{}", self.host, d.port)
+                };
+                (pattern, vec![d.host_key.clone()])
+            })
+            .collect();
+        HostKeyCheck {
+            policy: HostKeyPolicy::Strict,
+            known,
+        }
+    }
+
+    fn inventory_yaml(&self) -> String {
+        // JSON strings are valid YAML double-quoted scalars: safe quoting without a serializer.
+        let q = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+        let mut y = String::from("routers:\n");
+        for d in &self.devices {
+            y.push_str(&format!(
+                "  - device_type: cisco_ios\n    name: {}\n    ip: {}\n    port: {}\n    username: {}\n    password: {}\n    secret: {}\n",
+                q(&d.name),
+                q(&self.host),
+                d.port,
+                q(&self.username),
+                q(&self.password),
+                q(&self.secret),
+            ));
+        }
+        y
+    }
+}
+
+/// Listeners bound, devices prepared, nothing served yet.
+struct BoundFleet {
+    view: FleetView,
+    ports: Vec<(Arc<DeviceState>, Port)>,
+}
+
+impl BoundFleet {
+    /// Binds every device's port (inside a tokio runtime).
+    fn bind(spec: &FleetSpec) -> Result<BoundFleet, EmulatorError> {
+        spec.validate()?;
+        let faults = fault::assign(&spec.profile.faults, spec.devices, spec.seed);
+        let profile = Arc::new(spec.profile.clone());
+        let now = Utc::now();
+        let mut ports = Vec::with_capacity(spec.devices);
+        let mut infos = Vec::with_capacity(spec.devices);
+        for (index, faults) in faults.into_iter().enumerate() {
+            let key = host_key(spec.seed, index)?;
+            let public = key.public_key();
+            let host_key = public
+                .to_openssh()
+                .map_err(|e| EmulatorError::HostKey {
+                    index,
+                    message: e.to_string(),
+                })?
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let fingerprint = public.fingerprint(HashAlg::Sha256).to_string();
+            let port_no = if spec.base_port == 0 {
+                0
+            } else {
+                spec.base_port + index as u16
+            };
+            let addr = SocketAddr::new(spec.bind, port_no);
+            let port = Port::bind(addr, faults.refuse)
+                .map_err(|source| EmulatorError::Bind { addr, source })?;
+            let port_no = port
+                .local_addr()
+                .map_err(|source| EmulatorError::Bind { addr, source })?
+                .port();
+            let password = if faults.wrong_password {
+                format!("{}-but-not-this-one", spec.password)
+            } else {
+                spec.password.clone()
+            };
+            // A plausible, device-specific uptime (1 hour to 60 days), stable per seed.
+            let up_minutes =
+                profile::session_rng(spec.seed ^ 0xB007, index, 0).random_range(60..86_400);
+            let dev = DeviceState::new(
+                index,
+                spec.username.clone(),
+                password,
+                spec.secret.clone(),
+                faults.clone(),
+                profile.clone(),
+                spec.seed,
+                now - chrono::TimeDelta::minutes(up_minutes),
+                spec.max_sessions,
+                Arc::new(ssh_config(key)),
+            );
+            infos.push(DeviceInfo {
+                name: dev.hostname.clone(),
+                port: port_no,
+                host_key,
+                fingerprint,
+                faults,
+            });
+            ports.push((Arc::new(dev), port));
+        }
+        let host = if spec.bind.is_unspecified() {
+            Ipv4Addr::LOCALHOST.to_string()
+        } else {
+            spec.bind.to_string()
+        };
+        Ok(BoundFleet {
+            view: FleetView {
+                host,
+                username: spec.username.clone(),
+                password: spec.password.clone(),
+                secret: spec.secret.clone(),
+                devices: infos,
+            },
+            ports,
+        })
+    }
+
+    /// Starts every accept loop on the current runtime.
+    fn spawn(self, stop: &watch::Receiver<bool>) -> (FleetView, Vec<tokio::task::JoinHandle<()>>) {
+        let tasks = self
+            .ports
+            .into_iter()
+            .map(|(dev, port)| tokio::spawn(server::serve_device(dev, port, stop.clone())))
+            .collect();
+        (self.view, tasks)
+    }
+}
+
+/// The russh configuration of one device.
+fn ssh_config(key: PrivateKey) -> russh::server::Config {
+    let mut methods = MethodSet::empty();
+    methods.push(MethodKind::Password);
+    methods.push(MethodKind::KeyboardInteractive);
+    russh::server::Config {
+        server_id: russh::SshId::Standard("SSH-2.0-Cisco-1.25".into()),
+        methods,
+        // OpenSSH and libssh2 first probe with `none`; the default 1 s rejection delay would
+        // apply to that probe too and add a second to every session.
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        // A wrong password still costs a little, as on a real device.
+        auth_rejection_time: Duration::from_millis(300),
+        keys: vec![key],
+        inactivity_timeout: Some(Duration::from_secs(600)),
+        nodelay: true,
+        ..Default::default()
+    }
+}
+
+/// A stable Ed25519 host key for device `index` of a fleet with `seed`.
+fn host_key(seed: u64, index: usize) -> Result<PrivateKey, EmulatorError> {
+    let mut bytes = [0u8; 32];
+    for (k, chunk) in bytes.chunks_mut(8).enumerate() {
+        let word = profile::mix(
+            profile::mix(seed, 0x484F_5354_4B45_59),
+            (index * 4 + k) as u64,
+        );
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
+    Ok(PrivateKey::from(Ed25519Keypair::from_seed(&bytes)))
+}
+
+/// A running fleet on its own runtime. Dropping it stops every listener and joins its threads.
+pub struct EmulatedFleet {
+    view: FleetView,
+    profile_name: String,
+    stop: watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    cpu: Arc<CpuTracker>,
+}
+
+impl std::fmt::Debug for EmulatedFleet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatedFleet")
+            .field("devices", &self.view.devices.len())
+            .field("host", &self.view.host)
+            .field("profile", &self.profile_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatedFleet {
+    /// Binds every listener, then returns; the fleet serves until dropped or stopped.
+    pub fn start(spec: FleetSpec) -> Result<EmulatedFleet, EmulatorError> {
+        spec.validate()?;
+        let cpu = Arc::new(CpuTracker::default());
+        let (stop, stop_rx) = watch::channel(false);
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let runtime = {
+            let (start_cpu, stop_cpu) = (cpu.clone(), cpu.clone());
+            let next = AtomicUsize::new(0);
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name_fn(move || format!("emu-{}", next.fetch_add(1, Ordering::Relaxed)))
+                .on_thread_start(move || start_cpu.register_current())
+                .on_thread_stop(move || stop_cpu.unregister_current())
+                .enable_all()
+                .build()
+                .map_err(EmulatorError::Runtime)?
+        };
+        let profile_name = spec.profile.name().to_string();
+        // block_on runs on a std thread of our own, so this works even when the caller is
+        // itself inside a tokio runtime.
+        let thread = std::thread::Builder::new()
+            .name("emu-main".into())
+            .spawn(move || {
+                let mut stop_rx = stop_rx;
+                runtime.block_on(async {
+                    let bound = match BoundFleet::bind(&spec) {
+                        Ok(b) => b,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let (view, tasks) = bound.spawn(&stop_rx);
+                    let _ = ready_tx.send(Ok(view));
+                    server::stopped(&mut stop_rx).await;
+                    for t in tasks {
+                        let _ = t.await;
+                    }
+                });
+                runtime.shutdown_timeout(Duration::from_secs(2));
+            })
+            .map_err(EmulatorError::Runtime)?;
+        let view = match ready_rx.recv() {
+            Ok(Ok(view)) => view,
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                return Err(e);
+            }
+            Err(_) => {
+                let _ = thread.join();
+                return Err(EmulatorError::Runtime(std::io::Error::other(
+                    "emulator thread ended before binding",
+                )));
+            }
+        };
+        Ok(EmulatedFleet {
+            view,
+            profile_name,
+            stop,
+            thread: Some(thread),
+            cpu,
+        })
+    }
+
+    /// One [`Device`] per router: name `R1`.., host 127.0.0.1, its port, the credentials a
+    /// client should use (a `wrong-password` device rejects them), the default timeout.
+    pub fn devices(&self) -> Vec<Device> {
+        self.view.devices()
+    }
+
+    /// Strict checking with every device's host key, keyed `[127.0.0.1]:PORT`.
+    pub fn host_key_check(&self) -> HostKeyCheck {
+        self.view.host_key_check()
+    }
+
+    /// The classic netmiko `devices.yaml` for this fleet (holds the credentials).
+    pub fn inventory_yaml(&self) -> String {
+        self.view.inventory_yaml()
+    }
+
+    /// CPU time used so far by the emulator's runtime threads.
+    pub fn server_cpu(&self) -> Duration {
+        self.cpu.total()
+    }
+
+    /// The faults each device ended up with, in device order.
+    pub fn device_faults(&self) -> Vec<DeviceFaults> {
+        self.view.devices.iter().map(|d| d.faults.clone()).collect()
+    }
+
+    /// SHA256 host key fingerprints (`SHA256:...`), in device order.
+    pub fn fingerprints(&self) -> Vec<String> {
+        self.view
+            .devices
+            .iter()
+            .map(|d| d.fingerprint.clone())
+            .collect()
+    }
+
+    pub fn profile_name(&self) -> &str {
+        &self.profile_name
+    }
+
+    /// Stops every listener and session and joins the runtime's threads.
+    pub fn stop(self) {
+        drop(self)
+    }
+}
+
+impl Drop for EmulatedFleet {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Runs a fleet on the current runtime until `shutdown` resolves (`fleetbench emulate`).
+///
+/// Binds every listener first, then writes the inventory atomically (so its appearance means
+/// "ready"), then prints one line per device (name, address, host key fingerprint, faults).
+pub async fn serve_foreground(
+    spec: FleetSpec,
+    write_inventory: Option<&Path>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), EmulatorError> {
+    let bound = BoundFleet::bind(&spec)?;
+    let (stop, stop_rx) = watch::channel(false);
+    let (view, tasks) = bound.spawn(&stop_rx);
+    if let Some(path) = write_inventory {
+        crate::atomic::write_atomic(path, view.inventory_yaml().as_bytes()).map_err(|source| {
+            EmulatorError::Inventory {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+    }
+    for d in &view.devices {
+        let faults = d.faults.names();
+        println!(
+            "{} {}:{} {} profile={}{}",
+            d.name,
+            view.host,
+            d.port,
+            d.fingerprint,
+            spec.profile.name(),
+            if faults.is_empty() {
+                String::new()
+            } else {
+                format!(" faults={}", faults.join(","))
+            }
+        );
+    }
+    shutdown.await;
+    let _ = stop.send(true);
+    for t in tasks {
+        let _ = t.await;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_keys_are_stable_and_distinct() {
+        let a = host_key(7, 0).unwrap();
+        let b = host_key(7, 0).unwrap();
+        let c = host_key(7, 1).unwrap();
+        let d = host_key(8, 0).unwrap();
+        let fp = |k: &PrivateKey| k.public_key().fingerprint(HashAlg::Sha256).to_string();
+        assert_eq!(fp(&a), fp(&b));
+        assert_ne!(fp(&a), fp(&c));
+        assert_ne!(fp(&a), fp(&d));
+    }
+
+    #[test]
+    fn spec_validation() {
+        assert!(FleetSpec::new(0, Profile::instant()).validate().is_err());
+        let mut s = FleetSpec::new(10, Profile::instant());
+        s.base_port = 65530;
+        assert!(s.validate().is_err());
+        s.base_port = 65526;
+        assert!(s.validate().is_ok());
+        assert_eq!(s.bind, IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+}

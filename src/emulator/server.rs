@@ -1,0 +1,598 @@
+//! The SSH side of one emulated device: listener, russh handler, per-channel CLI tasks.
+//!
+//! russh runs one event loop per connection and calls the [`Conn`] handler on it, so the
+//! handler never waits: it answers requests at once and hands typed bytes to a per-channel
+//! task, which owns the [`Ios`] state machine, sleeps for the profile's delays and replies
+//! through the session [`Handle`]. Echo is sent before any injected delay.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use rand::rngs::StdRng;
+use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, Response, Session};
+use russh::{Channel, ChannelId, Disconnect};
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::{mpsc, watch};
+
+use super::fault::DeviceFaults;
+use super::ios::{Ios, IosConfig, Reply};
+use super::profile::{Profile, session_rng};
+
+/// Connections that may sit before authentication on one device; more are closed at once.
+/// Bounds what a connect flood can hold open without limiting honest concurrency (the vty
+/// limit is far lower).
+pub const MAX_PREAUTH: usize = 50;
+
+/// The prompt of the `weird-prompt` fault.
+pub const WEIRD_PROMPT: &str = "router-weird$ ";
+
+/// Everything one device's connections share.
+pub(crate) struct DeviceState {
+    pub index: usize,
+    pub hostname: String,
+    pub username: String,
+    /// The password the device accepts (differs from the inventory's under `wrong-password`).
+    pub password: String,
+    pub secret: String,
+    pub faults: DeviceFaults,
+    pub profile: Arc<Profile>,
+    pub seed: u64,
+    pub boot: DateTime<Utc>,
+    pub max_sessions: usize,
+    pub config: Arc<russh::server::Config>,
+    preauth: AtomicUsize,
+    vty: AtomicUsize,
+    sessions_started: AtomicU64,
+    accepted: AtomicU64,
+}
+
+impl DeviceState {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        index: usize,
+        username: String,
+        password: String,
+        secret: String,
+        faults: DeviceFaults,
+        profile: Arc<Profile>,
+        seed: u64,
+        boot: DateTime<Utc>,
+        max_sessions: usize,
+        config: Arc<russh::server::Config>,
+    ) -> Self {
+        DeviceState {
+            index,
+            hostname: format!("R{}", index + 1),
+            username,
+            password,
+            secret,
+            faults,
+            profile,
+            seed,
+            boot,
+            max_sessions,
+            config,
+            preauth: AtomicUsize::new(0),
+            vty: AtomicUsize::new(0),
+            sessions_started: AtomicU64::new(0),
+            accepted: AtomicU64::new(0),
+        }
+    }
+
+    fn ios(&self) -> Ios {
+        Ios::new(IosConfig {
+            hostname: self.hostname.clone(),
+            secret: self.secret.clone(),
+            enable_refused: self.faults.enable_refused,
+            prompt_override: self.faults.weird_prompt.then(|| WEIRD_PROMPT.to_string()),
+            boot: self.boot,
+        })
+    }
+}
+
+/// A taken slot of a per-device counter (pre-auth connections, vty lines); freed on drop.
+struct Slot {
+    dev: Arc<DeviceState>,
+    counter: fn(&DeviceState) -> &AtomicUsize,
+}
+
+impl Slot {
+    fn take(
+        dev: &Arc<DeviceState>,
+        counter: fn(&DeviceState) -> &AtomicUsize,
+        max: usize,
+    ) -> Option<Slot> {
+        counter(dev)
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot {
+                dev: dev.clone(),
+                counter,
+            })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        (self.counter)(&self.dev).fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A bound port: listening, or (fault `refuse`) bound only, so connects get a RST.
+pub(crate) enum Port {
+    Listening(TcpListener),
+    Refusing(TcpSocket),
+}
+
+impl Port {
+    /// Binds `addr` with a large backlog: the default 128 drops SYNs under a burst of
+    /// connections, and those clients then stall a second on SYN retransmit.
+    pub fn bind(addr: SocketAddr, refuse: bool) -> std::io::Result<Port> {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        // Lets a fixed port be reused at once after a previous run's TIME_WAIT.
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        if refuse {
+            Ok(Port::Refusing(socket))
+        } else {
+            Ok(Port::Listening(socket.listen(4096)?))
+        }
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        match self {
+            Port::Listening(l) => l.local_addr(),
+            Port::Refusing(s) => s.local_addr(),
+        }
+    }
+}
+
+/// Resolves when shutdown is requested (or its sender is gone).
+pub(crate) async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// Accepts connections on one device's port until shutdown.
+pub(crate) async fn serve_device(
+    dev: Arc<DeviceState>,
+    port: Port,
+    mut stop: watch::Receiver<bool>,
+) {
+    let listener = match port {
+        Port::Listening(l) => l,
+        Port::Refusing(socket) => {
+            // Keep the port bound (so nobody else takes it) until shutdown.
+            stopped(&mut stop).await;
+            drop(socket);
+            return;
+        }
+    };
+    loop {
+        let accepted = tokio::select! {
+            _ = stopped(&mut stop) => return,
+            a = listener.accept() => a,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let ordinal = dev.accepted.fetch_add(1, Ordering::Relaxed);
+        if dev.faults.fail_rate > 0.0 {
+            let draw: f64 = session_rng(dev.seed ^ 0xFA11, dev.index, ordinal).random();
+            if draw < dev.faults.fail_rate {
+                drop(stream);
+                continue;
+            }
+        }
+        if dev.faults.no_banner {
+            tokio::spawn(hold_silently(stream, stop.clone()));
+            continue;
+        }
+        let Some(slot) = Slot::take(&dev, |d| &d.preauth, MAX_PREAUTH) else {
+            drop(stream);
+            continue;
+        };
+        tokio::spawn(run_connection(dev.clone(), stream, slot, stop.clone()));
+    }
+}
+
+/// Fault `no-banner`: keep the connection open, read and discard, never write.
+async fn hold_silently(mut stream: TcpStream, mut stop: watch::Receiver<bool>) {
+    let mut buf = [0u8; 1024];
+    loop {
+        tokio::select! {
+            _ = stopped(&mut stop) => return,
+            r = stream.read(&mut buf) => match r {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            },
+        }
+    }
+}
+
+async fn run_connection(
+    dev: Arc<DeviceState>,
+    stream: TcpStream,
+    preauth: Slot,
+    mut stop: watch::Receiver<bool>,
+) {
+    // Small interactive writes: Nagle plus delayed ACK would add up to 40 ms per exchange.
+    let _ = stream.set_nodelay(true);
+    let handler = Conn {
+        dev: dev.clone(),
+        preauth: Some(preauth),
+        vty: None,
+        over_limit: false,
+        inputs: HashMap::new(),
+    };
+    let session = tokio::select! {
+        _ = stopped(&mut stop) => return,
+        s = russh::server::run_stream(dev.config.clone(), stream, handler) => match s {
+            Ok(s) => s,
+            Err(_) => return,
+        },
+    };
+    let handle = session.handle();
+    tokio::select! {
+        _ = session => {}
+        _ = stopped(&mut stop) => {
+            let _ = handle
+                .disconnect(Disconnect::ByApplication, "emulator shutting down".into(), String::new())
+                .await;
+        }
+    }
+}
+
+/// The russh handler of one connection.
+struct Conn {
+    dev: Arc<DeviceState>,
+    /// Held until authentication succeeds (or the connection ends).
+    preauth: Option<Slot>,
+    /// The vty line, held from authentication to the end of the connection.
+    vty: Option<Slot>,
+    /// Authenticated while every vty line was busy: the shell says so and closes.
+    over_limit: bool,
+    /// Typed bytes go to the channel's CLI task.
+    inputs: HashMap<ChannelId, mpsc::UnboundedSender<Vec<u8>>>,
+}
+
+impl Conn {
+    fn check(&self, user: &str, password: &[u8]) -> Auth {
+        if user == self.dev.username && password == self.dev.password.as_bytes() {
+            Auth::Accept
+        } else {
+            Auth::reject()
+        }
+    }
+
+    fn start(&mut self, channel: ChannelId, session: &mut Session, kind: Kind) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.inputs.insert(channel, tx);
+        let ordinal = self.dev.sessions_started.fetch_add(1, Ordering::Relaxed);
+        let task = ChannelTask {
+            rng: session_rng(self.dev.seed, self.dev.index, ordinal),
+            dev: self.dev.clone(),
+            out: Out {
+                handle: session.handle(),
+                channel,
+                slow: self.dev.faults.slow,
+            },
+            rx,
+        };
+        let over_limit = self.over_limit;
+        tokio::spawn(async move {
+            if over_limit {
+                task.refuse_busy().await
+            } else {
+                task.run(kind).await
+            }
+        });
+    }
+}
+
+enum Kind {
+    Shell,
+    Exec(String),
+}
+
+impl russh::server::Handler for Conn {
+    type Error = russh::Error;
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        Ok(self.check(user, password.as_bytes()))
+    }
+
+    async fn auth_keyboard_interactive<'a>(
+        &'a mut self,
+        user: &str,
+        _submethods: &str,
+        response: Option<Response<'a>>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(match response {
+            None => Auth::Partial {
+                name: Cow::Borrowed(""),
+                instructions: Cow::Borrowed(""),
+                prompts: Cow::Owned(vec![(Cow::Borrowed("Password: "), false)]),
+            },
+            Some(mut answers) => {
+                let answer = answers.next().unwrap_or_default();
+                self.check(user, &answer)
+            }
+        })
+    }
+
+    async fn auth_succeeded(&mut self, _session: &mut Session) -> Result<(), Self::Error> {
+        self.preauth = None;
+        self.vty = Slot::take(&self.dev, |d| &d.vty, self.dev.max_sessions);
+        self.over_limit = self.vty.is_none();
+        Ok(())
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // Input arrives through `data`; an unread Channel would fill up and stall the session.
+        drop(channel);
+        reply.accept().await;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        _col_width: u32,
+        _row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)
+    }
+
+    async fn env_request(
+        &mut self,
+        channel: ChannelId,
+        _name: &str,
+        _value: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        self.start(channel, session, Kind::Shell);
+        Ok(())
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        let command = String::from_utf8_lossy(data).into_owned();
+        self.start(channel, session, Kind::Exec(command));
+        Ok(())
+    }
+
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(tx) = self.inputs.get(&channel) {
+            let _ = tx.send(data.to_vec());
+        }
+        Ok(())
+    }
+
+    async fn channel_eof(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // The task finishes what is queued, then sees the end of input.
+        self.inputs.remove(&channel);
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.inputs.remove(&channel);
+        Ok(())
+    }
+}
+
+/// Why a channel task stops early.
+enum Stop {
+    /// The session is gone or the output fault ended it.
+    Gone,
+    /// Fault `hang`: output stopped midway; keep the channel open and silent.
+    Hung,
+}
+
+/// Writes to one channel, at the `slow` fault's rate when it applies.
+struct Out {
+    handle: Handle,
+    channel: ChannelId,
+    slow: Option<u32>,
+}
+
+impl Out {
+    async fn send(&self, bytes: Vec<u8>) -> Result<(), Stop> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let Some(rate) = self.slow else {
+            return self.raw(bytes).await;
+        };
+        // Ten chunks a second approximate a steady trickle of `rate` bytes per second.
+        let chunk = (rate as usize / 10).max(1);
+        let pause = Duration::from_secs_f64(chunk as f64 / rate as f64);
+        for piece in bytes.chunks(chunk) {
+            self.raw(piece.to_vec()).await?;
+            tokio::time::sleep(pause).await;
+        }
+        Ok(())
+    }
+
+    async fn raw(&self, bytes: Vec<u8>) -> Result<(), Stop> {
+        self.handle
+            .data(self.channel, bytes)
+            .await
+            .map_err(|_| Stop::Gone)
+    }
+
+    /// Exit status, EOF and close: how a vty session ends.
+    async fn finish(&self, status: u32) {
+        let _ = self.handle.exit_status_request(self.channel, status).await;
+        let _ = self.handle.eof(self.channel).await;
+        let _ = self.handle.close(self.channel).await;
+    }
+}
+
+/// One shell or exec channel: the CLI, the delays and the faults.
+struct ChannelTask {
+    dev: Arc<DeviceState>,
+    out: Out,
+    rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    rng: StdRng,
+}
+
+impl ChannelTask {
+    async fn refuse_busy(self) {
+        let msg = format!(
+            "\r\n% Connection refused: all {} vty lines of {} are in use\r\n",
+            self.dev.max_sessions, self.dev.hostname
+        );
+        let _ = self.out.raw(msg.into_bytes()).await;
+        self.out.finish(1).await;
+    }
+
+    async fn run(mut self, kind: Kind) {
+        if self.dev.faults.no_prompt {
+            // Fault `no-prompt`: logged in, but the device never says anything.
+            return self.drain().await;
+        }
+        let login = self
+            .dev
+            .profile
+            .jittered(self.dev.profile.login, &mut self.rng);
+        tokio::time::sleep(login).await;
+        let result = match kind {
+            Kind::Shell => self.shell().await,
+            Kind::Exec(command) => self.exec(&command).await,
+        };
+        match result {
+            Ok(()) => {}
+            Err(Stop::Hung) => self.drain().await,
+            Err(Stop::Gone) => {}
+        }
+    }
+
+    /// Reads and ignores input until the client gives up.
+    async fn drain(mut self) {
+        while self.rx.recv().await.is_some() {}
+    }
+
+    async fn shell(&mut self) -> Result<(), Stop> {
+        let mut ios = self.dev.ios();
+        self.out.send(ios.greeting()).await?;
+        while let Some(input) = self.rx.recv().await {
+            let mut pending = Vec::new();
+            for reply in ios.feed(&input, Utc::now()) {
+                match reply {
+                    Reply::Echo(b) | Reply::Text(b) => pending.extend(b),
+                    Reply::Show(b) => {
+                        // Echo first, then the command's latency.
+                        self.out.send(std::mem::take(&mut pending)).await?;
+                        self.show_output(b).await?;
+                    }
+                    Reply::Close => {
+                        self.out.send(pending).await?;
+                        self.out.finish(0).await;
+                        return Ok(());
+                    }
+                }
+            }
+            self.out.send(pending).await?;
+        }
+        // The client sent EOF or closed the channel.
+        self.out.finish(0).await;
+        Ok(())
+    }
+
+    async fn exec(&mut self, command: &str) -> Result<(), Stop> {
+        let mut ios = self.dev.ios();
+        let r = ios.exec(command, Utc::now());
+        if r.is_show {
+            self.show_output(r.output).await?;
+        } else {
+            self.out.send(r.output).await?;
+        }
+        self.out.finish(r.exit_status).await;
+        Ok(())
+    }
+
+    /// A `show` output after the command delay, with the output faults applied.
+    async fn show_output(&mut self, bytes: Vec<u8>) -> Result<(), Stop> {
+        let delay = self
+            .dev
+            .profile
+            .jittered(self.dev.profile.command, &mut self.rng);
+        tokio::time::sleep(delay).await;
+        if self.dev.faults.hang || self.dev.faults.disconnect {
+            let half = bytes.len() / 2;
+            self.out.send(bytes[..half].to_vec()).await?;
+            if self.dev.faults.hang {
+                return Err(Stop::Hung);
+            }
+            // Let the half output reach the client before the connection drops.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let _ = self
+                .out
+                .handle
+                .disconnect(
+                    Disconnect::ConnectionLost,
+                    "connection lost".into(),
+                    String::new(),
+                )
+                .await;
+            return Err(Stop::Gone);
+        }
+        self.out.send(bytes).await
+    }
+}
