@@ -692,3 +692,162 @@ pub(super) fn run(
         processes,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hostkeys::HostKeyCheck;
+    use std::os::unix::process::ExitStatusExt;
+
+    fn device(index: u16) -> Device {
+        Device {
+            name: format!("R{index}"),
+            host: "127.0.0.1".into(),
+            port: 10_000 + index,
+            username: "cisco".into(),
+            password: Some(Secret::new("pw-hunter2")),
+            secret: Some(Secret::new("en-hunter3")),
+            key_file: None,
+            device_type: "cisco_ios".into(),
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    fn job() -> Job {
+        Job::new(vec!["show clock".into()], HostKeyCheck::default())
+    }
+
+    fn line(msg: &ToWorker) -> String {
+        let mut s = serde_json::to_string(msg).unwrap();
+        s.push('\n');
+        s
+    }
+
+    fn fake_poll(dev: &Device, _job: &Job) -> DeviceResult {
+        // The secrets made it through the pipe intact.
+        assert_eq!(dev.password.as_ref().unwrap().expose(), "pw-hunter2");
+        assert_eq!(dev.secret.as_ref().unwrap().expose(), "en-hunter3");
+        let mut r = not_run(dev, SessionError::Interrupted);
+        r.ok = true;
+        r.error = None;
+        r.output = format!("clock of {}", dev.name);
+        r
+    }
+
+    fn replies(out: &[u8]) -> Vec<FromWorker> {
+        out.split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn worker_serves_job_then_devices_until_eof() {
+        let input = [
+            line(&ToWorker::Job { job: job() }),
+            line(&ToWorker::Device {
+                index: 0,
+                device: WireDevice::from(&device(0)),
+            }),
+            "\n".into(),
+            line(&ToWorker::Device {
+                index: 5,
+                device: WireDevice::from(&device(5)),
+            }),
+        ]
+        .concat();
+        let mut out = Vec::new();
+        serve(input.as_bytes(), &mut out, fake_poll).unwrap();
+        let msgs = replies(&out);
+        let names: Vec<_> = msgs.iter().map(FromWorker::name).collect();
+        assert_eq!(names, ["ready", "connecting", "done", "connecting", "done"]);
+        match &msgs[4] {
+            FromWorker::Done { index, result } => {
+                assert_eq!(*index, 5);
+                assert_eq!(result.output, "clock of R5");
+                assert_eq!(result.port, 10_005);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        match &msgs[1] {
+            FromWorker::Connecting { index, worker, .. } => {
+                assert_eq!(*index, 0);
+                assert!(worker.starts_with(&format!("{}/", std::process::id())));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn worker_errors_never_quote_the_input() {
+        let bad =
+            r#"{"msg":"device","index":0,"device":{"name":"R1","host":"h","port":"pw-hunter2"}}"#;
+        let input = format!("{}{bad}\n", line(&ToWorker::Job { job: job() }));
+        let err = serve(input.as_bytes(), Vec::new(), fake_poll).unwrap_err();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn worker_wants_the_job_first_and_once() {
+        let dev = line(&ToWorker::Device {
+            index: 0,
+            device: WireDevice::from(&device(0)),
+        });
+        let err = serve(dev.as_bytes(), Vec::new(), fake_poll).unwrap_err();
+        assert!(err.contains("before the job"), "{err}");
+        let twice = line(&ToWorker::Job { job: job() }).repeat(2);
+        let err = serve(twice.as_bytes(), Vec::new(), fake_poll).unwrap_err();
+        assert!(err.contains("second job"), "{err}");
+    }
+
+    #[test]
+    fn worker_exits_quietly_without_input() {
+        let mut out = Vec::new();
+        serve(&b""[..], &mut out, fake_poll).unwrap();
+        assert_eq!(replies(&out).len(), 1);
+    }
+
+    #[test]
+    fn wire_device_round_trips_with_secrets() {
+        let d = device(3);
+        let json = serde_json::to_string(&WireDevice::from(&d)).unwrap();
+        let back: WireDevice = serde_json::from_str(&json).unwrap();
+        assert_eq!(Device::from(back), d);
+    }
+
+    #[test]
+    fn budget_covers_every_phase() {
+        let d = device(0);
+        let mut j = job();
+        // connect, handshake, auth, shell, prompt, enable, 1 command, close + margin.
+        assert_eq!(budget(&d, &j), Duration::from_secs(8 * 10 + 2));
+        j.timeout = Some(Duration::from_secs(1));
+        j.debug_slowdown = 1.0;
+        assert_eq!(budget(&d, &j), Duration::from_secs(2 * 10));
+    }
+
+    #[test]
+    fn status_is_described() {
+        assert_eq!(
+            describe_status(ExitStatus::from_raw(libc::SIGKILL)),
+            "killed by signal 9 (SIGKILL)"
+        );
+        assert_eq!(
+            describe_status(ExitStatus::from_raw(3 << 8)),
+            "exited with status 3"
+        );
+    }
+
+    #[test]
+    fn stderr_tail_keeps_the_last_whole_lines() {
+        let mut f = tempfile::tempfile().unwrap();
+        for i in 0..500 {
+            writeln!(f, "line {i}").unwrap();
+        }
+        let tail = stderr_tail(&f);
+        assert!(tail.ends_with("line 498 | line 499"), "{tail}");
+        assert_eq!(tail.split(" | ").count(), STDERR_TAIL_LINES);
+        assert_eq!(stderr_tail(&tempfile::tempfile().unwrap()), "");
+    }
+}
