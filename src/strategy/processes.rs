@@ -7,7 +7,7 @@
 //! # Protocol
 //! Newline-delimited JSON over the child's stdin and stdout, one message per line, tagged by
 //! `"msg"`:
-//! - parent → worker: first `{"msg":"job","job":{..}}`, then one
+//! - parent → worker: first `{"msg":"job","job":{..}}` (once the worker said `ready`), then one
 //!   `{"msg":"device","index":i,"device":{..}}` at a time, each only after the previous one's
 //!   `done`. Closing stdin (EOF) tells the worker to exit.
 //! - worker → parent: `{"msg":"ready","pid":n}` once started; `{"msg":"connecting","index":i,
@@ -276,8 +276,8 @@ struct Worker {
 }
 
 impl Worker {
-    /// Starts `exe __worker` and sends it the job.
-    fn spawn(exe: &Path, job: &Job) -> Result<Worker, String> {
+    /// Starts `exe __worker`; [`Worker::handshake`] then makes it usable.
+    fn spawn(exe: &Path) -> Result<Worker, String> {
         let stderr = tempfile::tempfile().map_err(|e| format!("cannot create a temp file: {e}"))?;
         let child_stderr = stderr
             .try_clone()
@@ -317,9 +317,6 @@ impl Worker {
             .name(format!("worker-{pid}-stdout"))
             .spawn(move || read_messages(stdout, tx))
             .map_err(|e| format!("cannot start the reader thread: {e}"))?;
-        worker
-            .send(&ToWorker::Job { job: job.clone() })
-            .map_err(|e| format!("cannot send the job to worker pid {pid}: {e}"))?;
         Ok(worker)
     }
 
@@ -332,7 +329,18 @@ impl Worker {
         }
     }
 
-    /// Waits for `ready`; on failure the worker is buried and the message says why.
+    /// Waits for `ready`, then sends the job; on failure the worker is buried and the message
+    /// says why. The job goes out only to a worker that proved alive: a job larger than the
+    /// pipe buffer (many known host keys) blocks the write until the worker reads it, which a
+    /// worker does right after `ready`.
+    fn handshake(&mut self, job: &Job, deadline: Instant) -> Result<(), String> {
+        self.wait_ready(deadline)?;
+        match self.send(&ToWorker::Job { job: job.clone() }) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.bury(&format!("could not be sent the job ({e})"), EXIT_GRACE)),
+        }
+    }
+
     fn wait_ready(&mut self, deadline: Instant) -> Result<(), String> {
         match self.lines.recv_deadline(deadline) {
             Ok(Ok(FromWorker::Ready { .. })) => Ok(()),
@@ -572,7 +580,7 @@ impl Pool<'_> {
             ));
             return None;
         }
-        let mut w = match Worker::spawn(self.exe, self.job) {
+        let mut w = match Worker::spawn(self.exe) {
             Ok(w) => w,
             Err(e) => {
                 self.give_up(format!("no worker left: cannot start a replacement: {e}"));
@@ -580,7 +588,7 @@ impl Pool<'_> {
             }
         };
         self.started.fetch_add(1, Ordering::SeqCst);
-        match w.wait_ready(Instant::now() + READY_TIMEOUT) {
+        match w.handshake(self.job, Instant::now() + READY_TIMEOUT) {
             Ok(()) => Some(w),
             Err(e) => {
                 self.give_up(format!("no worker left: the replacement {e}"));
@@ -618,15 +626,15 @@ pub(super) fn run(
         message,
     };
 
-    // Spawn every worker first, then wait for their readies: start-up overlaps.
+    // Spawn every worker first, then wait for their readies: the execs overlap.
     let t0 = Instant::now();
     let mut pool = Vec::with_capacity(workers);
     for _ in 0..workers.max(1) {
-        pool.push(Worker::spawn(&exe, job).map_err(spawn_err)?);
+        pool.push(Worker::spawn(&exe).map_err(spawn_err)?);
     }
     let ready_by = t0 + READY_TIMEOUT;
     for w in &mut pool {
-        w.wait_ready(ready_by).map_err(spawn_err)?;
+        w.handshake(job, ready_by).map_err(spawn_err)?;
     }
     let startup = t0.elapsed();
     let threads = pool.len();
