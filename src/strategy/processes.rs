@@ -302,7 +302,7 @@ impl Worker {
         let stdout = child.stdout.take();
         // From here on `worker` owns the child: any early return kills and reaps it.
         let (tx, lines) = crossbeam_channel::unbounded();
-        let mut worker = Worker {
+        let worker = Worker {
             child,
             pid,
             stdin,
