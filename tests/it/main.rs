@@ -3,4 +3,5 @@
 mod common;
 mod core;
 mod emulator;
+mod processes;
 mod strategies;
