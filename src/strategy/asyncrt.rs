@@ -25,7 +25,7 @@ fn runtime_threads() -> usize {
 /// What a task tells the driving loop, which owns the (borrowed, non-'static) sink.
 enum Msg {
     Connecting(usize, String, f64),
-    Done(usize, DeviceResult),
+    Done(usize, Box<DeviceResult>),
 }
 
 pub(super) fn run(
@@ -61,7 +61,7 @@ pub(super) fn run(
                     }
                     _ => not_run(&dev, SessionError::Interrupted),
                 };
-                let _ = tx.send(Msg::Done(i, r));
+                let _ = tx.send(Msg::Done(i, Box::new(r)));
             });
         }
         drop(tx);
@@ -80,7 +80,7 @@ pub(super) fn run(
                         index,
                         result: &result,
                     });
-                    slots[index] = Some(result);
+                    slots[index] = Some(*result);
                 }
             }
         }

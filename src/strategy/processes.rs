@@ -859,6 +859,3 @@ mod tests {
         assert_eq!(stderr_tail(&tempfile::tempfile().unwrap()), "");
     }
 }
-pub fn worker_main() -> i32 {
-    2
-}
