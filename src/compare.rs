@@ -1,9 +1,11 @@
 //! Runs strategies side by side, with warm-up and repeated runs, and renders the table.
 
 use crate::device::Device;
+use crate::histo::LatencyHistograms;
 use crate::job::Job;
-use crate::measure::{Cpu, cpu_now};
+use crate::measure::{self, Cpu, cpu_now};
 use crate::report::{Report, RunSummary, Spread, StrategyReport};
+use crate::result::DeviceResult;
 use crate::strategy::{self, RunConfig, Sink, StrategyError, StrategyKind};
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -34,8 +36,11 @@ pub fn measure(
     for _ in 0..opts.warmup {
         strategy::run(kind, devices, job, &opts.run, &quiet)?;
     }
+    // Each strategy's peak is its own: reset the high-water mark after the warm-up.
+    measure::reset_peak_rss();
     let mut runs = Vec::new();
     let mut last = None;
+    let mut histos = LatencyHistograms::new();
     for _ in 0..opts.runs.max(1) {
         let (cpu0, srv0) = (cpu_now(), server_cpu());
         let out = strategy::run(kind, devices, job, &opts.run, sink)?;
@@ -55,7 +60,16 @@ pub fn measure(
                 sys_s: sys,
             },
             server_cpu_s: server,
+            ideal_s: ideal_schedule(&out.results, out.workers),
+            slowest_s: slowest(&out.results),
         });
+        // Phase timings travel inside the results (over the pipe, for worker processes):
+        // the histograms are built here, once, the same way for every strategy.
+        for r in &out.results {
+            // Creating a histogram with fixed, valid bounds cannot fail; a sample is lost
+            // rather than the run if it ever did.
+            let _ = histos.record(r);
+        }
         last = Some(out);
     }
     let walls: Vec<f64> = runs.iter().map(|r| r.wall_s).collect();
@@ -63,6 +77,21 @@ pub fn measure(
     let (workers, devices_out, threads, processes) = match last {
         Some(o) => (o.workers, o.results, o.threads, o.processes),
         None => (0, Vec::new(), 0, 0),
+    };
+    let peak_rss_bytes = measure::vm_hwm().unwrap_or_else(|| measure::peak_rss().0);
+    // getrusage(RUSAGE_CHILDREN) keeps the largest child ever reaped and cannot be reset: it
+    // is this strategy's only when it started worker processes, and then it is an upper
+    // bound if earlier runs in this process started bigger ones.
+    let peak_rss_children_bytes = if processes > 0 {
+        measure::peak_rss().1
+    } else {
+        0
+    };
+    let cpu_median = Spread::of(&cpus).median;
+    let cpu_per_device_s = if devices.is_empty() {
+        0.0
+    } else {
+        cpu_median / devices.len() as f64
     };
     Ok(StrategyReport {
         strategy: kind,
@@ -74,13 +103,30 @@ pub fn measure(
         cpu_s: Spread::of(&cpus),
         threads,
         processes,
-        latency_s: Default::default(),
-        histograms: Default::default(),
-        peak_rss_bytes: 0,
-        peak_rss_children_bytes: 0,
-        cpu_per_device_s: 0.0,
+        latency_s: histos.percentiles(),
+        histograms: histos.encode().unwrap_or_default(),
+        peak_rss_bytes,
+        peak_rss_children_bytes,
+        cpu_per_device_s,
+        // Needs every strategy's figures: filled by `Report::compute_speedups`.
         efficiency: None,
     })
+}
+
+/// The ideal schedule's length with `workers` workers and these session times: no worker
+/// idles and no device waits, so it is the longer of the slowest device and an even share
+/// of the total device time.
+pub fn ideal_schedule(results: &[DeviceResult], workers: usize) -> f64 {
+    let sum: f64 = results.iter().map(DeviceResult::total_secs).sum();
+    slowest(results).max(sum / workers.max(1) as f64)
+}
+
+/// The slowest device's session time.
+pub fn slowest(results: &[DeviceResult]) -> f64 {
+    results
+        .iter()
+        .map(DeviceResult::total_secs)
+        .fold(0.0, f64::max)
 }
 
 fn fmt_secs(s: f64) -> String {
@@ -93,38 +139,66 @@ fn fmt_secs(s: f64) -> String {
     }
 }
 
-/// The table a person reads at a glance.
+fn fmt_bytes(b: u64) -> String {
+    if b == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.0} MiB", b as f64 / (1024.0 * 1024.0))
+    }
+}
+
+fn fmt_pct(x: Option<f64>) -> String {
+    x.map_or("-".to_string(), |x| format!("{:.0}%", x * 100.0))
+}
+
+/// The table a person reads at a glance (at most 120 columns). Wall times are per run;
+/// `p99` is the 99th percentile of one device's session; `cpu` is client CPU per run; `rss`
+/// the peak resident memory of this process (plus its largest worker process, if any);
+/// `ideal` and `cpu-bd` are the lower bounds divided by the median wall time.
 pub fn render_table(report: &Report) -> String {
     let mut t = String::new();
-    let _ = writeln!(
-        t,
-        "{:<11} {:>7} {:>9} {:>9} {:>9} {:>8} {:>6} {:>6} {:>10} {:>10}",
-        "strategy",
-        "workers",
-        "wall min",
-        "median",
-        "max",
-        "speedup",
-        "ok",
-        "failed",
-        "client cpu",
-        "startup"
+    let line = |t: &mut String, c: [&str; 13]| {
+        let _ = writeln!(
+            t,
+            "{:<10} {:>7} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>8} {:>9} {:>5} {:>6}",
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12]
+        );
+    };
+    line(
+        &mut t,
+        [
+            "strategy", "workers", "median", "min", "max", "speedup", "ok/fail", "p99 dev", "cpu",
+            "rss", "startup", "ideal", "cpu-bd",
+        ],
     );
     for s in &report.strategies {
         let startup = s.runs.iter().map(|r| r.startup_s).fold(0.0, f64::max);
-        let _ = writeln!(
-            t,
-            "{:<11} {:>7} {:>9} {:>9} {:>9} {:>8} {:>6} {:>6} {:>10} {:>10}",
-            s.strategy.name(),
-            s.workers,
-            fmt_secs(s.wall_s.min),
-            fmt_secs(s.wall_s.median),
-            fmt_secs(s.wall_s.max),
-            s.speedup.map_or("-".to_string(), |x| format!("{x:.2}x")),
-            s.ok(),
-            s.failed(),
-            fmt_secs(s.cpu_s.median),
-            fmt_secs(startup),
+        let rss = if s.peak_rss_children_bytes > 0 {
+            format!(
+                "{}+{}",
+                fmt_bytes(s.peak_rss_bytes).trim_end_matches(" MiB"),
+                fmt_bytes(s.peak_rss_children_bytes).replace(' ', "")
+            )
+        } else {
+            fmt_bytes(s.peak_rss_bytes)
+        };
+        line(
+            &mut t,
+            [
+                s.strategy.name(),
+                &s.workers.to_string(),
+                &fmt_secs(s.wall_s.median),
+                &fmt_secs(s.wall_s.min),
+                &fmt_secs(s.wall_s.max),
+                &s.speedup.map_or("-".to_string(), |x| format!("{x:.2}x")),
+                &format!("{}/{}", s.ok(), s.failed()),
+                &s.p99_total_s().map_or("-".to_string(), fmt_secs),
+                &fmt_secs(s.cpu_s.median),
+                &rss,
+                &fmt_secs(startup),
+                &fmt_pct(s.efficiency.map(|e| e.ideal)),
+                &fmt_pct(s.efficiency.map(|e| e.cpu_bound)),
+            ],
         );
     }
     t

@@ -24,6 +24,7 @@ pub mod device;
 pub mod dialogue;
 pub mod emulator;
 pub mod error;
+pub mod histo;
 pub mod hostkeys;
 pub mod inventory;
 pub mod job;
