@@ -107,6 +107,9 @@ struct CompareArgs {
     /// Unmeasured warm-up runs per strategy.
     #[arg(long, default_value_t = 0)]
     warmup: usize,
+    /// Write SVG plots (wall time, one timeline per strategy) into this directory.
+    #[arg(long, value_name = "DIR")]
+    plots: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -541,6 +544,14 @@ fn cmd_compare(a: CompareArgs) -> Result<i32> {
     }
     report.compute_speedups();
     print!("{}", compare::render_table(&report));
+    if let Some(dir) = &a.plots {
+        let files = crate::plot::write_report_plots(&report, dir, "")?;
+        eprintln!(
+            "fleetbench: {} plot(s) written to {}",
+            files.len(),
+            dir.display()
+        );
+    }
     finish(&report, a.fleet.json.as_ref())
 }
 

@@ -43,6 +43,7 @@ pub fn measure(
     let mut histos = LatencyHistograms::new();
     for _ in 0..opts.runs.max(1) {
         let (cpu0, srv0) = (cpu_now(), server_cpu());
+        let started_unix = strategy::unix_now();
         let out = strategy::run(kind, devices, job, &opts.run, sink)?;
         let server = server_cpu().saturating_sub(srv0).as_secs_f64();
         let all = cpu_now().minus(&cpu0);
@@ -62,6 +63,7 @@ pub fn measure(
             server_cpu_s: server,
             ideal_s: ideal_schedule(&out.results, out.workers),
             slowest_s: slowest(&out.results),
+            started_unix,
         });
         // Phase timings travel inside the results (over the pipe, for worker processes):
         // the histograms are built here, once, the same way for every strategy.

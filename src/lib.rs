@@ -29,6 +29,7 @@ pub mod hostkeys;
 pub mod inventory;
 pub mod job;
 pub mod measure;
+pub mod plot;
 pub mod report;
 pub mod result;
 pub mod secret;

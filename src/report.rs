@@ -114,6 +114,9 @@ pub struct RunSummary {
     /// The slowest device's session time in this run.
     #[serde(default)]
     pub slowest_s: f64,
+    /// Unix time the run started (before the pool's start-up): time zero of the timeline.
+    #[serde(default)]
+    pub started_unix: f64,
 }
 
 /// All runs of one strategy.
@@ -296,6 +299,7 @@ mod tests {
                 server_cpu_s: cpu_s,
                 ideal_s: w / 2.0,
                 slowest_s,
+                started_unix: 0.0,
             })
             .collect();
         let dev = DeviceResult {
