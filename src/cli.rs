@@ -46,6 +46,8 @@ enum Cmd {
     Run(RunArgs),
     /// Run an emulated fleet in the foreground until SIGINT or SIGTERM.
     Emulate(EmulateArgs),
+    /// Every strategy over fleet sizes and worker counts; writes reports, CSV, summary, plots.
+    Sweep(SweepArgs),
     /// Internal: a worker process of the `processes` strategy.
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -190,6 +192,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Cmd::Compare(a) => cmd_compare(a),
         Cmd::Run(a) => cmd_run(a),
         Cmd::Emulate(a) => cmd_emulate(a),
+        Cmd::Sweep(a) => cmd_sweep(a),
         Cmd::Worker => Ok(strategy::processes::worker_main()),
     }
 }
@@ -598,4 +601,116 @@ fn cmd_emulate(a: EmulateArgs) -> Result<i32> {
     })
     .map_err(|e| anyhow!(e))?;
     Ok(EXIT_OK)
+}
+
+#[derive(Args, Debug)]
+struct SweepArgs {
+    /// Fleet sizes, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "LIST",
+        default_value = "1,10,100,1000"
+    )]
+    sizes: Vec<usize>,
+    /// Worker counts, comma-separated (default: each strategy's default for the size).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    workers_list: Option<Vec<usize>>,
+    /// Comma-separated strategies (default: all five).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    strategies: Option<Vec<String>>,
+    /// Emulated fleet profile.
+    #[arg(long, value_name = "NAME", default_value = "lan")]
+    profile: String,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Measured runs per point.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Unmeasured warm-up runs per point.
+    #[arg(long, default_value_t = 1)]
+    warmup: usize,
+    /// Command to run on every device (repeatable; default `show clock`).
+    #[arg(long = "command", value_name = "CMD")]
+    commands: Vec<String>,
+    /// Output directory (default: results/<YYYY-MM-DD>-<hostname>).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Draw per-device timelines for fleets up to this size.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    timeline_max: usize,
+    #[arg(long, value_name = "PATH", hide = true)]
+    worker_exe: Option<PathBuf>,
+}
+
+fn cmd_sweep(a: SweepArgs) -> Result<i32> {
+    install_interrupt_handler();
+    if a.runs == 0 {
+        return Err(bad("--runs must be at least 1"));
+    }
+    if a.sizes.is_empty() || a.sizes.contains(&0) {
+        return Err(bad("--sizes needs fleet sizes of at least 1"));
+    }
+    let workers: Vec<Option<usize>> = match &a.workers_list {
+        None => vec![None],
+        Some(l) if l.is_empty() || l.contains(&0) => {
+            return Err(bad("--workers-list needs worker counts of at least 1"));
+        }
+        Some(l) => l.iter().map(|&w| Some(w)).collect(),
+    };
+    let strategies = match &a.strategies {
+        None => StrategyKind::ALL.to_vec(),
+        Some(list) => list
+            .iter()
+            .map(|s| parse_strategy(s))
+            .collect::<Result<Vec<_>>>()?,
+    };
+    if strategies.is_empty() {
+        return Err(bad("--strategies is empty"));
+    }
+    Profile::by_name(&a.profile).map_err(|e| bad(e.to_string()))?;
+    let commands = if a.commands.is_empty() {
+        vec![DEFAULT_COMMAND.to_string()]
+    } else {
+        a.commands.clone()
+    };
+    if commands
+        .iter()
+        .any(|c| c.trim().is_empty() || c.contains(['\n', '\r']))
+    {
+        return Err(bad("--command must be a single non-empty line"));
+    }
+    crate::measure::raise_nofile_limit();
+    let opts = crate::sweep::SweepOptions {
+        sizes: a.sizes,
+        workers,
+        strategies,
+        profile: a.profile,
+        seed: a.seed,
+        runs: a.runs,
+        warmup: a.warmup,
+        commands,
+        out: a
+            .out
+            .unwrap_or_else(|| crate::sweep::default_dir(std::path::Path::new("results"))),
+        worker_exe: a.worker_exe,
+        timeline_max: a.timeline_max,
+        command_line: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    eprintln!("fleetbench: sweep into {}", opts.out.display());
+    let quiet = |_: Event<'_>| {};
+    let out = crate::sweep::run(&opts, &|line| eprintln!("fleetbench: {line}"), &quiet)?;
+    if let Some(last) = out.reports.last() {
+        print!("{}", compare::render_table(last));
+    }
+    eprintln!(
+        "fleetbench: {} file(s) written to {}",
+        out.files.len(),
+        out.dir.display()
+    );
+    Ok(if out.failed_devices > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
 }

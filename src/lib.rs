@@ -35,4 +35,5 @@ pub mod result;
 pub mod secret;
 pub mod session;
 pub mod strategy;
+pub mod sweep;
 pub mod wait;

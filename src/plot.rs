@@ -98,6 +98,15 @@ fn fmt_value(v: f64) -> String {
     }
 }
 
+/// Axis numbers without a useless `.0`.
+fn fmt_axis(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}
+
 fn fleet_desc(report: &Report) -> String {
     let kind = match (&report.fleet.profile, &report.fleet.inventory) {
         (Some(p), _) => format!("emulated, profile {p}"),
@@ -192,6 +201,7 @@ pub fn wall_time(report: &Report) -> Result<String, PlotError> {
                 SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
                 _ => String::new(),
             })
+            .y_label_formatter(&fmt_axis)
             .y_desc(format!(
                 "wall time per run ({}), median of {runs} run(s)",
                 unit.name
@@ -471,6 +481,7 @@ pub fn timeline(report: &Report, s: &StrategyReport) -> Result<String, PlotError
                     String::new()
                 }
             })
+            .x_label_formatter(&fmt_axis)
             .x_desc(format!(
                 "{} since the run started (pool start-up included)",
                 unit.name
