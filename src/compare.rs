@@ -41,11 +41,14 @@ pub fn measure(
     let mut runs = Vec::new();
     let mut last = None;
     let mut histos = LatencyHistograms::new();
+    let mut children_peak = 0u64;
     for _ in 0..opts.runs.max(1) {
+        let sampler = measure::ChildRssSampler::start(Duration::from_millis(10));
         let (cpu0, srv0) = (cpu_now(), server_cpu());
         let started_unix = strategy::unix_now();
         let out = strategy::run(kind, devices, job, &opts.run, sink)?;
         let server = server_cpu().saturating_sub(srv0).as_secs_f64();
+        children_peak = children_peak.max(sampler.finish());
         let all = cpu_now().minus(&cpu0);
         // The emulator's threads are in this process: their CPU is not the client's. It is
         // taken from user time first (the emulator is almost all user time in crypto).
@@ -81,14 +84,8 @@ pub fn measure(
         None => (0, Vec::new(), 0, 0),
     };
     let peak_rss_bytes = measure::vm_hwm().unwrap_or_else(|| measure::peak_rss().0);
-    // getrusage(RUSAGE_CHILDREN) keeps the largest child ever reaped and cannot be reset: it
-    // is this strategy's only when it started worker processes, and then it is an upper
-    // bound if earlier runs in this process started bigger ones.
-    let peak_rss_children_bytes = if processes > 0 {
-        measure::peak_rss().1
-    } else {
-        0
-    };
+    // Sampled from /proc while the workers lived (see ChildRssSampler for why not rusage).
+    let peak_rss_children_bytes = children_peak;
     let cpu_median = Spread::of(&cpus).median;
     let cpu_per_device_s = if devices.is_empty() {
         0.0

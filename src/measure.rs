@@ -62,10 +62,96 @@ pub fn reset_peak_rss() -> bool {
 
 /// Current peak RSS of this process (VmHWM), which [`reset_peak_rss`] resets; bytes.
 pub fn vm_hwm() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    vm_hwm_in(&std::fs::read_to_string("/proc/self/status").ok()?)
+}
+
+fn vm_hwm_in(status: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+/// Pids of this process's live children (every thread's `children` list).
+fn child_pids() -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    let mut pids: Vec<u32> = tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|s| {
+            s.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect();
+    pids.sort_unstable();
+    pids.dedup();
+    pids
+}
+
+/// The peak RSS of the largest child process, sampled from `/proc/<pid>/status` (VmHWM)
+/// while the children live.
+///
+/// Why not `getrusage(RUSAGE_CHILDREN).ru_maxrss`: a child's high-water mark includes the
+/// parent's pages it shared between fork and exec, so it reports the *parent's* size (it
+/// matched this process's peak to the byte in the first reference sweep), and it can never
+/// be reset. VmHWM is reset by exec and only grows, so a sample shortly before a worker exits
+/// is close to its true peak; a worker living less than one period may be missed.
+pub struct ChildRssSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    peak: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ChildRssSampler {
+    /// Starts sampling every `period` on a small thread (none if it cannot be spawned).
+    pub fn start(period: Duration) -> Self {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        let stop = Arc::new(AtomicBool::new(false));
+        let peak = Arc::new(AtomicU64::new(0));
+        let (st, pk) = (stop.clone(), peak.clone());
+        let thread = std::thread::Builder::new()
+            .name("rss-sampler".into())
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                loop {
+                    for pid in child_pids() {
+                        let status = std::fs::read_to_string(format!("/proc/{pid}/status"));
+                        if let Some(b) = status.ok().as_deref().and_then(vm_hwm_in) {
+                            pk.fetch_max(b, Ordering::Relaxed);
+                        }
+                    }
+                    if st.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    std::thread::park_timeout(period);
+                }
+            })
+            .ok();
+        ChildRssSampler { stop, peak, thread }
+    }
+
+    /// Stops sampling; the largest child's peak RSS seen, bytes (0: no child seen).
+    pub fn finish(mut self) -> u64 {
+        self.stop_thread();
+        self.peak.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn stop_thread(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for ChildRssSampler {
+    fn drop(&mut self) {
+        self.stop_thread();
+    }
 }
 
 /// Raises the soft open-file limit to the hard limit: a 1000-device run holds two sockets per
@@ -96,4 +182,23 @@ pub fn raise_nofile_limit() -> u64 {
 
 pub fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_a_child_process_peak_rss() {
+        let sampler = ChildRssSampler::start(Duration::from_millis(5));
+        let mut child = std::process::Command::new("sleep")
+            .arg("0.2")
+            .spawn()
+            .unwrap();
+        child.wait().unwrap();
+        let peak = sampler.finish();
+        // `sleep` is small: more than nothing, far less than this test process at fork.
+        assert!(peak > 0, "no child sampled");
+        assert!(peak < 64 * 1024 * 1024, "{peak}");
+    }
 }
