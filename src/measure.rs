@@ -97,7 +97,8 @@ fn child_pids() -> Vec<u32> {
 /// parent's pages it shared between fork and exec, so it reports the *parent's* size (it
 /// matched this process's peak to the byte in the first reference sweep), and it can never
 /// be reset. VmHWM is reset by exec and only grows, so a sample shortly before a worker exits
-/// is close to its true peak; a worker living less than one period may be missed.
+/// is close to its true peak; a worker living less than one period may be missed. A child
+/// whose command line is still this process's has not exec'd yet and is skipped.
 pub struct ChildRssSampler {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     peak: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -116,8 +117,15 @@ impl ChildRssSampler {
             .name("rss-sampler".into())
             .stack_size(64 * 1024)
             .spawn(move || {
+                // A child between fork and exec still is a copy of this process (and shows
+                // this process's size): only children that exec'd something count.
+                let me = std::fs::read("/proc/self/cmdline").unwrap_or_default();
                 loop {
                     for pid in child_pids() {
+                        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"));
+                        if cmdline.map_or(true, |c| c == me) {
+                            continue;
+                        }
                         let status = std::fs::read_to_string(format!("/proc/{pid}/status"));
                         if let Some(b) = status.ok().as_deref().and_then(vm_hwm_in) {
                             pk.fetch_max(b, Ordering::Relaxed);
