@@ -122,9 +122,9 @@ impl ChildRssSampler {
                 let me = std::fs::read("/proc/self/cmdline").unwrap_or_default();
                 loop {
                     for pid in child_pids() {
-                        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"));
-                        if cmdline.map_or(true, |c| c == me) {
-                            continue;
+                        match std::fs::read(format!("/proc/{pid}/cmdline")) {
+                            Ok(c) if c != me => {}
+                            _ => continue,
                         }
                         let status = std::fs::read_to_string(format!("/proc/{pid}/status"));
                         if let Some(b) = status.ok().as_deref().and_then(vm_hwm_in) {
