@@ -75,7 +75,10 @@ fn dialogue(c: &mut Criterion) {
     let config = running_config();
     let bytes = config.as_bytes();
     // The whole session must parse, or the benchmark measures an error path.
-    assert!(session(bytes) > 4, "the benchmark dialogue did not complete");
+    assert!(
+        session(bytes) > 4,
+        "the benchmark dialogue did not complete"
+    );
     let mut g = c.benchmark_group("dialogue");
     g.sample_size(30)
         .warm_up_time(Duration::from_millis(300))

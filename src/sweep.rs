@@ -427,7 +427,9 @@ fn summary_md(opts: &SweepOptions, out: &SweepOutcome) -> String {
          *client CPU / device* excludes the in-process emulator; *peak RSS* is this process \
          (emulator included) plus the largest worker process; *ideal* = the ideal schedule of \
          the same sessions on the same workers / wall; *CPU bound* = max(slowest device, \
-         devices x CPU per session / cores) / wall, with sequential's CPU per session.\n"
+         devices x CPU per session / cores) / wall, with sequential's session latency and CPU per \
+         session (a model: a strategy that spends less CPU per session than sequential can \
+         beat it, above 100%).\n"
     );
     for &w in &opts.workers {
         let sfx = suffix(opts, w);
