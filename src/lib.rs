@@ -18,6 +18,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod atomic;
+pub mod check;
 pub mod cli;
 pub mod compare;
 pub mod device;
@@ -28,6 +29,7 @@ pub mod hostkeys;
 pub mod inventory;
 pub mod job;
 pub mod measure;
+pub mod metrics;
 pub mod report;
 pub mod result;
 pub mod secret;
