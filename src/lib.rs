@@ -25,6 +25,7 @@ pub mod device;
 pub mod dialogue;
 pub mod emulator;
 pub mod error;
+pub mod export;
 pub mod hostkeys;
 pub mod inventory;
 pub mod job;
@@ -36,3 +37,6 @@ pub mod secret;
 pub mod session;
 pub mod strategy;
 pub mod wait;
+
+#[cfg(test)]
+mod testing;
