@@ -53,11 +53,16 @@ impl Exporter for BencherExporter {
                     Unit::Seconds => 1e9,
                     Unit::Bytes | Unit::Ratio => 1.0,
                 };
-                let bounds = r.measured_spread.then_some((r.lo * scale, r.hi * scale));
+                // Whole nanoseconds and bytes; ratios as they are.
+                let conv = |x: f64| match m.unit() {
+                    Unit::Ratio => x,
+                    Unit::Seconds | Unit::Bytes => (x * scale).round(),
+                };
+                let bounds = r.measured_spread.then_some((conv(r.lo), conv(r.hi)));
                 measures.insert(
                     measure(m),
                     BmfMetric {
-                        value: r.value * scale,
+                        value: conv(r.value),
                         lower_value: bounds.map(|b| b.0),
                         upper_value: bounds.map(|b| b.1),
                     },
