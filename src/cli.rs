@@ -48,6 +48,10 @@ enum Cmd {
     Emulate(EmulateArgs),
     /// Every strategy over fleet sizes and worker counts; writes reports, CSV, summary, plots.
     Sweep(SweepArgs),
+    /// Compare a report with a baseline; exit 1 on a performance regression (docs/ci-gate.md).
+    Check(CheckArgs),
+    /// Write a report in a benchmark tracker's format (Bencher BMF, github-action-benchmark).
+    Export(ExportArgs),
     /// Internal: a worker process of the `processes` strategy.
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -144,6 +148,37 @@ struct EmulateArgs {
     bind: std::net::IpAddr,
 }
 
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// The stored baseline report (a `--json` report of the same setup).
+    #[arg(long, value_name = "FILE")]
+    baseline: PathBuf,
+    /// The report to check.
+    #[arg(value_name = "REPORT")]
+    report: PathBuf,
+    /// Regression threshold of one metric, repeatable: METRIC=PERCENT with METRIC one of
+    /// wall, p99, cpu, rss, efficiency, speedup (defaults: wall 10%, p99 15%, cpu 25%,
+    /// rss 25%, efficiency 10%, speedup 10%).
+    #[arg(long = "threshold", value_name = "METRIC=PCT")]
+    thresholds: Vec<String>,
+    /// Also write the report in a tracker's format, repeatable: bencher=FILE, github=FILE.
+    #[arg(long = "export", value_name = "FORMAT=FILE")]
+    exports: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct ExportArgs {
+    /// bencher (Bencher Metric Format) or github (github-action-benchmark customSmallerIsBetter).
+    #[arg(long, value_name = "FORMAT")]
+    format: String,
+    /// Write here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The `--json` report to export.
+    #[arg(value_name = "REPORT")]
+    report: PathBuf,
+}
+
 fn bad(msg: impl Into<String>) -> anyhow::Error {
     anyhow!(msg.into())
 }
@@ -193,6 +228,8 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Cmd::Run(a) => cmd_run(a),
         Cmd::Emulate(a) => cmd_emulate(a),
         Cmd::Sweep(a) => cmd_sweep(a),
+        Cmd::Check(a) => cmd_check(a),
+        Cmd::Export(a) => cmd_export(a),
         Cmd::Worker => Ok(strategy::processes::worker_main()),
     }
 }
@@ -465,13 +502,14 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     }
     writeln!(
         out,
-        "{} devices: {} ok, {} failed; wall {:.2} s ({}, {} workers)",
+        "{} devices: {} ok, {} failed; wall {:.2} s ({}, {} worker{})",
         sr.devices.len(),
         sr.ok(),
         sr.failed(),
         sr.wall_s.median,
         kind,
-        sr.workers
+        sr.workers,
+        if sr.workers == 1 { "" } else { "s" }
     )?;
     record_new_keys(&fleet, &sr.devices);
     let mut report = new_report(&fleet, &job);
@@ -713,4 +751,52 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32> {
     } else {
         EXIT_OK
     })
+}
+
+fn read_report(path: &std::path::Path) -> Result<Report> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a fleetbench report", path.display()))
+}
+
+/// `check`: prints the markdown verdict table on stdout; 0 no regression, 1 regression,
+/// 2 (an error) bad input.
+fn cmd_check(a: CheckArgs) -> Result<i32> {
+    let mut thresholds = crate::check::Thresholds::default();
+    for t in &a.thresholds {
+        thresholds.apply(t)?;
+    }
+    let targets = a
+        .exports
+        .iter()
+        .map(|t| crate::export::ExportTarget::parse(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let baseline = read_report(&a.baseline)?;
+    let current = read_report(&a.report)?;
+    let outcome = crate::check::check(&baseline, &current, &thresholds)?;
+    crate::export::write_exports(&current, &targets)?;
+    print!("{}", outcome.to_markdown());
+    let n = outcome.regressions();
+    if n == 0 {
+        eprintln!("fleetbench: check: no regression");
+        Ok(EXIT_OK)
+    } else {
+        eprintln!(
+            "fleetbench: check: {n} regression(s) against {}",
+            a.baseline.display()
+        );
+        Ok(EXIT_FAILED)
+    }
+}
+
+fn cmd_export(a: ExportArgs) -> Result<i32> {
+    let kind = crate::export::ExportKind::parse(&a.format)?;
+    let report = read_report(&a.report)?;
+    match a.output {
+        Some(path) => {
+            crate::export::write_exports(&report, &[crate::export::ExportTarget { kind, path }])?
+        }
+        None => std::io::stdout().write_all(&crate::export::render(kind, &report)?)?,
+    }
+    Ok(EXIT_OK)
 }

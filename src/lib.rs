@@ -12,23 +12,28 @@
 //! - [`strategy`]: `sequential`, `threads`, `processes`, `async`, `rayon`, all over that core.
 //! - [`emulator`]: IOS-like routers on a russh server, with latency and fault profiles.
 //! - [`report`], [`compare`]: runs, repeated runs, the JSON report and the table.
+//! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
+//! - [`export`]: Bencher and github-action-benchmark exports of a report.
 //! - [`cli`]: argument parsing and the commands; `main.rs` only calls [`cli::main`].
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod atomic;
+pub mod check;
 pub mod cli;
 pub mod compare;
 pub mod device;
 pub mod dialogue;
 pub mod emulator;
 pub mod error;
+pub mod export;
 pub mod histo;
 pub mod hostkeys;
 pub mod inventory;
 pub mod job;
 pub mod measure;
+pub mod metrics;
 pub mod plot;
 pub mod report;
 pub mod result;
@@ -37,3 +42,6 @@ pub mod session;
 pub mod strategy;
 pub mod sweep;
 pub mod wait;
+
+#[cfg(test)]
+mod testing;

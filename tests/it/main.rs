@@ -3,5 +3,6 @@
 mod common;
 mod core;
 mod emulator;
+mod gate;
 mod processes;
 mod strategies;

@@ -1,0 +1,468 @@
+//! The performance regression gate: `fleetbench check --baseline FILE REPORT`.
+//!
+//! Pure over two [`Report`]s: for every strategy of the baseline and every [`Metric`] both
+//! reports carry, it compares the current value with the baseline's and gives a [`Verdict`].
+//!
+//! # The rule
+//! - `change` is the relative change from the baseline, `(current − baseline) / baseline`;
+//!   it counts as *worse* when it goes the metric's wrong way (up for times, CPU and memory,
+//!   down for speed-up and efficiency).
+//! - The **noise band** of a comparison is the sum of the two measured spreads,
+//!   `(max − min) / median` over the runs of the baseline plus the same over the runs of the
+//!   report: within it, the two sets of runs could still overlap. A change inside the noise
+//!   band is never a regression. (The wider of the two alone was tried first: on a shared
+//!   machine whose load changed between the baseline and the report it gave 4 false alarms
+//!   in 10; see docs/ci-gate.md.)
+//! - A **regression** is a change worse than both its metric's threshold and the noise band;
+//!   an improvement is the same the other way.
+//! - A strategy whose runs had more failed devices than the baseline's is a regression too:
+//!   its timings are not comparable.
+//! - A metric absent from either report (a zero or missing field, e.g. written by an older
+//!   version) is skipped and listed as such.
+//!
+//! The reports must describe the same experiment (schema, fleet size, emulated or not,
+//! profile, commands), or the check refuses with a [`CheckError`] (exit 2).
+
+use crate::metrics::{Metric, Reading};
+use crate::report::{Report, StrategyReport};
+use crate::strategy::StrategyKind;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use thiserror::Error;
+
+/// Why two reports cannot be compared, or a threshold cannot be read.
+#[derive(Debug, Error, PartialEq)]
+pub enum CheckError {
+    #[error("report schema {report:?} differs from the baseline's {baseline:?}")]
+    SchemaMismatch { baseline: String, report: String },
+    #[error(
+        "the report measured a different setup: {what} is {report} in the report but {baseline} in the baseline; record a new baseline for this setup"
+    )]
+    SetupMismatch {
+        what: &'static str,
+        baseline: String,
+        report: String,
+    },
+    #[error("the baseline has no strategies")]
+    EmptyBaseline,
+    #[error("strategy {0} is in the baseline but not in the report")]
+    MissingStrategy(StrategyKind),
+    #[error(
+        "bad threshold {0:?}: expected METRIC=PERCENT, e.g. wall=15% (metrics: wall, p99, cpu, rss, efficiency, speedup)"
+    )]
+    BadThreshold(String),
+}
+
+/// Per-metric regression thresholds, as fractions (0.10 = 10%).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thresholds {
+    by_metric: BTreeMap<Metric, f64>,
+}
+
+impl Default for Thresholds {
+    /// Defaults for a comparison on the same (shared) machine: wall time and the ratios 15%,
+    /// p99 latency 20%, peak RSS 25%, CPU per device 60% (CPU time is what a busy neighbour
+    /// inflates most: +50% was measured with nothing changed).
+    fn default() -> Self {
+        let by_metric = Metric::ALL
+            .into_iter()
+            .map(|m| {
+                let t = match m {
+                    Metric::Wall | Metric::Efficiency | Metric::Speedup => 0.15,
+                    Metric::P99 => 0.20,
+                    Metric::Rss => 0.25,
+                    Metric::Cpu => 0.60,
+                };
+                (m, t)
+            })
+            .collect();
+        Thresholds { by_metric }
+    }
+}
+
+impl Thresholds {
+    pub fn get(&self, m: Metric) -> f64 {
+        self.by_metric.get(&m).copied().unwrap_or(0.15)
+    }
+
+    pub fn set(&mut self, m: Metric, fraction: f64) {
+        self.by_metric.insert(m, fraction);
+    }
+
+    /// Applies one `METRIC=PERCENT` assignment (`wall=15%`; the `%` is optional: `wall=15`).
+    pub fn apply(&mut self, assignment: &str) -> Result<(), CheckError> {
+        let bad = || CheckError::BadThreshold(assignment.to_string());
+        let (key, pct) = assignment.split_once('=').ok_or_else(bad)?;
+        let metric = Metric::parse(key.trim()).ok_or_else(bad)?;
+        let pct = pct.trim();
+        let number = pct.strip_suffix('%').unwrap_or(pct).trim();
+        let value: f64 = number.parse().map_err(|_| bad())?;
+        if !(value.is_finite() && value >= 0.0) {
+            return Err(bad());
+        }
+        self.set(metric, value / 100.0);
+        Ok(())
+    }
+}
+
+/// The outcome of one comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Inside the threshold.
+    Ok,
+    /// Worse than the threshold but inside the noise band: not a regression.
+    WithinNoise,
+    Improved,
+    Regression,
+}
+
+impl Verdict {
+    fn text(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::WithinNoise => "ok (within noise)",
+            Verdict::Improved => "improved",
+            Verdict::Regression => "❌ **REGRESSION**",
+        }
+    }
+}
+
+/// What a row compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Metric(Metric),
+    /// Failed devices summed over the measured runs.
+    FailedDevices,
+}
+
+/// One line of the verdict table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub strategy: StrategyKind,
+    pub measure: Measure,
+    pub baseline: f64,
+    pub current: f64,
+    /// (current − baseline) / baseline; for failed devices, current − baseline.
+    pub change: f64,
+    /// The noise band, as a fraction (0 for failed devices).
+    pub noise: f64,
+    /// The threshold, as a fraction (0 for failed devices).
+    pub threshold: f64,
+    pub verdict: Verdict,
+}
+
+/// Every verdict of a check, and what could not be compared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckOutcome {
+    pub rows: Vec<Row>,
+    /// Metrics absent from the baseline or the report, per strategy.
+    pub skipped: Vec<(StrategyKind, Metric)>,
+    /// Strategies in the report but not in the baseline (not checked).
+    pub new_strategies: Vec<StrategyKind>,
+    /// Differences worth knowing that do not stop the check (machine, workers).
+    pub notes: Vec<String>,
+    baseline_setup: String,
+    report_setup: String,
+}
+
+impl CheckOutcome {
+    pub fn regressions(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.verdict == Verdict::Regression)
+            .count()
+    }
+
+    pub fn passed(&self) -> bool {
+        self.regressions() == 0
+    }
+
+    /// The verdict as GitHub-flavoured markdown, ready for `$GITHUB_STEP_SUMMARY`.
+    pub fn to_markdown(&self) -> String {
+        let mut md = String::new();
+        let n = self.regressions();
+        let head = if n == 0 {
+            "✅ no regression".to_string()
+        } else {
+            format!("❌ {n} regression{}", if n == 1 { "" } else { "s" })
+        };
+        let _ = writeln!(md, "### fleetbench performance gate: {head}\n");
+        let _ = writeln!(md, "- baseline: {}", self.baseline_setup);
+        let _ = writeln!(md, "- report: {}", self.report_setup);
+        for note in &self.notes {
+            let _ = writeln!(md, "- note: {note}");
+        }
+        let _ = writeln!(md);
+        let _ = writeln!(
+            md,
+            "| strategy | metric | baseline | current | change | noise band | threshold | verdict |"
+        );
+        let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---|");
+        for r in &self.rows {
+            let (label, base, cur, change, noise, threshold) = match r.measure {
+                Measure::Metric(m) => (
+                    m.label().to_string(),
+                    fmt_value(m, r.baseline),
+                    fmt_value(m, r.current),
+                    format!("{:+.1}%", r.change * 100.0),
+                    format!("±{:.1}%", r.noise * 100.0),
+                    format!("{:.0}%", r.threshold * 100.0),
+                ),
+                Measure::FailedDevices => (
+                    "failed devices".to_string(),
+                    format!("{}", r.baseline),
+                    format!("{}", r.current),
+                    format!("{:+}", r.change),
+                    "-".to_string(),
+                    "0".to_string(),
+                ),
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {label} | {base} | {cur} | {change} | {noise} | {threshold} | {} |",
+                r.strategy.name(),
+                r.verdict.text()
+            );
+        }
+        if !self.skipped.is_empty() {
+            let mut by_metric: BTreeMap<Metric, Vec<&str>> = BTreeMap::new();
+            for (s, m) in &self.skipped {
+                by_metric.entry(*m).or_default().push(s.name());
+            }
+            let list: Vec<String> = by_metric
+                .iter()
+                .map(|(m, ss)| format!("{} ({})", m.label(), ss.join(", ")))
+                .collect();
+            let _ = writeln!(
+                md,
+                "\nSkipped, absent from the baseline or the report: {}.",
+                list.join("; ")
+            );
+        }
+        if !self.new_strategies.is_empty() {
+            let names: Vec<&str> = self.new_strategies.iter().map(|s| s.name()).collect();
+            let _ = writeln!(
+                md,
+                "\nNot in the baseline, not checked: {}.",
+                names.join(", ")
+            );
+        }
+        let _ = writeln!(
+            md,
+            "\nA change is a regression only when it is worse than its threshold and than the noise band \
+             (the two measured spreads added: (max − min) / median over the runs of each report)."
+        );
+        md
+    }
+}
+
+fn fmt_value(m: Metric, v: f64) -> String {
+    match m {
+        Metric::Wall | Metric::P99 | Metric::Cpu => fmt_secs(v),
+        Metric::Rss => format!("{:.1} MiB", v / (1024.0 * 1024.0)),
+        Metric::Speedup => format!("{v:.2}x"),
+        Metric::Efficiency => format!("{:.1}%", v * 100.0),
+    }
+}
+
+fn fmt_secs(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.3} s")
+    } else if s >= 1e-3 {
+        format!("{:.2} ms", s * 1e3)
+    } else {
+        format!("{:.1} µs", s * 1e6)
+    }
+}
+
+/// Compares `current` with `baseline`; see the module docs for the rule.
+pub fn check(
+    baseline: &Report,
+    current: &Report,
+    thresholds: &Thresholds,
+) -> Result<CheckOutcome, CheckError> {
+    same_setup(baseline, current)?;
+    if baseline.strategies.is_empty() {
+        return Err(CheckError::EmptyBaseline);
+    }
+    let mut notes = Vec::new();
+    if baseline.machine.cores != current.machine.cores
+        || baseline.machine.hostname != current.machine.hostname
+    {
+        notes.push(format!(
+            "baseline measured on {} ({} cores), report on {} ({} cores)",
+            baseline.machine.hostname,
+            baseline.machine.cores,
+            current.machine.hostname,
+            current.machine.cores
+        ));
+    }
+    let mut rows = Vec::new();
+    let mut skipped = Vec::new();
+    for b in &baseline.strategies {
+        let c = current
+            .strategies
+            .iter()
+            .find(|c| c.strategy == b.strategy)
+            .ok_or(CheckError::MissingStrategy(b.strategy))?;
+        if b.workers != c.workers {
+            notes.push(format!(
+                "{}: {} workers in the baseline, {} in the report",
+                b.strategy, b.workers, c.workers
+            ));
+        }
+        for m in Metric::ALL {
+            match (m.read(baseline, b), m.read(current, c)) {
+                (Some(rb), Some(rc)) => {
+                    rows.push(compare_metric(b.strategy, m, &rb, &rc, thresholds.get(m)))
+                }
+                // Speed-up of sequential over itself is not a metric, not a skip.
+                _ if m == Metric::Speedup && b.strategy == StrategyKind::Sequential => {}
+                _ => skipped.push((b.strategy, m)),
+            }
+        }
+        let (fb, fc) = (failed(b), failed(c));
+        if fb > 0 || fc > 0 {
+            rows.push(Row {
+                strategy: b.strategy,
+                measure: Measure::FailedDevices,
+                baseline: fb as f64,
+                current: fc as f64,
+                change: fc as f64 - fb as f64,
+                noise: 0.0,
+                threshold: 0.0,
+                verdict: match fc.cmp(&fb) {
+                    std::cmp::Ordering::Greater => Verdict::Regression,
+                    std::cmp::Ordering::Less => Verdict::Improved,
+                    std::cmp::Ordering::Equal => Verdict::Ok,
+                },
+            });
+        }
+    }
+    let new_strategies = current
+        .strategies
+        .iter()
+        .map(|c| c.strategy)
+        .filter(|k| !baseline.strategies.iter().any(|b| b.strategy == *k))
+        .collect();
+    Ok(CheckOutcome {
+        rows,
+        skipped,
+        new_strategies,
+        notes,
+        baseline_setup: describe(baseline),
+        report_setup: describe(current),
+    })
+}
+
+/// One metric of one strategy: the rule of the module docs.
+pub fn compare_metric(
+    strategy: StrategyKind,
+    metric: Metric,
+    baseline: &Reading,
+    current: &Reading,
+    threshold: f64,
+) -> Row {
+    let change = (current.value - baseline.value) / baseline.value;
+    let worse = if metric.smaller_is_better() {
+        change
+    } else {
+        -change
+    };
+    let noise = (baseline.relative_spread() + current.relative_spread()).max(0.0);
+    let limit = threshold.max(noise);
+    let verdict = if worse > limit {
+        Verdict::Regression
+    } else if worse < -limit {
+        Verdict::Improved
+    } else if worse > threshold {
+        Verdict::WithinNoise
+    } else {
+        Verdict::Ok
+    };
+    Row {
+        strategy,
+        measure: Measure::Metric(metric),
+        baseline: baseline.value,
+        current: current.value,
+        change,
+        noise,
+        threshold,
+        verdict,
+    }
+}
+
+fn failed(s: &StrategyReport) -> usize {
+    s.runs.iter().map(|r| r.failed).sum()
+}
+
+fn same_setup(b: &Report, c: &Report) -> Result<(), CheckError> {
+    let mismatch = |what, baseline: String, report: String| {
+        if baseline == report {
+            Ok(())
+        } else {
+            Err(CheckError::SetupMismatch {
+                what,
+                baseline,
+                report,
+            })
+        }
+    };
+    if b.schema != c.schema {
+        return Err(CheckError::SchemaMismatch {
+            baseline: b.schema.clone(),
+            report: c.schema.clone(),
+        });
+    }
+    mismatch(
+        "the number of devices",
+        b.fleet.devices.to_string(),
+        c.fleet.devices.to_string(),
+    )?;
+    mismatch(
+        "the fleet",
+        fleet_kind(b).to_string(),
+        fleet_kind(c).to_string(),
+    )?;
+    mismatch(
+        "the profile",
+        b.fleet.profile.clone().unwrap_or_default(),
+        c.fleet.profile.clone().unwrap_or_default(),
+    )?;
+    mismatch(
+        "the command list",
+        format!("{:?}", b.commands),
+        format!("{:?}", c.commands),
+    )
+}
+
+fn fleet_kind(r: &Report) -> &'static str {
+    if r.fleet.emulated {
+        "emulated"
+    } else {
+        "an inventory"
+    }
+}
+
+fn describe(r: &Report) -> String {
+    let runs = r.strategies.iter().map(|s| s.runs.len()).max().unwrap_or(0);
+    let when = chrono::DateTime::from_timestamp(r.created_unix as i64, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
+    let profile = r
+        .fleet
+        .profile
+        .as_deref()
+        .map_or(String::new(), |p| format!(", profile `{p}`"));
+    format!(
+        "{} devices ({}{profile}), {runs} runs per strategy, fleetbench {} on {} ({} cores), {when}",
+        r.fleet.devices,
+        fleet_kind(r),
+        r.fleetbench_version,
+        r.machine.hostname,
+        r.machine.cores
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,292 @@
+//! The gate's rule on constructed reports: no timing, no I/O.
+
+use super::*;
+use crate::report::{Efficiency, Percentiles};
+use crate::testing::{pair, report, run, strat};
+
+fn row(o: &CheckOutcome, s: StrategyKind, m: Metric) -> &Row {
+    o.rows
+        .iter()
+        .find(|r| r.strategy == s && r.measure == Measure::Metric(m))
+        .unwrap()
+}
+
+#[test]
+fn a_report_checked_against_itself_passes_with_zero_change() {
+    let r = pair(1.0);
+    let o = check(&r, &r, &Thresholds::default()).unwrap();
+    assert!(o.passed());
+    assert!(o.rows.iter().all(|r| r.verdict == Verdict::Ok));
+    assert!(o.rows.iter().all(|r| r.change == 0.0));
+}
+
+#[test]
+fn twenty_percent_slower_everywhere_is_a_wall_regression_but_not_a_speedup_one() {
+    let (b, c) = (pair(1.0), pair(1.2));
+    let o = check(&b, &c, &Thresholds::default()).unwrap();
+    assert!(!o.passed());
+    for s in [StrategyKind::Sequential, StrategyKind::Threads] {
+        let w = row(&o, s, Metric::Wall);
+        assert_eq!(w.verdict, Verdict::Regression);
+        assert!((w.change - 0.2).abs() < 1e-9);
+    }
+    // Both sides slowed down alike: the ratio did not move.
+    let sp = row(&o, StrategyKind::Threads, Metric::Speedup);
+    assert_eq!(sp.verdict, Verdict::Ok);
+    assert!(sp.change.abs() < 1e-9);
+    assert_eq!(o.regressions(), 2);
+}
+
+#[test]
+fn faster_is_an_improvement_not_a_regression() {
+    let o = check(&pair(1.0), &pair(0.7), &Thresholds::default()).unwrap();
+    assert!(o.passed());
+    assert_eq!(
+        row(&o, StrategyKind::Threads, Metric::Wall).verdict,
+        Verdict::Improved
+    );
+}
+
+#[test]
+fn a_change_inside_the_measured_spread_is_never_a_regression() {
+    // Baseline threads runs span 150..200 ms (30% of the median): a 20% slower median is
+    // beyond the 15% threshold but inside the noise band.
+    let b = report(vec![strat(
+        StrategyKind::Threads,
+        &[0.150, 0.160, 0.165, 0.170, 0.200],
+    )]);
+    let c = report(vec![strat(
+        StrategyKind::Threads,
+        &[0.195, 0.197, 0.198, 0.199, 0.200],
+    )]);
+    let o = check(&b, &c, &Thresholds::default()).unwrap();
+    let w = row(&o, StrategyKind::Threads, Metric::Wall);
+    assert!(w.change > 0.19);
+    assert!((w.noise - (0.05 / 0.165 + 0.005 / 0.198)).abs() < 1e-9);
+    assert_eq!(w.verdict, Verdict::WithinNoise);
+    assert!(o.passed());
+    // The same spread in the report instead of the baseline protects the same way.
+    let o = check(&c, &b, &Thresholds::default()).unwrap();
+    assert_eq!(
+        row(&o, StrategyKind::Threads, Metric::Wall).verdict,
+        Verdict::Ok
+    );
+}
+
+#[test]
+fn a_change_beyond_threshold_and_noise_is_a_regression() {
+    let b = report(vec![strat(
+        StrategyKind::Threads,
+        &[0.150, 0.160, 0.165, 0.170, 0.200],
+    )]);
+    let c = report(vec![strat(
+        StrategyKind::Threads,
+        &[0.330, 0.331, 0.332, 0.333, 0.334],
+    )]);
+    let o = check(&b, &c, &Thresholds::default()).unwrap();
+    assert_eq!(
+        row(&o, StrategyKind::Threads, Metric::Wall).verdict,
+        Verdict::Regression
+    );
+}
+
+#[test]
+fn thresholds_are_settable_per_metric() {
+    let mut t = Thresholds::default();
+    t.apply("wall=25%").unwrap();
+    t.apply("cpu = 40").unwrap();
+    assert_eq!(t.get(Metric::Wall), 0.25);
+    assert_eq!(t.get(Metric::Cpu), 0.40);
+    assert_eq!(t.get(Metric::P99), 0.20);
+    let o = check(&pair(1.0), &pair(1.2), &t).unwrap();
+    assert!(o.passed(), "20% is inside a 25% wall threshold");
+    for bad in ["wall", "walls=10%", "wall=-1%", "wall=fast", "=10%"] {
+        assert_eq!(
+            Thresholds::default().apply(bad),
+            Err(CheckError::BadThreshold(bad.to_string()))
+        );
+    }
+}
+
+#[test]
+fn speedup_drop_is_a_regression_even_when_sequential_is_unchanged() {
+    let b = pair(1.0);
+    let mut c = pair(1.0);
+    c.strategies[1] = strat(StrategyKind::Threads, &[0.33, 0.33, 0.331, 0.332, 0.333]);
+    c.compute_speedups();
+    let o = check(&b, &c, &Thresholds::default()).unwrap();
+    let sp = row(&o, StrategyKind::Threads, Metric::Speedup);
+    assert!(sp.change < -0.4);
+    assert_eq!(sp.verdict, Verdict::Regression);
+}
+
+#[test]
+fn measurement_fields_are_read_when_present_and_skipped_when_absent_on_either_side() {
+    let b = pair(1.0);
+    let mut c = pair(1.0);
+    for s in &mut c.strategies {
+        s.peak_rss_bytes = 10 << 20;
+        s.latency_s.insert(
+            "total".to_string(),
+            Percentiles {
+                p50: 0.15,
+                p90: 0.16,
+                p99: 0.17,
+                max: 0.18,
+                count: 100,
+            },
+        );
+    }
+    let o = check(&b, &c, &Thresholds::default()).unwrap();
+    assert!(o.skipped.contains(&(StrategyKind::Threads, Metric::Rss)));
+    assert!(o.skipped.contains(&(StrategyKind::Threads, Metric::P99)));
+    assert!(
+        o.skipped
+            .contains(&(StrategyKind::Threads, Metric::Efficiency))
+    );
+    assert!(
+        !o.skipped
+            .contains(&(StrategyKind::Sequential, Metric::Speedup))
+    );
+    assert!(
+        o.to_markdown()
+            .contains("Skipped, absent from the baseline or the report")
+    );
+
+    // Present on both sides: compared. p99 30% up, RSS doubled, efficiency down.
+    let mut b2 = c.clone();
+    let mut c2 = c.clone();
+    for s in &mut b2.strategies {
+        s.efficiency = Some(Efficiency {
+            ideal_s: 0.15,
+            ideal: 0.15 / s.wall_s.median,
+            cpu_bound_s: 0.15,
+            cpu_bound: 0.9,
+        });
+    }
+    for s in &mut c2.strategies {
+        s.peak_rss_bytes = 20 << 20;
+        s.latency_s.get_mut("total").unwrap().p99 = 0.17 * 1.3;
+        s.efficiency = Some(Efficiency {
+            ideal_s: 0.15,
+            ideal: 0.5 * 0.15 / s.wall_s.median,
+            cpu_bound_s: 0.15,
+            cpu_bound: 0.9,
+        });
+    }
+    let o = check(&b2, &c2, &Thresholds::default()).unwrap();
+    assert!(o.skipped.is_empty(), "{:?}", o.skipped);
+    for m in [Metric::P99, Metric::Rss, Metric::Efficiency] {
+        assert_eq!(
+            row(&o, StrategyKind::Threads, m).verdict,
+            Verdict::Regression,
+            "{m}"
+        );
+    }
+}
+
+#[test]
+fn cpu_per_device_comes_from_the_runs_when_the_field_is_absent() {
+    let b = pair(1.0);
+    let mut c = pair(1.0);
+    for s in &mut c.strategies {
+        for r in &mut s.runs {
+            r.cpu.user_s = 0.040;
+        }
+    }
+    let o = check(&b, &c, &Thresholds::default()).unwrap();
+    let cpu = row(&o, StrategyKind::Threads, Metric::Cpu);
+    assert!(
+        (cpu.baseline - 0.001).abs() < 1e-12,
+        "20 ms over 20 devices"
+    );
+    assert!((cpu.change - 1.0).abs() < 1e-9);
+    assert_eq!(cpu.verdict, Verdict::Regression);
+}
+
+#[test]
+fn more_failed_devices_is_a_regression() {
+    let b = pair(1.0);
+    let mut c = pair(1.0);
+    c.strategies[1].runs[2] = run(0.165, 0.02, 3);
+    let o = check(&b, &c, &Thresholds::default()).unwrap();
+    let f = o
+        .rows
+        .iter()
+        .find(|r| r.measure == Measure::FailedDevices)
+        .unwrap();
+    assert_eq!(
+        (f.baseline, f.current, f.verdict),
+        (0.0, 3.0, Verdict::Regression)
+    );
+    assert_eq!(o.regressions(), 1);
+}
+
+#[test]
+fn different_setups_and_missing_strategies_are_refused() {
+    let b = pair(1.0);
+    let mut c = pair(1.0);
+    c.fleet.devices = 21;
+    assert!(matches!(
+        check(&b, &c, &Thresholds::default()),
+        Err(CheckError::SetupMismatch {
+            what: "the number of devices",
+            ..
+        })
+    ));
+    let mut c = pair(1.0);
+    c.fleet.profile = Some("classic".to_string());
+    assert!(matches!(
+        check(&b, &c, &Thresholds::default()),
+        Err(CheckError::SetupMismatch {
+            what: "the profile",
+            ..
+        })
+    ));
+    let mut c = pair(1.0);
+    c.schema = "fleetbench.report/2".to_string();
+    assert!(matches!(
+        check(&b, &c, &Thresholds::default()),
+        Err(CheckError::SchemaMismatch { .. })
+    ));
+    let mut c = pair(1.0);
+    c.strategies.pop();
+    assert_eq!(
+        check(&b, &c, &Thresholds::default()),
+        Err(CheckError::MissingStrategy(StrategyKind::Threads))
+    );
+    let empty = report(vec![]);
+    assert_eq!(
+        check(&empty, &b, &Thresholds::default()),
+        Err(CheckError::EmptyBaseline)
+    );
+}
+
+#[test]
+fn strategies_new_in_the_report_are_listed_not_checked() {
+    let b = pair(1.0);
+    let mut c = pair(1.0);
+    c.strategies
+        .push(strat(StrategyKind::Async, &[0.16, 0.16, 0.16]));
+    let o = check(&b, &c, &Thresholds::default()).unwrap();
+    assert_eq!(o.new_strategies, vec![StrategyKind::Async]);
+    assert!(o.rows.iter().all(|r| r.strategy != StrategyKind::Async));
+}
+
+#[test]
+fn markdown_is_a_table_with_every_verdict() {
+    let o = check(&pair(1.0), &pair(1.2), &Thresholds::default()).unwrap();
+    let md = o.to_markdown();
+    assert!(md.starts_with("### fleetbench performance gate: ❌ 2 regressions\n"));
+    assert!(md.contains(
+        "| strategy | metric | baseline | current | change | noise band | threshold | verdict |"
+    ));
+    assert!(md.contains("| threads | median wall | 165.00 ms | 198.00 ms | +20.0% | ±3.6% | 15% | ❌ **REGRESSION** |"), "{md}");
+    assert!(md.contains("| sequential | median wall | 3.090 s | 3.708 s | +20.0% |"));
+    let table_rows = md.lines().filter(|l| l.starts_with("| ")).count();
+    assert_eq!(table_rows, 1 + o.rows.len());
+    let ok = check(&pair(1.0), &pair(1.0), &Thresholds::default())
+        .unwrap()
+        .to_markdown();
+    assert!(ok.starts_with("### fleetbench performance gate: ✅ no regression\n"));
+}
