@@ -7,8 +7,8 @@
 //!
 //! Phases: connect, handshake (and host key check), auth (public key, password, then
 //! keyboard-interactive), shell (pty + shell), prompt (first prompt, `terminal length 0`),
-//! enable, each command, close. Each phase has its own deadline (the device's `timeout`) and
-//! is timed; the prompt and dialogue decisions come from [`crate::dialogue`].
+//! enable, each command, close. Each phase has its own deadline (the device's `timeout`; in
+//! the auth phase, each method tried has its own) and is timed; the prompt and dialogue decisions come from [`crate::dialogue`].
 
 use crate::device::Device;
 use crate::dialogue::{Action, Dialogue, EXIT};
@@ -200,6 +200,16 @@ impl<I: Io> Conn<'_, I> {
             .map_err(|e| e.into_session(phase, self.timeout))
     }
 
+    /// A channel read or write failed. The ssh2 crate turns libssh2 errors into an
+    /// `io::Error` that keeps only the message, so the code (which tells a peer that went away
+    /// from other failures) is read back from the session.
+    fn io_failure(&self, e: io::Error, phase: Phase) -> SessionError {
+        match ssh2::Error::last_session_error(self.sess) {
+            Some(se) if e.kind() == io::ErrorKind::Other => ssh_error(&se, phase, self.timeout),
+            _ => io_error(e, phase),
+        }
+    }
+
     async fn write_all(
         &self,
         ch: &mut ssh2::Channel,
@@ -214,7 +224,7 @@ impl<I: Io> Conn<'_, I> {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.wait(phase, deadline).await?
                 }
-                Err(e) => return Err(io_error(e, phase)),
+                Err(e) => return Err(self.io_failure(e, phase)),
             }
         }
         Ok(())
@@ -392,7 +402,9 @@ fn check_host_key(
 
 async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result<(), SessionError> {
     let user = dev.username.as_str();
-    let deadline = c.deadline();
+    // Each method gets its own deadline: a device answers each attempt separately and may
+    // pause before a rejection (IOS does, and so does the emulator), so one deadline for all
+    // of them would report a slow "no" as a timeout.
     let rejected = || SessionError::AuthRejected {
         user: user.to_string(),
     };
@@ -406,7 +418,7 @@ async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result<(), Sessio
     if let Some(key) = &dev.key_file {
         let pass = dev.password.as_ref().map(|p| p.expose());
         match c
-            .retry(Phase::Auth, deadline, || {
+            .retry(Phase::Auth, c.deadline(), || {
                 c.sess.userauth_pubkey_file(user, None, key, pass)
             })
             .await
@@ -423,7 +435,7 @@ async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result<(), Sessio
     // Password first (what IOS offers); libssh2 does not fall back by itself, so
     // keyboard-interactive is tried explicitly when the server refuses plain password auth.
     match c
-        .retry(Phase::Auth, deadline, || {
+        .retry(Phase::Auth, c.deadline(), || {
             c.sess.userauth_password(user, password.expose())
         })
         .await
@@ -433,7 +445,7 @@ async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result<(), Sessio
         Err(e) => return Err(auth_err(e)),
     }
     let mut prompter = PasswordPrompter(password.expose());
-    c.retry(Phase::Auth, deadline, || {
+    c.retry(Phase::Auth, c.deadline(), || {
         c.sess.userauth_keyboard_interactive(user, &mut prompter)
     })
     .await
@@ -486,7 +498,7 @@ async fn converse<I: Io>(
                     other => other,
                 })?
             }
-            Err(e) => return Err(io_error(e, phase.0)),
+            Err(e) => return Err(c.io_failure(e, phase.0)),
         }
     }
 }

@@ -3,5 +3,6 @@
 mod common;
 mod core;
 mod emulator;
+mod faults;
 mod processes;
 mod strategies;
