@@ -185,6 +185,13 @@ fn budget(dev: &Device, job: &Job) -> Duration {
 /// Entry of the hidden worker process (`fleetbench __worker`): serves the protocol on stdin
 /// and stdout until stdin ends. Returns the process exit code.
 pub fn worker_main() -> i32 {
+    // Ctrl-C is the parent's to handle: it stops handing out devices and closes our stdin once
+    // the device in hand is done, which is when a worker exits. A SIGINT sent to the whole
+    // group (or straight to a worker) must not cut a session short or lose its result.
+    // SAFETY: setting a signal disposition to SIG_IGN has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+    }
     let stdin = io::stdin().lock();
     let stdout = io::stdout().lock();
     match serve(stdin, stdout, session::poll_blocking) {
