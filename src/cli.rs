@@ -80,6 +80,11 @@ struct FleetArgs {
     /// read-only, plus fleetbench's own file, which new keys are added to).
     #[arg(long, value_name = "FILE")]
     known_hosts: Option<PathBuf>,
+    /// Prompt once on the terminal (echo off) for the password of the inventory devices that
+    /// have none (keep passwords out of files and shell history; `${VAR}` in the inventory
+    /// reads one from the environment instead).
+    #[arg(long)]
+    ask_password: bool,
     /// Write the JSON report here.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -255,9 +260,12 @@ impl Fleet {
 
 fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
     if let Some(path) = &a.inventory {
-        let inv = inventory::load(path)?;
+        let mut inv = inventory::load(path)?;
         for w in &inv.warnings {
             eprintln!("fleetbench: warning: {w}");
+        }
+        if a.ask_password {
+            ask_password(&mut inv.devices)?;
         }
         let policy = match a.host_keys.as_str() {
             "strict" => HostKeyPolicy::Strict,
@@ -306,6 +314,27 @@ fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
         emulated: Some(fleet),
         known_hosts_out: None,
     })
+}
+
+/// `--ask-password`: one prompt on the controlling terminal, echo off; the answer becomes the
+/// password of every device without one. Nothing is asked when every device has one.
+fn ask_password(devices: &mut [Device]) -> Result<()> {
+    let missing = devices.iter().filter(|d| d.password.is_none()).count();
+    if missing == 0 {
+        eprintln!("fleetbench: --ask-password: every device has a password; not asking");
+        return Ok(());
+    }
+    let prompt = format!("fleetbench: password for {missing} device(s) without one: ");
+    let pw = rpassword::prompt_password(prompt)
+        .context("--ask-password: cannot read a password from the terminal")?;
+    if pw.is_empty() {
+        return Err(bad("--ask-password: an empty password was entered"));
+    }
+    let pw = crate::secret::Secret::new(pw);
+    for d in devices.iter_mut().filter(|d| d.password.is_none()) {
+        d.password = Some(pw.clone());
+    }
+    Ok(())
 }
 
 fn make_job(a: &FleetArgs, host_keys: HostKeyCheck) -> Result<Job> {

@@ -6,4 +6,5 @@ mod core;
 mod emulator;
 mod faults;
 mod processes;
+mod security;
 mod strategies;
