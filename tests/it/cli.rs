@@ -454,6 +454,13 @@ fn interrupt_midway(cmd: &str, strategy: &str) {
     let workers = children_of(child.id());
     if strategy == "processes" {
         assert!(!workers.is_empty(), "no worker process found");
+        // A SIGINT that reaches the workers too (a terminal's Ctrl-C goes to a whole process
+        // group) must not cut their sessions short: they ignore it.
+        for w in &workers {
+            // SAFETY: kill(2) on a worker of the child this test spawned; still running,
+            // since the parent reaps its workers only after this run.
+            unsafe { libc::kill(*w as libc::pid_t, libc::SIGINT) };
+        }
     }
     sigint(&child);
     let pid = child.id();
