@@ -532,13 +532,14 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     }
     writeln!(
         out,
-        "{} devices: {} ok, {} failed; wall {:.2} s ({}, {} workers)",
+        "{} devices: {} ok, {} failed; wall {:.2} s ({}, {} worker{})",
         sr.devices.len(),
         sr.ok(),
         sr.failed(),
         sr.wall_s.median,
         kind,
-        sr.workers
+        sr.workers,
+        if sr.workers == 1 { "" } else { "s" }
     )?;
     record_new_keys(&fleet, &sr.devices);
     let mut report = new_report(&fleet, &job);

@@ -1,10 +1,18 @@
 //! A dedicated rayon pool of W threads mapping over the devices: the course's `pool.map`.
+//!
+//! Each device is spawned as its own job into the pool (`scope` + `spawn`), and the pool's
+//! threads take them in turn. A `par_iter` over the devices was measured first: rayon splits
+//! it recursively, and while most workers sat blocked in a session, the idle ones kept
+//! waking and spinning to steal the halves, costing several times the CPU of the sessions
+//! themselves at 1000 devices (README has the figures). Rayon is made for CPU-bound work;
+//! this is the least costly
+//! way found to feed it blocking I/O.
 
 use super::pool::{outcome, poll_one};
 use super::{RunOutcome, Sink, StrategyError};
 use crate::device::Device;
 use crate::job::Job;
-use rayon::prelude::*;
+use std::sync::Mutex;
 use std::time::Instant;
 
 pub(super) fn run(
@@ -24,15 +32,24 @@ pub(super) fn run(
             message: e.to_string(),
         })?;
     let startup = t0.elapsed();
-    // with_max_len(1): every device is its own stealable job, so a slow device never holds
-    // a chunk of others behind it (rayon would otherwise split the list into W runs).
-    let results = pool.install(|| {
-        devices
-            .par_iter()
-            .enumerate()
-            .with_max_len(1)
-            .map(|(i, d)| poll_one(i, d, job, sink))
-            .collect()
+    let slots: Vec<Mutex<Option<_>>> = devices.iter().map(|_| Mutex::new(None)).collect();
+    pool.scope(|s| {
+        for (i, dev) in devices.iter().enumerate() {
+            let slot = &slots[i];
+            s.spawn(move |_| {
+                let r = poll_one(i, dev, job, sink);
+                // A poisoned slot can only come from a panic in this very job; keep the value.
+                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+            });
+        }
     });
-    Ok(outcome(results, startup, workers, 0))
+    let results = slots
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()));
+    Ok(outcome(
+        super::pool::in_order(devices, results.collect()),
+        startup,
+        workers,
+        0,
+    ))
 }
