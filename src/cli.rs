@@ -63,7 +63,7 @@ struct FleetArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "emulate")]
     inventory: Option<PathBuf>,
     /// Start N emulated routers in this process instead (default: the classic 3).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = at_least_one, allow_negative_numbers = true)]
     emulate: Option<usize>,
     /// Latency and fault profile of the emulated fleet: classic, instant, lan, latency-1s,
     /// chaos, or a custom `login=200ms,command=1s,jitter=10%`.
@@ -76,7 +76,7 @@ struct FleetArgs {
     #[arg(long = "command", value_name = "CMD")]
     commands: Vec<String>,
     /// Per-phase deadline in seconds, overriding the inventory's `timeout`.
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = positive_secs, allow_negative_numbers = true)]
     timeout: Option<f64>,
     /// Host key checking for inventory devices (emulated fleets are pinned to the keys
     /// fleetbench gave them).
@@ -86,6 +86,11 @@ struct FleetArgs {
     /// read-only, plus fleetbench's own file, which new keys are added to).
     #[arg(long, value_name = "FILE")]
     known_hosts: Option<PathBuf>,
+    /// Prompt once on the terminal (echo off) for the password of the inventory devices that
+    /// have none (keep passwords out of files and shell history; `${VAR}` in the inventory
+    /// reads one from the environment instead).
+    #[arg(long)]
+    ask_password: bool,
     /// Write the JSON report here.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -105,13 +110,13 @@ struct CompareArgs {
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     strategies: Option<Vec<String>>,
     /// Concurrency bound for every strategy (default: one per device, capped per strategy).
-    #[arg(long, short = 'w', value_name = "W")]
+    #[arg(long, short = 'w', value_name = "W", value_parser = at_least_one, allow_negative_numbers = true)]
     workers: Option<usize>,
     /// Measured runs per strategy.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = at_least_one, allow_negative_numbers = true)]
     runs: usize,
     /// Unmeasured warm-up runs per strategy.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = whole_number, allow_negative_numbers = true)]
     warmup: usize,
     /// Write SVG plots (wall time, one timeline per strategy) into this directory.
     #[arg(long, value_name = "DIR")]
@@ -125,13 +130,13 @@ struct RunArgs {
     /// sequential, threads, processes, async or rayon.
     #[arg(long, value_name = "NAME")]
     strategy: String,
-    #[arg(long, short = 'w', value_name = "W")]
+    #[arg(long, short = 'w', value_name = "W", value_parser = at_least_one, allow_negative_numbers = true)]
     workers: Option<usize>,
 }
 
 #[derive(Args, Debug)]
 struct EmulateArgs {
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = at_least_one, allow_negative_numbers = true)]
     devices: usize,
     /// First port; device i listens on base-port + i - 1.
     #[arg(long, value_name = "P", default_value_t = 10001)]
@@ -179,6 +184,35 @@ struct ExportArgs {
     report: PathBuf,
 }
 
+/// Longest accepted `--timeout`: a day is already far past any device's patience, and it keeps
+/// the conversion to a `Duration` far from overflow.
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
+/// clap parser: a whole number, 0 or more (`--warmup`).
+fn whole_number(s: &str) -> Result<usize, String> {
+    s.trim()
+        .parse::<usize>()
+        .map_err(|_| "expected a whole number (0, 1, 2, ...)".to_string())
+}
+
+/// clap parser: a whole number, 1 or more (`--workers`, `--runs`, `--emulate`, `--devices`).
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a whole number of at least 1".to_string()),
+    }
+}
+
+/// clap parser: seconds, more than 0 and at most a day (`--timeout 0.5`).
+fn positive_secs(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(t) if t.is_finite() && t > 0.0 && t <= MAX_TIMEOUT_SECS => Ok(t),
+        _ => Err(format!(
+            "expected a number of seconds above 0 and at most {MAX_TIMEOUT_SECS} (like 0.5 or 10)"
+        )),
+    }
+}
+
 fn bad(msg: impl Into<String>) -> anyhow::Error {
     anyhow!(msg.into())
 }
@@ -200,10 +234,25 @@ pub fn main() -> i32 {
         Err(e) => {
             // Every error that stops a command before its report is bad usage or bad input
             // (an inventory, a port, a profile name); a device's failure never gets here.
-            eprintln!("fleetbench: error: {e:#}");
+            eprintln!("fleetbench: error: {}", render_error(&e));
             EXIT_USAGE
         }
     }
+}
+
+/// The error and its causes, like `{:#}`, but without a cause whose text the message already
+/// quotes (library errors include their I/O error in their own message, which `{:#}` would
+/// print a second time: "No such file or directory (os error 2): No such file ...").
+fn render_error(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !out.contains(&c) {
+            out.push_str(": ");
+            out.push_str(&c);
+        }
+    }
+    out
 }
 
 /// First Ctrl-C: start no new device, finish the ones in flight (bounded by their deadlines)
@@ -254,9 +303,12 @@ impl Fleet {
 
 fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
     if let Some(path) = &a.inventory {
-        let inv = inventory::load(path)?;
+        let mut inv = inventory::load(path)?;
         for w in &inv.warnings {
             eprintln!("fleetbench: warning: {w}");
+        }
+        if a.ask_password {
+            ask_password(&mut inv.devices)?;
         }
         let policy = match a.host_keys.as_str() {
             "strict" => HostKeyPolicy::Strict,
@@ -307,6 +359,27 @@ fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
     })
 }
 
+/// `--ask-password`: one prompt on the controlling terminal, echo off; the answer becomes the
+/// password of every device without one. Nothing is asked when every device has one.
+fn ask_password(devices: &mut [Device]) -> Result<()> {
+    let missing = devices.iter().filter(|d| d.password.is_none()).count();
+    if missing == 0 {
+        eprintln!("fleetbench: --ask-password: every device has a password; not asking");
+        return Ok(());
+    }
+    let prompt = format!("fleetbench: password for {missing} device(s) without one: ");
+    let pw = rpassword::prompt_password(prompt)
+        .context("--ask-password: cannot read a password from the terminal")?;
+    if pw.is_empty() {
+        return Err(bad("--ask-password: an empty password was entered"));
+    }
+    let pw = crate::secret::Secret::new(pw);
+    for d in devices.iter_mut().filter(|d| d.password.is_none()) {
+        d.password = Some(pw.clone());
+    }
+    Ok(())
+}
+
 fn make_job(a: &FleetArgs, host_keys: HostKeyCheck) -> Result<Job> {
     let commands = if a.commands.is_empty() {
         vec![DEFAULT_COMMAND.to_string()]
@@ -321,7 +394,7 @@ fn make_job(a: &FleetArgs, host_keys: HostKeyCheck) -> Result<Job> {
     }
     let mut job = Job::new(commands, host_keys);
     if let Some(t) = a.timeout {
-        if !(t.is_finite() && t > 0.0) {
+        if !(t.is_finite() && t > 0.0 && t <= MAX_TIMEOUT_SECS) {
             return Err(bad(format!(
                 "--timeout must be a positive number of seconds, got {t}"
             )));
@@ -525,6 +598,12 @@ fn cmd_compare(a: CompareArgs) -> Result<i32> {
     }
     let strategies = match &a.strategies {
         None => StrategyKind::ALL.to_vec(),
+        Some(list) if list.iter().any(|s| s.trim().is_empty()) => {
+            return Err(bad(format!(
+                "--strategies has an empty entry in {:?}; expected a comma-separated list like threads,async",
+                list.join(",")
+            )));
+        }
         Some(list) => list
             .iter()
             .map(|s| parse_strategy(s))

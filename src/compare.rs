@@ -34,6 +34,9 @@ pub fn measure(
 ) -> Result<StrategyReport, StrategyError> {
     let quiet = |_: strategy::Event<'_>| {};
     for _ in 0..opts.warmup {
+        if strategy::is_interrupted() {
+            break;
+        }
         strategy::run(kind, devices, job, &opts.run, &quiet)?;
     }
     // Each strategy's peak is its own: reset the high-water mark after the warm-up.
@@ -76,6 +79,11 @@ pub fn measure(
             let _ = histos.record(r);
         }
         last = Some(out);
+        // Ctrl-C: the run just finished is the partial one (in-flight devices done, the rest
+        // `interrupted`); another run would only replace it with an all-interrupted one.
+        if strategy::is_interrupted() {
+            break;
+        }
     }
     let walls: Vec<f64> = runs.iter().map(|r| r.wall_s).collect();
     let cpus: Vec<f64> = runs.iter().map(|r| r.cpu.total_s()).collect();

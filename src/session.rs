@@ -5,10 +5,14 @@
 //! deadline; so the same code runs on a plain thread ([`PollIo`], through [`poll_blocking`])
 //! and on tokio ([`crate::wait::TokioIo`]). It knows nothing about concurrency.
 //!
-//! Phases: connect, handshake (and host key check), auth (public key, password, then
-//! keyboard-interactive), shell (pty + shell), prompt (first prompt, `terminal length 0`),
-//! enable, each command, close. Each phase has its own deadline (the device's `timeout`) and
-//! is timed; the prompt and dialogue decisions come from [`crate::dialogue`].
+//! Phases: connect, handshake (and host key check), auth, shell (pty + shell), prompt (first
+//! prompt, `terminal length 0`), enable, each command, close. Each phase has its own deadline
+//! (the device's `timeout`; in the auth phase, each method tried has its own) and is timed;
+//! the prompt and dialogue decisions come from [`crate::dialogue`].
+//!
+//! Auth tries the key file (if any), then the password, then keyboard-interactive with the
+//! password. With neither a key file nor a password, it tries the keys of the ssh-agent at
+//! `SSH_AUTH_SOCK`.
 
 use crate::device::Device;
 use crate::dialogue::{Action, Dialogue, EXIT};
@@ -27,6 +31,8 @@ const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 const EAGAIN: i32 = -37;
 const ERR_AUTH_FAILED: i32 = -18;
+/// What libssh2 says when the server refuses a public key (key file or agent identity).
+const ERR_PUBLICKEY_UNVERIFIED: i32 = -19;
 const ERR_TIMEOUT: i32 = -9;
 const ERR_SOCKET_TIMEOUT: i32 = -30;
 /// Socket send/recv failures, disconnect, channel closed: the peer went away.
@@ -200,6 +206,16 @@ impl<I: Io> Conn<'_, I> {
             .map_err(|e| e.into_session(phase, self.timeout))
     }
 
+    /// A channel read or write failed. The ssh2 crate turns libssh2 errors into an
+    /// `io::Error` that keeps only the message, so the code (which tells a peer that went away
+    /// from other failures) is read back from the session.
+    fn io_failure(&self, e: io::Error, phase: Phase) -> SessionError {
+        match ssh2::Error::last_session_error(self.sess) {
+            Some(se) if e.kind() == io::ErrorKind::Other => ssh_error(&se, phase, self.timeout),
+            _ => io_error(e, phase),
+        }
+    }
+
     async fn write_all(
         &self,
         ch: &mut ssh2::Channel,
@@ -214,7 +230,7 @@ impl<I: Io> Conn<'_, I> {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.wait(phase, deadline).await?
                 }
-                Err(e) => return Err(io_error(e, phase)),
+                Err(e) => return Err(self.io_failure(e, phase)),
             }
         }
         Ok(())
@@ -239,7 +255,10 @@ mod ssh2_or_session {
             }
         }
         pub fn is_auth_failure(&self) -> bool {
-            matches!(self, E::Ssh(e) if e.code() == ErrorCode::Session(ERR_AUTH_FAILED))
+            matches!(self, E::Ssh(e) if matches!(
+                e.code(),
+                ErrorCode::Session(ERR_AUTH_FAILED | ERR_PUBLICKEY_UNVERIFIED)
+            ))
         }
     }
 }
@@ -392,7 +411,9 @@ fn check_host_key(
 
 async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result<(), SessionError> {
     let user = dev.username.as_str();
-    let deadline = c.deadline();
+    // Each method gets its own deadline: a device answers each attempt separately and may
+    // pause before a rejection (IOS does, and so does the emulator), so one deadline for all
+    // of them would report a slow "no" as a timeout.
     let rejected = || SessionError::AuthRejected {
         user: user.to_string(),
     };
@@ -406,7 +427,7 @@ async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result<(), Sessio
     if let Some(key) = &dev.key_file {
         let pass = dev.password.as_ref().map(|p| p.expose());
         match c
-            .retry(Phase::Auth, deadline, || {
+            .retry(Phase::Auth, c.deadline(), || {
                 c.sess.userauth_pubkey_file(user, None, key, pass)
             })
             .await
@@ -418,12 +439,16 @@ async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result<(), Sessio
         }
     }
     let Some(password) = &dev.password else {
+        // Neither a password nor a key file: the keys of a running ssh-agent, if any.
+        if dev.key_file.is_none() && agent_auth(c, user).await? {
+            return Ok(());
+        }
         return Err(rejected());
     };
     // Password first (what IOS offers); libssh2 does not fall back by itself, so
     // keyboard-interactive is tried explicitly when the server refuses plain password auth.
     match c
-        .retry(Phase::Auth, deadline, || {
+        .retry(Phase::Auth, c.deadline(), || {
             c.sess.userauth_password(user, password.expose())
         })
         .await
@@ -433,7 +458,7 @@ async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result<(), Sessio
         Err(e) => return Err(auth_err(e)),
     }
     let mut prompter = PasswordPrompter(password.expose());
-    c.retry(Phase::Auth, deadline, || {
+    c.retry(Phase::Auth, c.deadline(), || {
         c.sess.userauth_keyboard_interactive(user, &mut prompter)
     })
     .await
@@ -443,6 +468,47 @@ async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result<(), Sessio
     } else {
         Err(rejected())
     }
+}
+
+/// Public-key auth with each identity of the ssh-agent at `SSH_AUTH_SOCK`, in the agent's
+/// order. `Ok(false)` when there is no agent or none of its keys is accepted. Talking to the
+/// agent itself is a local, blocking exchange on its Unix socket; only the server's answers
+/// are waited for with the phase deadline.
+async fn agent_auth<I: Io>(c: &Conn<'_, I>, user: &str) -> Result<bool, SessionError> {
+    if std::env::var_os("SSH_AUTH_SOCK").is_none() {
+        return Ok(false);
+    }
+    let agent_err = |what: &str, e: ssh2::Error| SessionError::Ssh {
+        phase: Phase::Auth,
+        message: format!("ssh-agent: {what}: {}", e.message()),
+    };
+    let mut agent = c.sess.agent().map_err(|e| agent_err("init", e))?;
+    agent.connect().map_err(|e| agent_err("connect", e))?;
+    agent
+        .list_identities()
+        .map_err(|e| agent_err("list identities", e))?;
+    let ids = agent
+        .identities()
+        .map_err(|e| agent_err("list identities", e))?;
+    let mut accepted = false;
+    for id in &ids {
+        match c
+            .retry(Phase::Auth, c.deadline(), || agent.userauth(user, id))
+            .await
+        {
+            Ok(()) => {
+                accepted = true;
+                break;
+            }
+            Err(e) if e.is_auth_failure() => {}
+            Err(e) => {
+                let _ = agent.disconnect();
+                return Err(e.into_session(Phase::Auth, c.timeout));
+            }
+        }
+    }
+    let _ = agent.disconnect();
+    Ok(accepted)
 }
 
 /// Reads from the shell and feeds the dialogue until every command has its output.
@@ -486,7 +552,7 @@ async fn converse<I: Io>(
                     other => other,
                 })?
             }
-            Err(e) => return Err(io_error(e, phase.0)),
+            Err(e) => return Err(c.io_failure(e, phase.0)),
         }
     }
 }

@@ -92,6 +92,10 @@ pub struct FleetSpec {
     pub secret: String,
     /// vty lines per device: concurrent authenticated sessions beyond this are refused.
     pub max_sessions: usize,
+    /// OpenSSH public key lines (`ssh-ed25519 AAAA... comment`) that may log in as
+    /// `username` with public-key auth. Empty (the default): only password and
+    /// keyboard-interactive auth are offered, as on a stock IOS vty.
+    pub authorized_keys: Vec<String>,
 }
 
 impl FleetSpec {
@@ -107,6 +111,7 @@ impl FleetSpec {
             password: "cisco".into(),
             secret: "cisco".into(),
             max_sessions: 5,
+            authorized_keys: Vec::new(),
         }
     }
 
@@ -219,6 +224,16 @@ impl BoundFleet {
         spec.validate()?;
         let faults = fault::assign(&spec.profile.faults, spec.devices, spec.seed);
         let profile = Arc::new(spec.profile.clone());
+        let authorized = spec
+            .authorized_keys
+            .iter()
+            .enumerate()
+            .map(|(i, line)| {
+                russh::keys::PublicKey::from_openssh(line.trim())
+                    .map_err(|e| EmulatorError::Spec(format!("authorized key {}: {e}", i + 1)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let authorized = Arc::new(authorized);
         let now = Utc::now();
         let mut ports = Vec::with_capacity(spec.devices);
         let mut infos = Vec::with_capacity(spec.devices);
@@ -256,7 +271,7 @@ impl BoundFleet {
             // A plausible, device-specific uptime (1 hour to 60 days), stable per seed.
             let up_minutes =
                 profile::session_rng(spec.seed ^ 0xB007, index, 0).random_range(60..86_400);
-            let dev = DeviceState::new(
+            let mut dev = DeviceState::new(
                 index,
                 spec.username.clone(),
                 password,
@@ -266,8 +281,9 @@ impl BoundFleet {
                 spec.seed,
                 now - chrono::TimeDelta::minutes(up_minutes),
                 spec.max_sessions,
-                Arc::new(ssh_config(key)),
+                Arc::new(ssh_config(key, !authorized.is_empty())),
             );
+            dev.authorized_keys = authorized.clone();
             infos.push(DeviceInfo {
                 name: dev.hostname.clone(),
                 port: port_no,
@@ -306,8 +322,11 @@ impl BoundFleet {
 }
 
 /// The russh configuration of one device.
-fn ssh_config(key: PrivateKey) -> russh::server::Config {
+fn ssh_config(key: PrivateKey, publickey: bool) -> russh::server::Config {
     let mut methods = MethodSet::empty();
+    if publickey {
+        methods.push(MethodKind::PublicKey);
+    }
     methods.push(MethodKind::Password);
     methods.push(MethodKind::KeyboardInteractive);
     russh::server::Config {

@@ -47,6 +47,8 @@ pub(crate) struct DeviceState {
     pub boot: DateTime<Utc>,
     pub max_sessions: usize,
     pub config: Arc<russh::server::Config>,
+    /// Public keys accepted for `username` (public-key auth is offered only when non-empty).
+    pub authorized_keys: Arc<Vec<russh::keys::PublicKey>>,
     preauth: AtomicUsize,
     vty: AtomicUsize,
     sessions_started: AtomicU64,
@@ -79,6 +81,7 @@ impl DeviceState {
             boot,
             max_sessions,
             config,
+            authorized_keys: Arc::new(Vec::new()),
             preauth: AtomicUsize::new(0),
             vty: AtomicUsize::new(0),
             sessions_started: AtomicU64::new(0),
@@ -282,6 +285,19 @@ impl Conn {
         }
     }
 
+    fn check_key(&self, user: &str, key: &russh::keys::PublicKey) -> Auth {
+        let known = self
+            .dev
+            .authorized_keys
+            .iter()
+            .any(|k| k.key_data() == key.key_data());
+        if user == self.dev.username && known {
+            Auth::Accept
+        } else {
+            Auth::reject()
+        }
+    }
+
     fn start(&mut self, channel: ChannelId, session: &mut Session, kind: Kind) {
         let (tx, rx) = mpsc::unbounded_channel();
         self.inputs.insert(channel, tx);
@@ -317,6 +333,22 @@ impl russh::server::Handler for Conn {
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
         Ok(self.check(user, password.as_bytes()))
+    }
+
+    async fn auth_publickey_offered(
+        &mut self,
+        user: &str,
+        offer: russh::server::PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(self.check_key(user, offer.public_key))
+    }
+
+    async fn auth_publickey(
+        &mut self,
+        user: &str,
+        key: russh::server::VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(self.check_key(user, key.public_key))
     }
 
     async fn auth_keyboard_interactive<'a>(

@@ -169,11 +169,12 @@ impl From<WireDevice> for Device {
 }
 
 /// The longest one device's session can take in a healthy worker: every phase's deadline
-/// (connect, handshake, auth, shell, prompt, enable, each command, close) plus a margin,
+/// (connect, handshake, auth (up to three methods, each with its own deadline: key, password,
+/// keyboard-interactive), shell, prompt, enable, each command, close) plus a margin,
 /// stretched by the debug slowdown. Past it, the worker is considered hung.
 fn budget(dev: &Device, job: &Job) -> Duration {
     let phase = job.timeout.unwrap_or(dev.timeout);
-    let phases = u32::try_from(7 + job.commands.len()).unwrap_or(u32::MAX);
+    let phases = u32::try_from(9 + job.commands.len()).unwrap_or(u32::MAX);
     let session = phase.saturating_mul(phases).saturating_add(BUDGET_MARGIN);
     session.mul_f64(1.0 + job.debug_slowdown.clamp(0.0, 100.0))
 }
@@ -184,6 +185,13 @@ fn budget(dev: &Device, job: &Job) -> Duration {
 /// Entry of the hidden worker process (`fleetbench __worker`): serves the protocol on stdin
 /// and stdout until stdin ends. Returns the process exit code.
 pub fn worker_main() -> i32 {
+    // Ctrl-C is the parent's to handle: it stops handing out devices and closes our stdin once
+    // the device in hand is done, which is when a worker exits. A SIGINT sent to the whole
+    // group (or straight to a worker) must not cut a session short or lose its result.
+    // SAFETY: setting a signal disposition to SIG_IGN has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+    }
     let stdin = io::stdin().lock();
     let stdout = io::stdout().lock();
     match serve(stdin, stdout, session::poll_blocking) {
@@ -828,11 +836,11 @@ mod tests {
     fn budget_covers_every_phase() {
         let d = device(0);
         let mut j = job();
-        // connect, handshake, auth, shell, prompt, enable, 1 command, close + margin.
-        assert_eq!(budget(&d, &j), Duration::from_secs(8 * 10 + 2));
+        // connect, handshake, 3 auth methods, shell, prompt, enable, 1 command, close + margin.
+        assert_eq!(budget(&d, &j), Duration::from_secs(10 * 10 + 2));
         j.timeout = Some(Duration::from_secs(1));
         j.debug_slowdown = 1.0;
-        assert_eq!(budget(&d, &j), Duration::from_secs(2 * 10));
+        assert_eq!(budget(&d, &j), Duration::from_secs(2 * 12));
     }
 
     #[test]

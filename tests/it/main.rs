@@ -1,8 +1,11 @@
 //! One integration test binary (compiled once), with a module per area.
 
+mod cli;
 mod common;
 mod core;
 mod emulator;
+mod faults;
 mod gate;
 mod processes;
+mod security;
 mod strategies;
