@@ -46,13 +46,21 @@ pub fn measure(
     let mut histos = LatencyHistograms::new();
     let mut children_peak = 0u64;
     for _ in 0..opts.runs.max(1) {
-        let sampler = measure::ChildRssSampler::start(Duration::from_millis(10));
+        // Only worker processes are children worth sampling; other strategies pay nothing.
+        let sampler = (kind == StrategyKind::Processes)
+            .then(|| measure::ChildRssSampler::start(Duration::from_millis(10)));
         let (cpu0, srv0) = (cpu_now(), server_cpu());
         let started_unix = strategy::unix_now();
         let out = strategy::run(kind, devices, job, &opts.run, sink)?;
         let server = server_cpu().saturating_sub(srv0).as_secs_f64();
-        children_peak = children_peak.max(sampler.finish());
-        let all = cpu_now().minus(&cpu0);
+        let (child_peak, sampler_cpu) = sampler.map_or((0, Duration::ZERO), |s| s.finish());
+        children_peak = children_peak.max(child_peak);
+        let mut all = cpu_now().minus(&cpu0);
+        // The sampler thread's CPU is measurement overhead, not the client's (user time first).
+        let sampler_s = sampler_cpu.as_secs_f64();
+        let from_user = sampler_s.min(all.user_s);
+        all.user_s -= from_user;
+        all.sys_s = (all.sys_s - (sampler_s - from_user)).max(0.0);
         // The emulator's threads are in this process: their CPU is not the client's. It is
         // taken from user time first (the emulator is almost all user time in crypto).
         let user = all.user_s - server.min(all.user_s);

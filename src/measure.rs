@@ -99,9 +99,14 @@ fn child_pids() -> Vec<u32> {
 /// be reset. VmHWM is reset by exec and only grows, so a sample shortly before a worker exits
 /// is close to its true peak; a worker living less than one period may be missed. A child
 /// whose command line is still this process's has not exec'd yet and is skipped.
+///
+/// The sampler's own CPU is not the client's: [`ChildRssSampler::finish`] returns it so the
+/// caller can take it out of the run's CPU.
 pub struct ChildRssSampler {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     peak: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// CPU the sampling thread used, microseconds, stored when it ends.
+    own_cpu_us: std::sync::Arc<std::sync::atomic::AtomicU64>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -112,7 +117,8 @@ impl ChildRssSampler {
         use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
         let stop = Arc::new(AtomicBool::new(false));
         let peak = Arc::new(AtomicU64::new(0));
-        let (st, pk) = (stop.clone(), peak.clone());
+        let own_cpu_us = Arc::new(AtomicU64::new(0));
+        let (st, pk, cpu) = (stop.clone(), peak.clone(), own_cpu_us.clone());
         let thread = std::thread::Builder::new()
             .name("rss-sampler".into())
             .stack_size(64 * 1024)
@@ -136,15 +142,29 @@ impl ChildRssSampler {
                     }
                     std::thread::park_timeout(period);
                 }
+                if let Some(ru) = rusage(libc::RUSAGE_THREAD) {
+                    let us = (tv(ru.ru_utime) + tv(ru.ru_stime)) * 1e6;
+                    cpu.store(us as u64, Ordering::Relaxed);
+                }
             })
             .ok();
-        ChildRssSampler { stop, peak, thread }
+        ChildRssSampler {
+            stop,
+            peak,
+            own_cpu_us,
+            thread,
+        }
     }
 
-    /// Stops sampling; the largest child's peak RSS seen, bytes (0: no child seen).
-    pub fn finish(mut self) -> u64 {
+    /// Stops sampling; the largest child's peak RSS seen, bytes (0: no child seen), and the
+    /// CPU the sampler itself used.
+    pub fn finish(mut self) -> (u64, Duration) {
         self.stop_thread();
-        self.peak.load(std::sync::atomic::Ordering::Relaxed)
+        let us = self.own_cpu_us.load(std::sync::atomic::Ordering::Relaxed);
+        (
+            self.peak.load(std::sync::atomic::Ordering::Relaxed),
+            Duration::from_micros(us),
+        )
     }
 
     fn stop_thread(&mut self) {
@@ -204,7 +224,8 @@ mod tests {
             .spawn()
             .unwrap();
         child.wait().unwrap();
-        let peak = sampler.finish();
+        let (peak, own_cpu) = sampler.finish();
+        assert!(own_cpu < Duration::from_secs(5));
         // `sleep` is small: more than nothing, far less than this test process at fork.
         assert!(peak > 0, "no child sampled");
         assert!(peak < 64 * 1024 * 1024, "{peak}");
