@@ -162,8 +162,8 @@ struct CheckArgs {
     #[arg(value_name = "REPORT")]
     report: PathBuf,
     /// Regression threshold of one metric, repeatable: METRIC=PERCENT with METRIC one of
-    /// wall, p99, cpu, rss, efficiency, speedup (defaults: wall 10%, p99 15%, cpu 25%,
-    /// rss 25%, efficiency 10%, speedup 10%).
+    /// wall, p99, cpu, rss, efficiency, speedup (defaults: wall 15%, p99 20%, cpu 60%,
+    /// rss 25%, efficiency 15%, speedup 15%).
     #[arg(long = "threshold", value_name = "METRIC=PCT")]
     thresholds: Vec<String>,
     /// Also write the report in a tracker's format, repeatable: bencher=FILE, github=FILE.
