@@ -380,18 +380,40 @@ fn ask_password(devices: &mut [Device]) -> Result<()> {
     Ok(())
 }
 
-fn make_job(a: &FleetArgs, host_keys: HostKeyCheck) -> Result<Job> {
-    let commands = if a.commands.is_empty() {
-        vec![DEFAULT_COMMAND.to_string()]
-    } else {
-        a.commands.clone()
-    };
-    if commands
+/// The commands to run: the given ones, or the classic `show clock`; each a single line.
+fn commands_of(given: &[String]) -> Result<Vec<String>> {
+    if given
         .iter()
         .any(|c| c.trim().is_empty() || c.contains(['\n', '\r']))
     {
         return Err(bad("--command must be a single non-empty line"));
     }
+    Ok(if given.is_empty() {
+        vec![DEFAULT_COMMAND.to_string()]
+    } else {
+        given.to_vec()
+    })
+}
+
+/// `--strategies`: all five when absent, else the named ones.
+fn strategies_of(list: Option<&[String]>) -> Result<Vec<StrategyKind>> {
+    let Some(list) = list else {
+        return Ok(StrategyKind::ALL.to_vec());
+    };
+    if list.iter().any(|s| s.trim().is_empty()) {
+        return Err(bad(format!(
+            "--strategies has an empty entry in {:?}; expected a comma-separated list like threads,async",
+            list.join(",")
+        )));
+    }
+    if list.is_empty() {
+        return Err(bad("--strategies is empty"));
+    }
+    list.iter().map(|s| parse_strategy(s)).collect()
+}
+
+fn make_job(a: &FleetArgs, host_keys: HostKeyCheck) -> Result<Job> {
+    let commands = commands_of(&a.commands)?;
     let mut job = Job::new(commands, host_keys);
     if let Some(t) = a.timeout {
         if !(t.is_finite() && t > 0.0 && t <= MAX_TIMEOUT_SECS) {
@@ -596,22 +618,7 @@ fn cmd_compare(a: CompareArgs) -> Result<i32> {
     if a.runs == 0 {
         return Err(bad("--runs must be at least 1"));
     }
-    let strategies = match &a.strategies {
-        None => StrategyKind::ALL.to_vec(),
-        Some(list) if list.iter().any(|s| s.trim().is_empty()) => {
-            return Err(bad(format!(
-                "--strategies has an empty entry in {:?}; expected a comma-separated list like threads,async",
-                list.join(",")
-            )));
-        }
-        Some(list) => list
-            .iter()
-            .map(|s| parse_strategy(s))
-            .collect::<Result<Vec<_>>>()?,
-    };
-    if strategies.is_empty() {
-        return Err(bad("--strategies is empty"));
-    }
+    let strategies = strategies_of(a.strategies.as_deref())?;
     crate::measure::raise_nofile_limit();
     let fleet = open_fleet(&a.fleet)?;
     let job = make_job(&a.fleet, fleet.host_keys.clone())?;
@@ -775,28 +782,9 @@ fn cmd_sweep(a: SweepArgs) -> Result<i32> {
         }
         Some(l) => l.iter().map(|&w| Some(w)).collect(),
     };
-    let strategies = match &a.strategies {
-        None => StrategyKind::ALL.to_vec(),
-        Some(list) => list
-            .iter()
-            .map(|s| parse_strategy(s))
-            .collect::<Result<Vec<_>>>()?,
-    };
-    if strategies.is_empty() {
-        return Err(bad("--strategies is empty"));
-    }
+    let strategies = strategies_of(a.strategies.as_deref())?;
     Profile::by_name(&a.profile).map_err(|e| bad(e.to_string()))?;
-    let commands = if a.commands.is_empty() {
-        vec![DEFAULT_COMMAND.to_string()]
-    } else {
-        a.commands.clone()
-    };
-    if commands
-        .iter()
-        .any(|c| c.trim().is_empty() || c.contains(['\n', '\r']))
-    {
-        return Err(bad("--command must be a single non-empty line"));
-    }
+    let commands = commands_of(&a.commands)?;
     crate::measure::raise_nofile_limit();
     let opts = crate::sweep::SweepOptions {
         sizes: a.sizes,
