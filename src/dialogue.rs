@@ -380,7 +380,7 @@ fn strip_erase_runs(raw: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The last [`TAIL_CHARS`] characters of `buf` with control characters escaped.
+/// The last `TAIL_CHARS` (120) characters of `buf` with control characters escaped.
 pub fn tail_text(buf: &[u8]) -> String {
     let text = String::from_utf8_lossy(buf);
     let chars: Vec<char> = text.chars().collect();

@@ -12,6 +12,8 @@
 //! - [`strategy`]: `sequential`, `threads`, `processes`, `async`, `rayon`, all over that core.
 //! - [`emulator`]: IOS-like routers on a russh server, with latency and fault profiles.
 //! - [`report`], [`compare`]: runs, repeated runs, the JSON report and the table.
+//! - [`measure`], [`histo`]: CPU, memory and per-phase latency histograms.
+//! - [`sweep`], [`plot`]: fleet-size sweeps into `results/`, and SVG charts.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
 //! - [`cli`]: argument parsing and the commands; `main.rs` only calls [`cli::main`].

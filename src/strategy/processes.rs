@@ -23,7 +23,7 @@
 //! # Failures
 //! One parent thread per worker owns its pipes, with a reader thread turning the child's
 //! stdout into messages so every read has a deadline. A worker that dies mid-device (killed,
-//! crashed), or that gives no result within the device's whole session budget ([`budget`];
+//! crashed), or that gives no result within the device's whole session budget (`budget`;
 //! it is then killed), costs that device a [`SessionError::WorkerDied`] carrying the exit
 //! status and the tail of the worker's stderr (kept in a temp file); a replacement worker is
 //! started and the pool goes on. Replacements are capped at the number of devices, so a
