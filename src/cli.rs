@@ -671,6 +671,8 @@ fn cmd_compare(a: CompareArgs) -> Result<i32> {
     }
     report.compute_speedups();
     print!("{}", compare::render_table(&report));
+    println!();
+    print!("{}", compare::render_latency_table(&report));
     if let Some(dir) = &a.plots {
         let files = crate::plot::write_report_plots(&report, dir, "")?;
         eprintln!(

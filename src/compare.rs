@@ -218,3 +218,38 @@ pub fn render_table(report: &Report) -> String {
     }
     t
 }
+
+/// Device latency percentiles per strategy: one device's whole session (p50, p90, p99, max),
+/// and the p99 of the phases where the time usually goes. All phases are in the report.
+pub fn render_latency_table(report: &Report) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "{:<10} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9}",
+        "latency", "p50", "p90", "p99", "max", "handshake", "auth", "prompt", "command"
+    );
+    for s in &report.strategies {
+        let Some(total) = s.latency_s.get("total") else {
+            continue;
+        };
+        let p99 = |phase: &str| {
+            s.latency_s
+                .get(phase)
+                .map_or("-".to_string(), |p| fmt_secs(p.p99))
+        };
+        let _ = writeln!(
+            t,
+            "{:<10} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9}",
+            s.strategy.name(),
+            fmt_secs(total.p50),
+            fmt_secs(total.p90),
+            fmt_secs(total.p99),
+            fmt_secs(total.max),
+            p99("handshake"),
+            p99("auth"),
+            p99("prompt"),
+            p99("command"),
+        );
+    }
+    t
+}
