@@ -63,7 +63,8 @@ pub enum SessionError {
     AuthRejected { user: String },
     #[error("enable rejected: the device is still unprivileged after the enable secret")]
     EnableRejected,
-    #[error("prompt not seen in phase {phase}; last output: {tail:?}")]
+    /// `tail` is already printable (control characters escaped by the dialogue).
+    #[error("prompt not seen in phase {phase}; last output: \"{tail}\"")]
     PromptNotSeen { phase: Phase, tail: String },
     #[error("disconnected by the device in phase {phase}")]
     Disconnected { phase: Phase },

@@ -114,7 +114,10 @@ fn unknown_prompt_reports_what_was_seen() {
     j.timeout = Some(Duration::from_millis(800));
     let r = poll_blocking(&f.devices()[0], &j);
     assert_eq!(kind_of(&r), Some("prompt_not_seen"), "{:?}", r.error);
-    assert!(r.error.unwrap().message.contains("router-weird$"));
+    // Escaped once, readable: `\r\n` shows as two characters each, not four.
+    let msg = r.error.unwrap().message;
+    assert!(msg.contains("router-weird$"), "{msg}");
+    assert!(!msg.contains("\\\\r"), "escaped twice: {msg}");
 }
 
 #[test]
