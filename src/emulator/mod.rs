@@ -330,7 +330,7 @@ fn host_key(seed: u64, index: usize) -> Result<PrivateKey, EmulatorError> {
     let mut bytes = [0u8; 32];
     for (k, chunk) in bytes.chunks_mut(8).enumerate() {
         let word = profile::mix(
-            profile::mix(seed, 0x484F_5354_4B45_59),
+            profile::mix(seed, 0x0048_4F53_544B_4559),
             (index * 4 + k) as u64,
         );
         chunk.copy_from_slice(&word.to_le_bytes());
