@@ -335,7 +335,7 @@ impl Ios {
                 }
             }
             "terminal" => self.terminal(rest, cmd.len()),
-            _ => self.show(rest, cmd.len(), now),
+            _ => self.show(rest, now),
         };
         match (outcome, filter) {
             (Outcome::Show(lines), Some(f)) => match apply_filter(lines, f) {
@@ -384,7 +384,7 @@ impl Ios {
         }
     }
 
-    fn show(&mut self, rest: &[(usize, &str)], end: usize, now: DateTime<Utc>) -> Outcome {
+    fn show(&mut self, rest: &[(usize, &str)], now: DateTime<Utc>) -> Outcome {
         let Some(&(at, word)) = rest.first() else {
             return Outcome::Incomplete;
         };
@@ -421,7 +421,6 @@ impl Ios {
                 if let Some(e) = extra(0) {
                     return e;
                 }
-                let _ = end;
                 Outcome::Show(match sub {
                     "clock" => vec![ios_clock(now)],
                     "version" => self.version(now),
