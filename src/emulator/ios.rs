@@ -607,8 +607,8 @@ fn uptime(d: chrono::TimeDelta) -> String {
 
 fn ip_interface_brief() -> Vec<String> {
     let rows = [
-        ("GigabitEthernet0/0", "10.0.0.1", "up", "up"),
-        ("GigabitEthernet0/1", "10.1.1.1", "up", "up"),
+        ("GigabitEthernet0/0", "192.0.2.1", "up", "up"),
+        ("GigabitEthernet0/1", "198.51.100.1", "up", "up"),
         (
             "GigabitEthernet0/2",
             "unassigned",
@@ -848,7 +848,7 @@ mod tests {
         let mut i = ios();
         let out = send(&mut i, "show ip int br\n");
         assert!(out.contains("Interface"), "{out}");
-        assert!(out.contains("GigabitEthernet0/0     10.0.0.1        YES NVRAM  up"));
+        assert!(out.contains("GigabitEthernet0/0     192.0.2.1       YES NVRAM  up"));
         assert_eq!(
             send(&mut i, "show ip\n"),
             "show ip\r\n% Incomplete command.\r\n\r\nR1>"

@@ -86,16 +86,16 @@ fn bad_input_is_exit_2_with_a_clear_message() {
     let not_yaml = file("not-yaml.yaml", "routers: [\n");
     let misspelled = file(
         "misspelled.yaml",
-        "routers:\n  - host: 10.0.0.1\n    usernme: cisco\n",
+        "routers:\n  - host: 127.0.0.1\n    usernme: cisco\n",
     );
     let no_host = file("no-host.yaml", "routers:\n  - username: cisco\n");
     let bad_port = file(
         "bad-port.yaml",
-        "- host: 10.0.0.1\n  username: u\n  port: 70000\n",
+        "- host: 127.0.0.1\n  username: u\n  port: 70000\n",
     );
     let unset_env = file(
         "unset-env.yaml",
-        "- host: 10.0.0.1\n  username: u\n  password: ${FLEETBENCH_TEST_UNSET_VAR}\n",
+        "- host: 127.0.0.1\n  username: u\n  password: ${FLEETBENCH_TEST_UNSET_VAR}\n",
     );
     let empty = file("empty.yaml", "");
     let cases: Vec<(Vec<&str>, String)> =
@@ -194,7 +194,7 @@ fn bad_input_is_exit_2_with_a_clear_message() {
         (
             vec!["compare", "--inventory", &misspelled],
             format!(
-                "fleetbench: error: {misspelled}:3:5: device 1 (10.0.0.1) in group 'routers': \
+                "fleetbench: error: {misspelled}:3:5: device 1 (127.0.0.1) in group 'routers': \
                  unknown key 'usernme'; did you mean 'username'?"
             ),
         ),
@@ -208,14 +208,14 @@ fn bad_input_is_exit_2_with_a_clear_message() {
         (
             vec!["compare", "--inventory", &bad_port],
             format!(
-                "fleetbench: error: {bad_port}:3:9: device 1 (10.0.0.1): port must be an integer \
+                "fleetbench: error: {bad_port}:3:9: device 1 (127.0.0.1): port must be an integer \
                  1-65535, got 70000"
             ),
         ),
         (
             vec!["compare", "--inventory", &unset_env],
             format!(
-                "fleetbench: error: {unset_env}:3:13: device 1 (10.0.0.1): password refers to \
+                "fleetbench: error: {unset_env}:3:13: device 1 (127.0.0.1): password refers to \
                  environment variable FLEETBENCH_TEST_UNSET_VAR, which is not set"
             ),
         ),
