@@ -144,7 +144,8 @@ pub fn slowest(results: &[DeviceResult]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-fn fmt_secs(s: f64) -> String {
+/// Seconds for a person: `1.92 s`, `165.3 ms` (the table, the sweep summary).
+pub(crate) fn fmt_secs(s: f64) -> String {
     if s >= 100.0 {
         format!("{s:.0} s")
     } else if s >= 1.0 {

@@ -16,7 +16,7 @@
 //! Every file is written atomically, and each report as soon as its point is done, so an
 //! interrupted sweep keeps what it measured.
 
-use crate::compare::{self, CompareOptions};
+use crate::compare::{self, CompareOptions, fmt_secs};
 use crate::emulator::{EmulatedFleet, EmulatorError, FleetSpec, Profile};
 use crate::job::Job;
 use crate::plot::{self, PlotError, ScalingPoint};
@@ -350,16 +350,6 @@ pub fn csv(rows: &[SweepRow]) -> String {
     t
 }
 
-fn ms(s: f64) -> String {
-    if s >= 10.0 {
-        format!("{s:.1} s")
-    } else if s >= 1.0 {
-        format!("{s:.2} s")
-    } else {
-        format!("{:.1} ms", s * 1000.0)
-    }
-}
-
 /// The markdown table of a set of rows (one fleet size and worker setting).
 pub fn table_md(rows: &[&SweepRow]) -> String {
     let mut t = String::from(
@@ -384,16 +374,16 @@ pub fn table_md(rows: &[&SweepRow]) -> String {
             "| {} | {} | {} | {} – {} | {} | {}/{} | {} | {:.2} ms | {} | {} | {} |",
             s.strategy.name(),
             s.workers,
-            ms(s.wall_s.median),
-            ms(s.wall_s.min),
-            ms(s.wall_s.max),
+            fmt_secs(s.wall_s.median),
+            fmt_secs(s.wall_s.min),
+            fmt_secs(s.wall_s.max),
             s.speedup.map_or("–".to_string(), |x| format!("{x:.1}x")),
             s.ok(),
             s.failed(),
             total.map_or("–".to_string(), |p| format!(
                 "{} / {}",
-                ms(p.p50),
-                ms(p.p99)
+                fmt_secs(p.p50),
+                fmt_secs(p.p99)
             )),
             s.cpu_per_device_s * 1000.0,
             rss,
