@@ -59,7 +59,8 @@ enum Cmd {
 
 #[derive(Args, Debug, Clone)]
 struct FleetArgs {
-    /// A netmiko-style devices.yaml.
+    /// The inventory: a netmiko devices.yaml, a Nornir SimpleInventory (hosts.yaml, its
+    /// folder, or a Nornir config.yaml) or an Ansible inventory (YAML or INI).
     #[arg(long, value_name = "FILE", conflicts_with = "emulate")]
     inventory: Option<PathBuf>,
     /// Start N emulated routers in this process instead (default: the classic 3).
@@ -145,9 +146,14 @@ struct EmulateArgs {
     profile: String,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Written (atomically) once every listener is bound: its appearance means ready.
+    /// Written (atomically) once every listener is bound: its appearance means ready. The
+    /// format follows the name (`*.ini` or `hosts`: Ansible INI; `*ansible*.yaml`: Ansible;
+    /// `hosts.yaml` or a folder `DIR/`: Nornir; else netmiko) unless --inventory-format says.
     #[arg(long, value_name = "FILE")]
     write_inventory: Option<PathBuf>,
+    /// netmiko, nornir, ansible or ansible-ini.
+    #[arg(long, value_name = "FORMAT", requires = "write_inventory")]
+    inventory_format: Option<String>,
     /// Address to listen on. Loopback unless you mean otherwise.
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     bind: std::net::IpAddr,
@@ -695,6 +701,20 @@ fn cmd_emulate(a: EmulateArgs) -> Result<i32> {
             a.base_port
         )));
     }
+    let inventory = match (&a.write_inventory, &a.inventory_format) {
+        (None, _) => None,
+        (Some(p), None) => Some((p.clone(), inventory::Format::for_output(p))),
+        (Some(p), Some(f)) => Some((
+            p.clone(),
+            inventory::Format::parse(f).ok_or_else(|| {
+                bad(format!(
+                    "unknown --inventory-format '{f}': expected {}",
+                    inventory::Format::NAMES
+                ))
+            })?,
+        )),
+    };
+    let outputs = crate::emulator::Outputs { inventory };
     crate::measure::raise_nofile_limit();
     let profile = Profile::by_name(&a.profile).map_err(|e| bad(e.to_string()))?;
     let mut spec = FleetSpec::new(a.devices, profile);
@@ -723,7 +743,7 @@ fn cmd_emulate(a: EmulateArgs) -> Result<i32> {
                 _ = term.recv() => {}
             }
         };
-        crate::emulator::serve_foreground(spec, a.write_inventory.as_deref(), shutdown).await
+        crate::emulator::serve_foreground_with(spec, &outputs, shutdown).await
     })
     .map_err(|e| anyhow!(e))?;
     Ok(EXIT_OK)

@@ -43,6 +43,8 @@ use tokio::sync::watch;
 
 use crate::device::{DEFAULT_TIMEOUT, Device};
 use crate::hostkeys::{HostKeyCheck, HostKeyPolicy};
+use crate::inventory::Format;
+use crate::inventory::write::{self, WriteOptions};
 use crate::secret::Secret;
 
 pub use fault::{DeviceFaults, Fault, FaultRule, FaultTarget};
@@ -194,22 +196,24 @@ impl FleetView {
     }
 
     fn inventory_yaml(&self) -> String {
-        // JSON strings are valid YAML double-quoted scalars: safe quoting without a serializer.
-        let q = |s: &str| serde_json::Value::String(s.to_string()).to_string();
-        let mut y = String::from("routers:\n");
-        for d in &self.devices {
-            y.push_str(&format!(
-                "  - device_type: cisco_ios\n    name: {}\n    ip: {}\n    port: {}\n    username: {}\n    password: {}\n    secret: {}\n",
-                q(&d.name),
-                q(&self.host),
-                d.port,
-                q(&self.username),
-                q(&self.password),
-                q(&self.secret),
-            ));
-        }
-        y
+        let path = Path::new("devices.yaml");
+        write::render(path, Format::Netmiko, &self.devices(), EMULATED)
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect()
     }
+}
+
+/// Inventories of emulated fleets: their host keys are new to every client.
+const EMULATED: WriteOptions = WriteOptions {
+    check_host_keys: false,
+};
+
+/// What `fleetbench emulate` writes besides serving.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    /// The inventory and its format; written once every listener is bound.
+    pub inventory: Option<(PathBuf, Format)>,
 }
 
 /// Listeners bound, devices prepared, nothing served yet.
@@ -458,6 +462,12 @@ impl EmulatedFleet {
         self.view.inventory_yaml()
     }
 
+    /// Writes this fleet's inventory in `format` at `path` (files 0600; see
+    /// [`crate::inventory::write`]); returns the files written.
+    pub fn write_inventory(&self, path: &Path, format: Format) -> std::io::Result<Vec<PathBuf>> {
+        write::write(path, format, &self.devices(), EMULATED)
+    }
+
     /// CPU time used so far by the emulator's runtime threads.
     pub fn server_cpu(&self) -> Duration {
         self.cpu.total()
@@ -496,22 +506,35 @@ impl Drop for EmulatedFleet {
     }
 }
 
-/// Runs a fleet on the current runtime until `shutdown` resolves (`fleetbench emulate`).
-///
-/// Binds every listener first, then writes the inventory atomically (so its appearance means
-/// "ready"), then prints one line per device (name, address, host key fingerprint, faults).
+/// Runs a fleet on the current runtime until `shutdown` resolves (`fleetbench emulate`);
+/// the inventory's format follows its file name ([`Format::for_output`]).
 pub async fn serve_foreground(
     spec: FleetSpec,
     write_inventory: Option<&Path>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), EmulatorError> {
+    let outputs = Outputs {
+        inventory: write_inventory.map(|p| (p.to_path_buf(), Format::for_output(p))),
+    };
+    serve_foreground_with(spec, &outputs, shutdown).await
+}
+
+/// Runs a fleet on the current runtime until `shutdown` resolves.
+///
+/// Binds every listener first, then writes the inventory atomically (so its appearance means
+/// "ready"), then prints one line per device (name, address, host key fingerprint, faults).
+pub async fn serve_foreground_with(
+    spec: FleetSpec,
+    outputs: &Outputs,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), EmulatorError> {
     let bound = BoundFleet::bind(&spec)?;
     let (stop, stop_rx) = watch::channel(false);
     let (view, tasks) = bound.spawn(&stop_rx);
-    if let Some(path) = write_inventory {
-        crate::atomic::write_atomic(path, view.inventory_yaml().as_bytes()).map_err(|source| {
+    if let Some((path, format)) = &outputs.inventory {
+        write::write(path, *format, &view.devices(), EMULATED).map_err(|source| {
             EmulatorError::Inventory {
-                path: path.to_path_buf(),
+                path: path.clone(),
                 source,
             }
         })?;
