@@ -6,6 +6,7 @@
 use crate::compare::{self, CompareOptions};
 use crate::device::Device;
 use crate::emulator::{EmulatedFleet, FleetSpec, Profile};
+use crate::external;
 use crate::hostkeys::{self, HostKeyCheck, HostKeyPolicy};
 use crate::inventory;
 use crate::job::Job;
@@ -122,6 +123,25 @@ struct CompareArgs {
     /// Write SVG plots (wall time, one timeline per strategy) into this directory.
     #[arg(long, value_name = "DIR")]
     plots: Option<PathBuf>,
+    /// An external poller, NAME=COMMAND (repeatable), run like a strategy on the same fleet.
+    /// COMMAND is split like a shell would (no shell runs unless you write one); placeholders:
+    /// {inventory} (netmiko devices.yaml), {nornir} (SimpleInventory folder), {ansible}
+    /// (Ansible YAML inventory), {command} (the first --command), {results} (where it may
+    /// write one JSON line per device).
+    #[arg(long = "external", value_name = "NAME=COMMAND")]
+    externals: Vec<String>,
+    /// Deadline of one external run, seconds (default: --timeout if given, else 600); past
+    /// it the poller and everything it started are ended.
+    #[arg(long, value_name = "SECS", value_parser = positive_secs, allow_negative_numbers = true)]
+    external_timeout: Option<f64>,
+    /// The `emulate --record FILE` of a fleet served by another process: per-device results
+    /// for external pollers from the devices' side.
+    #[arg(long, value_name = "FILE", requires = "inventory")]
+    device_record: Option<PathBuf>,
+    /// Record every session on the emulated devices too, and check the devices' view of each
+    /// built-in strategy's sessions against the client's (the report's `device_view`).
+    #[arg(long)]
+    device_view: bool,
 }
 
 #[derive(Args, Debug)]
@@ -154,6 +174,10 @@ struct EmulateArgs {
     /// netmiko, nornir, ansible or ansible-ini.
     #[arg(long, value_name = "FORMAT", requires = "write_inventory")]
     inventory_format: Option<String>,
+    /// Append the devices' record of every session (accepted, authenticated, prompt, each
+    /// command received and answered, closed, client address) to FILE, a JSON line each.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
     /// Address to listen on. Loopback unless you mean otherwise.
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     bind: std::net::IpAddr,
@@ -307,7 +331,7 @@ impl Fleet {
     }
 }
 
-fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
+fn open_fleet(a: &FleetArgs, record: bool) -> Result<Fleet> {
     if let Some(path) = &a.inventory {
         let mut inv = inventory::load(path)?;
         for w in &inv.warnings {
@@ -350,6 +374,7 @@ fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
     let mut spec = FleetSpec::new(n, profile);
     spec.seed = a.seed;
     spec.base_port = 0;
+    spec.record = record;
     let fleet = EmulatedFleet::start(spec).context("starting the emulated fleet")?;
     Ok(Fleet {
         devices: fleet.devices(),
@@ -564,7 +589,7 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     let kind = parse_strategy(&a.strategy)?;
     check_workers(a.workers)?;
     crate::measure::raise_nofile_limit();
-    let fleet = open_fleet(&a.fleet)?;
+    let fleet = open_fleet(&a.fleet, false)?;
     let job = make_job(&a.fleet, fleet.host_keys.clone())?;
     let run_cfg = RunConfig {
         workers: a.workers,
@@ -625,8 +650,10 @@ fn cmd_compare(a: CompareArgs) -> Result<i32> {
         return Err(bad("--runs must be at least 1"));
     }
     let strategies = strategies_of(a.strategies.as_deref())?;
+    let externals = externals_of(&a.externals)?;
     crate::measure::raise_nofile_limit();
-    let fleet = open_fleet(&a.fleet)?;
+    let record = a.device_view || !externals.is_empty();
+    let fleet = open_fleet(&a.fleet, record)?;
     let job = make_job(&a.fleet, fleet.host_keys.clone())?;
     let opts = CompareOptions {
         strategies: strategies.clone(),
@@ -670,10 +697,17 @@ fn cmd_compare(a: CompareArgs) -> Result<i32> {
             sr.failed()
         );
         record_new_keys(&fleet, &sr.devices);
+        let mut sr = sr;
+        if let (true, Some(f)) = (a.device_view, &fleet.emulated) {
+            sr.device_view = Some(device_view(f, &sr, &job));
+        }
         report.strategies.push(sr);
         if strategy::is_interrupted() {
             break;
         }
+    }
+    if !externals.is_empty() && !strategy::is_interrupted() {
+        run_externals(&a, &externals, &fleet, &job, &mut report)?;
     }
     report.compute_speedups();
     print!("{}", compare::render_table(&report));
@@ -688,6 +722,100 @@ fn cmd_compare(a: CompareArgs) -> Result<i32> {
         );
     }
     finish(&report, a.fleet.json.as_ref())
+}
+
+/// `--external` values, validated before anything runs.
+fn externals_of(given: &[String]) -> Result<Vec<external::ExternalSpec>> {
+    let mut out: Vec<external::ExternalSpec> = Vec::new();
+    for g in given {
+        let spec = external::ExternalSpec::parse(g).map_err(|e| bad(e.to_string()))?;
+        if out.iter().any(|o| o.name == spec.name) {
+            return Err(bad(external::ExternalError::Duplicate(spec.name).to_string()));
+        }
+        out.push(spec);
+    }
+    Ok(out)
+}
+
+/// The devices' view of a built-in strategy's last measured run, against the client's.
+fn device_view(
+    fleet: &EmulatedFleet,
+    sr: &report::StrategyReport,
+    job: &Job,
+) -> external::devside::Agreement {
+    let since = sr.runs.last().map_or(0.0, |r| r.started_unix);
+    let records: Vec<_> = fleet
+        .take_sessions()
+        .into_iter()
+        .filter(|r| r.accepted_unix >= since)
+        .collect();
+    let devices = fleet.devices();
+    let seen = external::devside::results(&devices, &records, &job.commands);
+    let agreement = external::devside::agreement(&sr.devices, &seen);
+    eprintln!(
+        "fleetbench: {:<10} device view: {} devices, {} disagree on ok; accept after start p50 {}, command gap median {} (client/device {:.3})",
+        sr.strategy.name(),
+        agreement.devices,
+        agreement.ok_mismatches,
+        compare::fmt_secs(agreement.accept_after_start_s.median),
+        compare::fmt_secs(agreement.command_gap_s.median),
+        agreement.command_ratio.median,
+    );
+    agreement
+}
+
+/// Runs every `--external` poller after the built-in strategies, as rows of the same report.
+fn run_externals(
+    a: &CompareArgs,
+    externals: &[external::ExternalSpec],
+    fleet: &Fleet,
+    job: &Job,
+    report: &mut Report,
+) -> Result<()> {
+    let ws = external::Workspace::new(&fleet.devices, fleet.emulated.is_some())?;
+    let deadline = a
+        .external_timeout
+        .or(a.fleet.timeout)
+        .map_or(external::DEFAULT_DEADLINE, Duration::from_secs_f64);
+    let opts = external::ExternalOptions {
+        runs: a.runs,
+        warmup: a.warmup,
+        deadline,
+        cwd: None,
+    };
+    let file_view = a.device_record.clone().map(external::RecordFile);
+    let view: &dyn external::DeviceView = match (&fleet.emulated, &file_view) {
+        (Some(f), _) => f,
+        (None, Some(r)) => r,
+        (None, None) => &external::NoDeviceView,
+    };
+    for spec in externals {
+        let sr = external::measure(spec, &fleet.devices, job, &ws, &opts, view)?;
+        let errors = sr
+            .external
+            .as_ref()
+            .map_or(0, |e| e.run_errors.iter().flatten().count());
+        eprintln!(
+            "fleetbench: {:<10} median {:.3} s, {} ok, {} failed (external{})",
+            spec.name,
+            sr.wall_s.median,
+            sr.ok(),
+            sr.failed(),
+            if errors > 0 {
+                format!(", {errors} run(s) failed")
+            } else {
+                String::new()
+            }
+        );
+        if let Some(e) = sr.external.as_ref().and_then(|e| e.run_errors.iter().flatten().last()) {
+            eprintln!("fleetbench: {}: [{}] {}", spec.name, e.kind, e.message);
+        }
+        report.strategies.push(sr);
+        if strategy::is_interrupted() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 fn cmd_emulate(a: EmulateArgs) -> Result<i32> {
@@ -714,7 +842,10 @@ fn cmd_emulate(a: EmulateArgs) -> Result<i32> {
             })?,
         )),
     };
-    let outputs = crate::emulator::Outputs { inventory };
+    let outputs = crate::emulator::Outputs {
+        inventory,
+        record: a.record.clone(),
+    };
     crate::measure::raise_nofile_limit();
     let profile = Profile::by_name(&a.profile).map_err(|e| bad(e.to_string()))?;
     let mut spec = FleetSpec::new(a.devices, profile);

@@ -109,7 +109,7 @@ pub fn measure(
         cpu_median / devices.len() as f64
     };
     Ok(StrategyReport {
-        strategy: kind,
+        strategy: kind.into(),
         workers,
         wall_s: Spread::of(&walls),
         runs,
@@ -125,6 +125,8 @@ pub fn measure(
         cpu_per_device_s,
         // Needs every strategy's figures: filled by `Report::compute_speedups`.
         efficiency: None,
+        external: None,
+        device_view: None,
     })
 }
 
@@ -167,16 +169,26 @@ fn fmt_pct(x: Option<f64>) -> String {
     x.map_or("-".to_string(), |x| format!("{:.0}%", x * 100.0))
 }
 
+/// Width of the strategy column: 10, or the longest external poller's name.
+fn name_width(report: &Report) -> usize {
+    report
+        .strategies
+        .iter()
+        .map(|s| s.strategy.name().len())
+        .fold(10, usize::max)
+}
+
 /// The table a person reads at a glance (at most 120 columns). Wall times are per run;
 /// `p99` is the 99th percentile of one device's session; `cpu` is client CPU per run; `rss`
 /// the peak resident memory of this process (plus its largest worker process, if any);
 /// `ideal` and `cpu-bd` are the lower bounds divided by the median wall time.
 pub fn render_table(report: &Report) -> String {
     let mut t = String::new();
+    let w = name_width(report);
     let line = |t: &mut String, c: [&str; 13]| {
         let _ = writeln!(
             t,
-            "{:<10} {:>7} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>8} {:>9} {:>5} {:>6}",
+            "{:<w$} {:>7} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>8} {:>9} {:>5} {:>6}",
             c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12]
         );
     };
@@ -198,11 +210,22 @@ pub fn render_table(report: &Report) -> String {
         } else {
             fmt_bytes(s.peak_rss_bytes)
         };
+        // An external poller's workers are its own business; its rss is the whole tree's.
+        let external = s.external.is_some();
+        let rss = if external {
+            fmt_bytes(s.peak_rss_bytes)
+        } else {
+            rss
+        };
         line(
             &mut t,
             [
                 s.strategy.name(),
-                &s.workers.to_string(),
+                &if external {
+                    "ext".to_string()
+                } else {
+                    s.workers.to_string()
+                },
                 &fmt_secs(s.wall_s.median),
                 &fmt_secs(s.wall_s.min),
                 &fmt_secs(s.wall_s.max),
@@ -211,7 +234,11 @@ pub fn render_table(report: &Report) -> String {
                 &s.p99_total_s().map_or("-".to_string(), fmt_secs),
                 &fmt_secs(s.cpu_s.median),
                 &rss,
-                &fmt_secs(startup),
+                &if external {
+                    "-".to_string()
+                } else {
+                    fmt_secs(startup)
+                },
                 &fmt_pct(s.efficiency.map(|e| e.ideal)),
                 &fmt_pct(s.efficiency.map(|e| e.cpu_bound)),
             ],
@@ -224,9 +251,10 @@ pub fn render_table(report: &Report) -> String {
 /// and the p99 of the phases where the time usually goes. All phases are in the report.
 pub fn render_latency_table(report: &Report) -> String {
     let mut t = String::new();
+    let w = name_width(report);
     let _ = writeln!(
         t,
-        "{:<10} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9}",
+        "{:<w$} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9}",
         "latency", "p50", "p90", "p99", "max", "handshake", "auth", "prompt", "command"
     );
     for s in &report.strategies {
@@ -240,7 +268,7 @@ pub fn render_latency_table(report: &Report) -> String {
         };
         let _ = writeln!(
             t,
-            "{:<10} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9}",
+            "{:<w$} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9}",
             s.strategy.name(),
             fmt_secs(total.p50),
             fmt_secs(total.p90),

@@ -16,6 +16,8 @@
 //! - [`sweep`], [`plot`]: fleet-size sweeps into `results/`, and SVG charts.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
+//! - [`external`]: any poller's command line (Python, Nornir, Ansible) measured from outside
+//!   against the same fleet, per device from the emulator's own record of each session.
 //! - [`cli`]: argument parsing and the commands; `main.rs` only calls [`cli::main`].
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -30,6 +32,7 @@ pub mod dialogue;
 pub mod emulator;
 pub mod error;
 pub mod export;
+pub mod external;
 pub mod histo;
 pub mod hostkeys;
 pub mod inventory;

@@ -6,6 +6,7 @@
 //! - [`profile`]: latency profiles (`classic`, `instant`, `lan`, `latency-1s`, `chaos`, custom).
 //! - [`fault`]: fault kinds, their spelling, and their seeded assignment to devices.
 //! - `server`: listeners, the russh handler, per-channel tasks that apply delays and faults.
+//! - [`record`]: the devices' own record of each session (off unless [`FleetSpec::record`]).
 //!
 //! # Two ways to run a fleet
 //! - [`EmulatedFleet::start`]: on its own 2-thread tokio runtime (threads `emu-N`) on its own
@@ -22,6 +23,7 @@
 pub mod fault;
 pub mod ios;
 pub mod profile;
+pub mod record;
 
 mod cpu;
 mod server;
@@ -49,6 +51,7 @@ use crate::secret::Secret;
 
 pub use fault::{DeviceFaults, Fault, FaultRule, FaultTarget};
 pub use profile::Profile;
+pub use record::{End, SessionRecord};
 pub use server::{MAX_PREAUTH, WEIRD_PROMPT};
 
 use cpu::CpuTracker;
@@ -75,6 +78,11 @@ pub enum EmulatorError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot open the session record {path}: {source}")]
+    Record {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// What fleet to emulate.
@@ -98,6 +106,9 @@ pub struct FleetSpec {
     /// `username` with public-key auth. Empty (the default): only password and
     /// keyboard-interactive auth are offered, as on a stock IOS vty.
     pub authorized_keys: Vec<String>,
+    /// Record every session the devices serve ([`record`]); read with
+    /// [`EmulatedFleet::take_sessions`]. Off by default: records cost memory per session.
+    pub record: bool,
 }
 
 impl FleetSpec {
@@ -114,6 +125,7 @@ impl FleetSpec {
             secret: "cisco".into(),
             max_sessions: 5,
             authorized_keys: Vec::new(),
+            record: false,
         }
     }
 
@@ -214,6 +226,8 @@ const EMULATED: WriteOptions = WriteOptions {
 pub struct Outputs {
     /// The inventory and its format; written once every listener is bound.
     pub inventory: Option<(PathBuf, Format)>,
+    /// Append every session's record here, a JSON line each ([`record`]), as it ends.
+    pub record: Option<PathBuf>,
 }
 
 /// Listeners bound, devices prepared, nothing served yet.
@@ -224,7 +238,10 @@ struct BoundFleet {
 
 impl BoundFleet {
     /// Binds every device's port (inside a tokio runtime).
-    fn bind(spec: &FleetSpec) -> Result<BoundFleet, EmulatorError> {
+    fn bind(
+        spec: &FleetSpec,
+        recorder: Option<Arc<record::Recorder>>,
+    ) -> Result<BoundFleet, EmulatorError> {
         spec.validate()?;
         let faults = fault::assign(&spec.profile.faults, spec.devices, spec.seed);
         let profile = Arc::new(spec.profile.clone());
@@ -288,6 +305,7 @@ impl BoundFleet {
                 Arc::new(ssh_config(key, !authorized.is_empty())),
             );
             dev.authorized_keys = authorized.clone();
+            dev.recorder = recorder.clone();
             infos.push(DeviceInfo {
                 name: dev.hostname.clone(),
                 port: port_no,
@@ -368,6 +386,7 @@ pub struct EmulatedFleet {
     stop: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
     cpu: Arc<CpuTracker>,
+    recorder: Option<Arc<record::Recorder>>,
 }
 
 impl std::fmt::Debug for EmulatedFleet {
@@ -400,6 +419,10 @@ impl EmulatedFleet {
                 .map_err(EmulatorError::Runtime)?
         };
         let profile_name = spec.profile.name().to_string();
+        let recorder = spec
+            .record
+            .then(|| Arc::new(record::Recorder::in_memory()));
+        let rec = recorder.clone();
         // block_on runs on a std thread of our own, so this works even when the caller is
         // itself inside a tokio runtime.
         let thread = std::thread::Builder::new()
@@ -407,7 +430,7 @@ impl EmulatedFleet {
             .spawn(move || {
                 let mut stop_rx = stop_rx;
                 runtime.block_on(async {
-                    let bound = match BoundFleet::bind(&spec) {
+                    let bound = match BoundFleet::bind(&spec, rec) {
                         Ok(b) => b,
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
@@ -443,6 +466,7 @@ impl EmulatedFleet {
             stop,
             thread: Some(thread),
             cpu,
+            recorder,
         })
     }
 
@@ -466,6 +490,14 @@ impl EmulatedFleet {
     /// [`crate::inventory::write`]); returns the files written.
     pub fn write_inventory(&self, path: &Path, format: Format) -> std::io::Result<Vec<PathBuf>> {
         write::write(path, format, &self.devices(), EMULATED)
+    }
+
+    /// The records of every session that ended since the last call (empty unless the fleet
+    /// was started with [`FleetSpec::record`]), in the order they ended.
+    pub fn take_sessions(&self) -> Vec<SessionRecord> {
+        self.recorder
+            .as_ref()
+            .map_or_else(Vec::new, |r| r.take())
     }
 
     /// CPU time used so far by the emulator's runtime threads.
@@ -515,6 +547,7 @@ pub async fn serve_foreground(
 ) -> Result<(), EmulatorError> {
     let outputs = Outputs {
         inventory: write_inventory.map(|p| (p.to_path_buf(), Format::for_output(p))),
+        record: None,
     };
     serve_foreground_with(spec, &outputs, shutdown).await
 }
@@ -528,7 +561,16 @@ pub async fn serve_foreground_with(
     outputs: &Outputs,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), EmulatorError> {
-    let bound = BoundFleet::bind(&spec)?;
+    let recorder = match &outputs.record {
+        Some(path) => Some(Arc::new(record::Recorder::to_file(path).map_err(|source| {
+            EmulatorError::Record {
+                path: path.clone(),
+                source,
+            }
+        })?)),
+        None => spec.record.then(|| Arc::new(record::Recorder::in_memory())),
+    };
+    let bound = BoundFleet::bind(&spec, recorder)?;
     let (stop, stop_rx) = watch::channel(false);
     let (view, tasks) = bound.spawn(&stop_rx);
     if let Some((path, format)) = &outputs.inventory {
