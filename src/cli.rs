@@ -730,7 +730,9 @@ fn externals_of(given: &[String]) -> Result<Vec<external::ExternalSpec>> {
     for g in given {
         let spec = external::ExternalSpec::parse(g).map_err(|e| bad(e.to_string()))?;
         if out.iter().any(|o| o.name == spec.name) {
-            return Err(bad(external::ExternalError::Duplicate(spec.name).to_string()));
+            return Err(bad(
+                external::ExternalError::Duplicate(spec.name).to_string()
+            ));
         }
         out.push(spec);
     }
@@ -807,7 +809,11 @@ fn run_externals(
                 String::new()
             }
         );
-        if let Some(e) = sr.external.as_ref().and_then(|e| e.run_errors.iter().flatten().last()) {
+        if let Some(e) = sr
+            .external
+            .as_ref()
+            .and_then(|e| e.run_errors.iter().flatten().last())
+        {
             eprintln!("fleetbench: {}: [{}] {}", spec.name, e.kind, e.message);
         }
         report.strategies.push(sr);

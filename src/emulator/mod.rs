@@ -419,9 +419,7 @@ impl EmulatedFleet {
                 .map_err(EmulatorError::Runtime)?
         };
         let profile_name = spec.profile.name().to_string();
-        let recorder = spec
-            .record
-            .then(|| Arc::new(record::Recorder::in_memory()));
+        let recorder = spec.record.then(|| Arc::new(record::Recorder::in_memory()));
         let rec = recorder.clone();
         // block_on runs on a std thread of our own, so this works even when the caller is
         // itself inside a tokio runtime.
@@ -493,11 +491,12 @@ impl EmulatedFleet {
     }
 
     /// The records of every session that ended since the last call (empty unless the fleet
-    /// was started with [`FleetSpec::record`]), in the order they ended.
+    /// was started with [`FleetSpec::record`]), in the order they ended; waits up to 2 s for
+    /// sessions still closing (a client that just returned closed them a moment ago).
     pub fn take_sessions(&self) -> Vec<SessionRecord> {
         self.recorder
             .as_ref()
-            .map_or_else(Vec::new, |r| r.take())
+            .map_or_else(Vec::new, |r| r.take_settled(Duration::from_secs(2)))
     }
 
     /// CPU time used so far by the emulator's runtime threads.
@@ -562,12 +561,12 @@ pub async fn serve_foreground_with(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), EmulatorError> {
     let recorder = match &outputs.record {
-        Some(path) => Some(Arc::new(record::Recorder::to_file(path).map_err(|source| {
-            EmulatorError::Record {
+        Some(path) => Some(Arc::new(record::Recorder::to_file(path).map_err(
+            |source| EmulatorError::Record {
                 path: path.clone(),
                 source,
-            }
-        })?)),
+            },
+        )?)),
         None => spec.record.then(|| Arc::new(record::Recorder::in_memory())),
     };
     let bound = BoundFleet::bind(&spec, recorder)?;

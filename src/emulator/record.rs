@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Unix time now, in seconds.
 pub fn unix_now() -> f64 {
@@ -87,6 +88,8 @@ impl SessionRecord {
 pub struct Recorder {
     sessions: Mutex<Vec<SessionRecord>>,
     file: Option<Mutex<std::fs::File>>,
+    /// Sessions accepted and not yet closed.
+    open: AtomicUsize,
 }
 
 impl Recorder {
@@ -106,6 +109,7 @@ impl Recorder {
         Ok(Recorder {
             sessions: Mutex::default(),
             file: Some(Mutex::new(f)),
+            open: AtomicUsize::new(0),
         })
     }
 
@@ -115,13 +119,27 @@ impl Recorder {
         {
             line.push(b'\n');
             // One write per record on an O_APPEND file: lines never interleave.
-            let _ = f.lock().unwrap_or_else(PoisonError::into_inner).write_all(&line);
+            let _ = f
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .write_all(&line);
             return;
         }
         self.sessions
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(r);
+    }
+
+    /// Every record kept in memory since the last call, once no session is open any more
+    /// or `settle` has passed: a client that just returned may have closed its connection
+    /// a moment before the device noticed.
+    pub fn take_settled(&self, settle: Duration) -> Vec<SessionRecord> {
+        let until = Instant::now() + settle;
+        while self.open.load(Ordering::Acquire) > 0 && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        self.take()
     }
 
     /// Every record kept in memory since the last call.
@@ -156,6 +174,7 @@ impl Live {
         client: Option<SocketAddr>,
         hidden: Arc<[String; 2]>,
     ) -> Live {
+        recorder.open.fetch_add(1, Ordering::AcqRel);
         Live {
             rec: Arc::new(Mutex::new(SessionRecord {
                 device: device.to_string(),
@@ -239,5 +258,6 @@ impl Live {
             r.clone()
         };
         self.recorder.push(rec);
+        self.recorder.open.fetch_sub(1, Ordering::AcqRel);
     }
 }

@@ -34,7 +34,13 @@ pub fn results(
     }
     devices
         .iter()
-        .map(|d| one(d, by_port.get(&d.port).map_or(&[][..], Vec::as_slice), commands))
+        .map(|d| {
+            one(
+                d,
+                by_port.get(&d.port).map_or(&[][..], Vec::as_slice),
+                commands,
+            )
+        })
         .collect()
 }
 
@@ -144,8 +150,11 @@ fn verdict(s: &SessionRecord, commands: &[String]) -> Result<(), ErrorInfo> {
         return Err(error(
             "unclean_close",
             Phase::Close,
-            format!("the session ended {:?}, not by exit or a closed channel", s.end)
-                .to_lowercase(),
+            format!(
+                "the session ended {:?}, not by exit or a closed channel",
+                s.end
+            )
+            .to_lowercase(),
         ));
     }
     Ok(())

@@ -127,9 +127,7 @@ pub struct ExternalSpec {
 /// Bad `--external` values and what stops a poller as a whole.
 #[derive(Debug, thiserror::Error)]
 pub enum ExternalError {
-    #[error(
-        "--external must be NAME=COMMAND (NAME of letters, digits, '.', '_', '-'), got {0:?}"
-    )]
+    #[error("--external must be NAME=COMMAND (NAME of letters, digits, '.', '_', '-'), got {0:?}")]
     Syntax(String),
     #[error("--external {0}: NAME is a built-in strategy; pick another")]
     BuiltinName(String),
@@ -146,7 +144,13 @@ pub enum ExternalError {
     },
 }
 
-const PLACEHOLDERS: [&str; 5] = ["{inventory}", "{nornir}", "{ansible}", "{command}", "{results}"];
+const PLACEHOLDERS: [&str; 5] = [
+    "{inventory}",
+    "{nornir}",
+    "{ansible}",
+    "{command}",
+    "{results}",
+];
 
 impl ExternalSpec {
     pub fn parse(s: &str) -> Result<ExternalSpec, ExternalError> {
@@ -233,6 +237,11 @@ impl Workspace {
             .prefix("fleetbench-external-")
             .tempdir()
             .map_err(ExternalError::Workspace)?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+                .map_err(ExternalError::Workspace)?;
+        }
         let opts = WriteOptions {
             check_host_keys: !emulated,
         };
@@ -402,11 +411,17 @@ pub fn measure(
                 .map_err(ExternalError::Workspace)
         };
         view.begin();
-        let tree = process::run_tree(&argv, opts.cwd.as_deref(), log("out")?, log("err")?, opts.deadline)
-            .map_err(|source| ExternalError::Spawn {
-                name: spec.name.clone(),
-                source,
-            })?;
+        let tree = process::run_tree(
+            &argv,
+            opts.cwd.as_deref(),
+            log("out")?,
+            log("err")?,
+            opts.deadline,
+        )
+        .map_err(|source| ExternalError::Spawn {
+            name: spec.name.clone(),
+            source,
+        })?;
         let stderr = stderr_tail(&ws.path().join(format!("{}-{i}.err", spec.name)), &secrets);
         let err = match tree.exit {
             process::Exit::TimedOut => Some(RunError::TimedOut {
@@ -443,7 +458,10 @@ pub fn measure(
             // A dead poller's devices that the device side saw finish still count; the
             // rest carry the run's error.
             for d in devs.iter_mut().filter(|d| !d.ok) {
-                if d.error.as_ref().is_none_or(|x| x.kind == "not_contacted" || x.kind == "not_reported") {
+                if d.error
+                    .as_ref()
+                    .is_none_or(|x| x.kind == "not_contacted" || x.kind == "not_reported")
+                {
                     d.error = Some(e.info());
                 }
             }

@@ -5,19 +5,21 @@
 //! How the tree is kept together: the poller starts in its own process group, and this
 //! process becomes a child subreaper (`PR_SET_CHILD_SUBREAPER`), so a grandchild that
 //! outlives its parent, even one that left the group with `setsid`, is re-parented here
-//! instead of to init, where it can be found, ended and reaped. CPU is the `wait4` rusage
+//! instead of to init, where it can be found, ended and reaped. It is told apart from this
+//! process's other children (worker processes of a strategy running in parallel, in tests)
+//! by a marker in its environment, `FLEETBENCH_EXTERNAL_RUN=<pid>-<n>`, inherited from the
+//! poller (not a secret). CPU is the `wait4` rusage
 //! of the poller (which includes every descendant it waited for) plus that of every orphan
 //! reaped here. Memory is sampled: the sum of the tree's resident sets every
 //! [`SAMPLE_PERIOD`] (a poller's peak is several processes at once, so the largest single
 //! process, which `ru_maxrss` would give, says too little).
 
 use crate::measure::Cpu;
-use std::collections::HashSet;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How often the tree's memory is sampled.
@@ -91,7 +93,14 @@ pub fn run_tree(
             Ok(())
         });
     }
-    let before: HashSet<i32> = our_children().into_iter().collect();
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let marker = format!(
+        "{}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::Relaxed)
+    );
+    cmd.env(MARKER, &marker);
+    let marker: Arc<[u8]> = format!("{MARKER}={marker}\0").into_bytes().into();
     let started_unix = crate::emulator::record::unix_now();
     let t0 = Instant::now();
     let child = cmd.spawn().map_err(|source| SpawnError::Spawn {
@@ -99,7 +108,7 @@ pub fn run_tree(
         source,
     })?;
     let pid = child.id() as i32;
-    let sampler = Sampler::start(pid, before.clone());
+    let sampler = Sampler::start(pid, marker.clone());
 
     // wait4 on a thread of its own, so the deadline can be kept here.
     let (tx, rx) = std::sync::mpsc::channel();
@@ -125,14 +134,14 @@ pub fn run_tree(
     };
     let wall = t0.elapsed();
     // Whatever is still running now was left behind: end it, reap what is ours.
-    let left = tree(pid, &before);
+    let left = tree(pid, &marker);
     let left_behind: Vec<String> = left.iter().map(|p| describe(*p)).collect();
     if !left.is_empty() {
         end_group(pid);
         end_pids(&left);
     }
     let mut cpu = cpu_of(&ru);
-    for orphan in reap_orphans(&before, Instant::now() + GRACE * 2) {
+    for orphan in reap_orphans(&marker, Instant::now() + GRACE * 2) {
         cpu.user_s += orphan.user_s;
         cpu.sys_s += orphan.sys_s;
     }
@@ -156,6 +165,9 @@ pub fn run_tree(
         left_behind: if timed_out { Vec::new() } else { left_behind },
     })
 }
+
+/// The environment variable that marks a poller's processes.
+const MARKER: &str = "FLEETBENCH_EXTERNAL_RUN";
 
 fn become_subreaper() {
     // SAFETY: sets a flag on this process; no pointers involved.
@@ -228,12 +240,12 @@ fn end_pids(pids: &[i32]) {
 
 /// Reaps children of ours that the poller left (re-parented here), until none is left or
 /// `until`; returns their CPU.
-fn reap_orphans(before: &HashSet<i32>, until: Instant) -> Vec<Cpu> {
+fn reap_orphans(marker: &[u8], until: Instant) -> Vec<Cpu> {
     let mut out = Vec::new();
     loop {
         let orphans: Vec<i32> = our_children()
             .into_iter()
-            .filter(|p| !before.contains(p))
+            .filter(|p| marked(*p, marker))
             .collect();
         if orphans.is_empty() {
             return out;
@@ -296,16 +308,22 @@ fn our_children() -> Vec<i32> {
 }
 
 /// Live processes of the poller's tree: its process group, and orphans re-parented here
-/// (children of ours that were not there before the poller started).
-fn tree(pgid: i32, before: &HashSet<i32>) -> Vec<i32> {
+/// (children of ours that carry the run's marker).
+fn tree(pgid: i32, marker: &[u8]) -> Vec<i32> {
     let me = std::process::id() as i32;
     all_pids()
         .filter(|p| {
             stat(*p).is_some_and(|(pp, g, st)| {
-                st != 'Z' && st != 'X' && (g == pgid || (pp == me && !before.contains(p)))
+                st != 'Z' && st != 'X' && (g == pgid || (pp == me && marked(*p, marker)))
             })
         })
         .collect()
+}
+
+/// The process's environment holds `marker` (`NAME=value\0`).
+fn marked(pid: i32, marker: &[u8]) -> bool {
+    std::fs::read(format!("/proc/{pid}/environ"))
+        .is_ok_and(|env| env.windows(marker.len()).any(|w| w == marker))
 }
 
 /// `pid 1234 (python3 worker.py)`, for the report.
@@ -331,7 +349,7 @@ struct Sampler {
 }
 
 impl Sampler {
-    fn start(pgid: i32, before: HashSet<i32>) -> Sampler {
+    fn start(pgid: i32, marker: Arc<[u8]>) -> Sampler {
         let stop = Arc::new(AtomicBool::new(false));
         let peaks: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
         let (st, pk) = (stop.clone(), peaks.clone());
@@ -343,7 +361,7 @@ impl Sampler {
             .spawn(move || {
                 while !st.load(Ordering::Relaxed) {
                     let (mut sum, mut largest, mut n) = (0u64, 0u64, 0u64);
-                    for p in tree(pgid, &before) {
+                    for p in tree(pgid, &marker) {
                         let rss = std::fs::read_to_string(format!("/proc/{p}/statm"))
                             .ok()
                             .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())

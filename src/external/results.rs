@@ -75,7 +75,10 @@ fn not_reported() -> ErrorInfo {
 pub fn read(path: &Path, devices: &[Device]) -> Option<Vec<DeviceResult>> {
     let text = std::fs::read_to_string(path).ok()?;
     let mut lines: HashMap<(String, u16), Line> = HashMap::new();
-    for l in text.lines().filter_map(|l| serde_json::from_str::<Line>(l).ok()) {
+    for l in text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Line>(l).ok())
+    {
         lines.insert((l.host.to_ascii_lowercase(), l.port), l);
     }
     let command = String::new();
@@ -107,15 +110,15 @@ pub fn read(path: &Path, devices: &[Device]) -> Option<Vec<DeviceResult>> {
                                 message: m,
                                 phase: None,
                             }),
-                            Some(v) => Some(
-                                serde_json::from_value::<ErrorInfo>(v.clone()).unwrap_or(
+                            Some(v) => {
+                                Some(serde_json::from_value::<ErrorInfo>(v.clone()).unwrap_or(
                                     ErrorInfo {
                                         kind: "poller_reported".into(),
                                         message: v.to_string(),
                                         phase: None,
                                     },
-                                ),
-                            ),
+                                ))
+                            }
                         };
                     }
                 }
