@@ -125,7 +125,8 @@ fn a_stop_lets_the_sessions_in_flight_finish_and_interrupts_the_rest_alike() {
         let tally = Tally::default();
         let obs = |e: &Event<'_>| {
             tally.on(e);
-            if matches!(e, Event::DeviceFinished { .. }) {
+            // At the first start: the other worker may have taken one device too, no more.
+            if matches!(e, Event::DeviceStarted { .. }) {
                 c.stop.request();
             }
         };
@@ -138,7 +139,7 @@ fn a_stop_lets_the_sessions_in_flight_finish_and_interrupts_the_rest_alike() {
             .count();
         assert_eq!(out.ok(), started, "{kind}: every started device finished");
         assert_eq!(out.ok() + interrupted, 8, "{kind}");
-        assert!(interrupted >= 5, "{kind}: {interrupted}");
+        assert!(interrupted >= 6, "{kind}: {interrupted}");
         assert_eq!(
             tally.finished.lock().unwrap().len(),
             8,
