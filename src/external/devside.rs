@@ -201,6 +201,23 @@ fn phases(s: &SessionRecord, commands: &[String], t0: f64) -> Vec<PhaseTime> {
     out
 }
 
+/// The devices' view of a built-in strategy's last measured run (taken from `fleet`'s
+/// record, which it empties), against the client's results.
+pub fn check(
+    fleet: &crate::emulator::EmulatedFleet,
+    sr: &crate::report::StrategyReport,
+    job: &crate::job::Job,
+) -> Agreement {
+    let since = sr.runs.last().map_or(0.0, |r| r.started_unix);
+    let records: Vec<SessionRecord> = fleet
+        .take_sessions()
+        .into_iter()
+        .filter(|r| r.accepted_unix >= since)
+        .collect();
+    let seen = results(&fleet.devices(), &records, &job.commands);
+    agreement(&sr.devices, &seen)
+}
+
 /// How the client's and the devices' views of the same sessions compare (seconds).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Agreement {
@@ -251,6 +268,44 @@ pub fn agreement(client: &[DeviceResult], device: &[DeviceResult]) -> Agreement 
         command_gap_s: Spread::of(&gaps),
         command_ratio: Spread::of(&ratios),
     }
+}
+
+/// The `--device-view` table: per built-in strategy, how the two views of its last run
+/// compare.
+pub fn render(report: &crate::report::Report) -> String {
+    use std::fmt::Write as _;
+    let ms = |x: f64| format!("{:.1} ms", x * 1000.0);
+    let mut t = format!(
+        "{:<10} {:>7} {:>8} {:>22} {:>22} {:>15}\n",
+        "device view",
+        "devices",
+        "ok-diff",
+        "accept-start p50/max",
+        "cmd gap p50/max",
+        "cmd ratio max"
+    );
+    for s in &report.strategies {
+        let Some(a) = &s.device_view else { continue };
+        let _ = writeln!(
+            t,
+            "{:<11} {:>7} {:>8} {:>22} {:>22} {:>15.3}",
+            s.strategy.name(),
+            a.devices,
+            a.ok_mismatches,
+            format!(
+                "{} / {}",
+                ms(a.accept_after_start_s.median),
+                ms(a.accept_after_start_s.max)
+            ),
+            format!(
+                "{} / {}",
+                ms(a.command_gap_s.median),
+                ms(a.command_gap_s.max)
+            ),
+            a.command_ratio.max,
+        );
+    }
+    t
 }
 
 #[cfg(test)]

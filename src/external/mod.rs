@@ -276,6 +276,72 @@ pub struct ExternalOptions {
     pub deadline: Duration,
     /// Where the poller runs (default: the current directory).
     pub cwd: Option<PathBuf>,
+    /// Ctrl-C: the running poller is ended, no further run starts.
+    pub stop: crate::stop::Stop,
+}
+
+/// What `compare` does beyond the built-in strategies.
+#[derive(Debug, Clone, Default)]
+pub struct ExternalPlan {
+    /// `--external` pollers, in order.
+    pub pollers: Vec<ExternalSpec>,
+    /// Deadline of one external run ([`DEFAULT_DEADLINE`] when `None`).
+    pub deadline: Option<Duration>,
+    /// `--device-record`: an `emulate --record` file of a fleet in another process.
+    pub device_record: Option<PathBuf>,
+    /// `--device-view`: check each built-in strategy's results against the devices' record.
+    pub device_view: bool,
+}
+
+impl ExternalPlan {
+    /// The in-process fleet must record sessions.
+    pub fn needs_record(&self) -> bool {
+        self.device_view || !self.pollers.is_empty()
+    }
+}
+
+/// Runs every poller of `opts.external` over `fleet`, after the built-in strategies, each a
+/// row of `report`; events go to `obs` like a strategy's.
+pub fn run_all(
+    opts: &crate::compare::CompareOptions,
+    fleet: &crate::fleet::Fleet,
+    job: &Job,
+    obs: &dyn crate::observe::Observer,
+    report: &mut crate::report::Report,
+) -> Result<(), ExternalError> {
+    use crate::observe::Event;
+    let plan = &opts.external;
+    let ws = Workspace::new(&fleet.devices, fleet.info.emulated)?;
+    let eopts = ExternalOptions {
+        runs: opts.runs,
+        warmup: opts.warmup,
+        deadline: plan.deadline.unwrap_or(DEFAULT_DEADLINE),
+        cwd: None,
+        stop: opts.run.stop.clone(),
+    };
+    let file_view = plan.device_record.clone().map(RecordFile);
+    let view: &dyn DeviceView = match (fleet.emulator(), &file_view) {
+        (Some(f), _) => f,
+        (None, Some(r)) => r,
+        (None, None) => &NoDeviceView,
+    };
+    for spec in &plan.pollers {
+        let sr = measure(spec, &fleet.devices, job, &ws, &eopts, view)?;
+        obs.on(&Event::StrategyFinished { report: &sr });
+        if let Some(e) = sr
+            .external
+            .as_ref()
+            .and_then(|e| e.run_errors.iter().flatten().last())
+        {
+            let message = format!("{}: [{}] {}", spec.name, e.kind, e.message);
+            obs.on(&Event::Warning { message: &message });
+        }
+        report.strategies.push(sr);
+        if opts.run.stop.is_requested() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Default deadline of one external run.
@@ -284,10 +350,22 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
 /// Why one run of a poller counts as failed as a whole.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunError {
-    Exited { code: i32, stderr: String },
-    Killed { signal: i32, stderr: String },
-    TimedOut { after: Duration },
-    LeftBehind { processes: Vec<String> },
+    Exited {
+        code: i32,
+        stderr: String,
+    },
+    Killed {
+        signal: i32,
+        stderr: String,
+    },
+    TimedOut {
+        after: Duration,
+    },
+    LeftBehind {
+        processes: Vec<String>,
+    },
+    /// Ctrl-C during the run: the poller was ended.
+    Interrupted,
 }
 
 impl RunError {
@@ -297,6 +375,7 @@ impl RunError {
             RunError::Killed { .. } => "poller_crashed",
             RunError::TimedOut { .. } => "poller_timeout",
             RunError::LeftBehind { .. } => "poller_left_processes",
+            RunError::Interrupted => "interrupted",
         }
     }
 
@@ -320,6 +399,7 @@ impl RunError {
                  were ended",
                 after.as_secs_f64()
             ),
+            RunError::Interrupted => "the run was interrupted; the poller was ended".into(),
             RunError::LeftBehind { processes } => format!(
                 "the poller exited but left {} process(es) running, now ended: {}",
                 processes.len(),
@@ -410,23 +490,23 @@ pub fn measure(
             std::fs::File::create(ws.path().join(format!("{}-{i}.{what}", spec.name)))
                 .map_err(ExternalError::Workspace)
         };
+        if i > 0 && opts.stop.is_requested() {
+            break;
+        }
         view.begin();
-        let tree = process::run_tree(
-            &argv,
-            opts.cwd.as_deref(),
-            log("out")?,
-            log("err")?,
-            opts.deadline,
-        )
-        .map_err(|source| ExternalError::Spawn {
-            name: spec.name.clone(),
-            source,
-        })?;
+        let stop = || opts.stop.is_requested();
+        let files = (log("out")?, log("err")?);
+        let tree = process::run_tree(&argv, opts.cwd.as_deref(), files, opts.deadline, &stop)
+            .map_err(|source| ExternalError::Spawn {
+                name: spec.name.clone(),
+                source,
+            })?;
         let stderr = stderr_tail(&ws.path().join(format!("{}-{i}.err", spec.name)), &secrets);
         let err = match tree.exit {
             process::Exit::TimedOut => Some(RunError::TimedOut {
                 after: opts.deadline,
             }),
+            process::Exit::Stopped => Some(RunError::Interrupted),
             process::Exit::Signal(signal) => Some(RunError::Killed { signal, stderr }),
             process::Exit::Code(0) if !tree.left_behind.is_empty() => Some(RunError::LeftBehind {
                 processes: tree.left_behind.clone(),
@@ -493,9 +573,6 @@ pub fn measure(
         });
         run_errors.push(err.as_ref().map(RunError::info));
         last_devices = devs;
-        if crate::strategy::is_interrupted() {
-            break;
-        }
     }
     let walls: Vec<f64> = runs.iter().map(|r| r.wall_s).collect();
     let cpus: Vec<f64> = runs.iter().map(|r| r.cpu.total_s()).collect();

@@ -34,6 +34,8 @@ pub enum Exit {
     Signal(i32),
     /// Ended by us after the deadline.
     TimedOut,
+    /// Ended by us because the run was asked to stop (Ctrl-C).
+    Stopped,
 }
 
 /// What one run of a poller's process tree cost.
@@ -66,13 +68,15 @@ pub enum SpawnError {
     Wait(std::io::Error),
 }
 
-/// Runs `argv` with stdout and stderr to the given files and `cwd`, ends it at `deadline`.
+/// Runs `argv` with stdout and stderr to the given files and `cwd`; ends it at `deadline`, or
+/// as soon as `stop` says so (the poller sits in its own process group, so a Ctrl-C on the
+/// terminal does not reach it by itself).
 pub fn run_tree(
     argv: &[String],
     cwd: Option<&Path>,
-    stdout: std::fs::File,
-    stderr: std::fs::File,
+    (stdout, stderr): (std::fs::File, std::fs::File),
     deadline: Duration,
+    stop: &dyn Fn() -> bool,
 ) -> Result<TreeRun, SpawnError> {
     become_subreaper();
     let program = argv.first().cloned().unwrap_or_default();
@@ -118,20 +122,35 @@ pub fn run_tree(
             let _ = tx.send(wait4(pid));
         })
         .map_err(SpawnError::Wait)?;
-    let (status, ru, timed_out) = match rx.recv_timeout(deadline) {
-        Ok(r) => {
-            let (s, ru) = r.map_err(SpawnError::Wait)?;
-            (s, ru, false)
+    let until = t0 + deadline;
+    let mut ended: Option<Exit> = None;
+    let (status, ru) = loop {
+        let slice = until
+            .saturating_duration_since(Instant::now())
+            .min(Duration::from_millis(100));
+        match rx.recv_timeout(slice) {
+            Ok(r) => break r.map_err(SpawnError::Wait)?,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(SpawnError::Wait(std::io::Error::other("waiter gone")));
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
         }
-        Err(_) => {
+        if ended.is_some() {
+            continue;
+        }
+        let why = if Instant::now() >= until {
+            Some(Exit::TimedOut)
+        } else if stop() {
+            Some(Exit::Stopped)
+        } else {
+            None
+        };
+        if let Some(why) = why {
             end_group(pid);
-            let (s, ru) = rx
-                .recv()
-                .map_err(|_| SpawnError::Wait(std::io::Error::other("waiter gone")))?
-                .map_err(SpawnError::Wait)?;
-            (s, ru, true)
+            ended = Some(why);
         }
     };
+    let timed_out = ended.is_some();
     let wall = t0.elapsed();
     // Whatever is still running now was left behind: end it, reap what is ours.
     let left = tree(pid, &marker);
@@ -146,8 +165,8 @@ pub fn run_tree(
         cpu.sys_s += orphan.sys_s;
     }
     let (peak_rss_tree, peak_rss_largest, peak_processes) = sampler.finish();
-    let exit = if timed_out {
-        Exit::TimedOut
+    let exit = if let Some(why) = ended {
+        why
     } else if libc::WIFSIGNALED(status) {
         Exit::Signal(libc::WTERMSIG(status))
     } else {

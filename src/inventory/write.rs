@@ -2,7 +2,7 @@
 //! project or an Ansible playbook points at a fleet with no conversion.
 //!
 //! The files hold the credentials (that is their point): every file is written atomically
-//! with mode 0600 (see [`crate::atomic`]), and the file named by the caller last, so its
+//! with mode 0600 (see [`crate::output`]), and the file named by the caller last, so its
 //! appearance still means "ready". Values every device shares (user, password, secret,
 //! platform) go to the group (Nornir: `defaults.yaml`/`groups.yaml`; Ansible: the group's
 //! `vars`); the rest to each host.
@@ -73,7 +73,8 @@ pub fn write(
             .create(path)?;
     }
     for (p, text) in &files {
-        crate::atomic::write_atomic(p, text.as_bytes())?;
+        crate::output::write(p, text.as_bytes(), crate::output::Access::Private)
+            .map_err(|e| e.source)?;
     }
     Ok(files.into_iter().map(|(p, _)| p).collect())
 }

@@ -23,6 +23,7 @@ fn opts(deadline: Duration) -> ExternalOptions {
         warmup: 0,
         deadline,
         cwd: None,
+        stop: fleetbench::stop::Stop::new(),
     }
 }
 
