@@ -369,7 +369,7 @@ mod tests {
         let cmds = vec!["show clock".to_string()];
         let r = results(&devices, &records, &cmds);
         assert!(r[0].ok);
-        assert_eq!(r[0].total_secs(), 1.8);
+        assert!((r[0].total_secs() - 1.8).abs() < 1e-9);
         assert!((r[0].phase_secs(Phase::Command) - 1.0).abs() < 1e-9);
         assert!((r[0].phase_secs(Phase::Prompt) - 0.47).abs() < 1e-9);
         assert_eq!(r[1].error.as_ref().unwrap().kind, "command_unanswered");

@@ -84,6 +84,18 @@ fn q(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
 
+/// A netmiko device type as written by hand (`cisco_ios`), quoted only if it needs it.
+fn bare_or_quoted(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "null"
+        );
+    if plain { s.to_string() } else { q(s) }
+}
+
 /// The value every device shares, if they all have the same one.
 fn shared<T: PartialEq + Clone>(devices: &[Device], f: impl Fn(&Device) -> T) -> Option<T> {
     let first = f(devices.first()?);
@@ -104,7 +116,7 @@ fn netmiko(devices: &[Device]) -> String {
         let _ = write!(
             y,
             "  - device_type: {}\n    name: {}\n    ip: {}\n    port: {}\n    username: {}\n",
-            q(&d.device_type),
+            bare_or_quoted(&d.device_type),
             q(&d.name),
             q(&d.host),
             d.port,
