@@ -5,10 +5,11 @@
 
 use crate::compare::{self, CompareOptions};
 use crate::device::Device;
-use crate::emulator::{EmulatedFleet, FleetSpec, Profile};
+use crate::emulator::{EmulatedFleet, FleetSpec, PlatformMix, Profile};
 use crate::hostkeys::{self, HostKeyCheck, HostKeyPolicy};
 use crate::inventory;
-use crate::job::Job;
+use crate::job::{Job, OnCommandError};
+use crate::platform::Platform;
 use crate::report::{self, FleetInfo, MachineInfo, Report};
 use crate::result::DeviceResult;
 use crate::strategy::{self, Event, RunConfig, StrategyKind};
@@ -72,9 +73,19 @@ struct FleetArgs {
     /// Seed for the emulated fleet's jitter and faults.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Command to run on every device (repeatable; default `show clock`).
+    /// Command to run on every device (repeatable; default `show clock`, or the platform's
+    /// own clock command: `show system uptime` on Junos, `date` on Linux).
     #[arg(long = "command", value_name = "CMD")]
     commands: Vec<String>,
+    /// Platforms of the emulated fleet: one (`eos`), `all`, or shares
+    /// (`ios=50%,nxos=20%,eos=10%,junos=10%,xr=5%,linux=5%`), placed from --seed.
+    #[arg(long, value_name = "MIX", conflicts_with = "inventory")]
+    platforms: Option<String>,
+    /// What a command the device rejects does (`% Invalid input`, `syntax error`, ...): `fail`
+    /// ends the device with command_rejected (exit 1); `keep` keeps the error text as its
+    /// output.
+    #[arg(long, value_name = "WHAT", default_value = "fail", value_parser = ["fail", "keep"])]
+    on_command_error: String,
     /// Per-phase deadline in seconds, overriding the inventory's `timeout`.
     #[arg(long, value_name = "SECS", value_parser = positive_secs, allow_negative_numbers = true)]
     timeout: Option<f64>,
@@ -145,9 +156,17 @@ struct EmulateArgs {
     profile: String,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Written (atomically) once every listener is bound: its appearance means ready.
+    /// Written (atomically) once every listener is bound: its appearance means ready. Each
+    /// device has its netmiko `device_type`.
     #[arg(long, value_name = "FILE")]
     write_inventory: Option<PathBuf>,
+    /// Platform of every device: ios, xe, nxos, xr, eos, junos, linux (or the netmiko name).
+    #[arg(long, value_name = "NAME", conflicts_with = "platforms")]
+    platform: Option<String>,
+    /// A mix of platforms with shares, placed from --seed:
+    /// `ios=50%,nxos=20%,eos=10%,junos=10%,xr=5%,linux=5%`, or `all` (equal shares).
+    #[arg(long, value_name = "MIX")]
+    platforms: Option<String>,
     /// Address to listen on. Loopback unless you mean otherwise.
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     bind: std::net::IpAddr,
@@ -344,6 +363,9 @@ fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
     let mut spec = FleetSpec::new(n, profile);
     spec.seed = a.seed;
     spec.base_port = 0;
+    if let Some(mix) = &a.platforms {
+        spec.platforms = PlatformMix::parse(mix).map_err(|e| bad(e.to_string()))?;
+    }
     let fleet = EmulatedFleet::start(spec).context("starting the emulated fleet")?;
     Ok(Fleet {
         devices: fleet.devices(),
@@ -412,9 +434,14 @@ fn strategies_of(list: Option<&[String]>) -> Result<Vec<StrategyKind>> {
     list.iter().map(|s| parse_strategy(s)).collect()
 }
 
-fn make_job(a: &FleetArgs, host_keys: HostKeyCheck) -> Result<Job> {
+fn make_job(a: &FleetArgs, host_keys: HostKeyCheck, devices: &[Device]) -> Result<Job> {
     let commands = commands_of(&a.commands)?;
     let mut job = Job::new(commands, host_keys);
+    if a.commands.is_empty() {
+        job = job.default_clock(devices.iter().map(|d| d.device_type.as_str()));
+    }
+    job.on_command_error = OnCommandError::parse(&a.on_command_error)
+        .ok_or_else(|| bad("--on-command-error must be fail or keep"))?;
     if let Some(t) = a.timeout {
         if !(t.is_finite() && t > 0.0 && t <= MAX_TIMEOUT_SECS) {
             return Err(bad(format!(
@@ -559,7 +586,7 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     check_workers(a.workers)?;
     crate::measure::raise_nofile_limit();
     let fleet = open_fleet(&a.fleet)?;
-    let job = make_job(&a.fleet, fleet.host_keys.clone())?;
+    let job = make_job(&a.fleet, fleet.host_keys.clone(), &fleet.devices)?;
     let run_cfg = RunConfig {
         workers: a.workers,
         worker_exe: a.fleet.worker_exe.clone(),
@@ -621,7 +648,7 @@ fn cmd_compare(a: CompareArgs) -> Result<i32> {
     let strategies = strategies_of(a.strategies.as_deref())?;
     crate::measure::raise_nofile_limit();
     let fleet = open_fleet(&a.fleet)?;
-    let job = make_job(&a.fleet, fleet.host_keys.clone())?;
+    let job = make_job(&a.fleet, fleet.host_keys.clone(), &fleet.devices)?;
     let opts = CompareOptions {
         strategies: strategies.clone(),
         runs: a.runs,
@@ -701,6 +728,14 @@ fn cmd_emulate(a: EmulateArgs) -> Result<i32> {
     spec.base_port = a.base_port;
     spec.seed = a.seed;
     spec.bind = a.bind;
+    let mix = match (&a.platform, &a.platforms) {
+        (Some(one), _) => Platform::by_name(one)
+            .map(PlatformMix::single)
+            .map_err(|e| bad(format!("--platform: {e}")))?,
+        (None, Some(mix)) => PlatformMix::parse(mix).map_err(|e| bad(e.to_string()))?,
+        (None, None) => PlatformMix::default(),
+    };
+    spec.platforms = mix;
     if !a.bind.is_loopback() {
         eprintln!(
             "fleetbench: warning: binding {} (not loopback) as asked",
