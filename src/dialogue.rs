@@ -427,9 +427,8 @@ pub fn find_prompt_for(buf: &[u8], base: Option<&str>, platform: &Platform) -> O
             }
             let rest = &word[b.len()..];
             // `R1(config)#` keeps the base; anything else after it does not match.
-            let config = style.config_in_parens
-                && rest.first() == Some(&b'(')
-                && rest.last() == Some(&b')');
+            let config =
+                style.config_in_parens && rest.first() == Some(&b'(') && rest.last() == Some(&b')');
             if !(rest.is_empty() || config) {
                 return None;
             }
@@ -737,7 +736,9 @@ mod tests {
         d.on_bytes(b"R1#").unwrap();
         assert_eq!(sent(d.on_bytes(b"\r\nR1#").unwrap()), "show foo\n");
         let a = d
-            .on_bytes(b"show foo\r\n        ^\r\n% Invalid input detected at '^' marker.\r\n\r\nR1#")
+            .on_bytes(
+                b"show foo\r\n        ^\r\n% Invalid input detected at '^' marker.\r\n\r\nR1#",
+            )
             .unwrap();
         assert_eq!(a, Action::Finished);
         let e = d.rejection().unwrap().clone();
@@ -755,10 +756,13 @@ mod tests {
 
     #[test]
     fn keep_policy_counts_a_rejected_command_as_output() {
-        let mut d = dialogue(&["show foo", "show clock"], None).on_command_error(OnCommandError::Keep);
+        let mut d =
+            dialogue(&["show foo", "show clock"], None).on_command_error(OnCommandError::Keep);
         d.on_bytes(b"R1#").unwrap();
         d.on_bytes(b"\r\nR1#").unwrap();
-        let a = d.on_bytes(b"show foo\r\n% Incomplete command.\r\n\r\nR1#").unwrap();
+        let a = d
+            .on_bytes(b"show foo\r\n% Incomplete command.\r\n\r\nR1#")
+            .unwrap();
         assert_eq!(sent(a), "show clock\n");
         assert!(d.rejection().is_none());
     }
@@ -766,7 +770,10 @@ mod tests {
     #[test]
     fn nxos_and_xr_have_no_enable_step() {
         let mut d = on("cisco_nxos", &["show clock"], Some("s3cret"));
-        assert_eq!(sent(d.on_bytes(b"\r\nsw1# ").unwrap()), "terminal length 0\n");
+        assert_eq!(
+            sent(d.on_bytes(b"\r\nsw1# ").unwrap()),
+            "terminal length 0\n"
+        );
         assert_eq!(
             sent(d.on_bytes(b"terminal length 0\r\nsw1# ").unwrap()),
             "show clock\n"
@@ -777,7 +784,8 @@ mod tests {
             "terminal length 0\n"
         );
         assert_eq!(d.base_prompt(), Some("RP/0/RP0/CPU0:R1"));
-        d.on_bytes(b"terminal length 0\r\nRP/0/RP0/CPU0:R1#").unwrap();
+        d.on_bytes(b"terminal length 0\r\nRP/0/RP0/CPU0:R1#")
+            .unwrap();
         let a = d
             .on_bytes(b"show clock\r\nSun Nov 22 08:36:01.242 UTC\r\n08:36:01.242 UTC Sun Nov 22 2026\r\nRP/0/RP0/CPU0:R1#")
             .unwrap();
@@ -797,7 +805,11 @@ mod tests {
 
     #[test]
     fn junos_prompt_context_and_errors() {
-        let mut d = on("juniper_junos", &["show system uptime", "show foo"], Some("x"));
+        let mut d = on(
+            "juniper_junos",
+            &["show system uptime", "show foo"],
+            Some("x"),
+        );
         assert_eq!(
             sent(d.on_bytes(b"\r\n--- JUNOS 21.4R3\r\ncisco@R1> ").unwrap()),
             "set cli screen-length 0\n"
@@ -849,8 +861,10 @@ mod tests {
         assert!(!d.is_privileged());
         assert_eq!(
             sent(
-                d.on_bytes(b"export PAGER=cat SYSTEMD_PAGER=cat\r\n\x1b[?2004l\r\x1b[?2004hcisco@R1:~$ ")
-                    .unwrap()
+                d.on_bytes(
+                    b"export PAGER=cat SYSTEMD_PAGER=cat\r\n\x1b[?2004l\r\x1b[?2004hcisco@R1:~$ "
+                )
+                .unwrap()
             ),
             "date\n"
         );
@@ -870,7 +884,8 @@ mod tests {
     fn linux_command_not_found_is_rejected() {
         let mut d = on("linux", &["show version"], None);
         d.on_bytes(b"u@h:~$ ").unwrap();
-        d.on_bytes(b"export PAGER=cat SYSTEMD_PAGER=cat\r\nu@h:~$ ").unwrap();
+        d.on_bytes(b"export PAGER=cat SYSTEMD_PAGER=cat\r\nu@h:~$ ")
+            .unwrap();
         let a = d
             .on_bytes(b"show version\r\n-bash: show: command not found\r\nu@h:~$ ")
             .unwrap();
@@ -896,9 +911,13 @@ mod tests {
     fn junos_pager_is_answered() {
         let mut d = on("juniper_junos", &["show configuration"], None);
         d.on_bytes(b"u@R1> ").unwrap();
-        d.on_bytes(b"set cli screen-length 0\r\nunknown command.\r\n\r\nu@R1> ").unwrap();
+        d.on_bytes(b"set cli screen-length 0\r\nunknown command.\r\n\r\nu@R1> ")
+            .unwrap();
         assert_eq!(
-            sent(d.on_bytes(b"show configuration\r\nversion 21.4;\r\n---(more 50%)---").unwrap()),
+            sent(
+                d.on_bytes(b"show configuration\r\nversion 21.4;\r\n---(more 50%)---")
+                    .unwrap()
+            ),
             " "
         );
         assert_eq!(

@@ -74,10 +74,7 @@ impl Job {
 
     /// The classic default command (`show clock`) for every device, as each platform spells
     /// it: the platforms of `device_types` whose clock command differs get their own.
-    pub fn default_clock<'a>(
-        mut self,
-        device_types: impl IntoIterator<Item = &'a str>,
-    ) -> Self {
+    pub fn default_clock<'a>(mut self, device_types: impl IntoIterator<Item = &'a str>) -> Self {
         for t in device_types {
             if let Ok(p) = crate::platform::Platform::by_device_type(t)
                 && !self.commands.iter().any(|c| c == p.clock_command)

@@ -335,7 +335,10 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_default_is_ios() {
-        assert_eq!(Platform::default_platform().device_type, DEFAULT_DEVICE_TYPE);
+        assert_eq!(
+            Platform::default_platform().device_type,
+            DEFAULT_DEVICE_TYPE
+        );
         for (i, a) in PLATFORMS.iter().enumerate() {
             for b in &PLATFORMS[i + 1..] {
                 assert_ne!(a.device_type, b.device_type);
@@ -367,10 +370,17 @@ mod tests {
             Some("juniper_junos")
         );
         assert_eq!(
-            Platform::by_device_type("arista-eos").unwrap_err().suggestion,
+            Platform::by_device_type("arista-eos")
+                .unwrap_err()
+                .suggestion,
             Some("arista_eos")
         );
-        assert_eq!(Platform::by_device_type("not_a_type").unwrap_err().suggestion, None);
+        assert_eq!(
+            Platform::by_device_type("not_a_type")
+                .unwrap_err()
+                .suggestion,
+            None
+        );
         // netmiko's names are lower case; so is the table.
         assert!(Platform::by_device_type("Cisco_IOS").is_err());
     }
@@ -386,7 +396,11 @@ mod tests {
         // A description that mentions the words is not a rejection.
         assert_eq!(ios.rejection(" description % Invalid input test"), None);
         let junos = Platform::by_device_type("juniper_junos").unwrap();
-        assert!(junos.rejection("                ^\nsyntax error, expecting <command>.").is_some());
+        assert!(
+            junos
+                .rejection("                ^\nsyntax error, expecting <command>.")
+                .is_some()
+        );
         assert!(junos.rejection("unknown command.").is_some());
         let linux = Platform::by_device_type("linux").unwrap();
         assert_eq!(

@@ -24,8 +24,8 @@ use tokio::sync::{mpsc, watch};
 use super::fault::DeviceFaults;
 use super::ios::Reply;
 use super::platforms::{Cli, Identity, new_cli};
-use crate::platform::Platform;
 use super::profile::{Profile, session_rng};
+use crate::platform::Platform;
 
 /// Connections that may sit before authentication on one device; more are closed at once.
 /// Bounds what a connect flood can hold open without limiting honest concurrency (the vty

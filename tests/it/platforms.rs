@@ -46,15 +46,30 @@ fn sixty_devices_over_seven_platforms_poll_with_every_strategy() {
     j.timeout = Some(Duration::from_secs(10));
     for kind in StrategyKind::ALL {
         let out = run(kind, &devices, &j, Some(8));
-        assert_eq!(out.failed(), 0, "{kind}: {:?}", out.results.iter().find(|r| !r.ok));
+        assert_eq!(
+            out.failed(),
+            0,
+            "{kind}: {:?}",
+            out.results.iter().find(|r| !r.ok)
+        );
         for (r, d) in out.results.iter().zip(&devices) {
             assert_eq!(r.name, d.name, "{kind}: order");
             // Each device answered as its own platform, and only as it.
             let own = marker(&d.device_type);
-            assert!(r.output.contains(own), "{kind}: {} ({}): {}", d.name, d.device_type, r.output);
+            assert!(
+                r.output.contains(own),
+                "{kind}: {} ({}): {}",
+                d.name,
+                d.device_type,
+                r.output
+            );
             for other in fleetbench::platform::PLATFORMS {
                 let m = marker(other.device_type);
-                assert!(m == own || !r.output.contains(m), "{kind}: {} has {m}", d.name);
+                assert!(
+                    m == own || !r.output.contains(m),
+                    "{kind}: {} has {m}",
+                    d.name
+                );
             }
         }
     }
@@ -72,7 +87,11 @@ fn a_rejected_command_is_typed_the_same_by_every_strategy() {
             let e = r.error.as_ref().unwrap();
             assert_eq!(e.kind, "command_rejected", "{kind}: {e:?}");
             assert_eq!(e.phase, Some(fleetbench::error::Phase::Command));
-            assert!(e.message.starts_with("the device rejected command 'show foo': "), "{e:?}");
+            assert!(
+                e.message
+                    .starts_with("the device rejected command 'show foo': "),
+                "{e:?}"
+            );
             // The output is kept; the second command was never sent.
             assert_eq!(r.outputs.len(), 1, "{kind}: {:?}", r.outputs);
             let text = &r.outputs[0].output;
@@ -112,22 +131,55 @@ fn cli_show_foo_is_command_rejected_exit_1_and_keep_is_exit_0() {
     let json = dir.path().join("r.json");
     let json_s = json.to_str().unwrap();
     let out = fleetbench(&[
-        "run", "--strategy", "threads", "--emulate", "2", "--profile", "instant", "--command",
-        "show foo", "--json", json_s,
+        "run",
+        "--strategy",
+        "threads",
+        "--emulate",
+        "2",
+        "--profile",
+        "instant",
+        "--command",
+        "show foo",
+        "--json",
+        json_s,
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
-    assert!(out.stdout.contains("FAILED [command_rejected]"), "{}", out.stdout);
-    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(
+        out.stdout.contains("FAILED [command_rejected]"),
+        "{}",
+        out.stdout
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let d = &r["strategies"][0]["devices"][0];
     assert_eq!(d["ok"], false);
     assert_eq!(d["error"]["kind"], "command_rejected");
-    assert!(d["output"].as_str().unwrap().contains("% Invalid input detected"), "{d}");
+    assert!(
+        d["output"]
+            .as_str()
+            .unwrap()
+            .contains("% Invalid input detected"),
+        "{d}"
+    );
     let out = fleetbench(&[
-        "run", "--strategy", "async", "--emulate", "2", "--profile", "instant", "--command",
-        "show foo", "--on-command-error", "keep",
+        "run",
+        "--strategy",
+        "async",
+        "--emulate",
+        "2",
+        "--profile",
+        "instant",
+        "--command",
+        "show foo",
+        "--on-command-error",
+        "keep",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
-    assert!(out.stdout.contains("% Invalid input detected"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("% Invalid input detected"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -139,7 +191,13 @@ fn cli_unknown_device_type_is_exit_2_with_a_suggestion() {
         "routers:\n  - host: 127.0.0.1\n    username: a\n    device_type: junos\n",
     )
     .unwrap();
-    let out = fleetbench(&["run", "--strategy", "threads", "--inventory", inv.to_str().unwrap()]);
+    let out = fleetbench(&[
+        "run",
+        "--strategy",
+        "threads",
+        "--inventory",
+        inv.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         out.stderr.contains(
@@ -148,19 +206,50 @@ fn cli_unknown_device_type_is_exit_2_with_a_suggestion() {
         "{}",
         out.stderr
     );
-    let out = fleetbench(&["run", "--strategy", "threads", "--emulate", "2", "--platforms", "ios=50%,nxso=50%"]);
+    let out = fleetbench(&[
+        "run",
+        "--strategy",
+        "threads",
+        "--emulate",
+        "2",
+        "--platforms",
+        "ios=50%,nxso=50%",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(out.stderr.contains("did you mean 'cisco_nxos'?"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("did you mean 'cisco_nxos'?"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn cli_mixed_fleet_default_command_is_each_platforms_clock() {
     let out = fleetbench(&[
-        "run", "--strategy", "async", "--emulate", "14", "--platforms", "all", "--profile",
+        "run",
+        "--strategy",
+        "async",
+        "--emulate",
+        "14",
+        "--platforms",
+        "all",
+        "--profile",
         "instant",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("Current time: "), "junos: {}", out.stdout);
-    assert!(out.stdout.contains("Clock source: local"), "eos: {}", out.stdout);
-    assert!(out.stdout.contains("14 devices: 14 ok, 0 failed"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Current time: "),
+        "junos: {}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("Clock source: local"),
+        "eos: {}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("14 devices: 14 ok, 0 failed"),
+        "{}",
+        out.stdout
+    );
 }

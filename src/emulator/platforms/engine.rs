@@ -337,10 +337,7 @@ pub fn lookup<T: Copy>(line: &str, table: &[(&str, T)], abbreviate: bool) -> Loo
             args.push(tok.to_string());
         }
     }
-    match alive
-        .iter()
-        .find(|&&p| phrases[p].0.len() == tokens.len())
-    {
+    match alive.iter().find(|&&p| phrases[p].0.len() == tokens.len()) {
         Some(&p) => Lookup::Found(phrases[p].1, args),
         None => Lookup::Incomplete,
     }
@@ -422,9 +419,15 @@ mod tests {
         );
         assert_eq!(lookup("show i", TABLE, true), Lookup::Ambiguous);
         assert_eq!(lookup("show foo", TABLE, true), Lookup::Invalid { at: 5 });
-        assert_eq!(lookup("show version x", TABLE, true), Lookup::Invalid { at: 13 });
+        assert_eq!(
+            lookup("show version x", TABLE, true),
+            Lookup::Invalid { at: 13 }
+        );
         assert_eq!(lookup("show", TABLE, true), Lookup::Incomplete);
-        assert_eq!(lookup("terminal length x", TABLE, true), Lookup::Invalid { at: 16 });
+        assert_eq!(
+            lookup("terminal length x", TABLE, true),
+            Lookup::Invalid { at: 16 }
+        );
         assert_eq!(lookup("   ", TABLE, true), Lookup::Empty);
         assert_eq!(
             lookup("echo a  b", TABLE, true),

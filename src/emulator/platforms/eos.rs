@@ -91,7 +91,13 @@ Free memory: 2527380 kB
         };
         vec![
             "Interface              IP Address         Status     Protocol         MTU".to_string(),
-            row("Ethernet1", &format!("{}/24", self.id.address()), "up", "up", 1500),
+            row(
+                "Ethernet1",
+                &format!("{}/24", self.id.address()),
+                "up",
+                "up",
+                1500,
+            ),
             row("Ethernet2", "unassigned", "down", "down", 1500),
             row("Loopback0", "192.0.2.1/32", "up", "up", 65535),
             row("Management1", "unassigned", "down", "down", 1500),

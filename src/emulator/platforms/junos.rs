@@ -111,7 +111,13 @@ impl Junos {
         vec![
             "Interface               Admin Link Proto    Local                 Remote".to_string(),
             row("ge-0/0/0", "up", "up", "", ""),
-            row("ge-0/0/0.0", "up", "up", "inet", &format!("{}/24", self.id.address())),
+            row(
+                "ge-0/0/0.0",
+                "up",
+                "up",
+                "inet",
+                &format!("{}/24", self.id.address()),
+            ),
             row("ge-0/0/1", "down", "down", "", ""),
             row("fxp0", "up", "up", "", ""),
             row("lo0", "up", "up", "", ""),

@@ -160,7 +160,10 @@ impl Personality for Linux {
             _ => {
                 let words = tokens(line);
                 let first = words.first().map_or("", |&(_, w)| w);
-                return if COMMANDS.iter().any(|(p, _)| p.split(' ').next() == Some(first)) {
+                return if COMMANDS
+                    .iter()
+                    .any(|(p, _)| p.split(' ').next() == Some(first))
+                {
                     Outcome::Error(vec![
                         format!("{first}: invalid option or argument"),
                         format!("Try '{first} --help' for more information."),
@@ -202,7 +205,13 @@ impl Personality for Linux {
                 .collect(),
             ),
             C::Export | C::True => Outcome::Prompt,
-            C::Echo => Outcome::Info(vec![line.trim().strip_prefix("echo").unwrap_or("").trim().to_string()]),
+            C::Echo => Outcome::Info(vec![
+                line.trim()
+                    .strip_prefix("echo")
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
+            ]),
             C::Exit => Outcome::Close,
         }
     }

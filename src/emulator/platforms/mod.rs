@@ -178,9 +178,15 @@ impl PlatformMix {
             let (name, share) = match part.split_once('=') {
                 Some((n, s)) => {
                     let s = s.trim().trim_end_matches('%').trim();
-                    let v: f64 = s.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(
-                        || invalid(format!("'{part}': the share must be a percentage like 25%")),
-                    )?;
+                    let v: f64 =
+                        s.parse()
+                            .ok()
+                            .filter(|v: &f64| v.is_finite())
+                            .ok_or_else(|| {
+                                invalid(format!(
+                                    "'{part}': the share must be a percentage like 25%"
+                                ))
+                            })?;
                     if !(v > 0.0 && v <= 100.0) {
                         return Err(invalid(format!(
                             "'{part}': the share must be above 0% and at most 100%"
@@ -239,7 +245,10 @@ impl PlatformMix {
             out.extend(std::iter::repeat_n(*p, c));
         }
         if self.shares.len() > 1 {
-            out.shuffle(&mut StdRng::seed_from_u64(super::profile::mix(seed, 0x504C_4154)));
+            out.shuffle(&mut StdRng::seed_from_u64(super::profile::mix(
+                seed,
+                0x504C_4154,
+            )));
         }
         out
     }
@@ -321,13 +330,71 @@ mod tests {
     /// Per platform: its clock, version, interface listing and configuration commands, and a
     /// text that only its `show version` (or `uname -a`) holds.
     const CASES: &[(&str, [&str; 4], &str)] = &[
-        ("ios", ["show clock", "show version", "show ip interface brief", "show running-config"], "Cisco IOS Software, IOSv"),
-        ("xe", ["show clock", "show version", "show ip interface brief", "show running-config"], "Cisco IOS XE Software"),
-        ("nxos", ["show clock", "show version", "show interface brief", "show running-config"], "Cisco Nexus Operating System"),
-        ("xr", ["show clock", "show version", "show ip interface brief", "show running-config"], "Cisco IOS XR Software"),
-        ("eos", ["show clock", "show version", "show ip interface brief", "show running-config"], "Arista vEOS"),
-        ("junos", ["show system uptime", "show version", "show interfaces terse", "show configuration"], "Junos: 21.4"),
-        ("linux", ["date", "uname -a", "ip -brief addr", "cat /etc/os-release"], "Debian"),
+        (
+            "ios",
+            [
+                "show clock",
+                "show version",
+                "show ip interface brief",
+                "show running-config",
+            ],
+            "Cisco IOS Software, IOSv",
+        ),
+        (
+            "xe",
+            [
+                "show clock",
+                "show version",
+                "show ip interface brief",
+                "show running-config",
+            ],
+            "Cisco IOS XE Software",
+        ),
+        (
+            "nxos",
+            [
+                "show clock",
+                "show version",
+                "show interface brief",
+                "show running-config",
+            ],
+            "Cisco Nexus Operating System",
+        ),
+        (
+            "xr",
+            [
+                "show clock",
+                "show version",
+                "show ip interface brief",
+                "show running-config",
+            ],
+            "Cisco IOS XR Software",
+        ),
+        (
+            "eos",
+            [
+                "show clock",
+                "show version",
+                "show ip interface brief",
+                "show running-config",
+            ],
+            "Arista vEOS",
+        ),
+        (
+            "junos",
+            [
+                "show system uptime",
+                "show version",
+                "show interfaces terse",
+                "show configuration",
+            ],
+            "Junos: 21.4",
+        ),
+        (
+            "linux",
+            ["date", "uname -a", "ip -brief addr", "cat /etc/os-release"],
+            "Debian",
+        ),
     ];
 
     #[test]
@@ -337,17 +404,41 @@ mod tests {
             let outs = converse(p, commands).unwrap_or_else(|e| panic!("{short}: {e}"));
             assert_eq!(outs.len(), 4, "{short}");
             for o in &outs {
-                assert!(!o.output.trim().is_empty(), "{short}: {} is empty", o.command);
-                assert!(!o.output.contains('\x1b'), "{short}: escape left in {}", o.command);
-                assert!(!o.output.contains("R5#") && !o.output.contains("R5>"), "{short}: {}", o.output);
+                assert!(
+                    !o.output.trim().is_empty(),
+                    "{short}: {} is empty",
+                    o.command
+                );
+                assert!(
+                    !o.output.contains('\x1b'),
+                    "{short}: escape left in {}",
+                    o.command
+                );
+                assert!(
+                    !o.output.contains("R5#") && !o.output.contains("R5>"),
+                    "{short}: {}",
+                    o.output
+                );
             }
-            assert!(outs[1].output.contains(marker), "{short}: {}", outs[1].output);
+            assert!(
+                outs[1].output.contains(marker),
+                "{short}: {}",
+                outs[1].output
+            );
             // Per-device addresses (IOS's own listing is the IOS module's business).
             if !["ios", "xe"].contains(short) {
-                assert!(outs[2].output.contains("198.51.100.5"), "{short}: {}", outs[2].output);
+                assert!(
+                    outs[2].output.contains("198.51.100.5"),
+                    "{short}: {}",
+                    outs[2].output
+                );
             }
             // The clock is today's, in the platform's own format.
-            assert!(outs[0].output.contains("2026") || outs[0].output.contains("Nov 22"), "{short}: {}", outs[0].output);
+            assert!(
+                outs[0].output.contains("2026") || outs[0].output.contains("Nov 22"),
+                "{short}: {}",
+                outs[0].output
+            );
         }
     }
 
@@ -367,18 +458,31 @@ mod tests {
         for short in ["nxos", "xr", "eos", "junos"] {
             let p = Platform::by_name(short).unwrap();
             let mut cli = new_cli(p, &identity(0));
-            let cmd: &[u8] = if short == "junos" { b"show configuration\n" } else { b"show running-config\n" };
+            let cmd: &[u8] = if short == "junos" {
+                b"show configuration\n"
+            } else {
+                b"show running-config\n"
+            };
             if short == "eos" {
                 cli.feed(b"enable\n", now());
                 cli.feed(b"s3cret\n", now());
             }
             let replies = cli.feed(cmd, now());
-            let Some(Reply::Show(first)) = replies.last() else { panic!("{short}: {replies:?}") };
+            let Some(Reply::Show(first)) = replies.last() else {
+                panic!("{short}: {replies:?}")
+            };
             let first = String::from_utf8_lossy(first);
-            assert!(first.trim_end().ends_with(p.pager.unwrap_or("?")) || first.contains("--More--") || first.contains("---(more"), "{short}: {first}");
+            assert!(
+                first.trim_end().ends_with(p.pager.unwrap_or("?"))
+                    || first.contains("--More--")
+                    || first.contains("---(more"),
+                "{short}: {first}"
+            );
             // `q` ends the listing with the prompt.
             let replies = cli.feed(b"q", now());
-            let Some(Reply::Text(t)) = replies.last() else { panic!() };
+            let Some(Reply::Text(t)) = replies.last() else {
+                panic!()
+            };
             assert!(!String::from_utf8_lossy(t).contains("more"), "{short}");
         }
     }
@@ -387,7 +491,10 @@ mod tests {
     fn exec_requests_on_other_platforms() {
         let p = Platform::by_name("linux").unwrap();
         let r = new_cli(p, &identity(0)).exec("hostname", now());
-        assert_eq!((r.output, r.exit_status, r.is_show), (b"R1\r\n".to_vec(), 0, true));
+        assert_eq!(
+            (r.output, r.exit_status, r.is_show),
+            (b"R1\r\n".to_vec(), 0, true)
+        );
         let r = new_cli(p, &identity(0)).exec("show version", now());
         assert_eq!(r.exit_status, 1);
         assert_eq!(r.output, b"-bash: show: command not found\r\n".to_vec());
@@ -402,7 +509,9 @@ mod tests {
         assert_eq!(m.shares.len(), 6);
         assert_eq!(PlatformMix::parse("eos").unwrap().shares[0].0.short, "eos");
         assert_eq!(
-            PlatformMix::parse("arista_eos=60, cisco_xe=40").unwrap().describe(),
+            PlatformMix::parse("arista_eos=60, cisco_xe=40")
+                .unwrap()
+                .describe(),
             "eos=60%,xe=40%"
         );
         assert_eq!(PlatformMix::parse("all").unwrap().shares.len(), 7);
@@ -411,7 +520,11 @@ mod tests {
             err("ios=50%,eos=40%"),
             "invalid --platforms 'ios=50%,eos=40%': the shares add up to 90%, not 100%"
         );
-        assert!(err("ios=50%,junso=50%").contains("did you mean 'juniper_junos'?"), "{}", err("ios=50%,junso=50%"));
+        assert!(
+            err("ios=50%,junso=50%").contains("did you mean 'juniper_junos'?"),
+            "{}",
+            err("ios=50%,junso=50%")
+        );
         assert!(err("ios,eos").contains("has no share"));
         assert!(err("ios=x").contains("percentage"));
         assert!(err("ios=50,ios=50").contains("twice"));
@@ -425,7 +538,14 @@ mod tests {
         assert_eq!(a.len(), 60);
         let count = |s: &str| a.iter().filter(|p| p.short == s).count();
         assert_eq!(
-            [count("ios"), count("nxos"), count("eos"), count("junos"), count("xr"), count("linux")],
+            [
+                count("ios"),
+                count("nxos"),
+                count("eos"),
+                count("junos"),
+                count("xr"),
+                count("linux")
+            ],
             [30, 12, 6, 6, 3, 3]
         );
         assert_eq!(a, m.assign(60, 7));
@@ -439,6 +559,11 @@ mod tests {
             assert!(all.iter().filter(|q| std::ptr::eq(**q, p)).count() >= 8);
         }
         // The classic fleet keeps its order.
-        assert!(PlatformMix::default().assign(3, 1).iter().all(|p| p.short == "ios"));
+        assert!(
+            PlatformMix::default()
+                .assign(3, 1)
+                .iter()
+                .all(|p| p.short == "ios")
+        );
     }
 }

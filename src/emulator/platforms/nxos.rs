@@ -228,9 +228,9 @@ impl Personality for Nxos {
         };
         match c {
             C::Length | C::Width => Outcome::Info(Vec::new()),
-            C::Clock => Outcome::Output(vec![
-                now.format("%H:%M:%S%.3f UTC %a %b %d %Y").to_string(),
-            ]),
+            C::Clock => {
+                Outcome::Output(vec![now.format("%H:%M:%S%.3f UTC %a %b %d %Y").to_string()])
+            }
             C::Version => Outcome::Output(self.version(now)),
             C::IpBrief => Outcome::Output(self.ip_brief()),
             C::IntBrief => Outcome::Output(self.int_brief()),

@@ -118,7 +118,14 @@ Cisco 8201 1RU Chassis",
             row("Nu0", "up", "up", "Null", 1500, 0),
             row("Mg0/RP0/CPU0/0", "up", "up", "ARPA", 1514, 1_000_000),
             row("FH0/0/0/0", "up", "up", "ARPA", 9216, 400_000_000),
-            row("FH0/0/0/1", "admin-down", "admin-down", "ARPA", 9216, 400_000_000),
+            row(
+                "FH0/0/0/1",
+                "admin-down",
+                "admin-down",
+                "ARPA",
+                9216,
+                400_000_000,
+            ),
             String::new(),
         ]
     }
