@@ -77,6 +77,10 @@ struct FleetArgs {
     /// own clock command: `show system uptime` on Junos, `date` on Linux).
     #[arg(long = "command", value_name = "CMD")]
     commands: Vec<String>,
+    /// Commands for the devices of one platform instead of --command, repeatable:
+    /// `--command-for linux='uname -a'` (a netmiko device_type or a short name).
+    #[arg(long = "command-for", value_name = "TYPE=CMD")]
+    commands_for: Vec<String>,
     /// Platforms of the emulated fleet: one (`eos`), `all`, or shares
     /// (`ios=50%,nxos=20%,eos=10%,junos=10%,xr=5%,linux=5%`), placed from --seed.
     #[arg(long, value_name = "MIX", conflicts_with = "inventory")]
@@ -439,6 +443,17 @@ fn make_job(a: &FleetArgs, host_keys: HostKeyCheck, devices: &[Device]) -> Resul
     let mut job = Job::new(commands, host_keys);
     if a.commands.is_empty() {
         job = job.default_clock(devices.iter().map(|d| d.device_type.as_str()));
+    }
+    for spec in &a.commands_for {
+        let (t, cmd) = spec
+            .split_once('=')
+            .ok_or_else(|| bad(format!("--command-for '{spec}': expected TYPE=CMD")))?;
+        let p = Platform::by_name(t).map_err(|e| bad(format!("--command-for: {e}")))?;
+        let cmd = commands_of(&[cmd.trim().to_string()])?.remove(0);
+        job.commands_by_type
+            .entry(p.device_type.to_string())
+            .or_default()
+            .push(cmd);
     }
     job.on_command_error = OnCommandError::parse(&a.on_command_error)
         .ok_or_else(|| bad("--on-command-error must be fail or keep"))?;

@@ -56,6 +56,52 @@ pub trait Personality: Send {
     fn denied(&self) -> &'static str {
         "% Access denied\r\n"
     }
+    /// Output filters after a `|` (`include <rest>`, Junos `match <rest>`); none by default.
+    fn filters(&self) -> &'static [(&'static str, Filter)] {
+        &[]
+    }
+}
+
+/// What an output filter keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    /// Lines containing the text (`include`, `match`).
+    Include,
+    /// Lines not containing it (`exclude`, `except`).
+    Exclude,
+    /// From the first line containing it on (`begin`).
+    Begin,
+}
+
+/// The Cisco-style filters (NX-OS, IOS-XR, EOS).
+pub const CISCO_FILTERS: &[(&str, Filter)] = &[
+    ("include <rest>", Filter::Include),
+    ("exclude <rest>", Filter::Exclude),
+    ("begin <rest>", Filter::Begin),
+];
+
+/// Runs `line` on `persona`, applying an output filter after `|`. A filter the platform does
+/// not know goes to the platform whole, which rejects the `|` in its own words.
+fn resolve<P: Personality>(persona: &mut P, line: &str, now: DateTime<Utc>) -> Outcome {
+    let filters = persona.filters();
+    let Some((cmd, filter)) = line.split_once('|').filter(|_| !filters.is_empty()) else {
+        return persona.run(line, now);
+    };
+    let Lookup::Found(kind, args) = lookup(filter, filters, true) else {
+        return persona.run(line, now);
+    };
+    let pattern = args.first().map_or("", String::as_str);
+    match persona.run(cmd, now) {
+        Outcome::Output(lines) => Outcome::Output(match kind {
+            Filter::Include => lines.into_iter().filter(|l| l.contains(pattern)).collect(),
+            Filter::Exclude => lines.into_iter().filter(|l| !l.contains(pattern)).collect(),
+            Filter::Begin => lines
+                .into_iter()
+                .skip_while(|l| !l.contains(pattern))
+                .collect(),
+        }),
+        other => other,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +139,7 @@ impl<P: Personality> Engine<P> {
             s.push_str(&prompt);
             s.into_bytes()
         };
-        match self.persona.run(&line, now) {
+        match resolve(&mut self.persona, &line, now) {
             Outcome::Prompt => out.push(Reply::Text(self.persona.prompt().into_bytes())),
             Outcome::Output(lines) => {
                 let page = self.page(lines, 0, self.page_size());
@@ -225,7 +271,7 @@ impl<P: Personality> Cli for Engine<P> {
     }
 
     fn exec(&mut self, command: &str, now: DateTime<Utc>) -> ExecOutput {
-        let (lines, is_show, status) = match self.persona.run(command, now) {
+        let (lines, is_show, status) = match resolve(&mut self.persona, command, now) {
             Outcome::Output(lines) => (lines, true, 0),
             Outcome::Info(lines) | Outcome::Paging { info: lines, .. } => (lines, false, 0),
             Outcome::Error(lines) => (lines, false, 1),

@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 
 use super::Identity;
-use super::engine::{Lookup, Outcome, Personality, lines, lookup, number, uptime_parts};
+use super::engine::{
+    CISCO_FILTERS, Filter, Lookup, Outcome, Personality, lines, lookup, number, uptime_parts,
+};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum C {
@@ -172,6 +174,10 @@ impl Personality for Eos {
 
     fn pager(&self) -> Option<&'static str> {
         Some(" --More-- ")
+    }
+
+    fn filters(&self) -> &'static [(&'static str, Filter)] {
+        CISCO_FILTERS
     }
 
     fn check_secret(&mut self, typed: &[u8]) -> bool {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Identity;
-use super::engine::{Lookup, Outcome, Personality, caret, lines, lookup, number, tokens};
+use super::engine::{Filter, Lookup, Outcome, Personality, caret, lines, lookup, number, tokens};
 
 #[derive(Clone, Copy)]
 enum C {
@@ -187,6 +187,13 @@ impl Personality for Junos {
 
     fn pager(&self) -> Option<&'static str> {
         Some("---(more)---")
+    }
+
+    fn filters(&self) -> &'static [(&'static str, Filter)] {
+        &[
+            ("match <rest>", Filter::Include),
+            ("except <rest>", Filter::Exclude),
+        ]
     }
 
     fn run(&mut self, line: &str, now: DateTime<Utc>) -> Outcome {

@@ -488,6 +488,27 @@ mod tests {
     }
 
     #[test]
+    fn output_filters() {
+        for (short, cmd) in [
+            ("nxos", "show version | include Device"),
+            ("xr", "sh ver | i uptime"),
+            ("eos", "show version | include Serial"),
+            ("junos", "show version | match Hostname"),
+        ] {
+            let r = new_cli(Platform::by_name(short).unwrap(), &identity(0)).exec(cmd, now());
+            let text = String::from_utf8(r.output).unwrap();
+            assert_eq!(
+                text.lines().filter(|l| !l.contains("UTC")).count(),
+                1,
+                "{short}: {text}"
+            );
+            let r = new_cli(Platform::by_name(short).unwrap(), &identity(0))
+                .exec("show version | bogus x", now());
+            assert_eq!(r.exit_status, 1, "{short}");
+        }
+    }
+
+    #[test]
     fn exec_requests_on_other_platforms() {
         let p = Platform::by_name("linux").unwrap();
         let r = new_cli(p, &identity(0)).exec("hostname", now());

@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 
 use super::Identity;
-use super::engine::{Lookup, Outcome, Personality, caret, lines, lookup, number, uptime_parts};
+use super::engine::{
+    CISCO_FILTERS, Filter, Lookup, Outcome, Personality, caret, lines, lookup, number, uptime_parts,
+};
 
 #[derive(Clone, Copy)]
 enum C {
@@ -210,6 +212,10 @@ impl Personality for Nxos {
 
     fn pager(&self) -> Option<&'static str> {
         Some(" --More-- ")
+    }
+
+    fn filters(&self) -> &'static [(&'static str, Filter)] {
+        CISCO_FILTERS
     }
 
     fn run(&mut self, line: &str, now: DateTime<Utc>) -> Outcome {

@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 
 use super::Identity;
-use super::engine::{Lookup, Outcome, Personality, caret, lines, lookup, number, uptime_parts};
+use super::engine::{
+    CISCO_FILTERS, Filter, Lookup, Outcome, Personality, caret, lines, lookup, number, uptime_parts,
+};
 
 #[derive(Clone, Copy)]
 enum C {
@@ -179,6 +181,10 @@ impl Personality for Xr {
 
     fn pager(&self) -> Option<&'static str> {
         Some(" --More-- ")
+    }
+
+    fn filters(&self) -> &'static [(&'static str, Filter)] {
+        CISCO_FILTERS
     }
 
     fn run(&mut self, line: &str, now: DateTime<Utc>) -> Outcome {
