@@ -47,13 +47,6 @@ pub fn job(cfg: &JobConfig, fleet: &Fleet) -> Job {
     job.commands_by_type.extend(cfg.commands_by_type.clone());
     job.on_command_error = cfg.on_command_error;
     job.timeout = cfg.timeout;
-    job.debug_slowdown = cfg.debug_slowdown;
-    if cfg.debug_slowdown > 0.0 {
-        eprintln!(
-            "fleetbench: debug slowdown active: every session made {:.0}% longer",
-            cfg.debug_slowdown * 100.0
-        );
-    }
     job
 }
 
