@@ -22,6 +22,7 @@
 
 pub mod fault;
 pub mod ios;
+pub mod platforms;
 pub mod profile;
 pub mod record;
 
@@ -47,9 +48,11 @@ use crate::device::{DEFAULT_TIMEOUT, Device};
 use crate::hostkeys::{HostKeyCheck, HostKeyPolicy};
 use crate::inventory::Format;
 use crate::inventory::write::{self, WriteOptions};
+use crate::platform::Platform;
 use crate::secret::Secret;
 
 pub use fault::{DeviceFaults, Fault, FaultRule, FaultTarget};
+pub use platforms::{MixError, PlatformMix};
 pub use profile::Profile;
 pub use record::{End, SessionRecord};
 pub use server::{MAX_PREAUTH, WEIRD_PROMPT};
@@ -109,6 +112,8 @@ pub struct FleetSpec {
     /// Record every session the devices serve ([`record`]); read with
     /// [`EmulatedFleet::take_sessions`]. Off by default: records cost memory per session.
     pub record: bool,
+    /// Which platform each device speaks: all `cisco_ios` by default (the classic fleet).
+    pub platforms: PlatformMix,
 }
 
 impl FleetSpec {
@@ -126,6 +131,7 @@ impl FleetSpec {
             max_sessions: 5,
             authorized_keys: Vec::new(),
             record: false,
+            platforms: PlatformMix::default(),
         }
     }
 
@@ -158,6 +164,7 @@ struct DeviceInfo {
     host_key: String,
     fingerprint: String,
     faults: DeviceFaults,
+    platform: &'static Platform,
 }
 
 /// The client-side view of a fleet (shared by [`EmulatedFleet`] and [`serve_foreground`]).
@@ -182,7 +189,7 @@ impl FleetView {
                 password: Some(Secret::new(self.password.clone())),
                 secret: Some(Secret::new(self.secret.clone())),
                 key_file: None,
-                device_type: "cisco_ios".into(),
+                device_type: d.platform.device_type.into(),
                 timeout: DEFAULT_TIMEOUT,
             })
             .collect()
@@ -244,6 +251,7 @@ impl BoundFleet {
     ) -> Result<BoundFleet, EmulatorError> {
         spec.validate()?;
         let faults = fault::assign(&spec.profile.faults, spec.devices, spec.seed);
+        let platforms = spec.platforms.assign(spec.devices, spec.seed);
         let profile = Arc::new(spec.profile.clone());
         let authorized = spec
             .authorized_keys
@@ -306,12 +314,17 @@ impl BoundFleet {
             );
             dev.authorized_keys = authorized.clone();
             dev.recorder = recorder.clone();
+            dev.platform = platforms
+                .get(index)
+                .copied()
+                .unwrap_or_else(Platform::default_platform);
             infos.push(DeviceInfo {
                 name: dev.hostname.clone(),
                 port: port_no,
                 host_key,
                 fingerprint,
                 faults,
+                platform: dev.platform,
             });
             ports.push((Arc::new(dev), port));
         }
@@ -509,6 +522,11 @@ impl EmulatedFleet {
         self.view.devices.iter().map(|d| d.faults.clone()).collect()
     }
 
+    /// Each device's platform, in device order.
+    pub fn platforms(&self) -> Vec<&'static Platform> {
+        self.view.devices.iter().map(|d| d.platform).collect()
+    }
+
     /// SHA256 host key fingerprints (`SHA256:...`), in device order.
     pub fn fingerprints(&self) -> Vec<String> {
         self.view
@@ -582,8 +600,14 @@ pub async fn serve_foreground_with(
     }
     for d in &view.devices {
         let faults = d.faults.names();
+        // The platform is named only in a mixed or non-IOS fleet: the classic lines stay.
+        let platform = if spec.platforms == PlatformMix::default() {
+            String::new()
+        } else {
+            format!(" platform={}", d.platform.device_type)
+        };
         println!(
-            "{} {}:{} {} profile={}{}",
+            "{} {}:{} {} profile={}{platform}{}",
             d.name,
             view.host,
             d.port,

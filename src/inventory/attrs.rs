@@ -246,7 +246,18 @@ impl<'e> Builder<'e> {
             Some((_, kv)) if kv.1.text.is_empty() => {
                 return Err(invalid(&kv, "non-empty text", false));
             }
-            Some((p, _)) => netmiko_device_type(&p).to_string(),
+            Some((p, kv)) => {
+                // An unknown platform is refused here, as in a netmiko inventory.
+                let dt = netmiko_device_type(&p);
+                crate::platform::Platform::by_device_type(dt).map_err(|source| {
+                    InventoryError::UnknownDeviceType {
+                        at: kv.1.at.clone(),
+                        device: dref.clone(),
+                        source,
+                    }
+                })?;
+                dt.to_string()
+            }
             None => "cisco_ios".to_string(),
         };
         let timeout = match &a.timeout {
@@ -354,6 +365,7 @@ pub fn netmiko_device_type(platform: &str) -> &str {
         "ios" => "cisco_ios",
         "iosxe" | "ios_xe" => "cisco_xe",
         "nxos" | "nxos_ssh" => "cisco_nxos",
+        "linux" => "linux",
         "iosxr" => "cisco_xr",
         "eos" => "arista_eos",
         "junos" => "juniper_junos",

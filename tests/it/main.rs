@@ -7,6 +7,7 @@ mod emulator;
 mod external;
 mod faults;
 mod gate;
+mod platforms;
 mod processes;
 mod security;
 mod strategies;
