@@ -356,6 +356,14 @@ fn describe(pid: i32) -> String {
                 .join(" ")
         })
         .unwrap_or_default();
+    // A process between fork and exec has no command line yet: its name, then.
+    let cmd = if cmd.is_empty() {
+        std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .map(|c| c.trim().to_string())
+            .unwrap_or_default()
+    } else {
+        cmd
+    };
     let cmd: String = cmd.chars().take(80).collect();
     format!("pid {pid} ({cmd})")
 }

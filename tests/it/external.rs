@@ -112,8 +112,11 @@ fn a_poller_that_leaves_a_process_behind_is_reported_and_the_process_ended() {
     let ws = Workspace::new(&[], false).unwrap();
     let j = fleetbench::job::Job::new(vec!["show clock".into()], Default::default());
     // setsid: the leftover leaves the poller's process group; the subreaper still finds it.
+    // (The short sleep lets the leftover exec before the poller exits, so its command line
+    // is known; it is found and ended either way.)
     let spec =
-        ExternalSpec::parse("leaky=sh -c 'setsid sleep 418.5 >/dev/null 2>&1 & exit 0'").unwrap();
+        ExternalSpec::parse("leaky=sh -c 'setsid sleep 418.5 >/dev/null 2>&1 & sleep 0.3; exit 0'")
+            .unwrap();
     let sr = external::measure(
         &spec,
         &[],
