@@ -11,6 +11,7 @@ use crate::inventory;
 use crate::job::Job;
 use crate::report::{self, FleetInfo, MachineInfo, Report};
 use crate::result::DeviceResult;
+use crate::shard::{Selection, Shard, ShardInfo};
 use crate::strategy::{self, Event, RunConfig, StrategyKind};
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser, Subcommand};
@@ -52,6 +53,8 @@ enum Cmd {
     Check(CheckArgs),
     /// Write a report in a benchmark tracker's format (Bencher BMF, github-action-benchmark).
     Export(ExportArgs),
+    /// Merge the reports of a sharded run (`--shard I/N`) into one report of the whole fleet.
+    Merge(MergeArgs),
     /// Internal: a worker process of the `processes` strategy.
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -91,6 +94,11 @@ struct FleetArgs {
     /// reads one from the environment instead).
     #[arg(long)]
     ask_password: bool,
+    /// Poll only shard I of N (0-based) of the fleet, for `fleetbench merge` to join later.
+    /// Default: JOB_COMPLETION_INDEX with FLEETBENCH_SHARD_COUNT, or SLURM_ARRAY_TASK_ID with
+    /// SLURM_ARRAY_TASK_COUNT, when set (docs/distributed.md).
+    #[arg(long, value_name = "I/N", value_parser = shard_arg)]
+    shard: Option<Shard>,
     /// Write the JSON report here.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -151,6 +159,24 @@ struct EmulateArgs {
     /// Address to listen on. Loopback unless you mean otherwise.
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     bind: std::net::IpAddr,
+    /// Serve only shard I of N (0-based) of the fleet; the written inventory still lists the
+    /// whole fleet, so `run --shard I/N` on it polls exactly these devices. Default: from
+    /// the environment, as for `run`.
+    #[arg(long, value_name = "I/N", value_parser = shard_arg)]
+    shard: Option<Shard>,
+}
+
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// The shard reports (`--json` of each shard), in any order.
+    #[arg(value_name = "REPORT", required = true)]
+    reports: Vec<PathBuf>,
+    /// Write the merged report here.
+    #[arg(long, short, value_name = "FILE")]
+    output: PathBuf,
+    /// Also write SVG plots of the merged report into this directory.
+    #[arg(long, value_name = "DIR")]
+    plots: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -211,6 +237,16 @@ fn positive_secs(s: &str) -> Result<f64, String> {
             "expected a number of seconds above 0 and at most {MAX_TIMEOUT_SECS} (like 0.5 or 10)"
         )),
     }
+}
+
+/// clap parser: `I/N` (`--shard 0/8`).
+fn shard_arg(s: &str) -> Result<Shard, String> {
+    Shard::parse(s).map_err(|e| e.to_string())
+}
+
+/// The shard from the flag, else from the job engine's environment (crate::shard).
+fn resolve_shard(flag: Option<Shard>) -> Result<Option<(Shard, crate::shard::ShardSource)>> {
+    Ok(crate::shard::resolve(flag, |v| std::env::var(v).ok())?)
 }
 
 fn bad(msg: impl Into<String>) -> anyhow::Error {
@@ -279,6 +315,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Cmd::Sweep(a) => cmd_sweep(a),
         Cmd::Check(a) => cmd_check(a),
         Cmd::Export(a) => cmd_export(a),
+        Cmd::Merge(a) => cmd_merge(a),
         Cmd::Worker => Ok(strategy::processes::worker_main()),
     }
 }
@@ -291,6 +328,8 @@ struct Fleet {
     host_keys: HostKeyCheck,
     /// Where accepted new host keys are recorded (accept-new on inventory fleets).
     known_hosts_out: Option<PathBuf>,
+    /// The shard polled, when the fleet is split (`--shard`).
+    shard: Option<ShardInfo>,
 }
 
 impl Fleet {
@@ -301,11 +340,31 @@ impl Fleet {
     }
 }
 
+/// Selects a shard's part of a fleet of `names`, and says so on stderr.
+fn select_shard(a: &FleetArgs, names: &[String]) -> Result<Option<Selection>> {
+    let Some((shard, source)) = resolve_shard(a.shard)? else {
+        return Ok(None);
+    };
+    let sel = Selection::new(shard, source, names)?;
+    eprintln!(
+        "fleetbench: shard {shard} (from {}): {} of {} devices",
+        source.describe(),
+        sel.info.positions.len(),
+        names.len()
+    );
+    Ok(Some(sel))
+}
+
 fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
     if let Some(path) = &a.inventory {
         let mut inv = inventory::load(path)?;
         for w in &inv.warnings {
             eprintln!("fleetbench: warning: {w}");
+        }
+        let names: Vec<String> = inv.devices.iter().map(|d| d.name.clone()).collect();
+        let shard = select_shard(a, &names)?;
+        if let Some(sel) = &shard {
+            inv.devices = sel.keep(std::mem::take(&mut inv.devices));
         }
         if a.ask_password {
             ask_password(&mut inv.devices)?;
@@ -334,6 +393,7 @@ fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
             emulated: None,
             host_keys,
             known_hosts_out: (policy == HostKeyPolicy::AcceptNew).then_some(out),
+            shard: shard.map(|s| s.info),
         });
     }
     let n = a.emulate.unwrap_or(CLASSIC_DEVICES);
@@ -341,21 +401,26 @@ fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
         return Err(bad("--emulate needs at least 1 device"));
     }
     let profile = Profile::by_name(&a.profile).map_err(|e| bad(e.to_string()))?;
+    let names: Vec<String> = (0..n).map(crate::emulator::device_name).collect();
+    let shard = select_shard(a, &names)?;
     let mut spec = FleetSpec::new(n, profile);
     spec.seed = a.seed;
     spec.base_port = 0;
+    spec.only = shard.as_ref().map(|s| s.info.positions.clone());
     let fleet = EmulatedFleet::start(spec).context("starting the emulated fleet")?;
+    let devices = fleet.devices();
     Ok(Fleet {
-        devices: fleet.devices(),
         info: FleetInfo {
-            devices: n,
+            devices: devices.len(),
             emulated: true,
             profile: Some(a.profile.clone()),
             inventory: None,
         },
+        devices,
         host_keys: fleet.host_key_check(),
         emulated: Some(fleet),
         known_hosts_out: None,
+        shard: shard.map(|s| s.info),
     })
 }
 
@@ -517,6 +582,8 @@ fn new_report(fleet: &Fleet, job: &Job) -> Report {
         fleet: fleet.info.clone(),
         machine: MachineInfo::current(),
         strategies: Vec::new(),
+        shard: fleet.shard.clone(),
+        merged: None,
     }
 }
 
@@ -695,12 +762,27 @@ fn cmd_emulate(a: EmulateArgs) -> Result<i32> {
             a.base_port
         )));
     }
-    crate::measure::raise_nofile_limit();
     let profile = Profile::by_name(&a.profile).map_err(|e| bad(e.to_string()))?;
+    let shard = match resolve_shard(a.shard)? {
+        Some((shard, source)) => {
+            let names: Vec<String> = (0..a.devices).map(crate::emulator::device_name).collect();
+            let sel = Selection::new(shard, source, &names)?;
+            eprintln!(
+                "fleetbench: shard {shard} (from {}): serving {} of {} devices",
+                source.describe(),
+                sel.info.positions.len(),
+                a.devices
+            );
+            Some(sel.info.positions)
+        }
+        None => None,
+    };
+    crate::measure::raise_nofile_limit();
     let mut spec = FleetSpec::new(a.devices, profile);
     spec.base_port = a.base_port;
     spec.seed = a.seed;
     spec.bind = a.bind;
+    spec.only = shard;
     if !a.bind.is_loopback() {
         eprintln!(
             "fleetbench: warning: binding {} (not loopback) as asked",
@@ -868,4 +950,32 @@ fn cmd_export(a: ExportArgs) -> Result<i32> {
         None => std::io::stdout().write_all(&crate::export::render(kind, &report)?)?,
     }
     Ok(EXIT_OK)
+}
+
+/// `merge`: reads every shard report, refuses a mismatch (exit 2), writes the merged report,
+/// prints the tables as `compare` does; exit 1 when some device failed, as for a run.
+fn cmd_merge(a: MergeArgs) -> Result<i32> {
+    let inputs = a
+        .reports
+        .iter()
+        .map(|p| Ok((p.display().to_string(), read_report(p)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let report = crate::merge::merge(&inputs)?;
+    eprintln!(
+        "fleetbench: merged {} shard(s): {} devices",
+        inputs.len(),
+        report.fleet.devices
+    );
+    print!("{}", compare::render_table(&report));
+    println!();
+    print!("{}", compare::render_latency_table(&report));
+    if let Some(dir) = &a.plots {
+        let files = crate::plot::write_report_plots(&report, dir, "")?;
+        eprintln!(
+            "fleetbench: {} plot(s) written to {}",
+            files.len(),
+            dir.display()
+        );
+    }
+    finish(&report, Some(&a.output))
 }

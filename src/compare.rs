@@ -52,6 +52,7 @@ pub fn measure(
         let (cpu0, srv0) = (cpu_now(), server_cpu());
         let started_unix = strategy::unix_now();
         let out = strategy::run(kind, devices, job, &opts.run, sink)?;
+        let ended_unix = strategy::unix_now();
         let server = server_cpu().saturating_sub(srv0).as_secs_f64();
         let (child_peak, sampler_cpu) = sampler.map_or((0, Duration::ZERO), |s| s.finish());
         children_peak = children_peak.max(child_peak);
@@ -78,6 +79,7 @@ pub fn measure(
             ideal_s: ideal_schedule(&out.results, out.workers),
             slowest_s: slowest(&out.results),
             started_unix,
+            ended_unix,
         });
         // Phase timings travel inside the results (over the pipe, for worker processes):
         // the histograms are built here, once, the same way for every strategy.

@@ -16,6 +16,7 @@
 //! - [`sweep`], [`plot`]: fleet-size sweeps into `results/`, and SVG charts.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
+//! - [`shard`], [`merge`]: `--shard I/N` (or a job engine's index) and `fleetbench merge`.
 //! - [`cli`]: argument parsing and the commands; `main.rs` only calls [`cli::main`].
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -35,12 +36,14 @@ pub mod hostkeys;
 pub mod inventory;
 pub mod job;
 pub mod measure;
+pub mod merge;
 pub mod metrics;
 pub mod plot;
 pub mod report;
 pub mod result;
 pub mod secret;
 pub mod session;
+pub mod shard;
 pub mod strategy;
 pub mod sweep;
 pub mod wait;

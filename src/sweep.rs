@@ -167,6 +167,8 @@ pub fn run(
                 },
                 machine: MachineInfo::current(),
                 strategies: Vec::new(),
+                shard: None,
+                merged: None,
             };
             for &kind in &opts.strategies {
                 let sr =

@@ -71,7 +71,7 @@ impl DeviceState {
     ) -> Self {
         DeviceState {
             index,
-            hostname: format!("R{}", index + 1),
+            hostname: super::device_name(index),
             username,
             password,
             secret,

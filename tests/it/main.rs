@@ -8,4 +8,5 @@ mod faults;
 mod gate;
 mod processes;
 mod security;
+mod shards;
 mod strategies;
