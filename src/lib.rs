@@ -17,12 +17,14 @@
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
 //! - [`shard`], [`merge`]: `--shard I/N` (or a job engine's index) and `fleetbench merge`.
-//! - [`cli`]: argument parsing and the commands; `main.rs` only calls [`cli::main`].
+//! - [`fleet`]: the devices of a run, with their emulator if any; [`observe`]: the events a
+//!   run reports instead of printing; [`stop`]: the stop token; [`output`]: the one writer.
+//! - [`cli`]: raw arguments → validated configs → the library; `main.rs` parses, calls
+//!   [`cli::run`] and maps the result to an exit code.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod atomic;
 pub mod check;
 pub mod cli;
 pub mod compare;
@@ -31,6 +33,7 @@ pub mod dialogue;
 pub mod emulator;
 pub mod error;
 pub mod export;
+pub mod fleet;
 pub mod histo;
 pub mod hostkeys;
 pub mod inventory;
@@ -38,12 +41,15 @@ pub mod job;
 pub mod measure;
 pub mod merge;
 pub mod metrics;
+pub mod observe;
+pub mod output;
 pub mod plot;
 pub mod report;
 pub mod result;
 pub mod secret;
 pub mod session;
 pub mod shard;
+pub mod stop;
 pub mod strategy;
 pub mod sweep;
 pub mod wait;
