@@ -7,7 +7,7 @@ use crate::emulator::{EmulatedFleet, EmulatorError, FleetSpec, Profile};
 use crate::hostkeys::{self, HostKeyCheck, HostKeyError, HostKeyPolicy};
 use crate::report::FleetInfo;
 use crate::result::DeviceResult;
-use crate::shard::{Selection, ShardInfo};
+use crate::shard::ShardInfo;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -55,23 +55,6 @@ impl Fleet {
         spec.seed = seed;
         spec.base_port = 0;
         Fleet::emulated(spec, profile_name)
-    }
-
-    /// Shard `selection` of an emulated fleet of `n` devices: only its devices are started.
-    pub fn emulated_shard(
-        n: usize,
-        profile: Profile,
-        profile_name: &str,
-        seed: u64,
-        selection: &Selection,
-    ) -> Result<Fleet, EmulatorError> {
-        let mut spec = FleetSpec::new(n, profile);
-        spec.seed = seed;
-        spec.base_port = 0;
-        spec.only = Some(selection.info.positions.clone());
-        let mut fleet = Fleet::emulated(spec, profile_name)?;
-        fleet.shard = Some(selection.info.clone());
-        Ok(fleet)
     }
 
     /// Devices from the inventory file `path`, checked against `known_hosts` files (the
