@@ -16,6 +16,8 @@
 //! - [`sweep`], [`plot`]: fleet-size sweeps into `results/`, and SVG charts.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
+//! - [`html`], [`screen`], [`plural`]: the self-contained HTML page of a run or a sweep,
+//!   partial runs and errors grouped by kind as screens show them, counted nouns.
 //! - [`cli`]: argument parsing and the commands; `main.rs` only calls [`cli::main`].
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -32,13 +34,16 @@ pub mod error;
 pub mod export;
 pub mod histo;
 pub mod hostkeys;
+pub mod html;
 pub mod inventory;
 pub mod job;
 pub mod measure;
 pub mod metrics;
 pub mod plot;
+pub mod plural;
 pub mod report;
 pub mod result;
+pub mod screen;
 pub mod secret;
 pub mod session;
 pub mod strategy;
