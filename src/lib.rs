@@ -16,6 +16,7 @@
 //! - [`sweep`], [`plot`]: fleet-size sweeps into `results/`, and SVG charts.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
+//! - [`progress`]: the live line per run on a terminal, a line per finished run elsewhere.
 //! - [`html`], [`screen`], [`plural`]: the self-contained HTML page of a run or a sweep,
 //!   partial runs and errors grouped by kind as screens show them, counted nouns.
 //! - [`cli`]: argument parsing and the commands; `main.rs` only calls [`cli::main`].
@@ -41,6 +42,7 @@ pub mod measure;
 pub mod metrics;
 pub mod plot;
 pub mod plural;
+pub mod progress;
 pub mod report;
 pub mod result;
 pub mod screen;

@@ -7,5 +7,6 @@ mod emulator;
 mod faults;
 mod gate;
 mod processes;
+mod screens;
 mod security;
 mod strategies;
