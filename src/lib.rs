@@ -16,15 +16,17 @@
 //! - [`sweep`], [`plot`]: fleet-size sweeps into `results/`, and SVG charts.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
+//! - [`fleet`]: the devices of a run, with their emulator if any; [`observe`]: the events a
+//!   run reports instead of printing; [`stop`]: the stop token; [`output`]: the one writer.
 //! - [`progress`]: the live line per run on a terminal, a line per finished run elsewhere.
 //! - [`html`], [`screen`], [`plural`]: the self-contained HTML page of a run or a sweep,
 //!   partial runs and errors grouped by kind as screens show them, counted nouns.
-//! - [`cli`]: argument parsing and the commands; `main.rs` only calls [`cli::main`].
+//! - [`cli`]: raw arguments → validated configs → the library; `main.rs` parses, calls
+//!   [`cli::run`] and maps the result to an exit code.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod atomic;
 pub mod check;
 pub mod cli;
 pub mod compare;
@@ -33,6 +35,7 @@ pub mod dialogue;
 pub mod emulator;
 pub mod error;
 pub mod export;
+pub mod fleet;
 pub mod histo;
 pub mod hostkeys;
 pub mod html;
@@ -40,6 +43,8 @@ pub mod inventory;
 pub mod job;
 pub mod measure;
 pub mod metrics;
+pub mod observe;
+pub mod output;
 pub mod plot;
 pub mod plural;
 pub mod progress;
@@ -48,6 +53,7 @@ pub mod result;
 pub mod screen;
 pub mod secret;
 pub mod session;
+pub mod stop;
 pub mod strategy;
 pub mod sweep;
 pub mod wait;

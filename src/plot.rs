@@ -25,11 +25,8 @@ use std::path::{Path, PathBuf};
 pub enum PlotError {
     #[error("drawing {what}: {message}")]
     Draw { what: String, message: String },
-    #[error("writing {path}: {source}")]
-    Write {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Write(#[from] crate::output::OutputError),
     #[error("nothing to plot: {0}")]
     Empty(String),
 }
@@ -164,14 +161,10 @@ fn log_axis(v: &f64) -> String {
 }
 
 fn fleet_desc(report: &Report) -> String {
-    let kind = match (&report.fleet.profile, &report.fleet.inventory) {
-        (Some(p), _) => format!("emulated, profile {p}"),
-        (None, Some(i)) => format!("inventory {i}"),
-        _ => "fleet".to_string(),
-    };
     format!(
-        "{} ({kind}), {}",
+        "{} ({}), {}",
         count(report.fleet.devices, "device"),
+        report.fleet.source(),
         count(report.machine.cores, "core")
     )
 }
@@ -607,10 +600,7 @@ pub fn timeline(report: &Report, s: &StrategyReport) -> Result<String, PlotError
 }
 
 fn write(path: PathBuf, svg: &str, out: &mut Vec<PathBuf>) -> Result<(), PlotError> {
-    crate::atomic::write_atomic(&path, svg.as_bytes()).map_err(|source| PlotError::Write {
-        path: path.display().to_string(),
-        source,
-    })?;
+    crate::output::write(&path, svg.as_bytes(), crate::output::Access::Shared)?;
     out.push(path);
     Ok(())
 }
@@ -622,10 +612,7 @@ pub fn write_report_plots(
     dir: &Path,
     prefix: &str,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    std::fs::create_dir_all(dir).map_err(|source| PlotError::Write {
-        path: dir.display().to_string(),
-        source,
-    })?;
+    crate::output::create_dir(dir)?;
     let mut out = Vec::new();
     write(
         dir.join(format!("{prefix}wall.svg")),
