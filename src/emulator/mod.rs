@@ -114,6 +114,15 @@ pub struct FleetSpec {
     pub record: bool,
     /// Which platform each device speaks: all `cisco_ios` by default (the classic fleet).
     pub platforms: PlatformMix,
+    /// Serve only these devices (indices into the whole fleet, ascending): one shard of a
+    /// larger fleet ([`crate::shard`]). Names, ports, host keys and faults stay those of the
+    /// whole fleet, so the shards together are exactly the unsharded fleet. `None`: all.
+    pub only: Option<Vec<usize>>,
+}
+
+/// The name (and prompt hostname) of device `index` of an emulated fleet: `R1`, `R2`, ...
+pub fn device_name(index: usize) -> String {
+    format!("R{}", index + 1)
 }
 
 impl FleetSpec {
@@ -131,8 +140,16 @@ impl FleetSpec {
             max_sessions: 5,
             authorized_keys: Vec::new(),
             record: false,
+            only: None,
             platforms: PlatformMix::default(),
         }
+    }
+
+    /// True when device `index` is served here (see [`FleetSpec::only`]).
+    fn serves(&self, index: usize) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|o| o.binary_search(&index).is_ok())
     }
 
     fn validate(&self) -> Result<(), EmulatorError> {
@@ -150,6 +167,19 @@ impl FleetSpec {
                 self.base_port,
                 self.base_port as usize + self.devices - 1
             )));
+        }
+        if let Some(only) = &self.only {
+            if only.is_empty() || only.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(EmulatorError::Spec(
+                    "the devices to serve must be a non-empty ascending list".into(),
+                ));
+            }
+            if only.iter().any(|&i| i >= self.devices) {
+                return Err(EmulatorError::Spec(format!(
+                    "a device to serve is outside the fleet of {}",
+                    self.devices
+                )));
+            }
         }
         Ok(())
     }
@@ -175,6 +205,11 @@ struct FleetView {
     password: String,
     secret: String,
     devices: Vec<DeviceInfo>,
+    /// Name and port of every device of the whole fleet, for the written inventory: with
+    /// [`FleetSpec::only`] and a fixed base port, the devices other shards serve too, so
+    /// every shard writes the same inventory and `run --shard I/N` on it picks exactly the
+    /// devices shard I serves. Otherwise the served devices.
+    inventory: Vec<(String, u16, &'static Platform)>,
 }
 
 impl FleetView {
@@ -211,12 +246,31 @@ impl FleetView {
         HostKeyCheck {
             policy: HostKeyPolicy::Strict,
             known,
+            origins: Default::default(),
         }
+    }
+
+    /// The devices of the written inventory (the whole fleet, see `inventory`).
+    fn inventory_devices(&self) -> Vec<Device> {
+        self.inventory
+            .iter()
+            .map(|(name, port, platform)| Device {
+                name: name.clone(),
+                host: self.host.clone(),
+                port: *port,
+                username: self.username.clone(),
+                password: Some(Secret::new(self.password.clone())),
+                secret: Some(Secret::new(self.secret.clone())),
+                key_file: None,
+                device_type: platform.device_type.into(),
+                timeout: DEFAULT_TIMEOUT,
+            })
+            .collect()
     }
 
     fn inventory_yaml(&self) -> String {
         let path = Path::new("devices.yaml");
-        write::render(path, Format::Netmiko, &self.devices(), EMULATED)
+        write::render(path, Format::Netmiko, &self.inventory_devices(), EMULATED)
             .into_iter()
             .map(|(_, text)| text)
             .collect()
@@ -267,6 +321,9 @@ impl BoundFleet {
         let mut ports = Vec::with_capacity(spec.devices);
         let mut infos = Vec::with_capacity(spec.devices);
         for (index, faults) in faults.into_iter().enumerate() {
+            if !spec.serves(index) {
+                continue;
+            }
             let key = host_key(spec.seed, index)?;
             let public = key.public_key();
             let host_key = public
@@ -333,6 +390,22 @@ impl BoundFleet {
         } else {
             spec.bind.to_string()
         };
+        let inventory = if spec.only.is_some() && spec.base_port != 0 {
+            (0..spec.devices)
+                .map(|i| {
+                    let platform = platforms
+                        .get(i)
+                        .copied()
+                        .unwrap_or_else(Platform::default_platform);
+                    (device_name(i), spec.base_port + i as u16, platform)
+                })
+                .collect()
+        } else {
+            infos
+                .iter()
+                .map(|d| (d.name.clone(), d.port, d.platform))
+                .collect()
+        };
         Ok(BoundFleet {
             view: FleetView {
                 host,
@@ -340,6 +413,7 @@ impl BoundFleet {
                 password: spec.password.clone(),
                 secret: spec.secret.clone(),
                 devices: infos,
+                inventory,
             },
             ports,
         })
@@ -555,6 +629,33 @@ impl Drop for EmulatedFleet {
     }
 }
 
+/// The `--write-inventory` file of a foreground fleet: a stale one is removed when claimed,
+/// and the fleet's own is removed when this is dropped (on exit, or on an error after the
+/// claim).
+struct InventoryFile(std::path::PathBuf);
+
+impl InventoryFile {
+    fn claim(path: &Path) -> Result<InventoryFile, EmulatorError> {
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(EmulatorError::Inventory {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+        Ok(InventoryFile(path.to_path_buf()))
+    }
+}
+
+impl Drop for InventoryFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// Runs a fleet on the current runtime until `shutdown` resolves (`fleetbench emulate`);
 /// the inventory's format follows its file name ([`Format::for_output`]).
 pub async fn serve_foreground(
@@ -573,6 +674,7 @@ pub async fn serve_foreground(
 ///
 /// Binds every listener first, then writes the inventory atomically (so its appearance means
 /// "ready"), then prints one line per device (name, address, host key fingerprint, faults).
+/// A stale inventory file is removed before binding, and the fleet's own when it stops.
 pub async fn serve_foreground_with(
     spec: FleetSpec,
     outputs: &Outputs,
@@ -587,11 +689,19 @@ pub async fn serve_foreground_with(
         )?)),
         None => spec.record.then(|| Arc::new(record::Recorder::in_memory())),
     };
+    // "The file appears means ready" holds only if no file from an earlier run (killed, or
+    // failed to bind) is there before this one is ready, and none is left after it stops.
+    // (For a Nornir folder, that file is its hosts.yaml, written last.)
+    let _remove_on_exit = outputs
+        .inventory
+        .as_ref()
+        .map(|(p, f)| InventoryFile::claim(&write::ready_file(p, *f)))
+        .transpose()?;
     let bound = BoundFleet::bind(&spec, recorder)?;
     let (stop, stop_rx) = watch::channel(false);
     let (view, tasks) = bound.spawn(&stop_rx);
     if let Some((path, format)) = &outputs.inventory {
-        write::write(path, *format, &view.devices(), EMULATED).map_err(|source| {
+        write::write(path, *format, &view.inventory_devices(), EMULATED).map_err(|source| {
             EmulatorError::Inventory {
                 path: path.clone(),
                 source,
@@ -652,6 +762,13 @@ mod tests {
         assert!(s.validate().is_err());
         s.base_port = 65526;
         assert!(s.validate().is_ok());
+        s.only = Some(vec![2, 9]);
+        assert!(s.validate().is_ok());
+        assert!(s.serves(9) && !s.serves(3));
+        for bad in [vec![], vec![3, 2], vec![10]] {
+            s.only = Some(bad);
+            assert!(s.validate().is_err());
+        }
         assert_eq!(s.bind, IpAddr::V4(Ipv4Addr::LOCALHOST));
     }
 }

@@ -570,6 +570,7 @@ pub fn measure(
             ideal_s: crate::compare::ideal_schedule(&devs, devs.len().max(1)),
             slowest_s: crate::compare::slowest(&devs),
             started_unix: tree.started_unix,
+            ended_unix: tree.started_unix + tree.wall.as_secs_f64(),
         });
         run_errors.push(err.as_ref().map(RunError::info));
         last_devices = devs;

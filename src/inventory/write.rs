@@ -55,6 +55,17 @@ pub fn render(
     }
 }
 
+/// The file of `format` at `path` written last, whose appearance means the rest is there:
+/// `path` itself, or `hosts.yaml` in a Nornir folder.
+pub fn ready_file(path: &Path, format: Format) -> PathBuf {
+    let folder = path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/');
+    if format == Format::Nornir && folder {
+        path.join("hosts.yaml")
+    } else {
+        path.to_path_buf()
+    }
+}
+
 /// Renders and writes; returns the paths written. A folder for Nornir is created (0700).
 pub fn write(
     path: &Path,

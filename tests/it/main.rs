@@ -9,5 +9,7 @@ mod faults;
 mod gate;
 mod platforms;
 mod processes;
+mod screens;
 mod security;
+mod shards;
 mod strategies;
