@@ -14,6 +14,8 @@
 //! - [`report`], [`compare`]: runs, repeated runs, the JSON report and the table.
 //! - [`measure`], [`histo`]: CPU, memory and per-phase latency histograms.
 //! - [`sweep`], [`plot`]: fleet-size sweeps into `results/`, and SVG charts.
+//! - [`stats`]: one home per derived number (spreads, ideal schedule, CPU per device, the
+//!   lower bound); [`human`]: those numbers as text.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
 //! - [`fleet`]: the devices of a run, with their emulator if any; [`observe`]: the events a
@@ -35,6 +37,7 @@ pub mod export;
 pub mod fleet;
 pub mod histo;
 pub mod hostkeys;
+pub mod human;
 pub mod inventory;
 pub mod job;
 pub mod measure;
@@ -46,6 +49,7 @@ pub mod report;
 pub mod result;
 pub mod secret;
 pub mod session;
+pub mod stats;
 pub mod stop;
 pub mod strategy;
 pub mod sweep;
