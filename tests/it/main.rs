@@ -7,6 +7,7 @@ mod core;
 mod emulator;
 mod faults;
 mod gate;
+mod platforms;
 mod processes;
 mod security;
 mod strategies;
