@@ -22,6 +22,9 @@
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
 //! - [`fleet`]: the devices of a run, with their emulator if any; [`observe`]: the events a
 //!   run reports instead of printing; [`stop`]: the stop token; [`output`]: the one writer.
+//! - [`progress`]: the live line per run on a terminal, a line per finished run elsewhere.
+//! - [`html`], [`screen`], [`plural`]: the self-contained HTML page of a run or a sweep,
+//!   partial runs and errors grouped by kind as screens show them, counted nouns.
 //! - [`cli`]: raw arguments → validated configs → the library; `main.rs` parses, calls
 //!   [`cli::run`] and maps the result to an exit code.
 
@@ -39,6 +42,7 @@ pub mod export;
 pub mod fleet;
 pub mod histo;
 pub mod hostkeys;
+pub mod html;
 pub mod human;
 pub mod inventory;
 pub mod job;
@@ -48,8 +52,11 @@ pub mod observe;
 pub mod output;
 pub mod platform;
 pub mod plot;
+pub mod plural;
+pub mod progress;
 pub mod report;
 pub mod result;
+pub mod screen;
 pub mod secret;
 pub mod session;
 pub mod stats;

@@ -197,6 +197,7 @@ impl FleetView {
         HostKeyCheck {
             policy: HostKeyPolicy::Strict,
             known,
+            origins: Default::default(),
         }
     }
 
@@ -515,15 +516,46 @@ impl Drop for EmulatedFleet {
     }
 }
 
+/// The `--write-inventory` file of a foreground fleet: a stale one is removed when claimed,
+/// and the fleet's own is removed when this is dropped (on exit, or on an error after the
+/// claim).
+struct InventoryFile(std::path::PathBuf);
+
+impl InventoryFile {
+    fn claim(path: &Path) -> Result<InventoryFile, EmulatorError> {
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(EmulatorError::Inventory {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+        Ok(InventoryFile(path.to_path_buf()))
+    }
+}
+
+impl Drop for InventoryFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// Runs a fleet on the current runtime until `shutdown` resolves (`fleetbench emulate`).
 ///
 /// Binds every listener first, then writes the inventory atomically (so its appearance means
 /// "ready"), then prints one line per device (name, address, host key fingerprint, faults).
+/// A stale inventory file is removed before binding, and the fleet's own when it stops.
 pub async fn serve_foreground(
     spec: FleetSpec,
     write_inventory: Option<&Path>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), EmulatorError> {
+    // "The file appears means ready" holds only if no file from an earlier run (killed, or
+    // failed to bind) is there before this one is ready, and none is left after it stops.
+    let _remove_on_exit = write_inventory.map(InventoryFile::claim).transpose()?;
     let bound = BoundFleet::bind(&spec)?;
     let (stop, stop_rx) = watch::channel(false);
     let (view, tasks) = bound.spawn(&stop_rx);

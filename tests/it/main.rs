@@ -9,5 +9,6 @@ mod faults;
 mod gate;
 mod platforms;
 mod processes;
+mod screens;
 mod security;
 mod strategies;
