@@ -20,6 +20,7 @@
 //!   lower bound); [`human`]: those numbers as text.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
+//! - [`shard`], [`merge`]: `--shard I/N` (or a job engine's index) and `fleetbench merge`.
 //! - [`fleet`]: the devices of a run, with their emulator if any; [`observe`]: the events a
 //!   run reports instead of printing; [`stop`]: the stop token; [`output`]: the one writer.
 //! - [`progress`]: the live line per run on a terminal, a line per finished run elsewhere.
@@ -47,6 +48,7 @@ pub mod human;
 pub mod inventory;
 pub mod job;
 pub mod measure;
+pub mod merge;
 pub mod metrics;
 pub mod observe;
 pub mod output;
@@ -59,6 +61,7 @@ pub mod result;
 pub mod screen;
 pub mod secret;
 pub mod session;
+pub mod shard;
 pub mod stats;
 pub mod stop;
 pub mod strategy;

@@ -11,4 +11,5 @@ mod platforms;
 mod processes;
 mod screens;
 mod security;
+mod shards;
 mod strategies;
