@@ -910,7 +910,7 @@ fn sub(
     words: &[(usize, &str)],
     line: &str,
 ) -> Applied {
-    let (at0, w0) = words[0];
+    let (_, w0) = words[0];
     let (negate, words) = match keyword(w0, &["no", "default"]) {
         Ok(_) if words.len() > 1 => (true, &words[1..]),
         Ok(_) => return Applied::Incomplete,
@@ -1027,11 +1027,8 @@ fn sub(
             insert_child(node, text);
             return Applied::Done;
         }
-        let before = node.children.len();
+        // Removing what is not there is silently accepted, as on IOS (`no shutdown`).
         node.children.retain(|c| !starts_with_words(c, &key));
-        if before == node.children.len() && verb == "shutdown" {
-            return Applied::Done;
-        }
         return Applied::Done;
     }
     match (kind, verb) {
@@ -1054,17 +1051,21 @@ fn sub(
             Applied::Done
         }
         (SectionKind::Interface, "ip") => {
-            let Some(&(s_at, s)) = args.first() else {
+            let Some(&(_, s)) = args.first() else {
                 return Applied::Incomplete;
             };
             if keyword(s, &["address"]).is_ok() {
                 let a = &args[1..];
                 match a {
-                    [] | [_] if !a.first().is_some_and(|w| keyword(w.1, &["dhcp"]).is_ok()) => {
-                        return Applied::Incomplete;
-                    }
-                    [(_, d)] => {
-                        let _ = d;
+                    [] => return Applied::Incomplete,
+                    [(d_at, d)] => {
+                        if keyword(d, &["dhcp"]).is_err() {
+                            return if d.parse::<Ipv4Addr>().is_ok() {
+                                Applied::Incomplete
+                            } else {
+                                Applied::Invalid { caret: *d_at }
+                            };
+                        }
                         node.children
                             .retain(|c| !c.starts_with(" ip address ") && c != " no ip address");
                         insert_child(node, " ip address dhcp".into());
@@ -1106,7 +1107,6 @@ fn sub(
                 }
                 return Applied::Done;
             }
-            let _ = (s_at,);
             add_child(node, text);
             Applied::Done
         }
@@ -1213,7 +1213,6 @@ fn sub(
                 text
             };
             add_child(node, text);
-            let _ = at0;
             Applied::Done
         }
     }
