@@ -7,5 +7,6 @@ mod emulator;
 mod faults;
 mod gate;
 mod processes;
+mod realism;
 mod security;
 mod strategies;
