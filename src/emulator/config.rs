@@ -1589,7 +1589,13 @@ impl Shared {
         if let Some(dir) = &self.state_dir {
             let mut text = running.lines().join("\n");
             text.push('\n');
-            crate::atomic::write_atomic(&dir.join(state_file(&self.identity)), text.as_bytes())?;
+            // Owner-only: a config holds secrets (hashed, but still) and SNMP communities.
+            crate::output::write(
+                &dir.join(state_file(&self.identity)),
+                text.as_bytes(),
+                crate::output::Access::Private,
+            )
+            .map_err(|e| e.source)?;
         }
         let mut s = self.lock();
         s.startup = Some(running);

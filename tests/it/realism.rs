@@ -27,7 +27,9 @@ fn no_two_devices_share_a_serial_or_an_interface_address() {
         let mut mine = 0;
         for line in r.outputs[1].output.lines().skip(1) {
             let cols: Vec<&str> = line.split_whitespace().collect();
-            let Some(addr) = cols.get(1).and_then(|a| a.parse::<std::net::Ipv4Addr>().ok())
+            let Some(addr) = cols
+                .get(1)
+                .and_then(|a| a.parse::<std::net::Ipv4Addr>().ok())
             else {
                 continue;
             };
@@ -57,7 +59,12 @@ fn neighbor_tables_agree_across_the_fleet() {
             let cols: Vec<&str> = line.split_whitespace().collect();
             if cols.len() == 5 && cols[0].starts_with('R') && cols[0].contains(".lab.") {
                 let peer = cols[0].split('.').next().unwrap_or_default().to_string();
-                seen.insert((r.name.clone(), cols[1].to_string(), peer, cols[4].to_string()));
+                seen.insert((
+                    r.name.clone(),
+                    cols[1].to_string(),
+                    peer,
+                    cols[4].to_string(),
+                ));
             }
         }
         let full = r.outputs[1].output.matches("FULL/").count();
@@ -66,7 +73,12 @@ fn neighbor_tables_agree_across_the_fleet() {
     assert_eq!(seen.len(), 10, "{seen:?}");
     for (me, my_port, peer, their_port) in &seen {
         assert!(
-            seen.contains(&(peer.clone(), their_port.clone(), me.clone(), my_port.clone())),
+            seen.contains(&(
+                peer.clone(),
+                their_port.clone(),
+                me.clone(),
+                my_port.clone()
+            )),
             "{me} sees {peer} on {my_port}, but not the other way round"
         );
     }
