@@ -1553,6 +1553,26 @@ impl Shared {
             .unwrap_or_else(|| self.initial())
     }
 
+    /// The running-config's hostname, without copying the config (every session asks).
+    pub fn hostname(&self) -> String {
+        match &self.lock().running {
+            Some(c) => c.hostname().to_string(),
+            None => self.identity.hostname.clone(),
+        }
+    }
+
+    /// The running-config's `banner KIND` text, without copying the config (every login
+    /// asks); an untouched device has the template's banners.
+    pub fn banner(&self, kind: &str) -> Option<String> {
+        if let Some(c) = &self.lock().running {
+            return c.banner(kind);
+        }
+        static TEMPLATE_CONFIG: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+        TEMPLATE_CONFIG
+            .get_or_init(|| Config::parse(TEMPLATE))
+            .banner(kind)
+    }
+
     /// A copy of the startup-config.
     pub fn startup(&self) -> Config {
         self.lock()

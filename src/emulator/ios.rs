@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::config::{self, Applied, Ctx, SectionKind, Shared};
-use super::show::View;
+use super::show::{self, View};
 
 /// What IOS prints after the last line of a page; erased with backspaces when the user goes on.
 const MORE: &str = " --More-- ";
@@ -208,10 +208,9 @@ impl Ios {
     /// What a new shell shows first: the MOTD and exec banners of the running-config, a blank
     /// line, then the prompt.
     pub fn greeting(&self) -> Vec<u8> {
-        let running = self.cfg.device.running();
         let mut s = String::new();
         for kind in ["motd", "exec"] {
-            if let Some(text) = running.banner(kind) {
+            if let Some(text) = self.cfg.device.banner(kind) {
                 s.push_str(&text.replace('\n', "\r\n"));
                 s.push_str("\r\n");
             }
@@ -595,9 +594,9 @@ impl Ios {
                 }
             }
             "dir" => match rest {
-                [] => Outcome::Show(self.view_lines(now, |v, startup| v.dir(startup))),
+                [] => Outcome::Show(self.dir(now)),
                 [(_, w)] if w.trim_end_matches(['/', ':']) == "flash0" => {
-                    Outcome::Show(self.view_lines(now, |v, startup| v.dir(startup)))
+                    Outcome::Show(self.dir(now))
                 }
                 [(at, _), ..] => Outcome::Invalid { caret: *at },
             },
@@ -661,12 +660,14 @@ impl Ios {
         }
     }
 
-    /// Lines computed from a [`View`] of this device (and the saved config's size).
-    fn view_lines(
-        &self,
-        now: DateTime<Utc>,
-        f: impl FnOnce(&View, usize) -> Vec<String>,
-    ) -> Vec<String> {
+    /// `dir`: the flash, with the saved config's size.
+    fn dir(&self, now: DateTime<Utc>) -> Vec<String> {
+        let startup = self.cfg.device.startup().byte_len();
+        self.view_lines(now, |v| v.dir(startup))
+    }
+
+    /// Lines computed from a [`View`] of this device.
+    fn view_lines(&self, now: DateTime<Utc>, f: impl FnOnce(&View) -> Vec<String>) -> Vec<String> {
         let dev = &self.cfg.device;
         let running = dev.running();
         let (changed, _) = dev.times();
@@ -679,7 +680,7 @@ impl Ios {
             changed,
             &self.cfg.user,
         );
-        f(&view, dev.startup().byte_len())
+        f(&view)
     }
 
     fn show(&mut self, rest: &[(usize, &str)], now: DateTime<Utc>) -> Outcome {
@@ -702,6 +703,12 @@ impl Ios {
         let ifname = ifname.map(|(_, n)| n);
         let lines = match path {
             ["clock"] => vec![ios_clock(now)],
+            ["version"] => show::version(
+                &self.hostname,
+                &self.cfg.device.identity,
+                now,
+                self.cfg.boot,
+            ),
             ["privilege"] => vec![format!(
                 "Current privilege level is {}",
                 if self.privileged { 15 } else { 1 }
@@ -736,7 +743,7 @@ impl Ios {
                 out.extend(with_change_comments(startup.lines(), None, saved));
                 out
             }
-            _ => self.view_lines(now, |v, _| match path {
+            _ => self.view_lines(now, |v| match path {
                 ["arp"] => v.arp(),
                 ["cdp", "neighbors"] => v.cdp_neighbors(),
                 ["cdp", "neighbors", "detail"] => v.cdp_neighbors_detail(),
@@ -1006,7 +1013,7 @@ mod tests {
 
     fn ios_on(device: Arc<Shared>) -> Ios {
         Ios::new(IosConfig {
-            hostname: device.running().hostname().to_string(),
+            hostname: device.hostname(),
             secret: "s3cret".into(),
             enable_refused: false,
             prompt_override: None,

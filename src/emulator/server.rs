@@ -96,7 +96,7 @@ impl DeviceState {
 
     fn ios(&self) -> Ios {
         Ios::new(IosConfig {
-            hostname: self.device.running().hostname().to_string(),
+            hostname: self.device.hostname(),
             secret: self.secret.clone(),
             enable_refused: self.faults.enable_refused,
             prompt_override: self.faults.weird_prompt.then(|| WEIRD_PROMPT.to_string()),
@@ -343,7 +343,6 @@ impl russh::server::Handler for Conn {
         Ok(self
             .dev
             .device
-            .running()
             .banner("login")
             .map(|b| format!("{}\r\n", b.trim_start_matches('\n').replace('\n', "\r\n"))))
     }

@@ -106,55 +106,7 @@ impl<'a> View<'a> {
     }
 
     pub fn version(&self) -> Vec<String> {
-        let h = self.hostname();
-        let phys = self.interfaces.iter().filter(|i| i.is_physical()).count();
-        let mut v: Vec<String> = SOFTWARE_LINES.iter().map(|s| s.to_string()).collect();
-        v.extend(
-            format!(
-                "
-
-ROM: Bootstrap program is IOSv
-
-{h} uptime is {uptime}
-System returned to ROM by reload
-System image file is \"flash0:/vios-adventerprisek9-m\"
-Last reload reason: Unknown reason
-
-
-
-This product contains cryptographic features and is subject to United
-States and local country laws governing import, export, transfer and
-use. Delivery of Cisco cryptographic products does not imply
-third-party authority to import, export, distribute or use encryption.
-Importers, exporters, distributors and users are responsible for
-compliance with U.S. and local country laws. By using this product you
-agree to comply with applicable laws and regulations. If you are unable
-to comply with U.S. and local laws, return this product immediately.
-
-A summary of U.S. laws governing Cisco cryptographic products may be found at:
-http://www.cisco.com/wwl/export/crypto/tool/stqrg.html
-
-If you require further assistance please contact us by sending email to
-export@cisco.com.
-
-Cisco IOSv (revision 1.0) with  with 460137K/62464K bytes of memory.
-Processor board ID {serial}
-{phys} Gigabit Ethernet interfaces
-DRAM configuration is 72 bits wide with parity disabled.
-256K bytes of non-volatile configuration memory.
-2097152K bytes of ATA System CompactFlash 0 (Read/Write)
-0K bytes of ATA CompactFlash 1 (Read/Write)
-0K bytes of ATA CompactFlash 2 (Read/Write)
-10080K bytes of ATA CompactFlash 3 (Read/Write)
-
-Configuration register is 0x0",
-                uptime = uptime(self.now.signed_duration_since(self.boot)),
-                serial = self.id.serial,
-            )
-            .lines()
-            .map(str::to_string),
-        );
-        v
+        version(self.hostname(), self.id, self.now, self.boot)
     }
 
     fn hostname(&self) -> &str {
@@ -1022,6 +974,59 @@ Log Buffer (65536 bytes):
             ),
         ]
     }
+}
+
+/// `show version`: needs no config but the hostname, so the hot path of a benchmark
+/// (`show version` on every device) copies no configuration.
+pub fn version(h: &str, id: &Identity, now: DateTime<Utc>, boot: DateTime<Utc>) -> Vec<String> {
+    let phys = identity::PHYSICAL.len();
+    let mut v: Vec<String> = SOFTWARE_LINES.iter().map(|s| s.to_string()).collect();
+    v.extend(
+        format!(
+            "
+
+ROM: Bootstrap program is IOSv
+
+{h} uptime is {uptime}
+System returned to ROM by reload
+System image file is \"flash0:/vios-adventerprisek9-m\"
+Last reload reason: Unknown reason
+
+
+
+This product contains cryptographic features and is subject to United
+States and local country laws governing import, export, transfer and
+use. Delivery of Cisco cryptographic products does not imply
+third-party authority to import, export, distribute or use encryption.
+Importers, exporters, distributors and users are responsible for
+compliance with U.S. and local country laws. By using this product you
+agree to comply with applicable laws and regulations. If you are unable
+to comply with U.S. and local laws, return this product immediately.
+
+A summary of U.S. laws governing Cisco cryptographic products may be found at:
+http://www.cisco.com/wwl/export/crypto/tool/stqrg.html
+
+If you require further assistance please contact us by sending email to
+export@cisco.com.
+
+Cisco IOSv (revision 1.0) with  with 460137K/62464K bytes of memory.
+Processor board ID {serial}
+{phys} Gigabit Ethernet interfaces
+DRAM configuration is 72 bits wide with parity disabled.
+256K bytes of non-volatile configuration memory.
+2097152K bytes of ATA System CompactFlash 0 (Read/Write)
+0K bytes of ATA CompactFlash 1 (Read/Write)
+0K bytes of ATA CompactFlash 2 (Read/Write)
+10080K bytes of ATA CompactFlash 3 (Read/Write)
+
+Configuration register is 0x0",
+            uptime = uptime(now.signed_duration_since(boot)),
+            serial = id.serial,
+        )
+        .lines()
+        .map(str::to_string),
+    );
+    v
 }
 
 /// `(status, protocol)` words of an interface.
