@@ -9,14 +9,16 @@ use super::args::{
 };
 use crate::check::Thresholds;
 use crate::compare::CompareOptions;
-use crate::emulator::{FleetSpec, Profile};
+use crate::emulator::{FleetSpec, PlatformMix, Profile};
 use crate::export::{ExportKind, ExportTarget};
 use crate::hostkeys::HostKeyPolicy;
+use crate::job::OnCommandError;
 use crate::output;
 use crate::stop::Stop;
 use crate::strategy::{RunConfig, StrategyKind};
 use crate::sweep::SweepOptions;
 use anyhow::{Result, anyhow};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -37,6 +39,7 @@ pub enum FleetSource {
         devices: usize,
         profile: ProfileArg,
         seed: u64,
+        platforms: PlatformMix,
     },
 }
 
@@ -53,9 +56,12 @@ pub struct FleetConfig {
 #[derive(Debug, Clone)]
 pub struct JobConfig {
     pub commands: Vec<String>,
+    /// Whether `commands` is the default (then each platform runs its own clock command).
+    pub default_commands: bool,
+    /// `--command-for`: commands per `device_type`.
+    pub commands_by_type: BTreeMap<String, Vec<String>>,
+    pub on_command_error: OnCommandError,
     pub timeout: Option<Duration>,
-    /// `FLEETBENCH_DEBUG_SLOWDOWN`, for testing the regression gate.
-    pub debug_slowdown: f64,
 }
 
 /// `compare` and `run`: the same measurement, `run` with one strategy and one run.
@@ -68,6 +74,9 @@ pub struct MeasureConfig {
     /// `compare --plots`; always `None` for `run`.
     pub plots: Option<PathBuf>,
     pub verbose: bool,
+    /// `FLEETBENCH_DEBUG_SLOWDOWN`, for testing the regression gate (already in
+    /// `compare.run.session`; kept to say so).
+    pub debug_slowdown: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +136,7 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
             devices: a.emulate.unwrap_or(CLASSIC_DEVICES),
             profile: profile_or(&a.emulation, DEFAULT_PROFILE)?,
             seed: a.emulation.seed,
+            platforms: a.platforms.clone().unwrap_or_default(),
         },
     };
     Ok(FleetConfig {
@@ -150,12 +160,23 @@ fn measure(
     if let Some(d) = &plots {
         output::check_dir(d)?;
     }
+    let debug_slowdown = debug_slowdown()?;
     Ok(MeasureConfig {
         fleet: fleet(a)?,
         job: JobConfig {
             commands: commands(&a.commands),
+            default_commands: a.commands.commands.is_empty(),
+            commands_by_type: a.commands_for.iter().fold(
+                BTreeMap::new(),
+                |mut m: BTreeMap<String, Vec<String>>, (p, cmd)| {
+                    m.entry(p.device_type.to_string())
+                        .or_default()
+                        .push(cmd.clone());
+                    m
+                },
+            ),
+            on_command_error: a.on_command_error,
             timeout: a.timeout.map(Duration::from_secs_f64),
-            debug_slowdown: debug_slowdown()?,
         },
         compare: CompareOptions {
             strategies,
@@ -165,8 +186,10 @@ fn measure(
                 workers,
                 worker_exe: a.worker_exe.clone(),
                 stop: stop.clone(),
+                session: crate::strategy::poller::ssh(debug_slowdown),
             },
         },
+        debug_slowdown,
         json: a.json.clone(),
         plots,
         verbose: a.verbose,
@@ -207,6 +230,7 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
     spec.base_port = a.base_port;
     spec.seed = a.emulation.seed;
     spec.bind = a.bind;
+    spec.platforms = a.platforms.clone().unwrap_or_default();
     Ok(EmulateConfig {
         spec,
         write_inventory: a.write_inventory.clone(),

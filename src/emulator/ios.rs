@@ -11,6 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::config::{self, Applied, Ctx, SectionKind, Shared};
+pub(crate) use super::show::uptime;
 use super::show::{self, View};
 
 /// What IOS prints after the last line of a page; erased with backspaces when the user goes on.
@@ -36,6 +37,8 @@ pub struct IosConfig {
     pub device: Arc<Shared>,
     /// The logged-in user (`show users`, the config-change log line).
     pub user: String,
+    /// IOS-XE: the same CLI with XE's `show version`.
+    pub xe: bool,
 }
 
 /// One piece of output, in order. Consecutive pieces may be coalesced by the caller.
@@ -703,6 +706,16 @@ impl Ios {
         let ifname = ifname.map(|(_, n)| n);
         let lines = match path {
             ["clock"] => vec![ios_clock(now)],
+            ["version"] if self.cfg.xe => {
+                let serial = &self.cfg.device.identity.serial;
+                super::platforms::xe_show_version(&self.hostname, self.cfg.boot, now)
+                    .into_iter()
+                    .map(|l| match l.strip_prefix("Processor board ID ") {
+                        Some(_) => format!("Processor board ID {serial}"),
+                        None => l,
+                    })
+                    .collect()
+            }
             ["version"] => show::version(
                 &self.hostname,
                 &self.cfg.device.identity,
@@ -1020,6 +1033,7 @@ mod tests {
             boot: now() - chrono::TimeDelta::minutes(3 * 24 * 60 + 65),
             device,
             user: "cisco".into(),
+            xe: false,
         })
     }
 

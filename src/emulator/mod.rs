@@ -27,6 +27,7 @@ pub mod config;
 pub mod fault;
 pub mod identity;
 pub mod ios;
+pub mod platforms;
 pub mod profile;
 pub mod show;
 
@@ -50,9 +51,11 @@ use tokio::sync::watch;
 
 use crate::device::{DEFAULT_TIMEOUT, Device};
 use crate::hostkeys::{HostKeyCheck, HostKeyPolicy};
+use crate::platform::Platform;
 use crate::secret::Secret;
 
 pub use fault::{DeviceFaults, Fault, FaultRule, FaultTarget};
+pub use platforms::{MixError, PlatformMix};
 pub use profile::Profile;
 pub use server::{MAX_PREAUTH, WEIRD_PROMPT};
 
@@ -106,6 +109,8 @@ pub struct FleetSpec {
     /// Where `write memory` keeps each device's startup-config (`R1.startup-config`, ...),
     /// read back at start so saved configs survive a restart. `None`: in memory only.
     pub state_dir: Option<PathBuf>,
+    /// Which platform each device speaks: all `cisco_ios` by default (the classic fleet).
+    pub platforms: PlatformMix,
 }
 
 impl FleetSpec {
@@ -123,6 +128,7 @@ impl FleetSpec {
             max_sessions: 5,
             authorized_keys: Vec::new(),
             state_dir: None,
+            platforms: PlatformMix::default(),
         }
     }
 
@@ -161,6 +167,7 @@ struct DeviceInfo {
     host_key: String,
     fingerprint: String,
     faults: DeviceFaults,
+    platform: &'static Platform,
 }
 
 /// The client-side view of a fleet (shared by [`EmulatedFleet`] and [`serve_foreground`]).
@@ -185,7 +192,7 @@ impl FleetView {
                 password: Some(Secret::new(self.password.clone())),
                 secret: Some(Secret::new(self.secret.clone())),
                 key_file: None,
-                device_type: "cisco_ios".into(),
+                device_type: d.platform.device_type.into(),
                 timeout: DEFAULT_TIMEOUT,
             })
             .collect()
@@ -216,7 +223,8 @@ impl FleetView {
         let mut y = String::from("routers:\n");
         for d in &self.devices {
             y.push_str(&format!(
-                "  - device_type: cisco_ios\n    name: {}\n    ip: {}\n    port: {}\n    username: {}\n    password: {}\n    secret: {}\n",
+                "  - device_type: {}\n    name: {}\n    ip: {}\n    port: {}\n    username: {}\n    password: {}\n    secret: {}\n",
+                d.platform.device_type,
                 q(&d.name),
                 q(&self.host),
                 d.port,
@@ -240,6 +248,7 @@ impl BoundFleet {
     fn bind(spec: &FleetSpec) -> Result<BoundFleet, EmulatorError> {
         spec.validate()?;
         let faults = fault::assign(&spec.profile.faults, spec.devices, spec.seed);
+        let platforms = spec.platforms.assign(spec.devices, spec.seed);
         let profile = Arc::new(spec.profile.clone());
         let authorized = spec
             .authorized_keys
@@ -307,12 +316,17 @@ impl BoundFleet {
                 )),
             );
             dev.authorized_keys = authorized.clone();
+            dev.platform = platforms
+                .get(index)
+                .copied()
+                .unwrap_or_else(Platform::default_platform);
             infos.push(DeviceInfo {
                 name: dev.hostname.clone(),
                 port: port_no,
                 host_key,
                 fingerprint,
                 faults,
+                platform: dev.platform,
             });
             ports.push((Arc::new(dev), port));
         }
@@ -491,6 +505,11 @@ impl EmulatedFleet {
         self.view.devices.iter().map(|d| d.faults.clone()).collect()
     }
 
+    /// Each device's platform, in device order.
+    pub fn platforms(&self) -> Vec<&'static Platform> {
+        self.view.devices.iter().map(|d| d.platform).collect()
+    }
+
     /// SHA256 host key fingerprints (`SHA256:...`), in device order.
     pub fn fingerprints(&self) -> Vec<String> {
         self.view
@@ -542,8 +561,14 @@ pub async fn serve_foreground(
     }
     for d in &view.devices {
         let faults = d.faults.names();
+        // The platform is named only in a mixed or non-IOS fleet: the classic lines stay.
+        let platform = if spec.platforms == PlatformMix::default() {
+            String::new()
+        } else {
+            format!(" platform={}", d.platform.device_type)
+        };
         println!(
-            "{} {}:{} {} profile={}{}",
+            "{} {}:{} {} profile={}{platform}{}",
             d.name,
             view.host,
             d.port,

@@ -6,6 +6,7 @@ mod core;
 mod emulator;
 mod faults;
 mod gate;
+mod platforms;
 mod processes;
 mod realism;
 mod security;
