@@ -9,5 +9,7 @@ mod gate;
 mod platforms;
 mod processes;
 mod realism;
+mod screens;
 mod security;
+mod shards;
 mod strategies;
