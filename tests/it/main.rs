@@ -9,6 +9,7 @@ mod faults;
 mod gate;
 mod platforms;
 mod processes;
+mod realism;
 mod screens;
 mod security;
 mod shards;
