@@ -567,8 +567,8 @@ pub fn measure(
             startup_s: 0.0,
             cpu: tree.cpu,
             server_cpu_s: 0.0,
-            ideal_s: crate::compare::ideal_schedule(&devs, devs.len().max(1)),
-            slowest_s: crate::compare::slowest(&devs),
+            ideal_s: crate::stats::ideal_schedule(&devs, devs.len().max(1)),
+            slowest_s: crate::stats::slowest(&devs),
             started_unix: tree.started_unix,
             ended_unix: tree.started_unix + tree.wall.as_secs_f64(),
         });
