@@ -262,7 +262,7 @@ pub fn render_table(report: &Report) -> String {
     let line = |t: &mut String, c: [&str; 13]| {
         let _ = writeln!(
             t,
-            "{:<10} {:>7} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>8} {:>9} {:>5} {:>6}",
+            "{:<11} {:>6} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>8} {:>9} {:>5} {:>6}",
             c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12]
         );
     };
@@ -273,7 +273,30 @@ pub fn render_table(report: &Report) -> String {
             "rss", "startup", "ideal", "cpu-bd",
         ],
     );
+    let mut notes = Vec::new();
     for s in &report.strategies {
+        // A run cut short by Ctrl-C polled fewer devices: its times and bounds are not the
+        // fleet's. The row is marked and says so below the table.
+        let never = crate::screen::never_ran(s);
+        let name = if never > 0 {
+            notes.push(format!(
+                "* {}: PARTIAL, interrupted in run {}: {never} of {} never ran; its \
+                 times cover only the devices polled before the interrupt",
+                s.strategy.name(),
+                s.runs.len(),
+                crate::plural::count(s.devices.len(), "device"),
+            ));
+            format!("{}*", s.strategy.name())
+        } else {
+            s.strategy.name().to_string()
+        };
+        let eff = |x: Option<f64>| {
+            if never > 0 {
+                "part".to_string()
+            } else {
+                fmt_pct(x)
+            }
+        };
         let startup = s.runs.iter().map(|r| r.startup_s).fold(0.0, f64::max);
         let rss = if s.peak_rss_children_bytes > 0 {
             format!(
@@ -287,21 +310,24 @@ pub fn render_table(report: &Report) -> String {
         line(
             &mut t,
             [
-                s.strategy.name(),
+                &name,
                 &s.workers.to_string(),
                 &fmt_secs(s.wall_s.median),
                 &fmt_secs(s.wall_s.min),
                 &fmt_secs(s.wall_s.max),
                 &s.speedup.map_or("-".to_string(), |x| format!("{x:.2}x")),
-                &format!("{}/{}", s.ok(), s.failed()),
+                &format!("{}/{}", s.ok(), s.failed() - never),
                 &s.p99_total_s().map_or("-".to_string(), fmt_secs),
                 &fmt_secs(s.cpu_s.median),
                 &rss,
                 &fmt_secs(startup),
-                &fmt_pct(s.efficiency.map(|e| e.ideal)),
-                &fmt_pct(s.efficiency.map(|e| e.cpu_bound)),
+                &eff(s.efficiency.map(|e| e.ideal)),
+                &eff(s.efficiency.map(|e| e.cpu_bound)),
             ],
         );
+    }
+    for n in notes {
+        let _ = writeln!(t, "{n}");
     }
     t
 }
