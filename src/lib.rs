@@ -18,6 +18,7 @@
 //! - [`sweep`], [`plot`]: fleet-size sweeps into `results/`, and SVG charts.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
+//! - [`shard`], [`merge`]: `--shard I/N` (or a job engine's index) and `fleetbench merge`.
 //! - [`fleet`]: the devices of a run, with their emulator if any; [`observe`]: the events a
 //!   run reports instead of printing; [`stop`]: the stop token; [`output`]: the one writer.
 //! - [`progress`]: the live line per run on a terminal, a line per finished run elsewhere.
@@ -44,6 +45,7 @@ pub mod html;
 pub mod inventory;
 pub mod job;
 pub mod measure;
+pub mod merge;
 pub mod metrics;
 pub mod observe;
 pub mod output;
@@ -56,6 +58,7 @@ pub mod result;
 pub mod screen;
 pub mod secret;
 pub mod session;
+pub mod shard;
 pub mod stop;
 pub mod strategy;
 pub mod sweep;

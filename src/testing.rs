@@ -22,6 +22,7 @@ pub fn run(wall_s: f64, cpu_s: f64, failed: usize) -> RunSummary {
         ideal_s: 0.0,
         slowest_s: 0.0,
         started_unix: 0.0,
+        ended_unix: 0.0,
     }
 }
 
@@ -70,6 +71,8 @@ pub fn report(strategies: Vec<StrategyReport>) -> Report {
             arch: "x86_64".to_string(),
         },
         strategies,
+        shard: None,
+        merged: None,
     };
     r.compute_speedups();
     r

@@ -7,6 +7,16 @@ use anyhow::{Context, Result, anyhow};
 pub fn run(a: &EmulateArgs) -> Result<i32> {
     let cfg = config::emulate(a)?;
     crate::measure::raise_nofile_limit();
+    if let Some(sel) = &cfg.shard {
+        eprintln!(
+            "fleetbench: shard {}/{} (from {}): serving {} of {} devices",
+            sel.info.index,
+            sel.info.count,
+            sel.info.source.describe(),
+            sel.info.positions.len(),
+            sel.info.fleet_devices
+        );
+    }
     if !cfg.spec.bind.is_loopback() {
         eprintln!(
             "fleetbench: warning: binding {} (not loopback) as asked",

@@ -75,7 +75,7 @@ impl DeviceState {
     ) -> Self {
         DeviceState {
             index,
-            hostname: format!("R{}", index + 1),
+            hostname: super::device_name(index),
             platform: Platform::default_platform(),
             username,
             password,

@@ -10,4 +10,5 @@ mod platforms;
 mod processes;
 mod screens;
 mod security;
+mod shards;
 mod strategies;
