@@ -1,5 +1,6 @@
 //! One integration test binary (compiled once), with a module per area.
 
+mod bounds;
 mod cli;
 mod common;
 mod core;
@@ -8,6 +9,7 @@ mod faults;
 mod gate;
 mod platforms;
 mod processes;
+mod realism;
 mod screens;
 mod security;
 mod shards;
