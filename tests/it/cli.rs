@@ -10,7 +10,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-fn bin() -> Command {
+pub(crate) fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_fleetbench"));
     c.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -27,7 +27,7 @@ pub(crate) struct Out {
 
 /// Waits for `child` to exit, killing it (and failing the test) past `limit`: a command that
 /// hangs must not hang the test suite.
-fn wait_bounded(mut child: Child, limit: Duration) -> ExitStatus {
+pub(crate) fn wait_bounded(mut child: Child, limit: Duration) -> ExitStatus {
     let until = Instant::now() + limit;
     loop {
         if let Some(s) = child.try_wait().unwrap() {
@@ -50,7 +50,7 @@ fn read_all(r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
     })
 }
 
-fn run_bounded(cmd: &mut Command, limit: Duration) -> Out {
+pub(crate) fn run_bounded(cmd: &mut Command, limit: Duration) -> Out {
     let mut child = cmd.spawn().unwrap();
     let out = read_all(child.stdout.take().unwrap());
     let err = read_all(child.stderr.take().unwrap());

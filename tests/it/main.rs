@@ -8,5 +8,8 @@ mod faults;
 mod gate;
 mod platforms;
 mod processes;
+mod realism;
+mod screens;
 mod security;
+mod shards;
 mod strategies;
