@@ -1,5 +1,6 @@
 //! One integration test binary (compiled once), with a module per area.
 
+mod bounds;
 mod cli;
 mod common;
 mod core;
