@@ -247,13 +247,13 @@ fn rss_cell(s: &StrategyReport) -> String {
     }
 }
 
-/// Width of the strategy column: 10, or the longest external poller's name.
+/// Width of the strategy column: 11 (a name and a `*`), or the longest external poller's.
 fn name_width(report: &Report) -> usize {
     report
         .strategies
         .iter()
-        .map(|s| s.strategy.name().len())
-        .fold(10, usize::max)
+        .map(|s| s.strategy.name().len() + 1)
+        .fold(11, usize::max)
 }
 
 /// The table a person reads at a glance (at most 120 columns). Wall times are per run;
@@ -266,7 +266,7 @@ pub fn render_table(report: &Report) -> String {
     let line = |t: &mut String, c: [&str; 13]| {
         let _ = writeln!(
             t,
-            "{:<w$} {:>7} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>8} {:>9} {:>5} {:>6}",
+            "{:<w$} {:>6} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>8} {:>9} {:>5} {:>6}",
             c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12]
         );
     };
@@ -277,13 +277,36 @@ pub fn render_table(report: &Report) -> String {
             "rss", "startup", "ideal", "cpu-bd",
         ],
     );
+    let mut notes = Vec::new();
     for s in &report.strategies {
         // An external poller's workers are its own business; its rss is the whole tree's.
         let external = s.external.is_some();
+        // A run cut short by Ctrl-C polled fewer devices: its times and bounds are not the
+        // fleet's. The row is marked and says so below the table.
+        let never = crate::screen::never_ran(s);
+        let name = if never > 0 {
+            notes.push(format!(
+                "* {}: PARTIAL, interrupted in run {}: {never} of {} never ran; its \
+                 times cover only the devices polled before the interrupt",
+                s.strategy.name(),
+                s.runs.len(),
+                crate::plural::count(s.devices.len(), "device"),
+            ));
+            format!("{}*", s.strategy.name())
+        } else {
+            s.strategy.name().to_string()
+        };
+        let eff = |x: Option<f64>| {
+            if never > 0 {
+                "part".to_string()
+            } else {
+                or_dash(x.map(human::pct))
+            }
+        };
         line(
             &mut t,
             [
-                s.strategy.name(),
+                &name,
                 &if external {
                     "ext".to_string()
                 } else {
@@ -293,7 +316,7 @@ pub fn render_table(report: &Report) -> String {
                 &human::secs(s.wall_s.min),
                 &human::secs(s.wall_s.max),
                 &or_dash(s.speedup.map(human::times)),
-                &format!("{}/{}", s.ok(), s.failed()),
+                &format!("{}/{}", s.ok(), s.failed() - never),
                 &or_dash(s.p99_total_s().map(human::secs)),
                 &human::secs(s.cpu_s.median),
                 &if external {
@@ -306,10 +329,13 @@ pub fn render_table(report: &Report) -> String {
                 } else {
                     human::secs(stats::startup_max(s))
                 },
-                &or_dash(s.efficiency.map(|e| human::pct(e.ideal))),
-                &or_dash(s.efficiency.map(|e| human::pct(e.cpu_bound))),
+                &eff(s.efficiency.map(|e| e.ideal)),
+                &eff(s.efficiency.map(|e| e.cpu_bound)),
             ],
         );
+    }
+    for n in notes {
+        let _ = writeln!(t, "{n}");
     }
     t
 }
@@ -318,7 +344,8 @@ pub fn render_table(report: &Report) -> String {
 /// and the p99 of the phases where the time usually goes. All phases are in the report.
 pub fn render_latency_table(report: &Report) -> String {
     let mut t = String::new();
-    let w = name_width(report);
+    // No `*` column here: one less than the main table's.
+    let w = name_width(report) - 1;
     let _ = writeln!(
         t,
         "{:<w$} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9}",
