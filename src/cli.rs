@@ -97,6 +97,10 @@ struct FleetArgs {
     /// A line per device at connection and at receipt, with timestamps and the worker.
     #[arg(long, short)]
     verbose: bool,
+    /// Most a device may send in answer to one step (16MiB by default; like 64MiB, 512KiB);
+    /// past it the device ends with `output_too_large`.
+    #[arg(long, value_name = "SIZE", value_parser = crate::size::parse)]
+    max_output: Option<usize>,
     /// The fleetbench binary to start worker processes from (default: this one).
     #[arg(long, value_name = "PATH", hide = true)]
     worker_exe: Option<PathBuf>,
@@ -132,6 +136,10 @@ struct RunArgs {
     strategy: String,
     #[arg(long, short = 'w', value_name = "W", value_parser = at_least_one, allow_negative_numbers = true)]
     workers: Option<usize>,
+    /// Print device output exactly as received; by default control characters (terminal
+    /// escape sequences) are shown escaped, so a device cannot drive your terminal.
+    #[arg(long)]
+    raw: bool,
 }
 
 #[derive(Args, Debug)]
@@ -415,6 +423,7 @@ fn strategies_of(list: Option<&[String]>) -> Result<Vec<StrategyKind>> {
 fn make_job(a: &FleetArgs, host_keys: HostKeyCheck) -> Result<Job> {
     let commands = commands_of(&a.commands)?;
     let mut job = Job::new(commands, host_keys);
+    job.max_output = a.max_output;
     if let Some(t) = a.timeout {
         if !(t.is_finite() && t > 0.0 && t <= MAX_TIMEOUT_SECS) {
             return Err(bad(format!(
@@ -584,14 +593,23 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         match &d.error {
             None => {
                 writeln!(out, "{} ({}:{}):", d.name, d.host, d.port)?;
-                for line in d.output.lines() {
-                    writeln!(out, "  {line}")?;
+                // Device text on a terminal: control sequences escaped (the report keeps it exact).
+                for line in d.outputs.iter().flat_map(|o| o.output.lines()) {
+                    if a.raw {
+                        writeln!(out, "  {line}")?;
+                    } else {
+                        writeln!(out, "  {}", crate::sanitize::for_terminal(line))?;
+                    }
                 }
             }
             Some(e) => writeln!(
                 out,
                 "{} ({}:{}): FAILED [{}] {}",
-                d.name, d.host, d.port, e.kind, e.message
+                d.name,
+                d.host,
+                d.port,
+                e.kind,
+                crate::sanitize::for_terminal(&e.message)
             )?,
         }
     }

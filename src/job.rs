@@ -1,5 +1,6 @@
 //! What every device in a run is asked to do, independent of the device and of the strategy.
 
+use crate::dialogue::DEFAULT_MAX_OUTPUT;
 use crate::hostkeys::HostKeyCheck;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -20,6 +21,10 @@ pub struct Job {
     /// `FLEETBENCH_DEBUG_SLOWDOWN` environment variable; 0 in normal use.
     #[serde(default)]
     pub debug_slowdown: f64,
+    /// Cap on what a device may send in answer to one step (`--max-output`); `None` is
+    /// [`DEFAULT_MAX_OUTPUT`]. Past it the device ends with `output_too_large`.
+    #[serde(default)]
+    pub max_output: Option<usize>,
 }
 
 impl Job {
@@ -29,6 +34,12 @@ impl Job {
             host_keys,
             timeout: None,
             debug_slowdown: 0.0,
+            max_output: None,
         }
+    }
+
+    /// The per-step output cap in bytes.
+    pub fn max_output(&self) -> usize {
+        self.max_output.unwrap_or(DEFAULT_MAX_OUTPUT)
     }
 }

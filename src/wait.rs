@@ -68,6 +68,9 @@ pub trait Io {
     ) -> impl Future<Output = io::Result<bool>>;
     /// Sleeps (only used by the debug slowdown knob, never to poll).
     fn sleep(&self, d: Duration) -> impl Future<Output = ()>;
+    /// Lets other sessions run: a device that keeps the socket readable (a flood) never makes
+    /// the core wait, so it gives way every so often. A no-op where the caller owns its thread.
+    fn yield_now(&self) -> impl Future<Output = ()>;
 }
 
 fn remaining(deadline: Instant) -> Option<Duration> {
@@ -149,6 +152,8 @@ impl Io for PollIo {
     async fn sleep(&self, d: Duration) {
         std::thread::sleep(d)
     }
+
+    async fn yield_now(&self) {}
 }
 
 /// Non-blocking waits on tokio readiness. Must be used inside a tokio runtime.
@@ -211,5 +216,9 @@ impl Io for TokioIo {
 
     async fn sleep(&self, d: Duration) {
         tokio::time::sleep(d).await
+    }
+
+    async fn yield_now(&self) {
+        tokio::task::yield_now().await
     }
 }

@@ -13,7 +13,9 @@
 //! # Custom form
 //! Comma-separated `key=value`, optionally after a named base: `login=200ms,command=1s,jitter=10%`,
 //! `lan,fault=hang@R2`, `instant,fault=refuse@10%,fault=slow:100@R1+R3`. Durations take `us`,
-//! `ms`, `s` (`1.5s`); `jitter` is a percentage or fraction of each delay (uniform ±).
+//! `ms`, `s` (`1.5s`); `jitter` is a percentage or fraction of each delay (uniform ±);
+//! `grace` is the login grace time (default 120 s, IOS's `ip ssh time-out`): a connection
+//! not authenticated by then is closed.
 //! Fault spelling: see [`super::fault`].
 //!
 //! Where the delays apply: `login` before the first prompt of a shell; `command` before the
@@ -43,7 +45,13 @@ pub struct Profile {
     /// Each delay is multiplied by a uniform draw in `1 ± jitter`.
     pub jitter: f64,
     pub faults: Vec<FaultRule>,
+    /// How long a connection may stay unauthenticated before the device closes it
+    /// ([`DEFAULT_LOGIN_GRACE`], like IOS's `ip ssh time-out`; key `grace`).
+    pub login_grace: Duration,
 }
+
+/// IOS's default `ip ssh time-out`: 120 s.
+pub const DEFAULT_LOGIN_GRACE: Duration = Duration::from_secs(120);
 
 impl Default for Profile {
     fn default() -> Self {
@@ -59,6 +67,7 @@ impl Profile {
             command: Duration::from_millis(command_ms),
             jitter,
             faults: Vec::new(),
+            login_grace: DEFAULT_LOGIN_GRACE,
         }
     }
 
@@ -146,9 +155,15 @@ impl Profile {
                 "command" => profile.command = parse_duration(value).map_err(err)?,
                 "jitter" => profile.jitter = fault::parse_fraction(value).map_err(err)?,
                 "fault" => profile.faults.push(fault::parse_fault(value).map_err(err)?),
+                "grace" => {
+                    profile.login_grace = parse_duration(value)
+                        .ok()
+                        .filter(|d| !d.is_zero())
+                        .ok_or_else(|| err(format!("grace={value}: expected a duration > 0")))?
+                }
                 other => {
                     return Err(err(format!(
-                        "unknown key '{other}' (known: login, command, jitter, fault)"
+                        "unknown key '{other}' (known: login, command, jitter, fault, grace)"
                     )));
                 }
             }
@@ -241,6 +256,15 @@ mod tests {
         assert!(Profile::by_name("speed=1s").is_err());
         assert!(Profile::by_name("lan,login").is_err());
         assert!(Profile::by_name("fault=explode").is_err());
+        assert_eq!(
+            Profile::by_name("lan,grace=2s").unwrap().login_grace,
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            Profile::by_name("lan").unwrap().login_grace,
+            DEFAULT_LOGIN_GRACE
+        );
+        assert!(Profile::by_name("grace=0").is_err());
     }
 
     #[test]

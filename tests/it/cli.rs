@@ -10,7 +10,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-fn bin() -> Command {
+pub(crate) fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_fleetbench"));
     c.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -19,10 +19,10 @@ fn bin() -> Command {
 }
 
 /// What a finished command printed.
-struct Out {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Out {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// Waits for `child` to exit, killing it (and failing the test) past `limit`: a command that
@@ -50,7 +50,7 @@ fn read_all(r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
     })
 }
 
-fn run_bounded(cmd: &mut Command, limit: Duration) -> Out {
+pub(crate) fn run_bounded(cmd: &mut Command, limit: Duration) -> Out {
     let mut child = cmd.spawn().unwrap();
     let out = read_all(child.stdout.take().unwrap());
     let err = read_all(child.stderr.take().unwrap());

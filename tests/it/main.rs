@@ -6,6 +6,7 @@ mod core;
 mod emulator;
 mod faults;
 mod gate;
+mod hostile;
 mod processes;
 mod security;
 mod strategies;
