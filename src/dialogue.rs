@@ -811,7 +811,7 @@ mod tests {
         let mut d = dialogue(&["show run"], None).scrubber(scrub);
         d.on_bytes(b"pa55").unwrap();
         d.on_bytes(b"word").unwrap();
-        d.on_bytes(&vec![b'x'; TAIL_CHARS - 4]).unwrap();
+        d.on_bytes(&[b'x'; TAIL_CHARS - 4]).unwrap();
         let tail = d.tail();
         assert!(!tail.contains("word") && !tail.contains("pa55"), "{tail}");
         assert!(tail.starts_with("***"), "{tail}");

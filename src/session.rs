@@ -24,6 +24,7 @@ use crate::wait::{Dirs, Io, PollIo};
 use base64::Engine;
 use ssh2::{ErrorCode, Session};
 use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Longest the close phase waits for the device to end the session after `exit`: the outputs
@@ -309,6 +310,28 @@ fn connect_error(e: io::Error, dev: &Device, timeout: Duration) -> SessionError 
     }
 }
 
+/// Whether the peer has closed the connection (end of stream or reset), without consuming
+/// anything.
+fn peer_closed(fd: std::os::fd::RawFd) -> bool {
+    let mut byte = 0u8;
+    // SAFETY: a one-byte buffer that outlives the call; `fd` is the session's socket, open
+    // for as long as `sess` lives (the caller holds it).
+    let n = unsafe {
+        libc::recv(
+            fd,
+            (&mut byte as *mut u8).cast(),
+            1,
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    n == 0
+        || (n < 0
+            && matches!(
+                io::Error::last_os_error().kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+            ))
+}
+
 fn key_type_name(t: ssh2::HostKeyType) -> &'static str {
     match t {
         ssh2::HostKeyType::Rsa => "ssh-rsa",
@@ -364,7 +387,17 @@ async fn run<I: Io>(
 
     clock.enter(Phase::Handshake, None);
     c.run_op(Phase::Handshake, c.deadline(), || handshaker.handshake())
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // libssh2 reports a server that closed after its banner as a failed key
+            // exchange; the socket says what happened.
+            SessionError::Ssh { .. } if peer_closed(sess.as_raw_fd()) => {
+                SessionError::Disconnected {
+                    phase: Phase::Handshake,
+                }
+            }
+            e => e,
+        })?;
     check_host_key(&sess, dev, job, keys)?;
 
     clock.enter(Phase::Auth, None);

@@ -280,3 +280,46 @@ fn idle_connections_cannot_lock_a_device_out() {
     let out = run(StrategyKind::Sequential, &devices, &j, None);
     assert!(out.results[0].ok, "{:?}", out.results[0].error);
 }
+
+/// A server that sends its SSH banner and closes: the device went away, `disconnected` in the
+/// handshake (not a generic `ssh` error), under every strategy.
+#[test]
+fn a_server_closing_after_its_banner_is_disconnected() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        for _ in 0..StrategyKind::ALL.len() {
+            let (mut s, _) = listener.accept().unwrap();
+            let _ = s.write_all(b"SSH-2.0-Cisco-1.25\r\n");
+            // Wait for the client's banner, so the close is not a reset of unread data.
+            let mut buf = [0u8; 256];
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let _ = s.read(&mut buf);
+        }
+    });
+    let dev = fleetbench::device::Device {
+        name: "gone".into(),
+        host: "127.0.0.1".into(),
+        port,
+        username: "u".into(),
+        password: Some(fleetbench::secret::Secret::new("p")),
+        secret: None,
+        key_file: None,
+        device_type: "cisco_ios".into(),
+        timeout: Duration::from_secs(5),
+    };
+    let j = fleetbench::job::Job::new(
+        vec!["show clock".into()],
+        fleetbench::hostkeys::HostKeyCheck::new(fleetbench::hostkeys::HostKeyPolicy::Insecure),
+    );
+    for kind in StrategyKind::ALL {
+        let out = run(kind, std::slice::from_ref(&dev), &j, None);
+        let e = out.results[0].error.as_ref().unwrap();
+        assert_eq!(
+            (e.kind.as_str(), e.phase),
+            ("disconnected", Some(Phase::Handshake)),
+            "{kind}: {e:?}"
+        );
+    }
+    server.join().unwrap();
+}
