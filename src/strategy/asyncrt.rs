@@ -4,12 +4,14 @@
 //! CPU while it does.
 
 use super::pool::{in_order, not_run, outcome, unix_now};
-use super::{Event, RunOutcome, Sink, StrategyError, is_interrupted};
+use super::{RunOutcome, StrategyError};
 use crate::device::Device;
 use crate::error::SessionError;
 use crate::job::Job;
+use crate::observe::{Event, Observer};
 use crate::result::DeviceResult;
 use crate::session::{poll_device, worker_label};
+use crate::stop::Stop;
 use crate::wait::TokioIo;
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,7 +24,7 @@ fn runtime_threads() -> usize {
         .unwrap_or(2)
 }
 
-/// What a task tells the driving loop, which owns the (borrowed, non-'static) sink.
+/// What a task tells the driving loop, which owns the (borrowed, non-'static) observer.
 enum Msg {
     Connecting(usize, String, f64),
     Done(usize, Box<DeviceResult>),
@@ -32,7 +34,8 @@ pub(super) fn run(
     devices: &[Device],
     job: &Job,
     workers: usize,
-    sink: Sink<'_>,
+    stop: &Stop,
+    obs: &dyn Observer,
 ) -> Result<RunOutcome, StrategyError> {
     let t0 = Instant::now();
     let threads = runtime_threads();
@@ -52,12 +55,17 @@ pub(super) fn run(
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         for (i, dev) in devices.iter().enumerate() {
             let (dev, job, sem, tx) = (dev.clone(), job.clone(), sem.clone(), tx.clone());
+            let stop = stop.clone();
             tokio::spawn(async move {
                 // The semaphore is never closed, so acquire only fails if it were.
                 let r = match sem.acquire_owned().await {
-                    Ok(_permit) if !is_interrupted() => {
+                    Ok(_permit) if !stop.is_requested() => {
                         let _ = tx.send(Msg::Connecting(i, worker_label(), unix_now()));
-                        poll_device(&TokioIo, &dev, &job).await
+                        // SIGTERM drops the session at once (its socket closes with it).
+                        tokio::select! {
+                            r = poll_device(&TokioIo, &dev, &job) => r,
+                            () = stop.urgent() => not_run(&dev, SessionError::Interrupted),
+                        }
                     }
                     _ => not_run(&dev, SessionError::Interrupted),
                 };
@@ -69,14 +77,14 @@ pub(super) fn run(
         // Ends when every task has sent Done and dropped its sender.
         while let Some(msg) = rx.recv().await {
             match msg {
-                Msg::Connecting(index, worker, unix) => sink(Event::Connecting {
+                Msg::Connecting(index, worker, unix) => obs.on(&Event::DeviceStarted {
                     index,
                     device: &devices[index],
-                    worker,
+                    worker: &worker,
                     unix,
                 }),
                 Msg::Done(index, result) => {
-                    sink(Event::Received {
+                    obs.on(&Event::DeviceFinished {
                         index,
                         result: &result,
                     });

@@ -1,27 +1,45 @@
 //! What the in-process strategies share: polling one device with its events, and collecting
 //! results by index.
 
-use super::{Event, RunOutcome, Sink, StrategyKind, is_interrupted};
+use super::{RunOutcome, StrategyKind};
 use crate::device::Device;
 use crate::error::SessionError;
 use crate::job::Job;
+use crate::observe::{Event, Observer};
 use crate::result::{DeviceResult, ErrorInfo};
 use crate::session;
+use crate::stop::Stop;
 use std::time::Duration;
 
-/// Polls device `index` on the calling thread, telling `sink` when it starts and ends.
-pub(super) fn poll_one(index: usize, dev: &Device, job: &Job, sink: Sink<'_>) -> DeviceResult {
-    if is_interrupted() {
-        return not_run(dev, SessionError::Interrupted);
+/// Polls device `index` on the calling thread, telling `obs` when it starts and ends; once
+/// `stop` is set, the device is `interrupted` without being started.
+pub(super) fn poll_one(
+    index: usize,
+    dev: &Device,
+    job: &Job,
+    stop: &Stop,
+    obs: &dyn Observer,
+) -> DeviceResult {
+    if stop.is_requested() {
+        return skipped(index, dev, obs);
     }
-    sink(Event::Connecting {
+    let worker = session::worker_label();
+    obs.on(&Event::DeviceStarted {
         index,
         device: dev,
-        worker: session::worker_label(),
+        worker: &worker,
         unix: unix_now(),
     });
     let r = session::poll_blocking(dev, job);
-    sink(Event::Received { index, result: &r });
+    obs.on(&Event::DeviceFinished { index, result: &r });
+    r
+}
+
+/// The result of device `index`, never started because the run was stopped, announced like
+/// any other result.
+pub(super) fn skipped(index: usize, dev: &Device, obs: &dyn Observer) -> DeviceResult {
+    let r = not_run(dev, SessionError::Interrupted);
+    obs.on(&Event::DeviceFinished { index, result: &r });
     r
 }
 

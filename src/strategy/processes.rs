@@ -31,13 +31,15 @@
 //! dropped, also on early return.
 
 use super::pool::{in_order, not_run, outcome, unix_now};
-use super::{Event, RunConfig, RunOutcome, Sink, StrategyError, is_interrupted};
+use super::{RunConfig, RunOutcome, StrategyError};
 use crate::device::Device;
 use crate::error::SessionError;
 use crate::job::Job;
+use crate::observe::{Event, Observer};
 use crate::result::DeviceResult;
 use crate::secret::Secret;
 use crate::session;
+use crate::stop::Stop;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
@@ -73,6 +75,9 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const BUDGET_MARGIN: Duration = Duration::from_secs(2);
 /// How long a worker whose stdout ended gets to exit by itself before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(1);
+/// How often a manager waiting for its worker looks at the stop token: a SIGTERM kills the
+/// workers within this much.
+const STOP_POLL: Duration = Duration::from_millis(50);
 /// How much of a dead worker's stderr goes into the device's error message.
 const STDERR_TAIL_BYTES: u64 = 2048;
 const STDERR_TAIL_LINES: usize = 8;
@@ -271,6 +276,14 @@ fn serve(
 // ---------------------------------------------------------------------------------------------
 // Parent side
 
+/// Why a worker gave no result for a device.
+enum Lost {
+    /// It died; how, with its exit status and stderr tail.
+    Died(String),
+    /// The run was terminated and the worker killed.
+    Stopped,
+}
+
 /// One running worker process. Dropping it kills and reaps the child.
 struct Worker {
     child: Child,
@@ -299,6 +312,25 @@ impl Worker {
             // Its own process group: Ctrl-C reaches only the parent, which then stops handing
             // out devices while the workers finish theirs, as the other strategies do.
             .process_group(0);
+        let parent = std::process::id();
+        // SAFETY: between fork and exec only async-signal-safe calls are made (prctl, getppid,
+        // _exit), and nothing is allocated.
+        unsafe {
+            cmd.pre_exec(move || {
+                // A worker dies with its parent, however the parent dies (SIGKILL included):
+                // no orphan goes on polling devices. The signal is tied to the spawning
+                // thread, which outlives the worker: the pool's thread, or the manager thread
+                // that started a replacement and owns it.
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                // The parent may have died before prctl took effect.
+                if libc::getppid() as u32 != parent {
+                    libc::_exit(1);
+                }
+                Ok(())
+            });
+        }
         for name in ENV_ALLOWLIST {
             if let Some(v) = std::env::var_os(name) {
                 cmd.env(name, v);
@@ -367,15 +399,16 @@ impl Worker {
         }
     }
 
-    /// Has the worker poll device `index`, relaying its `connecting` to `sink`. `Err` means
-    /// the worker is dead (buried) and says how it died.
+    /// Has the worker poll device `index`, relaying its `connecting` to `obs`. `Err` means
+    /// the worker is dead (buried): it died, or `stop` turned urgent and it was killed.
     fn poll(
         &mut self,
         index: usize,
         dev: &Device,
         job: &Job,
-        sink: Sink<'_>,
-    ) -> Result<DeviceResult, String> {
+        stop: &Stop,
+        obs: &dyn Observer,
+    ) -> Result<DeviceResult, Lost> {
         let budget = budget(dev, job);
         let deadline = Instant::now() + budget;
         let sent = self.send(&ToWorker::Device {
@@ -383,40 +416,47 @@ impl Worker {
             device: WireDevice::from(dev),
         });
         if let Err(e) = sent {
-            return Err(self.bury(&format!("could not be sent the device ({e})"), EXIT_GRACE));
+            let why = self.bury(&format!("could not be sent the device ({e})"), EXIT_GRACE);
+            return Err(Lost::Died(why));
         }
         loop {
-            match self.lines.recv_deadline(deadline) {
+            if stop.is_urgent() {
+                self.bury("was stopped", Duration::ZERO);
+                return Err(Lost::Stopped);
+            }
+            let slice = deadline.min(Instant::now() + STOP_POLL);
+            match self.lines.recv_deadline(slice) {
                 Ok(Ok(FromWorker::Connecting {
                     index: i,
                     worker,
                     unix,
-                })) if i == index => sink(Event::Connecting {
+                })) if i == index => obs.on(&Event::DeviceStarted {
                     index,
                     device: dev,
-                    worker,
+                    worker: &worker,
                     unix,
                 }),
                 Ok(Ok(FromWorker::Done { index: i, result })) if i == index => return Ok(*result),
                 Ok(Ok(other)) => {
-                    return Err(self.bury(
+                    return Err(Lost::Died(self.bury(
                         &format!("broke the protocol (unexpected '{}')", other.name()),
                         Duration::ZERO,
-                    ));
+                    )));
                 }
-                Ok(Err(e)) => return Err(self.bury(&e, Duration::ZERO)),
+                Ok(Err(e)) => return Err(Lost::Died(self.bury(&e, Duration::ZERO))),
+                Err(RecvTimeoutError::Timeout) if Instant::now() < deadline => {}
                 Err(RecvTimeoutError::Timeout) => {
-                    return Err(self.bury(
+                    return Err(Lost::Died(self.bury(
                         &format!(
                             "gave no result within {:.1} s, the device's whole session budget, \
                              and was killed",
                             budget.as_secs_f64()
                         ),
                         Duration::ZERO,
-                    ));
+                    )));
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    return Err(self.bury("stopped answering", EXIT_GRACE));
+                    return Err(Lost::Died(self.bury("stopped answering", EXIT_GRACE)));
                 }
             }
         }
@@ -538,7 +578,8 @@ fn stderr_tail(f: &File) -> String {
 struct Pool<'a> {
     devices: &'a [Device],
     job: &'a Job,
-    sink: Sink<'a>,
+    stop: &'a Stop,
+    obs: &'a dyn Observer,
     exe: &'a Path,
     queue: Receiver<usize>,
     /// Worker processes started so far, replacements included.
@@ -554,22 +595,25 @@ impl Pool<'_> {
     /// interrupted, replacing the worker when it dies.
     fn manage(&self, mut w: Worker, done: Sender<(usize, DeviceResult)>) {
         loop {
-            if is_interrupted() {
+            if self.stop.is_requested() {
                 return;
             }
             let Ok(i) = self.queue.try_recv() else { return };
             let dev = &self.devices[i];
-            let (result, died) = match w.poll(i, dev, self.job, self.sink) {
+            let (result, died) = match w.poll(i, dev, self.job, self.stop, self.obs) {
                 Ok(r) => (r, false),
-                Err(message) => (not_run(dev, SessionError::WorkerDied { message }), true),
+                Err(Lost::Died(message)) => {
+                    (not_run(dev, SessionError::WorkerDied { message }), true)
+                }
+                Err(Lost::Stopped) => (not_run(dev, SessionError::Interrupted), true),
             };
-            (self.sink)(Event::Received {
+            self.obs.on(&Event::DeviceFinished {
                 index: i,
                 result: &result,
             });
             let _ = done.send((i, result));
             if died {
-                if self.queue.is_empty() || is_interrupted() {
+                if self.queue.is_empty() || self.stop.is_requested() {
                     return;
                 }
                 match self.replace() {
@@ -617,7 +661,7 @@ pub(super) fn run(
     job: &Job,
     workers: usize,
     cfg: &RunConfig,
-    sink: Sink<'_>,
+    obs: &dyn Observer,
 ) -> Result<RunOutcome, StrategyError> {
     let exe = match &cfg.worker_exe {
         Some(p) => p.clone(),
@@ -657,7 +701,8 @@ pub(super) fn run(
     let shared = Pool {
         devices,
         job,
-        sink,
+        stop: &cfg.stop,
+        obs,
         exe: &exe,
         queue: work_rx,
         started: AtomicUsize::new(pool.len()),
@@ -685,19 +730,18 @@ pub(super) fn run(
     let gave_up = shared.gave_up.lock().ok().and_then(|g| g.clone());
     for i in shared.queue.try_iter() {
         let dev = &devices[i];
-        let r = if is_interrupted() {
+        let r = if cfg.stop.is_requested() {
             not_run(dev, SessionError::Interrupted)
         } else {
             let message = gave_up
                 .clone()
                 .unwrap_or_else(|| "no worker left to poll this device".into());
-            let r = not_run(dev, SessionError::WorkerDied { message });
-            sink(Event::Received {
-                index: i,
-                result: &r,
-            });
-            r
+            not_run(dev, SessionError::WorkerDied { message })
         };
+        obs.on(&Event::DeviceFinished {
+            index: i,
+            result: &r,
+        });
         slots[i] = Some(r);
     }
     let processes = shared.started.load(Ordering::SeqCst);

@@ -9,9 +9,11 @@
 //! way found to feed it blocking I/O.
 
 use super::pool::{outcome, poll_one};
-use super::{RunOutcome, Sink, StrategyError};
+use super::{RunOutcome, StrategyError};
 use crate::device::Device;
 use crate::job::Job;
+use crate::observe::Observer;
+use crate::stop::Stop;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -19,7 +21,8 @@ pub(super) fn run(
     devices: &[Device],
     job: &Job,
     workers: usize,
-    sink: Sink<'_>,
+    stop: &Stop,
+    obs: &dyn Observer,
 ) -> Result<RunOutcome, StrategyError> {
     let t0 = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -37,7 +40,7 @@ pub(super) fn run(
         for (i, dev) in devices.iter().enumerate() {
             let slot = &slots[i];
             s.spawn(move |_| {
-                let r = poll_one(i, dev, job, sink);
+                let r = poll_one(i, dev, job, stop, obs);
                 // A poisoned slot can only come from a panic in this very job; keep the value.
                 *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
             });

@@ -1,13 +1,21 @@
 //! W std threads pulling devices from a crossbeam channel queue and sending results back over
 //! another: the classic `threading` + `Queue` pattern.
 
+use super::RunOutcome;
 use super::pool::{in_order, outcome, poll_one};
-use super::{RunOutcome, Sink};
 use crate::device::Device;
 use crate::job::Job;
+use crate::observe::Observer;
+use crate::stop::Stop;
 use std::time::{Duration, Instant};
 
-pub(super) fn run(devices: &[Device], job: &Job, workers: usize, sink: Sink<'_>) -> RunOutcome {
+pub(super) fn run(
+    devices: &[Device],
+    job: &Job,
+    workers: usize,
+    stop: &Stop,
+    obs: &dyn Observer,
+) -> RunOutcome {
     let t0 = Instant::now();
     let (work_tx, work_rx) = crossbeam_channel::unbounded::<usize>();
     let (done_tx, done_rx) = crossbeam_channel::unbounded();
@@ -27,7 +35,7 @@ pub(super) fn run(devices: &[Device], job: &Job, workers: usize, sink: Sink<'_>)
                 .stack_size(256 * 1024)
                 .spawn_scoped(s, move || {
                     for i in rx.iter() {
-                        let _ = tx.send((i, poll_one(i, &devices[i], job, sink)));
+                        let _ = tx.send((i, poll_one(i, &devices[i], job, stop, obs)));
                     }
                 });
             if spawned.is_err() {
