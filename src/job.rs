@@ -16,11 +16,6 @@ pub struct Job {
     /// Override of every device's per-phase deadline (`--timeout`).
     #[serde(default)]
     pub timeout: Option<Duration>,
-    /// Debug knob for testing the regression gate: extra client-side time added to each
-    /// session, as a fraction of its measured length (0.2 = 20% slower). Set from the
-    /// `FLEETBENCH_DEBUG_SLOWDOWN` environment variable; 0 in normal use.
-    #[serde(default)]
-    pub debug_slowdown: f64,
     /// Cap on what a device may send in answer to one step (`--max-output`); `None` is
     /// [`DEFAULT_MAX_OUTPUT`]. Past it the device ends with `output_too_large`.
     #[serde(default)]
@@ -33,7 +28,6 @@ impl Job {
             commands,
             host_keys,
             timeout: None,
-            debug_slowdown: 0.0,
             max_output: None,
         }
     }

@@ -138,6 +138,7 @@ pub fn run(opts: &SweepOptions, obs: &dyn Observer) -> Result<SweepOutcome, Swee
                     workers: w,
                     worker_exe: opts.worker_exe.clone(),
                     stop: opts.stop.clone(),
+                    ..RunConfig::default()
                 },
             };
             let rep = compare::run(&copts, &fleet, &job, obs).map_err(|e| match e {

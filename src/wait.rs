@@ -66,8 +66,6 @@ pub trait Io {
         dirs: Dirs,
         deadline: Instant,
     ) -> impl Future<Output = io::Result<bool>>;
-    /// Sleeps (only used by the debug slowdown knob, never to poll).
-    fn sleep(&self, d: Duration) -> impl Future<Output = ()>;
     /// Lets other sessions run: a device that keeps the socket readable (a flood) never makes
     /// the core wait, so it gives way every so often. A no-op where the caller owns its thread.
     fn yield_now(&self) -> impl Future<Output = ()>;
@@ -149,10 +147,6 @@ impl Io for PollIo {
         }
     }
 
-    async fn sleep(&self, d: Duration) {
-        std::thread::sleep(d)
-    }
-
     async fn yield_now(&self) {}
 }
 
@@ -212,10 +206,6 @@ impl Io for TokioIo {
             Ok(r) => r.map(|()| true),
             Err(_) => Ok(false),
         }
-    }
-
-    async fn sleep(&self, d: Duration) {
-        tokio::time::sleep(d).await
     }
 
     async fn yield_now(&self) {

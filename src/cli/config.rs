@@ -56,8 +56,6 @@ pub struct JobConfig {
     pub timeout: Option<Duration>,
     /// `--max-output`: the per-step output cap; `None` is the default.
     pub max_output: Option<usize>,
-    /// `FLEETBENCH_DEBUG_SLOWDOWN`, for testing the regression gate.
-    pub debug_slowdown: f64,
 }
 
 /// `compare` and `run`: the same measurement, `run` with one strategy and one run.
@@ -70,6 +68,9 @@ pub struct MeasureConfig {
     /// `compare --plots`; always `None` for `run`.
     pub plots: Option<PathBuf>,
     pub verbose: bool,
+    /// `FLEETBENCH_DEBUG_SLOWDOWN`, for testing the regression gate (already in
+    /// `compare.run.session`; kept to say so).
+    pub debug_slowdown: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -152,13 +153,13 @@ fn measure(
     if let Some(d) = &plots {
         output::check_dir(d)?;
     }
+    let debug_slowdown = debug_slowdown()?;
     Ok(MeasureConfig {
         fleet: fleet(a)?,
         job: JobConfig {
             commands: commands(&a.commands),
             timeout: a.timeout.map(Duration::from_secs_f64),
             max_output: a.max_output,
-            debug_slowdown: debug_slowdown()?,
         },
         compare: CompareOptions {
             strategies,
@@ -168,8 +169,10 @@ fn measure(
                 workers,
                 worker_exe: a.worker_exe.clone(),
                 stop: stop.clone(),
+                session: crate::strategy::poller::ssh(debug_slowdown),
             },
         },
+        debug_slowdown,
         json: a.json.clone(),
         plots,
         verbose: a.verbose,

@@ -35,13 +35,6 @@ pub fn job(cfg: &JobConfig, fleet: &Fleet) -> Job {
     let mut job = Job::new(cfg.commands.clone(), fleet.host_keys.clone());
     job.timeout = cfg.timeout;
     job.max_output = cfg.max_output;
-    job.debug_slowdown = cfg.debug_slowdown;
-    if cfg.debug_slowdown > 0.0 {
-        eprintln!(
-            "fleetbench: debug slowdown active: every session made {:.0}% longer",
-            cfg.debug_slowdown * 100.0
-        );
-    }
     job
 }
 

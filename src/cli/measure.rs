@@ -14,6 +14,12 @@ pub fn measure(cfg: &MeasureConfig, mode: Mode) -> Result<Report> {
     crate::measure::raise_nofile_limit();
     let fleet = fleet::open(&cfg.fleet)?;
     let job = fleet::job(&cfg.job, &fleet);
+    if cfg.debug_slowdown > 0.0 {
+        eprintln!(
+            "fleetbench: debug slowdown active: every session made {:.0}% longer",
+            cfg.debug_slowdown * 100.0
+        );
+    }
     let console = Console::new(mode, cfg.verbose);
     let report = crate::compare::run(&cfg.compare, &fleet, &job, &console)?;
     fleet.stop();

@@ -11,6 +11,7 @@
 //! | `rayon`      | a dedicated rayon pool of W threads mapping over the devices   |
 
 mod asyncrt;
+pub mod poller;
 mod pool;
 pub mod processes;
 mod rayon_pool;
@@ -24,8 +25,10 @@ use crate::job::Job;
 use crate::observe::Observer;
 use crate::result::DeviceResult;
 use crate::stop::Stop;
+use poller::Poller;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The strategy names, as used on the command line, in reports and in benches.
@@ -87,9 +90,9 @@ impl std::fmt::Display for StrategyKind {
     }
 }
 
-/// How to run: the concurrency bound, for `processes` which executable to start, and the
-/// stop token the run obeys.
-#[derive(Debug, Clone, Default)]
+/// How to run: the concurrency bound, for `processes` which executable to start, the stop
+/// token the run obeys, and the session each device gets.
+#[derive(Debug, Clone)]
 pub struct RunConfig {
     /// Concurrency bound; `None` = [`StrategyKind::default_workers`].
     pub workers: Option<usize>,
@@ -98,6 +101,19 @@ pub struct RunConfig {
     pub worker_exe: Option<PathBuf>,
     /// Set to stop the run early ([`crate::stop`]).
     pub stop: Stop,
+    /// How one device is polled: the SSH session core, possibly wrapped, or a mock.
+    pub session: Arc<dyn Poller>,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            workers: None,
+            worker_exe: None,
+            stop: Stop::new(),
+            session: Arc::new(poller::Ssh),
+        }
+    }
 }
 
 /// What one run of one strategy produced.
@@ -155,14 +171,17 @@ pub fn run(
     };
     let t0 = Instant::now();
     let mut out = match kind {
-        StrategyKind::Sequential => sequential::run(devices, job, &cfg.stop, obs),
-        StrategyKind::Threads => threads::run(devices, job, workers, &cfg.stop, obs),
+        StrategyKind::Sequential => sequential::run(devices, job, cfg, obs),
+        StrategyKind::Threads => threads::run(devices, job, workers, cfg, obs),
         StrategyKind::Processes => processes::run(devices, job, workers, cfg, obs)?,
-        StrategyKind::Async => asyncrt::run(devices, job, workers, &cfg.stop, obs)?,
-        StrategyKind::Rayon => rayon_pool::run(devices, job, workers, &cfg.stop, obs)?,
+        StrategyKind::Async => asyncrt::run(devices, job, workers, cfg, obs)?,
+        StrategyKind::Rayon => rayon_pool::run(devices, job, workers, cfg, obs)?,
     };
     out.wall = t0.elapsed();
     out.strategy = kind;
     out.workers = workers;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests;
