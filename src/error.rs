@@ -93,6 +93,13 @@ pub enum SessionError {
     WorkerDied { message: String },
     #[error("run interrupted before this device finished")]
     Interrupted,
+    /// The output of `command` matched one of the platform's error markers (`line`).
+    #[error("the device rejected command '{command}': {line}")]
+    CommandRejected { command: String, line: String },
+    /// A `device_type` the platform table does not know; the inventory refuses these at load,
+    /// so only a `Device` built in code can get here.
+    #[error("{0}")]
+    UnknownPlatform(#[from] crate::platform::UnknownPlatform),
 }
 
 impl SessionError {
@@ -112,6 +119,8 @@ impl SessionError {
             SessionError::Ssh { .. } => "ssh",
             SessionError::WorkerDied { .. } => "worker_died",
             SessionError::Interrupted => "interrupted",
+            SessionError::CommandRejected { .. } => "command_rejected",
+            SessionError::UnknownPlatform(_) => "unknown_platform",
         }
     }
 
@@ -129,7 +138,10 @@ impl SessionError {
             SessionError::HostKeyUnknown { .. } | SessionError::HostKeyChanged { .. } => {
                 Some(Phase::Handshake)
             }
-            SessionError::WorkerDied { .. } | SessionError::Interrupted => None,
+            SessionError::CommandRejected { .. } => Some(Phase::Command),
+            SessionError::WorkerDied { .. }
+            | SessionError::Interrupted
+            | SessionError::UnknownPlatform(_) => None,
         }
     }
 }

@@ -5,7 +5,9 @@
 //!
 //! # Layout
 //! - [`inventory`]: the classic netmiko `devices.yaml`, validated into [`device::Device`]s.
-//! - [`dialogue`]: the pure prompt and dialogue logic (bytes in, decisions out).
+//! - [`platform`]: the platform table (prompts, paging, privilege, error markers per
+//!   netmiko `device_type`).
+//! - [`dialogue`]: the pure prompt and dialogue logic (bytes in, decisions out), reading it.
 //! - [`session`]: the one connect-and-run core on libssh2 (`ssh2`), generic over how it waits
 //!   for the socket ([`wait`]): blocking `poll(2)` or tokio readiness.
 //! - [`hostkeys`]: known_hosts checking (strict, accept-new, insecure).
@@ -41,6 +43,7 @@ pub mod measure;
 pub mod metrics;
 pub mod observe;
 pub mod output;
+pub mod platform;
 pub mod plot;
 pub mod report;
 pub mod result;

@@ -19,6 +19,9 @@ use std::fmt;
 
 /// What a secret is replaced with.
 pub const MARKER: &str = "***";
+/// Shorter secrets are not searched for in device text: a one- to three-character secret
+/// (`x`) would match inside most words and mangle every output, while hiding little.
+pub const MIN_SCRUBBED: usize = 4;
 
 /// The secrets of one device. `Debug` prints only how many there are.
 #[derive(Clone, Default)]
@@ -35,12 +38,12 @@ impl fmt::Debug for Scrubber {
 }
 
 impl Scrubber {
-    /// From any secrets; empty ones are ignored.
+    /// From any secrets; those shorter than [`MIN_SCRUBBED`] characters are ignored.
     pub fn new<'a>(secrets: impl IntoIterator<Item = &'a Secret>) -> Self {
         let mut v: Vec<String> = secrets
             .into_iter()
             .map(|s| s.expose().to_string())
-            .filter(|s| !s.is_empty())
+            .filter(|s| s.chars().count() >= MIN_SCRUBBED)
             .collect();
         v.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         v.dedup();
@@ -92,7 +95,7 @@ mod tests {
 
     #[test]
     fn replaces_every_occurrence_longest_first() {
-        let s = sc(&["hunter2", "hunter2-enable", ""]);
+        let s = sc(&["hunter2", "hunter2-enable", "", "x"]);
         assert_eq!(
             s.scrub("pw hunter2, en hunter2-enable, hunter2"),
             "pw ***, en ***, ***"
@@ -104,7 +107,7 @@ mod tests {
 
     #[test]
     fn no_secrets_changes_nothing() {
-        let s = sc(&[""]);
+        let s = sc(&["", "abc"]);
         assert!(s.is_empty());
         let mut t = String::from("abc");
         s.scrub_string(&mut t);

@@ -15,9 +15,10 @@
 //! `SSH_AUTH_SOCK`.
 
 use crate::device::Device;
-use crate::dialogue::{Action, Dialogue, EXIT};
+use crate::dialogue::{Action, Dialogue};
 use crate::error::{Phase, SessionError};
 use crate::job::Job;
+use crate::platform::Platform;
 use crate::result::{CommandOutput, DeviceResult, ErrorInfo, PhaseTime};
 use crate::scrub::Scrubber;
 use crate::wait::{Dirs, Io, PollIo};
@@ -54,15 +55,17 @@ pub fn poll_blocking(dev: &Device, job: &Job) -> DeviceResult {
 pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult {
     let mut clock = PhaseClock::start();
     let mut keys = HostKeyFacts::default();
-    let outcome = run(io, dev, job, &mut clock, &mut keys).await;
+    let mut outputs = Vec::new();
+    let outcome = run(io, dev, job, &mut clock, &mut keys, &mut outputs).await;
     let (phases, started_unix, ended_unix) = clock.finish();
-    let (ok, outputs, error) = match outcome {
-        Ok(outputs) => (true, outputs, None),
+    let (ok, error) = match outcome {
+        Ok(()) => (true, None),
         Err(e) => {
             let mut info = ErrorInfo::from(&e);
-            // The dialogue already masked its tails; this covers every other message too.
+            // The dialogue already masked its tails and outputs; this covers every other
+            // message too.
             Scrubber::for_device(dev).scrub_string(&mut info.message);
-            (false, Vec::new(), Some(info))
+            (false, Some(info))
         }
     };
     DeviceResult {
@@ -369,8 +372,10 @@ async fn run<I: Io>(
     job: &Job,
     clock: &mut PhaseClock,
     keys: &mut HostKeyFacts,
-) -> Result<Vec<CommandOutput>, SessionError> {
+    outputs: &mut Vec<CommandOutput>,
+) -> Result<(), SessionError> {
     let timeout = job.timeout.unwrap_or(dev.timeout);
+    let platform = Platform::by_device_type(&dev.device_type)?;
 
     clock.enter(Phase::Connect, None);
     let (stream, sock) = io
@@ -419,11 +424,15 @@ async fn run<I: Io>(
     .await?;
     c.run_op(Phase::Shell, deadline, || ch.shell()).await?;
 
-    let outputs = converse(&c, &mut ch, dev, job, clock).await?;
+    let d = converse(&c, &mut ch, dev, platform, job, clock).await?;
 
     clock.enter(Phase::Close, None);
-    close(&c, &mut ch).await;
-    Ok(outputs)
+    close(&c, &mut ch, &d.exit_line()).await;
+    // A rejected command ends the device, with every output so far (the rejected one's
+    // included) kept for the report.
+    let rejected = d.rejection().cloned();
+    *outputs = d.into_outputs();
+    rejected.map_or(Ok(()), Err)
 }
 
 fn check_host_key(
@@ -553,17 +562,24 @@ async fn agent_auth<I: Io>(c: &Conn<'_, I>, user: &str) -> Result<bool, SessionE
     Ok(accepted)
 }
 
-/// Reads from the shell and feeds the dialogue until every command has its output.
+/// Reads from the shell and feeds the dialogue until it is finished: every command has its
+/// output, or one was rejected.
 async fn converse<I: Io>(
     c: &Conn<'_, I>,
     ch: &mut ssh2::Channel,
     dev: &Device,
+    platform: &'static Platform,
     job: &Job,
     clock: &mut PhaseClock,
-) -> Result<Vec<CommandOutput>, SessionError> {
-    let mut d = Dialogue::new(job.commands.clone(), dev.secret.clone())
-        .max_output(job.max_output())
-        .scrubber(Scrubber::for_device(dev));
+) -> Result<Dialogue, SessionError> {
+    let mut d = Dialogue::for_platform(
+        platform,
+        job.commands_for(&dev.device_type).to_vec(),
+        dev.secret.clone(),
+    )
+    .on_command_error(job.on_command_error)
+    .max_output(job.max_output())
+    .scrubber(Scrubber::for_device(dev));
     let mut phase = d.phase();
     clock.enter(phase.0, phase.1);
     let mut deadline = c.deadline();
@@ -577,7 +593,7 @@ async fn converse<I: Io>(
             deadline = c.deadline();
         }
         match std::mem::replace(&mut action, Action::Wait) {
-            Action::Finished => return Ok(d.into_outputs()),
+            Action::Finished => return Ok(d),
             Action::Send(bytes) => {
                 c.write_all(ch, &bytes, phase.0, deadline).await?;
                 continue;
@@ -619,9 +635,9 @@ async fn converse<I: Io>(
 
 /// `exit`, then a bounded wait for the device to close, then an orderly SSH disconnect.
 /// Failures here are not the device's failure: the outputs are already collected.
-async fn close<I: Io>(c: &Conn<'_, I>, ch: &mut ssh2::Channel) {
+async fn close<I: Io>(c: &Conn<'_, I>, ch: &mut ssh2::Channel, exit: &[u8]) {
     let deadline = Instant::now() + CLOSE_WAIT.min(c.timeout);
-    if c.write_all(ch, EXIT, Phase::Close, deadline).await.is_err() {
+    if c.write_all(ch, exit, Phase::Close, deadline).await.is_err() {
         return;
     }
     let mut buf = [0u8; 4096];

@@ -6,9 +6,12 @@
 //! `compare`, `run`, `sweep` and `emulate`, or the command's own struct), a validated field in
 //! the command's config in `config.rs`, and the library call that uses it.
 
+use crate::emulator::PlatformMix;
 use crate::emulator::{EmulatorError, Profile};
 use crate::export::{ExportKind, ExportTarget};
 use crate::hostkeys::HostKeyPolicy;
+use crate::job::OnCommandError;
+use crate::platform::Platform;
 use crate::strategy::StrategyKind;
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -78,6 +81,20 @@ pub struct FleetArgs {
     pub emulation: EmulationArgs,
     #[command(flatten)]
     pub commands: CommandArgs,
+    /// Commands for the devices of one platform instead of --command, repeatable:
+    /// `--command-for linux='uname -a'` (a netmiko device_type or a short name).
+    #[arg(long = "command-for", value_name = "TYPE=CMD", value_parser = command_for)]
+    pub commands_for: Vec<(&'static Platform, String)>,
+    /// What a command the device rejects does (`% Invalid input`, `syntax error`, ...):
+    /// `fail` ends the device with command_rejected (exit 1); `keep` keeps the error text as
+    /// its output.
+    #[arg(long, value_name = "WHAT", default_value = "fail")]
+    pub on_command_error: OnCommandError,
+    /// Platforms of the emulated fleet: one (`eos`), `all`, or shares placed from --seed
+    /// (`ios=50%,nxos=20%,eos=10%,junos=10%,xr=5%,linux=5%`).
+    #[arg(long, visible_alias = "platform", value_name = "MIX", value_parser = platform_mix,
+          conflicts_with = "inventory")]
+    pub platforms: Option<PlatformMix>,
     /// Per-phase deadline in seconds, overriding the inventory's `timeout`.
     #[arg(long, value_name = "SECS", value_parser = positive_secs, allow_negative_numbers = true)]
     pub timeout: Option<f64>,
@@ -154,9 +171,15 @@ pub struct EmulateArgs {
     pub base_port: u16,
     #[command(flatten)]
     pub emulation: EmulationArgs,
-    /// Written (atomically) once every listener is bound: its appearance means ready.
+    /// Written (atomically) once every listener is bound: its appearance means ready. Each
+    /// device has its netmiko `device_type`.
     #[arg(long, value_name = "FILE")]
     pub write_inventory: Option<PathBuf>,
+    /// Platforms of the fleet: one (`--platform eos`: ios, xe, nxos, xr, eos, junos, linux or
+    /// the netmiko name), `all` (equal shares), or shares placed from --seed
+    /// (`--platforms 'ios=50%,nxos=20%,eos=10%,junos=10%,xr=5%,linux=5%'`).
+    #[arg(long, visible_alias = "platform", value_name = "MIX", value_parser = platform_mix)]
+    pub platforms: Option<PlatformMix>,
     /// Address to listen on. Loopback unless you mean otherwise.
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
@@ -270,6 +293,35 @@ impl ValueEnum for HostKeyPolicy {
             HostKeyPolicy::Insecure => "insecure",
         }))
     }
+}
+
+impl ValueEnum for OnCommandError {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[OnCommandError::Fail, OnCommandError::Keep]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            OnCommandError::Fail => "fail",
+            OnCommandError::Keep => "keep",
+        }))
+    }
+}
+
+/// `--platforms`: a platform mix (clap quotes the value itself).
+fn platform_mix(s: &str) -> Result<PlatformMix, String> {
+    PlatformMix::parse(s).map_err(|e| match e {
+        crate::emulator::MixError::Unknown { source, .. } => source.to_string(),
+        crate::emulator::MixError::Invalid { reason, .. } => reason,
+    })
+}
+
+/// `--command-for TYPE=CMD`.
+fn command_for(s: &str) -> Result<(&'static Platform, String), String> {
+    let (t, cmd) = s
+        .split_once('=')
+        .ok_or_else(|| "expected TYPE=CMD, like linux='uname -a'".to_string())?;
+    let p = Platform::by_name(t).map_err(|e| e.to_string())?;
+    Ok((p, one_line(cmd.trim())?))
 }
 
 impl ValueEnum for ExportKind {

@@ -9,14 +9,16 @@ use super::args::{
 };
 use crate::check::Thresholds;
 use crate::compare::CompareOptions;
-use crate::emulator::{FleetSpec, Profile};
+use crate::emulator::{FleetSpec, PlatformMix, Profile};
 use crate::export::{ExportKind, ExportTarget};
 use crate::hostkeys::HostKeyPolicy;
+use crate::job::OnCommandError;
 use crate::output;
 use crate::stop::Stop;
 use crate::strategy::{RunConfig, StrategyKind};
 use crate::sweep::SweepOptions;
 use anyhow::{Result, anyhow};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -37,6 +39,7 @@ pub enum FleetSource {
         devices: usize,
         profile: ProfileArg,
         seed: u64,
+        platforms: PlatformMix,
     },
 }
 
@@ -53,6 +56,11 @@ pub struct FleetConfig {
 #[derive(Debug, Clone)]
 pub struct JobConfig {
     pub commands: Vec<String>,
+    /// Whether `commands` is the default (then each platform runs its own clock command).
+    pub default_commands: bool,
+    /// `--command-for`: commands per `device_type`.
+    pub commands_by_type: BTreeMap<String, Vec<String>>,
+    pub on_command_error: OnCommandError,
     pub timeout: Option<Duration>,
     /// `--max-output`: the per-step output cap; `None` is the default.
     pub max_output: Option<usize>,
@@ -130,6 +138,7 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
             devices: a.emulate.unwrap_or(CLASSIC_DEVICES),
             profile: profile_or(&a.emulation, DEFAULT_PROFILE)?,
             seed: a.emulation.seed,
+            platforms: a.platforms.clone().unwrap_or_default(),
         },
     };
     Ok(FleetConfig {
@@ -158,6 +167,17 @@ fn measure(
         fleet: fleet(a)?,
         job: JobConfig {
             commands: commands(&a.commands),
+            default_commands: a.commands.commands.is_empty(),
+            commands_by_type: a.commands_for.iter().fold(
+                BTreeMap::new(),
+                |mut m: BTreeMap<String, Vec<String>>, (p, cmd)| {
+                    m.entry(p.device_type.to_string())
+                        .or_default()
+                        .push(cmd.clone());
+                    m
+                },
+            ),
+            on_command_error: a.on_command_error,
             timeout: a.timeout.map(Duration::from_secs_f64),
             max_output: a.max_output,
         },
@@ -213,6 +233,7 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
     spec.base_port = a.base_port;
     spec.seed = a.emulation.seed;
     spec.bind = a.bind;
+    spec.platforms = a.platforms.clone().unwrap_or_default();
     Ok(EmulateConfig {
         spec,
         write_inventory: a.write_inventory.clone(),

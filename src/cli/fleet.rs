@@ -3,6 +3,7 @@
 
 use super::config::{FleetConfig, FleetSource, JobConfig};
 use crate::device::Device;
+use crate::emulator::FleetSpec;
 use crate::fleet::Fleet;
 use crate::inventory;
 use crate::job::Job;
@@ -25,14 +26,26 @@ pub fn open(cfg: &FleetConfig) -> Result<Fleet> {
             devices,
             profile,
             seed,
-        } => Fleet::emulated_n(*devices, profile.profile.clone(), &profile.name, *seed)
-            .context("starting the emulated fleet"),
+            platforms,
+        } => {
+            let mut spec = FleetSpec::new(*devices, profile.profile.clone());
+            spec.seed = *seed;
+            spec.base_port = 0;
+            spec.platforms = platforms.clone();
+            Fleet::emulated(spec, &profile.name).context("starting the emulated fleet")
+        }
     }
 }
 
 /// The job of `cfg` for `fleet`'s host keys.
 pub fn job(cfg: &JobConfig, fleet: &Fleet) -> Job {
     let mut job = Job::new(cfg.commands.clone(), fleet.host_keys.clone());
+    if cfg.default_commands {
+        // Each platform's own `show clock` (`show system uptime` on Junos, `date` on Linux).
+        job = job.default_clock(fleet.devices.iter().map(|d| d.device_type.as_str()));
+    }
+    job.commands_by_type.extend(cfg.commands_by_type.clone());
+    job.on_command_error = cfg.on_command_error;
     job.timeout = cfg.timeout;
     job.max_output = cfg.max_output;
     job

@@ -21,6 +21,7 @@
 
 pub mod fault;
 pub mod ios;
+pub mod platforms;
 pub mod profile;
 
 mod cpu;
@@ -43,9 +44,11 @@ use tokio::sync::watch;
 
 use crate::device::{DEFAULT_TIMEOUT, Device};
 use crate::hostkeys::{HostKeyCheck, HostKeyPolicy};
+use crate::platform::Platform;
 use crate::secret::Secret;
 
 pub use fault::{DeviceFaults, Fault, FaultRule, FaultTarget};
+pub use platforms::{MixError, PlatformMix};
 pub use profile::Profile;
 pub use server::{ESCAPE_CODES, MAX_PREAUTH, WEIRD_PROMPT};
 
@@ -96,6 +99,8 @@ pub struct FleetSpec {
     /// `username` with public-key auth. Empty (the default): only password and
     /// keyboard-interactive auth are offered, as on a stock IOS vty.
     pub authorized_keys: Vec<String>,
+    /// Which platform each device speaks: all `cisco_ios` by default (the classic fleet).
+    pub platforms: PlatformMix,
 }
 
 impl FleetSpec {
@@ -112,6 +117,7 @@ impl FleetSpec {
             secret: "cisco".into(),
             max_sessions: 5,
             authorized_keys: Vec::new(),
+            platforms: PlatformMix::default(),
         }
     }
 
@@ -144,6 +150,7 @@ struct DeviceInfo {
     host_key: String,
     fingerprint: String,
     faults: DeviceFaults,
+    platform: &'static Platform,
 }
 
 /// The client-side view of a fleet (shared by [`EmulatedFleet`] and [`serve_foreground`]).
@@ -168,7 +175,7 @@ impl FleetView {
                 password: Some(Secret::new(self.password.clone())),
                 secret: Some(Secret::new(self.secret.clone())),
                 key_file: None,
-                device_type: "cisco_ios".into(),
+                device_type: d.platform.device_type.into(),
                 timeout: DEFAULT_TIMEOUT,
             })
             .collect()
@@ -199,7 +206,8 @@ impl FleetView {
         let mut y = String::from("routers:\n");
         for d in &self.devices {
             y.push_str(&format!(
-                "  - device_type: cisco_ios\n    name: {}\n    ip: {}\n    port: {}\n    username: {}\n    password: {}\n    secret: {}\n",
+                "  - device_type: {}\n    name: {}\n    ip: {}\n    port: {}\n    username: {}\n    password: {}\n    secret: {}\n",
+                d.platform.device_type,
                 q(&d.name),
                 q(&self.host),
                 d.port,
@@ -223,6 +231,7 @@ impl BoundFleet {
     fn bind(spec: &FleetSpec) -> Result<BoundFleet, EmulatorError> {
         spec.validate()?;
         let faults = fault::assign(&spec.profile.faults, spec.devices, spec.seed);
+        let platforms = spec.platforms.assign(spec.devices, spec.seed);
         let profile = Arc::new(spec.profile.clone());
         let authorized = spec
             .authorized_keys
@@ -284,12 +293,17 @@ impl BoundFleet {
                 Arc::new(ssh_config(key, !authorized.is_empty())),
             );
             dev.authorized_keys = authorized.clone();
+            dev.platform = platforms
+                .get(index)
+                .copied()
+                .unwrap_or_else(Platform::default_platform);
             infos.push(DeviceInfo {
                 name: dev.hostname.clone(),
                 port: port_no,
                 host_key,
                 fingerprint,
                 faults,
+                platform: dev.platform,
             });
             ports.push((Arc::new(dev), port));
         }
@@ -468,6 +482,11 @@ impl EmulatedFleet {
         self.view.devices.iter().map(|d| d.faults.clone()).collect()
     }
 
+    /// Each device's platform, in device order.
+    pub fn platforms(&self) -> Vec<&'static Platform> {
+        self.view.devices.iter().map(|d| d.platform).collect()
+    }
+
     /// SHA256 host key fingerprints (`SHA256:...`), in device order.
     pub fn fingerprints(&self) -> Vec<String> {
         self.view
@@ -519,8 +538,14 @@ pub async fn serve_foreground(
     }
     for d in &view.devices {
         let faults = d.faults.names();
+        // The platform is named only in a mixed or non-IOS fleet: the classic lines stay.
+        let platform = if spec.platforms == PlatformMix::default() {
+            String::new()
+        } else {
+            format!(" platform={}", d.platform.device_type)
+        };
         println!(
-            "{} {}:{} {} profile={}{}",
+            "{} {}:{} {} profile={}{platform}{}",
             d.name,
             view.host,
             d.port,

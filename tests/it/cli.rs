@@ -20,9 +20,9 @@ pub(crate) fn bin() -> Command {
 
 /// What a finished command printed.
 pub(crate) struct Out {
-    pub status: ExitStatus,
-    pub stdout: String,
-    pub stderr: String,
+    pub(crate) status: ExitStatus,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 /// Waits for `child` to exit, killing it (and failing the test) past `limit`: a command that
@@ -62,7 +62,7 @@ pub(crate) fn run_bounded(cmd: &mut Command, limit: Duration) -> Out {
     }
 }
 
-fn fleetbench(args: &[&str]) -> Out {
+pub(crate) fn fleetbench(args: &[&str]) -> Out {
     run_bounded(bin().args(args), Duration::from_secs(120))
 }
 

@@ -7,6 +7,7 @@ mod emulator;
 mod faults;
 mod gate;
 mod hostile;
+mod platforms;
 mod processes;
 mod security;
 mod strategies;
