@@ -18,8 +18,12 @@
 //! - [`sweep`], [`plot`]: fleet-size sweeps into `results/`, and SVG charts.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
+//! - [`shard`], [`merge`]: `--shard I/N` (or a job engine's index) and `fleetbench merge`.
 //! - [`fleet`]: the devices of a run, with their emulator if any; [`observe`]: the events a
 //!   run reports instead of printing; [`stop`]: the stop token; [`output`]: the one writer.
+//! - [`progress`]: the live line per run on a terminal, a line per finished run elsewhere.
+//! - [`html`], [`screen`], [`plural`]: the self-contained HTML page of a run or a sweep,
+//!   partial runs and errors grouped by kind as screens show them, counted nouns.
 //! - [`cli`]: raw arguments → validated configs → the library; `main.rs` parses, calls
 //!   [`cli::run`] and maps the result to an exit code.
 
@@ -37,20 +41,26 @@ pub mod export;
 pub mod fleet;
 pub mod histo;
 pub mod hostkeys;
+pub mod html;
 pub mod inventory;
 pub mod job;
 pub mod measure;
+pub mod merge;
 pub mod metrics;
 pub mod observe;
 pub mod output;
 pub mod platform;
 pub mod plot;
+pub mod plural;
+pub mod progress;
 pub mod report;
 pub mod result;
 pub mod sanitize;
+pub mod screen;
 pub mod scrub;
 pub mod secret;
 pub mod session;
+pub mod shard;
 pub mod size;
 pub mod stop;
 pub mod strategy;

@@ -21,6 +21,13 @@ pub struct Report {
     pub fleet: FleetInfo,
     pub machine: MachineInfo,
     pub strategies: Vec<StrategyReport>,
+    /// Set when this run polled one shard of a larger fleet (`--shard`, or a job engine's
+    /// index): which shard, where the index came from, and where its devices sit in the fleet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::ShardInfo>,
+    /// Set on a report made by `fleetbench merge` out of shard reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<crate::merge::MergeInfo>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -130,6 +137,21 @@ pub struct RunSummary {
     /// Unix time the run started (before the pool's start-up): time zero of the timeline.
     #[serde(default)]
     pub started_unix: f64,
+    /// Unix time the run ended (0 in reports older than this field: read
+    /// [`RunSummary::ended`]).
+    #[serde(default)]
+    pub ended_unix: f64,
+}
+
+impl RunSummary {
+    /// When the run ended: `ended_unix`, or start + wall time in older reports.
+    pub fn ended(&self) -> f64 {
+        if self.ended_unix > 0.0 {
+            self.ended_unix
+        } else {
+            self.started_unix + self.wall_s
+        }
+    }
 }
 
 /// All runs of one strategy.
@@ -248,6 +270,8 @@ impl Report {
             fleet,
             machine: MachineInfo::current(),
             strategies: Vec::new(),
+            shard: None,
+            merged: None,
         }
     }
 
@@ -330,6 +354,7 @@ mod tests {
                 ideal_s: w / 2.0,
                 slowest_s,
                 started_unix: 0.0,
+                ended_unix: 0.0,
             })
             .collect();
         let dev = DeviceResult {
@@ -384,6 +409,8 @@ mod tests {
                 arch: "x86_64".into(),
             },
             strategies,
+            shard: None,
+            merged: None,
         }
     }
 

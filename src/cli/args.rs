@@ -12,6 +12,7 @@ use crate::export::{ExportKind, ExportTarget};
 use crate::hostkeys::HostKeyPolicy;
 use crate::job::OnCommandError;
 use crate::platform::Platform;
+use crate::shard::Shard;
 use crate::strategy::StrategyKind;
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -42,6 +43,8 @@ pub enum Cmd {
     Check(CheckArgs),
     /// Write a report in a benchmark tracker's format (Bencher BMF, github-action-benchmark).
     Export(ExportArgs),
+    /// Merge the reports of a sharded run (`--shard I/N`) into one report of the whole fleet.
+    Merge(MergeArgs),
     /// Internal: a worker process of the `processes` strategy.
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -115,6 +118,11 @@ pub struct FleetArgs {
     /// reads one from the environment instead).
     #[arg(long)]
     pub ask_password: bool,
+    /// Poll only shard I of N (0-based) of the fleet, for `fleetbench merge` to join later.
+    /// Default: JOB_COMPLETION_INDEX with FLEETBENCH_SHARD_COUNT, or SLURM_ARRAY_TASK_ID with
+    /// SLURM_ARRAY_TASK_COUNT, when set (docs/distributed.md).
+    #[arg(long, value_name = "I/N", value_parser = shard)]
+    pub shard: Option<Shard>,
     /// Write the JSON report here.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -183,6 +191,24 @@ pub struct EmulateArgs {
     /// Address to listen on. Loopback unless you mean otherwise.
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
+    /// Serve only shard I of N (0-based) of the fleet; the written inventory still lists the
+    /// whole fleet, so `run --shard I/N` on it polls exactly these devices. Default: from the
+    /// environment, as for `run`.
+    #[arg(long, value_name = "I/N", value_parser = shard)]
+    pub shard: Option<Shard>,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The shard reports (`--json` of each shard), in any order.
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Write the merged report here.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Also write SVG plots of the merged report into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plots: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -360,6 +386,11 @@ fn positive_secs(s: &str) -> Result<f64, String> {
             "expected a number of seconds above 0 and at most {MAX_TIMEOUT_SECS} (like 0.5 or 10)"
         )),
     }
+}
+
+/// `I/N` (`--shard 0/8`).
+fn shard(s: &str) -> Result<Shard, String> {
+    Shard::parse(s).map_err(|e| e.to_string())
 }
 
 /// A command: one non-empty line (`--command`).

@@ -5,7 +5,7 @@
 
 use super::args::{
     CheckArgs, CommandArgs, CompareArgs, EmulateArgs, EmulationArgs, ExportArgs, FleetArgs,
-    ProfileArg, RunArgs, SweepArgs,
+    MergeArgs, ProfileArg, RunArgs, SweepArgs,
 };
 use crate::check::Thresholds;
 use crate::compare::CompareOptions;
@@ -14,6 +14,7 @@ use crate::export::{ExportKind, ExportTarget};
 use crate::hostkeys::HostKeyPolicy;
 use crate::job::OnCommandError;
 use crate::output;
+use crate::shard::{Selection, Shard, ShardSource};
 use crate::stop::Stop;
 use crate::strategy::{RunConfig, StrategyKind};
 use crate::sweep::SweepOptions;
@@ -50,6 +51,8 @@ pub struct FleetConfig {
     pub host_keys: HostKeyPolicy,
     pub known_hosts: Option<PathBuf>,
     pub ask_password: bool,
+    /// The shard to poll, from `--shard` or the job engine's environment.
+    pub shard: Option<(Shard, ShardSource)>,
 }
 
 /// What every device is asked to do, less the host keys (known once the fleet is open).
@@ -85,6 +88,15 @@ pub struct MeasureConfig {
 pub struct EmulateConfig {
     pub spec: FleetSpec,
     pub write_inventory: Option<PathBuf>,
+    /// The shard served, when the fleet is split.
+    pub shard: Option<Selection>,
+}
+
+#[derive(Debug)]
+pub struct MergeConfig {
+    pub reports: Vec<PathBuf>,
+    pub output: PathBuf,
+    pub plots: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -146,7 +158,18 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
         host_keys: a.host_keys,
         known_hosts: a.known_hosts.clone(),
         ask_password: a.ask_password,
+        shard: shard(a.shard)?,
     })
+}
+
+/// The shard from the flag, else from the job engine's environment ([`crate::shard`]).
+fn shard(flag: Option<Shard>) -> Result<Option<(Shard, ShardSource)>> {
+    Ok(crate::shard::resolve(flag, |v| std::env::var(v).ok())?)
+}
+
+/// The names of an emulated fleet of `n` devices, for the split.
+pub fn emulated_names(n: usize) -> Vec<String> {
+    (0..n).map(crate::emulator::device_name).collect()
 }
 
 fn measure(
@@ -233,10 +256,28 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
     spec.base_port = a.base_port;
     spec.seed = a.emulation.seed;
     spec.bind = a.bind;
+    let shard = match shard(a.shard)? {
+        Some((s, source)) => Some(Selection::new(s, source, &emulated_names(a.devices))?),
+        None => None,
+    };
+    spec.only = shard.as_ref().map(|s| s.info.positions.clone());
     spec.platforms = a.platforms.clone().unwrap_or_default();
     Ok(EmulateConfig {
         spec,
         write_inventory: a.write_inventory.clone(),
+        shard,
+    })
+}
+
+pub fn merge(a: &MergeArgs) -> Result<MergeConfig> {
+    output::check_file(&a.output)?;
+    if let Some(d) = &a.plots {
+        output::check_dir(d)?;
+    }
+    Ok(MergeConfig {
+        reports: a.reports.clone(),
+        output: a.output.clone(),
+        plots: a.plots.clone(),
     })
 }
 

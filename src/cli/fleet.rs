@@ -7,6 +7,7 @@ use crate::emulator::FleetSpec;
 use crate::fleet::Fleet;
 use crate::inventory;
 use crate::job::Job;
+use crate::shard::{Selection, Shard, ShardSource};
 use anyhow::{Context, Result, anyhow};
 
 pub fn open(cfg: &FleetConfig) -> Result<Fleet> {
@@ -16,11 +17,19 @@ pub fn open(cfg: &FleetConfig) -> Result<Fleet> {
             for w in &inv.warnings {
                 eprintln!("fleetbench: warning: {w}");
             }
+            let names: Vec<String> = inv.devices.iter().map(|d| d.name.clone()).collect();
+            let selection = select(cfg.shard, &names)?;
+            if let Some(sel) = &selection {
+                inv.devices = sel.keep(std::mem::take(&mut inv.devices));
+            }
             if cfg.ask_password {
                 ask_password(&mut inv.devices)?;
             }
-            Fleet::from_inventory(inv.devices, path, cfg.host_keys, cfg.known_hosts.as_deref())
-                .context("reading known_hosts")
+            let mut fleet =
+                Fleet::from_inventory(inv.devices, path, cfg.host_keys, cfg.known_hosts.as_deref())
+                    .context("reading known_hosts")?;
+            fleet.shard = selection.map(|s| s.info);
+            Ok(fleet)
         }
         FleetSource::Emulated {
             devices,
@@ -28,13 +37,33 @@ pub fn open(cfg: &FleetConfig) -> Result<Fleet> {
             seed,
             platforms,
         } => {
+            let selection = select(cfg.shard, &super::config::emulated_names(*devices))?;
             let mut spec = FleetSpec::new(*devices, profile.profile.clone());
             spec.seed = *seed;
             spec.base_port = 0;
             spec.platforms = platforms.clone();
-            Fleet::emulated(spec, &profile.name).context("starting the emulated fleet")
+            spec.only = selection.as_ref().map(|s| s.info.positions.clone());
+            let mut fleet =
+                Fleet::emulated(spec, &profile.name).context("starting the emulated fleet")?;
+            fleet.shard = selection.map(|s| s.info);
+            Ok(fleet)
         }
     }
+}
+
+/// The shard's part of a fleet of `names`, said on stderr.
+fn select(shard: Option<(Shard, ShardSource)>, names: &[String]) -> Result<Option<Selection>> {
+    let Some((shard, source)) = shard else {
+        return Ok(None);
+    };
+    let sel = Selection::new(shard, source, names)?;
+    eprintln!(
+        "fleetbench: shard {shard} (from {}): {} of {} devices",
+        source.describe(),
+        sel.info.positions.len(),
+        names.len()
+    );
+    Ok(Some(sel))
 }
 
 /// The job of `cfg` for `fleet`'s host keys.

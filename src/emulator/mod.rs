@@ -101,6 +101,15 @@ pub struct FleetSpec {
     pub authorized_keys: Vec<String>,
     /// Which platform each device speaks: all `cisco_ios` by default (the classic fleet).
     pub platforms: PlatformMix,
+    /// Serve only these devices (indices into the whole fleet, ascending): one shard of a
+    /// larger fleet ([`crate::shard`]). Names, ports, host keys and faults stay those of the
+    /// whole fleet, so the shards together are exactly the unsharded fleet. `None`: all.
+    pub only: Option<Vec<usize>>,
+}
+
+/// The name (and prompt hostname) of device `index` of an emulated fleet: `R1`, `R2`, ...
+pub fn device_name(index: usize) -> String {
+    format!("R{}", index + 1)
 }
 
 impl FleetSpec {
@@ -117,8 +126,16 @@ impl FleetSpec {
             secret: "cisco".into(),
             max_sessions: 5,
             authorized_keys: Vec::new(),
+            only: None,
             platforms: PlatformMix::default(),
         }
+    }
+
+    /// True when device `index` is served here (see [`FleetSpec::only`]).
+    fn serves(&self, index: usize) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|o| o.binary_search(&index).is_ok())
     }
 
     fn validate(&self) -> Result<(), EmulatorError> {
@@ -136,6 +153,19 @@ impl FleetSpec {
                 self.base_port,
                 self.base_port as usize + self.devices - 1
             )));
+        }
+        if let Some(only) = &self.only {
+            if only.is_empty() || only.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(EmulatorError::Spec(
+                    "the devices to serve must be a non-empty ascending list".into(),
+                ));
+            }
+            if only.iter().any(|&i| i >= self.devices) {
+                return Err(EmulatorError::Spec(format!(
+                    "a device to serve is outside the fleet of {}",
+                    self.devices
+                )));
+            }
         }
         Ok(())
     }
@@ -161,6 +191,11 @@ struct FleetView {
     password: String,
     secret: String,
     devices: Vec<DeviceInfo>,
+    /// Name and port of every device of the whole fleet, for the written inventory: with
+    /// [`FleetSpec::only`] and a fixed base port, the devices other shards serve too, so
+    /// every shard writes the same inventory and `run --shard I/N` on it picks exactly the
+    /// devices shard I serves. Otherwise the served devices.
+    inventory: Vec<(String, u16, &'static Platform)>,
 }
 
 impl FleetView {
@@ -197,6 +232,7 @@ impl FleetView {
         HostKeyCheck {
             policy: HostKeyPolicy::Strict,
             known,
+            origins: Default::default(),
         }
     }
 
@@ -204,13 +240,13 @@ impl FleetView {
         // JSON strings are valid YAML double-quoted scalars: safe quoting without a serializer.
         let q = |s: &str| serde_json::Value::String(s.to_string()).to_string();
         let mut y = String::from("routers:\n");
-        for d in &self.devices {
+        for (name, port, platform) in &self.inventory {
             y.push_str(&format!(
                 "  - device_type: {}\n    name: {}\n    ip: {}\n    port: {}\n    username: {}\n    password: {}\n    secret: {}\n",
-                d.platform.device_type,
-                q(&d.name),
+                platform.device_type,
+                q(name),
                 q(&self.host),
-                d.port,
+                port,
                 q(&self.username),
                 q(&self.password),
                 q(&self.secret),
@@ -247,6 +283,9 @@ impl BoundFleet {
         let mut ports = Vec::with_capacity(spec.devices);
         let mut infos = Vec::with_capacity(spec.devices);
         for (index, faults) in faults.into_iter().enumerate() {
+            if !spec.serves(index) {
+                continue;
+            }
             let key = host_key(spec.seed, index)?;
             let public = key.public_key();
             let host_key = public
@@ -312,6 +351,22 @@ impl BoundFleet {
         } else {
             spec.bind.to_string()
         };
+        let inventory = if spec.only.is_some() && spec.base_port != 0 {
+            (0..spec.devices)
+                .map(|i| {
+                    let platform = platforms
+                        .get(i)
+                        .copied()
+                        .unwrap_or_else(Platform::default_platform);
+                    (device_name(i), spec.base_port + i as u16, platform)
+                })
+                .collect()
+        } else {
+            infos
+                .iter()
+                .map(|d| (d.name.clone(), d.port, d.platform))
+                .collect()
+        };
         Ok(BoundFleet {
             view: FleetView {
                 host,
@@ -319,6 +374,7 @@ impl BoundFleet {
                 password: spec.password.clone(),
                 secret: spec.secret.clone(),
                 devices: infos,
+                inventory,
             },
             ports,
         })
@@ -515,15 +571,46 @@ impl Drop for EmulatedFleet {
     }
 }
 
+/// The `--write-inventory` file of a foreground fleet: a stale one is removed when claimed,
+/// and the fleet's own is removed when this is dropped (on exit, or on an error after the
+/// claim).
+struct InventoryFile(std::path::PathBuf);
+
+impl InventoryFile {
+    fn claim(path: &Path) -> Result<InventoryFile, EmulatorError> {
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(EmulatorError::Inventory {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+        Ok(InventoryFile(path.to_path_buf()))
+    }
+}
+
+impl Drop for InventoryFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// Runs a fleet on the current runtime until `shutdown` resolves (`fleetbench emulate`).
 ///
 /// Binds every listener first, then writes the inventory atomically (so its appearance means
 /// "ready"), then prints one line per device (name, address, host key fingerprint, faults).
+/// A stale inventory file is removed before binding, and the fleet's own when it stops.
 pub async fn serve_foreground(
     spec: FleetSpec,
     write_inventory: Option<&Path>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), EmulatorError> {
+    // "The file appears means ready" holds only if no file from an earlier run (killed, or
+    // failed to bind) is there before this one is ready, and none is left after it stops.
+    let _remove_on_exit = write_inventory.map(InventoryFile::claim).transpose()?;
     let bound = BoundFleet::bind(&spec)?;
     let (stop, stop_rx) = watch::channel(false);
     let (view, tasks) = bound.spawn(&stop_rx);
@@ -590,6 +677,13 @@ mod tests {
         assert!(s.validate().is_err());
         s.base_port = 65526;
         assert!(s.validate().is_ok());
+        s.only = Some(vec![2, 9]);
+        assert!(s.validate().is_ok());
+        assert!(s.serves(9) && !s.serves(3));
+        for bad in [vec![], vec![3, 2], vec![10]] {
+            s.only = Some(bad);
+            assert!(s.validate().is_err());
+        }
         assert_eq!(s.bind, IpAddr::V4(Ipv4Addr::LOCALHOST));
     }
 }

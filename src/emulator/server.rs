@@ -87,7 +87,7 @@ impl DeviceState {
         let login_grace = profile.login_grace;
         DeviceState {
             index,
-            hostname: format!("R{}", index + 1),
+            hostname: super::device_name(index),
             platform: Platform::default_platform(),
             username,
             password,

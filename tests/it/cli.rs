@@ -27,7 +27,7 @@ pub(crate) struct Out {
 
 /// Waits for `child` to exit, killing it (and failing the test) past `limit`: a command that
 /// hangs must not hang the test suite.
-fn wait_bounded(mut child: Child, limit: Duration) -> ExitStatus {
+pub(crate) fn wait_bounded(mut child: Child, limit: Duration) -> ExitStatus {
     let until = Instant::now() + limit;
     loop {
         if let Some(s) = child.try_wait().unwrap() {

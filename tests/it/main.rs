@@ -9,5 +9,7 @@ mod gate;
 mod hostile;
 mod platforms;
 mod processes;
+mod screens;
 mod security;
+mod shards;
 mod strategies;
