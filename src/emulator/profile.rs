@@ -2,25 +2,29 @@
 //!
 //! # Names
 //! - `classic` (default): login 0.9 s, each `show` 1.0 s, 2% jitter: about 1.9 s per session,
-//!   so three sequential sessions take about 5.7-5.8 s, as in the classic course.
+//!   so three sequential sessions take about 5.7-5.8 s, as in the classic course; each
+//!   configuration line 100 ms.
 //! - `instant`: no delay at all.
-//! - `lan`: 10 ms login, 10 ms per `show` (benches, the CI gate).
+//! - `lan`: 10 ms login, 10 ms per `show`, 2 ms per configuration line (benches, the CI gate).
 //! - `latency-1s`: no login delay, 1 s before each `show` output.
-//! - `chaos`: 20 ms login and per `show`, 20% jitter, and about 30% of the fleet faulty: 3% of
+//! - `chaos`: 20 ms login, per `show` and per configuration line, 20% jitter, and about 30% of the fleet faulty: 3% of
 //!   the devices each with `refuse`, `no-banner`, `no-prompt`, `hang`, `wrong-password`,
 //!   `enable-refused`, `disconnect`, `slow:500`, `weird-prompt` and `fail:50%`.
 //!
 //! # Custom form
 //! Comma-separated `key=value`, optionally after a named base: `login=200ms,command=1s,jitter=10%`,
 //! `lan,fault=hang@R2`, `instant,fault=refuse@10%,fault=slow:100@R1+R3`. Durations take `us`,
-//! `ms`, `s` (`1.5s`); `jitter` is a percentage or fraction of each delay (uniform ±);
+//! `ms`, `s` (`1.5s`); `jitter` is a percentage or fraction of each delay (uniform ±).
+//! Fault spelling: see [`super::fault`]. `ssh=legacy` makes the devices offer only what an
+//! older IOS SSH stack offers (SHA-1 key exchanges, an `ssh-rsa` host key, CBC/CTR ciphers,
+//! `hmac-sha1`); `ssh=modern` (the default) offers current OpenSSH-like algorithms.
 //! `grace` is the login grace time (default 120 s, IOS's `ip ssh time-out`): a connection
 //! not authenticated by then is closed.
-//! Fault spelling: see [`super::fault`].
 //!
 //! Where the delays apply: `login` before the first prompt of a shell; `command` before the
 //! output of each `show` command (and of an exec request), never before echo, `terminal`,
-//! `enable` or `exit` answers. Jitter draws come from the fleet seed, the device and the
+//! `enable` or `exit` answers; `config` before the answer to each configuration-mode line
+//! (`write memory` takes `command`). Jitter draws come from the fleet seed, the device and the
 //! session's ordinal on that device, so a run is reproducible.
 
 use std::time::Duration;
@@ -34,6 +38,16 @@ use super::fault::{self, Fault, FaultRule, FaultTarget};
 /// Profile names accepted by [`Profile::by_name`] besides the custom form.
 pub const NAMES: &[&str] = &["classic", "instant", "lan", "latency-1s", "chaos"];
 
+/// The SSH stack the emulated devices play (`ssh=modern|legacy` in a profile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SshStack {
+    /// Current OpenSSH-like algorithms.
+    #[default]
+    Modern,
+    /// An older IOS: SHA-1 key exchange, `ssh-rsa`, CBC/CTR, `hmac-sha1`.
+    Legacy,
+}
+
 /// Latency and faults of an emulated fleet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
@@ -42,12 +56,16 @@ pub struct Profile {
     pub login: Duration,
     /// Delay before each `show` command's output.
     pub command: Duration,
+    /// Delay before the answer to each configuration-mode line.
+    pub config: Duration,
     /// Each delay is multiplied by a uniform draw in `1 ± jitter`.
     pub jitter: f64,
     pub faults: Vec<FaultRule>,
     /// How long a connection may stay unauthenticated before the device closes it
     /// ([`DEFAULT_LOGIN_GRACE`], like IOS's `ip ssh time-out`; key `grace`).
     pub login_grace: Duration,
+    /// The SSH algorithms the devices offer.
+    pub ssh: SshStack,
 }
 
 /// IOS's default `ip ssh time-out`: 120 s.
@@ -60,31 +78,33 @@ impl Default for Profile {
 }
 
 impl Profile {
-    fn fixed(name: &str, login_ms: u64, command_ms: u64, jitter: f64) -> Profile {
+    fn fixed(name: &str, login_ms: u64, command_ms: u64, config_ms: u64, jitter: f64) -> Profile {
         Profile {
             name: name.to_string(),
             login: Duration::from_millis(login_ms),
             command: Duration::from_millis(command_ms),
+            config: Duration::from_millis(config_ms),
             jitter,
             faults: Vec::new(),
             login_grace: DEFAULT_LOGIN_GRACE,
+            ssh: SshStack::Modern,
         }
     }
 
     pub fn classic() -> Profile {
-        Profile::fixed("classic", 900, 1000, 0.02)
+        Profile::fixed("classic", 900, 1000, 100, 0.02)
     }
 
     pub fn instant() -> Profile {
-        Profile::fixed("instant", 0, 0, 0.0)
+        Profile::fixed("instant", 0, 0, 0, 0.0)
     }
 
     pub fn lan() -> Profile {
-        Profile::fixed("lan", 10, 10, 0.0)
+        Profile::fixed("lan", 10, 10, 2, 0.0)
     }
 
     pub fn latency_1s() -> Profile {
-        Profile::fixed("latency-1s", 0, 1000, 0.0)
+        Profile::fixed("latency-1s", 0, 1000, 0, 0.0)
     }
 
     pub fn chaos() -> Profile {
@@ -108,7 +128,7 @@ impl Profile {
                     target: FaultTarget::Fraction(0.03),
                 })
                 .collect(),
-            ..Profile::fixed("chaos", 20, 20, 0.2)
+            ..Profile::fixed("chaos", 20, 20, 20, 0.2)
         }
     }
 
@@ -153,6 +173,7 @@ impl Profile {
             match key.trim() {
                 "login" => profile.login = parse_duration(value).map_err(err)?,
                 "command" => profile.command = parse_duration(value).map_err(err)?,
+                "config" => profile.config = parse_duration(value).map_err(err)?,
                 "jitter" => profile.jitter = fault::parse_fraction(value).map_err(err)?,
                 "fault" => profile.faults.push(fault::parse_fault(value).map_err(err)?),
                 "grace" => {
@@ -161,9 +182,20 @@ impl Profile {
                         .filter(|d| !d.is_zero())
                         .ok_or_else(|| err(format!("grace={value}: expected a duration > 0")))?
                 }
+                "ssh" => {
+                    profile.ssh = match value {
+                        "modern" => SshStack::Modern,
+                        "legacy" => SshStack::Legacy,
+                        _ => {
+                            return Err(err(format!(
+                                "ssh={value}: known stacks are modern and legacy"
+                            )));
+                        }
+                    }
+                }
                 other => {
                     return Err(err(format!(
-                        "unknown key '{other}' (known: login, command, jitter, fault, grace)"
+                        "unknown key '{other}' (known: login, command, config, jitter, fault, ssh, grace)"
                     )));
                 }
             }

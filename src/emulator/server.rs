@@ -21,6 +21,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{mpsc, watch};
 
+use super::config::Shared;
 use super::fault::DeviceFaults;
 use super::ios::Reply;
 use super::platforms::{Cli, Identity, new_cli};
@@ -64,6 +65,8 @@ pub(crate) struct DeviceState {
     /// included) before it is closed, like IOS's `ip ssh time-out` and OpenSSH's
     /// `LoginGraceTime`; without it, idle connections would hold every pre-auth slot.
     pub login_grace: Duration,
+    /// Identity, place in the fleet, running and startup configs.
+    pub device: Arc<Shared>,
     preauth: AtomicUsize,
     vty: AtomicUsize,
     sessions_started: AtomicU64,
@@ -83,11 +86,12 @@ impl DeviceState {
         boot: DateTime<Utc>,
         max_sessions: usize,
         config: Arc<russh::server::Config>,
+        device: Arc<Shared>,
     ) -> Self {
         let login_grace = profile.login_grace;
         DeviceState {
             index,
-            hostname: super::device_name(index),
+            hostname: device.identity.hostname.clone(),
             platform: Platform::default_platform(),
             username,
             password,
@@ -100,6 +104,7 @@ impl DeviceState {
             config,
             authorized_keys: Arc::new(Vec::new()),
             login_grace,
+            device,
             preauth: AtomicUsize::new(0),
             vty: AtomicUsize::new(0),
             sessions_started: AtomicU64::new(0),
@@ -111,12 +116,13 @@ impl DeviceState {
     pub fn identity(&self) -> Identity {
         Identity {
             index: self.index,
-            hostname: self.hostname.clone(),
+            hostname: self.device.hostname(),
             username: self.username.clone(),
             secret: self.secret.clone(),
             boot: self.boot,
             enable_refused: self.faults.enable_refused,
             prompt_override: self.faults.weird_prompt.then(|| WEIRD_PROMPT.to_string()),
+            device: self.device.clone(),
         }
     }
 
@@ -382,6 +388,15 @@ enum Kind {
 
 impl russh::server::Handler for Conn {
     type Error = russh::Error;
+
+    /// IOS sends `banner login` as the SSH authentication banner.
+    async fn authentication_banner(&mut self) -> Result<Option<String>, Self::Error> {
+        Ok(self
+            .dev
+            .device
+            .banner("login")
+            .map(|b| format!("{}\r\n", b.trim_start_matches('\n').replace('\n', "\r\n"))))
+    }
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
         Ok(self.check(user, password.as_bytes()))
@@ -665,6 +680,15 @@ impl ChannelTask {
                         // Echo first, then the command's latency.
                         self.out.send(std::mem::take(&mut pending)).await?;
                         self.show_output(b).await?;
+                    }
+                    Reply::Config(b) => {
+                        self.out.send(std::mem::take(&mut pending)).await?;
+                        let delay = self
+                            .dev
+                            .profile
+                            .jittered(self.dev.profile.config, &mut self.rng);
+                        tokio::time::sleep(delay).await;
+                        self.out.send(b).await?;
                     }
                     Reply::Close => {
                         self.out.send(pending).await?;
