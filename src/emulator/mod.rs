@@ -62,7 +62,7 @@ pub use fault::{DeviceFaults, Fault, FaultRule, FaultTarget};
 pub use platforms::{MixError, PlatformMix};
 pub use profile::Profile;
 pub use record::{End, SessionRecord};
-pub use server::{MAX_PREAUTH, WEIRD_PROMPT};
+pub use server::{ESCAPE_CODES, MAX_PREAUTH, WEIRD_PROMPT};
 
 use cpu::CpuTracker;
 use server::{DeviceState, Port};

@@ -50,7 +50,6 @@ fn one(d: &Device, sessions: &[&SessionRecord], commands: &[String]) -> DeviceRe
         host: d.host.clone(),
         port: d.port,
         ok: false,
-        output: String::new(),
         outputs: Vec::new(),
         error: None,
         started_unix: 0.0,

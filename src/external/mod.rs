@@ -515,7 +515,7 @@ pub fn measure(
             process::Exit::Code(code) => Some(RunError::Exited { code, stderr }),
         };
         let records = view.sessions(tree.started_unix);
-        let reported = results::read(&results_path, devices);
+        let reported = results::read(&results_path, devices, &command);
         let mut devs = match (&records, &reported) {
             (Some(recs), _) => {
                 source = "devices";
@@ -530,7 +530,6 @@ pub fn measure(
         // Outputs only the poller knows: from its results file when it wrote one.
         if let (Some(_), Some(rep)) = (&records, &reported) {
             for (d, r) in devs.iter_mut().zip(rep) {
-                d.output = r.output.clone();
                 d.outputs = r.outputs.clone();
             }
         }

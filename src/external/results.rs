@@ -39,7 +39,6 @@ fn blank(d: &Device) -> DeviceResult {
         host: d.host.clone(),
         port: d.port,
         ok: false,
-        output: String::new(),
         outputs: Vec::new(),
         error: None,
         started_unix: 0.0,
@@ -71,8 +70,9 @@ fn not_reported() -> ErrorInfo {
     }
 }
 
-/// The results file as one result per device, or `None` when the poller wrote none.
-pub fn read(path: &Path, devices: &[Device]) -> Option<Vec<DeviceResult>> {
+/// The results file as one result per device, or `None` when the poller wrote none;
+/// `command` names the output (the first `--command`).
+pub fn read(path: &Path, devices: &[Device], command: &str) -> Option<Vec<DeviceResult>> {
     let text = std::fs::read_to_string(path).ok()?;
     let mut lines: HashMap<(String, u16), Line> = HashMap::new();
     for l in text
@@ -81,7 +81,6 @@ pub fn read(path: &Path, devices: &[Device]) -> Option<Vec<DeviceResult>> {
     {
         lines.insert((l.host.to_ascii_lowercase(), l.port), l);
     }
-    let command = String::new();
     Some(
         devices
             .iter()
@@ -91,11 +90,10 @@ pub fn read(path: &Path, devices: &[Device]) -> Option<Vec<DeviceResult>> {
                     None => r.error = Some(not_reported()),
                     Some(l) => {
                         r.ok = l.ok;
-                        r.output = l.output.unwrap_or_default();
-                        if !r.output.is_empty() {
+                        if let Some(output) = l.output.filter(|o| !o.is_empty()) {
                             r.outputs = vec![CommandOutput {
-                                command: command.clone(),
-                                output: r.output.clone(),
+                                command: command.to_string(),
+                                output,
                             }];
                         }
                         r.error = match l.error {

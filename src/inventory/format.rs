@@ -82,12 +82,7 @@ pub fn load(
     path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Inventory, InventoryError> {
-    let read = |p: &Path| {
-        std::fs::read_to_string(p).map_err(|source| InventoryError::Read {
-            path: p.to_path_buf(),
-            source,
-        })
-    };
+    let read = |p: &Path| super::limits::read_bounded(p, &p.display().to_string());
     if path.is_dir() {
         let files = Files::in_dir(path).ok_or_else(|| InventoryError::Read {
             path: path.join("hosts.yaml"),

@@ -47,6 +47,7 @@ pub mod format;
 #[cfg(test)]
 mod formats_tests;
 pub mod keys;
+pub mod limits;
 pub mod nornir;
 #[cfg(test)]
 mod tests;
@@ -166,6 +167,11 @@ impl Loader<'_, '_> {
     }
 
     fn load(&mut self) -> Result<(), InventoryError> {
+        limits::check_aliases(
+            self.text,
+            self.origin,
+            limits::alias_budget(self.text.len()),
+        )?;
         let docs = Node::load_from_str(self.text).map_err(|e| {
             if e.info() == DUPLICATE_KEY {
                 self.duplicate_key(e.marker())

@@ -264,11 +264,9 @@ fn shape(
     .into()
 }
 
+/// Each file under the same size limit as a netmiko inventory.
 fn read(path: &Path) -> Result<String, InventoryError> {
-    std::fs::read_to_string(path).map_err(|source| InventoryError::Read {
-        path: path.to_path_buf(),
-        source,
-    })
+    super::limits::read_bounded(path, &path.display().to_string())
 }
 
 /// Loads a SimpleInventory.

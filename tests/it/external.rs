@@ -184,7 +184,7 @@ fn the_results_contract_gives_ok_failed_and_outputs_without_a_device_record() {
     .unwrap();
     assert_eq!(sr.external.as_ref().unwrap().device_view, "results");
     assert!(sr.devices[0].ok);
-    assert_eq!(sr.devices[0].output, "12:00 UTC");
+    assert_eq!(sr.devices[0].output(), "12:00 UTC");
     assert_eq!(sr.devices[1].error.as_ref().unwrap().message, "auth failed");
     assert_eq!(sr.devices[2].error.as_ref().unwrap().kind, "not_reported");
 }

@@ -8,6 +8,7 @@ mod emulator;
 mod external;
 mod faults;
 mod gate;
+mod hostile;
 mod platforms;
 mod processes;
 mod realism;
