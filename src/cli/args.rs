@@ -261,9 +261,14 @@ pub struct SweepArgs {
     pub warmup: usize,
     #[command(flatten)]
     pub commands: CommandArgs,
-    /// Output directory (default: results/<YYYY-MM-DD>-<hostname>).
+    /// Output directory (default: results/<YYYY-MM-DD>-<hostname>, or the first free
+    /// `...-2`, `...-3` when it exists: earlier results are never written over).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write into an --out directory that already holds files (replacing the files of the
+    /// same names).
+    #[arg(long)]
+    pub force: bool,
     /// Draw per-device timelines for fleets up to this size.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub timeline_max: usize,

@@ -286,10 +286,17 @@ pub fn merge(a: &MergeArgs) -> Result<MergeConfig> {
 
 pub fn sweep(a: &SweepArgs, command_line: String, stop: &Stop) -> Result<SweepOptions> {
     let profile = profile_or(&a.emulation, SWEEP_PROFILE)?;
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| crate::sweep::default_dir(std::path::Path::new("results")));
+    let out = match &a.out {
+        None => crate::sweep::fresh_dir(std::path::Path::new("results")),
+        Some(dir) if crate::sweep::holds_files(dir) && !a.force => {
+            return Err(anyhow!(
+                "--out {} already holds files (an earlier sweep's?); choose another folder, \
+                 leave --out out (a new folder is picked), or add --force to write over them",
+                dir.display()
+            ));
+        }
+        Some(dir) => dir.clone(),
+    };
     output::check_dir(&out)?;
     Ok(SweepOptions {
         sizes: a.sizes.clone(),
