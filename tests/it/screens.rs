@@ -267,3 +267,38 @@ fn sweep_never_writes_over_earlier_results() {
     let forced = sweep(&["--out", out, "--force"]);
     assert_eq!(forced.status.code(), Some(0), "{}", forced.stderr);
 }
+
+/// Named things are checked with a suggestion, and a fault aimed past the fleet is an error
+/// rather than silently nothing.
+#[test]
+fn misspelled_names_and_impossible_faults_are_usage_errors() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["compare", "--strategies", "sequentail"],
+            "a similar value exists: 'sequential'",
+        ),
+        (
+            &["compare", "--profile", "clasic"],
+            "did you mean 'classic'?",
+        ),
+        (
+            &["compare", "--emulate", "3", "--profile", "fault=hang@R99"],
+            "a fault targets R99, but the fleet has 3 devices (R1..R3)",
+        ),
+        (
+            &[
+                "emulate",
+                "--devices",
+                "1",
+                "--profile",
+                "lan,fault=refuse@R2",
+            ],
+            "a fault targets R2, but the fleet has 1 device (R1..R1)",
+        ),
+    ];
+    for (args, expect) in cases {
+        let out = fleetbench(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(expect), "{args:?}: {}", out.stderr);
+    }
+}
