@@ -35,3 +35,21 @@ pub fn write_report(report: &Report, json: Option<&Path>) -> Result<()> {
     }
     Ok(())
 }
+
+/// What `compare` and `merge` make of a finished report: the report file first (so nothing
+/// later can cost it), the tables, then the plots. Returns the exit code.
+pub fn present(report: &Report, json: Option<&Path>, plots: Option<&Path>) -> Result<i32> {
+    write_report(report, json)?;
+    print!("{}", crate::compare::render_table(report));
+    println!();
+    print!("{}", crate::compare::render_latency_table(report));
+    if let Some(dir) = plots {
+        let files = crate::plot::write_report_plots(report, dir, "")?;
+        eprintln!(
+            "fleetbench: {} plot(s) written to {}",
+            files.len(),
+            dir.display()
+        );
+    }
+    Ok(super::exit_of(report))
+}
