@@ -1,8 +1,8 @@
-//! `fleetbench compare`: strategies side by side, the table, the report, the plots.
+//! `fleetbench compare`: strategies side by side, the table, the report, the page, the plots.
 
 use super::args::CompareArgs;
 use super::config;
-use super::measure::{measure, present};
+use super::measure::{Outputs, measure, present};
 use super::render::Mode;
 use crate::stop::Stop;
 use anyhow::Result;
@@ -10,5 +10,10 @@ use anyhow::Result;
 pub fn run(a: &CompareArgs) -> Result<i32> {
     let cfg = config::compare(a, &Stop::new())?;
     let report = measure(&cfg, Mode::Compare)?;
-    present(&report, cfg.json.as_deref(), cfg.plots.as_deref())
+    let out = Outputs {
+        json: cfg.json.as_deref(),
+        html: cfg.html.as_deref(),
+        plots: cfg.plots.as_deref(),
+    };
+    present(&report, &cfg.compare.strategies, out)
 }

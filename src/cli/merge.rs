@@ -2,7 +2,7 @@
 
 use super::check::read_report;
 use super::config;
-use super::measure::present;
+use super::measure::{Outputs, present};
 use anyhow::Result;
 
 /// Refuses a mismatched, missing or duplicated shard (exit 2); writes the merged report, then
@@ -20,5 +20,10 @@ pub fn run(a: &super::args::MergeArgs) -> Result<i32> {
         inputs.len(),
         report.fleet.devices
     );
-    present(&report, Some(&cfg.output), cfg.plots.as_deref())
+    let out = Outputs {
+        json: Some(&cfg.output),
+        html: None,
+        plots: cfg.plots.as_deref(),
+    };
+    present(&report, &[], out)
 }
