@@ -297,7 +297,6 @@ mod tests {
             host: "127.0.0.1".into(),
             port: 1,
             ok: true,
-            output: String::new(),
             outputs: Vec::new(),
             error: None,
             started_unix: 0.0,
