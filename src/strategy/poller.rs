@@ -237,6 +237,7 @@ mod tests {
             key_file: None,
             device_type: "cisco_ios".into(),
             timeout: Duration::from_secs(10),
+            algorithms: Default::default(),
         }
     }
 

@@ -29,6 +29,7 @@ fn devices(n: usize) -> Vec<Device> {
             key_file: None,
             device_type: "cisco_ios".into(),
             timeout: Duration::from_secs(1),
+            algorithms: Default::default(),
         })
         .collect()
 }
