@@ -18,6 +18,8 @@
 //! - [`report`], [`compare`]: runs, repeated runs, the JSON report and the table.
 //! - [`measure`], [`histo`]: CPU, memory and per-phase latency histograms.
 //! - [`sweep`], [`plot`]: fleet-size sweeps into `results/`, and SVG charts.
+//! - [`stats`]: one home per derived number (spreads, ideal schedule, CPU per device, the
+//!   lower bound); [`human`]: those numbers as text.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
 //! - [`shard`], [`merge`]: `--shard I/N` (or a job engine's index) and `fleetbench merge`.
@@ -45,6 +47,7 @@ pub mod fleet;
 pub mod histo;
 pub mod hostkeys;
 pub mod html;
+pub mod human;
 pub mod inventory;
 pub mod job;
 pub mod kexinit;
@@ -59,10 +62,14 @@ pub mod plural;
 pub mod progress;
 pub mod report;
 pub mod result;
+pub mod sanitize;
 pub mod screen;
+pub mod scrub;
 pub mod secret;
 pub mod session;
 pub mod shard;
+pub mod size;
+pub mod stats;
 pub mod stop;
 pub mod strategy;
 pub mod sweep;

@@ -64,6 +64,36 @@ pub struct EmulationArgs {
     pub seed: u64,
 }
 
+/// How runs are shown while they go (`compare`, `run`, `sweep`).
+#[derive(Args, Debug, Clone)]
+pub struct ProgressArgs {
+    /// Progress on stderr: `auto` (a live line on a terminal, a line per finished run
+    /// otherwise), `live`, `lines` or `off`.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub progress: ProgressMode,
+}
+
+/// A `--progress` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    Auto,
+    Live,
+    Lines,
+    Off,
+}
+
+impl ProgressMode {
+    /// The display mode: `auto` looks at stderr now.
+    pub fn resolve(self) -> crate::progress::Mode {
+        match self {
+            ProgressMode::Auto => crate::progress::Mode::auto(),
+            ProgressMode::Live => crate::progress::Mode::Live,
+            ProgressMode::Lines => crate::progress::Mode::Lines,
+            ProgressMode::Off => crate::progress::Mode::Off,
+        }
+    }
+}
+
 /// The commands every device runs (`compare`, `run`, `sweep`).
 #[derive(Args, Debug, Clone)]
 pub struct CommandArgs {
@@ -102,6 +132,10 @@ pub struct FleetArgs {
     /// Per-phase deadline in seconds, overriding the inventory's `timeout`.
     #[arg(long, value_name = "SECS", value_parser = positive_secs, allow_negative_numbers = true)]
     pub timeout: Option<f64>,
+    /// Most a device may send in answer to one step (default 16MiB; like 64MiB or 512KiB);
+    /// past it the device ends with `output_too_large`.
+    #[arg(long, value_name = "SIZE", value_parser = crate::size::parse)]
+    pub max_output: Option<usize>,
     /// Host key checking for inventory devices (emulated fleets are pinned to the keys
     /// fleetbench gave them).
     #[arg(long, value_name = "MODE", default_value = "accept-new")]
@@ -136,9 +170,15 @@ pub struct FleetArgs {
     /// Write the JSON report here.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write a self-contained HTML page of the run here: the tables, the plots inline, the
+    /// setup, and the errors grouped by kind with their devices.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// A line per device at connection and at receipt, with timestamps and the worker.
     #[arg(long, short)]
     pub verbose: bool,
+    #[command(flatten)]
+    pub progress: ProgressArgs,
     /// The fleetbench binary to start worker processes from (default: this one).
     #[arg(long, value_name = "PATH", hide = true)]
     pub worker_exe: Option<PathBuf>,
@@ -174,6 +214,10 @@ pub struct RunArgs {
     pub strategy: StrategyKind,
     #[arg(long, short = 'w', value_name = "W", value_parser = at_least_one, allow_negative_numbers = true)]
     pub workers: Option<usize>,
+    /// Print device output exactly as received; by default control characters (terminal
+    /// escape sequences) are shown escaped, so a device cannot drive your terminal.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 #[derive(Args, Debug)]
@@ -249,6 +293,8 @@ pub struct SweepArgs {
     /// Draw per-device timelines for fleets up to this size.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub timeline_max: usize,
+    #[command(flatten)]
+    pub progress: ProgressArgs,
     #[arg(long, value_name = "PATH", hide = true)]
     pub worker_exe: Option<PathBuf>,
 }

@@ -67,6 +67,8 @@ pub struct JobConfig {
     pub commands_by_type: BTreeMap<String, Vec<String>>,
     pub on_command_error: OnCommandError,
     pub timeout: Option<Duration>,
+    /// `--max-output`: the per-step output cap; `None` is the default.
+    pub max_output: Option<usize>,
 }
 
 /// `compare` and `run`: the same measurement, `run` with one strategy and one run.
@@ -76,6 +78,10 @@ pub struct MeasureConfig {
     pub job: JobConfig,
     pub compare: CompareOptions,
     pub json: Option<PathBuf>,
+    /// `--html`: the run's page.
+    pub html: Option<PathBuf>,
+    /// How runs are shown while they go.
+    pub progress: crate::progress::Mode,
     /// `compare --plots`; always `None` for `run`.
     pub plots: Option<PathBuf>,
     pub verbose: bool,
@@ -185,7 +191,7 @@ fn measure(
     plots: Option<PathBuf>,
     stop: &Stop,
 ) -> Result<MeasureConfig> {
-    if let Some(p) = &a.json {
+    for p in [&a.json, &a.html].into_iter().flatten() {
         output::check_file(p)?;
     }
     if let Some(d) = &plots {
@@ -208,6 +214,7 @@ fn measure(
             ),
             on_command_error: a.on_command_error,
             timeout: a.timeout.map(Duration::from_secs_f64),
+            max_output: a.max_output,
         },
         compare: CompareOptions {
             strategies,
@@ -222,6 +229,8 @@ fn measure(
         },
         debug_slowdown,
         json: a.json.clone(),
+        html: a.html.clone(),
+        progress: a.progress.progress.resolve(),
         plots,
         verbose: a.verbose,
     })

@@ -12,7 +12,10 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
     signals::install(&opts.stop).context("installing the signal handlers")?;
     crate::measure::raise_nofile_limit();
     eprintln!("fleetbench: sweep into {}", opts.out.display());
-    let out = crate::sweep::run(&opts, &Console::new(Mode::Sweep, false))?;
+    let out = crate::sweep::run(
+        &opts,
+        &Console::new(Mode::Sweep, false, a.progress.progress.resolve()),
+    )?;
     if let Some(last) = out.reports.last() {
         print!("{}", crate::compare::render_table(last));
     }

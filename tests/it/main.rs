@@ -1,11 +1,13 @@
 //! One integration test binary (compiled once), with a module per area.
 
+mod bounds;
 mod cli;
 mod common;
 mod core;
 mod emulator;
 mod faults;
 mod gate;
+mod hostile;
 mod platforms;
 mod processes;
 mod realism;

@@ -111,7 +111,7 @@ fn legacy_only_device_is_polled_with_the_legacy_algorithms() {
     ] {
         let out = run(kind, &devices, &j, None);
         assert_eq!(out.failed(), 0, "{kind}: {:?}", out.results[0].error);
-        assert!(out.results[0].output.contains("Processor board ID FTX"));
+        assert!(out.results[0].output().contains("Processor board ID FTX"));
         assert!(out.results[0].host_key.is_some());
     }
 }
