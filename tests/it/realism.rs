@@ -103,7 +103,10 @@ fn legacy_only_device_is_polled_with_the_legacy_algorithms() {
     for d in &mut devices {
         d.algorithms = legacy_algorithms();
     }
-    let j = job(&f, &["show version"]);
+    let mut j = job(&f, &["show version"]);
+    // A 2048-bit DH exchange and RSA signature in a debug build take about a second each on
+    // a busy machine; the point here is the negotiation, not the speed.
+    j.timeout = Some(std::time::Duration::from_secs(30));
     for kind in [
         StrategyKind::Sequential,
         StrategyKind::Async,
