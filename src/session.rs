@@ -406,20 +406,30 @@ async fn run<I: Io>(
         .await
     {
         Ok(()) => {}
-        // libssh2 reports a server that closed after its banner as a failed key exchange;
-        // the socket says what happened.
-        Err(ssh2_or_session::E::Ssh(_)) if peer_closed(sess.as_raw_fd()) => {
-            return Err(SessionError::Disconnected {
-                phase: Phase::Handshake,
-            });
-        }
+        // A failed key exchange: name the list with nothing in common and both offers. But
+        // libssh2 also reports a server that closed after its banner as a failed key
+        // exchange; when the device's offer cannot be read and the socket is closed, that is
+        // what happened.
         Err(ssh2_or_session::E::Ssh(e))
             if matches!(
                 e.code(),
                 ErrorCode::Session(ERR_KEX_FAILURE | ERR_KEY_EXCHANGE)
             ) =>
         {
-            return Err(negotiation_error(io, dev, &offered, &e, c.deadline()).await);
+            let err = negotiation_error(io, dev, &offered, &e, c.deadline()).await;
+            if !matches!(err, SessionError::NoCommonAlgorithm { .. })
+                && peer_closed(sess.as_raw_fd())
+            {
+                return Err(SessionError::Disconnected {
+                    phase: Phase::Handshake,
+                });
+            }
+            return Err(err);
+        }
+        Err(ssh2_or_session::E::Ssh(_)) if peer_closed(sess.as_raw_fd()) => {
+            return Err(SessionError::Disconnected {
+                phase: Phase::Handshake,
+            });
         }
         Err(e) => return Err(e.into_session(Phase::Handshake, timeout)),
     }
