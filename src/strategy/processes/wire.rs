@@ -134,21 +134,8 @@ mod tests {
 
     #[test]
     fn wire_device_round_trips_with_secrets() {
-        let d = Device {
-            name: "R3".into(),
-            host: "127.0.0.1".into(),
-            port: 10_003,
-            username: "cisco".into(),
-            password: Some(Secret::new("pw-hunter2")),
-            secret: Some(Secret::new("en-hunter3")),
-            key_file: None,
-            device_type: "cisco_ios".into(),
-            timeout: Duration::from_secs(10),
-            algorithms: Algorithms {
-                kex: Spec::parse(Kind::Kex, "+diffie-hellman-group14-sha1").ok(),
-                ..Default::default()
-            },
-        };
+        let mut d = crate::testing::router(3);
+        d.algorithms.kex = Spec::parse(Kind::Kex, "+diffie-hellman-group14-sha1").ok();
         let json = serde_json::to_string(&WireDevice::from(&d)).unwrap();
         let back: WireDevice = serde_json::from_str(&json).unwrap();
         assert_eq!(Device::from(back), d);
