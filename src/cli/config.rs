@@ -57,6 +57,8 @@ pub struct FleetConfig {
     pub record: bool,
     /// The shard to poll, from `--shard` or the job engine's environment.
     pub shard: Option<(Shard, ShardSource)>,
+    /// `--kex`, `--hostkey`, `--ciphers`, `--macs`: over each device's own lists.
+    pub algorithms: crate::algorithms::Algorithms,
 }
 
 /// What every device is asked to do, less the host keys (known once the fleet is open).
@@ -192,6 +194,12 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
         ask_password: a.ask_password,
         record: false,
         shard: shard(a.shard)?,
+        algorithms: crate::algorithms::Algorithms {
+            kex: a.kex.clone(),
+            hostkey: a.hostkey.clone(),
+            ciphers: a.ciphers.clone(),
+            macs: a.macs.clone(),
+        },
     })
 }
 
@@ -320,6 +328,7 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
     };
     spec.only = shard.as_ref().map(|s| s.info.positions.clone());
     spec.platforms = a.platforms.clone().unwrap_or_default();
+    spec.state_dir = a.state_dir.clone();
     Ok(EmulateConfig {
         spec,
         outputs: Outputs {
