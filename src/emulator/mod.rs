@@ -320,6 +320,7 @@ impl FleetView {
                 key_file: None,
                 device_type: platform.device_type.into(),
                 timeout: DEFAULT_TIMEOUT,
+                algorithms: Default::default(),
             })
             .collect()
     }

@@ -324,6 +324,7 @@ mod tests {
             key_file: None,
             device_type: "cisco_ios".into(),
             timeout: crate::device::DEFAULT_TIMEOUT,
+            algorithms: Default::default(),
         }
     }
 

@@ -301,6 +301,7 @@ impl<'e> Builder<'e> {
             key_file,
             device_type,
             timeout,
+            algorithms: Default::default(),
         })
     }
 

@@ -374,6 +374,7 @@ fn fleet(shared: bool) -> Vec<Device> {
                 "arista_eos".into()
             },
             timeout: crate::device::DEFAULT_TIMEOUT,
+            algorithms: Default::default(),
         })
         .collect()
 }
