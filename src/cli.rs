@@ -72,6 +72,8 @@ struct FleetArgs {
     /// Seed for the emulated fleet's jitter and faults.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    #[command(flatten)]
+    network: NetworkArgs,
     /// Command to run on every device (repeatable; default `show clock`).
     #[arg(long = "command", value_name = "CMD")]
     commands: Vec<String>,
@@ -100,6 +102,32 @@ struct FleetArgs {
     /// The fleetbench binary to start worker processes from (default: this one).
     #[arg(long, value_name = "PATH", hide = true)]
     worker_exe: Option<PathBuf>,
+}
+
+/// `--network`: the emulated fleet behind an emulated link.
+#[derive(Args, Debug, Clone)]
+struct NetworkArgs {
+    /// Put the emulated fleet behind an emulated network: local, campus, regional,
+    /// continental, intercontinental, transpacific, or a spec like
+    /// `rtt=80ms,jitter=5ms,loss=1%,rate=10mbit`, with shares `transpacific@20%;campus`.
+    #[arg(long, value_name = "NAME|SPEC")]
+    network: Option<String>,
+    /// tun (every packet, through network namespaces; the default) or relay (a local TCP
+    /// relay per device, where namespaces are refused: the handshake is not delayed, no loss).
+    #[arg(long, value_name = "METHOD", default_value = "tun", value_parser = ["tun", "relay"])]
+    network_method: String,
+}
+
+impl NetworkArgs {
+    fn parsed(&self) -> Result<Option<(crate::netem::NetworkSpec, crate::netem::Method)>> {
+        let Some(text) = &self.network else {
+            return Ok(None);
+        };
+        let spec = crate::netem::NetworkSpec::parse(text).map_err(|e| bad(e.to_string()))?;
+        let method = crate::netem::Method::parse(&self.network_method)
+            .ok_or_else(|| bad("--network-method must be tun or relay"))?;
+        Ok(Some((spec, method)))
+    }
 }
 
 #[derive(Args, Debug)]
@@ -151,6 +179,12 @@ struct EmulateArgs {
     /// Address to listen on. Loopback unless you mean otherwise.
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     bind: std::net::IpAddr,
+    #[command(flatten)]
+    network: NetworkArgs,
+    /// With --network: run this command inside the client namespace (after `--`), then stop;
+    /// the fleet's exit status is the command's.
+    #[arg(last = true, value_name = "CMD")]
+    exec: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -287,6 +321,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
 struct Fleet {
     devices: Vec<Device>,
     emulated: Option<EmulatedFleet>,
+    network: Option<crate::netem::NetworkedFleet>,
     info: FleetInfo,
     host_keys: HostKeyCheck,
     /// Where accepted new host keys are recorded (accept-new on inventory fleets).
@@ -297,11 +332,18 @@ impl Fleet {
     fn server_cpu(&self) -> Duration {
         self.emulated
             .as_ref()
+            .or(self.network.as_ref().map(|n| n.emulated()))
             .map_or(Duration::ZERO, EmulatedFleet::server_cpu)
     }
 }
 
 fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
+    let network = a.network.parsed()?;
+    if network.is_some() && a.inventory.is_some() {
+        return Err(bad(
+            "--network emulates the link to an emulated fleet (--emulate); real devices are behind a real network",
+        ));
+    }
     if let Some(path) = &a.inventory {
         let mut inv = inventory::load(path)?;
         for w in &inv.warnings {
@@ -332,6 +374,7 @@ fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
             },
             devices: inv.devices,
             emulated: None,
+            network: None,
             host_keys,
             known_hosts_out: (policy == HostKeyPolicy::AcceptNew).then_some(out),
         });
@@ -344,6 +387,23 @@ fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
     let mut spec = FleetSpec::new(n, profile);
     spec.seed = a.seed;
     spec.base_port = 0;
+    let info = FleetInfo {
+        devices: n,
+        emulated: true,
+        profile: Some(a.profile.clone()),
+        inventory: None,
+    };
+    if let Some((net, method)) = network {
+        let fleet = crate::netem::NetworkedFleet::start(&net, method, spec)?;
+        return Ok(Fleet {
+            devices: fleet.devices(),
+            info,
+            host_keys: fleet.host_key_check(),
+            emulated: None,
+            network: Some(fleet),
+            known_hosts_out: None,
+        });
+    }
     let fleet = EmulatedFleet::start(spec).context("starting the emulated fleet")?;
     Ok(Fleet {
         devices: fleet.devices(),
@@ -355,6 +415,7 @@ fn open_fleet(a: &FleetArgs) -> Result<Fleet> {
         },
         host_keys: fleet.host_key_check(),
         emulated: Some(fleet),
+        network: None,
         known_hosts_out: None,
     })
 }
@@ -517,7 +578,39 @@ fn new_report(fleet: &Fleet, job: &Job) -> Report {
         fleet: fleet.info.clone(),
         machine: MachineInfo::current(),
         strategies: Vec::new(),
+        network: fleet.network.as_ref().map(|n| n.report(job.commands.len())),
     }
+}
+
+/// Measures one strategy and, behind `--network`, adds its network summary to the report.
+fn measure_on(
+    fleet: &Fleet,
+    report: &mut Report,
+    kind: StrategyKind,
+    job: &Job,
+    opts: &CompareOptions,
+    sink: strategy::Sink<'_>,
+) -> Result<crate::report::StrategyReport> {
+    let since = fleet.network.as_ref().and_then(|n| n.traffic());
+    let sr = compare::measure(
+        kind,
+        &fleet.devices,
+        job,
+        opts,
+        &|| fleet.server_cpu(),
+        sink,
+    )?;
+    if let (Some(net), Some(nr)) = (&fleet.network, &mut report.network) {
+        let sessions = (fleet.devices.len() * (opts.warmup + opts.runs)) as u64;
+        nr.strategies.push(net.strategy_network(
+            kind.name(),
+            &sr.devices,
+            &job.commands,
+            since,
+            sessions,
+        ));
+    }
+    Ok(sr)
 }
 
 /// Records host keys accepted under accept-new in fleetbench's known_hosts.
@@ -571,14 +664,8 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         run: run_cfg,
     };
     let sink = verbose_sink(a.fleet.verbose);
-    let sr = compare::measure(
-        kind,
-        &fleet.devices,
-        &job,
-        &opts,
-        &|| fleet.server_cpu(),
-        &sink,
-    )?;
+    let mut report = new_report(&fleet, &job);
+    let sr = measure_on(&fleet, &mut report, kind, &job, &opts, &sink)?;
     let mut out = std::io::stdout().lock();
     for d in &sr.devices {
         match &d.error {
@@ -607,7 +694,6 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         if sr.workers == 1 { "" } else { "s" }
     )?;
     record_new_keys(&fleet, &sr.devices);
-    let mut report = new_report(&fleet, &job);
     report.strategies.push(sr);
     report.compute_speedups();
     finish(&report, a.fleet.json.as_ref())
@@ -648,14 +734,7 @@ fn cmd_compare(a: CompareArgs) -> Result<i32> {
         a.warmup
     );
     for kind in strategies {
-        let sr = compare::measure(
-            kind,
-            &fleet.devices,
-            &job,
-            &opts,
-            &|| fleet.server_cpu(),
-            &sink,
-        )?;
+        let sr = measure_on(&fleet, &mut report, kind, &job, &opts, &sink)?;
         eprintln!(
             "fleetbench: {:<10} median {:.3} s, {} ok, {} failed",
             kind.name(),
@@ -673,6 +752,10 @@ fn cmd_compare(a: CompareArgs) -> Result<i32> {
     print!("{}", compare::render_table(&report));
     println!();
     print!("{}", compare::render_latency_table(&report));
+    if let Some(n) = &report.network {
+        println!();
+        print!("{}", crate::netem::rounds::render_table(n));
+    }
     if let Some(dir) = &a.plots {
         let files = crate::plot::write_report_plots(&report, dir, "")?;
         eprintln!(
@@ -701,6 +784,14 @@ fn cmd_emulate(a: EmulateArgs) -> Result<i32> {
     spec.base_port = a.base_port;
     spec.seed = a.seed;
     spec.bind = a.bind;
+    if let Some((net, method)) = a.network.parsed()? {
+        return emulate_behind(&net, method, spec, a.write_inventory.as_deref(), &a.exec);
+    }
+    if !a.exec.is_empty() {
+        return Err(bad(
+            "a command after `--` runs inside the emulated network: it needs --network",
+        ));
+    }
     if !a.bind.is_loopback() {
         eprintln!(
             "fleetbench: warning: binding {} (not loopback) as asked",
@@ -727,6 +818,64 @@ fn cmd_emulate(a: EmulateArgs) -> Result<i32> {
     })
     .map_err(|e| anyhow!(e))?;
     Ok(EXIT_OK)
+}
+
+/// `emulate --network`: the fleet behind the link; the command after `--` (if any) runs in
+/// the client namespace and its exit status is ours. Without one, serves until SIGINT/SIGTERM
+/// (other tools reach the fleet with `nsenter -t PID -U -n --preserve-credentials`).
+fn emulate_behind(
+    net: &crate::netem::NetworkSpec,
+    method: crate::netem::Method,
+    mut spec: FleetSpec,
+    write_inventory: Option<&std::path::Path>,
+    exec: &[String],
+) -> Result<i32> {
+    if method == crate::netem::Method::Tun {
+        // Each device has its own address; they all listen on the SSH port.
+        spec.base_port = 0;
+    }
+    let profile = spec.profile.name().to_string();
+    let fleet = crate::netem::NetworkedFleet::start(net, method, spec)?;
+    if let Some(path) = write_inventory {
+        crate::atomic::write_atomic(path, fleet.inventory_yaml().as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    for (d, (_, link)) in fleet.devices().iter().zip(fleet.links()) {
+        println!(
+            "{} {}:{} profile={profile} rtt={:.0}ms",
+            d.name,
+            d.host,
+            d.port,
+            link.rtt.as_secs_f64() * 1e3
+        );
+    }
+    eprintln!(
+        "fleetbench: {} devices behind network {} ({}); pid {}",
+        fleet.devices().len(),
+        net.name,
+        fleet.method().name(),
+        std::process::id()
+    );
+    let Some((program, args)) = exec.split_first() else {
+        let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+        let mut sig = 0;
+        // SAFETY: a sigset on our stack, initialised by sigemptyset before use; the signals
+        // are blocked in this thread (and the threads it starts from now on) and taken here.
+        unsafe {
+            libc::sigemptyset(set.as_mut_ptr());
+            libc::sigaddset(set.as_mut_ptr(), libc::SIGINT);
+            libc::sigaddset(set.as_mut_ptr(), libc::SIGTERM);
+            libc::pthread_sigmask(libc::SIG_BLOCK, set.as_ptr(), std::ptr::null_mut());
+            libc::sigwait(set.as_ptr(), &mut sig);
+        }
+        return Ok(EXIT_OK);
+    };
+    let status = std::process::Command::new(program)
+        .args(args)
+        .status()
+        .with_context(|| format!("running {program}"))?;
+    drop(fleet);
+    Ok(status.code().unwrap_or(EXIT_FAILED))
 }
 
 #[derive(Args, Debug)]

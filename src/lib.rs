@@ -14,6 +14,8 @@
 //! - [`report`], [`compare`]: runs, repeated runs, the JSON report and the table.
 //! - [`measure`], [`histo`]: CPU, memory and per-phase latency histograms.
 //! - [`sweep`], [`plot`]: fleet-size sweeps into `results/`, and SVG charts.
+//! - [`netem`]: the link emulator (`--network`): RTT, jitter, loss and rate per device,
+//!   through TUN devices between network namespaces, or a TCP relay where those are refused.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
 //! - [`cli`]: argument parsing and the commands; `main.rs` only calls [`cli::main`].
@@ -36,6 +38,7 @@ pub mod inventory;
 pub mod job;
 pub mod measure;
 pub mod metrics;
+pub mod netem;
 pub mod plot;
 pub mod report;
 pub mod result;

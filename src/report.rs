@@ -21,6 +21,9 @@ pub struct Report {
     pub fleet: FleetInfo,
     pub machine: MachineInfo,
     pub strategies: Vec<StrategyReport>,
+    /// `--network`: the emulated link and what each strategy's sessions did over it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<crate::netem::NetworkReport>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -326,6 +329,7 @@ mod tests {
             host_key: None,
             new_host_key: None,
             worker: String::new(),
+            tcp: None,
         };
         StrategyReport {
             strategy: kind,
@@ -365,6 +369,7 @@ mod tests {
                 arch: "x86_64".into(),
             },
             strategies,
+            network: None,
         }
     }
 

@@ -66,6 +66,9 @@ pub struct DeviceResult {
     pub new_host_key: Option<String>,
     /// Who polled it: `thread NAME` or `pid N`.
     pub worker: String,
+    /// The client socket's `TCP_INFO` just before it closed (Linux; once connected).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tcp: Option<crate::netem::TcpStats>,
 }
 
 impl DeviceResult {

@@ -48,7 +48,8 @@ pub fn poll_blocking(dev: &Device, job: &Job) -> DeviceResult {
 pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult {
     let mut clock = PhaseClock::start();
     let mut keys = HostKeyFacts::default();
-    let outcome = run(io, dev, job, &mut clock, &mut keys).await;
+    let mut tcp = None;
+    let outcome = run(io, dev, job, &mut clock, &mut keys, &mut tcp).await;
     if job.debug_slowdown > 0.0 {
         // The regression gate's injected slowdown: the session simply takes longer.
         io.sleep(clock.begun.elapsed().mul_f64(job.debug_slowdown))
@@ -77,6 +78,7 @@ pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult
         host_key: keys.fingerprint,
         new_host_key: keys.new_entry,
         worker: worker_label(),
+        tcp,
     }
 }
 
@@ -337,6 +339,7 @@ async fn run<I: Io>(
     job: &Job,
     clock: &mut PhaseClock,
     keys: &mut HostKeyFacts,
+    tcp: &mut Option<crate::netem::TcpStats>,
 ) -> Result<Vec<CommandOutput>, SessionError> {
     let timeout = job.timeout.unwrap_or(dev.timeout);
 
@@ -349,7 +352,11 @@ async fn run<I: Io>(
     let sess = Session::new().map_err(|e| ssh_error(&e, Phase::Handshake, timeout))?;
     sess.set_blocking(false);
     let mut handshaker = sess.clone();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
     handshaker.set_tcp_stream(stream);
+    // Declared after both sessions, so dropped (and read) while the socket is still open,
+    // whichever way the session ends.
+    let _tcp_info = TcpInfoOnDrop { fd, out: tcp };
     let c = Conn {
         io,
         sock: &sock,
@@ -382,6 +389,18 @@ async fn run<I: Io>(
     clock.enter(Phase::Close, None);
     close(&c, &mut ch).await;
     Ok(outputs)
+}
+
+/// Reads the socket's `TCP_INFO` into `out` when the session is done with it.
+struct TcpInfoOnDrop<'a> {
+    fd: std::os::fd::RawFd,
+    out: &'a mut Option<crate::netem::TcpStats>,
+}
+
+impl Drop for TcpInfoOnDrop<'_> {
+    fn drop(&mut self) {
+        *self.out = crate::netem::sys::tcp_stats(self.fd);
+    }
 }
 
 fn check_host_key(

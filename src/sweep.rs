@@ -167,6 +167,7 @@ pub fn run(
                 },
                 machine: MachineInfo::current(),
                 strategies: Vec::new(),
+                network: None,
             };
             for &kind in &opts.strategies {
                 let sr =

@@ -68,6 +68,7 @@ pub fn report(strategies: Vec<StrategyReport>) -> Report {
             arch: "x86_64".to_string(),
         },
         strategies,
+        network: None,
     };
     r.compute_speedups();
     r

@@ -83,6 +83,10 @@ pub struct FleetSpec {
     pub base_port: u16,
     /// Address to bind; 127.0.0.1 unless the caller explicitly asks for another.
     pub bind: IpAddr,
+    /// One address per device instead of `bind` (the link emulator's 198.18.0.0/15 devices,
+    /// inside a network namespace of its own). Every device then listens on the same port:
+    /// `base_port`, or 22 when that is 0.
+    pub addresses: Vec<IpAddr>,
     pub profile: Profile,
     /// Host keys, jitter and fault placement all derive from this.
     pub seed: u64,
@@ -105,6 +109,7 @@ impl FleetSpec {
             devices,
             base_port: 0,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            addresses: Vec::new(),
             profile,
             seed: 1,
             username: "cisco".into(),
@@ -124,7 +129,17 @@ impl FleetSpec {
                 "max_sessions must be at least 1".into(),
             ));
         }
-        if self.base_port != 0 && self.base_port as usize + self.devices - 1 > u16::MAX as usize {
+        if !self.addresses.is_empty() && self.addresses.len() != self.devices {
+            return Err(EmulatorError::Spec(format!(
+                "{} addresses for {} devices",
+                self.addresses.len(),
+                self.devices
+            )));
+        }
+        if self.addresses.is_empty()
+            && self.base_port != 0
+            && self.base_port as usize + self.devices - 1 > u16::MAX as usize
+        {
             return Err(EmulatorError::Spec(format!(
                 "ports {}..{} do not fit below 65536",
                 self.base_port,
@@ -139,6 +154,7 @@ impl FleetSpec {
 #[derive(Debug, Clone)]
 struct DeviceInfo {
     name: String,
+    host: String,
     port: u16,
     /// `ssh-ed25519 BASE64`
     host_key: String,
@@ -149,7 +165,6 @@ struct DeviceInfo {
 /// The client-side view of a fleet (shared by [`EmulatedFleet`] and [`serve_foreground`]).
 #[derive(Debug, Clone)]
 struct FleetView {
-    host: String,
     username: String,
     password: String,
     secret: String,
@@ -162,7 +177,7 @@ impl FleetView {
             .iter()
             .map(|d| Device {
                 name: d.name.clone(),
-                host: self.host.clone(),
+                host: d.host.clone(),
                 port: d.port,
                 username: self.username.clone(),
                 password: Some(Secret::new(self.password.clone())),
@@ -180,9 +195,9 @@ impl FleetView {
             .iter()
             .map(|d| {
                 let pattern = if d.port == 22 {
-                    self.host.clone()
+                    d.host.clone()
                 } else {
-                    format!("[{}]:{}", self.host, d.port)
+                    format!("[{}]:{}", d.host, d.port)
                 };
                 (pattern, vec![d.host_key.clone()])
             })
@@ -201,7 +216,7 @@ impl FleetView {
             y.push_str(&format!(
                 "  - device_type: cisco_ios\n    name: {}\n    ip: {}\n    port: {}\n    username: {}\n    password: {}\n    secret: {}\n",
                 q(&d.name),
-                q(&self.host),
+                q(&d.host),
                 d.port,
                 q(&self.username),
                 q(&self.password),
@@ -251,12 +266,13 @@ impl BoundFleet {
                 .collect::<Vec<_>>()
                 .join(" ");
             let fingerprint = public.fingerprint(HashAlg::Sha256).to_string();
-            let port_no = if spec.base_port == 0 {
-                0
-            } else {
-                spec.base_port + index as u16
+            let (ip, port_no) = match spec.addresses.get(index) {
+                Some(ip) if spec.base_port == 0 => (*ip, 22),
+                Some(ip) => (*ip, spec.base_port),
+                None if spec.base_port == 0 => (spec.bind, 0),
+                None => (spec.bind, spec.base_port + index as u16),
             };
-            let addr = SocketAddr::new(spec.bind, port_no);
+            let addr = SocketAddr::new(ip, port_no);
             let port = Port::bind(addr, faults.refuse)
                 .map_err(|source| EmulatorError::Bind { addr, source })?;
             let port_no = port
@@ -284,8 +300,14 @@ impl BoundFleet {
                 Arc::new(ssh_config(key, !authorized.is_empty())),
             );
             dev.authorized_keys = authorized.clone();
+            let host = if ip.is_unspecified() {
+                Ipv4Addr::LOCALHOST.to_string()
+            } else {
+                ip.to_string()
+            };
             infos.push(DeviceInfo {
                 name: dev.hostname.clone(),
+                host,
                 port: port_no,
                 host_key,
                 fingerprint,
@@ -293,14 +315,8 @@ impl BoundFleet {
             });
             ports.push((Arc::new(dev), port));
         }
-        let host = if spec.bind.is_unspecified() {
-            Ipv4Addr::LOCALHOST.to_string()
-        } else {
-            spec.bind.to_string()
-        };
         Ok(BoundFleet {
             view: FleetView {
-                host,
                 username: spec.username.clone(),
                 password: spec.password.clone(),
                 secret: spec.secret.clone(),
@@ -370,7 +386,7 @@ impl std::fmt::Debug for EmulatedFleet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmulatedFleet")
             .field("devices", &self.view.devices.len())
-            .field("host", &self.view.host)
+            .field("host", &self.view.devices.first().map(|d| d.host.as_str()))
             .field("profile", &self.profile_name)
             .finish_non_exhaustive()
     }
@@ -521,7 +537,7 @@ pub async fn serve_foreground(
         println!(
             "{} {}:{} {} profile={}{}",
             d.name,
-            view.host,
+            d.host,
             d.port,
             d.fingerprint,
             spec.profile.name(),

@@ -6,6 +6,7 @@ mod core;
 mod emulator;
 mod faults;
 mod gate;
+mod network;
 mod processes;
 mod security;
 mod strategies;
