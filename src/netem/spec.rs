@@ -284,7 +284,7 @@ fn parse_rate(s: &str) -> Result<u64, String> {
         .ok_or_else(bad)?;
     let v: f64 = num.trim().parse().map_err(|_| bad())?;
     let bps = v * scale;
-    if !bps.is_finite() || bps < 1000.0 || bps > 1e12 {
+    if !bps.is_finite() || !(1000.0..=1e12).contains(&bps) {
         return Err(format!("rate '{s}' must be between 1kbit and 1000gbit"));
     }
     Ok(bps as u64)

@@ -10,7 +10,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-fn bin() -> Command {
+pub(crate) fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_fleetbench"));
     c.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -19,10 +19,10 @@ fn bin() -> Command {
 }
 
 /// What a finished command printed.
-struct Out {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Out {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// Waits for `child` to exit, killing it (and failing the test) past `limit`: a command that
@@ -62,11 +62,11 @@ fn run_bounded(cmd: &mut Command, limit: Duration) -> Out {
     }
 }
 
-fn fleetbench(args: &[&str]) -> Out {
+pub(crate) fn fleetbench(args: &[&str]) -> Out {
     run_bounded(bin().args(args), Duration::from_secs(120))
 }
 
-fn report(path: &Path) -> Value {
+pub(crate) fn report(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
