@@ -916,10 +916,89 @@ struct SweepArgs {
     timeline_max: usize,
     #[arg(long, value_name = "PATH", hide = true)]
     worker_exe: Option<PathBuf>,
+    /// Sweep networks instead of worker counts: comma-separated names
+    /// (`local,campus,continental,transpacific`), or one custom spec per `--networks`;
+    /// draws wall time against RTT per strategy.
+    #[arg(long, value_name = "LIST")]
+    networks: Vec<String>,
+    /// tun or relay (see `compare --network-method`).
+    #[arg(long, value_name = "METHOD", default_value = "tun", value_parser = ["tun", "relay"])]
+    network_method: String,
+}
+
+/// `--networks`: a value with `=` is one spec (commas and all); else a comma-separated list.
+fn networks_of(values: &[String]) -> Result<Vec<crate::netem::NetworkSpec>> {
+    let mut out = Vec::new();
+    for v in values {
+        let items: Vec<&str> = if v.contains('=') {
+            vec![v.as_str()]
+        } else {
+            v.split(',').collect()
+        };
+        for item in items {
+            out.push(crate::netem::NetworkSpec::parse(item).map_err(|e| bad(e.to_string()))?);
+        }
+    }
+    Ok(out)
+}
+
+fn cmd_sweep_networks(a: SweepArgs) -> Result<i32> {
+    let networks = networks_of(&a.networks)?;
+    if a.runs == 0 || a.sizes.is_empty() || a.sizes.contains(&0) {
+        return Err(bad("--runs and --sizes need values of at least 1"));
+    }
+    if a.workers_list.as_ref().is_some_and(|w| w.len() > 1) {
+        return Err(bad(
+            "--networks sweeps networks: give at most one --workers-list value",
+        ));
+    }
+    let strategies = strategies_of(a.strategies.as_deref())?;
+    Profile::by_name(&a.profile).map_err(|e| bad(e.to_string()))?;
+    let commands = commands_of(&a.commands)?;
+    let method = crate::netem::Method::parse(&a.network_method)
+        .ok_or_else(|| bad("--network-method must be tun or relay"))?;
+    if method == crate::netem::Method::Tun {
+        // Before any thread: an unprivileged process needs a user namespace, once.
+        crate::netem::sys::gain_namespace_rights()?;
+    }
+    crate::measure::raise_nofile_limit();
+    let opts = crate::netem::sweep::NetworkSweepOptions {
+        networks,
+        method,
+        sizes: a.sizes,
+        workers: a.workers_list.and_then(|w| w.first().copied()),
+        strategies,
+        profile: a.profile,
+        seed: a.seed,
+        runs: a.runs,
+        warmup: a.warmup,
+        commands,
+        out: a
+            .out
+            .unwrap_or_else(|| crate::sweep::default_dir(std::path::Path::new("results"))),
+        worker_exe: a.worker_exe,
+        command_line: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    eprintln!("fleetbench: network sweep into {}", opts.out.display());
+    let quiet = |_: Event<'_>| {};
+    let out = crate::netem::sweep::run(&opts, &|line| eprintln!("fleetbench: {line}"), &quiet)?;
+    eprintln!(
+        "fleetbench: {} file(s) written to {}",
+        out.files.len(),
+        out.dir.display()
+    );
+    Ok(if out.failed_devices > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
 }
 
 fn cmd_sweep(a: SweepArgs) -> Result<i32> {
     install_interrupt_handler();
+    if !a.networks.is_empty() {
+        return cmd_sweep_networks(a);
+    }
     if a.runs == 0 {
         return Err(bad("--runs must be at least 1"));
     }

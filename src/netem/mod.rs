@@ -10,6 +10,7 @@
 //! - [`sys`]: user and network namespaces, TUN, addresses, the local route, `TCP_INFO`.
 //! - [`relay`]: the fallback where namespaces are refused: a userspace TCP relay per device.
 //! - [`rounds`]: what the report says about the network (round trips per phase, traffic).
+//! - [`fleet`]: an emulated fleet behind the link, by either method; [`sweep`]: `sweep --networks`.
 //!
 //! # The `tun` method (mahimahi's design)
 //! The process gains the right to create network namespaces (root already has it; anyone
@@ -34,6 +35,7 @@ pub mod relay;
 pub mod rounds;
 pub mod sched;
 pub mod spec;
+pub mod sweep;
 pub mod sys;
 
 use std::net::{IpAddr, Ipv4Addr};
