@@ -288,3 +288,52 @@ fn emulate_runs_a_command_inside_the_network() {
         out.stdout
     );
 }
+
+/// As an unprivileged user (here `nobody`, when the tests run as root) the CLI moves into a
+/// user namespace of its own and works, or, where /dev/net/tun is closed to other users,
+/// says exactly that and what to do.
+#[test]
+fn unprivileged_user_gets_its_own_namespaces() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: a plain getter.
+    let root = unsafe { libc::geteuid() } == 0;
+    let mut cmd = if root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+        c.arg(env!("CARGO_BIN_EXE_fleetbench"));
+        c
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fleetbench"))
+    };
+    cmd.args([
+        "compare",
+        "--emulate",
+        "2",
+        "--profile",
+        "instant",
+        "--network",
+        "campus",
+        "--strategies",
+        "threads",
+        "--runs",
+        "1",
+    ])
+    .current_dir(std::env::temp_dir())
+    .env("HOME", std::env::temp_dir());
+    let out = cmd.output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    let tun_open = std::fs::metadata("/dev/net/tun")
+        .map(|m| m.permissions().mode() & 0o006 == 0o006)
+        .unwrap_or(false);
+    if tun_open {
+        assert!(out.status.success(), "{stderr}");
+        assert!(stdout.contains("network campus via tun"), "{stdout}");
+    } else {
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("cannot open /dev/net/tun"), "{stderr}");
+        assert!(stderr.contains("--network-method relay"), "{stderr}");
+    }
+}
