@@ -9,7 +9,8 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile};
 use fleetbench::job::Job;
-use fleetbench::strategy::{self, Event, RunConfig, StrategyKind};
+use fleetbench::observe::Quiet;
+use fleetbench::strategy::{self, RunConfig, StrategyKind};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -61,8 +62,8 @@ fn strategies(c: &mut Criterion) {
     let cfg = RunConfig {
         workers: None,
         worker_exe: exe.clone(),
+        ..RunConfig::default()
     };
-    let quiet = |_: Event<'_>| {};
     let mut group = c.benchmark_group("fleet");
     group
         .sample_size(10)
@@ -80,7 +81,7 @@ fn strategies(c: &mut Criterion) {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
                         let t = Instant::now();
-                        match strategy::run(kind, devices, &job, &cfg, &quiet) {
+                        match strategy::run(kind, devices, &job, &cfg, &Quiet) {
                             Ok(out) if out.failed() == 0 => {}
                             Ok(out) => eprintln!("{kind}: {} device(s) failed", out.failed()),
                             Err(e) => eprintln!("{kind}: {e}"),

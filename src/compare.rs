@@ -1,12 +1,15 @@
 //! Runs strategies side by side, with warm-up and repeated runs, and renders the table.
+//! [`run`] is the library entry point of `compare` and `run`, and what `sweep` calls for
+//! each of its points.
 
-use crate::device::Device;
+use crate::fleet::Fleet;
 use crate::histo::LatencyHistograms;
 use crate::job::Job;
 use crate::measure::{self, Cpu, cpu_now};
+use crate::observe::{Event, Observer};
 use crate::report::{Report, RunSummary, Spread, StrategyReport};
 use crate::result::DeviceResult;
-use crate::strategy::{self, RunConfig, Sink, StrategyError, StrategyKind};
+use crate::strategy::{self, RunConfig, StrategyError, StrategyKind};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -21,23 +24,115 @@ pub struct CompareOptions {
     pub run: RunConfig,
 }
 
-/// Runs one strategy `warmup + runs` times and summarises the measured runs.
-/// `server_cpu` reports the CPU used so far by an in-process emulator (zero otherwise), so
-/// client CPU can be told apart from the emulator's in the same process.
-pub fn measure(
-    kind: StrategyKind,
-    devices: &[Device],
-    job: &Job,
+/// What stops a compare as a whole (a device's failure never does).
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("{strategy}: {source}")]
+    Strategy {
+        strategy: StrategyKind,
+        source: StrategyError,
+    },
+}
+
+/// Runs every strategy of `opts` over `fleet` and returns the report (speed-ups and
+/// efficiencies filled in). Stops after the current run once `opts.run.stop` is set; the
+/// report then holds what was measured, the partial run last.
+pub fn run(
     opts: &CompareOptions,
-    server_cpu: &dyn Fn() -> Duration,
-    sink: Sink<'_>,
-) -> Result<StrategyReport, StrategyError> {
-    let quiet = |_: strategy::Event<'_>| {};
-    for _ in 0..opts.warmup {
-        if strategy::is_interrupted() {
+    fleet: &Fleet,
+    job: &Job,
+    obs: &dyn Observer,
+) -> Result<Report, CompareError> {
+    let mut report = Report::new(fleet.info.clone(), job.commands.clone());
+    report.network = fleet.network_report(job.commands.len());
+    obs.on(&Event::CompareStarted {
+        fleet: &fleet.info,
+        commands: &job.commands,
+        strategies: &opts.strategies,
+        runs: opts.runs,
+        warmup: opts.warmup,
+    });
+    for &kind in &opts.strategies {
+        let since = fleet.traffic();
+        let sr = measure(kind, fleet, job, opts, obs).map_err(|source| CompareError::Strategy {
+            strategy: kind,
+            source,
+        })?;
+        let sessions = (fleet.devices.len() * (opts.warmup + opts.runs)) as u64;
+        if let (Some(n), Some(nr)) = (
+            fleet.strategy_network(kind.name(), &sr.devices, &job.commands, since, sessions),
+            report.network.as_mut(),
+        ) {
+            nr.strategies.push(n);
+        }
+        obs.on(&Event::StrategyFinished { report: &sr });
+        match fleet.record_new_keys(&sr.devices) {
+            Ok(Some((count, path))) => obs.on(&Event::HostKeysRecorded { count, path }),
+            Ok(None) => {}
+            Err(e) => obs.on(&Event::Warning {
+                message: &format!("could not record new host keys: {e}"),
+            }),
+        }
+        report.strategies.push(sr);
+        if opts.run.stop.is_requested() {
             break;
         }
-        strategy::run(kind, devices, job, &opts.run, &quiet)?;
+    }
+    report.compute_speedups();
+    Ok(report)
+}
+
+/// One run of `kind`, announced to `obs`.
+fn one_run(
+    kind: StrategyKind,
+    (run, warmup): (usize, bool),
+    fleet: &Fleet,
+    job: &Job,
+    cfg: &RunConfig,
+    obs: &dyn Observer,
+) -> Result<strategy::RunOutcome, StrategyError> {
+    let devices = &fleet.devices;
+    obs.on(&Event::RunStarted {
+        strategy: kind,
+        run,
+        warmup,
+        devices: devices.len(),
+    });
+    let out = strategy::run(kind, devices, job, cfg, obs)?;
+    let interrupted = out
+        .results
+        .iter()
+        .filter(|r| r.error.as_ref().is_some_and(|e| e.kind == "interrupted"))
+        .count();
+    obs.on(&Event::RunFinished {
+        strategy: kind,
+        run,
+        warmup,
+        wall: out.wall,
+        ok: out.ok(),
+        failed: out.failed(),
+        interrupted,
+        stopped: cfg.stop.is_requested(),
+    });
+    Ok(out)
+}
+
+/// Runs one strategy `warmup + runs` times over `fleet` and summarises the measured runs.
+/// The in-process emulator's CPU ([`Fleet::server_cpu`]) is told apart from the client's.
+pub fn measure(
+    kind: StrategyKind,
+    fleet: &Fleet,
+    job: &Job,
+    opts: &CompareOptions,
+    obs: &dyn Observer,
+) -> Result<StrategyReport, StrategyError> {
+    let devices = &fleet.devices;
+    let stop = &opts.run.stop;
+    for k in 0..opts.warmup {
+        if stop.is_requested() {
+            break;
+        }
+        one_run(kind, (k, true), fleet, job, &opts.run, obs)?;
     }
     // Each strategy's peak is its own: reset the high-water mark after the warm-up.
     measure::reset_peak_rss();
@@ -45,14 +140,14 @@ pub fn measure(
     let mut last = None;
     let mut histos = LatencyHistograms::new();
     let mut children_peak = 0u64;
-    for _ in 0..opts.runs.max(1) {
+    for k in 0..opts.runs.max(1) {
         // Only worker processes are children worth sampling; other strategies pay nothing.
         let sampler = (kind == StrategyKind::Processes)
             .then(|| measure::ChildRssSampler::start(Duration::from_millis(10)));
-        let (cpu0, srv0) = (cpu_now(), server_cpu());
+        let (cpu0, srv0) = (cpu_now(), fleet.server_cpu());
         let started_unix = strategy::unix_now();
-        let out = strategy::run(kind, devices, job, &opts.run, sink)?;
-        let server = server_cpu().saturating_sub(srv0).as_secs_f64();
+        let out = one_run(kind, (k, false), fleet, job, &opts.run, obs)?;
+        let server = fleet.server_cpu().saturating_sub(srv0).as_secs_f64();
         let (child_peak, sampler_cpu) = sampler.map_or((0, Duration::ZERO), |s| s.finish());
         children_peak = children_peak.max(child_peak);
         let mut all = cpu_now().minus(&cpu0);
@@ -89,7 +184,7 @@ pub fn measure(
         last = Some(out);
         // Ctrl-C: the run just finished is the partial one (in-flight devices done, the rest
         // `interrupted`); another run would only replace it with an all-interrupted one.
-        if strategy::is_interrupted() {
+        if stop.is_requested() {
             break;
         }
     }

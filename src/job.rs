@@ -15,11 +15,6 @@ pub struct Job {
     /// Override of every device's per-phase deadline (`--timeout`).
     #[serde(default)]
     pub timeout: Option<Duration>,
-    /// Debug knob for testing the regression gate: extra client-side time added to each
-    /// session, as a fraction of its measured length (0.2 = 20% slower). Set from the
-    /// `FLEETBENCH_DEBUG_SLOWDOWN` environment variable; 0 in normal use.
-    #[serde(default)]
-    pub debug_slowdown: f64,
 }
 
 impl Job {
@@ -28,7 +23,6 @@ impl Job {
             commands,
             host_keys,
             timeout: None,
-            debug_slowdown: 0.0,
         }
     }
 }

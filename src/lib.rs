@@ -18,12 +18,14 @@
 //!   through TUN devices between network namespaces, or a TCP relay where those are refused.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
-//! - [`cli`]: argument parsing and the commands; `main.rs` only calls [`cli::main`].
+//! - [`fleet`]: the devices of a run, with their emulator if any; [`observe`]: the events a
+//!   run reports instead of printing; [`stop`]: the stop token; [`output`]: the one writer.
+//! - [`cli`]: raw arguments → validated configs → the library; `main.rs` parses, calls
+//!   [`cli::run`] and maps the result to an exit code.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod atomic;
 pub mod check;
 pub mod cli;
 pub mod compare;
@@ -32,6 +34,7 @@ pub mod dialogue;
 pub mod emulator;
 pub mod error;
 pub mod export;
+pub mod fleet;
 pub mod histo;
 pub mod hostkeys;
 pub mod inventory;
@@ -39,11 +42,14 @@ pub mod job;
 pub mod measure;
 pub mod metrics;
 pub mod netem;
+pub mod observe;
+pub mod output;
 pub mod plot;
 pub mod report;
 pub mod result;
 pub mod secret;
 pub mod session;
+pub mod stop;
 pub mod strategy;
 pub mod sweep;
 pub mod wait;

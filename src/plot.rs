@@ -26,11 +26,8 @@ use std::path::{Path, PathBuf};
 pub enum PlotError {
     #[error("drawing {what}: {message}")]
     Draw { what: String, message: String },
-    #[error("writing {path}: {source}")]
-    Write {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Write(#[from] crate::output::OutputError),
     #[error("nothing to plot: {0}")]
     Empty(String),
 }
@@ -110,14 +107,11 @@ fn fmt_axis(v: &f64) -> String {
 }
 
 fn fleet_desc(report: &Report) -> String {
-    let kind = match (&report.fleet.profile, &report.fleet.inventory) {
-        (Some(p), _) => format!("emulated, profile {p}"),
-        (None, Some(i)) => format!("inventory {i}"),
-        _ => "fleet".to_string(),
-    };
     format!(
-        "{} devices ({kind}), {} core(s)",
-        report.fleet.devices, report.machine.cores
+        "{} devices ({}), {} core(s)",
+        report.fleet.devices,
+        report.fleet.source(),
+        report.machine.cores
     )
 }
 
@@ -674,10 +668,7 @@ pub fn timeline(report: &Report, s: &StrategyReport) -> Result<String, PlotError
 }
 
 fn write(path: PathBuf, svg: &str, out: &mut Vec<PathBuf>) -> Result<(), PlotError> {
-    crate::atomic::write_atomic(&path, svg.as_bytes()).map_err(|source| PlotError::Write {
-        path: path.display().to_string(),
-        source,
-    })?;
+    crate::output::write(&path, svg.as_bytes(), crate::output::Access::Shared)?;
     out.push(path);
     Ok(())
 }
@@ -689,10 +680,7 @@ pub fn write_report_plots(
     dir: &Path,
     prefix: &str,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    std::fs::create_dir_all(dir).map_err(|source| PlotError::Write {
-        path: dir.display().to_string(),
-        source,
-    })?;
+    crate::output::create_dir(dir)?;
     let mut out = Vec::new();
     write(
         dir.join(format!("{prefix}wall.svg")),

@@ -38,6 +38,19 @@ pub struct FleetInfo {
     pub inventory: Option<String>,
 }
 
+impl FleetInfo {
+    /// Where the devices came from, for a person: `emulated, profile classic` or
+    /// `inventory devices.yaml`.
+    pub fn source(&self) -> String {
+        match (&self.profile, &self.inventory) {
+            (Some(p), _) => format!("emulated, profile {p}"),
+            (None, Some(i)) => format!("inventory {i}"),
+            _ if self.emulated => "emulated".to_string(),
+            _ => "inventory".to_string(),
+        }
+    }
+}
+
 /// Where the numbers were measured, so they can be read later.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MachineInfo {
@@ -227,6 +240,21 @@ impl StrategyReport {
 }
 
 impl Report {
+    /// An empty report of this fleet and these commands, stamped now on this machine: the
+    /// one place a report is made.
+    pub fn new(fleet: FleetInfo, commands: Vec<String>) -> Report {
+        Report {
+            schema: SCHEMA.to_string(),
+            fleetbench_version: env!("CARGO_PKG_VERSION").to_string(),
+            created_unix: crate::strategy::unix_now(),
+            commands,
+            fleet,
+            machine: MachineInfo::current(),
+            strategies: Vec::new(),
+            network: None,
+        }
+    }
+
     /// Fills the fields that compare strategies: `speedup` of every strategy from the
     /// sequential median, if sequential ran, and `efficiency` ([`Report::compute_efficiency`]).
     pub fn compute_speedups(&mut self) {
@@ -284,13 +312,6 @@ impl Report {
     pub fn failed_devices(&self) -> usize {
         self.strategies.iter().map(StrategyReport::failed).sum()
     }
-}
-
-/// Writes `value` as pretty JSON to `path`, atomically: a reader never sees half a report.
-pub fn write_json<T: Serialize>(path: &std::path::Path, value: &T) -> std::io::Result<()> {
-    let mut bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
-    bytes.push(b'\n');
-    crate::atomic::write_atomic(path, &bytes)
 }
 
 #[cfg(test)]

@@ -50,11 +50,6 @@ pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult
     let mut keys = HostKeyFacts::default();
     let mut tcp = None;
     let outcome = run(io, dev, job, &mut clock, &mut keys, &mut tcp).await;
-    if job.debug_slowdown > 0.0 {
-        // The regression gate's injected slowdown: the session simply takes longer.
-        io.sleep(clock.begun.elapsed().mul_f64(job.debug_slowdown))
-            .await;
-    }
     let (phases, started_unix, ended_unix) = clock.finish();
     let (ok, outputs, error) = match outcome {
         Ok(outputs) => (true, outputs, None),
@@ -80,6 +75,15 @@ pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult
         worker: worker_label(),
         tcp,
     }
+}
+
+/// The longest one session can take by its deadlines: every phase's deadline (connect,
+/// handshake, auth (up to three methods, each with its own deadline: key, password,
+/// keyboard-interactive), shell, prompt, enable, each command), plus the close cap.
+pub fn budget(dev: &Device, job: &Job) -> Duration {
+    let phase = job.timeout.unwrap_or(dev.timeout);
+    let phases = u32::try_from(8 + job.commands.len()).unwrap_or(u32::MAX);
+    phase.saturating_mul(phases).saturating_add(CLOSE_WAIT)
 }
 
 /// `pid/thread` of the caller, for the verbose log and the timeline.

@@ -13,15 +13,19 @@
 //!   timeline-n<N>-<strategy>.svg    per-device timelines, for sizes up to `timeline_max`
 //! ```
 //!
-//! Every file is written atomically, and each report as soon as its point is done, so an
-//! interrupted sweep keeps what it measured.
+//! Every file is written atomically ([`crate::output`]), and each report as soon as its point
+//! is done, so an interrupted sweep keeps what it measured.
 
 use crate::compare::{self, CompareOptions, fmt_secs};
-use crate::emulator::{EmulatedFleet, EmulatorError, FleetSpec, Profile};
+use crate::emulator::{EmulatorError, Profile};
+use crate::fleet::Fleet;
 use crate::job::Job;
+use crate::observe::Observer;
+use crate::output::{self, Access, OutputError};
 use crate::plot::{self, PlotError, ScalingPoint};
-use crate::report::{self, FleetInfo, MachineInfo, Report, StrategyReport};
-use crate::strategy::{self, RunConfig, Sink, StrategyError, StrategyKind};
+use crate::report::{self, MachineInfo, Report, StrategyReport};
+use crate::stop::Stop;
+use crate::strategy::{RunConfig, StrategyError, StrategyKind};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -29,6 +33,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
     pub sizes: Vec<usize>,
+    /// The emulated fleet's profile, already parsed (its name is [`SweepOptions::profile`]).
+    pub profile_spec: Profile,
     /// Worker counts; `None` = each strategy's default for the size.
     pub workers: Vec<Option<usize>>,
     pub strategies: Vec<StrategyKind>,
@@ -45,6 +51,8 @@ pub struct SweepOptions {
     pub timeline_max: usize,
     /// The command line, for setup.md.
     pub command_line: String,
+    /// Stops the sweep after the current run.
+    pub stop: Stop,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,11 +68,8 @@ pub enum SweepError {
         strategy: StrategyKind,
         source: StrategyError,
     },
-    #[error("writing {path}: {source}")]
-    Write {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Output(#[from] OutputError),
     #[error(transparent)]
     Plot(#[from] PlotError),
 }
@@ -99,30 +104,15 @@ fn workers_label(w: Option<usize>) -> String {
 }
 
 fn write(path: PathBuf, bytes: &[u8], files: &mut Vec<PathBuf>) -> Result<(), SweepError> {
-    crate::atomic::write_atomic(&path, bytes).map_err(|source| SweepError::Write {
-        path: path.display().to_string(),
-        source,
-    })?;
-    // Results are meant to be shared: world-readable, like any file the user writes.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644));
-    }
+    output::write(&path, bytes, Access::Shared)?;
     files.push(path);
     Ok(())
 }
 
-/// Runs the sweep, reporting progress on `progress` (one line per point).
-pub fn run(
-    opts: &SweepOptions,
-    progress: &dyn Fn(&str),
-    sink: Sink<'_>,
-) -> Result<SweepOutcome, SweepError> {
-    std::fs::create_dir_all(&opts.out).map_err(|source| SweepError::Write {
-        path: opts.out.display().to_string(),
-        source,
-    })?;
+/// Runs the sweep; every compare's events go to `obs` (a point's strategies end with
+/// [`crate::observe::Event::StrategyFinished`]).
+pub fn run(opts: &SweepOptions, obs: &dyn Observer) -> Result<SweepOutcome, SweepError> {
+    output::create_dir(&opts.out)?;
     let mut out = SweepOutcome {
         dir: opts.out.clone(),
         reports: Vec::new(),
@@ -136,14 +126,9 @@ pub fn run(
         &mut out.files,
     )?;
     'sizes: for &n in &opts.sizes {
-        let profile = Profile::by_name(&opts.profile)
+        let fleet = Fleet::emulated_n(n, opts.profile_spec.clone(), &opts.profile, opts.seed)
             .map_err(|source| SweepError::Emulator { devices: n, source })?;
-        let mut spec = FleetSpec::new(n, profile);
-        spec.seed = opts.seed;
-        let fleet = EmulatedFleet::start(spec)
-            .map_err(|source| SweepError::Emulator { devices: n, source })?;
-        let devices = fleet.devices();
-        let job = Job::new(opts.commands.clone(), fleet.host_key_check());
+        let job = Job::new(opts.commands.clone(), fleet.host_keys.clone());
         for &w in &opts.workers {
             let copts = CompareOptions {
                 strategies: opts.strategies.clone(),
@@ -152,53 +137,23 @@ pub fn run(
                 run: RunConfig {
                     workers: w,
                     worker_exe: opts.worker_exe.clone(),
+                    stop: opts.stop.clone(),
+                    ..RunConfig::default()
                 },
             };
-            let mut rep = Report {
-                schema: report::SCHEMA.to_string(),
-                fleetbench_version: env!("CARGO_PKG_VERSION").to_string(),
-                created_unix: strategy::unix_now(),
-                commands: opts.commands.clone(),
-                fleet: FleetInfo {
+            let rep = compare::run(&copts, &fleet, &job, obs).map_err(|e| match e {
+                compare::CompareError::Strategy { strategy, source } => SweepError::Strategy {
                     devices: n,
-                    emulated: true,
-                    profile: Some(opts.profile.clone()),
-                    inventory: None,
+                    strategy,
+                    source,
                 },
-                machine: MachineInfo::current(),
-                strategies: Vec::new(),
-                network: None,
-            };
-            for &kind in &opts.strategies {
-                let sr =
-                    compare::measure(kind, &devices, &job, &copts, &|| fleet.server_cpu(), sink)
-                        .map_err(|source| SweepError::Strategy {
-                            devices: n,
-                            strategy: kind,
-                            source,
-                        })?;
-                progress(&format!(
-                    "{n:>5} devices  {:<10} workers {:>4}  median {:.3} s  {} ok  {} failed",
-                    kind.name(),
-                    sr.workers,
-                    sr.wall_s.median,
-                    sr.ok(),
-                    sr.failed()
-                ));
-                rep.strategies.push(sr);
-                if strategy::is_interrupted() {
-                    break;
-                }
-            }
-            rep.compute_speedups();
-            out.failed_devices += rep.failed_devices();
-            let name = format!("report-n{n}-w{}.json", workers_label(w));
-            let mut bytes = serde_json::to_vec_pretty(&rep).map_err(|e| SweepError::Write {
-                path: name.clone(),
-                source: std::io::Error::other(e),
             })?;
-            bytes.push(b'\n');
-            write(opts.out.join(&name), &bytes, &mut out.files)?;
+            out.failed_devices += rep.failed_devices();
+            let path = opts
+                .out
+                .join(format!("report-n{n}-w{}.json", workers_label(w)));
+            output::write_json(&path, &rep, Access::Shared)?;
+            out.files.push(path);
             for s in &rep.strategies {
                 out.rows.push(SweepRow {
                     devices: n,
@@ -208,7 +163,7 @@ pub fn run(
             }
             write_point_plots(opts, &rep, w, &mut out.files)?;
             out.reports.push(rep);
-            if strategy::is_interrupted() {
+            if opts.stop.is_requested() {
                 break 'sizes;
             }
         }
@@ -597,6 +552,7 @@ mod tests {
     fn opts(dir: &Path) -> SweepOptions {
         SweepOptions {
             sizes: vec![1, 3],
+            profile_spec: Profile::by_name("instant").unwrap(),
             workers: vec![None],
             strategies: vec![StrategyKind::Sequential, StrategyKind::Threads],
             profile: "instant".into(),
@@ -608,6 +564,7 @@ mod tests {
             worker_exe: None,
             timeline_max: 100,
             command_line: "fleetbench sweep (test)".into(),
+            stop: Stop::new(),
         }
     }
 
@@ -615,8 +572,7 @@ mod tests {
     fn sweep_writes_reports_csv_summary_setup_and_plots() {
         let dir = tempfile::tempdir().unwrap();
         let o = opts(dir.path());
-        let quiet = |_: strategy::Event<'_>| {};
-        let out = run(&o, &|_| {}, &quiet).unwrap();
+        let out = run(&o, &crate::observe::Quiet).unwrap();
         assert_eq!(out.failed_devices, 0);
         assert_eq!(
             out.rows.len(),

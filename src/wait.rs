@@ -66,8 +66,6 @@ pub trait Io {
         dirs: Dirs,
         deadline: Instant,
     ) -> impl Future<Output = io::Result<bool>>;
-    /// Sleeps (only used by the debug slowdown knob, never to poll).
-    fn sleep(&self, d: Duration) -> impl Future<Output = ()>;
 }
 
 fn remaining(deadline: Instant) -> Option<Duration> {
@@ -145,10 +143,6 @@ impl Io for PollIo {
             // rc == 0: poll's timeout; loop re-checks the deadline.
         }
     }
-
-    async fn sleep(&self, d: Duration) {
-        std::thread::sleep(d)
-    }
 }
 
 /// Non-blocking waits on tokio readiness. Must be used inside a tokio runtime.
@@ -207,9 +201,5 @@ impl Io for TokioIo {
             Ok(r) => r.map(|()| true),
             Err(_) => Ok(false),
         }
-    }
-
-    async fn sleep(&self, d: Duration) {
-        tokio::time::sleep(d).await
     }
 }

@@ -525,12 +525,13 @@ pub async fn serve_foreground(
     let (stop, stop_rx) = watch::channel(false);
     let (view, tasks) = bound.spawn(&stop_rx);
     if let Some(path) = write_inventory {
-        crate::atomic::write_atomic(path, view.inventory_yaml().as_bytes()).map_err(|source| {
-            EmulatorError::Inventory {
+        let yaml = view.inventory_yaml();
+        crate::output::write(path, yaml.as_bytes(), crate::output::Access::Private).map_err(
+            |e| EmulatorError::Inventory {
                 path: path.to_path_buf(),
-                source,
-            }
-        })?;
+                source: e.source,
+            },
+        )?;
     }
     for d in &view.devices {
         let faults = d.faults.names();

@@ -31,12 +31,8 @@ pub enum ExportError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("writing {path}: {source}")]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Write(#[from] crate::output::OutputError),
 }
 
 /// Turns a report into the bytes of one format.
@@ -117,20 +113,14 @@ pub fn write_exports(report: &Report, targets: &[ExportTarget]) -> Result<(), Ex
         .map(|t| Ok((t.path.as_path(), render(t.kind, report)?)))
         .collect::<Result<Vec<(&Path, Vec<u8>)>, ExportError>>()?;
     for (path, bytes) in rendered {
-        crate::atomic::write_atomic(path, &bytes).map_err(|source| ExportError::Write {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        crate::output::write(path, &bytes, crate::output::Access::Shared)?;
     }
     Ok(())
 }
 
 /// JSON with a trailing newline.
 fn to_json<T: serde::Serialize>(kind: ExportKind, value: &T) -> Result<Vec<u8>, ExportError> {
-    let mut bytes =
-        serde_json::to_vec_pretty(value).map_err(|source| ExportError::Encode { kind, source })?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    crate::output::to_json(value).map_err(|source| ExportError::Encode { kind, source })
 }
 
 #[cfg(test)]

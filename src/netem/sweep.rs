@@ -16,32 +16,28 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::compare::{self, CompareOptions};
-use crate::emulator::{FleetSpec, Profile};
+use crate::emulator::FleetSpec;
+use crate::fleet::Fleet;
 use crate::job::Job;
+use crate::observe::Observer;
+use crate::output::{self, Access, OutputError};
 use crate::plot::{self, RttPoint};
-use crate::report::{self, FleetInfo, MachineInfo, Report};
-use crate::strategy::{self, RunConfig, Sink, StrategyKind};
+use crate::report::{MachineInfo, Report};
+use crate::strategy::{RunConfig, StrategyKind};
+use crate::sweep::SweepOptions;
 
-use super::fleet::{NetworkedFleet, NetworkedFleetError};
+use super::fleet::NetworkedFleetError;
 use super::rounds::session_round_trips;
 use super::{Method, NetworkSpec};
 
-/// What a network sweep runs (validated by the caller).
+/// What a network sweep runs (validated by the caller): `base`'s sizes, strategies, profile,
+/// runs and folder, over each of `networks`, at one worker setting.
 #[derive(Debug, Clone)]
 pub struct NetworkSweepOptions {
+    pub base: SweepOptions,
     pub networks: Vec<NetworkSpec>,
     pub method: Method,
-    pub sizes: Vec<usize>,
     pub workers: Option<usize>,
-    pub strategies: Vec<StrategyKind>,
-    pub profile: String,
-    pub seed: u64,
-    pub runs: usize,
-    pub warmup: usize,
-    pub commands: Vec<String>,
-    pub out: PathBuf,
-    pub worker_exe: Option<PathBuf>,
-    pub command_line: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,15 +53,10 @@ pub enum NetworkSweepError {
         network: String,
         devices: usize,
         strategy: StrategyKind,
-        source: strategy::StrategyError,
+        source: crate::strategy::StrategyError,
     },
-    #[error("invalid profile: {0}")]
-    Profile(String),
-    #[error("writing {path}: {source}")]
-    Write {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Output(#[from] OutputError),
     #[error(transparent)]
     Plot(#[from] plot::PlotError),
 }
@@ -79,11 +70,8 @@ pub struct NetworkSweepOutcome {
     pub failed_devices: usize,
 }
 
-fn write(path: PathBuf, bytes: &[u8], files: &mut Vec<PathBuf>) -> Result<(), NetworkSweepError> {
-    crate::atomic::write_atomic(&path, bytes).map_err(|source| NetworkSweepError::Write {
-        path: path.display().to_string(),
-        source,
-    })?;
+fn write(path: PathBuf, bytes: &[u8], files: &mut Vec<PathBuf>) -> Result<(), OutputError> {
+    output::write(&path, bytes, Access::Shared)?;
     files.push(path);
     Ok(())
 }
@@ -97,146 +85,91 @@ pub fn label(spec: &NetworkSpec) -> String {
         .collect()
 }
 
-/// Runs the sweep; `progress` gets one line per point.
+/// Runs the sweep; every compare's events go to `obs`. Unless the process is root, it must
+/// have gained its namespace rights ([`super::sys::gain_namespace_rights`]) before it
+/// started any thread.
 pub fn run(
     opts: &NetworkSweepOptions,
-    progress: &dyn Fn(&str),
-    sink: Sink<'_>,
+    obs: &dyn Observer,
 ) -> Result<NetworkSweepOutcome, NetworkSweepError> {
+    let b = &opts.base;
+    output::create_dir(&b.out)?;
     let mut out = NetworkSweepOutcome {
-        dir: opts.out.clone(),
+        dir: b.out.clone(),
         reports: Vec::new(),
         files: Vec::new(),
         failed_devices: 0,
     };
-    std::fs::create_dir_all(&opts.out).map_err(|source| NetworkSweepError::Write {
-        path: opts.out.display().to_string(),
-        source,
-    })?;
     write(
-        opts.out.join("setup.md"),
+        b.out.join("setup.md"),
         setup_md(opts).as_bytes(),
         &mut out.files,
     )?;
     let copts = CompareOptions {
-        strategies: opts.strategies.clone(),
-        runs: opts.runs,
-        warmup: opts.warmup,
+        strategies: b.strategies.clone(),
+        runs: b.runs,
+        warmup: b.warmup,
         run: RunConfig {
             workers: opts.workers,
-            worker_exe: opts.worker_exe.clone(),
+            worker_exe: b.worker_exe.clone(),
+            stop: b.stop.clone(),
+            ..RunConfig::default()
         },
     };
-    'all: for &n in &opts.sizes {
+    'all: for &n in &b.sizes {
         for net in &opts.networks {
-            let profile = Profile::by_name(&opts.profile)
-                .map_err(|e| NetworkSweepError::Profile(e.to_string()))?;
-            let mut spec = FleetSpec::new(n, profile);
-            spec.seed = opts.seed;
-            let fleet = NetworkedFleet::start(net, opts.method, spec).map_err(|source| {
-                NetworkSweepError::Fleet {
-                    network: net.name.clone(),
-                    devices: n,
-                    source,
-                }
-            })?;
-            let devices = fleet.devices();
-            let job = Job::new(opts.commands.clone(), fleet.host_key_check());
-            let mut rep = Report {
-                schema: report::SCHEMA.to_string(),
-                fleetbench_version: env!("CARGO_PKG_VERSION").to_string(),
-                created_unix: strategy::unix_now(),
-                commands: opts.commands.clone(),
-                fleet: FleetInfo {
-                    devices: n,
-                    emulated: true,
-                    profile: Some(opts.profile.clone()),
-                    inventory: None,
-                },
-                machine: MachineInfo::current(),
-                strategies: Vec::new(),
-                network: Some(fleet.report(opts.commands.len())),
-            };
-            for &kind in &opts.strategies {
-                let since = fleet.traffic();
-                let server_cpu = || fleet.emulated().server_cpu();
-                let sr = compare::measure(kind, &devices, &job, &copts, &server_cpu, sink)
-                    .map_err(|source| NetworkSweepError::Strategy {
+            let mut spec = FleetSpec::new(n, b.profile_spec.clone());
+            spec.seed = b.seed;
+            let fleet =
+                Fleet::behind_network(spec, &b.profile, net, opts.method).map_err(|source| {
+                    NetworkSweepError::Fleet {
                         network: net.name.clone(),
                         devices: n,
-                        strategy: kind,
                         source,
-                    })?;
-                let sessions = (n * (opts.runs + opts.warmup)) as u64;
-                let sn = fleet.strategy_network(
-                    kind.name(),
-                    &sr.devices,
-                    &opts.commands,
-                    since,
-                    sessions,
-                );
-                progress(&format!(
-                    "{:<16} {n:>5} devices  {:<10} median {:.3} s  {:.2} round trips  {} retransmits  {} ok  {} failed",
-                    net.name,
-                    kind.name(),
-                    sr.wall_s.median,
-                    sn.total_round_trips,
-                    sn.retransmits,
-                    sr.ok(),
-                    sr.failed()
-                ));
-                if let Some(nr) = rep.network.as_mut() {
-                    nr.strategies.push(sn);
-                }
-                rep.strategies.push(sr);
-                if strategy::is_interrupted() {
-                    break;
-                }
-            }
-            rep.compute_speedups();
-            out.failed_devices += rep.failed_devices();
-            let mut bytes =
-                serde_json::to_vec_pretty(&rep).map_err(|e| NetworkSweepError::Write {
-                    path: "report".into(),
-                    source: std::io::Error::other(e),
+                    }
                 })?;
-            bytes.push(b'\n');
-            write(
-                opts.out.join(format!("report-{}-n{n}.json", label(net))),
-                &bytes,
-                &mut out.files,
-            )?;
+            let job = Job::new(b.commands.clone(), fleet.host_keys.clone());
+            let rep = compare::run(&copts, &fleet, &job, obs).map_err(|e| match e {
+                compare::CompareError::Strategy { strategy, source } => {
+                    NetworkSweepError::Strategy {
+                        network: net.name.clone(),
+                        devices: n,
+                        strategy,
+                        source,
+                    }
+                }
+            })?;
+            fleet.stop();
+            out.failed_devices += rep.failed_devices();
+            let path = b.out.join(format!("report-{}-n{n}.json", label(net)));
+            output::write_json(&path, &rep, Access::Shared)?;
+            out.files.push(path);
             out.reports.push(rep);
-            drop(fleet);
-            if strategy::is_interrupted() {
+            if b.stop.is_requested() {
                 break 'all;
             }
         }
     }
     write(
-        opts.out.join("networks.csv"),
+        b.out.join("networks.csv"),
         csv(&out.reports).as_bytes(),
         &mut out.files,
     )?;
-    for &n in &opts.sizes {
+    for &n in &b.sizes {
         let points = rtt_points(out.reports.iter().filter(|r| r.fleet.devices == n));
         if points.is_empty() {
             continue;
         }
-        let subtitle = format!(
-            "{n} devices, profile {}, {}",
-            opts.profile,
-            opts.method.name()
-        );
-        let svg = plot::wall_vs_rtt(&points, session_round_trips(opts.commands.len()), &subtitle)?;
+        let subtitle = format!("{n} devices, profile {}, {}", b.profile, opts.method.name());
+        let svg = plot::wall_vs_rtt(&points, session_round_trips(b.commands.len()), &subtitle)?;
         write(
-            opts.out.join(format!("wall-vs-rtt-n{n}.svg")),
+            b.out.join(format!("wall-vs-rtt-n{n}.svg")),
             svg.as_bytes(),
             &mut out.files,
         )?;
     }
     write(
-        opts.out.join("summary.md"),
+        b.out.join("summary.md"),
         summary_md(opts, &out.reports).as_bytes(),
         &mut out.files,
     )?;
@@ -323,10 +256,11 @@ fn csv_field(s: &str) -> String {
 }
 
 fn setup_md(opts: &NetworkSweepOptions) -> String {
+    let b = &opts.base;
     let m = MachineInfo::current();
     let mut t = String::new();
     let _ = writeln!(t, "# Setup\n");
-    let _ = writeln!(t, "- command: `{}`", opts.command_line);
+    let _ = writeln!(t, "- command: `{}`", b.command_line);
     let _ = writeln!(
         t,
         "- fleetbench {} on {} ({} cores, {} {})",
@@ -349,13 +283,13 @@ fn setup_md(opts: &NetworkSweepOptions) -> String {
     let _ = writeln!(
         t,
         "- sizes {:?}, workers {}, profile `{}`, seed {}, {} run(s) + {} warm-up, commands {:?}",
-        opts.sizes,
+        b.sizes,
         opts.workers.map_or("default".into(), |w| w.to_string()),
-        opts.profile,
-        opts.seed,
-        opts.runs,
-        opts.warmup,
-        opts.commands
+        b.profile,
+        b.seed,
+        b.runs,
+        b.warmup,
+        b.commands
     );
     t
 }
@@ -366,7 +300,7 @@ fn summary_md(opts: &NetworkSweepOptions, reports: &[Report]) -> String {
     let _ = writeln!(
         t,
         "A session needs {} round trips, so none is shorter than that many RTTs (the lower bound).\n",
-        session_round_trips(opts.commands.len())
+        session_round_trips(opts.base.commands.len())
     );
     let _ = writeln!(
         t,
@@ -390,7 +324,7 @@ fn summary_md(opts: &NetworkSweepOptions, reports: &[Report]) -> String {
             );
         }
     }
-    for &n in &opts.sizes {
+    for &n in &opts.base.sizes {
         let _ = writeln!(t, "\n![wall time against RTT](wall-vs-rtt-n{n}.svg)");
     }
     t

@@ -1,16 +1,16 @@
-//! tokio tasks over non-blocking libssh2: a task per device, never a thread per device. A
-//! semaphore bounds how many sessions are open at once (W); every wait is a readiness wait
-//! on the socket ([`crate::wait::TokioIo`]), so a device that makes the client wait costs no
-//! CPU while it does.
+//! tokio tasks over non-blocking libssh2: W tasks pull devices from the shell's queue, never a
+//! thread per device; every wait is a readiness wait on the socket
+//! ([`crate::wait::TokioIo`]), so a device that makes the client wait costs no CPU while it
+//! does. SIGTERM drops the sessions in flight at once (their sockets close with them).
 
-use super::pool::{in_order, not_run, outcome, unix_now};
-use super::{Event, RunOutcome, Sink, StrategyError, is_interrupted};
+use super::pool::{Collector, Feed, no_result, not_run, outcome, unix_now};
+use super::{RunConfig, RunOutcome, StrategyError};
 use crate::device::Device;
 use crate::error::SessionError;
 use crate::job::Job;
+use crate::observe::Observer;
 use crate::result::DeviceResult;
-use crate::session::{poll_device, worker_label};
-use crate::wait::TokioIo;
+use crate::session::worker_label;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,9 +22,9 @@ fn runtime_threads() -> usize {
         .unwrap_or(2)
 }
 
-/// What a task tells the driving loop, which owns the (borrowed, non-'static) sink.
+/// What a task tells the driving loop, which owns the (borrowed, non-'static) collector.
 enum Msg {
-    Connecting(usize, String, f64),
+    Started(usize, String, f64),
     Done(usize, Box<DeviceResult>),
 }
 
@@ -32,7 +32,8 @@ pub(super) fn run(
     devices: &[Device],
     job: &Job,
     workers: usize,
-    sink: Sink<'_>,
+    cfg: &RunConfig,
+    obs: &dyn Observer,
 ) -> Result<RunOutcome, StrategyError> {
     let t0 = Instant::now();
     let threads = runtime_threads();
@@ -46,45 +47,40 @@ pub(super) fn run(
             message: e.to_string(),
         })?;
     let startup = t0.elapsed();
-    let sem = Arc::new(tokio::sync::Semaphore::new(workers));
-    let job = Arc::new(job.clone());
-    let slots = rt.block_on(async {
+    let feed = Arc::new(Feed::new(devices.len(), &cfg.stop));
+    let shared = Arc::new((devices.to_vec(), job.clone()));
+    let col = Collector::new(devices, obs);
+    rt.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        for (i, dev) in devices.iter().enumerate() {
-            let (dev, job, sem, tx) = (dev.clone(), job.clone(), sem.clone(), tx.clone());
+        for _ in 0..workers {
+            let (feed, shared, tx) = (feed.clone(), shared.clone(), tx.clone());
+            let poller = cfg.session.clone();
             tokio::spawn(async move {
-                // The semaphore is never closed, so acquire only fails if it were.
-                let r = match sem.acquire_owned().await {
-                    Ok(_permit) if !is_interrupted() => {
-                        let _ = tx.send(Msg::Connecting(i, worker_label(), unix_now()));
-                        poll_device(&TokioIo, &dev, &job).await
-                    }
-                    _ => not_run(&dev, SessionError::Interrupted),
-                };
-                let _ = tx.send(Msg::Done(i, Box::new(r)));
+                let (devices, job) = &*shared;
+                while let Some(i) = feed.take() {
+                    let dev = &devices[i];
+                    let _ = tx.send(Msg::Started(i, worker_label(), unix_now()));
+                    let r = tokio::select! {
+                        r = poller.poll_async(dev, job) => r,
+                        () = feed.stop().urgent() => not_run(dev, SessionError::Interrupted),
+                    };
+                    let _ = tx.send(Msg::Done(i, Box::new(r)));
+                }
             });
         }
         drop(tx);
-        let mut slots: Vec<Option<DeviceResult>> = (0..devices.len()).map(|_| None).collect();
-        // Ends when every task has sent Done and dropped its sender.
+        // Ends when every task has finished and dropped its sender.
         while let Some(msg) = rx.recv().await {
             match msg {
-                Msg::Connecting(index, worker, unix) => sink(Event::Connecting {
-                    index,
-                    device: &devices[index],
-                    worker,
-                    unix,
-                }),
-                Msg::Done(index, result) => {
-                    sink(Event::Received {
-                        index,
-                        result: &result,
-                    });
-                    slots[index] = Some(*result);
-                }
+                Msg::Started(i, worker, unix) => col.started(i, &worker, unix),
+                Msg::Done(i, r) => col.finish(i, *r),
             }
         }
-        slots
     });
-    Ok(outcome(in_order(devices, slots), startup, threads, 0))
+    Ok(outcome(
+        col.into_results(&cfg.stop, no_result),
+        startup,
+        threads,
+        0,
+    ))
 }

@@ -11,6 +11,7 @@
 //! | `rayon`      | a dedicated rayon pool of W threads mapping over the devices   |
 
 mod asyncrt;
+pub mod poller;
 mod pool;
 pub mod processes;
 mod rayon_pool;
@@ -21,10 +22,13 @@ pub(crate) use pool::unix_now;
 
 use crate::device::Device;
 use crate::job::Job;
+use crate::observe::Observer;
 use crate::result::DeviceResult;
+use crate::stop::Stop;
+use poller::Poller;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The strategy names, as used on the command line, in reports and in benches.
@@ -86,34 +90,30 @@ impl std::fmt::Display for StrategyKind {
     }
 }
 
-/// Something that happened to one device during a run, for `--verbose` and live progress.
+/// How to run: the concurrency bound, for `processes` which executable to start, the stop
+/// token the run obeys, and the session each device gets.
 #[derive(Debug, Clone)]
-pub enum Event<'a> {
-    /// A worker is about to connect to device `index`.
-    Connecting {
-        index: usize,
-        device: &'a Device,
-        worker: String,
-        unix: f64,
-    },
-    /// Device `index` is done (ok or not).
-    Received {
-        index: usize,
-        result: &'a DeviceResult,
-    },
-}
-
-/// Receives [`Event`]s; called from whichever thread did the work.
-pub type Sink<'a> = &'a (dyn Fn(Event<'_>) + Sync);
-
-/// How to run: the concurrency bound and, for `processes`, which executable to start.
-#[derive(Debug, Clone, Default)]
 pub struct RunConfig {
     /// Concurrency bound; `None` = [`StrategyKind::default_workers`].
     pub workers: Option<usize>,
     /// The fleetbench binary for worker processes; `None` = the current executable. Tests
     /// set it, since their current executable is the test harness.
     pub worker_exe: Option<PathBuf>,
+    /// Set to stop the run early ([`crate::stop`]).
+    pub stop: Stop,
+    /// How one device is polled: the SSH session core, possibly wrapped, or a mock.
+    pub session: Arc<dyn Poller>,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            workers: None,
+            worker_exe: None,
+            stop: Stop::new(),
+            session: Arc::new(poller::Ssh),
+        }
+    }
 }
 
 /// What one run of one strategy produced.
@@ -152,25 +152,13 @@ pub enum StrategyError {
     Spawn { exe: String, message: String },
 }
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Asks every running strategy to start no new device (Ctrl-C). Devices already connecting
-/// finish within their deadlines; the others get [`crate::error::SessionError::Interrupted`].
-pub fn interrupt() {
-    INTERRUPTED.store(true, Ordering::SeqCst);
-}
-
-pub fn is_interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
-}
-
 /// Runs `kind` over `devices`.
 pub fn run(
     kind: StrategyKind,
     devices: &[Device],
     job: &Job,
     cfg: &RunConfig,
-    sink: Sink<'_>,
+    obs: &dyn Observer,
 ) -> Result<RunOutcome, StrategyError> {
     let workers = cfg
         .workers
@@ -183,14 +171,17 @@ pub fn run(
     };
     let t0 = Instant::now();
     let mut out = match kind {
-        StrategyKind::Sequential => sequential::run(devices, job, sink),
-        StrategyKind::Threads => threads::run(devices, job, workers, sink),
-        StrategyKind::Processes => processes::run(devices, job, workers, cfg, sink)?,
-        StrategyKind::Async => asyncrt::run(devices, job, workers, sink)?,
-        StrategyKind::Rayon => rayon_pool::run(devices, job, workers, sink)?,
+        StrategyKind::Sequential => sequential::run(devices, job, cfg, obs),
+        StrategyKind::Threads => threads::run(devices, job, workers, cfg, obs),
+        StrategyKind::Processes => processes::run(devices, job, workers, cfg, obs)?,
+        StrategyKind::Async => asyncrt::run(devices, job, workers, cfg, obs)?,
+        StrategyKind::Rayon => rayon_pool::run(devices, job, workers, cfg, obs)?,
     };
     out.wall = t0.elapsed();
     out.strategy = kind;
     out.workers = workers;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,28 +1,159 @@
-//! What the in-process strategies share: polling one device with its events, and collecting
-//! results by index.
+//! The scheduling shell every strategy shares: a [`Feed`] hands out device indices in
+//! inventory order until it is empty or the run is stopped; a [`Collector`] takes each
+//! result once, announces it, and at the end fills the devices never started (`interrupted`
+//! after a stop) so every device has exactly one result and one
+//! [`Event::DeviceFinished`]. A strategy only decides who calls [`Feed::take`] and where the
+//! session runs.
 
-use super::{Event, RunOutcome, Sink, StrategyKind, is_interrupted};
+use super::poller::Poller;
+use super::{RunOutcome, StrategyKind};
 use crate::device::Device;
 use crate::error::SessionError;
 use crate::job::Job;
+use crate::observe::{Event, Observer};
 use crate::result::{DeviceResult, ErrorInfo};
 use crate::session;
+use crate::stop::Stop;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// Polls device `index` on the calling thread, telling `sink` when it starts and ends.
-pub(super) fn poll_one(index: usize, dev: &Device, job: &Job, sink: Sink<'_>) -> DeviceResult {
-    if is_interrupted() {
-        return not_run(dev, SessionError::Interrupted);
+/// The queue of device indices of one run.
+#[derive(Debug)]
+pub(super) struct Feed {
+    next: AtomicUsize,
+    len: usize,
+    stop: Stop,
+}
+
+impl Feed {
+    pub(super) fn new(len: usize, stop: &Stop) -> Feed {
+        Feed {
+            next: AtomicUsize::new(0),
+            len,
+            stop: stop.clone(),
+        }
     }
-    sink(Event::Connecting {
-        index,
-        device: dev,
-        worker: session::worker_label(),
-        unix: unix_now(),
-    });
-    let r = session::poll_blocking(dev, job);
-    sink(Event::Received { index, result: &r });
-    r
+
+    /// The next device to poll; `None` once every device was handed out or a stop was
+    /// requested.
+    pub(super) fn take(&self) -> Option<usize> {
+        if self.stop.is_requested() {
+            return None;
+        }
+        let i = self.next.fetch_add(1, Ordering::SeqCst);
+        (i < self.len).then_some(i)
+    }
+
+    /// Whether every device was handed out.
+    pub(super) fn exhausted(&self) -> bool {
+        self.next.load(Ordering::SeqCst) >= self.len
+    }
+
+    pub(super) fn stop(&self) -> &Stop {
+        &self.stop
+    }
+}
+
+/// Results of one run, by device index, announced as they arrive.
+pub(super) struct Collector<'a> {
+    devices: &'a [Device],
+    obs: &'a dyn Observer,
+    slots: Vec<OnceLock<DeviceResult>>,
+}
+
+impl<'a> Collector<'a> {
+    pub(super) fn new(devices: &'a [Device], obs: &'a dyn Observer) -> Self {
+        Collector {
+            devices,
+            obs,
+            slots: devices.iter().map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// A worker (`pid/thread`) is about to connect to device `index`.
+    pub(super) fn started(&self, index: usize, worker: &str, unix: f64) {
+        self.obs.on(&Event::DeviceStarted {
+            index,
+            device: &self.devices[index],
+            worker,
+            unix,
+        });
+    }
+
+    /// Device `index` has its result. A second result for one device would be a bug in the
+    /// strategy; the first one is kept.
+    pub(super) fn finish(&self, index: usize, r: DeviceResult) {
+        self.obs.on(&Event::DeviceFinished { index, result: &r });
+        let _ = self.slots[index].set(r);
+    }
+
+    /// Every result in inventory order. A device without one was never started: after a
+    /// stop it is `interrupted`, otherwise it gets `missing()` (no worker was left to poll
+    /// it). Each is announced like any other result.
+    pub(super) fn into_results(
+        self,
+        stop: &Stop,
+        missing: impl Fn() -> SessionError,
+    ) -> Vec<DeviceResult> {
+        for (i, slot) in self.slots.iter().enumerate() {
+            if slot.get().is_none() {
+                let err = if stop.is_requested() {
+                    SessionError::Interrupted
+                } else {
+                    missing()
+                };
+                self.finish(i, not_run(&self.devices[i], err));
+            }
+        }
+        self.slots
+            .into_iter()
+            .zip(self.devices)
+            .map(|(slot, dev)| {
+                // Filled just above for every empty slot.
+                slot.into_inner().unwrap_or_else(|| {
+                    not_run(
+                        dev,
+                        SessionError::WorkerDied {
+                            message: "no result was delivered".into(),
+                        },
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// Polls device `index` with `poller` on the calling thread, announced.
+pub(super) fn poll_here(
+    index: usize,
+    devices: &[Device],
+    job: &Job,
+    poller: &dyn Poller,
+    col: &Collector<'_>,
+) {
+    col.started(index, &session::worker_label(), unix_now());
+    col.finish(index, poller.poll(&devices[index], job));
+}
+
+/// The worker loop of the in-process strategies: take, poll here, repeat.
+pub(super) fn work(
+    feed: &Feed,
+    devices: &[Device],
+    job: &Job,
+    poller: &dyn Poller,
+    col: &Collector<'_>,
+) {
+    while let Some(i) = feed.take() {
+        poll_here(i, devices, job, poller, col);
+    }
+}
+
+/// What every strategy reports when a device was never started or its worker died.
+pub(super) fn no_result() -> SessionError {
+    SessionError::WorkerDied {
+        message: "no result was delivered".into(),
+    }
 }
 
 pub(crate) fn unix_now() -> f64 {
@@ -51,26 +182,6 @@ pub(crate) fn not_run(dev: &Device, err: SessionError) -> DeviceResult {
         worker: String::new(),
         tcp: None,
     }
-}
-
-/// Puts results delivered in any order back in inventory order. A missing slot is an
-/// invariant violation of the strategy (every index is sent exactly once); it is reported as
-/// a device error rather than a panic.
-pub(super) fn in_order(devices: &[Device], slots: Vec<Option<DeviceResult>>) -> Vec<DeviceResult> {
-    slots
-        .into_iter()
-        .zip(devices)
-        .map(|(slot, dev)| {
-            slot.unwrap_or_else(|| {
-                not_run(
-                    dev,
-                    SessionError::WorkerDied {
-                        message: "no result was delivered".into(),
-                    },
-                )
-            })
-        })
-        .collect()
 }
 
 pub(super) fn outcome(

@@ -8,18 +8,19 @@
 //! this is the least costly
 //! way found to feed it blocking I/O.
 
-use super::pool::{outcome, poll_one};
-use super::{RunOutcome, Sink, StrategyError};
+use super::pool::{Collector, Feed, no_result, outcome, poll_here};
+use super::{RunConfig, RunOutcome, StrategyError};
 use crate::device::Device;
 use crate::job::Job;
-use std::sync::Mutex;
+use crate::observe::Observer;
 use std::time::Instant;
 
 pub(super) fn run(
     devices: &[Device],
     job: &Job,
     workers: usize,
-    sink: Sink<'_>,
+    cfg: &RunConfig,
+    obs: &dyn Observer,
 ) -> Result<RunOutcome, StrategyError> {
     let t0 = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -32,22 +33,24 @@ pub(super) fn run(
             message: e.to_string(),
         })?;
     let startup = t0.elapsed();
-    let slots: Vec<Mutex<Option<_>>> = devices.iter().map(|_| Mutex::new(None)).collect();
+    let (feed, col) = (
+        Feed::new(devices.len(), &cfg.stop),
+        Collector::new(devices, obs),
+    );
+    let poller = cfg.session.as_ref();
     pool.scope(|s| {
-        for (i, dev) in devices.iter().enumerate() {
-            let slot = &slots[i];
+        for _ in devices {
+            let (feed, col) = (&feed, &col);
+            // One job per device; each polls whichever device is next in the queue.
             s.spawn(move |_| {
-                let r = poll_one(i, dev, job, sink);
-                // A poisoned slot can only come from a panic in this very job; keep the value.
-                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+                if let Some(i) = feed.take() {
+                    poll_here(i, devices, job, poller, col);
+                }
             });
         }
     });
-    let results = slots
-        .into_iter()
-        .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()));
     Ok(outcome(
-        super::pool::in_order(devices, results.collect()),
+        col.into_results(&cfg.stop, no_result),
         startup,
         workers,
         0,

@@ -1,45 +1,42 @@
-//! W std threads pulling devices from a crossbeam channel queue and sending results back over
-//! another: the classic `threading` + `Queue` pattern.
+//! W std threads pulling devices from one queue: the classic `threading` + `Queue` pattern.
+//! (The queue is the shell's [`Feed`], an atomic cursor over the inventory: it hands out the
+//! same devices in the same order a crossbeam channel of indices did, with nothing to fill.)
 
-use super::pool::{in_order, outcome, poll_one};
-use super::{RunOutcome, Sink};
+use super::pool::{Collector, Feed, no_result, outcome, work};
+use super::{RunConfig, RunOutcome};
 use crate::device::Device;
 use crate::job::Job;
+use crate::observe::Observer;
 use std::time::{Duration, Instant};
 
-pub(super) fn run(devices: &[Device], job: &Job, workers: usize, sink: Sink<'_>) -> RunOutcome {
+pub(super) fn run(
+    devices: &[Device],
+    job: &Job,
+    workers: usize,
+    cfg: &RunConfig,
+    obs: &dyn Observer,
+) -> RunOutcome {
     let t0 = Instant::now();
-    let (work_tx, work_rx) = crossbeam_channel::unbounded::<usize>();
-    let (done_tx, done_rx) = crossbeam_channel::unbounded();
-    for i in 0..devices.len() {
-        // Cannot fail: the receiver lives until the scope below ends.
-        let _ = work_tx.send(i);
-    }
-    drop(work_tx);
+    let (feed, col) = (
+        Feed::new(devices.len(), &cfg.stop),
+        Collector::new(devices, obs),
+    );
+    let poller = cfg.session.as_ref();
     let mut startup = Duration::ZERO;
-    let mut slots: Vec<_> = (0..devices.len()).map(|_| None).collect();
     std::thread::scope(|s| {
         for w in 0..workers {
-            let (rx, tx) = (work_rx.clone(), done_tx.clone());
+            let (feed, col) = (&feed, &col);
             // A small stack: the session core needs little, and 1000 threads must fit easily.
             let spawned = std::thread::Builder::new()
                 .name(format!("thread-{w}"))
                 .stack_size(256 * 1024)
-                .spawn_scoped(s, move || {
-                    for i in rx.iter() {
-                        let _ = tx.send((i, poll_one(i, &devices[i], job, sink)));
-                    }
-                });
+                .spawn_scoped(s, move || work(feed, devices, job, poller, col));
             if spawned.is_err() {
                 // The OS refused more threads: the ones already running drain the queue.
                 break;
             }
         }
         startup = t0.elapsed();
-        drop(done_tx);
-        for (i, r) in done_rx.iter() {
-            slots[i] = Some(r);
-        }
     });
-    outcome(in_order(devices, slots), startup, workers, 0)
+    outcome(col.into_results(&cfg.stop, no_result), startup, workers, 0)
 }

@@ -112,9 +112,7 @@ fn bad_input_is_exit_2_with_a_clear_message() {
         ),
         (
             vec!["run", "--strategy", "bogus"],
-            "fleetbench: error: unknown strategy 'bogus': expected one of sequential, threads, \
-             processes, async, rayon"
-                .into(),
+            "error: invalid value 'bogus' for '--strategy <NAME>'".into(),
         ),
         (
             vec!["run"],
@@ -122,15 +120,11 @@ fn bad_input_is_exit_2_with_a_clear_message() {
         ),
         (
             vec!["compare", "--strategies", "threads,bogus"],
-            "fleetbench: error: unknown strategy 'bogus': expected one of sequential, threads, \
-             processes, async, rayon"
-                .into(),
+            "error: invalid value 'bogus' for '--strategies <LIST>'".into(),
         ),
         (
             vec!["compare", "--strategies", "threads,,async"],
-            "fleetbench: error: --strategies has an empty entry in \"threads,,async\"; expected \
-             a comma-separated list like threads,async"
-                .into(),
+            "error: a value is required for '--strategies <LIST>' but none was supplied".into(),
         ),
         (
             vec!["compare", "--runs", "0"],
@@ -228,38 +222,38 @@ fn bad_input_is_exit_2_with_a_clear_message() {
         ),
         (
             vec!["compare", "--profile", "nope"],
-            "fleetbench: error: invalid profile 'nope': unknown profile 'nope' (known: classic, \
+            "error: invalid value 'nope' for '--profile <NAME>': unknown profile 'nope' (known: classic, \
              instant, lan, latency-1s, chaos, or key=value,...)"
                 .into(),
         ),
         (
             vec!["compare", "--profile", "instant,fault=explode"],
-            "fleetbench: error: invalid profile 'instant,fault=explode': unknown fault 'explode' \
+            "error: invalid value 'instant,fault=explode' for '--profile <NAME>': unknown fault 'explode' \
              (known: refuse, no-banner, no-prompt, hang, disconnect, slow[:B/s], wrong-password, \
              enable-refused, weird-prompt, fail[:RATE])"
                 .into(),
         ),
         (
             vec!["compare", "--profile", "instant,fault=hang@R0"],
-            "fleetbench: error: invalid profile 'instant,fault=hang@R0': bad device name 'R0' \
+            "error: invalid value 'instant,fault=hang@R0' for '--profile <NAME>': bad device name 'R0' \
              (expected R1, R2, ...)"
                 .into(),
         ),
         (
             vec!["compare", "--profile", "instant,fault=hang@150%"],
-            "fleetbench: error: invalid profile 'instant,fault=hang@150%': '150%' is outside \
+            "error: invalid value 'instant,fault=hang@150%' for '--profile <NAME>': '150%' is outside \
              0%..100%"
                 .into(),
         ),
         (
             vec!["compare", "--profile", "instant,fault=slow:0"],
-            "fleetbench: error: invalid profile 'instant,fault=slow:0': slow:0: expected bytes \
+            "error: invalid value 'instant,fault=slow:0' for '--profile <NAME>': slow:0: expected bytes \
              per second > 0"
                 .into(),
         ),
         (
             vec!["compare", "--profile", "login=fast"],
-            "fleetbench: error: invalid profile 'login=fast': 'fast' is not a duration (like \
+            "error: invalid value 'login=fast' for '--profile <NAME>': 'fast' is not a duration (like \
              200ms or 1.5s)"
                 .into(),
         ),
@@ -269,7 +263,7 @@ fn bad_input_is_exit_2_with_a_clear_message() {
         ),
         (
             vec!["compare", "--emulate", "1", "--profile", "instant", "--command", ""],
-            "fleetbench: error: --command must be a single non-empty line".into(),
+            "error: invalid value '' for '--command <CMD>': expected a single non-empty line".into(),
         ),
         (
             vec!["emulate", "--devices", "0"],
@@ -509,6 +503,128 @@ fn ctrl_c_during_compare_threads() {
 #[test]
 fn ctrl_c_during_run_async() {
     interrupt_midway("run", "async");
+}
+
+/// Starts `run --strategy processes` over slow devices (a session of at least 5 s) and waits
+/// until its workers are inside their sessions; returns the child, its workers, its stderr.
+fn processes_mid_session(json: &Path) -> (Child, BTreeSet<u32>, mpsc::Receiver<String>) {
+    let args = [
+        "run",
+        "--strategy",
+        "processes",
+        "--emulate",
+        "6",
+        "--profile",
+        "login=5s",
+        "--workers",
+        "2",
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    let (child, rx, _stdout) = spawn_verbose(&args);
+    let mut seen = Vec::new();
+    wait_for_line(&rx, &mut seen, "===>");
+    let workers = children_of(child.id());
+    assert_eq!(workers.len(), 2, "{seen:#?}");
+    (child, workers, rx)
+}
+
+/// Waits until none of `pids` exists; returns how long that took.
+fn gone(pids: &BTreeSet<u32>, t0: Instant) -> Duration {
+    let until = t0 + Duration::from_secs(30);
+    for p in pids {
+        while Path::new(&format!("/proc/{p}")).exists() {
+            assert!(Instant::now() < until, "process {p} left behind");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    t0.elapsed()
+}
+
+/// SIGTERM does not wait for the sessions in flight: the workers are killed, every device is
+/// in the partial report (`interrupted`), exit 1, and no fleetbench process is left, all long
+/// before the 5 s sessions could have ended.
+#[test]
+fn sigterm_of_a_processes_run_writes_the_partial_report_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("partial.json");
+    let (child, workers, _rx) = processes_mid_session(&json);
+    let pid = child.id();
+    let t0 = Instant::now();
+    // SAFETY: kill(2) on the pid of a child this test spawned and has not reaped.
+    assert_eq!(unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) }, 0);
+    let status = wait_bounded(child, Duration::from_secs(60));
+    let all_gone = gone(&workers, t0);
+    eprintln!("SIGTERM: fleetbench and its workers gone after {all_gone:?}");
+    assert!(all_gone < Duration::from_millis(2500), "{all_gone:?}");
+    assert_eq!(status.code(), Some(1));
+    let r = report(&json);
+    let devices = r["strategies"][0]["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 6);
+    assert!(
+        devices.iter().all(|d| d["error"]["kind"] == "interrupted"),
+        "{r}"
+    );
+}
+
+/// A parent killed outright (SIGKILL: no handler runs) still takes its workers along
+/// (`PR_SET_PDEATHSIG`): no orphan goes on polling.
+#[test]
+fn sigkill_of_the_parent_takes_its_workers_along() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, workers, _rx) = processes_mid_session(&dir.path().join("r.json"));
+    let t0 = Instant::now();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let all_gone = gone(&workers, t0);
+    assert!(all_gone < Duration::from_millis(2500), "{all_gone:?}");
+}
+
+/// An output that cannot be written is refused before anything runs: exit 2, the path in the
+/// message, no fleet started (sessions of 5 s would show), no file left behind.
+#[test]
+fn unwritable_outputs_are_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let d = |p: &str| dir.path().join(p).display().to_string();
+    let f = file.display().to_string();
+    let cases = [
+        ("--json", d("no/such/dir/r.json")),
+        ("--json", d("")),
+        ("--json", format!("{f}/r.json")),
+        ("--plots", f.clone()),
+        ("--plots", format!("{f}/plots")),
+    ];
+    for (flag, path) in &cases {
+        let t0 = Instant::now();
+        let out = fleetbench(&[
+            "compare",
+            "--emulate",
+            "2",
+            "--profile",
+            "login=5s",
+            "--runs",
+            "1",
+            flag,
+            path,
+        ]);
+        let took = t0.elapsed();
+        assert_eq!(out.status.code(), Some(2), "{flag} {path}: {}", out.stderr);
+        let first = out.stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("fleetbench: error: cannot write "),
+            "{flag} {path}: {first}"
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(took < Duration::from_secs(5), "{flag}: {took:?}");
+    }
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["a-file"]);
 }
 
 // -------------------------------------------------------------------------------------------

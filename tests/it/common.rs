@@ -3,8 +3,9 @@
 use fleetbench::device::Device;
 use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile};
 use fleetbench::job::Job;
+use fleetbench::observe::Quiet;
 use fleetbench::result::DeviceResult;
-use fleetbench::strategy::{self, Event, RunConfig, RunOutcome, StrategyKind};
+use fleetbench::strategy::{self, RunConfig, RunOutcome, StrategyKind};
 use std::time::Duration;
 
 /// Starts `n` emulated devices with `profile` on ephemeral loopback ports. Dropping the fleet
@@ -29,6 +30,7 @@ pub fn run_cfg(workers: Option<usize>) -> RunConfig {
     RunConfig {
         workers,
         worker_exe: Some(env!("CARGO_BIN_EXE_fleetbench").into()),
+        ..RunConfig::default()
     }
 }
 
@@ -38,8 +40,7 @@ pub fn run(
     job: &Job,
     workers: Option<usize>,
 ) -> RunOutcome {
-    let quiet = |_: Event<'_>| {};
-    strategy::run(kind, devices, job, &run_cfg(workers), &quiet).unwrap()
+    strategy::run(kind, devices, job, &run_cfg(workers), &Quiet).unwrap()
 }
 
 pub fn kind_of(r: &DeviceResult) -> Option<&str> {

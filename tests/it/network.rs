@@ -222,11 +222,11 @@ fn relay_fallback_and_bad_networks() {
     for (args, needle) in [
         (
             vec!["compare", "--network", "lunar"],
-            "invalid network 'lunar': unknown network 'lunar'",
+            "invalid value 'lunar' for '--network <NAME|SPEC>': unknown network 'lunar'",
         ),
         (
-            vec!["compare", "--network", "campus@150%"],
-            "invalid network 'campus@150%'",
+            vec!["compare", "--network", "campus@70%;transpacific@40%"],
+            "shares add up to 110%, more than 100%",
         ),
         (
             vec![

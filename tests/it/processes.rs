@@ -4,10 +4,11 @@
 use fleetbench::device::Device;
 use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile};
 use fleetbench::job::Job;
+use fleetbench::observe::{Event, Observer};
 use fleetbench::result::DeviceResult;
 use fleetbench::secret::Secret;
 use fleetbench::strategy::processes::ENV_ALLOWLIST;
-use fleetbench::strategy::{self, Event, RunConfig, RunOutcome, StrategyError, StrategyKind};
+use fleetbench::strategy::{self, RunConfig, RunOutcome, StrategyError, StrategyKind};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -18,6 +19,7 @@ fn cfg(workers: usize) -> RunConfig {
     RunConfig {
         workers: Some(workers),
         worker_exe: Some(env!("CARGO_BIN_EXE_fleetbench").into()),
+        ..RunConfig::default()
     }
 }
 
@@ -29,7 +31,7 @@ fn job(fleet: &EmulatedFleet) -> Job {
     Job::new(vec!["show clock".into()], fleet.host_key_check())
 }
 
-fn run(devices: &[Device], job: &Job, cfg: &RunConfig, sink: strategy::Sink<'_>) -> RunOutcome {
+fn run(devices: &[Device], job: &Job, cfg: &RunConfig, sink: &dyn Observer) -> RunOutcome {
     strategy::run(StrategyKind::Processes, devices, job, cfg, sink).unwrap()
 }
 
@@ -52,13 +54,14 @@ fn every_device_answered_in_inventory_order_with_fewer_workers() {
     let fleet = fleet(7, "instant");
     let devices = fleet.devices();
     let (connecting, received) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let sink = |e: Event<'_>| match e {
-        Event::Connecting { .. } => {
+    let sink = |e: &Event<'_>| match e {
+        Event::DeviceStarted { .. } => {
             connecting.fetch_add(1, Ordering::SeqCst);
         }
-        Event::Received { .. } => {
+        Event::DeviceFinished { .. } => {
             received.fetch_add(1, Ordering::SeqCst);
         }
+        _ => {}
     };
     let out = run(&devices, &job(&fleet), &cfg(3), &sink);
     assert_eq!(out.results.len(), 7);
@@ -85,7 +88,7 @@ fn refused_port_is_refused_like_elsewhere() {
     closed.port = closed_port();
     closed.name = "closed".into();
     devices.insert(0, closed);
-    let out = run(&devices, &job(&fleet), &cfg(2), &|_| {});
+    let out = run(&devices, &job(&fleet), &cfg(2), &fleetbench::observe::Quiet);
     assert_eq!(
         kind(&out.results[0]),
         "refused",
@@ -102,8 +105,8 @@ fn a_worker_killed_mid_device_costs_only_that_device() {
     let devices = fleet.devices();
     let victim = 1;
     let killed = AtomicBool::new(false);
-    let sink = |e: Event<'_>| {
-        if let Event::Connecting { index, worker, .. } = e
+    let sink = |e: &Event<'_>| {
+        if let Event::DeviceStarted { index, worker, .. } = *e
             && index == victim
             && !killed.swap(true, Ordering::SeqCst)
         {
@@ -111,7 +114,7 @@ fn a_worker_killed_mid_device_costs_only_that_device() {
             std::thread::sleep(Duration::from_millis(100));
             // SAFETY: plain syscall on a pid this run started and has not reaped yet (its
             // manager thread is the one calling this sink).
-            let rc = unsafe { libc::kill(pid_of(&worker), libc::SIGKILL) };
+            let rc = unsafe { libc::kill(pid_of(worker), libc::SIGKILL) };
             assert_eq!(rc, 0);
         }
     };
@@ -144,9 +147,9 @@ fn secrets_stay_out_of_worker_argv_and_environment() {
         Some("pw-Zq81-canary")
     );
     let seen: Mutex<Vec<(Vec<u8>, Vec<u8>)>> = Mutex::new(Vec::new());
-    let sink = |e: Event<'_>| {
-        if let Event::Connecting { worker, .. } = e {
-            let pid = pid_of(&worker);
+    let sink = |e: &Event<'_>| {
+        if let Event::DeviceStarted { worker, .. } = *e {
+            let pid = pid_of(worker);
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
             let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
             seen.lock().unwrap().push((cmdline, environ));
@@ -185,6 +188,7 @@ fn with_script<T>(body: &str, f: impl Fn(&RunConfig) -> Result<T, StrategyError>
     let cfg = RunConfig {
         workers: Some(1),
         worker_exe: Some(path),
+        ..RunConfig::default()
     };
     for _ in 0..20 {
         match f(&cfg) {
@@ -221,7 +225,7 @@ fn a_hung_worker_is_killed_after_the_session_budget() {
             std::slice::from_ref(&dev),
             &job,
             cfg,
-            &|_| {},
+            &fleetbench::observe::Quiet,
         )
     });
     let took = t0.elapsed();
@@ -254,7 +258,13 @@ fn a_crashing_worker_leaves_its_stderr_in_the_error_and_is_replaced_a_bounded_nu
     // Says ready, reads the job and one device, then crashes.
     let body = format!("{READY}\nread job\nread dev\necho 'boom: out of cheese' >&2\nexit 3");
     let out = with_script(&body, |cfg| {
-        strategy::run(StrategyKind::Processes, &devices, &job, cfg, &|_| {})
+        strategy::run(
+            StrategyKind::Processes,
+            &devices,
+            &job,
+            cfg,
+            &fleetbench::observe::Quiet,
+        )
     });
     for r in &out.results {
         assert_eq!(kind(r), "worker_died");
@@ -275,13 +285,14 @@ fn a_binary_that_is_no_worker_fails_the_start() {
     let cfg = RunConfig {
         workers: Some(1),
         worker_exe: Some("/bin/false".into()),
+        ..RunConfig::default()
     };
     let err = strategy::run(
         StrategyKind::Processes,
         &fleet.devices(),
         &job(&fleet),
         &cfg,
-        &|_| {},
+        &fleetbench::observe::Quiet,
     )
     .unwrap_err();
     assert!(matches!(err, StrategyError::Spawn { .. }), "{err}");

@@ -1,0 +1,393 @@
+//! What the user typed, checked only as far as clap checks it: the clap types and nothing
+//! else (ripgrep's "low args"). [`super::config`] turns them into validated configurations.
+//!
+//! Adding a flag: a field here (in the group it belongs to: [`FleetArgs`] for anything about
+//! the fleet polled by `compare` and `run`, [`EmulationArgs`] for the emulated fleet of
+//! `compare`, `run`, `sweep` and `emulate`, or the command's own struct), a validated field in
+//! the command's config in `config.rs`, and the library call that uses it.
+
+use crate::emulator::{EmulatorError, Profile};
+use crate::export::{ExportKind, ExportTarget};
+use crate::hostkeys::HostKeyPolicy;
+use crate::netem::{Method, NetemError, NetworkSpec};
+use crate::strategy::StrategyKind;
+use clap::builder::PossibleValue;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "fleetbench",
+    version,
+    about = "Measure how fast a fleet of network devices can be polled over SSH, per concurrency strategy"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Run strategies side by side and print the comparison table (the main job).
+    Compare(CompareArgs),
+    /// Poll the fleet once with one strategy and print each device's output.
+    Run(RunArgs),
+    /// Run an emulated fleet in the foreground until SIGINT or SIGTERM.
+    Emulate(EmulateArgs),
+    /// Every strategy over fleet sizes and worker counts; writes reports, CSV, summary, plots.
+    Sweep(SweepArgs),
+    /// Compare a report with a baseline; exit 1 on a performance regression (docs/ci-gate.md).
+    Check(CheckArgs),
+    /// Write a report in a benchmark tracker's format (Bencher BMF, github-action-benchmark).
+    Export(ExportArgs),
+    /// Internal: a worker process of the `processes` strategy.
+    #[command(name = "__worker", hide = true)]
+    Worker,
+}
+
+/// The emulated fleet's behaviour (`compare`, `run`, `sweep`, `emulate`).
+#[derive(Args, Debug, Clone)]
+pub struct EmulationArgs {
+    /// Latency and fault profile of the emulated fleet: classic, instant, lan, latency-1s,
+    /// chaos, or a custom `login=200ms,command=1s,jitter=10%` (default: classic; lan for
+    /// sweep).
+    #[arg(long, value_name = "NAME", value_parser = ProfileArg::parse)]
+    pub profile: Option<ProfileArg>,
+    /// Seed for the emulated fleet's jitter and faults.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// The emulated fleet behind an emulated network (`compare`, `run`, `emulate`).
+#[derive(Args, Debug, Clone)]
+pub struct NetworkArgs {
+    /// Put the emulated fleet behind an emulated network: local, campus, regional,
+    /// continental, intercontinental, transpacific, or a spec like
+    /// `rtt=80ms,jitter=5ms,loss=1%,rate=10mbit`, with shares: `transpacific@20%;campus`.
+    #[arg(long, value_name = "NAME|SPEC", value_parser = network_spec)]
+    pub network: Option<NetworkSpec>,
+    /// tun (every packet, through network namespaces; the default) or relay (a local TCP
+    /// relay per device where namespaces are refused: the handshake is not delayed, no loss).
+    #[arg(long, value_name = "METHOD", default_value = "tun")]
+    pub network_method: Method,
+}
+
+/// The commands every device runs (`compare`, `run`, `sweep`).
+#[derive(Args, Debug, Clone)]
+pub struct CommandArgs {
+    /// Command to run on every device (repeatable; default `show clock`).
+    #[arg(long = "command", value_name = "CMD", value_parser = one_line)]
+    pub commands: Vec<String>,
+}
+
+/// The fleet polled by `compare` and `run`, and how.
+#[derive(Args, Debug, Clone)]
+pub struct FleetArgs {
+    /// A netmiko-style devices.yaml.
+    #[arg(long, value_name = "FILE", conflicts_with = "emulate")]
+    pub inventory: Option<PathBuf>,
+    /// Start N emulated routers in this process instead (default: the classic 3).
+    #[arg(long, value_name = "N", value_parser = at_least_one, allow_negative_numbers = true)]
+    pub emulate: Option<usize>,
+    #[command(flatten)]
+    pub emulation: EmulationArgs,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    #[command(flatten)]
+    pub commands: CommandArgs,
+    /// Per-phase deadline in seconds, overriding the inventory's `timeout`.
+    #[arg(long, value_name = "SECS", value_parser = positive_secs, allow_negative_numbers = true)]
+    pub timeout: Option<f64>,
+    /// Host key checking for inventory devices (emulated fleets are pinned to the keys
+    /// fleetbench gave them).
+    #[arg(long, value_name = "MODE", default_value = "accept-new")]
+    pub host_keys: HostKeyPolicy,
+    /// known_hosts file to check against and record new keys in (default: ~/.ssh/known_hosts
+    /// read-only, plus fleetbench's own file, which new keys are added to).
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+    /// Prompt once on the terminal (echo off) for the password of the inventory devices that
+    /// have none (keep passwords out of files and shell history; `${VAR}` in the inventory
+    /// reads one from the environment instead).
+    #[arg(long)]
+    pub ask_password: bool,
+    /// Write the JSON report here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// A line per device at connection and at receipt, with timestamps and the worker.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// The fleetbench binary to start worker processes from (default: this one).
+    #[arg(long, value_name = "PATH", hide = true)]
+    pub worker_exe: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// Comma-separated strategies (default: all five).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub strategies: Option<Vec<StrategyKind>>,
+    /// Concurrency bound for every strategy (default: one per device, capped per strategy).
+    #[arg(long, short = 'w', value_name = "W", value_parser = at_least_one, allow_negative_numbers = true)]
+    pub workers: Option<usize>,
+    /// Measured runs per strategy.
+    #[arg(long, default_value_t = 3, value_parser = at_least_one, allow_negative_numbers = true)]
+    pub runs: usize,
+    /// Unmeasured warm-up runs per strategy.
+    #[arg(long, default_value_t = 0, value_parser = whole_number, allow_negative_numbers = true)]
+    pub warmup: usize,
+    /// Write SVG plots (wall time, one timeline per strategy) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plots: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// The strategy to run.
+    #[arg(long, value_name = "NAME")]
+    pub strategy: StrategyKind,
+    #[arg(long, short = 'w', value_name = "W", value_parser = at_least_one, allow_negative_numbers = true)]
+    pub workers: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct EmulateArgs {
+    #[arg(long, value_name = "N", value_parser = at_least_one, allow_negative_numbers = true)]
+    pub devices: usize,
+    /// First port; device i listens on base-port + i - 1.
+    #[arg(long, value_name = "P", default_value_t = 10001)]
+    pub base_port: u16,
+    #[command(flatten)]
+    pub emulation: EmulationArgs,
+    /// Written (atomically) once every listener is bound: its appearance means ready.
+    #[arg(long, value_name = "FILE")]
+    pub write_inventory: Option<PathBuf>,
+    /// Address to listen on. Loopback unless you mean otherwise.
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// With --network: run this command inside the client namespace (after `--`), then stop;
+    /// the exit status is the command's.
+    #[arg(last = true, value_name = "CMD")]
+    pub exec: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// Fleet sizes, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "LIST", default_value = "1,10,100,1000",
+          value_parser = at_least_one)]
+    pub sizes: Vec<usize>,
+    /// Worker counts, comma-separated (default: each strategy's default for the size).
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = at_least_one)]
+    pub workers_list: Option<Vec<usize>>,
+    /// Comma-separated strategies (default: all five).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub strategies: Option<Vec<StrategyKind>>,
+    #[command(flatten)]
+    pub emulation: EmulationArgs,
+    /// Measured runs per point.
+    #[arg(long, default_value_t = 3, value_parser = at_least_one)]
+    pub runs: usize,
+    /// Unmeasured warm-up runs per point.
+    #[arg(long, default_value_t = 1, value_parser = whole_number)]
+    pub warmup: usize,
+    #[command(flatten)]
+    pub commands: CommandArgs,
+    /// Output directory (default: results/<YYYY-MM-DD>-<hostname>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Draw per-device timelines for fleets up to this size.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub timeline_max: usize,
+    #[arg(long, value_name = "PATH", hide = true)]
+    pub worker_exe: Option<PathBuf>,
+    /// Sweep networks too, and draw wall time against RTT: comma-separated names
+    /// (`local,campus,continental,transpacific`), or one custom spec per `--networks`.
+    #[arg(long, value_name = "LIST")]
+    pub networks: Vec<String>,
+    /// tun or relay (as for `compare --network-method`).
+    #[arg(long, value_name = "METHOD", default_value = "tun")]
+    pub network_method: Method,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The stored baseline report (a `--json` report of the same setup).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: PathBuf,
+    /// The report to check.
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+    /// Regression threshold of one metric, repeatable: METRIC=PERCENT with METRIC one of
+    /// wall, p99, cpu, rss, efficiency, speedup (defaults: wall 15%, p99 20%, cpu 60%,
+    /// rss 25%, efficiency 15%, speedup 15%).
+    #[arg(long = "threshold", value_name = "METRIC=PCT")]
+    pub thresholds: Vec<String>,
+    /// Also write the report in a tracker's format, repeatable: bencher=FILE, github=FILE.
+    #[arg(long = "export", value_name = "FORMAT=FILE", value_parser = ExportTarget::parse)]
+    pub exports: Vec<ExportTarget>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// bencher (Bencher Metric Format) or github (github-action-benchmark customSmallerIsBetter).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: ExportKind,
+    /// Write here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The `--json` report to export.
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+}
+
+/// A `--profile` value: the name as typed (reports show it) and the profile it names.
+#[derive(Debug, Clone)]
+pub struct ProfileArg {
+    pub name: String,
+    pub profile: Profile,
+}
+
+impl ProfileArg {
+    /// clap quotes the value itself, so the error is only the reason.
+    pub fn parse(s: &str) -> Result<ProfileArg, String> {
+        match Profile::by_name(s) {
+            Ok(profile) => Ok(ProfileArg {
+                name: s.to_string(),
+                profile,
+            }),
+            Err(EmulatorError::Profile { reason, .. }) => Err(reason),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// `--network`: clap quotes the value itself, so the error is only the reason.
+fn network_spec(s: &str) -> Result<NetworkSpec, String> {
+    NetworkSpec::parse(s).map_err(|e| match e {
+        NetemError::Spec { reason, .. } => reason,
+        e => e.to_string(),
+    })
+}
+
+impl ValueEnum for Method {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Method::Tun, Method::Relay]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()))
+    }
+}
+
+impl ValueEnum for StrategyKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &StrategyKind::ALL
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()))
+    }
+}
+
+impl ValueEnum for HostKeyPolicy {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            HostKeyPolicy::Strict,
+            HostKeyPolicy::AcceptNew,
+            HostKeyPolicy::Insecure,
+        ]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            HostKeyPolicy::Strict => "strict",
+            HostKeyPolicy::AcceptNew => "accept-new",
+            HostKeyPolicy::Insecure => "insecure",
+        }))
+    }
+}
+
+impl ValueEnum for ExportKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &ExportKind::ALL
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()))
+    }
+}
+
+/// Longest accepted `--timeout`: a day is already far past any device's patience, and it keeps
+/// the conversion to a `Duration` far from overflow.
+pub const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
+/// A whole number, 0 or more (`--warmup`).
+fn whole_number(s: &str) -> Result<usize, String> {
+    s.trim()
+        .parse::<usize>()
+        .map_err(|_| "expected a whole number (0, 1, 2, ...)".to_string())
+}
+
+/// A whole number, 1 or more (`--workers`, `--runs`, `--emulate`, `--devices`, `--sizes`).
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a whole number of at least 1".to_string()),
+    }
+}
+
+/// Seconds, more than 0 and at most a day (`--timeout 0.5`).
+fn positive_secs(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(t) if t.is_finite() && t > 0.0 && t <= MAX_TIMEOUT_SECS => Ok(t),
+        _ => Err(format!(
+            "expected a number of seconds above 0 and at most {MAX_TIMEOUT_SECS} (like 0.5 or 10)"
+        )),
+    }
+}
+
+/// A command: one non-empty line (`--command`).
+fn one_line(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() || s.contains(['\n', '\r']) {
+        return Err("expected a single non-empty line".to_string());
+    }
+    Ok(s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn names_parse_as_everywhere_else() {
+        let cli = Cli::try_parse_from([
+            "fleetbench",
+            "compare",
+            "--strategies",
+            "async,processes",
+            "--host-keys",
+            "strict",
+        ])
+        .unwrap();
+        let Cmd::Compare(a) = cli.cmd else {
+            panic!("not compare")
+        };
+        assert_eq!(
+            a.strategies.unwrap(),
+            [StrategyKind::Async, StrategyKind::Processes]
+        );
+        assert_eq!(a.fleet.host_keys, HostKeyPolicy::Strict);
+        assert!(Cli::try_parse_from(["fleetbench", "compare", "--strategies", "a,,b"]).is_err());
+        assert!(Cli::try_parse_from(["fleetbench", "run", "--strategy", "bogus"]).is_err());
+        assert!(Cli::try_parse_from(["fleetbench", "compare", "--command", " "]).is_err());
+    }
+}

@@ -1,0 +1,35 @@
+//! `fleetbench check`: the regression gate. Prints the markdown verdict table on stdout;
+//! 0 no regression, 1 regression, 2 (an error) bad input.
+
+use super::args::CheckArgs;
+use super::{EXIT_FAILED, EXIT_OK, config};
+use crate::report::Report;
+use anyhow::{Context, Result};
+use std::path::Path;
+
+pub fn run(a: &CheckArgs) -> Result<i32> {
+    let cfg = config::check(a)?;
+    let baseline = read_report(&cfg.baseline)?;
+    let current = read_report(&cfg.report)?;
+    let outcome = crate::check::check(&baseline, &current, &cfg.thresholds)?;
+    crate::export::write_exports(&current, &cfg.exports)?;
+    print!("{}", outcome.to_markdown());
+    let n = outcome.regressions();
+    if n == 0 {
+        eprintln!("fleetbench: check: no regression");
+        Ok(EXIT_OK)
+    } else {
+        eprintln!(
+            "fleetbench: check: {n} regression(s) against {}",
+            cfg.baseline.display()
+        );
+        Ok(EXIT_FAILED)
+    }
+}
+
+/// A `--json` report from a file.
+pub fn read_report(path: &Path) -> Result<Report> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a fleetbench report", path.display()))
+}

@@ -1,0 +1,365 @@
+//! Validated configurations, one per command, built from [`super::args`] before any side
+//! effect (ripgrep's "high args"): no file is read, no fleet started and no password asked
+//! until the whole command line has proved usable, output paths included. A path that cannot
+//! be written is a usage error now, not after a run.
+
+use super::args::{
+    CheckArgs, CommandArgs, CompareArgs, EmulateArgs, EmulationArgs, ExportArgs, FleetArgs,
+    ProfileArg, RunArgs, SweepArgs,
+};
+use crate::check::Thresholds;
+use crate::compare::CompareOptions;
+use crate::emulator::{FleetSpec, Profile};
+use crate::export::{ExportKind, ExportTarget};
+use crate::hostkeys::HostKeyPolicy;
+use crate::netem::{Method, NetworkSpec};
+use crate::output;
+use crate::stop::Stop;
+use crate::strategy::{RunConfig, StrategyKind};
+use crate::sweep::SweepOptions;
+use anyhow::{Result, anyhow};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The command used when none is given: the classic experiment's.
+pub const DEFAULT_COMMAND: &str = "show clock";
+/// Devices in the embedded default fleet: the classic course's three routers.
+pub const CLASSIC_DEVICES: usize = 3;
+/// The profile of `compare`, `run` and `emulate` when none is given.
+const DEFAULT_PROFILE: &str = "classic";
+/// The profile of `sweep` when none is given: fast enough for 1000 devices.
+const SWEEP_PROFILE: &str = "lan";
+
+/// Where the devices come from.
+#[derive(Debug, Clone)]
+pub enum FleetSource {
+    Inventory(PathBuf),
+    Emulated {
+        devices: usize,
+        profile: ProfileArg,
+        seed: u64,
+        /// `--network`: behind the link emulator, by this method.
+        network: Option<(NetworkSpec, Method)>,
+    },
+}
+
+impl FleetConfig {
+    /// Whether opening the fleet creates namespaces (so an unprivileged process must gain
+    /// the right to before it starts any thread).
+    pub fn needs_namespaces(&self) -> bool {
+        matches!(
+            &self.source,
+            FleetSource::Emulated {
+                network: Some((_, Method::Tun)),
+                ..
+            }
+        )
+    }
+}
+
+/// The fleet of `compare` and `run`, opened by [`super::fleet::open`].
+#[derive(Debug, Clone)]
+pub struct FleetConfig {
+    pub source: FleetSource,
+    pub host_keys: HostKeyPolicy,
+    pub known_hosts: Option<PathBuf>,
+    pub ask_password: bool,
+}
+
+/// What every device is asked to do, less the host keys (known once the fleet is open).
+#[derive(Debug, Clone)]
+pub struct JobConfig {
+    pub commands: Vec<String>,
+    pub timeout: Option<Duration>,
+}
+
+/// `compare` and `run`: the same measurement, `run` with one strategy and one run.
+#[derive(Debug, Clone)]
+pub struct MeasureConfig {
+    pub fleet: FleetConfig,
+    pub job: JobConfig,
+    pub compare: CompareOptions,
+    pub json: Option<PathBuf>,
+    /// `compare --plots`; always `None` for `run`.
+    pub plots: Option<PathBuf>,
+    pub verbose: bool,
+    /// `FLEETBENCH_DEBUG_SLOWDOWN`, for testing the regression gate (already in
+    /// `compare.run.session`; kept to say so).
+    pub debug_slowdown: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmulateConfig {
+    pub spec: FleetSpec,
+    pub write_inventory: Option<PathBuf>,
+    /// `--network`, and the command to run inside it (may be empty: serve until a signal).
+    pub network: Option<(NetworkSpec, Method)>,
+    pub exec: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct CheckConfig {
+    pub baseline: PathBuf,
+    pub report: PathBuf,
+    pub thresholds: Thresholds,
+    pub exports: Vec<ExportTarget>,
+}
+
+#[derive(Debug)]
+pub struct ExportConfig {
+    pub kind: ExportKind,
+    pub output: Option<PathBuf>,
+    pub report: PathBuf,
+}
+
+fn profile_or(e: &EmulationArgs, default: &str) -> Result<ProfileArg> {
+    match &e.profile {
+        Some(p) => Ok(p.clone()),
+        None => ProfileArg::parse(default).map_err(|e| anyhow!(e)),
+    }
+}
+
+fn commands(c: &CommandArgs) -> Vec<String> {
+    if c.commands.is_empty() {
+        vec![DEFAULT_COMMAND.to_string()]
+    } else {
+        c.commands.clone()
+    }
+}
+
+/// `FLEETBENCH_DEBUG_SLOWDOWN`: a fraction like 0.2 (20% longer sessions), or unset.
+fn debug_slowdown() -> Result<f64> {
+    match std::env::var("FLEETBENCH_DEBUG_SLOWDOWN") {
+        Err(_) => Ok(0.0),
+        Ok(v) => v
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .ok_or_else(|| {
+                anyhow!("FLEETBENCH_DEBUG_SLOWDOWN must be a fraction like 0.2, got {v:?}")
+            }),
+    }
+}
+
+fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
+    let network = a
+        .network
+        .network
+        .clone()
+        .map(|n| (n, a.network.network_method));
+    let source = match &a.inventory {
+        Some(_) if network.is_some() => {
+            return Err(anyhow!(
+                "--network emulates the link to an emulated fleet (--emulate); real devices are behind a real network"
+            ));
+        }
+        Some(path) => FleetSource::Inventory(path.clone()),
+        None => FleetSource::Emulated {
+            devices: a.emulate.unwrap_or(CLASSIC_DEVICES),
+            profile: profile_or(&a.emulation, DEFAULT_PROFILE)?,
+            seed: a.emulation.seed,
+            network,
+        },
+    };
+    Ok(FleetConfig {
+        source,
+        host_keys: a.host_keys,
+        known_hosts: a.known_hosts.clone(),
+        ask_password: a.ask_password,
+    })
+}
+
+fn measure(
+    a: &FleetArgs,
+    strategies: Vec<StrategyKind>,
+    (workers, runs, warmup): (Option<usize>, usize, usize),
+    plots: Option<PathBuf>,
+    stop: &Stop,
+) -> Result<MeasureConfig> {
+    if let Some(p) = &a.json {
+        output::check_file(p)?;
+    }
+    if let Some(d) = &plots {
+        output::check_dir(d)?;
+    }
+    let debug_slowdown = debug_slowdown()?;
+    Ok(MeasureConfig {
+        fleet: fleet(a)?,
+        job: JobConfig {
+            commands: commands(&a.commands),
+            timeout: a.timeout.map(Duration::from_secs_f64),
+        },
+        compare: CompareOptions {
+            strategies,
+            runs,
+            warmup,
+            run: RunConfig {
+                workers,
+                worker_exe: a.worker_exe.clone(),
+                stop: stop.clone(),
+                session: crate::strategy::poller::ssh(debug_slowdown),
+            },
+        },
+        debug_slowdown,
+        json: a.json.clone(),
+        plots,
+        verbose: a.verbose,
+    })
+}
+
+pub fn compare(a: &CompareArgs, stop: &Stop) -> Result<MeasureConfig> {
+    let strategies = a
+        .strategies
+        .clone()
+        .unwrap_or_else(|| StrategyKind::ALL.to_vec());
+    measure(
+        &a.fleet,
+        strategies,
+        (a.workers, a.runs, a.warmup),
+        a.plots.clone(),
+        stop,
+    )
+}
+
+pub fn run(a: &RunArgs, stop: &Stop) -> Result<MeasureConfig> {
+    measure(&a.fleet, vec![a.strategy], (a.workers, 1, 0), None, stop)
+}
+
+pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
+    let last = u32::from(a.base_port) + a.devices as u32 - 1;
+    if a.base_port == 0 || last > u32::from(u16::MAX) {
+        return Err(anyhow!(
+            "ports {}..={last} do not fit in 1..=65535",
+            a.base_port
+        ));
+    }
+    if let Some(p) = &a.write_inventory {
+        output::check_file(p)?;
+    }
+    let profile: Profile = profile_or(&a.emulation, DEFAULT_PROFILE)?.profile;
+    let mut spec = FleetSpec::new(a.devices, profile);
+    spec.base_port = a.base_port;
+    spec.seed = a.emulation.seed;
+    spec.bind = a.bind;
+    let network = a
+        .network
+        .network
+        .clone()
+        .map(|n| (n, a.network.network_method));
+    if network.is_none() && !a.exec.is_empty() {
+        return Err(anyhow!(
+            "a command after `--` runs inside the emulated network: it needs --network"
+        ));
+    }
+    if network.is_some() {
+        if !a.bind.is_loopback() {
+            return Err(anyhow!(
+                "--bind and --network do not mix: behind --network every device has its own 198.18.0.0/15 address"
+            ));
+        }
+        // Each device has its own address; they all listen on the SSH port.
+        if network.as_ref().is_some_and(|(_, m)| *m == Method::Tun) {
+            spec.base_port = 0;
+        }
+    }
+    Ok(EmulateConfig {
+        spec,
+        write_inventory: a.write_inventory.clone(),
+        network,
+        exec: a.exec.clone(),
+    })
+}
+
+pub fn sweep(a: &SweepArgs, command_line: String, stop: &Stop) -> Result<SweepOptions> {
+    let profile = profile_or(&a.emulation, SWEEP_PROFILE)?;
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::sweep::default_dir(std::path::Path::new("results")));
+    output::check_dir(&out)?;
+    Ok(SweepOptions {
+        sizes: a.sizes.clone(),
+        profile_spec: profile.profile,
+        workers: match &a.workers_list {
+            None => vec![None],
+            Some(l) => l.iter().map(|&w| Some(w)).collect(),
+        },
+        strategies: a
+            .strategies
+            .clone()
+            .unwrap_or_else(|| StrategyKind::ALL.to_vec()),
+        profile: profile.name,
+        seed: a.emulation.seed,
+        runs: a.runs,
+        warmup: a.warmup,
+        commands: commands(&a.commands),
+        out,
+        worker_exe: a.worker_exe.clone(),
+        timeline_max: a.timeline_max,
+        command_line,
+        stop: stop.clone(),
+    })
+}
+
+/// `--networks`: a value with `=` is one spec (commas and all), else a comma-separated list.
+fn networks(values: &[String]) -> Result<Vec<NetworkSpec>> {
+    let mut out = Vec::new();
+    for v in values {
+        let items: Vec<&str> = if v.contains('=') {
+            vec![v.as_str()]
+        } else {
+            v.split(',').collect()
+        };
+        for item in items {
+            out.push(NetworkSpec::parse(item)?);
+        }
+    }
+    Ok(out)
+}
+
+/// `sweep --networks`: sizes x networks x strategies at one worker setting.
+pub fn sweep_networks(
+    a: &SweepArgs,
+    command_line: String,
+    stop: &Stop,
+) -> Result<crate::netem::sweep::NetworkSweepOptions> {
+    let base = sweep(a, command_line, stop)?;
+    if base.workers.len() > 1 {
+        return Err(anyhow!(
+            "--networks sweeps networks: give at most one --workers-list value"
+        ));
+    }
+    Ok(crate::netem::sweep::NetworkSweepOptions {
+        networks: networks(&a.networks)?,
+        method: a.network_method,
+        workers: base.workers.first().copied().flatten(),
+        base,
+    })
+}
+
+pub fn check(a: &CheckArgs) -> Result<CheckConfig> {
+    let mut thresholds = Thresholds::default();
+    for t in &a.thresholds {
+        thresholds.apply(t)?;
+    }
+    for t in &a.exports {
+        output::check_file(&t.path)?;
+    }
+    Ok(CheckConfig {
+        baseline: a.baseline.clone(),
+        report: a.report.clone(),
+        thresholds,
+        exports: a.exports.clone(),
+    })
+}
+
+pub fn export(a: &ExportArgs) -> Result<ExportConfig> {
+    if let Some(p) = &a.output {
+        output::check_file(p)?;
+    }
+    Ok(ExportConfig {
+        kind: a.format,
+        output: a.output.clone(),
+        report: a.report.clone(),
+    })
+}

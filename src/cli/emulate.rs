@@ -1,0 +1,92 @@
+//! `fleetbench emulate`: an emulated fleet in the foreground until SIGINT or SIGTERM.
+
+use super::args::EmulateArgs;
+use super::config::EmulateConfig;
+use super::{EXIT_FAILED, EXIT_OK, config};
+use crate::netem::{Method, NetworkSpec, NetworkedFleet};
+use anyhow::{Context, Result, anyhow};
+
+pub fn run(a: &EmulateArgs) -> Result<i32> {
+    let cfg = config::emulate(a)?;
+    if let Some((net, method)) = &cfg.network {
+        return behind(&cfg, net, *method);
+    }
+    crate::measure::raise_nofile_limit();
+    if !cfg.spec.bind.is_loopback() {
+        eprintln!(
+            "fleetbench: warning: binding {} (not loopback) as asked",
+            cfg.spec.bind
+        );
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("building the runtime")?;
+    rt.block_on(async {
+        let shutdown = async {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => return std::future::pending().await,
+                };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        };
+        crate::emulator::serve_foreground(cfg.spec, cfg.write_inventory.as_deref(), shutdown).await
+    })
+    .map_err(|e| anyhow!(e))?;
+    Ok(EXIT_OK)
+}
+
+/// `emulate --network`: the fleet behind the link. The command after `--` (if any) runs in
+/// the client namespace and its exit status is ours; without one, serves until SIGINT or
+/// SIGTERM (other tools reach the fleet with `nsenter -t PID -U -n --preserve-credentials`).
+fn behind(cfg: &EmulateConfig, net: &NetworkSpec, method: Method) -> Result<i32> {
+    if method == Method::Tun {
+        // First, while single-threaded (see `netem::sys`).
+        crate::netem::sys::gain_namespace_rights()?;
+    }
+    crate::measure::raise_nofile_limit();
+    let profile = cfg.spec.profile.name().to_string();
+    let fleet = NetworkedFleet::start(net, method, cfg.spec.clone())?;
+    if let Some(path) = &cfg.write_inventory {
+        crate::output::write(
+            path,
+            fleet.inventory_yaml().as_bytes(),
+            crate::output::Access::Private,
+        )?;
+    }
+    for (d, (_, link)) in fleet.devices().iter().zip(fleet.links()) {
+        println!(
+            "{} {}:{} profile={profile} rtt={:.0}ms",
+            d.name,
+            d.host,
+            d.port,
+            link.rtt.as_secs_f64() * 1e3
+        );
+    }
+    eprintln!(
+        "fleetbench: {} devices behind network {} ({}); pid {}",
+        fleet.devices().len(),
+        net.name,
+        method.name(),
+        std::process::id()
+    );
+    let Some((program, args)) = cfg.exec.split_first() else {
+        let mut signals = signal_hook::iterator::Signals::new([
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGTERM,
+        ])
+        .context("installing the signal handlers")?;
+        let _ = signals.forever().next();
+        return Ok(EXIT_OK);
+    };
+    let status = std::process::Command::new(program)
+        .args(args)
+        .status()
+        .with_context(|| format!("running {program}"))?;
+    drop(fleet);
+    Ok(status.code().unwrap_or(EXIT_FAILED))
+}

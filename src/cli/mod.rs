@@ -1,0 +1,77 @@
+//! The command line: raw arguments ([`args`]) → one validated configuration per command
+//! ([`config`], built before any side effect) → one library entry point per command, with
+//! the events rendered on stderr ([`render`]). One file per command. The only place with
+//! anyhow; exit codes follow the contract: 0 every device answered, 1 the run finished but
+//! some device failed (or `check` found a regression), 2 bad usage or bad input.
+
+pub mod args;
+mod check;
+mod compare;
+pub mod config;
+mod emulate;
+mod export;
+mod fleet;
+mod measure;
+mod render;
+mod run;
+mod signals;
+mod sweep;
+
+pub use args::Cli;
+
+use anyhow::Result;
+use args::Cmd;
+use std::fmt;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+/// Runs a parsed command line; `Ok` is the exit code. Every `Err` is bad usage or bad input
+/// (a device's failure never gets here), so exit 2.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.cmd {
+        Cmd::Compare(a) => compare::run(&a),
+        Cmd::Run(a) => run::run(&a),
+        Cmd::Emulate(a) => emulate::run(&a),
+        Cmd::Sweep(a) => sweep::run(&a),
+        Cmd::Check(a) => check::run(&a),
+        Cmd::Export(a) => export::run(&a),
+        Cmd::Worker => Ok(crate::strategy::processes::worker_main()),
+    }
+}
+
+/// The exit code of a command line clap refused (or of `--help`, `--version`), printed.
+pub fn parse_error(e: &clap::Error) -> i32 {
+    let _ = e.print();
+    if e.use_stderr() { EXIT_USAGE } else { EXIT_OK }
+}
+
+/// `{:#}` of an error with each cause once: library errors quote their I/O error in their own
+/// message, which the plain chain would print a second time.
+pub struct Causes<'a>(pub &'a anyhow::Error);
+
+impl fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = self.0.to_string();
+        if f.alternate() {
+            for cause in self.0.chain().skip(1) {
+                let c = cause.to_string();
+                if !out.contains(&c) {
+                    out.push_str(": ");
+                    out.push_str(&c);
+                }
+            }
+        }
+        f.write_str(&out)
+    }
+}
+
+/// 0 when every device answered, else 1.
+fn exit_of(report: &crate::report::Report) -> i32 {
+    if report.failed_devices() > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}

@@ -1,0 +1,181 @@
+//! The fleet a run polls: devices, the host key check they are held to, what the report says
+//! about them, and for an emulated fleet the emulator itself (kept alive for the run, and
+//! asked for its CPU so client CPU can be told apart from it), or an emulated fleet behind
+//! the link emulator ([`crate::netem`]) with its traffic counters.
+
+use crate::device::Device;
+use crate::emulator::{EmulatedFleet, EmulatorError, FleetSpec, Profile};
+use crate::hostkeys::{self, HostKeyCheck, HostKeyError, HostKeyPolicy};
+use crate::netem::fleet::NetworkedFleetError;
+use crate::netem::{Method, NetworkReport, NetworkSpec, NetworkedFleet, StrategyNetwork, Traffic};
+use crate::report::FleetInfo;
+use crate::result::DeviceResult;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Devices and what comes with them.
+pub struct Fleet {
+    pub devices: Vec<Device>,
+    pub info: FleetInfo,
+    pub host_keys: HostKeyCheck,
+    /// Where host keys accepted under accept-new are recorded (inventory fleets only).
+    pub known_hosts_out: Option<PathBuf>,
+    emulated: Option<EmulatedFleet>,
+    network: Option<NetworkedFleet>,
+}
+
+impl Fleet {
+    /// Starts `spec` in this process on loopback; `profile_name` is what the report shows.
+    pub fn emulated(spec: FleetSpec, profile_name: &str) -> Result<Fleet, EmulatorError> {
+        let n = spec.devices;
+        let fleet = EmulatedFleet::start(spec)?;
+        Ok(Fleet {
+            devices: fleet.devices(),
+            info: FleetInfo {
+                devices: n,
+                emulated: true,
+                profile: Some(profile_name.to_string()),
+                inventory: None,
+            },
+            host_keys: fleet.host_key_check(),
+            known_hosts_out: None,
+            emulated: Some(fleet),
+            network: None,
+        })
+    }
+
+    /// Starts `spec` behind the emulated `network` ([`NetworkedFleet::start`]: with the `tun`
+    /// method the calling thread moves into the client namespace, and an unprivileged process
+    /// must not have started a thread yet).
+    pub fn behind_network(
+        spec: FleetSpec,
+        profile_name: &str,
+        network: &NetworkSpec,
+        method: Method,
+    ) -> Result<Fleet, NetworkedFleetError> {
+        let n = spec.devices;
+        let fleet = NetworkedFleet::start(network, method, spec)?;
+        Ok(Fleet {
+            devices: fleet.devices(),
+            info: FleetInfo {
+                devices: n,
+                emulated: true,
+                profile: Some(profile_name.to_string()),
+                inventory: None,
+            },
+            host_keys: fleet.host_key_check(),
+            known_hosts_out: None,
+            emulated: None,
+            network: Some(fleet),
+        })
+    }
+
+    /// The fleet's link, when it is behind `--network`.
+    pub fn network(&self) -> Option<&NetworkedFleet> {
+        self.network.as_ref()
+    }
+
+    /// The report's `network` object for sessions of `commands` commands, if any.
+    pub fn network_report(&self, commands: usize) -> Option<NetworkReport> {
+        self.network.as_ref().map(|n| n.report(commands))
+    }
+
+    /// Traffic through the link so far (`tun` networks only).
+    pub fn traffic(&self) -> Option<Traffic> {
+        self.network.as_ref().and_then(NetworkedFleet::traffic)
+    }
+
+    /// One strategy's network summary ([`NetworkedFleet::strategy_network`]).
+    pub fn strategy_network(
+        &self,
+        strategy: &str,
+        results: &[DeviceResult],
+        commands: &[String],
+        since: Option<Traffic>,
+        sessions: u64,
+    ) -> Option<StrategyNetwork> {
+        self.network
+            .as_ref()
+            .map(|n| n.strategy_network(strategy, results, commands, since, sessions))
+    }
+
+    /// An emulated fleet of `n` devices with `profile`, on ephemeral ports.
+    pub fn emulated_n(
+        n: usize,
+        profile: Profile,
+        profile_name: &str,
+        seed: u64,
+    ) -> Result<Fleet, EmulatorError> {
+        let mut spec = FleetSpec::new(n, profile);
+        spec.seed = seed;
+        spec.base_port = 0;
+        Fleet::emulated(spec, profile_name)
+    }
+
+    /// Devices from the inventory file `path`, checked against `known_hosts` files (the
+    /// user's defaults when `None`) under `policy`.
+    pub fn from_inventory(
+        devices: Vec<Device>,
+        path: &Path,
+        policy: HostKeyPolicy,
+        known_hosts: Option<&Path>,
+    ) -> Result<Fleet, HostKeyError> {
+        let (files, out) = match known_hosts {
+            Some(f) => (vec![f.to_path_buf()], f.to_path_buf()),
+            None => (
+                hostkeys::default_known_hosts_files(),
+                hostkeys::default_write_file(),
+            ),
+        };
+        let host_keys = HostKeyCheck::load(policy, &files)?;
+        Ok(Fleet {
+            info: FleetInfo {
+                devices: devices.len(),
+                emulated: false,
+                profile: None,
+                inventory: Some(path.display().to_string()),
+            },
+            devices,
+            host_keys,
+            known_hosts_out: (policy == HostKeyPolicy::AcceptNew).then_some(out),
+            emulated: None,
+            network: None,
+        })
+    }
+
+    /// CPU the in-process emulator has used so far (zero for real fleets).
+    pub fn server_cpu(&self) -> Duration {
+        self.emulated
+            .as_ref()
+            .or(self.network.as_ref().map(NetworkedFleet::emulated))
+            .map_or(Duration::ZERO, EmulatedFleet::server_cpu)
+    }
+
+    /// Records the host keys accepted under accept-new in `results`; returns how many lines
+    /// were offered and where, or `None` when there was nothing to record.
+    pub fn record_new_keys(
+        &self,
+        results: &[DeviceResult],
+    ) -> Result<Option<(usize, &Path)>, HostKeyError> {
+        let Some(out) = &self.known_hosts_out else {
+            return Ok(None);
+        };
+        let lines: Vec<String> = results
+            .iter()
+            .filter_map(|r| r.new_host_key.clone())
+            .collect();
+        if lines.is_empty() {
+            return Ok(None);
+        }
+        hostkeys::append_known_hosts(out, &lines)?;
+        Ok(Some((lines.len(), out)))
+    }
+
+    /// Stops the emulator, if any (dropping the fleet does it too).
+    pub fn stop(self) {
+        if let Some(f) = self.emulated {
+            f.stop();
+        }
+        drop(self.network);
+    }
+}

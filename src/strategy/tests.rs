@@ -1,0 +1,202 @@
+//! Scheduling tests against the mock session ([`Mock`]): no network, milliseconds each. The
+//! real SSH path has its end-to-end tests in `tests/it/`.
+
+use super::poller::Mock;
+use super::*;
+use crate::hostkeys::HostKeyCheck;
+use crate::observe::{Event, Quiet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The strategies that run in this process (processes needs a real session to re-create in
+/// a worker).
+const IN_PROCESS: [StrategyKind; 4] = [
+    StrategyKind::Sequential,
+    StrategyKind::Threads,
+    StrategyKind::Async,
+    StrategyKind::Rayon,
+];
+
+fn devices(n: usize) -> Vec<Device> {
+    (1..=n)
+        .map(|i| Device {
+            name: format!("R{i}"),
+            host: "127.0.0.1".into(),
+            port: 1,
+            username: "u".into(),
+            password: None,
+            secret: None,
+            key_file: None,
+            device_type: "cisco_ios".into(),
+            timeout: Duration::from_secs(1),
+        })
+        .collect()
+}
+
+fn job() -> Job {
+    Job::new(vec!["show clock".into()], HostKeyCheck::default())
+}
+
+fn cfg(mock: &Arc<Mock>, workers: usize) -> RunConfig {
+    RunConfig {
+        workers: Some(workers),
+        session: mock.clone(),
+        ..RunConfig::default()
+    }
+}
+
+/// Counts events and keeps the kinds of finished devices.
+#[derive(Default)]
+struct Tally {
+    started: AtomicUsize,
+    finished: Mutex<Vec<(usize, String)>>,
+}
+
+impl Tally {
+    fn on(&self, e: &Event<'_>) {
+        match *e {
+            Event::DeviceStarted { .. } => {
+                self.started.fetch_add(1, Ordering::SeqCst);
+            }
+            Event::DeviceFinished { index, result } => {
+                let kind = result.error.as_ref().map_or("ok", |e| e.kind.as_str());
+                self.finished
+                    .lock()
+                    .unwrap()
+                    .push((index, kind.to_string()));
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn every_strategy_gives_one_result_and_one_event_per_device_in_order() {
+    for kind in IN_PROCESS {
+        let mock = Arc::new(Mock::new(vec![Duration::from_millis(2)]).refusing(&["R3"]));
+        let tally = Tally::default();
+        let obs = |e: &Event<'_>| tally.on(e);
+        let out = run(kind, &devices(7), &job(), &cfg(&mock, 3), &obs).unwrap();
+        let names: Vec<_> = out.results.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["R1", "R2", "R3", "R4", "R5", "R6", "R7"], "{kind}");
+        assert_eq!((out.ok(), out.failed()), (6, 1), "{kind}");
+        assert_eq!(out.results[2].error.as_ref().unwrap().kind, "refused");
+        assert_eq!(tally.started.load(Ordering::SeqCst), 7, "{kind}");
+        let mut finished = tally.finished.into_inner().unwrap();
+        finished.sort();
+        assert_eq!(finished.len(), 7, "{kind}");
+        assert!(finished.iter().enumerate().all(|(i, (j, _))| i == *j));
+        assert_eq!(mock.polled(), 7, "{kind}");
+    }
+}
+
+#[test]
+fn the_worker_bound_holds_and_shows_in_rounds() {
+    for kind in IN_PROCESS {
+        let latency = Duration::from_millis(40);
+        let mock = Arc::new(Mock::new(vec![latency]));
+        let out = run(kind, &devices(6), &job(), &cfg(&mock, 3), &Quiet).unwrap();
+        let bound = if kind == StrategyKind::Sequential {
+            1
+        } else {
+            3
+        };
+        assert!(
+            mock.max_in_flight() <= bound,
+            "{kind}: {}",
+            mock.max_in_flight()
+        );
+        assert_eq!(out.workers, bound, "{kind}");
+        // 6 devices on 3 workers need two rounds at least, on 1 worker six.
+        let rounds = 6 / bound;
+        assert!(
+            out.wall >= latency * rounds as u32,
+            "{kind}: {:?}",
+            out.wall
+        );
+    }
+}
+
+#[test]
+fn a_stop_lets_the_sessions_in_flight_finish_and_interrupts_the_rest_alike() {
+    for kind in IN_PROCESS {
+        let mock = Arc::new(Mock::new(vec![Duration::from_millis(20)]));
+        let c = cfg(&mock, 2);
+        let tally = Tally::default();
+        let obs = |e: &Event<'_>| {
+            tally.on(e);
+            // At the first start: the other worker may have taken one device too, no more.
+            if matches!(e, Event::DeviceStarted { .. }) {
+                c.stop.request();
+            }
+        };
+        let out = run(kind, &devices(8), &job(), &c, &obs).unwrap();
+        let started = tally.started.load(Ordering::SeqCst);
+        let interrupted = out
+            .results
+            .iter()
+            .filter(|r| r.error.as_ref().is_some_and(|e| e.kind == "interrupted"))
+            .count();
+        assert_eq!(out.ok(), started, "{kind}: every started device finished");
+        assert_eq!(out.ok() + interrupted, 8, "{kind}");
+        assert!(interrupted >= 6, "{kind}: {interrupted}");
+        assert_eq!(
+            tally.finished.lock().unwrap().len(),
+            8,
+            "{kind}: one event each"
+        );
+        assert!(
+            out.results
+                .iter()
+                .filter(|r| !r.ok)
+                .all(|r| r.worker.is_empty()),
+            "{kind}: interrupted devices never had a worker"
+        );
+    }
+}
+
+#[test]
+fn terminate_drops_async_sessions_in_flight() {
+    let latency = Duration::from_secs(30);
+    let mock = Arc::new(Mock::new(vec![latency]));
+    let c = cfg(&mock, 2);
+    let obs = |e: &Event<'_>| {
+        if matches!(e, Event::DeviceStarted { .. }) {
+            c.stop.terminate();
+        }
+    };
+    let out = run(StrategyKind::Async, &devices(4), &job(), &c, &obs).unwrap();
+    assert!(out.wall < latency / 2, "{:?}", out.wall);
+    assert!(
+        out.results
+            .iter()
+            .all(|r| r.error.as_ref().is_some_and(|e| e.kind == "interrupted"))
+    );
+}
+
+#[test]
+fn a_session_that_cannot_leave_the_process_is_refused_by_processes() {
+    let mock = Arc::new(Mock::default());
+    let err = run(
+        StrategyKind::Processes,
+        &devices(1),
+        &job(),
+        &cfg(&mock, 1),
+        &Quiet,
+    )
+    .unwrap_err();
+    assert!(matches!(err, StrategyError::Setup { .. }), "{err}");
+    assert_eq!(mock.polled(), 0);
+}
+
+#[test]
+fn an_empty_fleet_is_an_empty_run() {
+    for kind in StrategyKind::ALL {
+        let mock = Arc::new(Mock::default());
+        let out = run(kind, &[], &job(), &cfg(&mock, 4), &Quiet);
+        // processes refuses the mock before looking at the fleet.
+        if kind != StrategyKind::Processes {
+            assert!(out.unwrap().results.is_empty(), "{kind}");
+        }
+    }
+}
