@@ -55,12 +55,21 @@ fn phases_take_whole_round_trips_at_100ms() {
         let (_net, fleet, rtts) = fleet_behind("rtt=100ms@50%;local", 2, 1);
         let far = rtts.iter().position(|r| !r.is_zero()).unwrap();
         let near = 1 - far;
-        // The first sessions pay one-off costs; measure the second.
+        // The first sessions pay one-off costs; then the fastest of three sessions per phase,
+        // so that a busy machine's scheduling hiccups (tens of ms) drop out.
         poll(StrategyKind::Sequential, &fleet);
-        let r = poll(StrategyKind::Sequential, &fleet);
+        let runs: Vec<_> = (0..3)
+            .map(|_| poll(StrategyKind::Sequential, &fleet))
+            .collect();
+        let fastest = |device: usize, phase| {
+            runs.iter()
+                .map(|r| r[device].phase_secs(phase))
+                .fold(f64::MAX, f64::min)
+        };
+        let r = &runs[2];
         let mut total = 0;
         for &(phase, expected) in SESSION_ROUND_TRIPS {
-            let rounds = (r[far].phase_secs(phase) - r[near].phase_secs(phase)) / 0.1;
+            let rounds = (fastest(far, phase) - fastest(near, phase)) / 0.1;
             assert!(
                 (rounds - f64::from(expected)).abs() < 0.35,
                 "{phase:?}: {rounds:.2} round trips, expected {expected}"
