@@ -45,6 +45,7 @@ pub fn run(
 ) -> Result<Report, CompareError> {
     let mut report = Report::new(fleet.info.clone(), job.commands.clone());
     report.network = fleet.network_report(job.commands.len());
+    report.shard = fleet.shard.clone();
     obs.on(&Event::CompareStarted {
         fleet: &fleet.info,
         commands: &job.commands,
@@ -147,6 +148,7 @@ pub fn measure(
         let (cpu0, srv0) = (cpu_now(), fleet.server_cpu());
         let started_unix = strategy::unix_now();
         let out = one_run(kind, (k, false), fleet, job, &opts.run, obs)?;
+        let ended_unix = strategy::unix_now();
         let server = fleet.server_cpu().saturating_sub(srv0).as_secs_f64();
         let (child_peak, sampler_cpu) = sampler.map_or((0, Duration::ZERO), |s| s.finish());
         children_peak = children_peak.max(child_peak);
@@ -173,6 +175,7 @@ pub fn measure(
             ideal_s: ideal_schedule(&out.results, out.workers),
             slowest_s: slowest(&out.results),
             started_unix,
+            ended_unix,
         });
         // Phase timings travel inside the results (over the pipe, for worker processes):
         // the histograms are built here, once, the same way for every strategy.

@@ -3,15 +3,21 @@
 //! the device sent and writes what it asks for, so a blocking and a non-blocking driver share
 //! it, and it is unit-tested (and fuzzed) without a network.
 //!
-//! The dialogue, netmiko's `cisco_ios` flow:
-//! 1. wait for the first prompt (`R1>` or `R1#`) and learn the base prompt `R1`;
-//! 2. `terminal length 0`, so output is not paged;
-//! 3. `enable` and the secret when the prompt ends in `>` and a secret is given;
-//! 4. each command, reading until the base prompt reappears; the echo and the prompt are
-//!    stripped, ` --More-- ` is answered with a space should paging still be on;
+//! The dialogue follows netmiko's flow; everything that differs between vendors comes from a
+//! row of the platform table ([`crate::platform`]), never from code here:
+//! 1. wait for the first prompt (`R1>`, `cisco@R1> `, `user@host:~$ `) and learn the base
+//!    prompt (`R1`);
+//! 2. turn paging off (`terminal length 0`, `set cli screen-length 0`, ...);
+//! 3. raise privilege (`enable` and the secret) when the platform has such a step, the prompt
+//!    is unprivileged and a secret is given;
+//! 4. each command, reading until the base prompt reappears; the echo, the prompt and the
+//!    lines that belong to it are stripped, the pager is answered with a space should paging
+//!    still be on; output matching the platform's error markers is a rejected command;
 //! 5. then the driver sends `exit` and closes.
 
 use crate::error::{Phase, SessionError};
+use crate::job::OnCommandError;
+use crate::platform::Platform;
 use crate::result::CommandOutput;
 use crate::secret::Secret;
 
@@ -20,7 +26,8 @@ use crate::secret::Secret;
 pub const MAX_RESPONSE: usize = 16 * 1024 * 1024;
 /// Characters of received text kept for a `PromptNotSeen` error.
 const TAIL_CHARS: usize = 120;
-const MORE: &[u8] = b"--More--";
+/// A pager line is short (` --More-- `, `---(more 50%)---`); longer lines are output.
+const MAX_PAGER_LINE: usize = 32;
 
 /// What the driver should do next.
 #[derive(Debug, PartialEq, Eq)]
@@ -29,17 +36,19 @@ pub enum Action {
     Send(Vec<u8>),
     /// Read more and feed it in.
     Wait,
-    /// Every command has its output; the driver sends [`EXIT`] and closes.
+    /// Every command has its output (or one was rejected, see [`Dialogue::rejection`]); the
+    /// driver sends [`Dialogue::exit_line`] and closes.
     Finished,
 }
 
-/// What the driver sends to leave the CLI once the dialogue is finished.
+/// What the driver sends to leave a Cisco-style CLI once the dialogue is finished.
 pub const EXIT: &[u8] = b"exit\n";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     FirstPrompt,
-    TerminalLength,
+    /// Waiting for the prompt after the platform's `i`-th paging command.
+    Paging(usize),
     EnablePassword,
     EnableResult,
     Command(usize),
@@ -55,37 +64,92 @@ pub struct Prompt {
     pub start: usize,
 }
 
+/// Removes ANSI escape sequences (CSI such as bracketed paste `ESC[?2004h`, OSC window titles,
+/// colours) from a stream split anywhere, keeping text, CR, LF, tab and backspace. vte's
+/// parser keeps the state of a sequence cut between two reads.
+struct AnsiStrip(vte::Parser);
+
+impl std::fmt::Debug for AnsiStrip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AnsiStrip")
+    }
+}
+
+struct Plain<'a>(&'a mut Vec<u8>);
+
+impl vte::Perform for Plain<'_> {
+    fn print(&mut self, c: char) {
+        let mut b = [0u8; 4];
+        self.0.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+    }
+    fn execute(&mut self, byte: u8) {
+        if matches!(byte, b'\n' | b'\r' | b'\t' | 0x08) {
+            self.0.push(byte);
+        }
+    }
+}
+
 /// The dialogue with one device. Create it, call [`Dialogue::start`], then feed every chunk
 /// the device sends to [`Dialogue::on_bytes`] and do what it answers.
 #[derive(Debug)]
 pub struct Dialogue {
+    platform: &'static Platform,
+    on_error: OnCommandError,
     commands: Vec<String>,
     secret: Option<Secret>,
     state: State,
-    /// Everything received since the last step was sent.
+    /// Everything received since the last step was sent (escape sequences stripped when the
+    /// platform asks for it).
     buf: Vec<u8>,
+    ansi: Option<AnsiStrip>,
     base_prompt: Option<String>,
     privileged: bool,
     outputs: Vec<CommandOutput>,
+    rejected: Option<SessionError>,
 }
 
 impl Dialogue {
+    /// A `cisco_ios` dialogue that fails on a rejected command.
     pub fn new(commands: Vec<String>, secret: Option<Secret>) -> Self {
+        Self::for_platform(Platform::default_platform(), commands, secret)
+    }
+
+    /// A dialogue following `platform`'s row of the table.
+    pub fn for_platform(
+        platform: &'static Platform,
+        commands: Vec<String>,
+        secret: Option<Secret>,
+    ) -> Self {
         Dialogue {
+            platform,
+            on_error: OnCommandError::default(),
             commands,
             secret,
             state: State::FirstPrompt,
             buf: Vec::new(),
+            ansi: platform.strip_ansi.then(|| AnsiStrip(vte::Parser::new())),
             base_prompt: None,
             privileged: false,
             outputs: Vec::new(),
+            rejected: None,
         }
+    }
+
+    /// What a rejected command does: end the device with `command_rejected` (the default) or
+    /// keep its output as a success.
+    pub fn on_command_error(mut self, policy: OnCommandError) -> Self {
+        self.on_error = policy;
+        self
+    }
+
+    pub fn platform(&self) -> &'static Platform {
+        self.platform
     }
 
     /// The phase the dialogue is in, and for commands the command's index.
     pub fn phase(&self) -> (Phase, Option<usize>) {
         match self.state {
-            State::FirstPrompt | State::TerminalLength => (Phase::Prompt, None),
+            State::FirstPrompt | State::Paging(_) => (Phase::Prompt, None),
             State::EnablePassword | State::EnableResult => (Phase::Enable, None),
             State::Command(i) => (Phase::Command, Some(i)),
             State::Finished => (Phase::Close, None),
@@ -101,13 +165,23 @@ impl Dialogue {
         self.privileged
     }
 
-    /// The outputs collected so far, in command order.
+    /// The outputs collected so far, in command order (a rejected command's included).
     pub fn outputs(&self) -> &[CommandOutput] {
         &self.outputs
     }
 
     pub fn into_outputs(self) -> Vec<CommandOutput> {
         self.outputs
+    }
+
+    /// The `command_rejected` error that finished the dialogue early, if one did.
+    pub fn rejection(&self) -> Option<&SessionError> {
+        self.rejected.as_ref()
+    }
+
+    /// The line that leaves the CLI (`exit\n`).
+    pub fn exit_line(&self) -> Vec<u8> {
+        line_of(self.platform.exit)
     }
 
     /// The last characters received, printable, for error messages.
@@ -135,7 +209,8 @@ impl Dialogue {
         SessionError::Disconnected { phase }
     }
 
-    /// Nothing to send before the device speaks: IOS prints its prompt on shell start.
+    /// Nothing to send before the device speaks: every platform prints its prompt on shell
+    /// start.
     pub fn start(&self) -> Action {
         Action::Wait
     }
@@ -145,7 +220,10 @@ impl Dialogue {
         if self.state == State::Finished {
             return Ok(Action::Finished);
         }
-        self.buf.extend_from_slice(data);
+        match &mut self.ansi {
+            Some(AnsiStrip(parser)) => parser.advance(&mut Plain(&mut self.buf), data),
+            None => self.buf.extend_from_slice(data),
+        }
         if self.buf.len() > MAX_RESPONSE {
             let (phase, _) = self.phase();
             return Err(SessionError::PromptNotSeen {
@@ -155,28 +233,32 @@ impl Dialogue {
         }
         match self.state {
             State::FirstPrompt => {
-                let Some(p) = find_prompt(&self.buf, None) else {
+                let Some(p) = find_prompt_for(&self.buf, None, self.platform) else {
                     return Ok(Action::Wait);
                 };
                 self.privileged = p.privileged;
                 self.base_prompt = Some(p.base);
                 self.buf.clear();
-                self.state = State::TerminalLength;
-                Ok(Action::Send(b"terminal length 0\n".to_vec()))
+                Ok(self.next_paging(0))
             }
-            State::TerminalLength => {
+            State::Paging(i) => {
                 let Some(p) = self.prompt_at_end() else {
                     return Ok(self.answer_more());
                 };
                 self.privileged = p.privileged;
                 self.buf.clear();
-                if !self.privileged && self.secret.is_some() {
-                    self.state = State::EnablePassword;
-                    Ok(Action::Send(b"enable\n".to_vec()))
-                } else {
-                    // No secret: commands run in user EXEC mode, as netmiko does without
-                    // `.enable()`; `show clock` and `show version` work there.
-                    Ok(self.next_command(0))
+                if self.platform.paging_off.get(i + 1).is_some() {
+                    return Ok(self.next_paging(i + 1));
+                }
+                match self.platform.enable {
+                    Some(enable) if !self.privileged && self.secret.is_some() => {
+                        self.state = State::EnablePassword;
+                        Ok(Action::Send(line_of(enable)))
+                    }
+                    // No secret (or no such step): commands run at the login's level, as
+                    // netmiko does without `.enable()`; `show clock` and `show version` work
+                    // there.
+                    _ => Ok(self.next_command(0)),
                 }
             }
             State::EnablePassword => {
@@ -205,13 +287,28 @@ impl Dialogue {
                 let Some(p) = self.prompt_at_end() else {
                     return Ok(self.answer_more());
                 };
-                let output = extract_output(&self.buf[..p.start], &self.commands[i]);
+                let output = strip_prompt_context(
+                    extract_output(&self.buf[..p.start], &self.commands[i]),
+                    self.platform,
+                );
                 self.privileged = p.privileged;
+                self.buf.clear();
+                let rejected = match self.on_error {
+                    OnCommandError::Fail => self.platform.rejection(&output).map(str::to_string),
+                    OnCommandError::Keep => None,
+                };
                 self.outputs.push(CommandOutput {
                     command: self.commands[i].clone(),
                     output,
                 });
-                self.buf.clear();
+                if let Some(line) = rejected {
+                    self.rejected = Some(SessionError::CommandRejected {
+                        command: self.commands[i].clone(),
+                        line,
+                    });
+                    self.state = State::Finished;
+                    return Ok(Action::Finished);
+                }
                 Ok(self.next_command(i + 1))
             }
             State::Finished => Ok(Action::Finished),
@@ -230,13 +327,21 @@ impl Dialogue {
         Ok(self.next_command(0))
     }
 
+    fn next_paging(&mut self, i: usize) -> Action {
+        match self.platform.paging_off.get(i) {
+            Some(cmd) => {
+                self.state = State::Paging(i);
+                Action::Send(line_of(cmd))
+            }
+            None => self.next_command(0),
+        }
+    }
+
     fn next_command(&mut self, i: usize) -> Action {
         match self.commands.get(i) {
             Some(cmd) => {
                 self.state = State::Command(i);
-                let mut line = cmd.as_bytes().to_vec();
-                line.push(b'\n');
-                Action::Send(line)
+                Action::Send(line_of(cmd))
             }
             None => {
                 self.state = State::Finished;
@@ -247,21 +352,39 @@ impl Dialogue {
 
     /// The learned base prompt at the very end of the buffer.
     fn prompt_at_end(&self) -> Option<Prompt> {
-        find_prompt(&self.buf, self.base_prompt.as_deref())
+        find_prompt_for(&self.buf, self.base_prompt.as_deref(), self.platform)
     }
 
-    /// Paging still on (the device ignored `terminal length 0`): ask for the next page and
-    /// drop the marker from the buffer so it does not end up in the output.
+    /// Paging still on (the device ignored the paging command): ask for the next page and
+    /// drop the pager line from the buffer so it does not end up in the output.
     fn answer_more(&mut self) -> Action {
+        let Some(marker) = self.platform.pager else {
+            return Action::Wait;
+        };
         let trimmed = trim_end_spaces(&self.buf);
-        if trimmed.ends_with(MORE) {
-            let cut = trimmed.len() - MORE.len();
-            let cut = trim_end_spaces(&self.buf[..cut]).len();
+        let line_start = trimmed
+            .iter()
+            .rposition(|&c| c == b'\n' || c == b'\r')
+            .map_or(0, |i| i + 1);
+        let last = &trimmed[line_start..];
+        if last.len() <= MAX_PAGER_LINE
+            && last.ends_with(b"-")
+            && last
+                .windows(marker.len())
+                .any(|w| w.eq_ignore_ascii_case(marker.as_bytes()))
+        {
+            let cut = trim_end_spaces(&self.buf[..line_start]).len();
             self.buf.truncate(cut);
             return Action::Send(b" ".to_vec());
         }
         Action::Wait
     }
+}
+
+fn line_of(cmd: &str) -> Vec<u8> {
+    let mut line = cmd.as_bytes().to_vec();
+    line.push(b'\n');
+    line
 }
 
 fn trim_end_spaces(b: &[u8]) -> &[u8] {
@@ -274,14 +397,21 @@ fn ends_with_password_prompt(buf: &[u8]) -> bool {
     t.ends_with(b"assword:")
 }
 
-/// Finds a prompt at the very end of `buf`: the last line, with nothing after it but spaces.
-/// With `base` given (learned earlier), only `base>` / `base#` (or `base(config...)#`) match,
-/// which keeps output lines ending in `>` or `#` from passing for a prompt; without it, any
-/// hostname-like word of 1-63 characters followed by `>` or `#`.
+/// [`find_prompt_for`] with the `cisco_ios` row.
 pub fn find_prompt(buf: &[u8], base: Option<&str>) -> Option<Prompt> {
+    find_prompt_for(buf, base, Platform::default_platform())
+}
+
+/// Finds a prompt of `platform` at the very end of `buf`: the last line, with nothing after
+/// it but spaces. With `base` given (learned earlier), only the base followed by the
+/// platform's terminators (or, where config mode shows so, `base(config...)#`) matches, which
+/// keeps output lines ending in `>` or `#` from passing for a prompt; without it, any line
+/// the platform's prompt characters allow.
+pub fn find_prompt_for(buf: &[u8], base: Option<&str>, platform: &Platform) -> Option<Prompt> {
+    let style = &platform.prompt;
     let t = trim_end_spaces(buf);
     let (&last, body) = t.split_last()?;
-    if last != b'>' && last != b'#' {
+    if last != style.unprivileged && last != style.privileged {
         return None;
     }
     let line_start = body
@@ -297,13 +427,15 @@ pub fn find_prompt(buf: &[u8], base: Option<&str>) -> Option<Prompt> {
             }
             let rest = &word[b.len()..];
             // `R1(config)#` keeps the base; anything else after it does not match.
-            if !(rest.is_empty() || (rest.first() == Some(&b'(') && rest.last() == Some(&b')'))) {
+            let config =
+                style.config_in_parens && rest.first() == Some(&b'(') && rest.last() == Some(&b')');
+            if !(rest.is_empty() || config) {
                 return None;
             }
             b.len()
         }
         None => {
-            if word.is_empty() || word.len() > 63 || !is_hostname(word) {
+            if !platform.is_prompt_body(word) {
                 return None;
             }
             word.len()
@@ -311,15 +443,23 @@ pub fn find_prompt(buf: &[u8], base: Option<&str>) -> Option<Prompt> {
     };
     Some(Prompt {
         base: String::from_utf8_lossy(&word[..base_len]).into_owned(),
-        privileged: last == b'#',
+        privileged: last == style.privileged,
         start: line_start,
     })
 }
 
-fn is_hostname(w: &[u8]) -> bool {
-    w[0].is_ascii_alphanumeric()
-        && w.iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'))
+/// Drops the lines just above the prompt that belong to it (Junos `{master:0}`, `[edit]`).
+fn strip_prompt_context(output: String, platform: &Platform) -> String {
+    if platform.prompt_context.is_empty() {
+        return output;
+    }
+    let mut lines: Vec<&str> = output.lines().collect();
+    while lines.last().is_some_and(|l| {
+        l.trim().is_empty() || platform.prompt_context.iter().any(|m| l.starts_with(m))
+    }) {
+        lines.pop();
+    }
+    lines.join("\n")
 }
 
 /// The text between the command's echo and the prompt: the echo line is dropped, line ends
@@ -580,6 +720,211 @@ mod tests {
             }
         }
         assert!(matches!(err, Some(SessionError::PromptNotSeen { .. })));
+    }
+
+    fn on(platform: &str, cmds: &[&str], secret: Option<&str>) -> Dialogue {
+        Dialogue::for_platform(
+            Platform::by_device_type(platform).unwrap(),
+            cmds.iter().map(|s| s.to_string()).collect(),
+            secret.map(Secret::new),
+        )
+    }
+
+    #[test]
+    fn rejected_command_ends_the_device_with_its_output() {
+        let mut d = dialogue(&["show foo", "show clock"], None);
+        d.on_bytes(b"R1#").unwrap();
+        assert_eq!(sent(d.on_bytes(b"\r\nR1#").unwrap()), "show foo\n");
+        let a = d
+            .on_bytes(
+                b"show foo\r\n        ^\r\n% Invalid input detected at '^' marker.\r\n\r\nR1#",
+            )
+            .unwrap();
+        assert_eq!(a, Action::Finished);
+        let e = d.rejection().unwrap().clone();
+        assert_eq!(e.kind(), "command_rejected");
+        assert_eq!(e.phase(), Some(Phase::Command));
+        assert_eq!(
+            e.to_string(),
+            "the device rejected command 'show foo': % Invalid input detected at '^' marker."
+        );
+        // Kept for the report; the next command is not sent.
+        assert_eq!(d.outputs().len(), 1);
+        assert!(d.outputs()[0].output.ends_with("marker."));
+        assert_eq!(d.exit_line(), b"exit\n");
+    }
+
+    #[test]
+    fn keep_policy_counts_a_rejected_command_as_output() {
+        let mut d =
+            dialogue(&["show foo", "show clock"], None).on_command_error(OnCommandError::Keep);
+        d.on_bytes(b"R1#").unwrap();
+        d.on_bytes(b"\r\nR1#").unwrap();
+        let a = d
+            .on_bytes(b"show foo\r\n% Incomplete command.\r\n\r\nR1#")
+            .unwrap();
+        assert_eq!(sent(a), "show clock\n");
+        assert!(d.rejection().is_none());
+    }
+
+    #[test]
+    fn nxos_and_xr_have_no_enable_step() {
+        let mut d = on("cisco_nxos", &["show clock"], Some("s3cret"));
+        assert_eq!(
+            sent(d.on_bytes(b"\r\nsw1# ").unwrap()),
+            "terminal length 0\n"
+        );
+        assert_eq!(
+            sent(d.on_bytes(b"terminal length 0\r\nsw1# ").unwrap()),
+            "show clock\n"
+        );
+        let mut d = on("cisco_xr", &["show clock"], Some("s3cret"));
+        assert_eq!(
+            sent(d.on_bytes(b"\r\nRP/0/RP0/CPU0:R1#").unwrap()),
+            "terminal length 0\n"
+        );
+        assert_eq!(d.base_prompt(), Some("RP/0/RP0/CPU0:R1"));
+        d.on_bytes(b"terminal length 0\r\nRP/0/RP0/CPU0:R1#")
+            .unwrap();
+        let a = d
+            .on_bytes(b"show clock\r\nSun Nov 22 08:36:01.242 UTC\r\n08:36:01.242 UTC Sun Nov 22 2026\r\nRP/0/RP0/CPU0:R1#")
+            .unwrap();
+        assert_eq!(a, Action::Finished);
+        assert_eq!(
+            d.outputs()[0].output,
+            "Sun Nov 22 08:36:01.242 UTC\n08:36:01.242 UTC Sun Nov 22 2026"
+        );
+    }
+
+    #[test]
+    fn eos_enables_like_ios() {
+        let mut d = on("arista_eos", &["show clock"], Some("s3cret"));
+        d.on_bytes(b"\r\nleaf1>").unwrap();
+        assert_eq!(sent(d.on_bytes(b"\r\nleaf1>").unwrap()), "enable\n");
+    }
+
+    #[test]
+    fn junos_prompt_context_and_errors() {
+        let mut d = on(
+            "juniper_junos",
+            &["show system uptime", "show foo"],
+            Some("x"),
+        );
+        assert_eq!(
+            sent(d.on_bytes(b"\r\n--- JUNOS 21.4R3\r\ncisco@R1> ").unwrap()),
+            "set cli screen-length 0\n"
+        );
+        assert_eq!(d.base_prompt(), Some("cisco@R1"));
+        assert_eq!(
+            sent(
+                d.on_bytes(b"set cli screen-length 0 \r\nScreen length set to 0\r\n\r\n{master:0}\r\ncisco@R1> ")
+                    .unwrap()
+            ),
+            "show system uptime\n"
+        );
+        assert_eq!(
+            sent(
+                d.on_bytes(b"show system uptime \r\nCurrent time: 2026-11-22 08:36:01 UTC\r\n\r\n{master:0}\r\ncisco@R1> ")
+                    .unwrap()
+            ),
+            "show foo\n"
+        );
+        assert_eq!(
+            d.outputs()[0].output,
+            "Current time: 2026-11-22 08:36:01 UTC"
+        );
+        let a = d
+            .on_bytes(b"show foo \r\n           ^\r\nsyntax error, expecting <command>.\r\n\r\ncisco@R1> ")
+            .unwrap();
+        assert_eq!(a, Action::Finished);
+        assert_eq!(
+            d.rejection().unwrap().to_string(),
+            "the device rejected command 'show foo': syntax error, expecting <command>."
+        );
+    }
+
+    #[test]
+    fn linux_prompt_after_escape_sequences_split_anywhere() {
+        // What bash sends: an OSC window title, bracketed paste on, the prompt; after Enter,
+        // bracketed paste off.
+        let stream: &[&[u8]] = &[
+            b"Last login: Sun Nov 22 08:00:00 2026 from 127.0.0.1\r\n\x1b]0;cisco@R1: ~\x07\x1b[?20",
+            b"04hcisco@R1:~$ ",
+        ];
+        let mut d = on("linux", &["date"], Some("ignored"));
+        assert_eq!(d.on_bytes(stream[0]).unwrap(), Action::Wait);
+        assert_eq!(
+            sent(d.on_bytes(stream[1]).unwrap()),
+            "export PAGER=cat SYSTEMD_PAGER=cat\n"
+        );
+        assert_eq!(d.base_prompt(), Some("cisco@R1:~"));
+        assert!(!d.is_privileged());
+        assert_eq!(
+            sent(
+                d.on_bytes(
+                    b"export PAGER=cat SYSTEMD_PAGER=cat\r\n\x1b[?2004l\r\x1b[?2004hcisco@R1:~$ "
+                )
+                .unwrap()
+            ),
+            "date\n"
+        );
+        let a = d
+            .on_bytes(b"date\r\n\x1b[?2004l\rSun Nov 22 08:36:01 UTC 2026\r\n\x1b]0;cisco@R1: ~\x07\x1b[?2004hcisco@R1:~$ ")
+            .unwrap();
+        assert_eq!(a, Action::Finished);
+        assert_eq!(d.outputs()[0].output, "Sun Nov 22 08:36:01 UTC 2026");
+        // A RHEL-style prompt, as root.
+        let mut d = on("linux", &["id"], None);
+        d.on_bytes(b"[root@db1 ~]# ").unwrap();
+        assert_eq!(d.base_prompt(), Some("[root@db1 ~]"));
+        assert!(d.is_privileged());
+    }
+
+    #[test]
+    fn linux_command_not_found_is_rejected() {
+        let mut d = on("linux", &["show version"], None);
+        d.on_bytes(b"u@h:~$ ").unwrap();
+        d.on_bytes(b"export PAGER=cat SYSTEMD_PAGER=cat\r\nu@h:~$ ")
+            .unwrap();
+        let a = d
+            .on_bytes(b"show version\r\n-bash: show: command not found\r\nu@h:~$ ")
+            .unwrap();
+        assert_eq!(a, Action::Finished);
+        assert_eq!(d.rejection().unwrap().kind(), "command_rejected");
+    }
+
+    #[test]
+    fn a_junos_prompt_is_not_an_ios_prompt_and_vice_versa() {
+        let ios = Platform::by_device_type("cisco_ios").unwrap();
+        let junos = Platform::by_device_type("juniper_junos").unwrap();
+        let linux = Platform::by_device_type("linux").unwrap();
+        assert!(find_prompt_for(b"cisco@R1> ", None, ios).is_none());
+        assert!(find_prompt_for(b"cisco@R1> ", None, junos).is_some());
+        assert!(find_prompt_for(b"u@h:~$ ", None, ios).is_none());
+        assert!(find_prompt_for(b"R1>", None, linux).is_none());
+        // Junos config mode keeps the base; IOS-style `(config)` does not apply to it.
+        assert!(find_prompt_for(b"[edit]\r\ncisco@R1# ", Some("cisco@R1"), junos).is_some());
+        assert!(find_prompt_for(b"cisco@R1(x)# ", Some("cisco@R1"), junos).is_none());
+    }
+
+    #[test]
+    fn junos_pager_is_answered() {
+        let mut d = on("juniper_junos", &["show configuration"], None);
+        d.on_bytes(b"u@R1> ").unwrap();
+        d.on_bytes(b"set cli screen-length 0\r\nunknown command.\r\n\r\nu@R1> ")
+            .unwrap();
+        assert_eq!(
+            sent(
+                d.on_bytes(b"show configuration\r\nversion 21.4;\r\n---(more 50%)---")
+                    .unwrap()
+            ),
+            " "
+        );
+        assert_eq!(
+            d.on_bytes(b"system {}\r\n\r\nu@R1> ").unwrap(),
+            Action::Finished
+        );
+        assert_eq!(d.outputs()[0].output, "version 21.4;\nsystem {}");
     }
 
     #[test]

@@ -73,12 +73,15 @@ pub enum SessionError {
     )]
     HostKeyUnknown { host: String, fingerprint: String },
     #[error(
-        "HOST KEY CHANGED for {host}: known_hosts has {expected}, the device offered {offered}; refusing to connect"
+        "HOST KEY CHANGED for {host}: known_hosts has {expected}, the device offered {offered}; refusing to connect{hint}",
+        hint = changed_key_hint(.host, .known_at.as_ref())
     )]
     HostKeyChanged {
         host: String,
         expected: String,
         offered: String,
+        /// Where the old key is recorded, when it came from a known_hosts file.
+        known_at: Option<KnownAt>,
     },
     #[error("ssh error in phase {phase}: {message}")]
     Ssh { phase: Phase, message: String },
@@ -86,6 +89,49 @@ pub enum SessionError {
     WorkerDied { message: String },
     #[error("run interrupted before this device finished")]
     Interrupted,
+    /// The output of `command` matched one of the platform's error markers (`line`).
+    #[error("the device rejected command '{command}': {line}")]
+    CommandRejected { command: String, line: String },
+    /// A `device_type` the platform table does not know; the inventory refuses these at load,
+    /// so only a `Device` built in code can get here.
+    #[error("{0}")]
+    UnknownPlatform(#[from] crate::platform::UnknownPlatform),
+}
+
+/// A line of a known_hosts file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownAt {
+    pub file: String,
+    /// 1-based.
+    pub line: usize,
+}
+
+/// `s` as one shell word: unchanged when it is plainly safe, else in single quotes.
+pub fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%=,".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// What a person does about a changed key: where the old one is and the command that
+/// removes it (OpenSSH's own advice, with the file and pattern filled in).
+fn changed_key_hint(host: &str, known_at: Option<&KnownAt>) -> String {
+    match known_at {
+        None => String::new(),
+        Some(k) => format!(
+            ". The old key is in {}, line {}; if the device's key changed on purpose, remove \
+             it with: ssh-keygen -R {} -f {}",
+            k.file,
+            k.line,
+            shell_quote(host),
+            shell_quote(&k.file)
+        ),
+    }
 }
 
 impl SessionError {
@@ -104,6 +150,8 @@ impl SessionError {
             SessionError::Ssh { .. } => "ssh",
             SessionError::WorkerDied { .. } => "worker_died",
             SessionError::Interrupted => "interrupted",
+            SessionError::CommandRejected { .. } => "command_rejected",
+            SessionError::UnknownPlatform(_) => "unknown_platform",
         }
     }
 
@@ -120,7 +168,10 @@ impl SessionError {
             SessionError::HostKeyUnknown { .. } | SessionError::HostKeyChanged { .. } => {
                 Some(Phase::Handshake)
             }
-            SessionError::WorkerDied { .. } | SessionError::Interrupted => None,
+            SessionError::CommandRejected { .. } => Some(Phase::Command),
+            SessionError::WorkerDied { .. }
+            | SessionError::Interrupted
+            | SessionError::UnknownPlatform(_) => None,
         }
     }
 }

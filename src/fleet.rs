@@ -10,6 +10,7 @@ use crate::netem::fleet::NetworkedFleetError;
 use crate::netem::{Method, NetworkReport, NetworkSpec, NetworkedFleet, StrategyNetwork, Traffic};
 use crate::report::FleetInfo;
 use crate::result::DeviceResult;
+use crate::shard::ShardInfo;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -20,25 +21,29 @@ pub struct Fleet {
     pub host_keys: HostKeyCheck,
     /// Where host keys accepted under accept-new are recorded (inventory fleets only).
     pub known_hosts_out: Option<PathBuf>,
+    /// The shard of a larger fleet these devices are (`--shard`), if any.
+    pub shard: Option<ShardInfo>,
     emulated: Option<EmulatedFleet>,
     network: Option<NetworkedFleet>,
 }
 
 impl Fleet {
     /// Starts `spec` in this process on loopback; `profile_name` is what the report shows.
+    /// With [`FleetSpec::only`], the fleet is the devices served.
     pub fn emulated(spec: FleetSpec, profile_name: &str) -> Result<Fleet, EmulatorError> {
-        let n = spec.devices;
         let fleet = EmulatedFleet::start(spec)?;
+        let devices = fleet.devices();
         Ok(Fleet {
-            devices: fleet.devices(),
             info: FleetInfo {
-                devices: n,
+                devices: devices.len(),
                 emulated: true,
                 profile: Some(profile_name.to_string()),
                 inventory: None,
             },
+            devices,
             host_keys: fleet.host_key_check(),
             known_hosts_out: None,
+            shard: None,
             emulated: Some(fleet),
             network: None,
         })
@@ -67,6 +72,7 @@ impl Fleet {
             known_hosts_out: None,
             emulated: None,
             network: Some(fleet),
+            shard: None,
         })
     }
 
@@ -138,6 +144,7 @@ impl Fleet {
             devices,
             host_keys,
             known_hosts_out: (policy == HostKeyPolicy::AcceptNew).then_some(out),
+            shard: None,
             emulated: None,
             network: None,
         })

@@ -18,7 +18,7 @@
 //! New keys are appended to fleetbench's own file ([`default_write_file`]), never to
 //! `~/.ssh/known_hosts`.
 
-use crate::error::SessionError;
+use crate::error::{KnownAt, SessionError};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,10 @@ pub enum HostKeyPolicy {
 pub struct HostKeyCheck {
     pub policy: HostKeyPolicy,
     pub known: HashMap<String, Vec<String>>,
+    /// Where each `pattern keytype base64` entry was read, for the `HOST KEY CHANGED`
+    /// message (entries added by [`HostKeyCheck::pin`] or from text have none).
+    #[serde(default)]
+    pub origins: HashMap<String, KnownAt>,
 }
 
 /// What known_hosts says about a key a host offered.
@@ -125,6 +129,7 @@ impl HostKeyCheck {
         HostKeyCheck {
             policy,
             known: HashMap::new(),
+            origins: HashMap::new(),
         }
     }
 
@@ -134,7 +139,7 @@ impl HostKeyCheck {
         let mut check = HostKeyCheck::new(policy);
         for path in files {
             match std::fs::read(path) {
-                Ok(bytes) => check.add_known_hosts(&String::from_utf8_lossy(&bytes)),
+                Ok(bytes) => check.add_lines(&String::from_utf8_lossy(&bytes), Some(path)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(source) => {
                     return Err(HostKeyError::Read {
@@ -149,7 +154,12 @@ impl HostKeyCheck {
 
     /// Adds the entries of known_hosts `text` (see the module docs for what is understood).
     pub fn add_known_hosts(&mut self, text: &str) {
-        for line in text.lines() {
+        self.add_lines(text, None);
+    }
+
+    /// [`HostKeyCheck::add_known_hosts`], remembering each entry's file and line.
+    fn add_lines(&mut self, text: &str, file: Option<&Path>) {
+        for (i, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') || line.starts_with('@') {
                 continue;
@@ -165,6 +175,15 @@ impl HostKeyCheck {
             }
             for name in hosts.split(',') {
                 if let Some(pattern) = normalize_pattern(name) {
+                    if let Some(f) = file {
+                        // The first line that holds an entry is the one to remove.
+                        self.origins
+                            .entry(format!("{pattern} {key_type} {key_b64}"))
+                            .or_insert_with(|| KnownAt {
+                                file: f.display().to_string(),
+                                line: i + 1,
+                            });
+                    }
                     self.add(pattern, key_type, key_b64);
                 }
             }
@@ -241,6 +260,7 @@ impl HostKeyCheck {
                 },
                 _,
             ) => Err(SessionError::HostKeyChanged {
+                known_at: self.origins.get(&format!("{pattern} {t} {b}")).cloned(),
                 host: pattern,
                 expected: format!("{t} {}", fingerprint_b64(b)),
                 offered: format!("{key_type} {}", fingerprint_b64(key_b64)),
@@ -510,6 +530,7 @@ truncated-line ssh-ed25519
                 host: "192.168.100.2".into(),
                 expected: format!("ecdsa-sha2-nistp256 {ECDSA_FP}"),
                 offered: format!("ecdsa-sha2-nistp256 {}", fingerprint_b64(OTHER)),
+                known_at: None,
             });
             match policy {
                 HostKeyPolicy::Strict => {
@@ -561,6 +582,52 @@ truncated-line ssh-ed25519
         let err = HostKeyCheck::load(HostKeyPolicy::Strict, &[dir.path().to_path_buf()]);
         let msg = err.unwrap_err().to_string();
         assert!(msg.starts_with("cannot read known_hosts file /"), "{msg}");
+    }
+
+    #[test]
+    fn a_changed_key_names_its_file_line_and_the_removal_command() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("known hosts");
+        std::fs::write(
+            &file,
+            format!(
+                "# lab\n\n[192.0.2.7]:2201 ssh-ed25519 {ED25519}\n192.0.2.8 ssh-ed25519 {ED25519}\n"
+            ),
+        )
+        .unwrap();
+        let c = HostKeyCheck::load(HostKeyPolicy::Strict, std::slice::from_ref(&file)).unwrap();
+        let f = file.display().to_string();
+        let err = c
+            .decide("192.0.2.7", 2201, "ssh-ed25519", OTHER)
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("HOST KEY CHANGED for [192.0.2.7]:2201"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(&format!("The old key is in {f}, line 3;")),
+            "{msg}"
+        );
+        assert!(
+            msg.ends_with(&format!("ssh-keygen -R '[192.0.2.7]:2201' -f '{f}'")),
+            "{msg}"
+        );
+        // Port 22: the bare host, which needs no quotes.
+        let msg = c
+            .decide("192.0.2.8", 22, "ssh-ed25519", OTHER)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains(", line 4;"), "{msg}");
+        assert!(msg.contains("ssh-keygen -R 192.0.2.8 -f"), "{msg}");
+        // A pinned key (emulated fleets) has no file to point at.
+        let mut pinned = HostKeyCheck::new(HostKeyPolicy::Strict);
+        pinned.pin("r1", 2201, "ssh-ed25519", ED25519);
+        let msg = pinned
+            .decide("r1", 2201, "ssh-ed25519", OTHER)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.ends_with("refusing to connect"), "{msg}");
     }
 
     #[test]

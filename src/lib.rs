@@ -5,7 +5,9 @@
 //!
 //! # Layout
 //! - [`inventory`]: the classic netmiko `devices.yaml`, validated into [`device::Device`]s.
-//! - [`dialogue`]: the pure prompt and dialogue logic (bytes in, decisions out).
+//! - [`platform`]: the platform table (prompts, paging, privilege, error markers per
+//!   netmiko `device_type`).
+//! - [`dialogue`]: the pure prompt and dialogue logic (bytes in, decisions out), reading it.
 //! - [`session`]: the one connect-and-run core on libssh2 (`ssh2`), generic over how it waits
 //!   for the socket ([`wait`]): blocking `poll(2)` or tokio readiness.
 //! - [`hostkeys`]: known_hosts checking (strict, accept-new, insecure).
@@ -18,8 +20,12 @@
 //!   through TUN devices between network namespaces, or a TCP relay where those are refused.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
+//! - [`shard`], [`merge`]: `--shard I/N` (or a job engine's index) and `fleetbench merge`.
 //! - [`fleet`]: the devices of a run, with their emulator if any; [`observe`]: the events a
 //!   run reports instead of printing; [`stop`]: the stop token; [`output`]: the one writer.
+//! - [`progress`]: the live line per run on a terminal, a line per finished run elsewhere.
+//! - [`html`], [`screen`], [`plural`]: the self-contained HTML page of a run or a sweep,
+//!   partial runs and errors grouped by kind as screens show them, counted nouns.
 //! - [`cli`]: raw arguments → validated configs → the library; `main.rs` parses, calls
 //!   [`cli::run`] and maps the result to an exit code.
 
@@ -37,18 +43,25 @@ pub mod export;
 pub mod fleet;
 pub mod histo;
 pub mod hostkeys;
+pub mod html;
 pub mod inventory;
 pub mod job;
 pub mod measure;
+pub mod merge;
 pub mod metrics;
 pub mod netem;
 pub mod observe;
 pub mod output;
+pub mod platform;
 pub mod plot;
+pub mod plural;
+pub mod progress;
 pub mod report;
 pub mod result;
+pub mod screen;
 pub mod secret;
 pub mod session;
+pub mod shard;
 pub mod stop;
 pub mod strategy;
 pub mod sweep;

@@ -14,6 +14,7 @@
 //! Each function returns the SVG text; [`write_report_plots`] writes a report's set.
 
 use crate::error::Phase;
+use crate::plural::count;
 use crate::report::{Report, StrategyReport};
 use crate::strategy::StrategyKind;
 use plotters::coord::combinators::IntoLogRange;
@@ -97,21 +98,76 @@ fn fmt_value(v: f64) -> String {
     }
 }
 
-/// Axis numbers without a useless `.0`.
-fn fmt_axis(v: &f64) -> String {
-    if (v - v.round()).abs() < 1e-9 {
-        format!("{v:.0}")
+/// Labels per linear axis; passed to the mesh and used to predict its tick step.
+const AXIS_LABELS: usize = 10;
+
+/// The decimals a linear axis over `lo..hi` with at most `labels` labels needs: those of the
+/// tick step plotters will choose (its own key points, so the two never disagree). Ticks are
+/// multiples of the step, so every label is exact at this precision: `0.6`, not
+/// `0.6000000000000001`, and `0.25, 0.50, 0.75` share their decimals.
+fn axis_decimals(lo: f64, hi: f64, labels: usize) -> usize {
+    use plotters::coord::ranged1d::{BoldPoints, Ranged};
+    use plotters::coord::types::RangedCoordf64;
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return 0;
+    }
+    let ticks = RangedCoordf64::from(lo..hi).key_points(BoldPoints(labels));
+    let step = ticks
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .filter(|d| *d > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    if !step.is_finite() {
+        return 0;
+    }
+    // The smallest number of decimals that writes the step exactly (within float noise).
+    (0..=9)
+        .find(|&d| {
+            let k = 10f64.powi(d as i32);
+            ((step * k).round() - step * k).abs() < 1e-6 * (step * k).max(1.0)
+        })
+        .unwrap_or(9)
+}
+
+/// The label formatter of a linear axis over `lo..hi` (see [`axis_decimals`]).
+fn linear_axis(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
+    let d = axis_decimals(lo, hi, AXIS_LABELS);
+    move |v| {
+        let s = format!("{v:.d$}");
+        // `-0` or `-0.0` from a tick that is zero up to float noise.
+        if s.trim_start_matches('-')
+            .chars()
+            .all(|c| c == '0' || c == '.')
+        {
+            s.trim_start_matches('-').to_string()
+        } else {
+            s
+        }
+    }
+}
+
+/// A log axis' label: at most three significant digits, no trailing zeros (`0.03`, `150`,
+/// `2000`), since log ticks are not multiples of one step.
+fn log_axis(v: &f64) -> String {
+    if !v.is_finite() || *v <= 0.0 {
+        return String::new();
+    }
+    let mag = v.abs().log10().floor() as i32;
+    let d = (2 - mag).max(0) as usize;
+    let s = format!("{v:.d$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
-        format!("{v}")
+        s
     }
 }
 
 fn fleet_desc(report: &Report) -> String {
     format!(
-        "{} devices ({}), {} core(s)",
-        report.fleet.devices,
+        "{} ({}), {}",
+        count(report.fleet.devices, "device"),
         report.fleet.source(),
-        report.machine.cores
+        count(report.machine.cores, "core")
     )
 }
 
@@ -197,10 +253,12 @@ pub fn wall_time(report: &Report) -> Result<String, PlotError> {
                 SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
                 _ => String::new(),
             })
-            .y_label_formatter(&fmt_axis)
+            .y_labels(AXIS_LABELS)
+            .y_label_formatter(&linear_axis(0.0, ymax))
             .y_desc(format!(
-                "wall time per run ({}), median of {runs} run(s)",
-                unit.name
+                "wall time per run ({}), median of {}",
+                unit.name,
+                count(runs, "run")
             ))
             .x_desc("strategy (workers); whiskers: min and max run")
             .label_style((FONT, 15))
@@ -332,14 +390,8 @@ pub fn scaling(points: &[ScalingPoint], subtitle: &str) -> Result<String, PlotEr
             .configure_mesh()
             .x_desc("devices in the fleet (log scale)")
             .y_desc("median wall time per run, s (log scale)")
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| {
-                if *v >= 1.0 {
-                    format!("{v:.0}")
-                } else {
-                    format!("{v}")
-                }
-            })
+            .x_label_formatter(&log_axis)
+            .y_label_formatter(&log_axis)
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 16))
             .draw()
@@ -557,9 +609,9 @@ pub fn timeline(report: &Report, s: &StrategyReport) -> Result<String, PlotError
         let root = root
             .titled(
                 &format!(
-                    "Timeline: {} with {} worker(s), {}; last run, {} {}",
+                    "Timeline: {} with {}, {}; last run, {} {}",
                     s.strategy.name(),
-                    s.workers,
+                    count(s.workers, "worker"),
                     fleet_desc(report),
                     fmt_value(run.wall_s * unit.scale),
                     unit.name
@@ -592,7 +644,8 @@ pub fn timeline(report: &Report, s: &StrategyReport) -> Result<String, PlotError
                     String::new()
                 }
             })
-            .x_label_formatter(&fmt_axis)
+            .x_labels(AXIS_LABELS)
+            .x_label_formatter(&linear_axis(0.0, xmax))
             .x_desc(format!(
                 "{} since the run started (pool start-up included)",
                 unit.name
@@ -612,11 +665,7 @@ pub fn timeline(report: &Report, s: &StrategyReport) -> Result<String, PlotError
                 )))
                 .map_err(&e)?;
             items.push((
-                format!(
-                    "pool start-up {} {}",
-                    fmt_value(run.startup_s * unit.scale),
-                    unit.name
-                ),
+                format!("pool start-up {}", crate::compare::fmt_secs(run.startup_s)),
                 grey,
                 Mark::Box,
             ));
@@ -698,4 +747,97 @@ pub fn write_report_plots(
         )?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::full_report;
+
+    /// The text of every `<text>` element of an SVG.
+    pub(crate) fn svg_texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let body = &t[t.find('>')? + 1..];
+                Some(body[..body.find("</text>")?].trim().to_string())
+            })
+            .collect()
+    }
+
+    /// A label that is a number has at most 3 decimals and no float noise (`0.6000000000000001`,
+    /// `1.7999999999999998`).
+    fn assert_readable_numbers(svg: &str, what: &str) {
+        let numbers: Vec<String> = svg_texts(svg)
+            .into_iter()
+            .filter(|t| t.parse::<f64>().is_ok())
+            .collect();
+        assert!(
+            numbers.len() >= 3,
+            "{what}: too few tick labels: {numbers:?}"
+        );
+        for t in &numbers {
+            let decimals = t.split_once('.').map_or(0, |(_, d)| d.len());
+            assert!(decimals <= 3, "{what}: tick label {t:?} in {numbers:?}");
+        }
+    }
+
+    #[test]
+    fn axis_precision_follows_the_tick_step() {
+        // 0..1.854 s in 10 labels: a 0.2 s step, one decimal.
+        assert_eq!(axis_decimals(0.0, 1.854, 10), 1);
+        // 0..11.6: steps of 1 or 2, no decimals.
+        assert_eq!(axis_decimals(0.0, 11.6, 10), 0);
+        // 0..0.42: 0.05 steps, two decimals.
+        assert_eq!(axis_decimals(0.0, 0.42, 10), 2);
+        let f = linear_axis(0.0, 1.854);
+        assert_eq!(f(&0.6000000000000001), "0.6");
+        assert_eq!(f(&1.7999999999999998), "1.8");
+        assert_eq!(f(&-1e-17), "0.0");
+        assert_eq!(f(&1.0), "1.0");
+        assert_eq!(log_axis(&0.30000000000000004), "0.3");
+        assert_eq!(log_axis(&2000.0), "2000");
+        assert_eq!(log_axis(&0.015), "0.015");
+    }
+
+    #[test]
+    fn every_plot_has_readable_tick_labels() {
+        for n in [1, 3, 7, 40] {
+            let r = full_report(n);
+            assert_readable_numbers(&wall_time(&r).unwrap(), &format!("wall n={n}"));
+            for s in &r.strategies {
+                let svg = timeline(&r, s).unwrap();
+                assert_readable_numbers(&svg, &format!("timeline {} n={n}", s.strategy));
+            }
+        }
+        let points: Vec<ScalingPoint> = [1, 10, 100, 1000]
+            .into_iter()
+            .flat_map(|n| {
+                let mut r = full_report(3);
+                r.fleet.devices = n;
+                for s in &mut r.strategies {
+                    s.wall_s.median *= n as f64 * 0.1;
+                    s.wall_s.max *= n as f64 * 0.1;
+                    s.wall_s.min *= n as f64 * 0.1;
+                }
+                ScalingPoint::from_report(&r)
+            })
+            .collect();
+        assert_readable_numbers(&scaling(&points, "profile lan").unwrap(), "scaling");
+    }
+
+    #[test]
+    fn plots_are_self_contained_svg() {
+        let r = full_report(3);
+        for svg in [
+            wall_time(&r).unwrap(),
+            timeline(&r, &r.strategies[1]).unwrap(),
+        ] {
+            assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
+            // No external reference: no image, no link, no stylesheet, no font file.
+            for bad in ["<image", "href=", "@import", "url("] {
+                assert!(!svg.contains(bad), "{bad} in an SVG");
+            }
+        }
+    }
 }

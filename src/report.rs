@@ -24,6 +24,13 @@ pub struct Report {
     /// `--network`: the emulated link and what each strategy's sessions did over it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<crate::netem::NetworkReport>,
+    /// Set when this run polled one shard of a larger fleet (`--shard`, or a job engine's
+    /// index): which shard, where the index came from, and where its devices sit in the fleet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::ShardInfo>,
+    /// Set on a report made by `fleetbench merge` out of shard reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<crate::merge::MergeInfo>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -133,6 +140,21 @@ pub struct RunSummary {
     /// Unix time the run started (before the pool's start-up): time zero of the timeline.
     #[serde(default)]
     pub started_unix: f64,
+    /// Unix time the run ended (0 in reports older than this field: read
+    /// [`RunSummary::ended`]).
+    #[serde(default)]
+    pub ended_unix: f64,
+}
+
+impl RunSummary {
+    /// When the run ended: `ended_unix`, or start + wall time in older reports.
+    pub fn ended(&self) -> f64 {
+        if self.ended_unix > 0.0 {
+            self.ended_unix
+        } else {
+            self.started_unix + self.wall_s
+        }
+    }
 }
 
 /// All runs of one strategy.
@@ -252,6 +274,8 @@ impl Report {
             machine: MachineInfo::current(),
             strategies: Vec::new(),
             network: None,
+            shard: None,
+            merged: None,
         }
     }
 
@@ -334,6 +358,7 @@ mod tests {
                 ideal_s: w / 2.0,
                 slowest_s,
                 started_unix: 0.0,
+                ended_unix: 0.0,
             })
             .collect();
         let dev = DeviceResult {
@@ -391,6 +416,8 @@ mod tests {
             },
             strategies,
             network: None,
+            shard: None,
+            merged: None,
         }
     }
 

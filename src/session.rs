@@ -15,9 +15,10 @@
 //! `SSH_AUTH_SOCK`.
 
 use crate::device::Device;
-use crate::dialogue::{Action, Dialogue, EXIT};
+use crate::dialogue::{Action, Dialogue};
 use crate::error::{Phase, SessionError};
 use crate::job::Job;
+use crate::platform::Platform;
 use crate::result::{CommandOutput, DeviceResult, ErrorInfo, PhaseTime};
 use crate::wait::{Dirs, Io, PollIo};
 use base64::Engine;
@@ -49,11 +50,12 @@ pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult
     let mut clock = PhaseClock::start();
     let mut keys = HostKeyFacts::default();
     let mut tcp = None;
-    let outcome = run(io, dev, job, &mut clock, &mut keys, &mut tcp).await;
+    let mut outputs = Vec::new();
+    let outcome = run(io, dev, job, &mut clock, &mut keys, &mut outputs, &mut tcp).await;
     let (phases, started_unix, ended_unix) = clock.finish();
-    let (ok, outputs, error) = match outcome {
-        Ok(outputs) => (true, outputs, None),
-        Err(e) => (false, Vec::new(), Some(ErrorInfo::from(&e))),
+    let (ok, error) = match outcome {
+        Ok(()) => (true, None),
+        Err(e) => (false, Some(ErrorInfo::from(&e))),
     };
     DeviceResult {
         name: dev.name.clone(),
@@ -343,9 +345,11 @@ async fn run<I: Io>(
     job: &Job,
     clock: &mut PhaseClock,
     keys: &mut HostKeyFacts,
+    outputs: &mut Vec<CommandOutput>,
     tcp: &mut Option<crate::netem::TcpStats>,
-) -> Result<Vec<CommandOutput>, SessionError> {
+) -> Result<(), SessionError> {
     let timeout = job.timeout.unwrap_or(dev.timeout);
+    let platform = Platform::by_device_type(&dev.device_type)?;
 
     clock.enter(Phase::Connect, None);
     let (stream, sock) = io
@@ -388,11 +392,15 @@ async fn run<I: Io>(
     .await?;
     c.run_op(Phase::Shell, deadline, || ch.shell()).await?;
 
-    let outputs = converse(&c, &mut ch, dev, job, clock).await?;
+    let d = converse(&c, &mut ch, dev, platform, job, clock).await?;
 
     clock.enter(Phase::Close, None);
-    close(&c, &mut ch).await;
-    Ok(outputs)
+    close(&c, &mut ch, &d.exit_line()).await;
+    // A rejected command ends the device, with every output so far (the rejected one's
+    // included) kept for the report.
+    let rejected = d.rejection().cloned();
+    *outputs = d.into_outputs();
+    rejected.map_or(Ok(()), Err)
 }
 
 /// Reads the socket's `TCP_INFO` into `out` when the session is done with it.
@@ -534,15 +542,22 @@ async fn agent_auth<I: Io>(c: &Conn<'_, I>, user: &str) -> Result<bool, SessionE
     Ok(accepted)
 }
 
-/// Reads from the shell and feeds the dialogue until every command has its output.
+/// Reads from the shell and feeds the dialogue until it is finished: every command has its
+/// output, or one was rejected.
 async fn converse<I: Io>(
     c: &Conn<'_, I>,
     ch: &mut ssh2::Channel,
     dev: &Device,
+    platform: &'static Platform,
     job: &Job,
     clock: &mut PhaseClock,
-) -> Result<Vec<CommandOutput>, SessionError> {
-    let mut d = Dialogue::new(job.commands.clone(), dev.secret.clone());
+) -> Result<Dialogue, SessionError> {
+    let mut d = Dialogue::for_platform(
+        platform,
+        job.commands_for(&dev.device_type).to_vec(),
+        dev.secret.clone(),
+    )
+    .on_command_error(job.on_command_error);
     let mut phase = d.phase();
     clock.enter(phase.0, phase.1);
     let mut deadline = c.deadline();
@@ -555,7 +570,7 @@ async fn converse<I: Io>(
             deadline = c.deadline();
         }
         match std::mem::replace(&mut action, Action::Wait) {
-            Action::Finished => return Ok(d.into_outputs()),
+            Action::Finished => return Ok(d),
             Action::Send(bytes) => {
                 c.write_all(ch, &bytes, phase.0, deadline).await?;
                 continue;
@@ -582,9 +597,9 @@ async fn converse<I: Io>(
 
 /// `exit`, then a bounded wait for the device to close, then an orderly SSH disconnect.
 /// Failures here are not the device's failure: the outputs are already collected.
-async fn close<I: Io>(c: &Conn<'_, I>, ch: &mut ssh2::Channel) {
+async fn close<I: Io>(c: &Conn<'_, I>, ch: &mut ssh2::Channel, exit: &[u8]) {
     let deadline = Instant::now() + CLOSE_WAIT.min(c.timeout);
-    if c.write_all(ch, EXIT, Phase::Close, deadline).await.is_err() {
+    if c.write_all(ch, exit, Phase::Close, deadline).await.is_err() {
         return;
     }
     let mut buf = [0u8; 4096];

@@ -2,8 +2,10 @@
 
 #![allow(dead_code)]
 
+use crate::error::Phase;
 use crate::measure::Cpu;
 use crate::report::{FleetInfo, MachineInfo, Report, RunSummary, SCHEMA, Spread, StrategyReport};
+use crate::result::{DeviceResult, ErrorInfo, PhaseTime};
 use crate::strategy::StrategyKind;
 
 pub fn run(wall_s: f64, cpu_s: f64, failed: usize) -> RunSummary {
@@ -20,6 +22,7 @@ pub fn run(wall_s: f64, cpu_s: f64, failed: usize) -> RunSummary {
         ideal_s: 0.0,
         slowest_s: 0.0,
         started_unix: 0.0,
+        ended_unix: 0.0,
     }
 }
 
@@ -69,6 +72,8 @@ pub fn report(strategies: Vec<StrategyReport>) -> Report {
         },
         strategies,
         network: None,
+        shard: None,
+        merged: None,
     };
     r.compute_speedups();
     r
@@ -86,4 +91,116 @@ pub fn pair(k: f64) -> Report {
             &[0.164 * k, 0.165 * k, 0.166 * k, 0.165 * k, 0.167 * k],
         ),
     ])
+}
+
+/// One device's result: a session of `total_s` starting `start_s` after `t0`, split into
+/// the classic phases; `error` makes it a failure of that kind.
+pub fn device(i: usize, t0: f64, start_s: f64, total_s: f64, error: Option<&str>) -> DeviceResult {
+    let phases = [
+        (Phase::Connect, 0.02),
+        (Phase::Handshake, 0.18),
+        (Phase::Auth, 0.30),
+        (Phase::Shell, 0.05),
+        (Phase::Prompt, 0.25),
+        (Phase::Enable, 0.10),
+        (Phase::Command, 0.08),
+        (Phase::Close, 0.02),
+    ];
+    let mut at = 0.0;
+    let phases = phases
+        .iter()
+        .map(|(p, share)| {
+            let secs = total_s * share;
+            let pt = PhaseTime {
+                phase: *p,
+                index: (*p == Phase::Command).then_some(0),
+                start_s: at,
+                secs,
+            };
+            at += secs;
+            pt
+        })
+        .collect();
+    DeviceResult {
+        name: format!("R{}", i + 1),
+        host: "127.0.0.1".into(),
+        port: 10001 + i as u16,
+        ok: error.is_none(),
+        output: if error.is_none() {
+            "*08:36:01.242 UTC Fri Jul 26 2019".into()
+        } else {
+            String::new()
+        },
+        outputs: Vec::new(),
+        error: error.map(|kind| ErrorInfo {
+            kind: kind.to_string(),
+            message: format!("{kind} on R{}", i + 1),
+            phase: Some(Phase::Auth),
+        }),
+        started_unix: t0 + start_s,
+        ended_unix: t0 + start_s + total_s,
+        phases,
+        host_key: None,
+        new_host_key: None,
+        worker: "thread main".into(),
+        tcp: None,
+    }
+}
+
+/// Every strategy over `n` classic-like devices (sessions of about 1.9 s, the last device
+/// failing with `timeout` when `n > 2`), with latencies, timelines and a pool start-up, so
+/// tables, plots and pages have everything to draw. Times are awkward on purpose (0.6, 1.7,
+/// 1.8 s tick steps).
+pub fn full_report(n: usize) -> Report {
+    let t0 = 1_700_000_000.0;
+    let strategies = StrategyKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let seq = kind == StrategyKind::Sequential;
+            let session = 1.9;
+            let startup = if kind == StrategyKind::Processes {
+                0.07
+            } else {
+                0.0
+            };
+            let devices: Vec<DeviceResult> = (0..n)
+                .map(|i| {
+                    let start = if seq {
+                        i as f64 * session
+                    } else {
+                        startup + 0.01 * i as f64
+                    };
+                    let err = (n > 2 && i == n - 1).then_some("timeout");
+                    device(i, t0, start, session + 0.003 * i as f64, err)
+                })
+                .collect();
+            let wall = if seq {
+                session * n as f64
+            } else {
+                session + startup + 0.02
+            };
+            let mut s = strat(kind, &[wall * 0.99, wall, wall * 1.01]);
+            s.workers = if seq { 1 } else { n };
+            for r in &mut s.runs {
+                r.started_unix = t0;
+                r.startup_s = startup;
+                r.ok = devices.iter().filter(|d| d.ok).count();
+                r.failed = n - r.ok;
+                r.ideal_s = crate::compare::ideal_schedule(&devices, s.workers);
+                r.slowest_s = crate::compare::slowest(&devices);
+            }
+            let mut h = crate::histo::LatencyHistograms::new();
+            for d in &devices {
+                h.record(d).unwrap();
+            }
+            s.latency_s = h.percentiles();
+            s.devices = devices;
+            s
+        })
+        .collect();
+    let mut r = report(strategies);
+    r.fleet.devices = n;
+    r.fleet.profile = Some("classic".into());
+    r.compute_speedups();
+    r
 }

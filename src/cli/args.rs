@@ -6,10 +6,14 @@
 //! `compare`, `run`, `sweep` and `emulate`, or the command's own struct), a validated field in
 //! the command's config in `config.rs`, and the library call that uses it.
 
+use crate::emulator::PlatformMix;
 use crate::emulator::{EmulatorError, Profile};
 use crate::export::{ExportKind, ExportTarget};
 use crate::hostkeys::HostKeyPolicy;
+use crate::job::OnCommandError;
 use crate::netem::{Method, NetemError, NetworkSpec};
+use crate::platform::Platform;
+use crate::shard::Shard;
 use crate::strategy::StrategyKind;
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -40,6 +44,8 @@ pub enum Cmd {
     Check(CheckArgs),
     /// Write a report in a benchmark tracker's format (Bencher BMF, github-action-benchmark).
     Export(ExportArgs),
+    /// Merge the reports of a sharded run (`--shard I/N`) into one report of the whole fleet.
+    Merge(MergeArgs),
     /// Internal: a worker process of the `processes` strategy.
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -95,6 +101,20 @@ pub struct FleetArgs {
     pub network: NetworkArgs,
     #[command(flatten)]
     pub commands: CommandArgs,
+    /// Commands for the devices of one platform instead of --command, repeatable:
+    /// `--command-for linux='uname -a'` (a netmiko device_type or a short name).
+    #[arg(long = "command-for", value_name = "TYPE=CMD", value_parser = command_for)]
+    pub commands_for: Vec<(&'static Platform, String)>,
+    /// What a command the device rejects does (`% Invalid input`, `syntax error`, ...):
+    /// `fail` ends the device with command_rejected (exit 1); `keep` keeps the error text as
+    /// its output.
+    #[arg(long, value_name = "WHAT", default_value = "fail")]
+    pub on_command_error: OnCommandError,
+    /// Platforms of the emulated fleet: one (`eos`), `all`, or shares placed from --seed
+    /// (`ios=50%,nxos=20%,eos=10%,junos=10%,xr=5%,linux=5%`).
+    #[arg(long, visible_alias = "platform", value_name = "MIX", value_parser = platform_mix,
+          conflicts_with = "inventory")]
+    pub platforms: Option<PlatformMix>,
     /// Per-phase deadline in seconds, overriding the inventory's `timeout`.
     #[arg(long, value_name = "SECS", value_parser = positive_secs, allow_negative_numbers = true)]
     pub timeout: Option<f64>,
@@ -111,6 +131,11 @@ pub struct FleetArgs {
     /// reads one from the environment instead).
     #[arg(long)]
     pub ask_password: bool,
+    /// Poll only shard I of N (0-based) of the fleet, for `fleetbench merge` to join later.
+    /// Default: JOB_COMPLETION_INDEX with FLEETBENCH_SHARD_COUNT, or SLURM_ARRAY_TASK_ID with
+    /// SLURM_ARRAY_TASK_COUNT, when set (docs/distributed.md).
+    #[arg(long, value_name = "I/N", value_parser = shard)]
+    pub shard: Option<Shard>,
     /// Write the JSON report here.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -163,9 +188,15 @@ pub struct EmulateArgs {
     pub base_port: u16,
     #[command(flatten)]
     pub emulation: EmulationArgs,
-    /// Written (atomically) once every listener is bound: its appearance means ready.
+    /// Written (atomically) once every listener is bound: its appearance means ready. Each
+    /// device has its netmiko `device_type`.
     #[arg(long, value_name = "FILE")]
     pub write_inventory: Option<PathBuf>,
+    /// Platforms of the fleet: one (`--platform eos`: ios, xe, nxos, xr, eos, junos, linux or
+    /// the netmiko name), `all` (equal shares), or shares placed from --seed
+    /// (`--platforms 'ios=50%,nxos=20%,eos=10%,junos=10%,xr=5%,linux=5%'`).
+    #[arg(long, visible_alias = "platform", value_name = "MIX", value_parser = platform_mix)]
+    pub platforms: Option<PlatformMix>,
     /// Address to listen on. Loopback unless you mean otherwise.
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
@@ -175,6 +206,24 @@ pub struct EmulateArgs {
     /// the exit status is the command's.
     #[arg(last = true, value_name = "CMD")]
     pub exec: Vec<String>,
+    /// Serve only shard I of N (0-based) of the fleet; the written inventory still lists the
+    /// whole fleet, so `run --shard I/N` on it polls exactly these devices. Default: from the
+    /// environment, as for `run`.
+    #[arg(long, value_name = "I/N", value_parser = shard)]
+    pub shard: Option<Shard>,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The shard reports (`--json` of each shard), in any order.
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Write the merged report here.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Also write SVG plots of the merged report into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plots: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -311,6 +360,35 @@ impl ValueEnum for HostKeyPolicy {
     }
 }
 
+impl ValueEnum for OnCommandError {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[OnCommandError::Fail, OnCommandError::Keep]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            OnCommandError::Fail => "fail",
+            OnCommandError::Keep => "keep",
+        }))
+    }
+}
+
+/// `--platforms`: a platform mix (clap quotes the value itself).
+fn platform_mix(s: &str) -> Result<PlatformMix, String> {
+    PlatformMix::parse(s).map_err(|e| match e {
+        crate::emulator::MixError::Unknown { source, .. } => source.to_string(),
+        crate::emulator::MixError::Invalid { reason, .. } => reason,
+    })
+}
+
+/// `--command-for TYPE=CMD`.
+fn command_for(s: &str) -> Result<(&'static Platform, String), String> {
+    let (t, cmd) = s
+        .split_once('=')
+        .ok_or_else(|| "expected TYPE=CMD, like linux='uname -a'".to_string())?;
+    let p = Platform::by_name(t).map_err(|e| e.to_string())?;
+    Ok((p, one_line(cmd.trim())?))
+}
+
 impl ValueEnum for ExportKind {
     fn value_variants<'a>() -> &'a [Self] {
         &ExportKind::ALL
@@ -347,6 +425,11 @@ fn positive_secs(s: &str) -> Result<f64, String> {
             "expected a number of seconds above 0 and at most {MAX_TIMEOUT_SECS} (like 0.5 or 10)"
         )),
     }
+}
+
+/// `I/N` (`--shard 0/8`).
+fn shard(s: &str) -> Result<Shard, String> {
+    Shard::parse(s).map_err(|e| e.to_string())
 }
 
 /// A command: one non-empty line (`--command`).

@@ -5,19 +5,22 @@
 
 use super::args::{
     CheckArgs, CommandArgs, CompareArgs, EmulateArgs, EmulationArgs, ExportArgs, FleetArgs,
-    ProfileArg, RunArgs, SweepArgs,
+    MergeArgs, ProfileArg, RunArgs, SweepArgs,
 };
 use crate::check::Thresholds;
 use crate::compare::CompareOptions;
-use crate::emulator::{FleetSpec, Profile};
+use crate::emulator::{FleetSpec, PlatformMix, Profile};
 use crate::export::{ExportKind, ExportTarget};
 use crate::hostkeys::HostKeyPolicy;
+use crate::job::OnCommandError;
 use crate::netem::{Method, NetworkSpec};
 use crate::output;
+use crate::shard::{Selection, Shard, ShardSource};
 use crate::stop::Stop;
 use crate::strategy::{RunConfig, StrategyKind};
 use crate::sweep::SweepOptions;
 use anyhow::{Result, anyhow};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -40,6 +43,7 @@ pub enum FleetSource {
         seed: u64,
         /// `--network`: behind the link emulator, by this method.
         network: Option<(NetworkSpec, Method)>,
+        platforms: PlatformMix,
     },
 }
 
@@ -64,12 +68,19 @@ pub struct FleetConfig {
     pub host_keys: HostKeyPolicy,
     pub known_hosts: Option<PathBuf>,
     pub ask_password: bool,
+    /// The shard to poll, from `--shard` or the job engine's environment.
+    pub shard: Option<(Shard, ShardSource)>,
 }
 
 /// What every device is asked to do, less the host keys (known once the fleet is open).
 #[derive(Debug, Clone)]
 pub struct JobConfig {
     pub commands: Vec<String>,
+    /// Whether `commands` is the default (then each platform runs its own clock command).
+    pub default_commands: bool,
+    /// `--command-for`: commands per `device_type`.
+    pub commands_by_type: BTreeMap<String, Vec<String>>,
+    pub on_command_error: OnCommandError,
     pub timeout: Option<Duration>,
 }
 
@@ -95,6 +106,15 @@ pub struct EmulateConfig {
     /// `--network`, and the command to run inside it (may be empty: serve until a signal).
     pub network: Option<(NetworkSpec, Method)>,
     pub exec: Vec<String>,
+    /// The shard served, when the fleet is split.
+    pub shard: Option<Selection>,
+}
+
+#[derive(Debug)]
+pub struct MergeConfig {
+    pub reports: Vec<PathBuf>,
+    pub output: PathBuf,
+    pub plots: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -159,6 +179,7 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
             profile: profile_or(&a.emulation, DEFAULT_PROFILE)?,
             seed: a.emulation.seed,
             network,
+            platforms: a.platforms.clone().unwrap_or_default(),
         },
     };
     Ok(FleetConfig {
@@ -166,7 +187,18 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
         host_keys: a.host_keys,
         known_hosts: a.known_hosts.clone(),
         ask_password: a.ask_password,
+        shard: shard(a.shard)?,
     })
+}
+
+/// The shard from the flag, else from the job engine's environment ([`crate::shard`]).
+fn shard(flag: Option<Shard>) -> Result<Option<(Shard, ShardSource)>> {
+    Ok(crate::shard::resolve(flag, |v| std::env::var(v).ok())?)
+}
+
+/// The names of an emulated fleet of `n` devices, for the split.
+pub fn emulated_names(n: usize) -> Vec<String> {
+    (0..n).map(crate::emulator::device_name).collect()
 }
 
 fn measure(
@@ -187,6 +219,17 @@ fn measure(
         fleet: fleet(a)?,
         job: JobConfig {
             commands: commands(&a.commands),
+            default_commands: a.commands.commands.is_empty(),
+            commands_by_type: a.commands_for.iter().fold(
+                BTreeMap::new(),
+                |mut m: BTreeMap<String, Vec<String>>, (p, cmd)| {
+                    m.entry(p.device_type.to_string())
+                        .or_default()
+                        .push(cmd.clone());
+                    m
+                },
+            ),
+            on_command_error: a.on_command_error,
             timeout: a.timeout.map(Duration::from_secs_f64),
         },
         compare: CompareOptions {
@@ -241,6 +284,12 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
     spec.base_port = a.base_port;
     spec.seed = a.emulation.seed;
     spec.bind = a.bind;
+    let shard = match shard(a.shard)? {
+        Some((s, source)) => Some(Selection::new(s, source, &emulated_names(a.devices))?),
+        None => None,
+    };
+    spec.only = shard.as_ref().map(|s| s.info.positions.clone());
+    spec.platforms = a.platforms.clone().unwrap_or_default();
     let network = a
         .network
         .network
@@ -267,6 +316,19 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
         write_inventory: a.write_inventory.clone(),
         network,
         exec: a.exec.clone(),
+        shard,
+    })
+}
+
+pub fn merge(a: &MergeArgs) -> Result<MergeConfig> {
+    output::check_file(&a.output)?;
+    if let Some(d) = &a.plots {
+        output::check_dir(d)?;
+    }
+    Ok(MergeConfig {
+        reports: a.reports.clone(),
+        output: a.output.clone(),
+        plots: a.plots.clone(),
     })
 }
 

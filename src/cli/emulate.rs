@@ -12,6 +12,16 @@ pub fn run(a: &EmulateArgs) -> Result<i32> {
         return behind(&cfg, net, *method);
     }
     crate::measure::raise_nofile_limit();
+    if let Some(sel) = &cfg.shard {
+        eprintln!(
+            "fleetbench: shard {}/{} (from {}): serving {} of {} devices",
+            sel.info.index,
+            sel.info.count,
+            sel.info.source.describe(),
+            sel.info.positions.len(),
+            sel.info.fleet_devices
+        );
+    }
     if !cfg.spec.bind.is_loopback() {
         eprintln!(
             "fleetbench: warning: binding {} (not loopback) as asked",
@@ -23,20 +33,21 @@ pub fn run(a: &EmulateArgs) -> Result<i32> {
         .build()
         .context("building the runtime")?;
     rt.block_on(async {
-        let shutdown = async {
-            let mut term =
-                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(s) => s,
-                    Err(_) => return std::future::pending().await,
-                };
+        // Registered before the fleet binds: a signal that arrives as soon as the inventory
+        // file appears must stop the fleet cleanly (and remove the file), not kill it.
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("SIGTERM handler")?;
+        let mut int = signal(SignalKind::interrupt()).context("SIGINT handler")?;
+        let shutdown = async move {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = int.recv() => {}
                 _ = term.recv() => {}
             }
         };
-        crate::emulator::serve_foreground(cfg.spec, cfg.write_inventory.as_deref(), shutdown).await
-    })
-    .map_err(|e| anyhow!(e))?;
+        crate::emulator::serve_foreground(cfg.spec, cfg.write_inventory.as_deref(), shutdown)
+            .await
+            .map_err(|e| anyhow!(e))
+    })?;
     Ok(EXIT_OK)
 }
 

@@ -3,9 +3,11 @@
 
 use super::config::{FleetConfig, FleetSource, JobConfig};
 use crate::device::Device;
+use crate::emulator::FleetSpec;
 use crate::fleet::Fleet;
 use crate::inventory;
 use crate::job::Job;
+use crate::shard::{Selection, Shard, ShardSource};
 use anyhow::{Context, Result, anyhow};
 
 pub fn open(cfg: &FleetConfig) -> Result<Fleet> {
@@ -15,35 +17,73 @@ pub fn open(cfg: &FleetConfig) -> Result<Fleet> {
             for w in &inv.warnings {
                 eprintln!("fleetbench: warning: {w}");
             }
+            let names: Vec<String> = inv.devices.iter().map(|d| d.name.clone()).collect();
+            let selection = select(cfg.shard, &names)?;
+            if let Some(sel) = &selection {
+                inv.devices = sel.keep(std::mem::take(&mut inv.devices));
+            }
             if cfg.ask_password {
                 ask_password(&mut inv.devices)?;
             }
-            Fleet::from_inventory(inv.devices, path, cfg.host_keys, cfg.known_hosts.as_deref())
-                .context("reading known_hosts")
+            let mut fleet =
+                Fleet::from_inventory(inv.devices, path, cfg.host_keys, cfg.known_hosts.as_deref())
+                    .context("reading known_hosts")?;
+            fleet.shard = selection.map(|s| s.info);
+            Ok(fleet)
         }
         FleetSource::Emulated {
             devices,
             profile,
             seed,
-            network: None,
-        } => Fleet::emulated_n(*devices, profile.profile.clone(), &profile.name, *seed)
-            .context("starting the emulated fleet"),
-        FleetSource::Emulated {
-            devices,
-            profile,
-            seed,
-            network: Some((net, method)),
+            platforms,
+            network,
         } => {
-            let mut spec = crate::emulator::FleetSpec::new(*devices, profile.profile.clone());
+            let selection = select(cfg.shard, &super::config::emulated_names(*devices))?;
+            let mut spec = FleetSpec::new(*devices, profile.profile.clone());
             spec.seed = *seed;
-            Ok(Fleet::behind_network(spec, &profile.name, net, *method)?)
+            spec.base_port = 0;
+            spec.platforms = platforms.clone();
+            if let Some((net, method)) = network {
+                if selection.is_some() {
+                    return Err(anyhow!(
+                        "--network and --shard do not mix: each shard would emulate its own network"
+                    ));
+                }
+                return Ok(Fleet::behind_network(spec, &profile.name, net, *method)?);
+            }
+            spec.only = selection.as_ref().map(|s| s.info.positions.clone());
+            let mut fleet =
+                Fleet::emulated(spec, &profile.name).context("starting the emulated fleet")?;
+            fleet.shard = selection.map(|s| s.info);
+            Ok(fleet)
         }
     }
+}
+
+/// The shard's part of a fleet of `names`, said on stderr.
+fn select(shard: Option<(Shard, ShardSource)>, names: &[String]) -> Result<Option<Selection>> {
+    let Some((shard, source)) = shard else {
+        return Ok(None);
+    };
+    let sel = Selection::new(shard, source, names)?;
+    eprintln!(
+        "fleetbench: shard {shard} (from {}): {} of {} devices",
+        source.describe(),
+        sel.info.positions.len(),
+        names.len()
+    );
+    Ok(Some(sel))
 }
 
 /// The job of `cfg` for `fleet`'s host keys.
 pub fn job(cfg: &JobConfig, fleet: &Fleet) -> Job {
     let mut job = Job::new(cfg.commands.clone(), fleet.host_keys.clone());
+    if cfg.default_commands {
+        // Each platform's own `show clock` (`show system uptime` on Junos, `date` on Linux).
+        job = job.default_clock(fleet.devices.iter().map(|d| d.device_type.as_str()));
+    }
+    job.commands_by_type.extend(cfg.commands_by_type.clone());
+    job.on_command_error = cfg.on_command_error;
     job.timeout = cfg.timeout;
     job
 }

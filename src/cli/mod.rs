@@ -12,6 +12,7 @@ mod emulate;
 mod export;
 mod fleet;
 mod measure;
+mod merge;
 mod render;
 mod run;
 mod signals;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Sweep(a) => sweep::run(&a),
         Cmd::Check(a) => check::run(&a),
         Cmd::Export(a) => export::run(&a),
+        Cmd::Merge(a) => merge::run(&a),
         Cmd::Worker => Ok(crate::strategy::processes::worker_main()),
     }
 }

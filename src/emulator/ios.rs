@@ -27,6 +27,8 @@ pub struct IosConfig {
     pub prompt_override: Option<String>,
     /// Boot time, for the uptime line of `show version`.
     pub boot: DateTime<Utc>,
+    /// IOS-XE: the same CLI with XE's `show version`.
+    pub xe: bool,
 }
 
 /// One piece of output, in order. Consecutive pieces may be coalesced by the caller.
@@ -435,6 +437,9 @@ impl Ios {
     }
 
     fn version(&self, now: DateTime<Utc>) -> Vec<String> {
+        if self.cfg.xe {
+            return super::platforms::xe_show_version(&self.cfg.hostname, self.cfg.boot, now);
+        }
         let h = &self.cfg.hostname;
         let text = format!(
             "Cisco IOS Software, IOSv Software (VIOS-ADVENTERPRISEK9-M), Version 15.9(3)M4, RELEASE SOFTWARE (fc3)
@@ -589,7 +594,7 @@ pub fn ios_clock(now: DateTime<Utc>) -> String {
 }
 
 /// IOS uptime wording: `2 days, 3 hours, 4 minutes`; leading zero units are left out.
-fn uptime(d: chrono::TimeDelta) -> String {
+pub(crate) fn uptime(d: chrono::TimeDelta) -> String {
     let mins = d.num_minutes().max(0);
     let parts = [
         (mins / (7 * 24 * 60), "week"),
@@ -673,6 +678,7 @@ mod tests {
             enable_refused: false,
             prompt_override: None,
             boot: now() - chrono::TimeDelta::minutes(3 * 24 * 60 + 65),
+            xe: false,
         })
     }
 

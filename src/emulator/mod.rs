@@ -21,6 +21,7 @@
 
 pub mod fault;
 pub mod ios;
+pub mod platforms;
 pub mod profile;
 
 mod cpu;
@@ -43,9 +44,11 @@ use tokio::sync::watch;
 
 use crate::device::{DEFAULT_TIMEOUT, Device};
 use crate::hostkeys::{HostKeyCheck, HostKeyPolicy};
+use crate::platform::Platform;
 use crate::secret::Secret;
 
 pub use fault::{DeviceFaults, Fault, FaultRule, FaultTarget};
+pub use platforms::{MixError, PlatformMix};
 pub use profile::Profile;
 pub use server::{MAX_PREAUTH, WEIRD_PROMPT};
 
@@ -100,6 +103,17 @@ pub struct FleetSpec {
     /// `username` with public-key auth. Empty (the default): only password and
     /// keyboard-interactive auth are offered, as on a stock IOS vty.
     pub authorized_keys: Vec<String>,
+    /// Which platform each device speaks: all `cisco_ios` by default (the classic fleet).
+    pub platforms: PlatformMix,
+    /// Serve only these devices (indices into the whole fleet, ascending): one shard of a
+    /// larger fleet ([`crate::shard`]). Names, ports, host keys and faults stay those of the
+    /// whole fleet, so the shards together are exactly the unsharded fleet. `None`: all.
+    pub only: Option<Vec<usize>>,
+}
+
+/// The name (and prompt hostname) of device `index` of an emulated fleet: `R1`, `R2`, ...
+pub fn device_name(index: usize) -> String {
+    format!("R{}", index + 1)
 }
 
 impl FleetSpec {
@@ -117,7 +131,16 @@ impl FleetSpec {
             secret: "cisco".into(),
             max_sessions: 5,
             authorized_keys: Vec::new(),
+            only: None,
+            platforms: PlatformMix::default(),
         }
+    }
+
+    /// True when device `index` is served here (see [`FleetSpec::only`]).
+    fn serves(&self, index: usize) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|o| o.binary_search(&index).is_ok())
     }
 
     fn validate(&self) -> Result<(), EmulatorError> {
@@ -146,6 +169,19 @@ impl FleetSpec {
                 self.base_port as usize + self.devices - 1
             )));
         }
+        if let Some(only) = &self.only {
+            if only.is_empty() || only.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(EmulatorError::Spec(
+                    "the devices to serve must be a non-empty ascending list".into(),
+                ));
+            }
+            if only.iter().any(|&i| i >= self.devices) {
+                return Err(EmulatorError::Spec(format!(
+                    "a device to serve is outside the fleet of {}",
+                    self.devices
+                )));
+            }
+        }
         Ok(())
     }
 }
@@ -160,6 +196,7 @@ struct DeviceInfo {
     host_key: String,
     fingerprint: String,
     faults: DeviceFaults,
+    platform: &'static Platform,
 }
 
 /// The client-side view of a fleet (shared by [`EmulatedFleet`] and [`serve_foreground`]).
@@ -169,6 +206,11 @@ struct FleetView {
     password: String,
     secret: String,
     devices: Vec<DeviceInfo>,
+    /// Name, address and port of every device of the whole fleet, for the written inventory: with
+    /// [`FleetSpec::only`] and a fixed base port, the devices other shards serve too, so
+    /// every shard writes the same inventory and `run --shard I/N` on it picks exactly the
+    /// devices shard I serves. Otherwise the served devices.
+    inventory: Vec<(String, String, u16, &'static Platform)>,
 }
 
 impl FleetView {
@@ -183,7 +225,7 @@ impl FleetView {
                 password: Some(Secret::new(self.password.clone())),
                 secret: Some(Secret::new(self.secret.clone())),
                 key_file: None,
-                device_type: "cisco_ios".into(),
+                device_type: d.platform.device_type.into(),
                 timeout: DEFAULT_TIMEOUT,
             })
             .collect()
@@ -205,6 +247,7 @@ impl FleetView {
         HostKeyCheck {
             policy: HostKeyPolicy::Strict,
             known,
+            origins: Default::default(),
         }
     }
 
@@ -212,12 +255,13 @@ impl FleetView {
         // JSON strings are valid YAML double-quoted scalars: safe quoting without a serializer.
         let q = |s: &str| serde_json::Value::String(s.to_string()).to_string();
         let mut y = String::from("routers:\n");
-        for d in &self.devices {
+        for (name, host, port, platform) in &self.inventory {
             y.push_str(&format!(
-                "  - device_type: cisco_ios\n    name: {}\n    ip: {}\n    port: {}\n    username: {}\n    password: {}\n    secret: {}\n",
-                q(&d.name),
-                q(&d.host),
-                d.port,
+                "  - device_type: {}\n    name: {}\n    ip: {}\n    port: {}\n    username: {}\n    password: {}\n    secret: {}\n",
+                platform.device_type,
+                q(name),
+                q(host),
+                port,
                 q(&self.username),
                 q(&self.password),
                 q(&self.secret),
@@ -238,6 +282,7 @@ impl BoundFleet {
     fn bind(spec: &FleetSpec) -> Result<BoundFleet, EmulatorError> {
         spec.validate()?;
         let faults = fault::assign(&spec.profile.faults, spec.devices, spec.seed);
+        let platforms = spec.platforms.assign(spec.devices, spec.seed);
         let profile = Arc::new(spec.profile.clone());
         let authorized = spec
             .authorized_keys
@@ -253,6 +298,9 @@ impl BoundFleet {
         let mut ports = Vec::with_capacity(spec.devices);
         let mut infos = Vec::with_capacity(spec.devices);
         for (index, faults) in faults.into_iter().enumerate() {
+            if !spec.serves(index) {
+                continue;
+            }
             let key = host_key(spec.seed, index)?;
             let public = key.public_key();
             let host_key = public
@@ -305,6 +353,10 @@ impl BoundFleet {
             } else {
                 ip.to_string()
             };
+            dev.platform = platforms
+                .get(index)
+                .copied()
+                .unwrap_or_else(Platform::default_platform);
             infos.push(DeviceInfo {
                 name: dev.hostname.clone(),
                 host,
@@ -312,15 +364,43 @@ impl BoundFleet {
                 host_key,
                 fingerprint,
                 faults,
+                platform: dev.platform,
             });
             ports.push((Arc::new(dev), port));
         }
+        let bind_host = if spec.bind.is_unspecified() {
+            Ipv4Addr::LOCALHOST.to_string()
+        } else {
+            spec.bind.to_string()
+        };
+        let inventory = if spec.only.is_some() && spec.base_port != 0 {
+            (0..spec.devices)
+                .map(|i| {
+                    let platform = platforms
+                        .get(i)
+                        .copied()
+                        .unwrap_or_else(Platform::default_platform);
+                    (
+                        device_name(i),
+                        bind_host.clone(),
+                        spec.base_port + i as u16,
+                        platform,
+                    )
+                })
+                .collect()
+        } else {
+            infos
+                .iter()
+                .map(|d| (d.name.clone(), d.host.clone(), d.port, d.platform))
+                .collect()
+        };
         Ok(BoundFleet {
             view: FleetView {
                 username: spec.username.clone(),
                 password: spec.password.clone(),
                 secret: spec.secret.clone(),
                 devices: infos,
+                inventory,
             },
             ports,
         })
@@ -484,6 +564,11 @@ impl EmulatedFleet {
         self.view.devices.iter().map(|d| d.faults.clone()).collect()
     }
 
+    /// Each device's platform, in device order.
+    pub fn platforms(&self) -> Vec<&'static Platform> {
+        self.view.devices.iter().map(|d| d.platform).collect()
+    }
+
     /// SHA256 host key fingerprints (`SHA256:...`), in device order.
     pub fn fingerprints(&self) -> Vec<String> {
         self.view
@@ -512,15 +597,46 @@ impl Drop for EmulatedFleet {
     }
 }
 
+/// The `--write-inventory` file of a foreground fleet: a stale one is removed when claimed,
+/// and the fleet's own is removed when this is dropped (on exit, or on an error after the
+/// claim).
+struct InventoryFile(std::path::PathBuf);
+
+impl InventoryFile {
+    fn claim(path: &Path) -> Result<InventoryFile, EmulatorError> {
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(EmulatorError::Inventory {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+        Ok(InventoryFile(path.to_path_buf()))
+    }
+}
+
+impl Drop for InventoryFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// Runs a fleet on the current runtime until `shutdown` resolves (`fleetbench emulate`).
 ///
 /// Binds every listener first, then writes the inventory atomically (so its appearance means
 /// "ready"), then prints one line per device (name, address, host key fingerprint, faults).
+/// A stale inventory file is removed before binding, and the fleet's own when it stops.
 pub async fn serve_foreground(
     spec: FleetSpec,
     write_inventory: Option<&Path>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), EmulatorError> {
+    // "The file appears means ready" holds only if no file from an earlier run (killed, or
+    // failed to bind) is there before this one is ready, and none is left after it stops.
+    let _remove_on_exit = write_inventory.map(InventoryFile::claim).transpose()?;
     let bound = BoundFleet::bind(&spec)?;
     let (stop, stop_rx) = watch::channel(false);
     let (view, tasks) = bound.spawn(&stop_rx);
@@ -535,8 +651,14 @@ pub async fn serve_foreground(
     }
     for d in &view.devices {
         let faults = d.faults.names();
+        // The platform is named only in a mixed or non-IOS fleet: the classic lines stay.
+        let platform = if spec.platforms == PlatformMix::default() {
+            String::new()
+        } else {
+            format!(" platform={}", d.platform.device_type)
+        };
         println!(
-            "{} {}:{} {} profile={}{}",
+            "{} {}:{} {} profile={}{platform}{}",
             d.name,
             d.host,
             d.port,
@@ -581,6 +703,13 @@ mod tests {
         assert!(s.validate().is_err());
         s.base_port = 65526;
         assert!(s.validate().is_ok());
+        s.only = Some(vec![2, 9]);
+        assert!(s.validate().is_ok());
+        assert!(s.serves(9) && !s.serves(3));
+        for bad in [vec![], vec![3, 2], vec![10]] {
+            s.only = Some(bad);
+            assert!(s.validate().is_err());
+        }
         assert_eq!(s.bind, IpAddr::V4(Ipv4Addr::LOCALHOST));
     }
 }

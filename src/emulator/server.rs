@@ -2,7 +2,7 @@
 //!
 //! russh runs one event loop per connection and calls the [`Conn`] handler on it, so the
 //! handler never waits: it answers requests at once and hands typed bytes to a per-channel
-//! task, which owns the [`Ios`] state machine, sleeps for the profile's delays and replies
+//! task, which owns the device's [`Cli`] state machine (its platform's), sleeps for the profile's delays and replies
 //! through the session [`Handle`]. Echo is sent before any injected delay.
 
 use std::borrow::Cow;
@@ -22,8 +22,10 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{mpsc, watch};
 
 use super::fault::DeviceFaults;
-use super::ios::{Ios, IosConfig, Reply};
+use super::ios::Reply;
+use super::platforms::{Cli, Identity, new_cli};
 use super::profile::{Profile, session_rng};
+use crate::platform::Platform;
 
 /// Connections that may sit before authentication on one device; more are closed at once.
 /// Bounds what a connect flood can hold open without limiting honest concurrency (the vty
@@ -37,6 +39,8 @@ pub const WEIRD_PROMPT: &str = "router-weird$ ";
 pub(crate) struct DeviceState {
     pub index: usize,
     pub hostname: String,
+    /// The platform the device speaks (`cisco_ios` unless the fleet has a mix).
+    pub platform: &'static Platform,
     pub username: String,
     /// The password the device accepts (differs from the inventory's under `wrong-password`).
     pub password: String,
@@ -71,7 +75,8 @@ impl DeviceState {
     ) -> Self {
         DeviceState {
             index,
-            hostname: format!("R{}", index + 1),
+            hostname: super::device_name(index),
+            platform: Platform::default_platform(),
             username,
             password,
             secret,
@@ -89,14 +94,22 @@ impl DeviceState {
         }
     }
 
-    fn ios(&self) -> Ios {
-        Ios::new(IosConfig {
+    /// Who the device is, for its CLI's prompts and outputs.
+    pub fn identity(&self) -> Identity {
+        Identity {
+            index: self.index,
             hostname: self.hostname.clone(),
+            username: self.username.clone(),
             secret: self.secret.clone(),
+            boot: self.boot,
             enable_refused: self.faults.enable_refused,
             prompt_override: self.faults.weird_prompt.then(|| WEIRD_PROMPT.to_string()),
-            boot: self.boot,
-        })
+        }
+    }
+
+    /// A new session's CLI, in the device's platform.
+    fn cli(&self) -> Box<dyn Cli> {
+        new_cli(self.platform, &self.identity())
     }
 }
 
@@ -561,11 +574,11 @@ impl ChannelTask {
     }
 
     async fn shell(&mut self) -> Result<(), Stop> {
-        let mut ios = self.dev.ios();
-        self.out.send(ios.greeting()).await?;
+        let mut cli = self.dev.cli();
+        self.out.send(cli.greeting()).await?;
         while let Some(input) = self.rx.recv().await {
             let mut pending = Vec::new();
-            for reply in ios.feed(&input, Utc::now()) {
+            for reply in cli.feed(&input, Utc::now()) {
                 match reply {
                     Reply::Echo(b) | Reply::Text(b) => pending.extend(b),
                     Reply::Show(b) => {
@@ -588,8 +601,8 @@ impl ChannelTask {
     }
 
     async fn exec(&mut self, command: &str) -> Result<(), Stop> {
-        let mut ios = self.dev.ios();
-        let r = ios.exec(command, Utc::now());
+        let mut cli = self.dev.cli();
+        let r = cli.exec(command, Utc::now());
         if r.is_show {
             self.show_output(r.output).await?;
         } else {

@@ -158,6 +158,13 @@ pub enum InventoryError {
         first: DeviceRef,
         first_line: usize,
     },
+    #[error("{at}: {device}: {source}")]
+    UnknownDeviceType {
+        at: Location,
+        device: DeviceRef,
+        #[source]
+        source: crate::platform::UnknownPlatform,
+    },
     #[error("{at}: the inventory lists no devices")]
     NoDevices { at: Location },
 }

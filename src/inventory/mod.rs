@@ -18,7 +18,7 @@
 //! | `port` | integer 1-65535, default 22 |
 //! | `username` | required |
 //! | `password`, `secret` | optional; `secret` is the enable password |
-//! | `device_type` | default `cisco_ios` |
+//! | `device_type` | a supported netmiko name ([`crate::platform::PLATFORMS`]), default `cisco_ios` |
 //! | `timeout` | seconds, a number > 0, default [`DEFAULT_TIMEOUT`] |
 //! | `name` | display name; default `host`, or `host:port` when the port is not 22 |
 //! | `key_file` (or netmiko's `key_filename`) | private key path, `~` expanded |
@@ -46,6 +46,7 @@ mod tests;
 pub use error::{DeviceRef, InventoryError, Location};
 
 use crate::device::{DEFAULT_TIMEOUT, Device};
+use crate::platform::{DEFAULT_DEVICE_TYPE, Platform};
 use crate::secret::Secret;
 use saphyr::{LoadableYamlNode, MarkedYaml, Marker, Scalar, YamlData};
 use std::collections::{HashMap, HashSet};
@@ -386,7 +387,19 @@ impl Loader<'_, '_> {
                         f.secret = value;
                     }
                 }
-                "device_type" => f.device_type = self.optional_text(v, "device_type", &dref)?,
+                "device_type" => {
+                    f.device_type = self.optional_text(v, "device_type", &dref)?;
+                    // An unknown platform is refused here, never polled as IOS by default.
+                    if let Some(Err(source)) =
+                        f.device_type.as_deref().map(Platform::by_device_type)
+                    {
+                        return Err(InventoryError::UnknownDeviceType {
+                            at: self.at(&v.span.start),
+                            device: dref.clone(),
+                            source,
+                        });
+                    }
+                }
                 "name" => f.name = self.optional_text(v, "name", &dref)?,
                 "timeout" => {
                     let expected = "a number of seconds greater than 0";
@@ -478,7 +491,9 @@ impl Loader<'_, '_> {
             password: f.password,
             secret: f.secret,
             key_file: f.key_file.map(|(_, p)| p),
-            device_type: f.device_type.unwrap_or_else(|| "cisco_ios".to_string()),
+            device_type: f
+                .device_type
+                .unwrap_or_else(|| DEFAULT_DEVICE_TYPE.to_string()),
             timeout: f.timeout.unwrap_or(DEFAULT_TIMEOUT),
         })
     }

@@ -136,6 +136,14 @@ const BAD: &[(&str, &str)] = &[
         "devices.yaml:4:18: device 1 (192.168.100.1) in group 'routers': device_type must be non-empty text, got a list",
     ),
     (
+        "routers:\n  - ip: 192.168.100.1\n    username: a\n    device_type: cisco_nxso\n",
+        "devices.yaml:4:18: device 1 (192.168.100.1) in group 'routers': unknown device_type 'cisco_nxso'; did you mean 'cisco_nxos'? (supported: cisco_ios, cisco_xe, cisco_nxos, cisco_xr, arista_eos, juniper_junos, linux)",
+    ),
+    (
+        "routers:\n  - ip: 192.168.100.1\n    username: a\n    device_type: not_a_type\n",
+        "devices.yaml:4:18: device 1 (192.168.100.1) in group 'routers': unknown device_type 'not_a_type' (supported: cisco_ios, cisco_xe, cisco_nxos, cisco_xr, arista_eos, juniper_junos, linux)",
+    ),
+    (
         "routers:\n  - ip: 192.168.100.1\n    usrname: a\n",
         "devices.yaml:3:5: device 1 (192.168.100.1) in group 'routers': unknown key 'usrname'; did you mean 'username'?",
     ),

@@ -20,14 +20,14 @@ pub(crate) fn bin() -> Command {
 
 /// What a finished command printed.
 pub(crate) struct Out {
-    pub status: ExitStatus,
-    pub stdout: String,
-    pub stderr: String,
+    pub(crate) status: ExitStatus,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 /// Waits for `child` to exit, killing it (and failing the test) past `limit`: a command that
 /// hangs must not hang the test suite.
-fn wait_bounded(mut child: Child, limit: Duration) -> ExitStatus {
+pub(crate) fn wait_bounded(mut child: Child, limit: Duration) -> ExitStatus {
     let until = Instant::now() + limit;
     loop {
         if let Some(s) = child.try_wait().unwrap() {
@@ -50,7 +50,7 @@ fn read_all(r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
     })
 }
 
-fn run_bounded(cmd: &mut Command, limit: Duration) -> Out {
+pub(crate) fn run_bounded(cmd: &mut Command, limit: Duration) -> Out {
     let mut child = cmd.spawn().unwrap();
     let out = read_all(child.stdout.take().unwrap());
     let err = read_all(child.stderr.take().unwrap());

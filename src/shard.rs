@@ -1,0 +1,497 @@
+//! Sharded runs: `--shard I/N` (0-based I), or the index and count a job engine gives.
+//!
+//! # The split
+//! A fleet's devices are sorted by name (byte order) and the k-th one goes to shard
+//! `k mod N`. So every device belongs to exactly one shard, shard sizes differ by at most one
+//! (the merged run's wall time is its slowest shard's, so balance matters), and the split
+//! depends only on the *set* of names: reordering the inventory, or reading it from a file
+//! whose groups are listed differently, moves no device. Names are unique in an inventory
+//! (the loader refuses a duplicate) and in an emulated fleet (`R1`, `R2`, ...), so an
+//! emulator serving shard I of a fleet and a poller polling shard I of the same fleet's
+//! inventory agree on the devices without talking to each other.
+//!
+//! # Where the index comes from ([`resolve`])
+//! 1. `--shard I/N`.
+//! 2. A Kubernetes Indexed Job: `JOB_COMPLETION_INDEX` (set by Kubernetes in every pod) and
+//!    [`COUNT_VAR`] (`FLEETBENCH_SHARD_COUNT`, set in the manifest to the Job's
+//!    `completions`; Kubernetes does not pass the count).
+//! 3. A Slurm job array: `SLURM_ARRAY_TASK_ID` and `SLURM_ARRAY_TASK_COUNT` (with
+//!    `SLURM_ARRAY_TASK_MIN` and `SLURM_ARRAY_TASK_STEP` when the array does not start at 0
+//!    or has a step, as in `--array=1-8` or `--array=0-14:2`).
+//!
+//! The report records which one applied ([`ShardSource`]), with the shard's devices' positions
+//! in the whole fleet, so [`crate::merge`] can put the shards back together in inventory order.
+
+use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
+
+/// The count variable that goes with Kubernetes' `JOB_COMPLETION_INDEX`.
+pub const COUNT_VAR: &str = "FLEETBENCH_SHARD_COUNT";
+pub const K8S_INDEX_VAR: &str = "JOB_COMPLETION_INDEX";
+pub const SLURM_ID_VAR: &str = "SLURM_ARRAY_TASK_ID";
+pub const SLURM_COUNT_VAR: &str = "SLURM_ARRAY_TASK_COUNT";
+pub const SLURM_MIN_VAR: &str = "SLURM_ARRAY_TASK_MIN";
+pub const SLURM_STEP_VAR: &str = "SLURM_ARRAY_TASK_STEP";
+
+/// The most shards a fleet may be split into (far past GitHub Actions' 256-job matrix).
+pub const MAX_SHARDS: usize = 100_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShardError {
+    #[error("--shard {text:?}: expected I/N with 0 <= I < N, like 0/8 (the first of eight shards)")]
+    Syntax { text: String },
+    #[error("shard index {index} is out of range for {count} shard(s): expected 0..={}", count.saturating_sub(1))]
+    OutOfRange { index: usize, count: usize },
+    #[error("{count} shards is more than the {MAX_SHARDS} allowed")]
+    TooMany { count: usize },
+    #[error("environment variable {var}={value:?}: {reason}")]
+    Env {
+        var: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error(
+        "{present} is set but {missing} is not: set {missing} to the number of shards (or pass --shard I/N)"
+    )]
+    MissingCount {
+        present: &'static str,
+        missing: &'static str,
+    },
+    #[error(
+        "shard {index}/{count} of {devices} device(s) is empty: use at most {devices} shard(s)"
+    )]
+    Empty {
+        index: usize,
+        count: usize,
+        devices: usize,
+    },
+}
+
+/// Shard `index` of `count` (0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl Shard {
+    pub fn new(index: usize, count: usize) -> Result<Shard, ShardError> {
+        if count > MAX_SHARDS {
+            return Err(ShardError::TooMany { count });
+        }
+        if count == 0 || index >= count {
+            return Err(ShardError::OutOfRange { index, count });
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// `I/N`, as typed after `--shard`.
+    pub fn parse(text: &str) -> Result<Shard, ShardError> {
+        let syntax = || ShardError::Syntax {
+            text: text.to_string(),
+        };
+        let (i, n) = text.trim().split_once('/').ok_or_else(syntax)?;
+        let num = |s: &str| {
+            let s = s.trim();
+            // `+3` and `03` parse as numbers but are typos here.
+            (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse::<usize>().ok())
+                .flatten()
+        };
+        let (index, count) = (num(i).ok_or_else(syntax)?, num(n).ok_or_else(syntax)?);
+        Shard::new(index, count)
+    }
+
+    /// Positions (in `names`' order) of the devices this shard polls; see the module docs.
+    pub fn select<S: AsRef<str>>(&self, names: &[S]) -> Vec<usize> {
+        let owner = assign(names, self.count);
+        (0..names.len())
+            .filter(|&k| owner[k] == self.index)
+            .collect()
+    }
+}
+
+/// The shard of every device, in `names`' order: sorted by name, the k-th goes to `k mod
+/// count`. Equal names (which inventories refuse) keep their relative order.
+pub fn assign<S: AsRef<str>>(names: &[S], count: usize) -> Vec<usize> {
+    let count = count.max(1);
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by(|&a, &b| names[a].as_ref().cmp(names[b].as_ref()).then(a.cmp(&b)));
+    let mut owner = vec![0; names.len()];
+    for (rank, &pos) in order.iter().enumerate() {
+        owner[pos] = rank % count;
+    }
+    owner
+}
+
+/// A short digest of the whole fleet's device names (sorted, so order does not matter):
+/// shards of different fleets must not be merged.
+pub fn fleet_digest<S: AsRef<str>>(names: &[S]) -> String {
+    let mut sorted: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+    sorted.sort_unstable();
+    let mut h = sha2::Sha256::new();
+    for n in sorted {
+        h.update(n.as_bytes());
+        h.update(b"\n");
+    }
+    h.finalize()
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Where a run's shard index and count came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShardSource {
+    /// `--shard I/N`.
+    Flag,
+    /// `JOB_COMPLETION_INDEX` + `FLEETBENCH_SHARD_COUNT` (Kubernetes Indexed Job).
+    KubernetesIndexedJob,
+    /// `SLURM_ARRAY_TASK_ID` + `SLURM_ARRAY_TASK_COUNT` (Slurm job array).
+    SlurmArray,
+}
+
+impl ShardSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ShardSource::Flag => "--shard",
+            ShardSource::KubernetesIndexedJob => "JOB_COMPLETION_INDEX and FLEETBENCH_SHARD_COUNT",
+            ShardSource::SlurmArray => "SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT",
+        }
+    }
+}
+
+/// The shard to run, from the flag or else the environment (`env` reads one variable; the
+/// CLI passes `std::env::var`, tests a map). `None`: the whole fleet.
+pub fn resolve(
+    flag: Option<Shard>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<(Shard, ShardSource)>, ShardError> {
+    if let Some(s) = flag {
+        return Ok(Some((s, ShardSource::Flag)));
+    }
+    let get = |var: &'static str| env(var).filter(|v| !v.trim().is_empty());
+    let number = |var: &'static str, value: String| {
+        value.trim().parse::<usize>().map_err(|_| ShardError::Env {
+            var,
+            value,
+            reason: "expected a whole number".into(),
+        })
+    };
+    if let Some(index) = get(K8S_INDEX_VAR) {
+        let index = number(K8S_INDEX_VAR, index)?;
+        let count = get(COUNT_VAR).ok_or(ShardError::MissingCount {
+            present: K8S_INDEX_VAR,
+            missing: COUNT_VAR,
+        })?;
+        let count = number(COUNT_VAR, count)?;
+        return Ok(Some((
+            Shard::new(index, count)?,
+            ShardSource::KubernetesIndexedJob,
+        )));
+    }
+    if let Some(id) = get(SLURM_ID_VAR) {
+        let id = number(SLURM_ID_VAR, id)?;
+        let count = get(SLURM_COUNT_VAR).ok_or(ShardError::MissingCount {
+            present: SLURM_ID_VAR,
+            missing: SLURM_COUNT_VAR,
+        })?;
+        let count = number(SLURM_COUNT_VAR, count)?;
+        let min = get(SLURM_MIN_VAR)
+            .map(|v| number(SLURM_MIN_VAR, v))
+            .transpose()?
+            .unwrap_or(0);
+        let step = get(SLURM_STEP_VAR)
+            .map(|v| number(SLURM_STEP_VAR, v))
+            .transpose()?
+            .unwrap_or(1)
+            .max(1);
+        let offset = id.checked_sub(min).ok_or_else(|| ShardError::Env {
+            var: SLURM_ID_VAR,
+            value: id.to_string(),
+            reason: format!("below {SLURM_MIN_VAR}={min}"),
+        })?;
+        if offset % step != 0 {
+            return Err(ShardError::Env {
+                var: SLURM_ID_VAR,
+                value: id.to_string(),
+                reason: format!("not on the array's step ({SLURM_STEP_VAR}={step} from {min})"),
+            });
+        }
+        return Ok(Some((
+            Shard::new(offset / step, count)?,
+            ShardSource::SlurmArray,
+        )));
+    }
+    Ok(None)
+}
+
+/// What a shard's report says about the shard (`"shard"` in the report).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardInfo {
+    pub index: usize,
+    pub count: usize,
+    pub source: ShardSource,
+    /// Devices in the whole fleet (this report's `fleet.devices` counts this shard's).
+    pub fleet_devices: usize,
+    /// [`fleet_digest`] of the whole fleet's names.
+    pub fleet_digest: String,
+    /// The position in the whole fleet (inventory order) of each of this shard's devices,
+    /// in the order of its `devices`.
+    pub positions: Vec<usize>,
+}
+
+/// The selection of one shard out of a fleet of named devices, ready for the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection {
+    pub info: ShardInfo,
+}
+
+impl Selection {
+    /// Selects `shard`'s devices out of `names` (the whole fleet, inventory order). An empty
+    /// shard (more shards than devices) is an error: its report would be a run of nothing.
+    pub fn new<S: AsRef<str>>(
+        shard: Shard,
+        source: ShardSource,
+        names: &[S],
+    ) -> Result<Selection, ShardError> {
+        let positions = shard.select(names);
+        if positions.is_empty() {
+            return Err(ShardError::Empty {
+                index: shard.index,
+                count: shard.count,
+                devices: names.len(),
+            });
+        }
+        Ok(Selection {
+            info: ShardInfo {
+                index: shard.index,
+                count: shard.count,
+                source,
+                fleet_devices: names.len(),
+                fleet_digest: fleet_digest(names),
+                positions,
+            },
+        })
+    }
+
+    /// Keeps this shard's items of `all` (the whole fleet, in the same order as the names).
+    pub fn keep<T>(&self, all: Vec<T>) -> Vec<T> {
+        let mut want = self.info.positions.iter().peekable();
+        all.into_iter()
+            .enumerate()
+            .filter_map(|(k, item)| {
+                (want.peek() == Some(&&k)).then(|| {
+                    want.next();
+                    item
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    fn names(n: usize) -> Vec<String> {
+        (1..=n).map(|i| format!("R{i}")).collect()
+    }
+
+    #[test]
+    fn parses_index_slash_count() {
+        assert_eq!(Shard::parse("0/8").unwrap(), Shard { index: 0, count: 8 });
+        assert_eq!(Shard::parse(" 7/8 ").unwrap(), Shard { index: 7, count: 8 });
+        assert_eq!(Shard::parse("0/1").unwrap().to_string(), "0/1");
+        for bad in [
+            "", "3", "8/8", "9/8", "1/0", "-1/8", "+1/8", "a/8", "1/8/2", "1 / x",
+        ] {
+            assert!(Shard::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(matches!(
+            Shard::parse("8/8"),
+            Err(ShardError::OutOfRange { index: 8, count: 8 })
+        ));
+        assert!(matches!(
+            Shard::parse("0/1000000"),
+            Err(ShardError::TooMany { .. })
+        ));
+        let msg = Shard::parse("8/8").unwrap_err().to_string();
+        assert!(msg.contains("0..=7"), "{msg}");
+    }
+
+    #[test]
+    fn every_device_in_exactly_one_shard_and_balanced() {
+        for (n, count) in [(1, 1), (10, 3), (4000, 8), (7, 7), (1000, 256)] {
+            let names = names(n);
+            let mut seen = vec![0usize; n];
+            let mut sizes = Vec::new();
+            for index in 0..count {
+                let sel = Shard { index, count }.select(&names);
+                assert!(sel.windows(2).all(|w| w[0] < w[1]), "positions ascend");
+                sizes.push(sel.len());
+                for p in sel {
+                    seen[p] += 1;
+                }
+            }
+            assert!(seen.iter().all(|&c| c == 1), "n={n} count={count}");
+            let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(hi - lo <= 1, "sizes {sizes:?}");
+        }
+    }
+
+    #[test]
+    fn split_does_not_depend_on_inventory_order() {
+        let names = names(500);
+        let mut shuffled = names.clone();
+        shuffled.reverse();
+        shuffled.swap(3, 400);
+        let a = assign(&names, 8);
+        let b = assign(&shuffled, 8);
+        let owner_a: HashMap<&String, usize> = names.iter().zip(a).collect();
+        for (name, shard) in shuffled.iter().zip(b) {
+            assert_eq!(owner_a[name], shard, "{name} moved");
+        }
+        assert_eq!(fleet_digest(&names), fleet_digest(&shuffled));
+        assert_ne!(fleet_digest(&names), fleet_digest(&names[1..]));
+    }
+
+    #[test]
+    fn selection_keeps_items_in_order_and_refuses_empty_shards() {
+        let names = names(10);
+        let sel = Selection::new(Shard::new(1, 3).unwrap(), ShardSource::Flag, &names).unwrap();
+        let kept = sel.keep(names.clone());
+        assert_eq!(kept.len(), sel.info.positions.len());
+        for (k, p) in kept.iter().zip(&sel.info.positions) {
+            assert_eq!(k, &names[*p]);
+        }
+        assert_eq!(sel.info.fleet_devices, 10);
+        assert!(matches!(
+            Selection::new(Shard::new(4, 5).unwrap(), ShardSource::Flag, &names[..3]),
+            Err(ShardError::Empty { .. })
+        ));
+    }
+
+    #[test]
+    fn flag_wins_over_the_environment() {
+        let e = env(&[
+            ("JOB_COMPLETION_INDEX", "3"),
+            ("FLEETBENCH_SHARD_COUNT", "8"),
+        ]);
+        let flag = Shard::new(1, 2).unwrap();
+        assert_eq!(
+            resolve(Some(flag), &e).unwrap(),
+            Some((flag, ShardSource::Flag))
+        );
+        assert_eq!(resolve(None, env(&[])).unwrap(), None);
+    }
+
+    #[test]
+    fn kubernetes_indexed_job() {
+        let e = env(&[
+            ("JOB_COMPLETION_INDEX", "3"),
+            ("FLEETBENCH_SHARD_COUNT", "8"),
+        ]);
+        assert_eq!(
+            resolve(None, e).unwrap(),
+            Some((Shard::new(3, 8).unwrap(), ShardSource::KubernetesIndexedJob))
+        );
+        let err = resolve(None, env(&[("JOB_COMPLETION_INDEX", "3")])).unwrap_err();
+        assert!(err.to_string().contains("FLEETBENCH_SHARD_COUNT"), "{err}");
+        let err = resolve(
+            None,
+            env(&[
+                ("JOB_COMPLETION_INDEX", "8"),
+                ("FLEETBENCH_SHARD_COUNT", "8"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ShardError::OutOfRange { .. }));
+        let err = resolve(
+            None,
+            env(&[
+                ("JOB_COMPLETION_INDEX", "x"),
+                ("FLEETBENCH_SHARD_COUNT", "8"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("JOB_COMPLETION_INDEX=\"x\""),
+            "{err}"
+        );
+        // Kubernetes wins when both engines' variables are present.
+        let both = env(&[
+            ("JOB_COMPLETION_INDEX", "0"),
+            ("FLEETBENCH_SHARD_COUNT", "2"),
+            ("SLURM_ARRAY_TASK_ID", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "2"),
+        ]);
+        assert_eq!(
+            resolve(None, both).unwrap().unwrap().1,
+            ShardSource::KubernetesIndexedJob
+        );
+    }
+
+    #[test]
+    fn slurm_array_from_zero_from_one_and_with_a_step() {
+        let e = env(&[
+            ("SLURM_ARRAY_TASK_ID", "5"),
+            ("SLURM_ARRAY_TASK_COUNT", "8"),
+        ]);
+        assert_eq!(
+            resolve(None, e).unwrap(),
+            Some((Shard::new(5, 8).unwrap(), ShardSource::SlurmArray))
+        );
+        // --array=1-8: ids 1..=8 are shards 0..=7.
+        let e = env(&[
+            ("SLURM_ARRAY_TASK_ID", "8"),
+            ("SLURM_ARRAY_TASK_COUNT", "8"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+        ]);
+        assert_eq!(
+            resolve(None, e).unwrap().unwrap().0,
+            Shard::new(7, 8).unwrap()
+        );
+        // --array=0-14:2: ids 0, 2, ..., 14 are shards 0..=7.
+        let e = env(&[
+            ("SLURM_ARRAY_TASK_ID", "6"),
+            ("SLURM_ARRAY_TASK_COUNT", "8"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_STEP", "2"),
+        ]);
+        assert_eq!(
+            resolve(None, e).unwrap().unwrap().0,
+            Shard::new(3, 8).unwrap()
+        );
+        let e = env(&[
+            ("SLURM_ARRAY_TASK_ID", "5"),
+            ("SLURM_ARRAY_TASK_COUNT", "8"),
+            ("SLURM_ARRAY_TASK_STEP", "2"),
+        ]);
+        assert!(resolve(None, e).is_err());
+        let err = resolve(None, env(&[("SLURM_ARRAY_TASK_ID", "1")])).unwrap_err();
+        assert!(err.to_string().contains("SLURM_ARRAY_TASK_COUNT"), "{err}");
+        // A blank variable counts as unset.
+        assert_eq!(
+            resolve(None, env(&[("SLURM_ARRAY_TASK_ID", " ")])).unwrap(),
+            None
+        );
+    }
+}
