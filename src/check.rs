@@ -23,8 +23,10 @@
 //! The reports must describe the same experiment (schema, fleet size, emulated or not,
 //! profile, commands), or the check refuses with a [`CheckError`] (exit 2).
 
+use crate::human;
 use crate::metrics::{Metric, Reading};
-use crate::report::{Report, StrategyReport};
+use crate::report::Report;
+use crate::stats;
 use crate::strategy::StrategyKind;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -258,20 +260,10 @@ impl CheckOutcome {
 
 fn fmt_value(m: Metric, v: f64) -> String {
     match m {
-        Metric::Wall | Metric::P99 | Metric::Cpu => fmt_secs(v),
-        Metric::Rss => format!("{:.1} MiB", v / (1024.0 * 1024.0)),
-        Metric::Speedup => format!("{v:.2}x"),
-        Metric::Efficiency => format!("{:.1}%", v * 100.0),
-    }
-}
-
-fn fmt_secs(s: f64) -> String {
-    if s >= 1.0 {
-        format!("{s:.3} s")
-    } else if s >= 1e-3 {
-        format!("{:.2} ms", s * 1e3)
-    } else {
-        format!("{:.1} µs", s * 1e6)
+        Metric::Wall | Metric::P99 | Metric::Cpu => human::secs_precise(v),
+        Metric::Rss => human::mib_precise(v),
+        Metric::Speedup => human::times(v),
+        Metric::Efficiency => human::pct_precise(v),
     }
 }
 
@@ -321,7 +313,7 @@ pub fn check(
                 _ => skipped.push((b.strategy, m)),
             }
         }
-        let (fb, fc) = (failed(b), failed(c));
+        let (fb, fc) = (stats::failed_in_runs(b), stats::failed_in_runs(c));
         if fb > 0 || fc > 0 {
             rows.push(Row {
                 strategy: b.strategy,
@@ -390,10 +382,6 @@ pub fn compare_metric(
         threshold,
         verdict,
     }
-}
-
-fn failed(s: &StrategyReport) -> usize {
-    s.runs.iter().map(|r| r.failed).sum()
 }
 
 fn same_setup(b: &Report, c: &Report) -> Result<(), CheckError> {

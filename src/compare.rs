@@ -4,11 +4,12 @@
 
 use crate::fleet::Fleet;
 use crate::histo::LatencyHistograms;
+use crate::human;
 use crate::job::Job;
 use crate::measure::{self, Cpu, cpu_now};
 use crate::observe::{Event, Observer};
 use crate::report::{Report, RunSummary, Spread, StrategyReport};
-use crate::result::DeviceResult;
+use crate::stats;
 use crate::strategy::{self, RunConfig, StrategyError, StrategyKind};
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -127,7 +128,6 @@ pub fn measure(
     opts: &CompareOptions,
     obs: &dyn Observer,
 ) -> Result<StrategyReport, StrategyError> {
-    let devices = &fleet.devices;
     let stop = &opts.run.stop;
     for k in 0..opts.warmup {
         if stop.is_requested() {
@@ -172,8 +172,8 @@ pub fn measure(
                 sys_s: sys,
             },
             server_cpu_s: server,
-            ideal_s: ideal_schedule(&out.results, out.workers),
-            slowest_s: slowest(&out.results),
+            ideal_s: stats::ideal_schedule(&out.results, out.workers),
+            slowest_s: stats::slowest(&out.results),
             started_unix,
             ended_unix,
         });
@@ -200,13 +200,7 @@ pub fn measure(
     let peak_rss_bytes = measure::vm_hwm().unwrap_or_else(|| measure::peak_rss().0);
     // Sampled from /proc while the workers lived (see ChildRssSampler for why not rusage).
     let peak_rss_children_bytes = children_peak;
-    let cpu_median = Spread::of(&cpus).median;
-    let cpu_per_device_s = if devices.is_empty() {
-        0.0
-    } else {
-        cpu_median / devices.len() as f64
-    };
-    Ok(StrategyReport {
+    let mut sr = StrategyReport {
         strategy: kind,
         workers,
         wall_s: Spread::of(&walls),
@@ -220,49 +214,31 @@ pub fn measure(
         histograms: histos.encode().unwrap_or_default(),
         peak_rss_bytes,
         peak_rss_children_bytes,
-        cpu_per_device_s,
+        cpu_per_device_s: 0.0,
         // Needs every strategy's figures: filled by `Report::compute_speedups`.
         efficiency: None,
-    })
+    };
+    sr.cpu_per_device_s = stats::client_cpu_per_device(&sr).unwrap_or(0.0);
+    Ok(sr)
 }
 
-/// The ideal schedule's length with `workers` workers and these session times: no worker
-/// idles and no device waits, so it is the longer of the slowest device and an even share
-/// of the total device time.
-pub fn ideal_schedule(results: &[DeviceResult], workers: usize) -> f64 {
-    let sum: f64 = results.iter().map(DeviceResult::total_secs).sum();
-    slowest(results).max(sum / workers.max(1) as f64)
+/// A cell for a figure that may be absent: `-`.
+fn or_dash(x: Option<String>) -> String {
+    x.unwrap_or_else(|| "-".to_string())
 }
 
-/// The slowest device's session time.
-pub fn slowest(results: &[DeviceResult]) -> f64 {
-    results
-        .iter()
-        .map(DeviceResult::total_secs)
-        .fold(0.0, f64::max)
-}
-
-/// Seconds for a person: `1.92 s`, `165.3 ms` (the table, the sweep summary).
-pub(crate) fn fmt_secs(s: f64) -> String {
-    if s >= 100.0 {
-        format!("{s:.0} s")
-    } else if s >= 1.0 {
-        format!("{s:.2} s")
+/// Peak RSS for the table: `42 MiB`, or `42+9MiB` with the largest worker process.
+fn rss_cell(s: &StrategyReport) -> String {
+    let own = (s.peak_rss_bytes > 0).then(|| human::mib(s.peak_rss_bytes));
+    if s.peak_rss_children_bytes > 0 {
+        format!(
+            "{:.0}+{}",
+            stats::mib(s.peak_rss_bytes),
+            human::mib(s.peak_rss_children_bytes).replace(' ', "")
+        )
     } else {
-        format!("{:.1} ms", s * 1000.0)
+        or_dash(own)
     }
-}
-
-fn fmt_bytes(b: u64) -> String {
-    if b == 0 {
-        "-".to_string()
-    } else {
-        format!("{:.0} MiB", b as f64 / (1024.0 * 1024.0))
-    }
-}
-
-fn fmt_pct(x: Option<f64>) -> String {
-    x.map_or("-".to_string(), |x| format!("{:.0}%", x * 100.0))
 }
 
 /// The table a person reads at a glance (at most 120 columns). Wall times are per run;
@@ -286,32 +262,22 @@ pub fn render_table(report: &Report) -> String {
         ],
     );
     for s in &report.strategies {
-        let startup = s.runs.iter().map(|r| r.startup_s).fold(0.0, f64::max);
-        let rss = if s.peak_rss_children_bytes > 0 {
-            format!(
-                "{}+{}",
-                fmt_bytes(s.peak_rss_bytes).trim_end_matches(" MiB"),
-                fmt_bytes(s.peak_rss_children_bytes).replace(' ', "")
-            )
-        } else {
-            fmt_bytes(s.peak_rss_bytes)
-        };
         line(
             &mut t,
             [
                 s.strategy.name(),
                 &s.workers.to_string(),
-                &fmt_secs(s.wall_s.median),
-                &fmt_secs(s.wall_s.min),
-                &fmt_secs(s.wall_s.max),
-                &s.speedup.map_or("-".to_string(), |x| format!("{x:.2}x")),
+                &human::secs(s.wall_s.median),
+                &human::secs(s.wall_s.min),
+                &human::secs(s.wall_s.max),
+                &or_dash(s.speedup.map(human::times)),
                 &format!("{}/{}", s.ok(), s.failed()),
-                &s.p99_total_s().map_or("-".to_string(), fmt_secs),
-                &fmt_secs(s.cpu_s.median),
-                &rss,
-                &fmt_secs(startup),
-                &fmt_pct(s.efficiency.map(|e| e.ideal)),
-                &fmt_pct(s.efficiency.map(|e| e.cpu_bound)),
+                &or_dash(s.p99_total_s().map(human::secs)),
+                &human::secs(s.cpu_s.median),
+                &rss_cell(s),
+                &human::secs(stats::startup_max(s)),
+                &or_dash(s.efficiency.map(|e| human::pct(e.ideal))),
+                &or_dash(s.efficiency.map(|e| human::pct(e.cpu_bound))),
             ],
         );
     }
@@ -328,22 +294,22 @@ pub fn render_latency_table(report: &Report) -> String {
         "latency", "p50", "p90", "p99", "max", "handshake", "auth", "prompt", "command"
     );
     for s in &report.strategies {
-        let Some(total) = s.latency_s.get("total") else {
+        let Some(total) = s.latency_s.get(crate::histo::TOTAL) else {
             continue;
         };
         let p99 = |phase: &str| {
             s.latency_s
                 .get(phase)
-                .map_or("-".to_string(), |p| fmt_secs(p.p99))
+                .map_or("-".to_string(), |p| human::secs(p.p99))
         };
         let _ = writeln!(
             t,
             "{:<10} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9}",
             s.strategy.name(),
-            fmt_secs(total.p50),
-            fmt_secs(total.p90),
-            fmt_secs(total.p99),
-            fmt_secs(total.max),
+            human::secs(total.p50),
+            human::secs(total.p90),
+            human::secs(total.p99),
+            human::secs(total.max),
             p99("handshake"),
             p99("auth"),
             p99("prompt"),

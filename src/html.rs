@@ -7,7 +7,7 @@
 //! (every element closed, only numeric character references, text escaped), so an XML
 //! parser can check it and a browser reads it as ordinary HTML.
 
-use crate::compare::fmt_secs;
+use crate::human::secs as fmt_secs;
 use crate::plot;
 use crate::plural::count;
 use crate::report::{Report, StrategyReport};

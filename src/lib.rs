@@ -18,6 +18,8 @@
 //! - [`sweep`], [`plot`]: fleet-size sweeps into `results/`, and SVG charts.
 //! - [`netem`]: the link emulator (`--network`): RTT, jitter, loss and rate per device,
 //!   through TUN devices between network namespaces, or a TCP relay where those are refused.
+//! - [`stats`]: one home per derived number (spreads, ideal schedule, CPU per device, the
+//!   lower bound); [`human`]: those numbers as text.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
 //! - [`shard`], [`merge`]: `--shard I/N` (or a job engine's index) and `fleetbench merge`.
@@ -44,6 +46,7 @@ pub mod fleet;
 pub mod histo;
 pub mod hostkeys;
 pub mod html;
+pub mod human;
 pub mod inventory;
 pub mod job;
 pub mod measure;
@@ -62,6 +65,7 @@ pub mod screen;
 pub mod secret;
 pub mod session;
 pub mod shard;
+pub mod stats;
 pub mod stop;
 pub mod strategy;
 pub mod sweep;

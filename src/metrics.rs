@@ -96,7 +96,7 @@ impl Metric {
         match self {
             Metric::Wall => Reading::with_samples(wall, &walls),
             Metric::P99 => {
-                let p99 = positive(s.latency_s.get("total")?.p99)?;
+                let p99 = positive(s.p99_total_s()?)?;
                 // Per-run latency percentiles are not stored; the run-to-run spread of the
                 // wall time, relative to its median, stands in for theirs.
                 let (lo, hi) = relative_bounds(wall, &walls);
@@ -109,10 +109,11 @@ impl Metric {
                 })
             }
             Metric::Cpu => {
+                // The per-run samples for the spread; the value is the one definition.
                 let n = report.fleet.devices.max(1) as f64;
                 let per_run: Vec<f64> = s.runs.iter().map(|r| r.cpu.total_s() / n).collect();
                 let value = positive(s.cpu_per_device_s)
-                    .or_else(|| positive(crate::report::Spread::of(&per_run).median))?;
+                    .or_else(|| positive(crate::stats::client_cpu_per_device(s)?))?;
                 Reading::with_samples(value, &per_run)
             }
             Metric::Rss => {

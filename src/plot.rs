@@ -665,7 +665,7 @@ pub fn timeline(report: &Report, s: &StrategyReport) -> Result<String, PlotError
                 )))
                 .map_err(&e)?;
             items.push((
-                format!("pool start-up {}", crate::compare::fmt_secs(run.startup_s)),
+                format!("pool start-up {}", crate::human::secs(run.startup_s)),
                 grey,
                 Mark::Box,
             ));

@@ -16,14 +16,16 @@
 //! Every file is written atomically ([`crate::output`]), and each report as soon as its point
 //! is done, so an interrupted sweep keeps what it measured.
 
-use crate::compare::{self, CompareOptions, fmt_secs};
+use crate::compare::{self, CompareOptions};
 use crate::emulator::{EmulatorError, Profile};
 use crate::fleet::Fleet;
+use crate::human;
 use crate::job::Job;
 use crate::observe::Observer;
 use crate::output::{self, Access, OutputError};
 use crate::plot::{self, PlotError, ScalingPoint};
 use crate::report::{self, MachineInfo, Report, StrategyReport};
+use crate::stats;
 use crate::stop::Stop;
 use crate::strategy::{RunConfig, StrategyError, StrategyKind};
 use std::fmt::Write as _;
@@ -267,13 +269,8 @@ pub fn csv(rows: &[SweepRow]) -> String {
     for r in rows {
         let s = &r.strategy;
         let total = s.latency_s.get(crate::histo::TOTAL);
-        let server: Vec<f64> = s.runs.iter().map(|r| r.server_cpu_s).collect();
-        let server_per_dev = if s.devices.is_empty() {
-            0.0
-        } else {
-            report::Spread::of(&server).median / s.devices.len() as f64
-        };
-        let startup = s.runs.iter().map(|r| r.startup_s).fold(0.0, f64::max);
+        let server_per_dev = stats::server_cpu_per_device(s).unwrap_or(0.0);
+        let startup = stats::startup_max(s);
         let _ = writeln!(
             t,
             "{},{},{},{},{},{:.6},{:.6},{:.6},{},{},{},{},{},{},{:.6},{:.6},{:.6},{},{},{:.6},{},{},{},{}",
@@ -315,33 +312,33 @@ pub fn table_md(rows: &[&SweepRow]) -> String {
     for r in rows {
         let s = &r.strategy;
         let total = s.latency_s.get(crate::histo::TOTAL);
-        let pct = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{:.0}%", x * 100.0));
+        let pct = |x: Option<f64>| x.map_or("–".to_string(), human::pct);
         let rss = if s.peak_rss_children_bytes > 0 {
             format!(
-                "{:.0} MiB + {:.0} MiB/worker",
-                s.peak_rss_bytes as f64 / 1048576.0,
-                s.peak_rss_children_bytes as f64 / 1048576.0
+                "{} + {}/worker",
+                human::mib(s.peak_rss_bytes),
+                human::mib(s.peak_rss_children_bytes)
             )
         } else {
-            format!("{:.0} MiB", s.peak_rss_bytes as f64 / 1048576.0)
+            human::mib(s.peak_rss_bytes)
         };
         let _ = writeln!(
             t,
-            "| {} | {} | {} | {} – {} | {} | {}/{} | {} | {:.2} ms | {} | {} | {} |",
+            "| {} | {} | {} | {} – {} | {} | {}/{} | {} | {} | {} | {} | {} |",
             s.strategy.name(),
             s.workers,
-            fmt_secs(s.wall_s.median),
-            fmt_secs(s.wall_s.min),
-            fmt_secs(s.wall_s.max),
-            s.speedup.map_or("–".to_string(), |x| format!("{x:.1}x")),
+            human::secs(s.wall_s.median),
+            human::secs(s.wall_s.min),
+            human::secs(s.wall_s.max),
+            s.speedup.map_or("–".to_string(), human::times),
             s.ok(),
             s.failed(),
             total.map_or("–".to_string(), |p| format!(
                 "{} / {}",
-                fmt_secs(p.p50),
-                fmt_secs(p.p99)
+                human::secs(p.p50),
+                human::secs(p.p99)
             )),
-            s.cpu_per_device_s * 1000.0,
+            human::ms(s.cpu_per_device_s),
             rss,
             pct(s.efficiency.map(|e| e.ideal)),
             pct(s.efficiency.map(|e| e.cpu_bound)),
@@ -372,10 +369,9 @@ fn summary_md(opts: &SweepOptions, out: &SweepOutcome) -> String {
          *p50 / p99 device* is one device's session, connect to close, over all measured runs; \
          *client CPU / device* excludes the in-process emulator; *peak RSS* is this process \
          (emulator included) plus the largest worker process; *ideal* = the ideal schedule of \
-         the same sessions on the same workers / wall; *CPU bound* = max(slowest device, \
-         devices x CPU per session / cores) / wall, with sequential's session latency and CPU per \
-         session (a model: a strategy that spends less CPU per session than sequential can \
-         beat it, above 100%).\n"
+         the same sessions on the same workers / wall; *CPU bound* = the lower bound no run can \
+         beat / wall: max(the lowest slowest-session of any run, the least CPU of any run (client \
+         and emulator) / cores), the same for every strategy of a point.\n"
     );
     for &w in &opts.workers {
         let sfx = suffix(opts, w);

@@ -186,8 +186,8 @@ pub fn full_report(n: usize) -> Report {
                 r.startup_s = startup;
                 r.ok = devices.iter().filter(|d| d.ok).count();
                 r.failed = n - r.ok;
-                r.ideal_s = crate::compare::ideal_schedule(&devices, s.workers);
-                r.slowest_s = crate::compare::slowest(&devices);
+                r.ideal_s = crate::stats::ideal_schedule(&devices, s.workers);
+                r.slowest_s = crate::stats::slowest(&devices);
             }
             let mut h = crate::histo::LatencyHistograms::new();
             for d in &devices {

@@ -41,8 +41,8 @@ pub enum FleetSource {
         devices: usize,
         profile: ProfileArg,
         seed: u64,
-        /// `--network`: behind the link emulator, by this method.
-        network: Option<(NetworkSpec, Method)>,
+        /// `--network`: behind the link emulator, by this method (boxed: it is large and rare).
+        network: Option<Box<(NetworkSpec, Method)>>,
         platforms: PlatformMix,
     },
 }
@@ -54,9 +54,9 @@ impl FleetConfig {
         matches!(
             &self.source,
             FleetSource::Emulated {
-                network: Some((_, Method::Tun)),
+                network: Some(n),
                 ..
-            }
+            } if n.1 == Method::Tun
         )
     }
 }
@@ -178,7 +178,7 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
             devices: a.emulate.unwrap_or(CLASSIC_DEVICES),
             profile: profile_or(&a.emulation, DEFAULT_PROFILE)?,
             seed: a.emulation.seed,
-            network,
+            network: network.map(Box::new),
             platforms: a.platforms.clone().unwrap_or_default(),
         },
     };

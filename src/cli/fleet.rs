@@ -43,7 +43,7 @@ pub fn open(cfg: &FleetConfig) -> Result<Fleet> {
             spec.seed = *seed;
             spec.base_port = 0;
             spec.platforms = platforms.clone();
-            if let Some((net, method)) = network {
+            if let Some((net, method)) = network.as_deref() {
                 if selection.is_some() {
                     return Err(anyhow!(
                         "--network and --shard do not mix: each shard would emulate its own network"

@@ -1,13 +1,18 @@
 //! The IOS-like CLI as a pure state machine: bytes in, [`Reply`]s out.
 //!
 //! No sockets, no clock reads, no sleeping: the caller passes the current time and applies the
-//! latency profile to [`Reply::Show`] itself. That keeps every dialogue rule (echo, prompts,
-//! `enable`, paging, IOS error messages) testable without a network.
+//! latency profile to [`Reply::Show`] and [`Reply::Config`] itself. That keeps every dialogue
+//! rule (echo, prompts, `enable`, paging, configuration mode, IOS error messages) testable
+//! without a network. The device's configuration lives in a [`Shared`] that every session of
+//! the device sees; [`super::config`] edits it and [`super::show`] renders the `show` outputs.
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-/// The running-config every device shows; its `hostname` line is replaced per device.
-const RUNNING_CONFIG: &str = include_str!("../../fixtures/running-config.txt");
+use super::config::{self, Applied, Ctx, SectionKind, Shared};
+pub(crate) use super::show::uptime;
+use super::show::{self, View};
 
 /// What IOS prints after the last line of a page; erased with backspaces when the user goes on.
 const MORE: &str = " --More-- ";
@@ -18,6 +23,7 @@ pub const DEFAULT_TERM_LENGTH: usize = 24;
 /// Everything that makes one device's CLI differ from another's.
 #[derive(Debug, Clone)]
 pub struct IosConfig {
+    /// The hostname when the session starts (the running-config's; `hostname X` changes it).
     pub hostname: String,
     /// The enable secret. Never echoed, never printed.
     pub secret: String,
@@ -27,6 +33,10 @@ pub struct IosConfig {
     pub prompt_override: Option<String>,
     /// Boot time, for the uptime line of `show version`.
     pub boot: DateTime<Utc>,
+    /// The device: identity, place in the fleet, running and startup configs.
+    pub device: Arc<Shared>,
+    /// The logged-in user (`show users`, the config-change log line).
+    pub user: String,
     /// IOS-XE: the same CLI with XE's `show version`.
     pub xe: bool,
 }
@@ -41,6 +51,9 @@ pub enum Reply {
     /// The output of a `show` command (first page, then the prompt or `--More--`): the latency
     /// profile delays it, and the output faults (hang, disconnect, slow) apply to it.
     Show(Vec<u8>),
+    /// The answer to a configuration command (usually just the next prompt): delayed by the
+    /// profile's `config` latency.
+    Config(Vec<u8>),
     /// The session ends (`exit`, `logout`, `quit`).
     Close,
 }
@@ -56,12 +69,16 @@ pub struct ExecOutput {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Mode {
-    /// Reading a command line.
+    /// Reading a command line (EXEC or configuration mode).
     Exec,
     /// After `enable`: reading the secret, without echo.
     EnablePassword,
     /// A paged output is waiting at `--More--`; `next` indexes `lines`.
     More { lines: Vec<String>, next: usize },
+    /// After `banner KIND D`: text lines until the delimiter.
+    Banner { kind: String, delim: String },
+    /// After `copy running-config startup-config`: `Destination filename [startup-config]?`
+    CopyDestination,
     /// After `exit`: everything is ignored.
     Closed,
 }
@@ -72,8 +89,14 @@ enum Outcome {
     Prompt,
     /// Output lines of a `show` command.
     Show(Vec<String>),
+    /// Text before the prompt, without latency (`configure terminal`'s greeting).
+    Text(String),
+    /// A slow exec action's output (`write memory`): command latency, then the prompt.
+    Slow(String),
     /// `enable` from user mode: ask for the secret.
     AskSecret,
+    /// `copy running-config startup-config`: ask for the destination.
+    AskDestination,
     /// An IOS error; `caret` is the byte offset in the line of the offending token.
     Invalid {
         caret: usize,
@@ -83,11 +106,50 @@ enum Outcome {
     Close,
 }
 
+/// `show` commands: each path of keywords (abbreviations allowed), `IF` for an interface name,
+/// and whether it needs privilege level 15.
+const IF: &str = "<interface>";
+const SHOWS: &[(&[&str], bool)] = &[
+    (&["arp"], false),
+    (&["cdp", "neighbors"], false),
+    (&["cdp", "neighbors", "detail"], false),
+    (&["clock"], false),
+    (&["hosts"], false),
+    (&["interfaces"], false),
+    (&["interfaces", IF], false),
+    (&["inventory"], false),
+    (&["ip", "bgp", "summary"], false),
+    (&["ip", "interface"], false),
+    (&["ip", "interface", "brief"], false),
+    (&["ip", "ospf", "neighbor"], false),
+    (&["ip", "route"], false),
+    (&["ipv6", "interface"], false),
+    (&["lldp"], false),
+    (&["lldp", "neighbors"], false),
+    (&["lldp", "neighbors", "detail"], false),
+    (&["logging"], true),
+    (&["memory", "statistics"], false),
+    (&["ntp", "associations"], false),
+    (&["ntp", "status"], false),
+    (&["privilege"], false),
+    (&["processes", "cpu"], false),
+    // `running-config` exists only at privilege level 15, like on IOS: in user mode it is not
+    // an abbreviation candidate, so `show run` is invalid input there.
+    (&["running-config"], true),
+    (&["running-config", "interface", IF], true),
+    (&["startup-config"], true),
+    (&["users"], false),
+    (&["version"], false),
+];
+
 /// One vty session's CLI state.
 #[derive(Debug, Clone)]
 pub struct Ios {
     cfg: IosConfig,
+    hostname: String,
     privileged: bool,
+    /// `Some` in configuration mode.
+    ctx: Option<Ctx>,
     mode: Mode,
     line: Vec<u8>,
     term_length: usize,
@@ -100,8 +162,10 @@ impl Ios {
     /// A new session, in user EXEC mode (`R1>`), as IOS starts a vty line.
     pub fn new(cfg: IosConfig) -> Self {
         Ios {
+            hostname: cfg.hostname.clone(),
             cfg,
             privileged: false,
+            ctx: None,
             mode: Mode::Exec,
             line: Vec::new(),
             term_length: DEFAULT_TERM_LENGTH,
@@ -112,11 +176,12 @@ impl Ios {
 
     /// The current prompt, exactly as sent (no newline).
     pub fn prompt(&self) -> String {
-        match &self.cfg.prompt_override {
-            Some(p) => p.clone(),
-            None => format!(
+        match (&self.cfg.prompt_override, &self.ctx) {
+            (Some(p), _) => p.clone(),
+            (None, Some(ctx)) => format!("{}({})#", self.hostname, ctx.prompt_tag()),
+            (None, None) => format!(
                 "{}{}",
-                self.cfg.hostname,
+                self.hostname,
                 if self.privileged { '#' } else { '>' }
             ),
         }
@@ -124,6 +189,11 @@ impl Ios {
 
     pub fn is_privileged(&self) -> bool {
         self.privileged
+    }
+
+    /// True in configuration mode (any `(config...)#` prompt).
+    pub fn in_config(&self) -> bool {
+        self.ctx.is_some()
     }
 
     pub fn term_length(&self) -> usize {
@@ -138,9 +208,19 @@ impl Ios {
         self.mode == Mode::Closed
     }
 
-    /// What a new shell shows first: a blank line, then the prompt.
+    /// What a new shell shows first: the MOTD and exec banners of the running-config, a blank
+    /// line, then the prompt.
     pub fn greeting(&self) -> Vec<u8> {
-        format!("\r\n{}", self.prompt()).into_bytes()
+        let mut s = String::new();
+        for kind in ["motd", "exec"] {
+            if let Some(text) = self.cfg.device.banner(kind) {
+                s.push_str(&text.replace('\n', "\r\n"));
+                s.push_str("\r\n");
+            }
+        }
+        s.push_str("\r\n");
+        s.push_str(&self.prompt());
+        s.into_bytes()
     }
 
     /// Feeds bytes typed by the client; returns the replies in order.
@@ -185,13 +265,20 @@ impl Ios {
                     }
                     out.push(Reply::Text(text));
                 }
-                Mode::Exec => {
+                Mode::Exec | Mode::Banner { .. } | Mode::CopyDestination => {
                     if enter {
                         echo.extend_from_slice(b"\r\n");
                         flush_echo(&mut out, &mut echo);
                         let line =
                             String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
                         self.run_line(&line, now, &mut out);
+                    } else if b == 0x1a && self.ctx.is_some() && self.mode == Mode::Exec {
+                        // Ctrl-Z: leave configuration mode at once.
+                        echo.extend_from_slice(b"^Z\r\n");
+                        flush_echo(&mut out, &mut echo);
+                        self.line.clear();
+                        self.ctx = None;
+                        out.push(Reply::Text(self.prompt().into_bytes()));
                     } else if is_backspace(b) {
                         if self.line.pop().is_some() {
                             echo.extend_from_slice(b"\x08 \x08");
@@ -221,9 +308,16 @@ impl Ios {
                 is_show: true,
                 exit_status: 0,
             },
+            Outcome::Text(s) => text(s, 0),
+            Outcome::Slow(s) => ExecOutput {
+                output: s.into_bytes(),
+                is_show: true,
+                exit_status: 0,
+            },
             Outcome::AskSecret => {
                 text("% enable is not available in an exec request\r\n".into(), 1)
             }
+            Outcome::AskDestination => text("% copy needs an interactive session\r\n".into(), 1),
             Outcome::Invalid { caret } => text(invalid_input(caret), 1),
             Outcome::Incomplete => text("% Incomplete command.\r\n".into(), 1),
             Outcome::Ambiguous(cmd) => text(ambiguous(&cmd), 1),
@@ -231,17 +325,63 @@ impl Ios {
     }
 
     fn run_line(&mut self, line: &str, now: DateTime<Utc>, out: &mut Vec<Reply>) {
+        match std::mem::replace(&mut self.mode, Mode::Exec) {
+            Mode::Banner { kind, delim } => {
+                let done = self
+                    .cfg
+                    .device
+                    .edit(now, |c| config::banner_line(c, &kind, &delim, line));
+                if done {
+                    out.push(Reply::Config(self.prompt().into_bytes()));
+                } else {
+                    self.mode = Mode::Banner { kind, delim };
+                }
+                return;
+            }
+            Mode::CopyDestination => {
+                let dest = line.trim();
+                if dest.is_empty() || dest == "startup-config" || dest == "nvram:startup-config" {
+                    let s = self.save(now);
+                    out.push(Reply::Show(s.into_bytes()));
+                } else {
+                    let s = format!(
+                        "%Error opening {dest} (No such file or directory)\r\n{}",
+                        self.prompt()
+                    );
+                    out.push(Reply::Text(s.into_bytes()));
+                }
+                return;
+            }
+            _ => {}
+        }
+        if let Some(ctx) = self.ctx.clone() {
+            return self.config_line(ctx, line, now, out);
+        }
+        let outcome = self.resolve(line, now);
+        self.answer(outcome, out);
+    }
+
+    /// Formats an outcome with the prompt after it.
+    fn answer(&mut self, outcome: Outcome, out: &mut Vec<Reply>) {
         let prompt_len = self.prompt().len();
-        match self.resolve(line, now) {
+        match outcome {
             Outcome::Prompt => out.push(Reply::Text(self.prompt().into_bytes())),
             Outcome::Show(lines) => {
                 let page = self.page(lines, 0, self.page_size());
                 out.push(Reply::Show(page));
             }
+            Outcome::Text(s) => out.push(Reply::Text(format!("{s}{}", self.prompt()).into_bytes())),
+            Outcome::Slow(s) => out.push(Reply::Show(format!("{s}{}", self.prompt()).into_bytes())),
             Outcome::AskSecret => {
                 self.mode = Mode::EnablePassword;
                 self.line.clear();
                 out.push(Reply::Text(b"Password: ".to_vec()));
+            }
+            Outcome::AskDestination => {
+                self.mode = Mode::CopyDestination;
+                out.push(Reply::Text(
+                    b"Destination filename [startup-config]? ".to_vec(),
+                ));
             }
             Outcome::Invalid { caret } => {
                 let mut s = invalid_input(prompt_len + caret);
@@ -261,6 +401,85 @@ impl Ios {
                 self.mode = Mode::Closed;
                 out.push(Reply::Close);
             }
+        }
+    }
+
+    /// One line in configuration mode.
+    fn config_line(&mut self, ctx: Ctx, line: &str, now: DateTime<Utc>, out: &mut Vec<Reply>) {
+        let applied = self.cfg.device.edit(now, |c| {
+            let r = config::apply(c, &ctx, line);
+            (r, c.hostname().to_string())
+        });
+        let (applied, hostname) = applied;
+        self.hostname = hostname;
+        let prompt_len = self.prompt().len();
+        let text = match applied {
+            Applied::Done => String::new(),
+            Applied::Message(m) => format!("{m}\r\n"),
+            Applied::Enter(inner) => {
+                self.ctx = Some(inner);
+                String::new()
+            }
+            Applied::Exit => {
+                self.ctx = match ctx {
+                    Ctx::Global => None,
+                    Ctx::Section { .. } => Some(Ctx::Global),
+                    Ctx::AddressFamily { header, .. } => Some(Ctx::Section {
+                        header,
+                        kind: SectionKind::Router,
+                    }),
+                };
+                String::new()
+            }
+            Applied::End => {
+                self.ctx = None;
+                String::new()
+            }
+            Applied::Banner { kind, delim } => {
+                let shown = if delim == "^C" {
+                    "^C".to_string()
+                } else {
+                    delim.clone()
+                };
+                self.mode = Mode::Banner { kind, delim };
+                let s = format!("Enter TEXT message.  End with the character '{shown}'.\r\n");
+                out.push(Reply::Config(s.into_bytes()));
+                return;
+            }
+            Applied::Do(cmd) => {
+                let outcome = self.resolve(&cmd, now);
+                return self.answer(outcome, out);
+            }
+            Applied::Invalid { caret } => {
+                let s = format!("{}\r\n{}", invalid_input(prompt_len + caret), self.prompt());
+                out.push(Reply::Text(s.into_bytes()));
+                return;
+            }
+            Applied::Incomplete => {
+                let s = format!("% Incomplete command.\r\n\r\n{}", self.prompt());
+                out.push(Reply::Text(s.into_bytes()));
+                return;
+            }
+            Applied::Ambiguous => {
+                let s = format!("{}{}", ambiguous(line.trim()), self.prompt());
+                out.push(Reply::Text(s.into_bytes()));
+                return;
+            }
+        };
+        out.push(Reply::Config(
+            format!("{text}{}", self.prompt()).into_bytes(),
+        ));
+    }
+
+    /// `write memory` / `copy running-config startup-config`.
+    fn save(&mut self, now: DateTime<Utc>) -> String {
+        match self.cfg.device.save(now) {
+            Ok(_) => format!("Building configuration...\r\n[OK]\r\n{}", self.prompt()),
+            Err(e) => format!(
+                "Building configuration...\r\n%Error writing nvram:startup-config ({})\r\n{}",
+                e.kind(),
+                self.prompt()
+            ),
         }
     }
 
@@ -301,7 +520,7 @@ impl Ios {
         }
     }
 
-    /// Parses one command line (IOS abbreviations allowed) and applies its effect.
+    /// Parses one EXEC command line (IOS abbreviations allowed) and applies its effect.
     fn resolve(&mut self, line: &str, now: DateTime<Utc>) -> Outcome {
         // An output filter: `show ... | include X`.
         let (cmd, filter) = match line.split_once('|') {
@@ -312,10 +531,13 @@ impl Ios {
         let Some(&(first_at, first)) = words.first() else {
             return Outcome::Prompt;
         };
-        const TOP: &[&str] = &[
+        let mut top = vec![
             "enable", "disable", "exit", "logout", "quit", "show", "terminal",
         ];
-        let verb = match keyword(first, TOP) {
+        if self.privileged {
+            top.extend(["configure", "copy", "dir", "write"]);
+        }
+        let verb = match keyword(first, &top) {
             Ok(v) => v,
             Err(Some(())) => return Outcome::Ambiguous(line.trim().to_string()),
             Err(None) => return Outcome::Invalid { caret: first_at },
@@ -337,6 +559,50 @@ impl Ios {
                 }
             }
             "terminal" => self.terminal(rest, cmd.len()),
+            "configure" => match rest {
+                [] => self.enter_config(),
+                [(at, w), more @ ..] => {
+                    if keyword(w, &["terminal"]).is_err() {
+                        return Outcome::Invalid { caret: *at };
+                    }
+                    if let Some(&(at, _)) = more.first() {
+                        return Outcome::Invalid { caret: at };
+                    }
+                    self.enter_config()
+                }
+            },
+            "write" => match rest {
+                [] => Outcome::Slow(self.save_text(now)),
+                [(at, w), more @ ..] => match keyword(w, &["memory", "terminal"]) {
+                    Ok(_) if !more.is_empty() => Outcome::Invalid { caret: more[0].0 },
+                    Ok("memory") => Outcome::Slow(self.save_text(now)),
+                    Ok(_) => Outcome::Show(self.running_config_lines()),
+                    Err(_) => Outcome::Invalid { caret: *at },
+                },
+            },
+            "copy" => {
+                let names = ["running-config", "startup-config"];
+                match rest {
+                    [(a_at, a), (b_at, b)] => {
+                        if keyword(a, &names) != Ok("running-config") {
+                            return Outcome::Invalid { caret: *a_at };
+                        }
+                        if keyword(b, &names) != Ok("startup-config") {
+                            return Outcome::Invalid { caret: *b_at };
+                        }
+                        Outcome::AskDestination
+                    }
+                    [] | [_] => Outcome::Incomplete,
+                    [_, _, (at, _), ..] => Outcome::Invalid { caret: *at },
+                }
+            }
+            "dir" => match rest {
+                [] => Outcome::Show(self.dir(now)),
+                [(_, w)] if w.trim_end_matches(['/', ':']) == "flash0" => {
+                    Outcome::Show(self.dir(now))
+                }
+                [(at, _), ..] => Outcome::Invalid { caret: *at },
+            },
             _ => self.show(rest, now),
         };
         match (outcome, filter) {
@@ -348,6 +614,17 @@ impl Ios {
             },
             (o, _) => o,
         }
+    }
+
+    fn enter_config(&mut self) -> Outcome {
+        self.ctx = Some(Ctx::Global);
+        Outcome::Text("Enter configuration commands, one per line.  End with CNTL/Z.\r\n".into())
+    }
+
+    fn save_text(&mut self, now: DateTime<Utc>) -> String {
+        let s = self.save(now);
+        // `save` ends with the prompt; the caller adds it again.
+        s.strip_suffix(&self.prompt()).unwrap_or(&s).to_string()
     }
 
     fn terminal(&mut self, rest: &[(usize, &str)], end: usize) -> Outcome {
@@ -386,112 +663,223 @@ impl Ios {
         }
     }
 
-    fn show(&mut self, rest: &[(usize, &str)], now: DateTime<Utc>) -> Outcome {
-        let Some(&(at, word)) = rest.first() else {
-            return Outcome::Incomplete;
-        };
-        // `running-config` exists only at privilege level 15, like on IOS: in user mode it
-        // is not an abbreviation candidate, so `show run` is invalid input there.
-        let mut subs = vec!["clock", "version", "ip", "privilege"];
-        if self.privileged {
-            subs.push("running-config");
-        }
-        let sub = match keyword(word, &subs) {
-            Ok(s) => s,
-            Err(Some(())) => return Outcome::Ambiguous(format!("show {word}")),
-            Err(None) => return Outcome::Invalid { caret: at },
-        };
-        let args = &rest[1..];
-        let extra = |n: usize| args.get(n).map(|&(at, _)| Outcome::Invalid { caret: at });
-        match sub {
-            "ip" => {
-                let Some(&(i_at, i)) = args.first() else {
-                    return Outcome::Incomplete;
-                };
-                if keyword(i, &["interface"]).is_err() {
-                    return Outcome::Invalid { caret: i_at };
-                }
-                let Some(&(b_at, b)) = args.get(1) else {
-                    return Outcome::Incomplete;
-                };
-                if keyword(b, &["brief"]).is_err() {
-                    return Outcome::Invalid { caret: b_at };
-                }
-                extra(2).unwrap_or_else(|| Outcome::Show(ip_interface_brief()))
-            }
-            _ => {
-                if let Some(e) = extra(0) {
-                    return e;
-                }
-                Outcome::Show(match sub {
-                    "clock" => vec![ios_clock(now)],
-                    "version" => self.version(now),
-                    "privilege" => vec![format!(
-                        "Current privilege level is {}",
-                        if self.privileged { 15 } else { 1 }
-                    )],
-                    _ => running_config(&self.cfg.hostname),
-                })
-            }
-        }
+    /// `dir`: the flash, with the saved config's size.
+    fn dir(&self, now: DateTime<Utc>) -> Vec<String> {
+        let startup = self.cfg.device.startup().byte_len();
+        self.view_lines(now, |v| v.dir(startup))
     }
 
-    fn version(&self, now: DateTime<Utc>) -> Vec<String> {
-        if self.cfg.xe {
-            return super::platforms::xe_show_version(&self.cfg.hostname, self.cfg.boot, now);
-        }
-        let h = &self.cfg.hostname;
-        let text = format!(
-            "Cisco IOS Software, IOSv Software (VIOS-ADVENTERPRISEK9-M), Version 15.9(3)M4, RELEASE SOFTWARE (fc3)
-Technical Support: http://www.cisco.com/techsupport
-Copyright (c) 1986-2021 by Cisco Systems, Inc.
-Compiled Thu 28-Oct-21 14:31 by mcpre
-
-
-ROM: Bootstrap program is IOSv
-
-{h} uptime is {uptime}
-System returned to ROM by reload
-System image file is \"flash0:/vios-adventerprisek9-m\"
-Last reload reason: Unknown reason
-
-
-
-This product contains cryptographic features and is subject to United
-States and local country laws governing import, export, transfer and
-use. Delivery of Cisco cryptographic products does not imply
-third-party authority to import, export, distribute or use encryption.
-Importers, exporters, distributors and users are responsible for
-compliance with U.S. and local country laws. By using this product you
-agree to comply with applicable laws and regulations. If you are unable
-to comply with U.S. and local laws, return this product immediately.
-
-A summary of U.S. laws governing Cisco cryptographic products may be found at:
-http://www.cisco.com/wwl/export/crypto/tool/stqrg.html
-
-If you require further assistance please contact us by sending email to
-export@cisco.com.
-
-Cisco IOSv (revision 1.0) with  with 460137K/62464K bytes of memory.
-Processor board ID 9KY0KWB2UZUTCV9EV1Q2J
-4 Gigabit Ethernet interfaces
-DRAM configuration is 72 bits wide with parity disabled.
-256K bytes of non-volatile configuration memory.
-2097152K bytes of ATA System CompactFlash 0 (Read/Write)
-0K bytes of ATA CompactFlash 1 (Read/Write)
-0K bytes of ATA CompactFlash 2 (Read/Write)
-10080K bytes of ATA CompactFlash 3 (Read/Write)
-
-Configuration register is 0x0",
-            uptime = uptime(now.signed_duration_since(self.cfg.boot))
+    /// Lines computed from a [`View`] of this device.
+    fn view_lines(&self, now: DateTime<Utc>, f: impl FnOnce(&View) -> Vec<String>) -> Vec<String> {
+        let dev = &self.cfg.device;
+        let running = dev.running();
+        let (changed, _) = dev.times();
+        let view = View::new(
+            &dev.fleet,
+            &dev.identity,
+            &running,
+            now,
+            self.cfg.boot,
+            changed,
+            &self.cfg.user,
         );
-        text.lines().map(str::to_string).collect()
+        f(&view)
+    }
+
+    fn show(&mut self, rest: &[(usize, &str)], now: DateTime<Utc>) -> Outcome {
+        let (path, ifname) = match match_show(rest, self.privileged) {
+            Ok(m) => m,
+            Err(o) => return o,
+        };
+        // An interface argument must exist on this device.
+        if let Some((at, name)) = &ifname
+            && !self
+                .cfg
+                .device
+                .running()
+                .interfaces()
+                .iter()
+                .any(|i| i.name == *name)
+        {
+            return Outcome::Invalid { caret: *at };
+        }
+        let ifname = ifname.map(|(_, n)| n);
+        let lines = match path {
+            ["clock"] => vec![ios_clock(now)],
+            ["version"] if self.cfg.xe => {
+                let serial = &self.cfg.device.identity.serial;
+                super::platforms::xe_show_version(&self.hostname, self.cfg.boot, now)
+                    .into_iter()
+                    .map(|l| match l.strip_prefix("Processor board ID ") {
+                        Some(_) => format!("Processor board ID {serial}"),
+                        None => l,
+                    })
+                    .collect()
+            }
+            ["version"] => show::version(
+                &self.hostname,
+                &self.cfg.device.identity,
+                now,
+                self.cfg.boot,
+            ),
+            ["privilege"] => vec![format!(
+                "Current privilege level is {}",
+                if self.privileged { 15 } else { 1 }
+            )],
+            ["running-config"] => self.running_config_lines(),
+            ["running-config", "interface", _] => {
+                let running = self.cfg.device.running();
+                let header = format!("interface {}", ifname.unwrap_or_default());
+                let mut body = vec!["!".to_string()];
+                if let Some(node) = running.section(&header) {
+                    body.push(node.line.clone());
+                    body.extend(node.children.iter().cloned());
+                }
+                body.push("end".into());
+                let bytes: usize = body.iter().map(|l| l.len() + 1).sum();
+                let mut out = vec![
+                    "Building configuration...".to_string(),
+                    String::new(),
+                    format!("Current configuration : {bytes} bytes"),
+                ];
+                out.extend(body);
+                out
+            }
+            ["startup-config"] => {
+                let startup = self.cfg.device.startup();
+                let (_, saved) = self.cfg.device.times();
+                let mut out = vec![format!(
+                    "Using {} out of {} bytes",
+                    startup.byte_len(),
+                    config::NVRAM_BYTES
+                )];
+                out.extend(with_change_comments(startup.lines(), None, saved));
+                out
+            }
+            _ => self.view_lines(now, |v| match path {
+                ["arp"] => v.arp(),
+                ["cdp", "neighbors"] => v.cdp_neighbors(),
+                ["cdp", "neighbors", "detail"] => v.cdp_neighbors_detail(),
+                ["hosts"] => v.hosts(),
+                ["interfaces"] | ["interfaces", _] => v.interfaces(ifname.as_deref()),
+                ["inventory"] => v.inventory(),
+                ["ip", "bgp", "summary"] => v.bgp_summary(),
+                ["ip", "interface"] => v.ip_interface(),
+                ["ip", "interface", "brief"] => v.ip_interface_brief(),
+                ["ip", "ospf", "neighbor"] => v.ospf_neighbor(),
+                ["ip", "route"] => v.ip_route(),
+                ["ipv6", "interface"] => v.ipv6_interface(),
+                ["lldp"] => v.lldp(),
+                ["lldp", "neighbors"] => v.lldp_neighbors(),
+                ["lldp", "neighbors", "detail"] => v.lldp_neighbors_detail(),
+                ["logging"] => v.logging(),
+                ["memory", "statistics"] => v.memory_statistics(),
+                ["ntp", "associations"] => v.ntp_associations(),
+                ["ntp", "status"] => v.ntp_status(),
+                ["processes", "cpu"] => v.processes_cpu(),
+                ["users"] => v.users(),
+                _ => v.version(),
+            }),
+        };
+        Outcome::Show(lines)
+    }
+
+    /// `show running-config`: the header, the change comments, the configuration.
+    fn running_config_lines(&self) -> Vec<String> {
+        let running = self.cfg.device.running();
+        let (changed, saved) = self.cfg.device.times();
+        let body = with_change_comments(running.lines(), changed, saved);
+        let bytes: usize = body.iter().map(|l| l.len() + 1).sum();
+        let mut out = vec![
+            "Building configuration...".to_string(),
+            String::new(),
+            format!("Current configuration : {bytes} bytes"),
+        ];
+        out.extend(body);
+        out
     }
 }
 
-/// Matches a possibly abbreviated word against keywords: `Err(Some(()))` when ambiguous,
-/// `Err(None)` when nothing matches. An exact match wins over longer candidates.
-fn keyword<'a>(word: &str, candidates: &[&'a str]) -> Result<&'a str, Option<()>> {
+/// IOS's `! Last configuration change at ...` / `! NVRAM config last updated at ...` lines,
+/// after the config's first line.
+fn with_change_comments(
+    mut lines: Vec<String>,
+    changed: Option<DateTime<Utc>>,
+    saved: Option<DateTime<Utc>>,
+) -> Vec<String> {
+    let fmt = |t: DateTime<Utc>| t.format("%H:%M:%S UTC %a %b %-d %Y").to_string();
+    let mut comments = Vec::new();
+    if let Some(t) = changed {
+        comments.push(format!("! Last configuration change at {}", fmt(t)));
+    }
+    if let Some(t) = saved {
+        comments.push(format!("! NVRAM config last updated at {}", fmt(t)));
+    }
+    let at = usize::from(!lines.is_empty());
+    lines.splice(at..at, comments);
+    lines
+}
+
+/// A matched `show` command: its path, and its interface argument with the argument's offset.
+type ShowMatch = (&'static [&'static str], Option<(usize, String)>);
+
+/// Matches the words after `show` against [`SHOWS`]: the command's path and its interface
+/// argument (with the argument's offset), or the IOS error.
+fn match_show(words: &[(usize, &str)], privileged: bool) -> Result<ShowMatch, Outcome> {
+    let mut alive: Vec<&'static [&'static str]> = SHOWS
+        .iter()
+        .filter(|(_, p)| privileged || !p)
+        .map(|(path, _)| *path)
+        .collect();
+    let mut ifname = None;
+    let mut level = 0;
+    let mut wi = 0;
+    loop {
+        let Some(&(at, w)) = words.get(wi) else {
+            return match alive.iter().find(|p| p.len() == level) {
+                Some(p) => Ok((p, ifname)),
+                None => Err(Outcome::Incomplete),
+            };
+        };
+        let mut kws: Vec<&str> = alive
+            .iter()
+            .filter(|p| p.len() > level && p[level] != IF)
+            .map(|p| p[level])
+            .collect();
+        kws.dedup();
+        match keyword(w, &kws) {
+            Ok(k) => {
+                alive.retain(|p| p.len() > level && p[level] == k);
+                wi += 1;
+            }
+            Err(Some(())) => {
+                let typed: Vec<&str> = words[..=wi].iter().map(|w| w.1).collect();
+                return Err(Outcome::Ambiguous(format!("show {}", typed.join(" "))));
+            }
+            Err(None) if alive.iter().any(|p| p.len() > level && p[level] == IF) => {
+                // `Gi0/1`, or `GigabitEthernet 0/1` in two words.
+                let one = config::interface_name(&words[wi..=wi]);
+                let (name, used) = match one {
+                    Ok(n) => (n, 1),
+                    Err(_) if wi + 1 < words.len() => {
+                        match config::interface_name(&words[wi..wi + 2]) {
+                            Ok(n) => (n, 2),
+                            Err(_) => return Err(Outcome::Invalid { caret: at }),
+                        }
+                    }
+                    Err(_) => return Err(Outcome::Invalid { caret: at }),
+                };
+                ifname = Some((at, name));
+                alive.retain(|p| p.len() > level && p[level] == IF);
+                wi += used;
+            }
+            Err(None) => return Err(Outcome::Invalid { caret: at }),
+        }
+        level += 1;
+    }
+}
+
+pub(crate) fn keyword<'a>(word: &str, candidates: &[&'a str]) -> Result<&'a str, Option<()>> {
     let w = word.to_ascii_lowercase();
     if let Some(exact) = candidates.iter().find(|c| **c == w) {
         return Ok(exact);
@@ -505,7 +893,7 @@ fn keyword<'a>(word: &str, candidates: &[&'a str]) -> Result<&'a str, Option<()>
 }
 
 /// Words with their byte offsets in the line (for the `^` marker).
-fn tokens(line: &str) -> Vec<(usize, &str)> {
+pub(crate) fn tokens(line: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, c) in line.char_indices() {
@@ -524,14 +912,39 @@ fn tokens(line: &str) -> Vec<(usize, &str)> {
     out
 }
 
-/// `include X`, `exclude X`, `begin X` (abbreviated too); `None` for an unknown filter.
+/// `include X`, `exclude X`, `begin X`, `section X` (abbreviated too); `None` for an unknown
+/// filter. `section` keeps each top-level line that matches with all its indented lines, and
+/// the matching indented lines of the other sections.
 fn apply_filter(lines: Vec<String>, filter: &str) -> Option<Vec<String>> {
     let filter = filter.trim();
     let (kind, pattern) = filter.split_once(char::is_whitespace)?;
-    let pattern = pattern.trim();
-    match keyword(kind, &["include", "exclude", "begin"]).ok()? {
+    let mut pattern = pattern.trim();
+    match keyword(kind, &["include", "exclude", "begin", "section"]).ok()? {
         "include" => Some(lines.into_iter().filter(|l| l.contains(pattern)).collect()),
         "exclude" => Some(lines.into_iter().filter(|l| !l.contains(pattern)).collect()),
+        "section" => {
+            // `| section include X` is the long form of `| section X`.
+            if let Some((w, rest)) = pattern.split_once(char::is_whitespace)
+                && keyword(w, &["include", "exclude"]) == Ok("include")
+            {
+                pattern = rest.trim();
+            }
+            let mut out = Vec::new();
+            let mut keep_children = false;
+            for l in lines {
+                if l.starts_with(' ') {
+                    if keep_children || l.contains(pattern) {
+                        out.push(l);
+                    }
+                } else {
+                    keep_children = l.contains(pattern);
+                    if keep_children {
+                        out.push(l);
+                    }
+                }
+            }
+            Some(out)
+        }
         _ => Some(
             lines
                 .into_iter()
@@ -593,75 +1006,6 @@ pub fn ios_clock(now: DateTime<Utc>) -> String {
     now.format("*%H:%M:%S%.3f UTC %a %b %-d %Y").to_string()
 }
 
-/// IOS uptime wording: `2 days, 3 hours, 4 minutes`; leading zero units are left out.
-pub(crate) fn uptime(d: chrono::TimeDelta) -> String {
-    let mins = d.num_minutes().max(0);
-    let parts = [
-        (mins / (7 * 24 * 60), "week"),
-        (mins / (24 * 60) % 7, "day"),
-        (mins / 60 % 24, "hour"),
-        (mins % 60, "minute"),
-    ];
-    let first = parts.iter().position(|(n, _)| *n > 0).unwrap_or(3);
-    parts[first..]
-        .iter()
-        .map(|(n, unit)| format!("{n} {unit}{}", if *n == 1 { "" } else { "s" }))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn ip_interface_brief() -> Vec<String> {
-    let rows = [
-        ("GigabitEthernet0/0", "192.0.2.1", "up", "up"),
-        ("GigabitEthernet0/1", "198.51.100.1", "up", "up"),
-        (
-            "GigabitEthernet0/2",
-            "unassigned",
-            "administratively down",
-            "down",
-        ),
-        (
-            "GigabitEthernet0/3",
-            "unassigned",
-            "administratively down",
-            "down",
-        ),
-        ("Loopback0", "1.1.1.1", "up", "up"),
-    ];
-    let mut out = vec![
-        "Interface              IP-Address      OK? Method Status                Protocol"
-            .to_string(),
-    ];
-    for (name, ip, status, proto) in rows {
-        out.push(format!(
-            "{name:<23}{ip:<16}YES NVRAM  {status:<22}{proto:<8}"
-        ));
-    }
-    out
-}
-
-/// The fixture with this device's hostname, behind IOS's `Building configuration...` header.
-fn running_config(hostname: &str) -> Vec<String> {
-    let body: Vec<String> = RUNNING_CONFIG
-        .lines()
-        .map(|l| {
-            if l.starts_with("hostname ") {
-                format!("hostname {hostname}")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect();
-    let bytes: usize = body.iter().map(|l| l.len() + 1).sum();
-    let mut out = vec![
-        "Building configuration...".to_string(),
-        String::new(),
-        format!("Current configuration : {bytes} bytes"),
-    ];
-    out.extend(body);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -671,15 +1015,39 @@ mod tests {
         Utc.with_ymd_and_hms(2019, 7, 26, 8, 36, 1).unwrap() + chrono::TimeDelta::milliseconds(242)
     }
 
-    fn ios() -> Ios {
+    fn device(n: usize, index: usize) -> Arc<Shared> {
+        Arc::new(Shared::new(
+            crate::emulator::identity::Fleet::new(n, 1),
+            index,
+            config::SshStack::Modern,
+            None,
+        ))
+    }
+
+    fn ios_on(device: Arc<Shared>) -> Ios {
         Ios::new(IosConfig {
-            hostname: "R1".into(),
+            hostname: device.hostname(),
             secret: "s3cret".into(),
             enable_refused: false,
             prompt_override: None,
             boot: now() - chrono::TimeDelta::minutes(3 * 24 * 60 + 65),
+            device,
+            user: "cisco".into(),
             xe: false,
         })
+    }
+
+    fn ios() -> Ios {
+        ios_on(device(3, 0))
+    }
+
+    /// A privileged session with `terminal length 0`.
+    fn admin(device: Arc<Shared>) -> Ios {
+        let mut i = ios_on(device);
+        send(&mut i, "enable\n");
+        send(&mut i, "s3cret\n");
+        send(&mut i, "terminal length 0\n");
+        i
     }
 
     /// All replies concatenated, as a client would see them.
@@ -687,7 +1055,9 @@ mod tests {
         let mut s = Vec::new();
         for r in replies {
             match r {
-                Reply::Echo(b) | Reply::Text(b) | Reply::Show(b) => s.extend_from_slice(b),
+                Reply::Echo(b) | Reply::Text(b) | Reply::Show(b) | Reply::Config(b) => {
+                    s.extend_from_slice(b)
+                }
                 Reply::Close => s.extend_from_slice(b"<CLOSE>"),
             }
         }
@@ -701,6 +1071,7 @@ mod tests {
     #[test]
     fn greeting_and_empty_lines_end_with_prompt() {
         let mut i = ios();
+        // No MOTD or exec banner by default: a blank line, then the prompt.
         assert_eq!(i.greeting(), b"\r\nR1>");
         assert_eq!(send(&mut i, "\n"), "\r\nR1>");
         assert_eq!(send(&mut i, "\r\n"), "\r\nR1>");
@@ -823,7 +1194,7 @@ mod tests {
         );
         assert!(out.contains("\r\nhostname R1\r\n"));
         assert!(out.ends_with("\r\nend\r\nR1#"));
-        assert!(out.lines().count() > 250);
+        assert!(out.lines().count() > 200);
         assert!(!out.contains(MORE));
     }
 
@@ -840,21 +1211,14 @@ mod tests {
     }
 
     #[test]
-    fn uptime_wording() {
-        assert_eq!(uptime(chrono::TimeDelta::minutes(0)), "0 minutes");
-        assert_eq!(uptime(chrono::TimeDelta::minutes(61)), "1 hour, 1 minute");
-        assert_eq!(
-            uptime(chrono::TimeDelta::minutes(8 * 24 * 60 + 2)),
-            "1 week, 1 day, 0 hours, 2 minutes"
-        );
-    }
-
-    #[test]
     fn ip_interface_brief() {
         let mut i = ios();
         let out = send(&mut i, "show ip int br\n");
         assert!(out.contains("Interface"), "{out}");
-        assert!(out.contains("GigabitEthernet0/0     192.0.2.1       YES NVRAM  up"));
+        assert!(
+            out.contains("GigabitEthernet0/0     198.18.128.2    YES NVRAM  up"),
+            "{out}"
+        );
         assert_eq!(
             send(&mut i, "show ip\n"),
             "show ip\r\n% Incomplete command.\r\n\r\nR1>"
@@ -944,5 +1308,157 @@ mod tests {
         send(&mut i, "s3cret\n");
         let out = send(&mut i, "show run | include hostname\n");
         assert_eq!(out, "show run | include hostname\r\nhostname R1\r\nR1#");
+    }
+
+    #[test]
+    fn configure_terminal_prompts_and_exits() {
+        let mut i = admin(device(3, 0));
+        assert_eq!(
+            send(&mut i, "conf t\n"),
+            "conf t\r\nEnter configuration commands, one per line.  End with CNTL/Z.\r\nR1(config)#"
+        );
+        assert_eq!(
+            send(&mut i, "interface Gi0/3\n"),
+            "interface Gi0/3\r\nR1(config-if)#"
+        );
+        assert_eq!(send(&mut i, "exit\n"), "exit\r\nR1(config)#");
+        assert_eq!(
+            send(&mut i, "router ospf 1\n"),
+            "router ospf 1\r\nR1(config-router)#"
+        );
+        assert_eq!(send(&mut i, "end\n"), "end\r\nR1#");
+        send(&mut i, "conf t\n");
+        send(&mut i, "line vty 0 4\n");
+        assert_eq!(send(&mut i, "\x1a"), "^Z\r\nR1#");
+        assert!(!i.in_config());
+        // User mode has no configure.
+        let mut u = ios();
+        assert!(send(&mut u, "conf t\n").contains("% Invalid input"));
+    }
+
+    #[test]
+    fn config_is_shown_saved_and_shared_between_sessions() {
+        let dev = device(3, 1);
+        let mut a = admin(dev.clone());
+        send(&mut a, "configure terminal\n");
+        send(&mut a, "interface GigabitEthernet0/3\n");
+        assert_eq!(
+            send(&mut a, "description to-ISP-7\n"),
+            "description to-ISP-7\r\nR2(config-if)#"
+        );
+        send(&mut a, "ip address 192.0.2.17 255.255.255.240\n");
+        send(&mut a, "no shutdown\n");
+        let r = a.feed(b"exit\n", now());
+        assert!(
+            matches!(r.last(), Some(Reply::Config(_))),
+            "config latency applies: {r:?}"
+        );
+        assert_eq!(
+            send(&mut a, "hostname EDGE-2\n"),
+            "hostname EDGE-2\r\nEDGE-2(config)#"
+        );
+        let bad = send(&mut a, "interface Gi0/3 bogus\n");
+        assert!(
+            bad.contains("% Invalid input detected at '^' marker."),
+            "{bad}"
+        );
+        send(&mut a, "end\n");
+        let run = send(&mut a, "show running-config interface Gi0/3\n");
+        assert!(
+            run.contains("\r\ninterface GigabitEthernet0/3\r\n description to-ISP-7\r\n ip address 192.0.2.17 255.255.255.240\r\n"),
+            "{run}"
+        );
+        assert!(!run.contains(" shutdown"), "{run}");
+        let sec = send(&mut a, "show run | section interface GigabitEthernet0/3\n");
+        assert!(sec.contains(" description to-ISP-7"), "{sec}");
+        assert!(!sec.contains("Loopback0"), "{sec}");
+        let brief = send(&mut a, "show ip interface brief\n");
+        assert!(
+            brief.contains("GigabitEthernet0/3     192.0.2.17      YES NVRAM  up"),
+            "{brief}"
+        );
+        // Not saved yet: the startup-config still has the old interface.
+        let startup = send(&mut a, "show startup-config\n");
+        assert!(!startup.contains("to-ISP-7"));
+        assert!(startup.contains("\r\nhostname R2\r\n"));
+        assert_eq!(
+            send(&mut a, "write memory\n"),
+            "write memory\r\nBuilding configuration...\r\n[OK]\r\nEDGE-2#"
+        );
+        let startup = send(&mut a, "show startup-config\n");
+        assert!(
+            startup.starts_with("show startup-config\r\nUsing "),
+            "{startup}"
+        );
+        assert!(startup.contains("to-ISP-7") && startup.contains("hostname EDGE-2"));
+        assert!(startup.contains("! NVRAM config last updated at "));
+        // Another session on the same device sees the change; a new one starts as EDGE-2.
+        let mut b = admin(dev.clone());
+        assert!(send(&mut b, "show run | include hostname\n").contains("hostname EDGE-2"));
+        assert_eq!(b.prompt(), "EDGE-2#");
+        // copy run start asks for the destination first.
+        assert_eq!(
+            send(&mut b, "copy running-config startup-config\n"),
+            "copy running-config startup-config\r\nDestination filename [startup-config]? "
+        );
+        assert_eq!(
+            send(&mut b, "\n"),
+            "\r\nBuilding configuration...\r\n[OK]\r\nEDGE-2#"
+        );
+    }
+
+    #[test]
+    fn banner_mode_reads_until_the_delimiter() {
+        let dev = device(1, 0);
+        let mut a = admin(dev.clone());
+        send(&mut a, "conf t\n");
+        assert_eq!(
+            send(&mut a, "banner motd ^\n"),
+            "banner motd ^\r\nEnter TEXT message.  End with the character '^'.\r\n"
+        );
+        assert_eq!(
+            send(&mut a, "Change window Sunday\n"),
+            "Change window Sunday\r\n"
+        );
+        assert_eq!(send(&mut a, "^\n"), "^\r\nR1(config)#");
+        send(&mut a, "end\n");
+        let g = String::from_utf8(ios_on(dev).greeting()).unwrap();
+        assert!(g.starts_with("\r\nChange window Sunday\r\n"), "{g:?}");
+    }
+
+    #[test]
+    fn getter_commands_answer_in_user_and_privileged_mode() {
+        let mut i = admin(device(3, 2));
+        for cmd in [
+            "show interfaces",
+            "show ip interface",
+            "show ipv6 interface",
+            "show arp",
+            "show hosts",
+            "show inventory",
+            "show lldp neighbors detail",
+            "show cdp neighbors detail",
+            "show ip route",
+            "show ip bgp summary",
+            "show ip ospf neighbor",
+            "show logging",
+            "show users",
+            "show processes cpu",
+            "show memory statistics",
+            "show ntp status",
+            "dir",
+            "show interfaces GigabitEthernet 0/1",
+        ] {
+            let out = send(&mut i, &format!("{cmd}\n"));
+            assert!(
+                !out.contains("% Invalid") && !out.contains("% Incomplete"),
+                "{cmd}: {out}"
+            );
+            assert!(out.lines().count() > 3, "{cmd}: {out}");
+        }
+        assert!(send(&mut i, "show interfaces Gi0/7\n").contains("% Invalid input"));
+        assert!(
+            send(&mut i, "show lldp neighbors det\n").contains("System Name: R1.lab.example.net")
+        );
     }
 }

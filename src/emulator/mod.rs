@@ -2,7 +2,11 @@
 //! binary, with seeded latency and fault profiles.
 //!
 //! # Parts
-//! - [`ios`]: the CLI as a pure state machine (prompts, echo, `enable`, paging, `show ...`).
+//! - [`ios`]: the CLI as a pure state machine (prompts, echo, `enable`, paging, config mode).
+//! - [`identity`]: who each device is (hostname, serial, addresses, AS) and the fleet's
+//!   cabling (a ring), as pure functions of the seed, the index and the fleet size.
+//! - [`config`]: the running/startup config tree and configuration mode's edits of it.
+//! - [`show`]: the `show` outputs, computed from the config and the identity.
 //! - [`profile`]: latency profiles (`classic`, `instant`, `lan`, `latency-1s`, `chaos`, custom).
 //! - [`fault`]: fault kinds, their spelling, and their seeded assignment to devices.
 //! - `server`: listeners, the russh handler, per-channel tasks that apply delays and faults.
@@ -19,10 +23,13 @@
 //! - Everything random (host keys, jitter, fault placement) derives from [`FleetSpec::seed`].
 //! - Passwords and secrets are never printed (the inventory file, which must hold them, aside).
 
+pub mod config;
 pub mod fault;
+pub mod identity;
 pub mod ios;
 pub mod platforms;
 pub mod profile;
+pub mod show;
 
 mod cpu;
 mod server;
@@ -103,6 +110,9 @@ pub struct FleetSpec {
     /// `username` with public-key auth. Empty (the default): only password and
     /// keyboard-interactive auth are offered, as on a stock IOS vty.
     pub authorized_keys: Vec<String>,
+    /// Where `write memory` keeps each device's startup-config (`R1.startup-config`, ...),
+    /// read back at start so saved configs survive a restart. `None`: in memory only.
+    pub state_dir: Option<PathBuf>,
     /// Which platform each device speaks: all `cisco_ios` by default (the classic fleet).
     pub platforms: PlatformMix,
     /// Serve only these devices (indices into the whole fleet, ascending): one shard of a
@@ -113,7 +123,7 @@ pub struct FleetSpec {
 
 /// The name (and prompt hostname) of device `index` of an emulated fleet: `R1`, `R2`, ...
 pub fn device_name(index: usize) -> String {
-    format!("R{}", index + 1)
+    identity::hostname(index)
 }
 
 impl FleetSpec {
@@ -131,6 +141,7 @@ impl FleetSpec {
             secret: "cisco".into(),
             max_sessions: 5,
             authorized_keys: Vec::new(),
+            state_dir: None,
             only: None,
             platforms: PlatformMix::default(),
         }
@@ -146,6 +157,12 @@ impl FleetSpec {
     fn validate(&self) -> Result<(), EmulatorError> {
         if self.devices == 0 {
             return Err(EmulatorError::Spec("at least one device is needed".into()));
+        }
+        if self.devices > identity::MAX_DEVICES {
+            return Err(EmulatorError::Spec(format!(
+                "at most {} devices (their addresses in 198.18.0.0/15 would repeat beyond that)",
+                identity::MAX_DEVICES
+            )));
         }
         if self.max_sessions == 0 {
             return Err(EmulatorError::Spec(
@@ -346,6 +363,12 @@ impl BoundFleet {
                 now - chrono::TimeDelta::minutes(up_minutes),
                 spec.max_sessions,
                 Arc::new(ssh_config(key, !authorized.is_empty())),
+                Arc::new(config::Shared::new(
+                    identity::Fleet::new(spec.devices, spec.seed),
+                    index,
+                    spec.profile.ssh,
+                    spec.state_dir.clone(),
+                )),
             );
             dev.authorized_keys = authorized.clone();
             let host = if ip.is_unspecified() {

@@ -2,11 +2,12 @@
 //!
 //! # Names
 //! - `classic` (default): login 0.9 s, each `show` 1.0 s, 2% jitter: about 1.9 s per session,
-//!   so three sequential sessions take about 5.7-5.8 s, as in the classic course.
+//!   so three sequential sessions take about 5.7-5.8 s, as in the classic course; each
+//!   configuration line 100 ms.
 //! - `instant`: no delay at all.
-//! - `lan`: 10 ms login, 10 ms per `show` (benches, the CI gate).
+//! - `lan`: 10 ms login, 10 ms per `show`, 2 ms per configuration line (benches, the CI gate).
 //! - `latency-1s`: no login delay, 1 s before each `show` output.
-//! - `chaos`: 20 ms login and per `show`, 20% jitter, and about 30% of the fleet faulty: 3% of
+//! - `chaos`: 20 ms login, per `show` and per configuration line, 20% jitter, and about 30% of the fleet faulty: 3% of
 //!   the devices each with `refuse`, `no-banner`, `no-prompt`, `hang`, `wrong-password`,
 //!   `enable-refused`, `disconnect`, `slow:500`, `weird-prompt` and `fail:50%`.
 //!
@@ -14,11 +15,14 @@
 //! Comma-separated `key=value`, optionally after a named base: `login=200ms,command=1s,jitter=10%`,
 //! `lan,fault=hang@R2`, `instant,fault=refuse@10%,fault=slow:100@R1+R3`. Durations take `us`,
 //! `ms`, `s` (`1.5s`); `jitter` is a percentage or fraction of each delay (uniform ±).
-//! Fault spelling: see [`super::fault`].
+//! Fault spelling: see [`super::fault`]. `ssh=legacy` makes the devices offer only what an
+//! older IOS SSH stack offers (SHA-1 key exchanges, an `ssh-rsa` host key, CBC/CTR ciphers,
+//! `hmac-sha1`); `ssh=modern` (the default) offers current OpenSSH-like algorithms.
 //!
 //! Where the delays apply: `login` before the first prompt of a shell; `command` before the
 //! output of each `show` command (and of an exec request), never before echo, `terminal`,
-//! `enable` or `exit` answers. Jitter draws come from the fleet seed, the device and the
+//! `enable` or `exit` answers; `config` before the answer to each configuration-mode line
+//! (`write memory` takes `command`). Jitter draws come from the fleet seed, the device and the
 //! session's ordinal on that device, so a run is reproducible.
 
 use std::time::Duration;
@@ -32,6 +36,16 @@ use super::fault::{self, Fault, FaultRule, FaultTarget};
 /// Profile names accepted by [`Profile::by_name`] besides the custom form.
 pub const NAMES: &[&str] = &["classic", "instant", "lan", "latency-1s", "chaos"];
 
+/// The SSH stack the emulated devices play (`ssh=modern|legacy` in a profile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SshStack {
+    /// Current OpenSSH-like algorithms.
+    #[default]
+    Modern,
+    /// An older IOS: SHA-1 key exchange, `ssh-rsa`, CBC/CTR, `hmac-sha1`.
+    Legacy,
+}
+
 /// Latency and faults of an emulated fleet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
@@ -40,9 +54,13 @@ pub struct Profile {
     pub login: Duration,
     /// Delay before each `show` command's output.
     pub command: Duration,
+    /// Delay before the answer to each configuration-mode line.
+    pub config: Duration,
     /// Each delay is multiplied by a uniform draw in `1 ± jitter`.
     pub jitter: f64,
     pub faults: Vec<FaultRule>,
+    /// The SSH algorithms the devices offer.
+    pub ssh: SshStack,
 }
 
 impl Default for Profile {
@@ -52,30 +70,32 @@ impl Default for Profile {
 }
 
 impl Profile {
-    fn fixed(name: &str, login_ms: u64, command_ms: u64, jitter: f64) -> Profile {
+    fn fixed(name: &str, login_ms: u64, command_ms: u64, config_ms: u64, jitter: f64) -> Profile {
         Profile {
             name: name.to_string(),
             login: Duration::from_millis(login_ms),
             command: Duration::from_millis(command_ms),
+            config: Duration::from_millis(config_ms),
             jitter,
             faults: Vec::new(),
+            ssh: SshStack::Modern,
         }
     }
 
     pub fn classic() -> Profile {
-        Profile::fixed("classic", 900, 1000, 0.02)
+        Profile::fixed("classic", 900, 1000, 100, 0.02)
     }
 
     pub fn instant() -> Profile {
-        Profile::fixed("instant", 0, 0, 0.0)
+        Profile::fixed("instant", 0, 0, 0, 0.0)
     }
 
     pub fn lan() -> Profile {
-        Profile::fixed("lan", 10, 10, 0.0)
+        Profile::fixed("lan", 10, 10, 2, 0.0)
     }
 
     pub fn latency_1s() -> Profile {
-        Profile::fixed("latency-1s", 0, 1000, 0.0)
+        Profile::fixed("latency-1s", 0, 1000, 0, 0.0)
     }
 
     pub fn chaos() -> Profile {
@@ -99,7 +119,7 @@ impl Profile {
                     target: FaultTarget::Fraction(0.03),
                 })
                 .collect(),
-            ..Profile::fixed("chaos", 20, 20, 0.2)
+            ..Profile::fixed("chaos", 20, 20, 20, 0.2)
         }
     }
 
@@ -144,11 +164,23 @@ impl Profile {
             match key.trim() {
                 "login" => profile.login = parse_duration(value).map_err(err)?,
                 "command" => profile.command = parse_duration(value).map_err(err)?,
+                "config" => profile.config = parse_duration(value).map_err(err)?,
                 "jitter" => profile.jitter = fault::parse_fraction(value).map_err(err)?,
                 "fault" => profile.faults.push(fault::parse_fault(value).map_err(err)?),
+                "ssh" => {
+                    profile.ssh = match value {
+                        "modern" => SshStack::Modern,
+                        "legacy" => SshStack::Legacy,
+                        _ => {
+                            return Err(err(format!(
+                                "ssh={value}: known stacks are modern and legacy"
+                            )));
+                        }
+                    }
+                }
                 other => {
                     return Err(err(format!(
-                        "unknown key '{other}' (known: login, command, jitter, fault)"
+                        "unknown key '{other}' (known: login, command, config, jitter, fault, ssh)"
                     )));
                 }
             }

@@ -21,6 +21,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{mpsc, watch};
 
+use super::config::Shared;
 use super::fault::DeviceFaults;
 use super::ios::Reply;
 use super::platforms::{Cli, Identity, new_cli};
@@ -53,6 +54,8 @@ pub(crate) struct DeviceState {
     pub config: Arc<russh::server::Config>,
     /// Public keys accepted for `username` (public-key auth is offered only when non-empty).
     pub authorized_keys: Arc<Vec<russh::keys::PublicKey>>,
+    /// Identity, place in the fleet, running and startup configs.
+    pub device: Arc<Shared>,
     preauth: AtomicUsize,
     vty: AtomicUsize,
     sessions_started: AtomicU64,
@@ -72,10 +75,11 @@ impl DeviceState {
         boot: DateTime<Utc>,
         max_sessions: usize,
         config: Arc<russh::server::Config>,
+        device: Arc<Shared>,
     ) -> Self {
         DeviceState {
             index,
-            hostname: super::device_name(index),
+            hostname: device.identity.hostname.clone(),
             platform: Platform::default_platform(),
             username,
             password,
@@ -87,6 +91,7 @@ impl DeviceState {
             max_sessions,
             config,
             authorized_keys: Arc::new(Vec::new()),
+            device,
             preauth: AtomicUsize::new(0),
             vty: AtomicUsize::new(0),
             sessions_started: AtomicU64::new(0),
@@ -98,12 +103,13 @@ impl DeviceState {
     pub fn identity(&self) -> Identity {
         Identity {
             index: self.index,
-            hostname: self.hostname.clone(),
+            hostname: self.device.hostname(),
             username: self.username.clone(),
             secret: self.secret.clone(),
             boot: self.boot,
             enable_refused: self.faults.enable_refused,
             prompt_override: self.faults.weird_prompt.then(|| WEIRD_PROMPT.to_string()),
+            device: self.device.clone(),
         }
     }
 
@@ -343,6 +349,15 @@ enum Kind {
 
 impl russh::server::Handler for Conn {
     type Error = russh::Error;
+
+    /// IOS sends `banner login` as the SSH authentication banner.
+    async fn authentication_banner(&mut self) -> Result<Option<String>, Self::Error> {
+        Ok(self
+            .dev
+            .device
+            .banner("login")
+            .map(|b| format!("{}\r\n", b.trim_start_matches('\n').replace('\n', "\r\n"))))
+    }
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
         Ok(self.check(user, password.as_bytes()))
@@ -585,6 +600,15 @@ impl ChannelTask {
                         // Echo first, then the command's latency.
                         self.out.send(std::mem::take(&mut pending)).await?;
                         self.show_output(b).await?;
+                    }
+                    Reply::Config(b) => {
+                        self.out.send(std::mem::take(&mut pending)).await?;
+                        let delay = self
+                            .dev
+                            .profile
+                            .jittered(self.dev.profile.config, &mut self.rng);
+                        tokio::time::sleep(delay).await;
+                        self.out.send(b).await?;
                     }
                     Reply::Close => {
                         self.out.send(pending).await?;

@@ -135,17 +135,8 @@ impl NetworkReport {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+fn median(v: &[f64]) -> f64 {
+    crate::stats::Spread::of(v).median
 }
 
 /// Summarises one strategy. `results` are the last run's, in device order (`links[i]` is
@@ -176,7 +167,7 @@ pub fn strategy_network(
     }
     let round_trips = per_phase
         .into_iter()
-        .map(|(p, v)| (p.to_string(), (median(v) * 100.0).round() / 100.0))
+        .map(|(p, v)| (p.to_string(), (median(&v) * 100.0).round() / 100.0))
         .collect();
     let retransmits = results
         .iter()
@@ -198,7 +189,7 @@ pub fn strategy_network(
     StrategyNetwork {
         strategy: strategy.to_string(),
         round_trips,
-        total_round_trips: (median(totals) * 100.0).round() / 100.0,
+        total_round_trips: (median(&totals) * 100.0).round() / 100.0,
         sessions,
         traffic,
         per_session,

@@ -317,8 +317,8 @@ fn summary_md(opts: &NetworkSweepOptions, reports: &[Report]) -> String {
                 rtt_ms(r),
                 r.fleet.devices,
                 s.strategy.name(),
-                compare::fmt_secs(s.wall_s.median),
-                compare::fmt_secs(n.lower_bound_s),
+                crate::human::secs(s.wall_s.median),
+                crate::human::secs(n.lower_bound_s),
                 sn.total_round_trips,
                 sn.retransmits
             );

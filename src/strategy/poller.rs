@@ -141,6 +141,8 @@ pub struct Mock {
     pub latencies: Vec<Duration>,
     /// Names of devices that fail.
     pub refuse: Vec<String>,
+    /// Requested as the first session begins (a Ctrl-C at a known point).
+    pub stop_at_first: Option<crate::stop::Stop>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     polled: AtomicUsize,
@@ -183,7 +185,11 @@ impl Mock {
     }
 
     fn begin(&self) -> f64 {
-        self.polled.fetch_add(1, Ordering::SeqCst);
+        if self.polled.fetch_add(1, Ordering::SeqCst) == 0
+            && let Some(stop) = &self.stop_at_first
+        {
+            stop.request();
+        }
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
         super::unix_now()

@@ -120,16 +120,18 @@ fn the_worker_bound_holds_and_shows_in_rounds() {
 #[test]
 fn a_stop_lets_the_sessions_in_flight_finish_and_interrupts_the_rest_alike() {
     for kind in IN_PROCESS {
-        let mock = Arc::new(Mock::new(vec![Duration::from_millis(20)]));
-        let c = cfg(&mock, 2);
-        let tally = Tally::default();
-        let obs = |e: &Event<'_>| {
-            tally.on(e);
-            // At the first start: the other worker may have taken one device too, no more.
-            if matches!(e, Event::DeviceStarted { .. }) {
-                c.stop.request();
-            }
+        // Stopped as the first session begins: the other worker may have taken one device
+        // too, no more, whatever the load.
+        let stop = crate::stop::Stop::new();
+        let mut mock = Mock::new(vec![Duration::from_millis(20)]);
+        mock.stop_at_first = Some(stop.clone());
+        let mock = Arc::new(mock);
+        let c = RunConfig {
+            stop,
+            ..cfg(&mock, 2)
         };
+        let tally = Tally::default();
+        let obs = |e: &Event<'_>| tally.on(e);
         let out = run(kind, &devices(8), &job(), &c, &obs).unwrap();
         let started = tally.started.load(Ordering::SeqCst);
         let interrupted = out
@@ -138,6 +140,7 @@ fn a_stop_lets_the_sessions_in_flight_finish_and_interrupts_the_rest_alike() {
             .filter(|r| r.error.as_ref().is_some_and(|e| e.kind == "interrupted"))
             .count();
         assert_eq!(out.ok(), started, "{kind}: every started device finished");
+        assert_eq!(mock.polled(), started, "{kind}");
         assert_eq!(out.ok() + interrupted, 8, "{kind}");
         assert!(interrupted >= 6, "{kind}: {interrupted}");
         assert_eq!(

@@ -1,5 +1,6 @@
 //! One integration test binary (compiled once), with a module per area.
 
+mod bounds;
 mod cli;
 mod common;
 mod core;
@@ -9,6 +10,7 @@ mod gate;
 mod network;
 mod platforms;
 mod processes;
+mod realism;
 mod screens;
 mod security;
 mod shards;

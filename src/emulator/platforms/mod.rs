@@ -66,29 +66,24 @@ pub struct Identity {
     pub enable_refused: bool,
     /// Fault: a prompt that is not the platform's.
     pub prompt_override: Option<String>,
+    /// The device's place in the fleet (serial, addresses) and its configuration.
+    pub device: std::sync::Arc<super::config::Shared>,
 }
 
 impl Identity {
-    /// A serial number, stable per device: `FB` and the index.
+    /// The device's serial number, unique in the fleet ([`super::identity`]).
     pub fn serial(&self) -> String {
-        format!("FB{:09}", self.index + 1)
+        self.device.identity.serial.clone()
     }
 
-    /// The device's address on its first interface, in TEST-NET-2 (RFC 5737): `198.51.100.x`
-    /// for the first 254 devices, then TEST-NET-3.
+    /// The device's management address, unique in the fleet (198.18.128.0/17, RFC 2544).
     pub fn address(&self) -> String {
-        let n = self.index % 508;
-        if n < 254 {
-            format!("198.51.100.{}", n + 1)
-        } else {
-            format!("203.0.113.{}", n - 253)
-        }
+        self.device.identity.mgmt.to_string()
     }
 
-    /// A MAC address, stable per device, in the locally administered range.
+    /// A MAC address, unique per device and port.
     pub fn mac(&self, port: u8) -> [u8; 6] {
-        let i = self.index as u32;
-        [0x02, 0x42, (i >> 16) as u8, (i >> 8) as u8, i as u8, port]
+        super::identity::mac(self.index, port as usize)
     }
 }
 
@@ -114,6 +109,8 @@ fn ios_config(id: &Identity, xe: bool) -> IosConfig {
         prompt_override: id.prompt_override.clone(),
         boot: id.boot,
         xe,
+        device: id.device.clone(),
+        user: id.username.clone(),
     }
 }
 
@@ -284,6 +281,12 @@ mod tests {
             boot: now() - chrono::TimeDelta::minutes(3 * 24 * 60 + 65),
             enable_refused: false,
             prompt_override: None,
+            device: std::sync::Arc::new(crate::emulator::config::Shared::new(
+                crate::emulator::identity::Fleet::new(index + 1, 1),
+                index,
+                crate::emulator::config::SshStack::Modern,
+                None,
+            )),
         }
     }
 
@@ -315,7 +318,9 @@ mod tests {
                     let mut got = Vec::new();
                     for r in cli.feed(&bytes, now()) {
                         match r {
-                            Reply::Echo(b) | Reply::Text(b) | Reply::Show(b) => got.extend(b),
+                            Reply::Echo(b) | Reply::Text(b) | Reply::Show(b) | Reply::Config(b) => {
+                                got.extend(b)
+                            }
                             Reply::Close => {}
                         }
                     }
@@ -428,7 +433,7 @@ mod tests {
             // Per-device addresses (IOS's own listing is the IOS module's business).
             if !["ios", "xe"].contains(short) {
                 assert!(
-                    outs[2].output.contains("198.51.100.5"),
+                    outs[2].output.contains(&identity(4).address()),
                     "{short}: {}",
                     outs[2].output
                 );
