@@ -250,7 +250,7 @@ pub fn render_table(report: &Report) -> String {
     let line = |t: &mut String, c: [&str; 13]| {
         let _ = writeln!(
             t,
-            "{:<10} {:>7} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>8} {:>9} {:>5} {:>6}",
+            "{:<11} {:>6} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>8} {:>9} {:>5} {:>6}",
             c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12]
         );
     };
@@ -261,25 +261,51 @@ pub fn render_table(report: &Report) -> String {
             "rss", "startup", "ideal", "cpu-bd",
         ],
     );
+    let mut notes = Vec::new();
     for s in &report.strategies {
+        // A run cut short by Ctrl-C polled fewer devices: its times and bounds are not the
+        // fleet's. The row is marked and says so below the table.
+        let never = crate::screen::never_ran(s);
+        let name = if never > 0 {
+            notes.push(format!(
+                "* {}: PARTIAL, interrupted in run {}: {never} of {} never ran; its \
+                 times cover only the devices polled before the interrupt",
+                s.strategy.name(),
+                s.runs.len(),
+                crate::plural::count(s.devices.len(), "device"),
+            ));
+            format!("{}*", s.strategy.name())
+        } else {
+            s.strategy.name().to_string()
+        };
+        let eff = |x: Option<f64>| {
+            if never > 0 {
+                "part".to_string()
+            } else {
+                or_dash(x.map(human::pct))
+            }
+        };
         line(
             &mut t,
             [
-                s.strategy.name(),
+                &name,
                 &s.workers.to_string(),
                 &human::secs(s.wall_s.median),
                 &human::secs(s.wall_s.min),
                 &human::secs(s.wall_s.max),
                 &or_dash(s.speedup.map(human::times)),
-                &format!("{}/{}", s.ok(), s.failed()),
+                &format!("{}/{}", s.ok(), s.failed() - never),
                 &or_dash(s.p99_total_s().map(human::secs)),
                 &human::secs(s.cpu_s.median),
                 &rss_cell(s),
                 &human::secs(stats::startup_max(s)),
-                &or_dash(s.efficiency.map(|e| human::pct(e.ideal))),
-                &or_dash(s.efficiency.map(|e| human::pct(e.cpu_bound))),
+                &eff(s.efficiency.map(|e| e.ideal)),
+                &eff(s.efficiency.map(|e| e.cpu_bound)),
             ],
         );
+    }
+    for n in notes {
+        let _ = writeln!(t, "{n}");
     }
     t
 }

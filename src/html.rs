@@ -388,20 +388,6 @@ fn errors(out: &mut String, r: &Report) {
     out.push_str("</tbody>\n</table></div>\n");
 }
 
-/// `name (host:port)`, or the address alone when the device has no other name.
-pub fn device_label(name: &str, host: &str, port: u16) -> String {
-    let addr = if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    };
-    if name == addr || name == host {
-        addr
-    } else {
-        format!("{name} ({addr})")
-    }
-}
-
 /// Each strategy's devices in its last run, folded away.
 fn devices(out: &mut String, r: &Report, opts: &PageOptions) {
     for s in &r.strategies {
@@ -437,7 +423,7 @@ fn devices(out: &mut String, r: &Report, opts: &PageOptions) {
             let _ = writeln!(
                 out,
                 "<tr><td class=\"l\">{}</td><td>{}</td><td class=\"l\">{}</td><td class=\"l wrap\">{result}</td></tr>",
-                escape(&device_label(&d.name, &d.host, d.port)),
+                escape(&screen::device_label(&d.name, &d.host, d.port)),
                 fmt_secs(d.total_secs()),
                 escape(&d.worker)
             );
@@ -677,19 +663,5 @@ mod tests {
         assert!(text.contains("1 device") && text.contains("3 devices"));
         // scaling + 2 x (wall + 5 timelines)
         assert_eq!(page.matches("<svg").count(), 1 + 2 * 6);
-    }
-
-    #[test]
-    fn unnamed_devices_show_their_address_once() {
-        assert_eq!(device_label("10.0.0.1", "10.0.0.1", 22), "10.0.0.1:22");
-        assert_eq!(
-            device_label("10.0.0.1:2222", "10.0.0.1", 2222),
-            "10.0.0.1:2222"
-        );
-        assert_eq!(device_label("R1", "192.0.2.1", 22), "R1 (192.0.2.1:22)");
-        assert_eq!(
-            device_label("2001:db8::1", "2001:db8::1", 22),
-            "[2001:db8::1]:22"
-        );
     }
 }

@@ -11,6 +11,7 @@
 //! ([`Progress::device_done`]); the live line reads the counters from the ticker thread.
 //! Nothing here locks or allocates per device.
 
+use crate::observe::{Event, Observer};
 use crate::plural::count;
 use crate::strategy::StrategyKind;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
@@ -52,7 +53,6 @@ pub struct RunStart {
     pub of: usize,
     pub warmup: bool,
     pub devices: usize,
-    pub workers: usize,
 }
 
 impl RunStart {
@@ -80,22 +80,26 @@ pub struct RunEnd {
 
 /// The line printed when a run ends, on every kind of output.
 pub fn finished_line(start: &RunStart, end: &RunEnd) -> String {
-    let mut line = format!(
-        "fleetbench: {}: {} in {}, {} ok, {} failed",
+    if end.never_ran == 0 {
+        return format!(
+            "fleetbench: {}: {} in {}, {} ok, {} failed",
+            start.label(),
+            count(start.devices, "device"),
+            fmt_duration(end.wall_s),
+            end.ok,
+            end.failed
+        );
+    }
+    format!(
+        "fleetbench: {}: INTERRUPTED after {} of {} in {}, {} ok, {} failed, {} never ran",
         start.label(),
+        start.devices - end.never_ran,
         count(start.devices, "device"),
         fmt_duration(end.wall_s),
         end.ok,
-        end.failed
-    );
-    if end.never_ran > 0 {
-        let _ = write!(
-            line,
-            "; INTERRUPTED, {} never ran",
-            count(end.never_ran, "device")
-        );
-    }
-    line
+        end.failed,
+        end.never_ran
+    )
 }
 
 /// Durations for people: `820 ms`, `4.2 s`, `3 min 20 s`, `1 h 40 min`.
@@ -176,6 +180,9 @@ struct Current {
 /// sessions (`Sync`); [`Progress::device_done`] is the only call on the measured path.
 pub struct Progress {
     mode: Mode,
+    /// Measured and warm-up runs per strategy, from [`Event::CompareStarted`].
+    runs: AtomicUsize,
+    warmup: AtomicUsize,
     counters: Arc<Counters>,
     current: Mutex<Option<Current>>,
     out: Mutex<Box<dyn Write + Send>>,
@@ -200,6 +207,8 @@ impl Progress {
     pub fn to_writer(mode: Mode, out: Box<dyn Write + Send>) -> Progress {
         Progress {
             mode,
+            runs: AtomicUsize::new(1),
+            warmup: AtomicUsize::new(0),
             counters: Arc::new(Counters::default()),
             current: Mutex::new(None),
             out: Mutex::new(out),
@@ -304,6 +313,52 @@ impl Progress {
     }
 }
 
+/// The progress display reads the run's events: runs start and end, devices finish.
+impl Observer for Progress {
+    fn on(&self, e: &Event<'_>) {
+        match *e {
+            Event::CompareStarted { runs, warmup, .. } => {
+                self.runs.store(runs, Ordering::Relaxed);
+                self.warmup.store(warmup, Ordering::Relaxed);
+            }
+            Event::RunStarted {
+                strategy,
+                run,
+                warmup,
+                devices,
+            } => self.run_started(RunStart {
+                strategy,
+                index: run + 1,
+                of: if warmup {
+                    self.warmup.load(Ordering::Relaxed)
+                } else {
+                    self.runs.load(Ordering::Relaxed)
+                },
+                warmup,
+                devices,
+            }),
+            // A device the run never started is not a failure to count live; the run's end
+            // says how many there were.
+            Event::DeviceFinished { result, .. } if result.ok || !result.worker.is_empty() => {
+                self.device_done(result.ok)
+            }
+            Event::RunFinished {
+                wall,
+                ok,
+                failed,
+                interrupted,
+                ..
+            } => self.run_finished(RunEnd {
+                wall_s: wall.as_secs_f64(),
+                ok,
+                failed: failed.saturating_sub(interrupted),
+                never_ran: interrupted,
+            }),
+            _ => {}
+        }
+    }
+}
+
 impl Drop for Progress {
     fn drop(&mut self) {
         // An error that ends the command mid-run must not leave a half-drawn line.
@@ -399,7 +454,6 @@ mod tests {
             of: if warmup { 1 } else { 3 },
             warmup,
             devices: 4,
-            workers: 4,
         }
     }
 
@@ -433,8 +487,8 @@ mod tests {
         assert_eq!(
             out.text(),
             "fleetbench: threads    warm-up 1/1: 4 devices in 1.9 s, 3 ok, 1 failed\n\
-             fleetbench: threads    run 1/3: 4 devices in 500 ms, 1 ok, 0 failed; INTERRUPTED, \
-             3 devices never ran\n"
+             fleetbench: threads    run 1/3: INTERRUPTED after 1 of 4 devices in 500 ms, 1 ok, \
+             0 failed, 3 never ran\n"
         );
     }
 

@@ -77,6 +77,20 @@ pub fn name_list(names: &[String], max: usize) -> String {
     }
 }
 
+/// `name (host:port)`, or the address alone when the device has no other name.
+pub fn device_label(name: &str, host: &str, port: u16) -> String {
+    let addr = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    if name == addr || name == host {
+        addr
+    } else {
+        format!("{name} ({addr})")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +140,19 @@ mod tests {
         let names: Vec<String> = (1..=5).map(|i| format!("R{i}")).collect();
         assert_eq!(name_list(&names, 5), "R1, R2, R3, R4, R5");
         assert_eq!(name_list(&names, 2), "R1, R2 and 3 more");
+    }
+
+    #[test]
+    fn unnamed_devices_show_their_address_once() {
+        assert_eq!(device_label("10.0.0.1", "10.0.0.1", 22), "10.0.0.1:22");
+        assert_eq!(
+            device_label("10.0.0.1:2222", "10.0.0.1", 2222),
+            "10.0.0.1:2222"
+        );
+        assert_eq!(device_label("R1", "192.0.2.1", 22), "R1 (192.0.2.1:22)");
+        assert_eq!(
+            device_label("2001:db8::1", "2001:db8::1", 22),
+            "[2001:db8::1]:22"
+        );
     }
 }

@@ -78,6 +78,36 @@ pub struct NetworkArgs {
     pub network_method: Method,
 }
 
+/// How runs are shown while they go (`compare`, `run`, `sweep`).
+#[derive(Args, Debug, Clone)]
+pub struct ProgressArgs {
+    /// Progress on stderr: `auto` (a live line on a terminal, a line per finished run
+    /// otherwise), `live`, `lines` or `off`.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub progress: ProgressMode,
+}
+
+/// A `--progress` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    Auto,
+    Live,
+    Lines,
+    Off,
+}
+
+impl ProgressMode {
+    /// The display mode: `auto` looks at stderr now.
+    pub fn resolve(self) -> crate::progress::Mode {
+        match self {
+            ProgressMode::Auto => crate::progress::Mode::auto(),
+            ProgressMode::Live => crate::progress::Mode::Live,
+            ProgressMode::Lines => crate::progress::Mode::Lines,
+            ProgressMode::Off => crate::progress::Mode::Off,
+        }
+    }
+}
+
 /// The commands every device runs (`compare`, `run`, `sweep`).
 #[derive(Args, Debug, Clone)]
 pub struct CommandArgs {
@@ -139,9 +169,15 @@ pub struct FleetArgs {
     /// Write the JSON report here.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write a self-contained HTML page of the run here: the tables, the plots inline, the
+    /// setup, and the errors grouped by kind with their devices.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// A line per device at connection and at receipt, with timestamps and the worker.
     #[arg(long, short)]
     pub verbose: bool,
+    #[command(flatten)]
+    pub progress: ProgressArgs,
     /// The fleetbench binary to start worker processes from (default: this one).
     #[arg(long, value_name = "PATH", hide = true)]
     pub worker_exe: Option<PathBuf>,
@@ -254,6 +290,8 @@ pub struct SweepArgs {
     /// Draw per-device timelines for fleets up to this size.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub timeline_max: usize,
+    #[command(flatten)]
+    pub progress: ProgressArgs,
     #[arg(long, value_name = "PATH", hide = true)]
     pub worker_exe: Option<PathBuf>,
     /// Sweep networks too, and draw wall time against RTT: comma-separated names

@@ -91,6 +91,10 @@ pub struct MeasureConfig {
     pub job: JobConfig,
     pub compare: CompareOptions,
     pub json: Option<PathBuf>,
+    /// `--html`: the run's page.
+    pub html: Option<PathBuf>,
+    /// How runs are shown while they go.
+    pub progress: crate::progress::Mode,
     /// `compare --plots`; always `None` for `run`.
     pub plots: Option<PathBuf>,
     pub verbose: bool,
@@ -208,7 +212,7 @@ fn measure(
     plots: Option<PathBuf>,
     stop: &Stop,
 ) -> Result<MeasureConfig> {
-    if let Some(p) = &a.json {
+    for p in [&a.json, &a.html].into_iter().flatten() {
         output::check_file(p)?;
     }
     if let Some(d) = &plots {
@@ -245,6 +249,8 @@ fn measure(
         },
         debug_slowdown,
         json: a.json.clone(),
+        html: a.html.clone(),
+        progress: a.progress.progress.resolve(),
         plots,
         verbose: a.verbose,
     })

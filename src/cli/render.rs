@@ -3,6 +3,9 @@
 //! and devices that never started print no device line.
 
 use crate::observe::{Event, Observer};
+use crate::plural::count;
+use crate::progress::{self, Progress};
+use crate::screen;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Which command's lines to print.
@@ -17,14 +20,33 @@ pub struct Console {
     mode: Mode,
     verbose: bool,
     in_warmup: AtomicBool,
+    /// The live line and the line per finished run; every other line is printed through it,
+    /// above the live line.
+    progress: Progress,
 }
 
 impl Console {
-    pub fn new(mode: Mode, verbose: bool) -> Self {
+    /// `progress`: how runs are shown ([`progress::Mode::auto`] unless asked). `--verbose`
+    /// prints a line per device, which is progress enough: no live line then.
+    pub fn new(mode: Mode, verbose: bool, progress: progress::Mode) -> Self {
+        let progress = match progress {
+            progress::Mode::Live if verbose => progress::Mode::Lines,
+            m => m,
+        };
         Console {
             mode,
             verbose,
             in_warmup: AtomicBool::new(false),
+            progress: Progress::new(progress),
+        }
+    }
+
+    /// A line on stderr, above the live line if one is drawn.
+    pub fn line(&self, line: &str) {
+        if self.progress.mode() == progress::Mode::Off {
+            eprintln!("{line}");
+        } else {
+            self.progress.println(line);
         }
     }
 
@@ -47,6 +69,7 @@ fn local_time(unix: f64) -> String {
 
 impl Observer for Console {
     fn on(&self, e: &Event<'_>) {
+        self.progress.on(e);
         let line = match *e {
             Event::CompareStarted {
                 fleet,
@@ -55,10 +78,10 @@ impl Observer for Console {
                 warmup,
                 ..
             } if self.mode == Mode::Compare => format!(
-                "fleetbench: {} devices ({}), command {commands:?}, {runs} run(s) + {warmup} \
-                 warm-up per strategy",
-                fleet.devices,
-                fleet.source()
+                "fleetbench: {} ({}), command {commands:?}, {} + {warmup} warm-up per strategy",
+                count(fleet.devices, "device"),
+                fleet.source(),
+                count(runs, "run"),
             ),
             Event::RunStarted { warmup, .. } => {
                 self.in_warmup.store(warmup, Ordering::Relaxed);
@@ -92,32 +115,47 @@ impl Observer for Console {
                     result.total_secs()
                 )
             }
-            Event::StrategyFinished { report: sr } => match self.mode {
-                Mode::Compare => format!(
-                    "fleetbench: {:<10} median {:.3} s, {} ok, {} failed",
-                    sr.strategy.name(),
-                    sr.wall_s.median,
-                    sr.ok(),
-                    sr.failed()
-                ),
-                Mode::Sweep => format!(
-                    "fleetbench: {:>5} devices  {:<10} workers {:>4}  median {:.3} s  {} ok  {} failed",
-                    sr.devices.len(),
-                    sr.strategy.name(),
-                    sr.workers,
-                    sr.wall_s.median,
-                    sr.ok(),
-                    sr.failed()
-                ),
-                Mode::Run => return,
-            },
-            Event::HostKeysRecorded { count, path } => format!(
-                "fleetbench: added {count} new host key(s) to {}",
+            Event::StrategyFinished { report: sr } => {
+                let never = screen::never_ran(sr);
+                // An interrupted strategy says so: its median is over fewer devices.
+                let (failed, partial) = if never > 0 {
+                    (
+                        sr.failed() - never,
+                        format!(
+                            "; PARTIAL (interrupted): {} never ran",
+                            count(never, "device")
+                        ),
+                    )
+                } else {
+                    (sr.failed(), String::new())
+                };
+                match self.mode {
+                    Mode::Compare => format!(
+                        "fleetbench: {:<10} median {:.3} s, {} ok, {failed} failed{partial}",
+                        sr.strategy.name(),
+                        sr.wall_s.median,
+                        sr.ok(),
+                    ),
+                    Mode::Sweep => format!(
+                        "fleetbench: {:>5} devices  {:<10} workers {:>4}  median {:.3} s  {} ok  \
+                         {failed} failed{partial}",
+                        sr.devices.len(),
+                        sr.strategy.name(),
+                        sr.workers,
+                        sr.wall_s.median,
+                        sr.ok(),
+                    ),
+                    Mode::Run => return,
+                }
+            }
+            Event::HostKeysRecorded { count: n, path } => format!(
+                "fleetbench: added {} to {}",
+                count(n, "new host key"),
                 path.display()
             ),
             Event::Warning { message } => format!("fleetbench: warning: {message}"),
             _ => return,
         };
-        eprintln!("{line}");
+        self.line(&line);
     }
 }

@@ -15,7 +15,10 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
     signals::install(&opts.stop).context("installing the signal handlers")?;
     crate::measure::raise_nofile_limit();
     eprintln!("fleetbench: sweep into {}", opts.out.display());
-    let out = crate::sweep::run(&opts, &Console::new(Mode::Sweep, false))?;
+    let out = crate::sweep::run(
+        &opts,
+        &Console::new(Mode::Sweep, false, a.progress.progress.resolve()),
+    )?;
     if let Some(last) = out.reports.last() {
         print!("{}", crate::compare::render_table(last));
     }
@@ -41,7 +44,10 @@ fn networks(a: &SweepArgs, command_line: String) -> Result<i32> {
     signals::install(&opts.base.stop).context("installing the signal handlers")?;
     crate::measure::raise_nofile_limit();
     eprintln!("fleetbench: network sweep into {}", opts.base.out.display());
-    let out = crate::netem::sweep::run(&opts, &Console::new(Mode::Sweep, false))?;
+    let out = crate::netem::sweep::run(
+        &opts,
+        &Console::new(Mode::Sweep, false, a.progress.progress.resolve()),
+    )?;
     eprintln!(
         "fleetbench: {} file(s) written to {}",
         out.files.len(),

@@ -131,3 +131,59 @@ fn emulate_inventory_file_means_ready_and_only_that() {
     assert!(status.success(), "{status:?}");
     assert!(!inv.exists(), "emulate left its inventory file behind");
 }
+
+/// On a pipe: one line per finished run (no live line, no escape codes), the honest
+/// per-strategy lines, and `--html` writes a page that names every strategy.
+#[test]
+fn piped_compare_prints_a_line_per_run_and_writes_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("run.html");
+    let out = fleetbench(&[
+        "compare",
+        "--emulate",
+        "3",
+        "--profile",
+        "instant",
+        "--runs",
+        "2",
+        "--warmup",
+        "1",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains('\u{1b}'),
+        "escape codes on a pipe: {}",
+        out.stderr
+    );
+    for k in ["sequential", "threads", "processes", "async", "rayon"] {
+        let runs: Vec<&str> = out
+            .stderr
+            .lines()
+            .filter(|l| {
+                l.starts_with(&format!("fleetbench: {k:<10} ")) && l.contains(" 1/1: ")
+                    || l.starts_with(&format!("fleetbench: {k:<10} run "))
+            })
+            .collect();
+        assert_eq!(runs.len(), 3, "{k}: warm-up + 2 runs: {}", out.stderr);
+        assert!(runs[0].contains("warm-up 1/1: 3 devices in "), "{runs:?}");
+        assert!(runs[2].contains("run 2/2: 3 devices in "), "{runs:?}");
+        assert!(runs[2].ends_with(", 3 ok, 0 failed"), "{runs:?}");
+    }
+    assert!(
+        out.stderr.contains("3 devices (emulated, profile instant)"),
+        "{}",
+        out.stderr
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for k in ["sequential", "threads", "processes", "async", "rayon"] {
+        assert!(
+            html.contains(&format!("</span>{k}</td>")),
+            "{k} not in the table"
+        );
+    }
+    // Inline plots: the wall time and one timeline per strategy.
+    assert_eq!(html.matches("<svg").count(), 6);
+}
