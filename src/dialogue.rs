@@ -19,13 +19,26 @@ use crate::error::{Phase, SessionError};
 use crate::job::OnCommandError;
 use crate::platform::Platform;
 use crate::result::CommandOutput;
+use crate::scrub::Scrubber;
 use crate::secret::Secret;
+use std::borrow::Cow;
 
-/// Most a device may send in answer to one step before the session is abandoned: a runaway
-/// device must not exhaust memory (a long `show running-config` is a few hundred KiB).
-pub const MAX_RESPONSE: usize = 16 * 1024 * 1024;
+/// Default cap on what a device may send in answer to one step (a command's output, or
+/// whatever arrives while waiting for a prompt); [`Dialogue::max_output`] sets another. A
+/// long `show running-config` is a few hundred KiB, `show tech-support` a few MiB; a full BGP
+/// table needs more, and says so with a typed `output_too_large` error naming the cap.
+pub const DEFAULT_MAX_OUTPUT: usize = 16 * 1024 * 1024;
 /// Characters of received text kept for a `PromptNotSeen` error.
 const TAIL_CHARS: usize = 120;
+/// Bytes that can hold [`TAIL_CHARS`] characters (UTF-8 is at most 4 bytes a character).
+const TAIL_BYTES: usize = TAIL_CHARS * 4;
+/// Outside a command, only the end of what arrived matters (the prompt line and the error
+/// tail), so the buffer is cut back to this many bytes (plus the longest secret, so a secret
+/// reaching into the tail is still whole when scrubbed) whenever it grows past twice that.
+const WINDOW: usize = 8 * 1024;
+/// A line longer than this is not a prompt (a prompt body is at most a few dozen characters;
+/// a config mode suffix and trailing spaces add a few more).
+const MAX_PROMPT_LINE: usize = 256;
 /// A pager line is short (` --More-- `, `---(more 50%)---`); longer lines are output.
 const MAX_PAGER_LINE: usize = 32;
 
@@ -91,6 +104,9 @@ impl vte::Perform for Plain<'_> {
 
 /// The dialogue with one device. Create it, call [`Dialogue::start`], then feed every chunk
 /// the device sends to [`Dialogue::on_bytes`] and do what it answers.
+///
+/// Reading is incremental: each chunk is scanned once (for line ends and trailing spaces), so
+/// the cost of a chunk does not depend on what came before it, whatever the device sends.
 #[derive(Debug)]
 pub struct Dialogue {
     platform: &'static Platform,
@@ -100,7 +116,18 @@ pub struct Dialogue {
     state: State,
     /// Everything received since the last step was sent (escape sequences stripped when the
     /// platform asks for it).
+    /// Outside commands, only its end is kept (see [`WINDOW`]).
     buf: Vec<u8>,
+    /// Where the last line of `buf` starts: after its last `\r` or `\n`.
+    line_start: usize,
+    /// The start of the last line was cut off with the front of the buffer: not a prompt.
+    line_cut: bool,
+    /// One past the last byte of `buf` that is not a space (0 when there is none).
+    content_end: usize,
+    /// Bytes received for the current step, including those cut from the buffer.
+    step_bytes: usize,
+    max_output: usize,
+    scrub: Scrubber,
     ansi: Option<AnsiStrip>,
     base_prompt: Option<String>,
     privileged: bool,
@@ -114,12 +141,15 @@ impl Dialogue {
         Self::for_platform(Platform::default_platform(), commands, secret)
     }
 
-    /// A dialogue following `platform`'s row of the table.
+    /// A dialogue following `platform`'s row of the table. The per-step cap is
+    /// [`DEFAULT_MAX_OUTPUT`], and only the enable secret is scrubbed until
+    /// [`Dialogue::scrubber`] gives all the device's secrets.
     pub fn for_platform(
         platform: &'static Platform,
         commands: Vec<String>,
         secret: Option<Secret>,
     ) -> Self {
+        let scrub = Scrubber::new(secret.iter());
         Dialogue {
             platform,
             on_error: OnCommandError::default(),
@@ -127,12 +157,30 @@ impl Dialogue {
             secret,
             state: State::FirstPrompt,
             buf: Vec::new(),
+            line_start: 0,
+            line_cut: false,
+            content_end: 0,
+            step_bytes: 0,
+            max_output: DEFAULT_MAX_OUTPUT,
+            scrub,
             ansi: platform.strip_ansi.then(|| AnsiStrip(vte::Parser::new())),
             base_prompt: None,
             privileged: false,
             outputs: Vec::new(),
             rejected: None,
         }
+    }
+
+    /// Caps what the device may send in answer to one step (at least 1 byte).
+    pub fn max_output(mut self, bytes: usize) -> Self {
+        self.max_output = bytes.max(1);
+        self
+    }
+
+    /// The secrets to mask in outputs and error tails (see [`crate::scrub`]).
+    pub fn scrubber(mut self, scrub: Scrubber) -> Self {
+        self.scrub = scrub;
+        self
     }
 
     /// What a rejected command does: end the device with `command_rejected` (the default) or
@@ -184,9 +232,9 @@ impl Dialogue {
         line_of(self.platform.exit)
     }
 
-    /// The last characters received, printable, for error messages.
+    /// The last characters received, printable and with secrets masked, for error messages.
     pub fn tail(&self) -> String {
-        tail_text(&self.buf)
+        tail_text_scrubbed(&self.buf, &self.scrub)
     }
 
     /// The error for a step whose deadline passed: no prompt yet means the prompt was never
@@ -215,45 +263,45 @@ impl Dialogue {
         Action::Wait
     }
 
-    /// Feed bytes received from the device; returns what to do next.
+    /// Feed bytes received from the device; returns what to do next. The cost is linear in
+    /// `data` (never in what came before), and the buffer stays within the per-step cap.
     pub fn on_bytes(&mut self, data: &[u8]) -> Result<Action, SessionError> {
         if self.state == State::Finished {
             return Ok(Action::Finished);
         }
-        match &mut self.ansi {
-            Some(AnsiStrip(parser)) => parser.advance(&mut Plain(&mut self.buf), data),
-            None => self.buf.extend_from_slice(data),
-        }
-        if self.buf.len() > MAX_RESPONSE {
+        self.step_bytes = self.step_bytes.saturating_add(data.len());
+        if self.step_bytes > self.max_output {
             let (phase, _) = self.phase();
-            return Err(SessionError::PromptNotSeen {
+            return Err(SessionError::OutputTooLarge {
                 phase,
-                tail: self.tail(),
+                limit: self.max_output,
             });
+        }
+        self.push(data);
+        if !matches!(self.state, State::Command(_)) {
+            self.keep_end();
         }
         match self.state {
             State::FirstPrompt => {
-                let Some(p) = find_prompt_for(&self.buf, None, self.platform) else {
+                let Some(p) = self.prompt_at_end(None) else {
                     return Ok(Action::Wait);
                 };
                 self.privileged = p.privileged;
                 self.base_prompt = Some(p.base);
-                self.buf.clear();
                 Ok(self.next_paging(0))
             }
             State::Paging(i) => {
-                let Some(p) = self.prompt_at_end() else {
+                let Some(p) = self.prompt_at_end(self.base_prompt.as_deref()) else {
                     return Ok(self.answer_more());
                 };
                 self.privileged = p.privileged;
-                self.buf.clear();
                 if self.platform.paging_off.get(i + 1).is_some() {
                     return Ok(self.next_paging(i + 1));
                 }
                 match self.platform.enable {
                     Some(enable) if !self.privileged && self.secret.is_some() => {
                         self.state = State::EnablePassword;
-                        Ok(Action::Send(line_of(enable)))
+                        Ok(self.send(line_of(enable)))
                     }
                     // No secret (or no such step): commands run at the login's level, as
                     // netmiko does without `.enable()`; `show clock` and `show version` work
@@ -262,8 +310,7 @@ impl Dialogue {
                 }
             }
             State::EnablePassword => {
-                if ends_with_password_prompt(&self.buf) {
-                    self.buf.clear();
+                if self.ends_with_password_prompt() {
                     self.state = State::EnableResult;
                     let mut line = self
                         .secret
@@ -271,32 +318,37 @@ impl Dialogue {
                         .map(|s| s.expose().as_bytes().to_vec())
                         .unwrap_or_default();
                     line.push(b'\n');
-                    return Ok(Action::Send(line));
+                    return Ok(self.send(line));
                 }
                 // A device with no enable secret configured goes straight to `#`.
                 self.check_enable_result()
             }
             State::EnableResult => {
-                if ends_with_password_prompt(&self.buf) {
+                if self.ends_with_password_prompt() {
                     // IOS asks again after a wrong secret.
                     return Err(SessionError::EnableRejected);
                 }
                 self.check_enable_result()
             }
             State::Command(i) => {
-                let Some(p) = self.prompt_at_end() else {
+                let Some(p) = self.prompt_at_end(self.base_prompt.as_deref()) else {
                     return Ok(self.answer_more());
                 };
-                let output = strip_prompt_context(
+                let mut output = strip_prompt_context(
                     extract_output(&self.buf[..p.start], &self.commands[i]),
                     self.platform,
                 );
                 self.privileged = p.privileged;
-                self.buf.clear();
+                self.reset_step();
+                // Error markers are matched on the device's own text, then both are masked.
                 let rejected = match self.on_error {
-                    OnCommandError::Fail => self.platform.rejection(&output).map(str::to_string),
+                    OnCommandError::Fail => self
+                        .platform
+                        .rejection(&output)
+                        .map(|line| self.scrub.scrub(line).into_owned()),
                     OnCommandError::Keep => None,
                 };
+                self.scrub.scrub_string(&mut output);
                 self.outputs.push(CommandOutput {
                     command: self.commands[i].clone(),
                     output,
@@ -315,15 +367,68 @@ impl Dialogue {
         }
     }
 
+    /// Appends `data` (escape sequences stripped when the platform asks for it), scanning
+    /// only what was appended for line starts and trailing spaces.
+    fn push(&mut self, data: &[u8]) {
+        let from = self.buf.len();
+        match &mut self.ansi {
+            Some(AnsiStrip(parser)) => parser.advance(&mut Plain(&mut self.buf), data),
+            None => self.buf.extend_from_slice(data),
+        }
+        let new = &self.buf[from..];
+        if let Some(i) = new.iter().rposition(|&c| c == b'\n' || c == b'\r') {
+            self.line_start = from + i + 1;
+            self.line_cut = false;
+        }
+        if let Some(i) = new.iter().rposition(|&c| c != b' ') {
+            self.content_end = from + i + 1;
+        }
+    }
+
+    /// Outside commands, keeps only the end of the buffer (see [`WINDOW`]).
+    fn keep_end(&mut self) {
+        let keep = WINDOW + self.scrub.longest();
+        if self.buf.len() <= 2 * keep {
+            return;
+        }
+        let cut = self.buf.len() - keep;
+        self.buf.drain(..cut);
+        if self.line_start < cut {
+            self.line_cut = true;
+            self.line_start = 0;
+        } else {
+            self.line_start -= cut;
+        }
+        self.content_end = self.content_end.saturating_sub(cut);
+    }
+
+    /// A step is sent: what comes next is the answer to it.
+    fn send(&mut self, bytes: Vec<u8>) -> Action {
+        self.reset_step();
+        Action::Send(bytes)
+    }
+
+    fn reset_step(&mut self) {
+        // A big output's buffer is given back rather than kept for the rest of the session.
+        if self.buf.capacity() > 4 * WINDOW {
+            self.buf = Vec::new();
+        } else {
+            self.buf.clear();
+        }
+        self.line_start = 0;
+        self.line_cut = false;
+        self.content_end = 0;
+        self.step_bytes = 0;
+    }
+
     fn check_enable_result(&mut self) -> Result<Action, SessionError> {
-        let Some(p) = self.prompt_at_end() else {
+        let Some(p) = self.prompt_at_end(self.base_prompt.as_deref()) else {
             return Ok(Action::Wait);
         };
         if !p.privileged {
             return Err(SessionError::EnableRejected);
         }
         self.privileged = true;
-        self.buf.clear();
         Ok(self.next_command(0))
     }
 
@@ -331,7 +436,7 @@ impl Dialogue {
         match self.platform.paging_off.get(i) {
             Some(cmd) => {
                 self.state = State::Paging(i);
-                Action::Send(line_of(cmd))
+                self.send(line_of(cmd))
             }
             None => self.next_command(0),
         }
@@ -341,18 +446,35 @@ impl Dialogue {
         match self.commands.get(i) {
             Some(cmd) => {
                 self.state = State::Command(i);
-                Action::Send(line_of(cmd))
+                self.send(line_of(cmd))
             }
             None => {
                 self.state = State::Finished;
+                self.reset_step();
                 Action::Finished
             }
         }
     }
 
-    /// The learned base prompt at the very end of the buffer.
-    fn prompt_at_end(&self) -> Option<Prompt> {
-        find_prompt_for(&self.buf, self.base_prompt.as_deref(), self.platform)
+    /// A prompt (the learned `base`, else any the platform allows) as the buffer's last line.
+    fn prompt_at_end(&self, base: Option<&str>) -> Option<Prompt> {
+        if self.line_cut || self.content_end < self.line_start {
+            return None;
+        }
+        prompt_line(
+            &self.buf[self.line_start..self.content_end],
+            base,
+            self.platform,
+        )
+        .map(|(base, privileged)| Prompt {
+            base,
+            privileged,
+            start: self.line_start,
+        })
+    }
+
+    fn ends_with_password_prompt(&self) -> bool {
+        self.buf[..self.content_end].ends_with(b"assword:")
     }
 
     /// Paging still on (the device ignored the paging command): ask for the next page and
@@ -361,20 +483,23 @@ impl Dialogue {
         let Some(marker) = self.platform.pager else {
             return Action::Wait;
         };
-        let trimmed = trim_end_spaces(&self.buf);
-        let line_start = trimmed
-            .iter()
-            .rposition(|&c| c == b'\n' || c == b'\r')
-            .map_or(0, |i| i + 1);
-        let last = &trimmed[line_start..];
+        if self.line_cut || self.content_end < self.line_start {
+            return Action::Wait;
+        }
+        let line_start = self.line_start;
+        let last = &self.buf[line_start..self.content_end];
         if last.len() <= MAX_PAGER_LINE
             && last.ends_with(b"-")
             && last
                 .windows(marker.len())
                 .any(|w| w.eq_ignore_ascii_case(marker.as_bytes()))
         {
+            // The pager's line goes. What is left ends with a line end (or is empty), so the
+            // new last line is empty and starts at the cut: no scan back.
             let cut = trim_end_spaces(&self.buf[..line_start]).len();
             self.buf.truncate(cut);
+            self.content_end = cut;
+            self.line_start = cut;
             return Action::Send(b" ".to_vec());
         }
         Action::Wait
@@ -392,11 +517,6 @@ fn trim_end_spaces(b: &[u8]) -> &[u8] {
     &b[..end]
 }
 
-fn ends_with_password_prompt(buf: &[u8]) -> bool {
-    let t = trim_end_spaces(buf);
-    t.ends_with(b"assword:")
-}
-
 /// [`find_prompt_for`] with the `cisco_ios` row.
 pub fn find_prompt(buf: &[u8], base: Option<&str>) -> Option<Prompt> {
     find_prompt_for(buf, base, Platform::default_platform())
@@ -408,17 +528,29 @@ pub fn find_prompt(buf: &[u8], base: Option<&str>) -> Option<Prompt> {
 /// keeps output lines ending in `>` or `#` from passing for a prompt; without it, any line
 /// the platform's prompt characters allow.
 pub fn find_prompt_for(buf: &[u8], base: Option<&str>, platform: &Platform) -> Option<Prompt> {
-    let style = &platform.prompt;
-    let t = trim_end_spaces(buf);
-    let (&last, body) = t.split_last()?;
-    if last != style.unprivileged && last != style.privileged {
-        return None;
-    }
-    let line_start = body
+    let end = trim_end_spaces(buf).len();
+    let start = buf[..end]
         .iter()
         .rposition(|&c| c == b'\n' || c == b'\r')
         .map_or(0, |i| i + 1);
-    let word = &body[line_start..];
+    prompt_line(&buf[start..end], base, platform).map(|(base, privileged)| Prompt {
+        base,
+        privileged,
+        start,
+    })
+}
+
+/// Whether one line (without trailing spaces) is a prompt of `platform`: its base and whether
+/// it is privileged. Constant time for a line too long to be a prompt.
+fn prompt_line(line: &[u8], base: Option<&str>, platform: &Platform) -> Option<(String, bool)> {
+    if line.len() > MAX_PROMPT_LINE {
+        return None;
+    }
+    let style = &platform.prompt;
+    let (&last, word) = line.split_last()?;
+    if last != style.unprivileged && last != style.privileged {
+        return None;
+    }
     let base_len = match base {
         Some(base) => {
             let b = base.as_bytes();
@@ -441,11 +573,10 @@ pub fn find_prompt_for(buf: &[u8], base: Option<&str>, platform: &Platform) -> O
             word.len()
         }
     };
-    Some(Prompt {
-        base: String::from_utf8_lossy(&word[..base_len]).into_owned(),
-        privileged: last == style.privileged,
-        start: line_start,
-    })
+    Some((
+        String::from_utf8_lossy(&word[..base_len]).into_owned(),
+        last == style.privileged,
+    ))
 }
 
 /// Drops the lines just above the prompt that belong to it (Junos `{master:0}`, `[edit]`).
@@ -463,42 +594,68 @@ fn strip_prompt_context(output: String, platform: &Platform) -> String {
 }
 
 /// The text between the command's echo and the prompt: the echo line is dropped, line ends
-/// become `\n`, backspaces and `--More--` markers left by paging are removed, and the
-/// surrounding blank lines are trimmed.
+/// become `\n`, backspaces and `--More--` markers left by paging are removed, trailing spaces
+/// of each line and the surrounding blank lines are trimmed. One pass, one output string
+/// (outputs can be many MiB).
 pub fn extract_output(raw: &[u8], command: &str) -> String {
-    let text = String::from_utf8_lossy(&strip_erase_runs(raw)).into_owned();
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let mut lines: Vec<&str> = text.split('\n').collect();
-    if let Some(first) = lines.first()
-        && first.trim_end().ends_with(command.trim())
-    {
-        lines.remove(0);
-    }
-    let mut out: Vec<String> = lines
-        .iter()
-        .map(|l| {
-            let l = l.trim_end();
-            match l
-                .strip_prefix(" --More--")
-                .or_else(|| l.strip_prefix("--More--"))
-            {
-                Some(rest) => rest.trim_start().to_string(),
-                None => l.to_string(),
+    let cleaned = strip_erase_runs(raw);
+    let text = String::from_utf8_lossy(&cleaned);
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0usize;
+    let mut started = false;
+    for (i, line) in split_lines(&text).enumerate() {
+        let line = line.trim_end();
+        if i == 0 && line.ends_with(command.trim()) {
+            continue;
+        }
+        let line = match line
+            .strip_prefix(" --More--")
+            .or_else(|| line.strip_prefix("--More--"))
+        {
+            Some(rest) => rest.trim_start(),
+            None => line,
+        };
+        if line.is_empty() {
+            blank_run += 1;
+            continue;
+        }
+        if started {
+            for _ in 0..=blank_run {
+                out.push('\n');
             }
-        })
-        .collect();
-    while out.first().is_some_and(|l| l.is_empty()) {
-        out.remove(0);
+        }
+        blank_run = 0;
+        started = true;
+        out.push_str(line);
     }
-    while out.last().is_some_and(|l| l.is_empty()) {
-        out.pop();
-    }
-    out.join("\n")
+    out
+}
+
+/// Lines split at `\r\n`, `\r` or `\n`.
+fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let t = rest?;
+        match t.find(['\r', '\n']) {
+            None => {
+                rest = None;
+                Some(t)
+            }
+            Some(i) => {
+                let skip = if t[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = Some(&t[i + skip..]);
+                Some(&t[..i])
+            }
+        }
+    })
 }
 
 /// Drops the cursor dance IOS sends to erase ` --More-- ` (backspaces, spaces, backspaces):
 /// each run of backspaces and spaces is removed up to and including its last backspace.
-fn strip_erase_runs(raw: &[u8]) -> Vec<u8> {
+fn strip_erase_runs(raw: &[u8]) -> Cow<'_, [u8]> {
+    if !raw.contains(&0x08) {
+        return Cow::Borrowed(raw);
+    }
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
@@ -517,16 +674,23 @@ fn strip_erase_runs(raw: &[u8]) -> Vec<u8> {
             i += 1;
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The last `TAIL_CHARS` (120) characters of `buf` with control characters escaped.
 pub fn tail_text(buf: &[u8]) -> String {
-    let text = String::from_utf8_lossy(buf);
-    let chars: Vec<char> = text.chars().collect();
-    let start = chars.len().saturating_sub(TAIL_CHARS);
-    chars[start..]
-        .iter()
+    tail_text_scrubbed(buf, &Scrubber::default())
+}
+
+/// [`tail_text`] with secrets masked. Only the last bytes are looked at: enough for the tail,
+/// plus the longest secret, so a secret that reaches into the tail is masked whole.
+fn tail_text_scrubbed(buf: &[u8], scrub: &Scrubber) -> String {
+    let from = buf.len().saturating_sub(TAIL_BYTES + scrub.longest());
+    let text = String::from_utf8_lossy(&buf[from..]);
+    let text = scrub.scrub(&text);
+    let skip = text.chars().count().saturating_sub(TAIL_CHARS);
+    text.chars()
+        .skip(skip)
         .flat_map(|c| c.escape_debug())
         .collect::<String>()
 }
@@ -706,9 +870,17 @@ mod tests {
         assert!(matches!(d.timeout_error(1.0), SessionError::Timeout { .. }));
     }
 
+    fn on(platform: &str, cmds: &[&str], secret: Option<&str>) -> Dialogue {
+        Dialogue::for_platform(
+            Platform::by_device_type(platform).unwrap(),
+            cmds.iter().map(|s| s.to_string()).collect(),
+            secret.map(Secret::new),
+        )
+    }
+
     #[test]
-    fn runaway_output_is_bounded() {
-        let mut d = dialogue(&["show x"], None);
+    fn runaway_output_is_capped_with_a_typed_error() {
+        let mut d = dialogue(&["show x"], None).max_output(3 << 20);
         d.on_bytes(b"R1#").unwrap();
         d.on_bytes(b"\r\nR1#").unwrap();
         let chunk = vec![b'a'; 1 << 20];
@@ -719,15 +891,89 @@ mod tests {
                 break;
             }
         }
-        assert!(matches!(err, Some(SessionError::PromptNotSeen { .. })));
+        let err = err.unwrap();
+        assert_eq!(
+            err,
+            SessionError::OutputTooLarge {
+                phase: Phase::Command,
+                limit: 3 << 20
+            }
+        );
+        assert_eq!(err.kind(), "output_too_large");
+        assert!(err.to_string().contains("3145728 bytes (3 MiB)"), "{err}");
+        assert!(d.buf.len() <= 3 << 20);
     }
 
-    fn on(platform: &str, cmds: &[&str], secret: Option<&str>) -> Dialogue {
-        Dialogue::for_platform(
-            Platform::by_device_type(platform).unwrap(),
-            cmds.iter().map(|s| s.to_string()).collect(),
-            secret.map(Secret::new),
-        )
+    #[test]
+    fn a_flood_without_newline_keeps_a_small_buffer_and_no_prompt() {
+        // 64 KiB chunks of `y` ending in `>`: never a line start, never a prompt.
+        let mut d = dialogue(&["show x"], None);
+        let mut chunk = vec![b'y'; 64 * 1024 - 1];
+        chunk.push(b'>');
+        for _ in 0..200 {
+            assert_eq!(d.on_bytes(&chunk).unwrap(), Action::Wait);
+            assert!(d.buf.len() <= 2 * WINDOW + chunk.len());
+        }
+        match d.timeout_error(1.0) {
+            SessionError::PromptNotSeen { phase, tail } => {
+                assert_eq!(phase, Phase::Prompt);
+                assert_eq!(tail.len(), TAIL_CHARS);
+                assert!(tail.ends_with("yy>"));
+            }
+            e => panic!("{e:?}"),
+        }
+        // After the flood, a real prompt on its own line is still recognised.
+        assert_eq!(sent(d.on_bytes(b"\r\nR1>").unwrap()), "terminal length 0\n");
+    }
+
+    #[test]
+    fn a_prompt_split_across_reads_and_long_space_runs() {
+        let mut d = dialogue(&["show x"], None);
+        assert_eq!(d.on_bytes(b"\r\nR").unwrap(), Action::Wait);
+        assert_eq!(d.on_bytes(b"1").unwrap(), Action::Wait);
+        assert_eq!(
+            d.on_bytes(b"#").unwrap(),
+            Action::Send(b"terminal length 0\n".to_vec())
+        );
+        assert_eq!(
+            d.on_bytes(b"\r\nR1#").unwrap(),
+            Action::Send(b"show x\n".to_vec())
+        );
+        assert_eq!(
+            d.on_bytes(b"show x\r\nout\r\nR1#").unwrap(),
+            Action::Finished
+        );
+        let mut d = dialogue(&["show x"], None);
+        d.on_bytes(b"R1#").unwrap();
+        d.on_bytes(b"\r\nR1#").unwrap();
+        assert_eq!(d.on_bytes(b"show x\r\nout\r\nR1").unwrap(), Action::Wait);
+        // The prompt's last character and trailing spaces in a later read.
+        assert_eq!(d.on_bytes(b"#  ").unwrap(), Action::Finished);
+        assert_eq!(d.outputs()[0].output, "out");
+    }
+
+    #[test]
+    fn echoed_secrets_are_masked_even_split_across_reads() {
+        let scrub = Scrubber::new(&[Secret::new("pa55word"), Secret::new("en-s3cret")]);
+        let mut d = dialogue(&["show run"], Some("en-s3cret")).scrubber(scrub.clone());
+        d.on_bytes(b"R1#").unwrap();
+        d.on_bytes(b"\r\nR1#").unwrap();
+        d.on_bytes(b"show run\r\nusername a password 0 pa5")
+            .unwrap();
+        d.on_bytes(b"5word\r\nenable password en-s3").unwrap();
+        assert_eq!(d.on_bytes(b"cret\r\nR1#").unwrap(), Action::Finished);
+        assert_eq!(
+            d.outputs()[0].output,
+            "username a password 0 ***\nenable password ***"
+        );
+        // The error tail: a secret at the very start of the tail window is masked whole.
+        let mut d = dialogue(&["show run"], None).scrubber(scrub);
+        d.on_bytes(b"pa55").unwrap();
+        d.on_bytes(b"word").unwrap();
+        d.on_bytes(&[b'x'; TAIL_CHARS - 4]).unwrap();
+        let tail = d.tail();
+        assert!(!tail.contains("word") && !tail.contains("pa55"), "{tail}");
+        assert!(tail.starts_with("***"), "{tail}");
     }
 
     #[test]

@@ -66,6 +66,13 @@ pub enum SessionError {
     /// `tail` is already printable (control characters escaped by the dialogue).
     #[error("prompt not seen in phase {phase}; last output: \"{tail}\"")]
     PromptNotSeen { phase: Phase, tail: String },
+    /// The device sent more than the per-step cap (`limit` bytes) in answer to one step.
+    #[error(
+        "output too large in phase {phase}: the device sent more than {limit} bytes ({}) for one step; \
+         the cap is --max-output",
+        crate::size::human(*limit)
+    )]
+    OutputTooLarge { phase: Phase, limit: usize },
     #[error("disconnected by the device in phase {phase}")]
     Disconnected { phase: Phase },
     #[error(
@@ -144,6 +151,7 @@ impl SessionError {
             SessionError::AuthRejected { .. } => "auth_rejected",
             SessionError::EnableRejected => "enable_rejected",
             SessionError::PromptNotSeen { .. } => "prompt_not_seen",
+            SessionError::OutputTooLarge { .. } => "output_too_large",
             SessionError::Disconnected { .. } => "disconnected",
             SessionError::HostKeyUnknown { .. } => "host_key_unknown",
             SessionError::HostKeyChanged { .. } => "host_key_changed",
@@ -161,6 +169,7 @@ impl SessionError {
             SessionError::Refused { .. } | SessionError::Unreachable { .. } => Some(Phase::Connect),
             SessionError::Timeout { phase, .. }
             | SessionError::PromptNotSeen { phase, .. }
+            | SessionError::OutputTooLarge { phase, .. }
             | SessionError::Disconnected { phase }
             | SessionError::Ssh { phase, .. } => Some(*phase),
             SessionError::AuthRejected { .. } => Some(Phase::Auth),

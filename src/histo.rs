@@ -213,7 +213,6 @@ mod tests {
             host: "127.0.0.1".into(),
             port: 22,
             ok,
-            output: String::new(),
             outputs: Vec::new(),
             error: None,
             started_unix: 1000.0,

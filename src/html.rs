@@ -407,7 +407,11 @@ fn devices(out: &mut String, r: &Report, opts: &PageOptions) {
         for d in s.devices.iter().take(opts.device_rows_max) {
             let result = match &d.error {
                 None => {
-                    let first = d.output.lines().next().unwrap_or("");
+                    let first = d
+                        .outputs
+                        .first()
+                        .and_then(|o| o.output.lines().next())
+                        .unwrap_or("");
                     let short: String = first.chars().take(80).collect();
                     format!(
                         "<span class=\"ok\">ok</span> <code>{}</code>",

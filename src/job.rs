@@ -1,5 +1,6 @@
 //! What every device in a run is asked to do, independent of the device and of the strategy.
 
+use crate::dialogue::DEFAULT_MAX_OUTPUT;
 use crate::hostkeys::HostKeyCheck;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -46,6 +47,10 @@ pub struct Job {
     /// Override of every device's per-phase deadline (`--timeout`).
     #[serde(default)]
     pub timeout: Option<Duration>,
+    /// Cap on what a device may send in answer to one step (`--max-output`); `None` is
+    /// [`DEFAULT_MAX_OUTPUT`]. Past it the device ends with `output_too_large`.
+    #[serde(default)]
+    pub max_output: Option<usize>,
 }
 
 impl Job {
@@ -56,7 +61,13 @@ impl Job {
             on_command_error: OnCommandError::Fail,
             host_keys,
             timeout: None,
+            max_output: None,
         }
+    }
+
+    /// The per-step output cap in bytes.
+    pub fn max_output(&self) -> usize {
+        self.max_output.unwrap_or(DEFAULT_MAX_OUTPUT)
     }
 
     /// The commands for a device of `device_type`.

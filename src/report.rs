@@ -301,7 +301,6 @@ mod tests {
             host: "127.0.0.1".into(),
             port: 1,
             ok: true,
-            output: String::new(),
             outputs: Vec::new(),
             error: None,
             started_unix: 0.0,

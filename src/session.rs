@@ -20,15 +20,21 @@ use crate::error::{Phase, SessionError};
 use crate::job::Job;
 use crate::platform::Platform;
 use crate::result::{CommandOutput, DeviceResult, ErrorInfo, PhaseTime};
+use crate::scrub::Scrubber;
 use crate::wait::{Dirs, Io, PollIo};
 use base64::Engine;
 use ssh2::{ErrorCode, Session};
 use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Longest the close phase waits for the device to end the session after `exit`: the outputs
 /// are already in hand, so a device that lingers must not hold the run.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
+/// Bytes read in a row (the socket never made the core wait) after which a session gives way
+/// to the others on its thread ([`Io::yield_now`]): a flooding device cannot starve the async
+/// runtime, while a normal answer (a few KiB, then a wait) never yields.
+const YIELD_EVERY: usize = 64 * 1024;
 
 const EAGAIN: i32 = -37;
 const ERR_AUTH_FAILED: i32 = -18;
@@ -55,18 +61,19 @@ pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult
     let (phases, started_unix, ended_unix) = clock.finish();
     let (ok, error) = match outcome {
         Ok(()) => (true, None),
-        Err(e) => (false, Some(ErrorInfo::from(&e))),
+        Err(e) => {
+            let mut info = ErrorInfo::from(&e);
+            // The dialogue already masked its tails and outputs; this covers every other
+            // message too.
+            Scrubber::for_device(dev).scrub_string(&mut info.message);
+            (false, Some(info))
+        }
     };
     DeviceResult {
         name: dev.name.clone(),
         host: dev.host.clone(),
         port: dev.port,
         ok,
-        output: outputs
-            .iter()
-            .map(|o| o.output.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
         outputs,
         error,
         started_unix,
@@ -312,6 +319,28 @@ fn connect_error(e: io::Error, dev: &Device, timeout: Duration) -> SessionError 
     }
 }
 
+/// Whether the peer has closed the connection (end of stream or reset), without consuming
+/// anything.
+fn peer_closed(fd: std::os::fd::RawFd) -> bool {
+    let mut byte = 0u8;
+    // SAFETY: a one-byte buffer that outlives the call; `fd` is the session's socket, open
+    // for as long as `sess` lives (the caller holds it).
+    let n = unsafe {
+        libc::recv(
+            fd,
+            (&mut byte as *mut u8).cast(),
+            1,
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    n == 0
+        || (n < 0
+            && matches!(
+                io::Error::last_os_error().kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+            ))
+}
+
 fn key_type_name(t: ssh2::HostKeyType) -> &'static str {
     match t {
         ssh2::HostKeyType::Rsa => "ssh-rsa",
@@ -374,7 +403,17 @@ async fn run<I: Io>(
 
     clock.enter(Phase::Handshake, None);
     c.run_op(Phase::Handshake, c.deadline(), || handshaker.handshake())
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // libssh2 reports a server that closed after its banner as a failed key
+            // exchange; the socket says what happened.
+            SessionError::Ssh { .. } if peer_closed(sess.as_raw_fd()) => {
+                SessionError::Disconnected {
+                    phase: Phase::Handshake,
+                }
+            }
+            e => e,
+        })?;
     check_host_key(&sess, dev, job, keys)?;
 
     clock.enter(Phase::Auth, None);
@@ -557,12 +596,15 @@ async fn converse<I: Io>(
         job.commands_for(&dev.device_type).to_vec(),
         dev.secret.clone(),
     )
-    .on_command_error(job.on_command_error);
+    .on_command_error(job.on_command_error)
+    .max_output(job.max_output())
+    .scrubber(Scrubber::for_device(dev));
     let mut phase = d.phase();
     clock.enter(phase.0, phase.1);
     let mut deadline = c.deadline();
     let mut action = d.start();
     let mut buf = vec![0u8; 32 * 1024];
+    let mut unyielded = 0usize;
     loop {
         if d.phase() != phase {
             phase = d.phase();
@@ -579,12 +621,27 @@ async fn converse<I: Io>(
         }
         match ch.read(&mut buf) {
             Ok(0) if ch.eof() => return Err(d.eof_error()),
-            Ok(0) => c
-                .wait(phase.0, deadline)
-                .await
-                .map_err(|_| d.timeout_error(c.timeout.as_secs_f64()))?,
-            Ok(n) => action = d.on_bytes(&buf[..n])?,
+            Ok(0) => {
+                unyielded = 0;
+                c.wait(phase.0, deadline)
+                    .await
+                    .map_err(|_| d.timeout_error(c.timeout.as_secs_f64()))?
+            }
+            Ok(n) => {
+                action = d.on_bytes(&buf[..n])?;
+                // A device that never lets the socket run dry never makes us wait, so the
+                // deadline is checked on every read, not only before waiting.
+                if action == Action::Wait && Instant::now() >= deadline {
+                    return Err(d.timeout_error(c.timeout.as_secs_f64()));
+                }
+                unyielded += n;
+                if unyielded >= YIELD_EVERY {
+                    unyielded = 0;
+                    c.io.yield_now().await;
+                }
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                unyielded = 0;
                 c.wait(phase.0, deadline).await.map_err(|e| match e {
                     SessionError::Timeout { .. } => d.timeout_error(c.timeout.as_secs_f64()),
                     other => other,
@@ -603,10 +660,17 @@ async fn close<I: Io>(c: &Conn<'_, I>, ch: &mut ssh2::Channel, exit: &[u8]) {
         return;
     }
     let mut buf = [0u8; 4096];
+    let mut unyielded = 0usize;
     loop {
         match ch.read(&mut buf) {
             Ok(0) if ch.eof() => break,
-            Ok(_) => {}
+            Ok(n) => {
+                unyielded += n;
+                if unyielded >= YIELD_EVERY {
+                    unyielded = 0;
+                    c.io.yield_now().await;
+                }
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 if c.wait(Phase::Close, deadline).await.is_err() {
                     break;

@@ -126,12 +126,14 @@ pub fn device(i: usize, t0: f64, start_s: f64, total_s: f64, error: Option<&str>
         host: "127.0.0.1".into(),
         port: 10001 + i as u16,
         ok: error.is_none(),
-        output: if error.is_none() {
-            "*08:36:01.242 UTC Fri Jul 26 2019".into()
+        outputs: if error.is_none() {
+            vec![crate::result::CommandOutput {
+                command: "show clock".into(),
+                output: "*08:36:01.242 UTC Fri Jul 26 2019".into(),
+            }]
         } else {
-            String::new()
+            Vec::new()
         },
-        outputs: Vec::new(),
         error: error.map(|kind| ErrorInfo {
             kind: kind.to_string(),
             message: format!("{kind} on R{}", i + 1),

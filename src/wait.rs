@@ -66,6 +66,9 @@ pub trait Io {
         dirs: Dirs,
         deadline: Instant,
     ) -> impl Future<Output = io::Result<bool>>;
+    /// Lets other sessions run: a device that keeps the socket readable (a flood) never makes
+    /// the core wait, so it gives way every so often. A no-op where the caller owns its thread.
+    fn yield_now(&self) -> impl Future<Output = ()>;
 }
 
 fn remaining(deadline: Instant) -> Option<Duration> {
@@ -143,6 +146,8 @@ impl Io for PollIo {
             // rc == 0: poll's timeout; loop re-checks the deadline.
         }
     }
+
+    async fn yield_now(&self) {}
 }
 
 /// Non-blocking waits on tokio readiness. Must be used inside a tokio runtime.
@@ -201,5 +206,9 @@ impl Io for TokioIo {
             Ok(r) => r.map(|()| true),
             Err(_) => Ok(false),
         }
+    }
+
+    async fn yield_now(&self) {
+        tokio::task::yield_now().await
     }
 }

@@ -148,6 +148,10 @@ pub struct FleetArgs {
     /// Per-phase deadline in seconds, overriding the inventory's `timeout`.
     #[arg(long, value_name = "SECS", value_parser = positive_secs, allow_negative_numbers = true)]
     pub timeout: Option<f64>,
+    /// Most a device may send in answer to one step (default 16MiB; like 64MiB or 512KiB);
+    /// past it the device ends with `output_too_large`.
+    #[arg(long, value_name = "SIZE", value_parser = crate::size::parse)]
+    pub max_output: Option<usize>,
     /// Host key checking for inventory devices (emulated fleets are pinned to the keys
     /// fleetbench gave them).
     #[arg(long, value_name = "MODE", default_value = "accept-new")]
@@ -213,6 +217,10 @@ pub struct RunArgs {
     pub strategy: StrategyKind,
     #[arg(long, short = 'w', value_name = "W", value_parser = at_least_one, allow_negative_numbers = true)]
     pub workers: Option<usize>,
+    /// Print device output exactly as received; by default control characters (terminal
+    /// escape sequences) are shown escaped, so a device cannot drive your terminal.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 #[derive(Args, Debug)]

@@ -82,6 +82,8 @@ pub struct JobConfig {
     pub commands_by_type: BTreeMap<String, Vec<String>>,
     pub on_command_error: OnCommandError,
     pub timeout: Option<Duration>,
+    /// `--max-output`: the per-step output cap; `None` is the default.
+    pub max_output: Option<usize>,
 }
 
 /// `compare` and `run`: the same measurement, `run` with one strategy and one run.
@@ -235,6 +237,7 @@ fn measure(
             ),
             on_command_error: a.on_command_error,
             timeout: a.timeout.map(Duration::from_secs_f64),
+            max_output: a.max_output,
         },
         compare: CompareOptions {
             strategies,

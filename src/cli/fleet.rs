@@ -85,6 +85,7 @@ pub fn job(cfg: &JobConfig, fleet: &Fleet) -> Job {
     job.commands_by_type.extend(cfg.commands_by_type.clone());
     job.on_command_error = cfg.on_command_error;
     job.timeout = cfg.timeout;
+    job.max_output = cfg.max_output;
     job
 }
 

@@ -6,6 +6,7 @@ use super::render::Mode;
 use super::{config, exit_of};
 use crate::plural::count;
 use crate::report::Report;
+use crate::sanitize;
 use crate::screen;
 use crate::stop::Stop;
 use anyhow::Result;
@@ -16,14 +17,22 @@ pub fn run(a: &RunArgs) -> Result<i32> {
     let report = measure(&cfg, Mode::Run)?;
     write_report(&report, cfg.json.as_deref())?;
     write_page(&report, cfg.html.as_deref())?;
-    print_outputs(&report, &mut std::io::stdout().lock())?;
+    print_outputs(&report, a.raw, &mut std::io::stdout().lock())?;
     Ok(exit_of(&report))
 }
 
 /// The classic `{ip: output}` view: every device's output, or its failure, then one line.
 /// With several commands each output is headed by its command, and devices are separated
-/// by a blank line, so outputs never run together.
-fn print_outputs(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+/// by a blank line, so outputs never run together. Device text has its control characters
+/// escaped unless `raw` (the report keeps it exact).
+fn print_outputs(report: &Report, raw: bool, out: &mut impl Write) -> std::io::Result<()> {
+    let shown = |text: &str| -> String {
+        if raw {
+            text.to_string()
+        } else {
+            sanitize::for_terminal(text).into_owned()
+        }
+    };
     for sr in &report.strategies {
         let several = sr.devices.iter().any(|d| d.outputs.len() > 1);
         for (i, d) in sr.devices.iter().enumerate() {
@@ -37,17 +46,17 @@ fn print_outputs(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
                     for o in &d.outputs {
                         writeln!(out, "  --- {} ---", o.command)?;
                         for line in o.output.lines() {
-                            writeln!(out, "  {line}")?;
+                            writeln!(out, "  {}", shown(line))?;
                         }
                     }
                 }
                 None => {
                     writeln!(out, "{label}:")?;
-                    for line in d.output.lines() {
-                        writeln!(out, "  {line}")?;
+                    for line in d.outputs.iter().flat_map(|o| o.output.lines()) {
+                        writeln!(out, "  {}", shown(line))?;
                     }
                 }
-                Some(e) => writeln!(out, "{label}: FAILED [{}] {}", e.kind, e.message)?,
+                Some(e) => writeln!(out, "{label}: FAILED [{}] {}", e.kind, shown(&e.message))?,
             }
         }
         let never = screen::never_ran(sr);
@@ -77,7 +86,7 @@ mod tests {
 
     fn printed(r: &Report) -> String {
         let mut v = Vec::new();
-        print_outputs(r, &mut v).unwrap();
+        print_outputs(r, false, &mut v).unwrap();
         String::from_utf8(v).unwrap()
     }
 

@@ -13,6 +13,10 @@
 //! | `enable-refused` | `enable` always answers `% Access denied` |
 //! | `weird-prompt` | the prompt is `router-weird$ ` instead of `R1>` / `R1#` |
 //! | `fail[:RATE]` | each connection is dropped right after accept with this probability (`20%` or `0.2`; default 10%) |
+//! | `flood` | a `show` command answers with endless lines of `y` (64 KiB writes), never a prompt |
+//! | `flood-no-newline` | once the shell opens: endless 64 KiB writes of `y` each ending in `>`, never a newline or a prompt |
+//! | `echo-secret` | the banner repeats the login password, the typed enable secret is echoed, and each `show` output ends with a config line holding the password (each secret sent in two writes) |
+//! | `escape-codes` | each `show` output starts with terminal control sequences (OSC set-title, `ESC[6n`, clear screen) |
 //!
 //! TARGET is `all` (the default), a fraction of the fleet (`10%` or `0.1`), or device names
 //! joined by `+` (`R1+R4`). Fractions pick devices from one seeded permutation of the fleet,
@@ -42,6 +46,10 @@ pub enum Fault {
     WeirdPrompt,
     /// Probability in `0.0..=1.0` that a connection is dropped right after accept.
     FailRate(f64),
+    Flood,
+    FloodNoNewline,
+    EchoSecret,
+    EscapeCodes,
 }
 
 /// Which devices a fault applies to.
@@ -74,6 +82,10 @@ pub struct DeviceFaults {
     pub enable_refused: bool,
     pub weird_prompt: bool,
     pub fail_rate: f64,
+    pub flood: bool,
+    pub flood_no_newline: bool,
+    pub echo_secret: bool,
+    pub escape_codes: bool,
 }
 
 impl DeviceFaults {
@@ -93,6 +105,10 @@ impl DeviceFaults {
             Fault::EnableRefused => self.enable_refused = true,
             Fault::WeirdPrompt => self.weird_prompt = true,
             Fault::FailRate(p) => self.fail_rate = p,
+            Fault::Flood => self.flood = true,
+            Fault::FloodNoNewline => self.flood_no_newline = true,
+            Fault::EchoSecret => self.echo_secret = true,
+            Fault::EscapeCodes => self.escape_codes = true,
         }
     }
 
@@ -108,6 +124,10 @@ impl DeviceFaults {
             (self.wrong_password, "wrong-password"),
             (self.enable_refused, "enable-refused"),
             (self.weird_prompt, "weird-prompt"),
+            (self.flood, "flood"),
+            (self.flood_no_newline, "flood-no-newline"),
+            (self.echo_secret, "echo-secret"),
+            (self.escape_codes, "escape-codes"),
         ];
         v.extend(flags.iter().filter(|f| f.0).map(|f| f.1.to_string()));
         if let Some(r) = self.slow {
@@ -143,6 +163,10 @@ pub fn parse_fault(s: &str) -> Result<FaultRule, String> {
         "wrong-password" => no_param(Fault::WrongPassword)?,
         "enable-refused" => no_param(Fault::EnableRefused)?,
         "weird-prompt" => no_param(Fault::WeirdPrompt)?,
+        "flood" => no_param(Fault::Flood)?,
+        "flood-no-newline" => no_param(Fault::FloodNoNewline)?,
+        "echo-secret" => no_param(Fault::EchoSecret)?,
+        "escape-codes" => no_param(Fault::EscapeCodes)?,
         "slow" => Fault::Slow {
             bytes_per_sec: match param {
                 None => 200,
@@ -161,7 +185,8 @@ pub fn parse_fault(s: &str) -> Result<FaultRule, String> {
         other => {
             return Err(format!(
                 "unknown fault '{other}' (known: refuse, no-banner, no-prompt, hang, disconnect, \
-                 slow[:B/s], wrong-password, enable-refused, weird-prompt, fail[:RATE])"
+                 slow[:B/s], wrong-password, enable-refused, weird-prompt, fail[:RATE], flood, \
+                 flood-no-newline, echo-secret, escape-codes)"
             ));
         }
     };
@@ -275,6 +300,10 @@ mod tests {
             "wrong-password",
             "enable-refused",
             "weird-prompt",
+            "flood",
+            "flood-no-newline",
+            "echo-secret",
+            "escape-codes",
         ] {
             assert!(parse_fault(k).is_ok(), "{k}");
         }

@@ -57,7 +57,7 @@ use crate::secret::Secret;
 pub use fault::{DeviceFaults, Fault, FaultRule, FaultTarget};
 pub use platforms::{MixError, PlatformMix};
 pub use profile::Profile;
-pub use server::{MAX_PREAUTH, WEIRD_PROMPT};
+pub use server::{ESCAPE_CODES, MAX_PREAUTH, WEIRD_PROMPT};
 
 use cpu::CpuTracker;
 use server::{DeviceState, Port};

@@ -18,6 +18,8 @@
 //! Fault spelling: see [`super::fault`]. `ssh=legacy` makes the devices offer only what an
 //! older IOS SSH stack offers (SHA-1 key exchanges, an `ssh-rsa` host key, CBC/CTR ciphers,
 //! `hmac-sha1`); `ssh=modern` (the default) offers current OpenSSH-like algorithms.
+//! `grace` is the login grace time (default 120 s, IOS's `ip ssh time-out`): a connection
+//! not authenticated by then is closed.
 //!
 //! Where the delays apply: `login` before the first prompt of a shell; `command` before the
 //! output of each `show` command (and of an exec request), never before echo, `terminal`,
@@ -59,9 +61,15 @@ pub struct Profile {
     /// Each delay is multiplied by a uniform draw in `1 ± jitter`.
     pub jitter: f64,
     pub faults: Vec<FaultRule>,
+    /// How long a connection may stay unauthenticated before the device closes it
+    /// ([`DEFAULT_LOGIN_GRACE`], like IOS's `ip ssh time-out`; key `grace`).
+    pub login_grace: Duration,
     /// The SSH algorithms the devices offer.
     pub ssh: SshStack,
 }
+
+/// IOS's default `ip ssh time-out`: 120 s.
+pub const DEFAULT_LOGIN_GRACE: Duration = Duration::from_secs(120);
 
 impl Default for Profile {
     fn default() -> Self {
@@ -78,6 +86,7 @@ impl Profile {
             config: Duration::from_millis(config_ms),
             jitter,
             faults: Vec::new(),
+            login_grace: DEFAULT_LOGIN_GRACE,
             ssh: SshStack::Modern,
         }
     }
@@ -167,6 +176,12 @@ impl Profile {
                 "config" => profile.config = parse_duration(value).map_err(err)?,
                 "jitter" => profile.jitter = fault::parse_fraction(value).map_err(err)?,
                 "fault" => profile.faults.push(fault::parse_fault(value).map_err(err)?),
+                "grace" => {
+                    profile.login_grace = parse_duration(value)
+                        .ok()
+                        .filter(|d| !d.is_zero())
+                        .ok_or_else(|| err(format!("grace={value}: expected a duration > 0")))?
+                }
                 "ssh" => {
                     profile.ssh = match value {
                         "modern" => SshStack::Modern,
@@ -180,7 +195,7 @@ impl Profile {
                 }
                 other => {
                     return Err(err(format!(
-                        "unknown key '{other}' (known: login, command, config, jitter, fault, ssh)"
+                        "unknown key '{other}' (known: login, command, config, jitter, fault, ssh, grace)"
                     )));
                 }
             }
@@ -273,6 +288,15 @@ mod tests {
         assert!(Profile::by_name("speed=1s").is_err());
         assert!(Profile::by_name("lan,login").is_err());
         assert!(Profile::by_name("fault=explode").is_err());
+        assert_eq!(
+            Profile::by_name("lan,grace=2s").unwrap().login_grace,
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            Profile::by_name("lan").unwrap().login_grace,
+            DEFAULT_LOGIN_GRACE
+        );
+        assert!(Profile::by_name("grace=0").is_err());
     }
 
     #[test]

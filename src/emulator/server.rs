@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -33,6 +33,13 @@ use crate::platform::Platform;
 /// limit is far lower).
 pub const MAX_PREAUTH: usize = 50;
 
+/// One write of the `flood` and `flood-no-newline` faults.
+const FLOOD_CHUNK: usize = 64 * 1024;
+
+/// What the `escape-codes` fault puts before each `show` output: OSC set-title, a cursor
+/// position request (the terminal answers it as if typed), clear screen.
+pub const ESCAPE_CODES: &[u8] = b"\x1b]0;owned by R1\x07\x1b[6n\x1b[2J";
+
 /// The prompt of the `weird-prompt` fault.
 pub const WEIRD_PROMPT: &str = "router-weird$ ";
 
@@ -54,6 +61,10 @@ pub(crate) struct DeviceState {
     pub config: Arc<russh::server::Config>,
     /// Public keys accepted for `username` (public-key auth is offered only when non-empty).
     pub authorized_keys: Arc<Vec<russh::keys::PublicKey>>,
+    /// How long a connection may stay unauthenticated (SSH banner, key exchange and login
+    /// included) before it is closed, like IOS's `ip ssh time-out` and OpenSSH's
+    /// `LoginGraceTime`; without it, idle connections would hold every pre-auth slot.
+    pub login_grace: Duration,
     /// Identity, place in the fleet, running and startup configs.
     pub device: Arc<Shared>,
     preauth: AtomicUsize,
@@ -77,6 +88,7 @@ impl DeviceState {
         config: Arc<russh::server::Config>,
         device: Arc<Shared>,
     ) -> Self {
+        let login_grace = profile.login_grace;
         DeviceState {
             index,
             hostname: device.identity.hostname.clone(),
@@ -91,6 +103,7 @@ impl DeviceState {
             max_sessions,
             config,
             authorized_keys: Arc::new(Vec::new()),
+            login_grace,
             device,
             preauth: AtomicUsize::new(0),
             vty: AtomicUsize::new(0),
@@ -257,27 +270,51 @@ async fn run_connection(
 ) {
     // Small interactive writes: Nagle plus delayed ACK would add up to 40 ms per exchange.
     let _ = stream.set_nodelay(true);
+    let grace_ends = tokio::time::Instant::now() + dev.login_grace;
+    // russh runs the session in a task of its own that ends only with its socket (a
+    // disconnect request waits behind an unfinished key exchange), so the grace time shuts
+    // the socket down under it through a second handle.
+    let Ok((stream, cut)) = stream.into_std().and_then(|s| {
+        let cut = s.try_clone()?;
+        Ok((TcpStream::from_std(s)?, cut))
+    }) else {
+        return;
+    };
+    let authenticated = Arc::new(AtomicBool::new(false));
     let handler = Conn {
         dev: dev.clone(),
         preauth: Some(preauth),
         vty: None,
         over_limit: false,
         inputs: HashMap::new(),
+        authenticated: authenticated.clone(),
     };
     let session = tokio::select! {
         _ = stopped(&mut stop) => return,
+        // A client that never sends its banner keeps `run_stream` waiting: drop it at the
+        // end of the grace time like one that stalls later.
+        _ = tokio::time::sleep_until(grace_ends) => return,
         s = russh::server::run_stream(dev.config.clone(), stream, handler) => match s {
             Ok(s) => s,
             Err(_) => return,
         },
     };
     let handle = session.handle();
+    let grace = async {
+        tokio::time::sleep_until(grace_ends).await;
+        if authenticated.load(Ordering::Acquire) {
+            std::future::pending::<()>().await;
+        }
+    };
     tokio::select! {
         _ = session => {}
         _ = stopped(&mut stop) => {
             let _ = handle
                 .disconnect(Disconnect::ByApplication, "emulator shutting down".into(), String::new())
                 .await;
+        }
+        _ = grace => {
+            let _ = cut.shutdown(std::net::Shutdown::Both);
         }
     }
 }
@@ -293,6 +330,8 @@ struct Conn {
     over_limit: bool,
     /// Typed bytes go to the channel's CLI task.
     inputs: HashMap<ChannelId, mpsc::UnboundedSender<Vec<u8>>>,
+    /// Set once authenticated: the login grace time no longer applies.
+    authenticated: Arc<AtomicBool>,
 }
 
 impl Conn {
@@ -399,6 +438,7 @@ impl russh::server::Handler for Conn {
     }
 
     async fn auth_succeeded(&mut self, _session: &mut Session) -> Result<(), Self::Error> {
+        self.authenticated.store(true, Ordering::Release);
         self.preauth = None;
         self.vty = Slot::take(&self.dev, |d| &d.vty, self.dev.max_sessions);
         self.over_limit = self.vty.is_none();
@@ -572,6 +612,12 @@ impl ChannelTask {
             .profile
             .jittered(self.dev.profile.login, &mut self.rng);
         tokio::time::sleep(login).await;
+        if self.dev.faults.flood_no_newline && matches!(kind, Kind::Shell) {
+            // Fault `flood-no-newline`: 64 KiB of `y` ending in `>`, again and again.
+            let mut chunk = vec![b'y'; FLOOD_CHUNK - 1];
+            chunk.push(b'>');
+            return self.flood(chunk).await;
+        }
         let result = match kind {
             Kind::Shell => self.shell().await,
             Kind::Exec(command) => self.exec(&command).await,
@@ -588,11 +634,45 @@ impl ChannelTask {
         while self.rx.recv().await.is_some() {}
     }
 
+    /// Sends `chunk` until the client goes away (each write waits for the SSH window, so the
+    /// rate is what the client reads) or the emulator stops (the connection is closed).
+    async fn flood(&self, chunk: Vec<u8>) {
+        while self.out.raw(chunk.clone()).await.is_ok() {
+            // The emulator's own fairness: its healthy devices share these runtime threads.
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Fault `echo-secret`: `text` sent in two writes, split inside `secret`, so a client
+    /// sees the secret across two reads.
+    async fn split_send(&self, text: &str, secret: &str) -> Result<(), Stop> {
+        let cut = text
+            .find(secret)
+            .map_or(text.len(), |at| at + secret.len() / 2);
+        self.out.send(text.as_bytes()[..cut].to_vec()).await?;
+        // A pause, so the two halves do not merge in the client's buffer.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        self.out.send(text.as_bytes()[cut..].to_vec()).await
+    }
+
     async fn shell(&mut self) -> Result<(), Stop> {
         let mut cli = self.dev.cli();
+        let echo_secret = self.dev.faults.echo_secret;
+        if echo_secret {
+            let banner = format!(
+                "\r\nTemporary access: user {} password {} (change it!)\r\n",
+                self.dev.username, self.dev.password
+            );
+            self.split_send(&banner, &self.dev.password).await?;
+        }
         self.out.send(cli.greeting()).await?;
+        let mut asked_secret = false;
         while let Some(input) = self.rx.recv().await {
             let mut pending = Vec::new();
+            if echo_secret && asked_secret {
+                // The typed enable secret, echoed back (IOS never does this).
+                pending.extend_from_slice(&input);
+            }
             for reply in cli.feed(&input, Utc::now()) {
                 match reply {
                     Reply::Echo(b) | Reply::Text(b) => pending.extend(b),
@@ -617,6 +697,7 @@ impl ChannelTask {
                     }
                 }
             }
+            asked_secret = pending.ends_with(b"Password: ");
             self.out.send(pending).await?;
         }
         // The client sent EOF or closed the channel.
@@ -637,12 +718,42 @@ impl ChannelTask {
     }
 
     /// A `show` output after the command delay, with the output faults applied.
-    async fn show_output(&mut self, bytes: Vec<u8>) -> Result<(), Stop> {
+    async fn show_output(&mut self, mut bytes: Vec<u8>) -> Result<(), Stop> {
         let delay = self
             .dev
             .profile
             .jittered(self.dev.profile.command, &mut self.rng);
         tokio::time::sleep(delay).await;
+        let faults = &self.dev.faults;
+        if faults.flood {
+            // Fault `flood`: the output never ends.
+            let line = b"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\r\n";
+            let chunk: Vec<u8> = line.iter().copied().cycle().take(FLOOD_CHUNK).collect();
+            self.flood(chunk).await;
+            return Err(Stop::Gone);
+        }
+        if faults.escape_codes {
+            // Set the window title, ask for the cursor position, clear the screen.
+            let mut b = ESCAPE_CODES.to_vec();
+            b.append(&mut bytes);
+            bytes = b;
+        }
+        if faults.echo_secret {
+            // A config line with the clear-text password, just before the prompt.
+            let at = bytes
+                .windows(2)
+                .rposition(|w| w == b"\r\n")
+                .map_or(0, |i| i + 2);
+            let (body, prompt) = bytes.split_at(at);
+            let text = format!(
+                "{}username {} password 0 {}\r\n{}",
+                String::from_utf8_lossy(body),
+                self.dev.username,
+                self.dev.password,
+                String::from_utf8_lossy(prompt)
+            );
+            return self.split_send(&text, &self.dev.password).await;
+        }
         if self.dev.faults.hang || self.dev.faults.disconnect {
             let half = bytes.len() / 2;
             self.out.send(bytes[..half].to_vec()).await?;

@@ -56,6 +56,19 @@ pub enum InventoryError {
         source: std::io::Error,
     },
     #[error(
+        "{origin}: larger than {}, the most an inventory file may be",
+        crate::size::human(*limit as usize)
+    )]
+    TooLarge { origin: String, limit: u64 },
+    #[error("{at}: not UTF-8 text (save the file as UTF-8)")]
+    NotUtf8 { at: Location },
+    #[error(
+        "{at}: expanding YAML aliases here would copy more than {} (anchors repeated too \
+         often or too large); refusing the file",
+        crate::size::human(*limit as usize)
+    )]
+    AliasBudget { at: Location, limit: u64 },
+    #[error(
         "{origin}: the inventory file is empty; expected a mapping of group name to a list of \
          devices, or a list of devices"
     )]

@@ -40,6 +40,7 @@
 
 mod error;
 pub mod keys;
+pub mod limits;
 #[cfg(test)]
 mod tests;
 
@@ -73,11 +74,9 @@ pub fn load_with_env(
     path: &Path,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Inventory, InventoryError> {
-    let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse_with_env(&text, &path.display().to_string(), env)
+    let origin = path.display().to_string();
+    let text = limits::read_bounded(path, &origin)?;
+    parse_with_env(&text, &origin, env)
 }
 
 /// Validates inventory `text`; `origin` (the file name) starts every message.
@@ -158,6 +157,11 @@ impl Loader<'_, '_> {
     }
 
     fn load(&mut self) -> Result<(), InventoryError> {
+        limits::check_aliases(
+            self.text,
+            self.origin,
+            limits::alias_budget(self.text.len()),
+        )?;
         let docs = Node::load_from_str(self.text).map_err(|e| {
             if e.info() == DUPLICATE_KEY {
                 self.duplicate_key(e.marker())

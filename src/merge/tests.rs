@@ -31,8 +31,10 @@ fn device(i: usize, run_start: f64) -> DeviceResult {
         host: "127.0.0.1".into(),
         port: 10_001 + i as u16,
         ok: i % 13 != 5,
-        output: format!("hostname R{}", i + 1),
-        outputs: Vec::new(),
+        outputs: vec![crate::result::CommandOutput {
+            command: "show run | include hostname".into(),
+            output: format!("hostname R{}", i + 1),
+        }],
         error: None,
         started_unix: started,
         ended_unix: started + connect + command,

@@ -284,7 +284,6 @@ mod tests {
             host: "198.18.0.1".into(),
             port: 22,
             ok: true,
-            output: String::new(),
             outputs: Vec::new(),
             error: None,
             started_unix: 0.0,

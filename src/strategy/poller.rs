@@ -7,7 +7,7 @@
 use crate::device::Device;
 use crate::error::SessionError;
 use crate::job::Job;
-use crate::result::{DeviceResult, ErrorInfo};
+use crate::result::{CommandOutput, DeviceResult, ErrorInfo};
 use crate::session;
 use crate::wait::TokioIo;
 use serde::{Deserialize, Serialize};
@@ -206,7 +206,10 @@ impl Mock {
         } else {
             r.ok = true;
             r.error = None;
-            r.output = format!("mock output of {}", dev.name);
+            r.outputs = vec![CommandOutput {
+                command: "show clock".into(),
+                output: format!("mock output of {}", dev.name),
+            }];
         }
         r
     }

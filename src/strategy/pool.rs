@@ -171,7 +171,6 @@ pub(crate) fn not_run(dev: &Device, err: SessionError) -> DeviceResult {
         host: dev.host.clone(),
         port: dev.port,
         ok: false,
-        output: String::new(),
         outputs: Vec::new(),
         error: Some(ErrorInfo::from(&err)),
         started_unix: now,

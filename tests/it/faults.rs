@@ -87,13 +87,13 @@ fn check(kind: StrategyKind, results: &[DeviceResult]) {
         assert_eq!(r.ok, *want == Want::Ok, "{kind}/{fault}");
         if *want == Want::Ok {
             assert!(
-                r.output.contains("UTC"),
+                r.output().contains("UTC"),
                 "{kind}/{fault}: output {:?}",
-                r.output
+                r.output()
             );
         } else {
             assert!(
-                r.output.is_empty() && r.outputs.is_empty(),
+                r.output().is_empty() && r.outputs.is_empty(),
                 "{kind}/{fault}"
             );
         }

@@ -7,6 +7,7 @@ mod core;
 mod emulator;
 mod faults;
 mod gate;
+mod hostile;
 mod network;
 mod platforms;
 mod processes;

@@ -57,16 +57,16 @@ fn sixty_devices_over_seven_platforms_poll_with_every_strategy() {
             // Each device answered as its own platform, and only as it.
             let own = marker(&d.device_type);
             assert!(
-                r.output.contains(own),
+                r.output().contains(own),
                 "{kind}: {} ({}): {}",
                 d.name,
                 d.device_type,
-                r.output
+                r.output()
             );
             for other in fleetbench::platform::PLATFORMS {
                 let m = marker(other.device_type);
                 assert!(
-                    m == own || !r.output.contains(m),
+                    m == own || !r.output().contains(m),
                     "{kind}: {} has {m}",
                     d.name
                 );

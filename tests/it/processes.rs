@@ -68,7 +68,7 @@ fn every_device_answered_in_inventory_order_with_fewer_workers() {
     for (r, d) in out.results.iter().zip(&devices) {
         assert!(r.ok, "{}: {:?}", d.name, r.error);
         assert_eq!((r.name.as_str(), r.port), (d.name.as_str(), d.port));
-        assert!(!r.output.is_empty());
+        assert!(!r.output().is_empty());
     }
     assert_eq!((out.workers, out.threads, out.processes), (3, 3, 3));
     assert!(out.startup > Duration::ZERO && out.startup <= out.wall);

@@ -65,7 +65,7 @@ fn private_key_file_logs_in_and_a_refused_key_falls_back_to_the_password() {
     dev.key_file = Some(key_file(dir.path(), "id_good", &good));
     let r = poll_blocking(&dev, &j);
     assert!(r.ok, "{:?}", r.error);
-    assert!(r.output.contains("UTC"));
+    assert!(r.output().contains("UTC"));
 
     // A key the device does not know, and no password: rejected, typed.
     dev.key_file = Some(key_file(dir.path(), "id_other", &other));

@@ -38,7 +38,7 @@ fn outputs(r: &Report) -> Vec<(String, bool, String)> {
     r.strategies[0]
         .devices
         .iter()
-        .map(|d| (d.name.clone(), d.ok, d.output.clone()))
+        .map(|d| (d.name.clone(), d.ok, d.output()))
         .collect()
 }
 

@@ -163,7 +163,10 @@ mod tests {
         let mut r = not_run(dev, SessionError::Interrupted);
         r.ok = true;
         r.error = None;
-        r.output = format!("clock of {}", dev.name);
+        r.outputs = vec![crate::result::CommandOutput {
+            command: "show clock".into(),
+            output: format!("clock of {}", dev.name),
+        }];
         r
     }
 
@@ -197,7 +200,7 @@ mod tests {
         match &msgs[4] {
             FromWorker::Done { index, result } => {
                 assert_eq!(*index, 5);
-                assert_eq!(result.output, "clock of R5");
+                assert_eq!(result.output(), "clock of R5");
                 assert_eq!(result.port, 10_005);
             }
             other => panic!("unexpected {other:?}"),

@@ -1,0 +1,325 @@
+//! Hostile devices, under every strategy: floods (with and without newlines) end within their
+//! deadline without starving the healthy devices of the same fleet, a runaway output ends
+//! with `output_too_large`, secrets a device echoes back are masked everywhere, terminal
+//! escape codes are kept in the report but never printed raw, and idle connections cannot
+//! lock a device out.
+
+use crate::cli::{bin, run_bounded};
+use crate::common::*;
+use fleetbench::emulator::{ESCAPE_CODES, EmulatedFleet, FleetSpec, Profile};
+use fleetbench::error::Phase;
+use fleetbench::strategy::StrategyKind;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+/// The phase deadline of the flood runs.
+const TIMEOUT: Duration = Duration::from_secs(1);
+
+/// 14 devices, 4 of them flooding with no newline (R2, R5, R9, R13); the healthy ones take
+/// a few hundred ms, so their sessions overlap the floods.
+fn mixed_fleet() -> (EmulatedFleet, Vec<bool>) {
+    let floods = [2, 5, 9, 13];
+    let mut profile = String::from("login=100ms,command=200ms");
+    for r in floods {
+        profile.push_str(&format!(",fault=flood-no-newline@R{r}"));
+    }
+    let f = fleet(14, &profile);
+    let flooder = (1..=14).map(|i| floods.contains(&i)).collect();
+    (f, flooder)
+}
+
+/// Done-when of issue 10: the healthy devices all answer, every strategy; each flooder ends
+/// in the prompt phase within its deadline plus one read.
+#[test]
+fn floods_without_newline_end_on_time_and_starve_nobody() {
+    let (f, flooder) = mixed_fleet();
+    let devices = f.devices();
+    let mut j = job(&f, &["show clock"]);
+    j.timeout = Some(TIMEOUT);
+    for kind in StrategyKind::ALL {
+        for round in 0..1 {
+            let out = run(kind, &devices, &j, None);
+            for (r, &flood) in out.results.iter().zip(&flooder) {
+                if !flood {
+                    assert!(r.ok, "{kind} #{round} {}: {:?}", r.name, r.error);
+                    continue;
+                }
+                let e = r.error.as_ref().unwrap();
+                assert!(
+                    ["prompt_not_seen", "output_too_large"].contains(&e.kind.as_str()),
+                    "{kind} {}: {e:?}",
+                    r.name
+                );
+                assert_eq!(e.phase, Some(Phase::Prompt), "{kind} {}", r.name);
+                // Within the deadline plus one read: a generous ratio, not an absolute time.
+                let prompt = r.phase_secs(Phase::Prompt);
+                assert!(
+                    prompt < TIMEOUT.as_secs_f64() * 1.5,
+                    "{kind} {}: prompt phase {prompt:.2} s",
+                    r.name
+                );
+            }
+        }
+    }
+}
+
+/// A `show` that never ends: a typed error naming the cap, in the command phase; with a cap
+/// larger than what fits in the deadline, a timeout in the command phase instead.
+#[test]
+fn an_endless_output_ends_with_output_too_large() {
+    let f = fleet(3, "instant,fault=flood@R2");
+    let devices = f.devices();
+    let mut j = job(&f, &["show clock"]);
+    j.timeout = Some(Duration::from_secs(5));
+    j.max_output = Some(1 << 20);
+    for kind in StrategyKind::ALL {
+        let out = run(kind, &devices, &j, None);
+        assert!(out.results[0].ok && out.results[2].ok, "{kind}");
+        let e = out.results[1].error.as_ref().unwrap();
+        assert_eq!(
+            (e.kind.as_str(), e.phase),
+            ("output_too_large", Some(Phase::Command)),
+            "{kind}: {e:?}"
+        );
+        assert!(e.message.contains("1048576 bytes (1 MiB)"), "{}", e.message);
+    }
+    j.timeout = Some(TIMEOUT);
+    j.max_output = Some(1 << 40);
+    let out = run(StrategyKind::Async, &devices, &j, None);
+    let r = &out.results[1];
+    let e = r.error.as_ref().unwrap();
+    assert_eq!(
+        (e.kind.as_str(), e.phase),
+        ("timeout", Some(Phase::Command))
+    );
+    assert!(r.phase_secs(Phase::Command) < TIMEOUT.as_secs_f64() * 1.5);
+}
+
+const PASSWORD: &str = "Pw-a81c-echoed-back";
+const SECRET: &str = "En-77d2-echoed-back";
+
+fn echo_fleet(profile: &str) -> EmulatedFleet {
+    let mut spec = FleetSpec::new(3, Profile::by_name(profile).unwrap());
+    spec.password = PASSWORD.into();
+    spec.secret = SECRET.into();
+    spec.seed = 7;
+    EmulatedFleet::start(spec).unwrap()
+}
+
+/// A device that repeats the password (banner, config line) and echoes the enable secret,
+/// each split across two writes: the results hold the marker, never the secret.
+#[test]
+fn echoed_secrets_are_masked_under_every_strategy() {
+    let f = echo_fleet("instant,fault=echo-secret@R1+R2,fault=weird-prompt@R2");
+    let devices = f.devices();
+    let mut j = job(&f, &["show clock", "show version"]);
+    j.timeout = Some(TIMEOUT);
+    for kind in StrategyKind::ALL {
+        let out = run(kind, &devices, &j, None);
+        let json = serde_json::to_string(&out.results).unwrap();
+        assert!(!json.contains(PASSWORD) && !json.contains(SECRET), "{kind}");
+        // R1 answers, its outputs end with the masked config line.
+        let r1 = &out.results[0];
+        assert!(r1.ok, "{kind}: {:?}", r1.error);
+        for o in &r1.outputs {
+            assert!(
+                o.output.ends_with("password 0 ***"),
+                "{kind}: {:?}",
+                o.output
+            );
+        }
+        // R2 never shows a prompt: the error's tail carries the banner, masked.
+        let e = out.results[1].error.as_ref().unwrap();
+        assert_eq!(e.kind, "prompt_not_seen", "{kind}");
+        assert!(e.message.contains("password ***"), "{kind}: {}", e.message);
+        assert!(out.results[2].ok, "{kind}");
+    }
+}
+
+/// End to end: the echoed secrets are in none of stdout, stderr (`--verbose`) or the report;
+/// escape codes are in the report exactly, escaped on screen, and raw with `--raw`.
+#[test]
+fn run_prints_no_secret_and_no_escape_code() {
+    let f =
+        echo_fleet("instant,fault=echo-secret@R1+R2,fault=weird-prompt@R2,fault=escape-codes@R3");
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("devices.yaml");
+    std::fs::write(&inv, f.inventory_yaml()).unwrap();
+    let kh = dir.path().join("known_hosts");
+    let json = dir.path().join("r.json");
+    for strategy in ["threads", "processes", "async"] {
+        let out = run_bounded(
+            bin().args([
+                "run",
+                "--strategy",
+                strategy,
+                "--inventory",
+                inv.to_str().unwrap(),
+                "--known-hosts",
+                kh.to_str().unwrap(),
+                "--timeout",
+                "2",
+                "--json",
+                json.to_str().unwrap(),
+                "--verbose",
+            ]),
+            Duration::from_secs(60),
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+        let report = std::fs::read_to_string(&json).unwrap();
+        for (what, text) in [
+            ("stdout", &out.stdout),
+            ("stderr", &out.stderr),
+            ("report", &report),
+        ] {
+            assert!(
+                !text.contains(PASSWORD) && !text.contains(SECRET),
+                "{strategy}: secret in {what}: {text}"
+            );
+        }
+        assert!(out.stdout.contains("password 0 ***"), "{}", out.stdout);
+        assert!(
+            !out.stdout.contains('\x1b'),
+            "{strategy}: raw escape code on screen"
+        );
+        assert!(
+            out.stdout.contains("\\u{1b}]0;owned by R1"),
+            "{}",
+            out.stdout
+        );
+        // The report keeps the device's bytes exactly.
+        let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+        let r3 = &v["strategies"][0]["devices"][2]["outputs"][0]["output"];
+        let escapes = String::from_utf8(ESCAPE_CODES.to_vec()).unwrap();
+        assert!(r3.as_str().unwrap().starts_with(&escapes), "{r3}");
+    }
+    let out = run_bounded(
+        bin().args([
+            "run",
+            "--strategy",
+            "sequential",
+            "--raw",
+            "--inventory",
+            inv.to_str().unwrap(),
+            "--known-hosts",
+            kh.to_str().unwrap(),
+            "--timeout",
+            "2",
+        ]),
+        Duration::from_secs(60),
+    );
+    assert!(
+        out.stdout.contains("\x1b]0;owned by R1\x07"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains(PASSWORD) && !out.stdout.contains(SECRET));
+}
+
+/// 50 idle connections (half of them having sent an SSH banner) fill every pre-auth slot of
+/// a device; the login grace time closes them, and a real session is served while their
+/// clients still hold their sockets.
+#[test]
+fn idle_connections_cannot_lock_a_device_out() {
+    let grace = Duration::from_secs(1);
+    let f = fleet(1, "instant,grace=1s");
+    let devices = f.devices();
+    let port = devices[0].port;
+    let mut idle: Vec<TcpStream> = (0..fleetbench::emulator::MAX_PREAUTH)
+        .map(|i| {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            if i % 2 == 0 {
+                s.write_all(b"SSH-2.0-idle\r\n").unwrap();
+            }
+            s
+        })
+        .collect();
+    let mut j = job(&f, &["show clock"]);
+    j.timeout = Some(Duration::from_secs(2));
+    let t0 = Instant::now();
+    let mut attempts = 0;
+    let ok = loop {
+        attempts += 1;
+        let out = run(StrategyKind::Sequential, &devices, &j, None);
+        if out.results[0].ok {
+            break true;
+        }
+        if t0.elapsed() > grace * 20 {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        ok,
+        "no session served in {:?} ({attempts} attempts)",
+        t0.elapsed()
+    );
+    // The device closed the idle connections (their clients never did).
+    for s in &mut idle {
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut buf = [0u8; 4096];
+        let closed = loop {
+            match s.read(&mut buf) {
+                Ok(0) => break true,
+                Ok(_) => {}
+                Err(e) => {
+                    break !matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    );
+                }
+            }
+        };
+        assert!(
+            closed,
+            "an idle connection is still open after the grace time"
+        );
+    }
+    // Still held open by the client side, and the device keeps serving.
+    let out = run(StrategyKind::Sequential, &devices, &j, None);
+    assert!(out.results[0].ok, "{:?}", out.results[0].error);
+}
+
+/// A server that sends its SSH banner and closes: the device went away, `disconnected` in the
+/// handshake (not a generic `ssh` error), under every strategy.
+#[test]
+fn a_server_closing_after_its_banner_is_disconnected() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        for _ in 0..StrategyKind::ALL.len() {
+            let (mut s, _) = listener.accept().unwrap();
+            let _ = s.write_all(b"SSH-2.0-Cisco-1.25\r\n");
+            // Wait for the client's banner, so the close is not a reset of unread data.
+            let mut buf = [0u8; 256];
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let _ = s.read(&mut buf);
+        }
+    });
+    let dev = fleetbench::device::Device {
+        name: "gone".into(),
+        host: "127.0.0.1".into(),
+        port,
+        username: "u".into(),
+        password: Some(fleetbench::secret::Secret::new("p")),
+        secret: None,
+        key_file: None,
+        device_type: "cisco_ios".into(),
+        timeout: Duration::from_secs(5),
+    };
+    let j = fleetbench::job::Job::new(
+        vec!["show clock".into()],
+        fleetbench::hostkeys::HostKeyCheck::new(fleetbench::hostkeys::HostKeyPolicy::Insecure),
+    );
+    for kind in StrategyKind::ALL {
+        let out = run(kind, std::slice::from_ref(&dev), &j, None);
+        let e = out.results[0].error.as_ref().unwrap();
+        assert_eq!(
+            (e.kind.as_str(), e.phase),
+            ("disconnected", Some(Phase::Handshake)),
+            "{kind}: {e:?}"
+        );
+    }
+    server.join().unwrap();
+}
