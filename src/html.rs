@@ -111,10 +111,17 @@ pub fn report_title(r: &Report) -> String {
     format!("fleetbench: {}", fleet_line(r))
 }
 
-fn setup(out: &mut String, r: &Report, opts: &PageOptions) {
+fn setup(out: &mut String, r: &Report, opts: &PageOptions, with_fleet: bool) {
     let m = &r.machine;
     let rows = [
-        ("fleet", fleet_line(r)),
+        (
+            "fleet",
+            if with_fleet {
+                fleet_line(r)
+            } else {
+                String::new()
+            },
+        ),
         ("commands", r.commands.join(" ; ")),
         (
             "machine",
@@ -130,7 +137,7 @@ fn setup(out: &mut String, r: &Report, opts: &PageOptions) {
         ("report written", utc(r.created_unix)),
     ];
     out.push_str("<dl class=\"setup\">\n");
-    for (k, v) in rows {
+    for (k, v) in rows.into_iter().filter(|(_, v)| !v.is_empty()) {
         let _ = writeln!(out, "<dt>{k}</dt><dd>{}</dd>", escape(&v));
     }
     if let Some(cl) = &opts.command_line {
@@ -194,7 +201,8 @@ fn main_table(out: &mut String, r: &Report) {
          <th>ideal</th><th>CPU bound</th></tr></thead>\n<tbody>\n",
     );
     for s in &r.strategies {
-        let partial = screen::is_partial(s);
+        let never = screen::never_ran(s);
+        let partial = never > 0;
         let startup = s.runs.iter().map(|r| r.startup_s).fold(0.0, f64::max);
         let rss = match (s.peak_rss_bytes, s.peak_rss_children_bytes) {
             (0, _) => "–".to_string(),
@@ -231,12 +239,12 @@ fn main_table(out: &mut String, r: &Report) {
             fmt_secs(s.wall_s.max),
             s.speedup.map_or("–".to_string(), |x| format!("{x:.2}x")),
             s.ok(),
-            if s.failed() > 0 {
+            if s.failed() > never {
                 " class=\"fail\""
             } else {
                 ""
             },
-            s.failed(),
+            s.failed() - never,
             s.p99_total_s().map_or("–".to_string(), fmt_secs),
             fmt_secs(s.cpu_s.median),
             fmt_secs(startup),
@@ -470,7 +478,7 @@ pub fn report_page(r: &Report, opts: &PageOptions) -> String {
     let mut out = String::new();
     head(&mut out, &title);
     let _ = writeln!(out, "<h1>{}</h1>", escape(&title));
-    setup(&mut out, r, opts);
+    setup(&mut out, r, opts, true);
     report_sections(&mut out, r, opts, 2);
     out.push_str("</body>\n</html>\n");
     out
@@ -498,7 +506,7 @@ pub fn sweep_page(page: &SweepPage<'_>, opts: &PageOptions) -> String {
         let _ = writeln!(out, "<p>{}</p>", escape(line));
     }
     if let Some((_, first)) = page.points.first() {
-        setup(&mut out, first, opts);
+        setup(&mut out, first, opts, false);
     }
     if !page.scaling.is_empty() {
         out.push_str("<h2>Scaling</h2>\n");

@@ -1,4 +1,4 @@
-//! The JSON report (`--json`), schema `fleetbench.report/1` (../shared/CONTRACT.md). Every
+//! The JSON report (`--json`), schema `fleetbench.report/1` (docs/contract.md). Every
 //! field in the contract always exists; the rest are additions a reader may rely on from
 //! this version on.
 

@@ -19,11 +19,13 @@
 use crate::compare::{self, CompareOptions};
 use crate::emulator::{EmulatorError, Profile};
 use crate::fleet::Fleet;
+use crate::html;
 use crate::human;
 use crate::job::Job;
 use crate::observe::Observer;
 use crate::output::{self, Access, OutputError};
 use crate::plot::{self, PlotError, ScalingPoint};
+use crate::plural::count;
 use crate::report::{self, MachineInfo, Report, StrategyReport};
 use crate::stats;
 use crate::stop::Stop;
@@ -176,6 +178,7 @@ pub fn run(opts: &SweepOptions, obs: &dyn Observer) -> Result<SweepOutcome, Swee
         csv(&out.rows).as_bytes(),
         &mut out.files,
     )?;
+    let mut scaling_plots = Vec::new();
     for &w in &opts.workers {
         let points: Vec<ScalingPoint> = out
             .reports
@@ -199,6 +202,10 @@ pub fn run(opts: &SweepOptions, obs: &dyn Observer) -> Result<SweepOutcome, Swee
             svg.as_bytes(),
             &mut out.files,
         )?;
+        scaling_plots.push((
+            format!("Wall time against fleet size: {subtitle}."),
+            Ok(svg),
+        ));
     }
     let summary = summary_md(opts, &out);
     write(
@@ -206,7 +213,82 @@ pub fn run(opts: &SweepOptions, obs: &dyn Observer) -> Result<SweepOutcome, Swee
         summary.as_bytes(),
         &mut out.files,
     )?;
+    let page = index_html(opts, &out, scaling_plots);
+    write(opts.out.join("index.html"), page.as_bytes(), &mut out.files)?;
     Ok(out)
+}
+
+/// `index.html`: the whole sweep on one self-contained page.
+fn index_html(
+    opts: &SweepOptions,
+    out: &SweepOutcome,
+    scaling: Vec<(String, Result<String, PlotError>)>,
+) -> String {
+    let settings = report_settings(opts, out.reports.len());
+    let points = out
+        .reports
+        .iter()
+        .zip(settings)
+        .map(|(r, w)| {
+            let label = match w {
+                None => count(r.fleet.devices, "device"),
+                Some(w) => format!(
+                    "{}, {}",
+                    count(r.fleet.devices, "device"),
+                    count(w, "worker")
+                ),
+            };
+            (label, r)
+        })
+        .collect();
+    let page = html::SweepPage {
+        title: format!("fleetbench sweep: profile {}", opts.profile),
+        about: vec![format!(
+            "{} per point after {} warm-up; fleet sizes {}; commands {:?}. Every number is in \
+             sweep.csv and the JSON reports beside this page.",
+            count(opts.runs, "measured run"),
+            opts.warmup,
+            opts.sizes
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            opts.commands
+        )],
+        scaling,
+        points,
+    };
+    html::sweep_page(
+        &page,
+        &html::PageOptions {
+            timeline_max: opts.timeline_max,
+            device_rows_max: 200,
+            command_line: Some(opts.command_line.clone()),
+        },
+    )
+}
+
+/// The folder a sweep writes into when none is given: `results/<YYYY-MM-DD>-<hostname>`
+/// under `base`, or, when that one already exists, the first of `...-2`, `...-3`, ... that
+/// does not: a sweep never writes over earlier results (the committed reference included).
+pub fn fresh_dir(base: &Path) -> PathBuf {
+    let first = default_dir(base);
+    if !first.exists() {
+        return first;
+    }
+    let name = first
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    (2..)
+        .map(|i| first.with_file_name(format!("{name}-{i}")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
+/// Whether `dir` already holds files (an earlier sweep's results).
+pub fn holds_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some())
 }
 
 /// The worker setting of each report, in the order the sweep produced them.

@@ -59,8 +59,8 @@ pub struct EmulationArgs {
     /// sweep).
     #[arg(long, value_name = "NAME", value_parser = ProfileArg::parse)]
     pub profile: Option<ProfileArg>,
-    /// Seed for the emulated fleet's jitter and faults.
-    #[arg(long, default_value_t = 1)]
+    /// Seed for the emulated fleet's jitter and faults: the same seed, the same fleet.
+    #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
 }
 
@@ -191,7 +191,8 @@ pub struct FleetArgs {
 pub struct CompareArgs {
     #[command(flatten)]
     pub fleet: FleetArgs,
-    /// Comma-separated strategies (default: all five).
+    /// Comma-separated strategies: sequential, threads, processes, async, rayon (default:
+    /// all five, in that order).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub strategies: Option<Vec<StrategyKind>>,
     /// Concurrency bound for every strategy (default: one per device, capped per strategy).
@@ -212,9 +213,11 @@ pub struct CompareArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub fleet: FleetArgs,
-    /// The strategy to run.
+    /// The strategy to run: sequential, threads, processes, async or rayon.
     #[arg(long, value_name = "NAME")]
     pub strategy: StrategyKind,
+    /// Concurrency bound: sessions at once (default: one per device, capped at 1000 for
+    /// threads, async and rayon, 64 for processes; sequential is always 1).
     #[arg(long, short = 'w', value_name = "W", value_parser = at_least_one, allow_negative_numbers = true)]
     pub workers: Option<usize>,
     /// Print device output exactly as received; by default control characters (terminal
@@ -225,6 +228,7 @@ pub struct RunArgs {
 
 #[derive(Args, Debug)]
 pub struct EmulateArgs {
+    /// How many routers to emulate (R1, R2, ...), one port each.
     #[arg(long, value_name = "N", value_parser = at_least_one, allow_negative_numbers = true)]
     pub devices: usize,
     /// First port; device i listens on base-port + i - 1.
@@ -233,7 +237,8 @@ pub struct EmulateArgs {
     #[command(flatten)]
     pub emulation: EmulationArgs,
     /// Written (atomically) once every listener is bound: its appearance means ready. Each
-    /// device has its netmiko `device_type`.
+    /// device has its netmiko `device_type`. A stale file is removed before binding, and
+    /// this one when the fleet stops.
     #[arg(long, value_name = "FILE")]
     pub write_inventory: Option<PathBuf>,
     /// Platforms of the fleet: one (`--platform eos`: ios, xe, nxos, xr, eos, junos, linux or
@@ -279,7 +284,8 @@ pub struct SweepArgs {
     /// Worker counts, comma-separated (default: each strategy's default for the size).
     #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = at_least_one)]
     pub workers_list: Option<Vec<usize>>,
-    /// Comma-separated strategies (default: all five).
+    /// Comma-separated strategies: sequential, threads, processes, async, rayon (default:
+    /// all five).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub strategies: Option<Vec<StrategyKind>>,
     #[command(flatten)]
@@ -292,9 +298,14 @@ pub struct SweepArgs {
     pub warmup: usize,
     #[command(flatten)]
     pub commands: CommandArgs,
-    /// Output directory (default: results/<YYYY-MM-DD>-<hostname>).
+    /// Output directory (default: results/<YYYY-MM-DD>-<hostname>, or the first free
+    /// `...-2`, `...-3` when it exists: earlier results are never written over).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write into an --out directory that already holds files (replacing the files of the
+    /// same names).
+    #[arg(long)]
+    pub force: bool,
     /// Draw per-device timelines for fleets up to this size.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub timeline_max: usize,
@@ -357,7 +368,21 @@ impl ProfileArg {
                 name: s.to_string(),
                 profile,
             }),
-            Err(EmulatorError::Profile { reason, .. }) => Err(reason),
+            Err(EmulatorError::Profile { reason, .. }) => {
+                // A misspelled name (not a custom `key=value` spec): say which one was meant.
+                let guess = (!s.contains(['=', ','])).then(|| {
+                    crate::emulator::profile::NAMES
+                        .iter()
+                        .map(|n| (strsim::jaro_winkler(n, &s.to_ascii_lowercase()), n))
+                        .filter(|(score, _)| *score > 0.8)
+                        .max_by(|a, b| a.0.total_cmp(&b.0))
+                        .map(|(_, n)| *n)
+                });
+                match guess.flatten() {
+                    Some(n) => Err(format!("{reason}; did you mean '{n}'?")),
+                    None => Err(reason),
+                }
+            }
             Err(e) => Err(e.to_string()),
         }
     }

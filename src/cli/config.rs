@@ -138,6 +138,24 @@ pub struct ExportConfig {
     pub report: PathBuf,
 }
 
+/// A fault aimed at a device the fleet does not have (`fault=hang@R99` on 3 devices) would
+/// silently do nothing: that is a usage error.
+fn check_fault_targets(profile: &ProfileArg, devices: usize) -> Result<()> {
+    for rule in &profile.profile.faults {
+        if let crate::emulator::FaultTarget::Devices(idx) = &rule.target
+            && let Some(&i) = idx.iter().find(|&&i| i >= devices)
+        {
+            return Err(anyhow!(
+                "--profile {:?}: a fault targets R{}, but the fleet has {} (R1..R{devices})",
+                profile.name,
+                i + 1,
+                crate::plural::count(devices, "device"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn profile_or(e: &EmulationArgs, default: &str) -> Result<ProfileArg> {
     match &e.profile {
         Some(p) => Ok(p.clone()),
@@ -180,13 +198,18 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
             ));
         }
         Some(path) => FleetSource::Inventory(path.clone()),
-        None => FleetSource::Emulated {
-            devices: a.emulate.unwrap_or(CLASSIC_DEVICES),
-            profile: profile_or(&a.emulation, DEFAULT_PROFILE)?,
-            seed: a.emulation.seed,
-            network: network.map(Box::new),
-            platforms: a.platforms.clone().unwrap_or_default(),
-        },
+        None => {
+            let devices = a.emulate.unwrap_or(CLASSIC_DEVICES);
+            let profile = profile_or(&a.emulation, DEFAULT_PROFILE)?;
+            check_fault_targets(&profile, devices)?;
+            FleetSource::Emulated {
+                devices,
+                profile,
+                seed: a.emulation.seed,
+                network: network.map(Box::new),
+                platforms: a.platforms.clone().unwrap_or_default(),
+            }
+        }
     };
     Ok(FleetConfig {
         source,
@@ -288,7 +311,9 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
     if let Some(p) = &a.write_inventory {
         output::check_file(p)?;
     }
-    let profile: Profile = profile_or(&a.emulation, DEFAULT_PROFILE)?.profile;
+    let profile = profile_or(&a.emulation, DEFAULT_PROFILE)?;
+    check_fault_targets(&profile, a.devices)?;
+    let profile: Profile = profile.profile;
     let mut spec = FleetSpec::new(a.devices, profile);
     spec.base_port = a.base_port;
     spec.seed = a.emulation.seed;
@@ -343,10 +368,18 @@ pub fn merge(a: &MergeArgs) -> Result<MergeConfig> {
 
 pub fn sweep(a: &SweepArgs, command_line: String, stop: &Stop) -> Result<SweepOptions> {
     let profile = profile_or(&a.emulation, SWEEP_PROFILE)?;
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| crate::sweep::default_dir(std::path::Path::new("results")));
+    check_fault_targets(&profile, a.sizes.iter().copied().max().unwrap_or(0))?;
+    let out = match &a.out {
+        None => crate::sweep::fresh_dir(std::path::Path::new("results")),
+        Some(dir) if crate::sweep::holds_files(dir) && !a.force => {
+            return Err(anyhow!(
+                "--out {} already holds files (an earlier sweep's?); choose another folder, \
+                 leave --out out (a new folder is picked), or add --force to write over them",
+                dir.display()
+            ));
+        }
+        Some(dir) => dir.clone(),
+    };
     output::check_dir(&out)?;
     Ok(SweepOptions {
         sizes: a.sizes.clone(),

@@ -23,9 +23,10 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
         print!("{}", crate::compare::render_table(last));
     }
     eprintln!(
-        "fleetbench: {} file(s) written to {}",
-        out.files.len(),
-        out.dir.display()
+        "fleetbench: {} written to {} (open {} for the whole sweep on one page)",
+        crate::plural::count(out.files.len(), "file"),
+        out.dir.display(),
+        out.dir.join("index.html").display()
     );
     Ok(if out.failed_devices > 0 {
         EXIT_FAILED

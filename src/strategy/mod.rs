@@ -8,7 +8,7 @@
 //! | `threads`    | W std threads pulling devices from a crossbeam channel queue  |
 //! | `processes`  | a pool of W worker processes (this binary, re-executed), pipes |
 //! | `async`      | tokio tasks over non-blocking libssh2, W at once (semaphore)  |
-//! | `rayon`      | a dedicated rayon pool of W threads mapping over the devices   |
+//! | `rayon`      | a dedicated rayon pool of W threads, one spawned job per device |
 
 mod asyncrt;
 pub mod poller;

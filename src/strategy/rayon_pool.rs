@@ -1,4 +1,5 @@
-//! A dedicated rayon pool of W threads mapping over the devices: the course's `pool.map`.
+//! A dedicated rayon pool of W threads, one spawned job per device: the course's `pool.map`
+//! in effect (every device polled by the pool), not in mechanism (no `par_iter`, see below).
 //!
 //! Each device is spawned as its own job into the pool (`scope` + `spawn`), and the pool's
 //! threads take them in turn. A `par_iter` over the devices was measured first: rayon splits

@@ -1,7 +1,7 @@
 //! What a person sees, end to end: the `HOST KEY CHANGED` advice, and the emulator's
 //! `--write-inventory` file meaning "ready" and nothing else.
 
-use crate::cli::{bin, fleetbench, wait_bounded};
+use crate::cli::{bin, fleetbench, run_bounded, wait_bounded};
 use crate::common::fleet;
 use std::net::TcpListener;
 use std::process::Command;
@@ -186,4 +186,119 @@ fn piped_compare_prints_a_line_per_run_and_writes_the_page() {
     }
     // Inline plots: the wall time and one timeline per strategy.
     assert_eq!(html.matches("<svg").count(), 6);
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (p.display().to_string(), std::fs::read(&p).unwrap())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `sweep` twice with the default folder: the second picks a new folder and the first is
+/// left byte for byte; an `--out` that holds files is refused unless `--force`; every
+/// folder has its page.
+#[test]
+fn sweep_never_writes_over_earlier_results() {
+    let cwd = tempfile::tempdir().unwrap();
+    let sweep = |extra: &[&str]| {
+        let mut args = vec![
+            "sweep",
+            "--sizes",
+            "2",
+            "--strategies",
+            "threads,async",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--profile",
+            "instant",
+        ];
+        args.extend_from_slice(extra);
+        run_bounded(
+            bin().args(&args).current_dir(cwd.path()),
+            Duration::from_secs(120),
+        )
+    };
+    let first = sweep(&[]);
+    assert_eq!(first.status.code(), Some(0), "{}", first.stderr);
+    let results = cwd.path().join("results");
+    let dirs = |r: &std::path::Path| {
+        let mut d: Vec<_> = std::fs::read_dir(r)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        d.sort();
+        d
+    };
+    let one = dirs(&results);
+    assert_eq!(one.len(), 1);
+    let before = snapshot(&one[0]);
+    assert!(one[0].join("index.html").exists());
+    let second = sweep(&[]);
+    assert_eq!(second.status.code(), Some(0), "{}", second.stderr);
+    let two = dirs(&results);
+    assert_eq!(two.len(), 2, "{two:?}");
+    let new = two.iter().find(|d| **d != one[0]).unwrap();
+    assert!(new.display().to_string().ends_with("-2"), "{new:?}");
+    assert!(
+        second.stderr.contains(&format!(
+            "sweep into {}",
+            new.strip_prefix(cwd.path()).unwrap().display()
+        )),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(snapshot(&one[0]), before, "the first sweep's files changed");
+
+    // An explicit --out that holds files: refused (exit 2) and untouched, unless --force.
+    let out = one[0].to_str().unwrap();
+    let refused = sweep(&["--out", out]);
+    assert_eq!(refused.status.code(), Some(2), "{}", refused.stderr);
+    assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
+    assert_eq!(snapshot(&one[0]), before);
+    let forced = sweep(&["--out", out, "--force"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", forced.stderr);
+}
+
+/// Named things are checked with a suggestion, and a fault aimed past the fleet is an error
+/// rather than silently nothing.
+#[test]
+fn misspelled_names_and_impossible_faults_are_usage_errors() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["compare", "--strategies", "sequentail"],
+            "a similar value exists: 'sequential'",
+        ),
+        (
+            &["compare", "--profile", "clasic"],
+            "did you mean 'classic'?",
+        ),
+        (
+            &["compare", "--emulate", "3", "--profile", "fault=hang@R99"],
+            "a fault targets R99, but the fleet has 3 devices (R1..R3)",
+        ),
+        (
+            &[
+                "emulate",
+                "--devices",
+                "1",
+                "--profile",
+                "lan,fault=refuse@R2",
+            ],
+            "a fault targets R2, but the fleet has 1 device (R1..R1)",
+        ),
+    ];
+    for (args, expect) in cases {
+        let out = fleetbench(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(expect), "{args:?}: {}", out.stderr);
+    }
 }
