@@ -206,3 +206,19 @@ pub fn full_report(n: usize) -> Report {
     r.compute_speedups();
     r
 }
+
+/// Device `Rindex` on 127.0.0.1, port 10000 + index, with a password and an enable secret
+/// (`pw-hunter2`, `en-hunter3`) that tests can look for.
+pub fn router(index: u16) -> crate::device::Device {
+    crate::device::Device {
+        name: format!("R{index}"),
+        host: "127.0.0.1".into(),
+        port: 10_000 + index,
+        username: "cisco".into(),
+        password: Some(crate::secret::Secret::new("pw-hunter2")),
+        secret: Some(crate::secret::Secret::new("en-hunter3")),
+        key_file: None,
+        device_type: "cisco_ios".into(),
+        timeout: std::time::Duration::from_secs(10),
+    }
+}

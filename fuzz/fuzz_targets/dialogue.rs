@@ -1,12 +1,15 @@
 //! `Dialogue::on_bytes` over arbitrary device output cut into arbitrary chunks.
 //!
-//! Input: one flags byte (bit 0: an enable secret is configured; bits 1-2: 0 to 3 commands),
-//! then chunks, each a length byte followed by that many bytes. Checks that the state machine
-//! never panics, only ever asks to send what the dialogue may send (the secret at most once),
-//! never reports more outputs than commands, and that `Finished` is final.
+//! Input: one flags byte (bit 0: an enable secret is configured; bits 1-2: 0 to 3 commands;
+//! bits 3-5: the platform, an index into the platform table), then chunks, each a length byte
+//! followed by that many bytes. Checks that the state machine never panics, only ever asks to
+//! send what the dialogue may send (the platform's paging and enable commands, the commands,
+//! the secret at most once), never reports more outputs than commands, finishes early only
+//! with a rejected command, and that `Finished` is final.
 #![no_main]
 
 use fleetbench::dialogue::{Action, Dialogue};
+use fleetbench::platform::PLATFORMS;
 use fleetbench::secret::Secret;
 use libfuzzer_sys::fuzz_target;
 
@@ -22,7 +25,8 @@ fuzz_target!(|data: &[u8]| {
         .map(|c| c.to_string())
         .collect();
     let secret = (flags & 1 == 1).then(|| Secret::new(SECRET));
-    let mut d = Dialogue::new(commands.clone(), secret.clone());
+    let platform = &PLATFORMS[usize::from((flags >> 3) & 7) % PLATFORMS.len()];
+    let mut d = Dialogue::for_platform(platform, commands.clone(), secret.clone());
     assert_eq!(d.start(), Action::Wait);
     let mut finished = false;
     let mut secret_sent = 0;
@@ -53,12 +57,20 @@ fuzz_target!(|data: &[u8]| {
             Ok(Action::Wait) => {}
             Ok(Action::Finished) => {
                 finished = true;
-                assert_eq!(d.outputs().len(), commands.len());
+                match d.rejection() {
+                    // A rejected command ends the dialogue with its output as the last one.
+                    Some(e) => {
+                        assert_eq!(e.kind(), "command_rejected");
+                        assert!(!d.outputs().is_empty());
+                    }
+                    None => assert_eq!(d.outputs().len(), commands.len()),
+                }
             }
             Ok(Action::Send(bytes)) => {
                 let line = bytes.as_slice();
-                let allowed = line == b"terminal length 0\n"
-                    || line == b"enable\n"
+                let is_line = |c: &str| line == format!("{c}\n").as_bytes();
+                let allowed = platform.paging_off.iter().any(|c| is_line(c))
+                    || platform.enable.is_some_and(is_line)
                     || line == b" "
                     || commands.iter().any(|c| line == format!("{c}\n").as_bytes());
                 if line == format!("{SECRET}\n").as_bytes() {
@@ -70,8 +82,12 @@ fuzz_target!(|data: &[u8]| {
                 }
                 if line == b" " {
                     spaces_sent += 1;
-                    // A page is answered only after a `--More--` marker (8 bytes) arrived.
-                    assert!(spaces_sent * 8 <= fed, "more pages answered than markers seen");
+                    // A page is answered only after a pager line arrived.
+                    let marker = platform.pager.map(str::len);
+                    assert!(
+                        marker.is_some_and(|m| spaces_sent * m <= fed),
+                        "more pages answered than pager lines seen"
+                    );
                 }
             }
         }

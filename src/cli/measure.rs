@@ -86,3 +86,46 @@ pub fn write_page(report: &Report, html: Option<&Path>) -> Result<()> {
     }
     Ok(())
 }
+
+/// The files `compare` and `merge` may write besides printing the tables.
+pub struct Outputs<'a> {
+    pub json: Option<&'a Path>,
+    pub html: Option<&'a Path>,
+    pub plots: Option<&'a Path>,
+}
+
+/// What `compare` and `merge` make of a finished report: the report file first (so nothing
+/// later can cost it), the page, the tables (naming the `planned` strategies a stop came
+/// before), then the plots. Returns the exit code.
+pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> Result<i32> {
+    write_report(report, out.json)?;
+    write_page(report, out.html)?;
+    print!("{}", crate::compare::render_table(report));
+    // Strategies a stop came before: say so, rather than leave them out silently.
+    let missing: Vec<&str> = planned
+        .iter()
+        .filter(|k| !report.strategies.iter().any(|s| s.strategy == **k))
+        .map(|k| k.name())
+        .collect();
+    if !missing.is_empty() {
+        println!(
+            "not run (interrupted before they started): {}",
+            missing.join(", ")
+        );
+    }
+    println!();
+    print!("{}", crate::compare::render_latency_table(report));
+    if let Some(n) = &report.network {
+        println!();
+        print!("{}", crate::netem::rounds::render_table(n));
+    }
+    if let Some(dir) = out.plots {
+        let files = crate::plot::write_report_plots(report, dir, "")?;
+        eprintln!(
+            "fleetbench: {} written to {}",
+            crate::plural::count(files.len(), "plot"),
+            dir.display()
+        );
+    }
+    Ok(super::exit_of(report))
+}

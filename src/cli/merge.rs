@@ -1,8 +1,8 @@
 //! `fleetbench merge`: shard reports into one report of the whole fleet ([`crate::merge`]).
 
 use super::check::read_report;
-use super::measure::write_report;
-use super::{config, exit_of};
+use super::config;
+use super::measure::{Outputs, present};
 use anyhow::Result;
 
 /// Refuses a mismatched, missing or duplicated shard (exit 2); writes the merged report, then
@@ -20,17 +20,10 @@ pub fn run(a: &super::args::MergeArgs) -> Result<i32> {
         inputs.len(),
         report.fleet.devices
     );
-    write_report(&report, Some(&cfg.output))?;
-    print!("{}", crate::compare::render_table(&report));
-    println!();
-    print!("{}", crate::compare::render_latency_table(&report));
-    if let Some(dir) = &cfg.plots {
-        let files = crate::plot::write_report_plots(&report, dir, "")?;
-        eprintln!(
-            "fleetbench: {} plot(s) written to {}",
-            files.len(),
-            dir.display()
-        );
-    }
-    Ok(exit_of(&report))
+    let out = Outputs {
+        json: Some(&cfg.output),
+        html: None,
+        plots: cfg.plots.as_deref(),
+    };
+    present(&report, &[], out)
 }

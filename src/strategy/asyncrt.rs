@@ -3,12 +3,9 @@
 //! ([`crate::wait::TokioIo`]), so a device that makes the client wait costs no CPU while it
 //! does. SIGTERM drops the sessions in flight at once (their sockets close with them).
 
-use super::pool::{Collector, Feed, no_result, not_run, outcome, unix_now};
-use super::{RunConfig, RunOutcome, StrategyError};
-use crate::device::Device;
+use super::pool::{Run, not_run, unix_now};
+use super::{RunOutcome, StrategyError};
 use crate::error::SessionError;
-use crate::job::Job;
-use crate::observe::Observer;
 use crate::result::DeviceResult;
 use crate::session::worker_label;
 use std::sync::Arc;
@@ -28,13 +25,7 @@ enum Msg {
     Done(usize, Box<DeviceResult>),
 }
 
-pub(super) fn run(
-    devices: &[Device],
-    job: &Job,
-    workers: usize,
-    cfg: &RunConfig,
-    obs: &dyn Observer,
-) -> Result<RunOutcome, StrategyError> {
+pub(super) fn run(r: &Run<'_>) -> Result<RunOutcome, StrategyError> {
     let t0 = Instant::now();
     let threads = runtime_threads();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -47,14 +38,14 @@ pub(super) fn run(
             message: e.to_string(),
         })?;
     let startup = t0.elapsed();
-    let feed = Arc::new(Feed::new(devices.len(), &cfg.stop));
-    let shared = Arc::new((devices.to_vec(), job.clone()));
-    let col = Collector::new(devices, obs);
+    let feed = Arc::new(r.feed());
+    let shared = Arc::new((r.devices.to_vec(), r.job.clone()));
+    let col = r.collector();
     rt.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        for _ in 0..workers {
+        for _ in 0..r.workers {
             let (feed, shared, tx) = (feed.clone(), shared.clone(), tx.clone());
-            let poller = cfg.session.clone();
+            let poller = r.cfg.session.clone();
             tokio::spawn(async move {
                 let (devices, job) = &*shared;
                 while let Some(i) = feed.take() {
@@ -77,10 +68,5 @@ pub(super) fn run(
             }
         }
     });
-    Ok(outcome(
-        col.into_results(&cfg.stop, no_result),
-        startup,
-        threads,
-        0,
-    ))
+    r.outcome(col, startup, threads)
 }

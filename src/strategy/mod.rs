@@ -169,13 +169,20 @@ pub fn run(
     } else {
         workers.min(devices.len().max(1))
     };
+    let r = pool::Run {
+        devices,
+        job,
+        workers,
+        cfg,
+        obs,
+    };
     let t0 = Instant::now();
     let mut out = match kind {
-        StrategyKind::Sequential => sequential::run(devices, job, cfg, obs),
-        StrategyKind::Threads => threads::run(devices, job, workers, cfg, obs),
-        StrategyKind::Processes => processes::run(devices, job, workers, cfg, obs)?,
-        StrategyKind::Async => asyncrt::run(devices, job, workers, cfg, obs)?,
-        StrategyKind::Rayon => rayon_pool::run(devices, job, workers, cfg, obs)?,
+        StrategyKind::Sequential => sequential::run(&r)?,
+        StrategyKind::Threads => threads::run(&r)?,
+        StrategyKind::Processes => processes::run(&r)?,
+        StrategyKind::Async => asyncrt::run(&r)?,
+        StrategyKind::Rayon => rayon_pool::run(&r)?,
     };
     out.wall = t0.elapsed();
     out.strategy = kind;

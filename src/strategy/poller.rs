@@ -236,17 +236,8 @@ mod tests {
     use crate::hostkeys::HostKeyCheck;
 
     fn device(name: &str) -> Device {
-        Device {
-            name: name.into(),
-            host: "127.0.0.1".into(),
-            port: 1,
-            username: "u".into(),
-            password: None,
-            secret: None,
-            key_file: None,
-            device_type: "cisco_ios".into(),
-            timeout: Duration::from_secs(10),
-        }
+        let n = name.trim_start_matches('R').parse().unwrap();
+        crate::testing::router(n)
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! session runs.
 
 use super::poller::Poller;
-use super::{RunOutcome, StrategyKind};
+use super::{RunConfig, RunOutcome, StrategyKind};
 use crate::device::Device;
 use crate::error::SessionError;
 use crate::job::Job;
@@ -17,6 +17,46 @@ use crate::stop::Stop;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+/// Threads that run sessions get a small stack: the session core needs little, and 1000
+/// threads must fit easily.
+pub(super) const THREAD_STACK: usize = 256 * 1024;
+
+/// One run as a strategy sees it: what to poll, how many at once, and where events go.
+pub(super) struct Run<'a> {
+    pub devices: &'a [Device],
+    pub job: &'a Job,
+    pub workers: usize,
+    pub cfg: &'a RunConfig,
+    pub obs: &'a dyn Observer,
+}
+
+impl<'a> Run<'a> {
+    /// The run's queue, in inventory order, obeying the run's stop token.
+    pub fn feed(&self) -> Feed {
+        Feed::new(self.devices.len(), &self.cfg.stop)
+    }
+
+    pub fn collector(&self) -> Collector<'a> {
+        Collector::new(self.devices, self.obs)
+    }
+
+    /// The session each device gets.
+    pub fn poller(&self) -> &'a dyn Poller {
+        self.cfg.session.as_ref()
+    }
+
+    /// The outcome of an in-process run: every device's result, in order.
+    pub fn outcome(
+        &self,
+        col: Collector<'_>,
+        startup: Duration,
+        threads: usize,
+    ) -> Result<RunOutcome, super::StrategyError> {
+        let results = col.into_results(&self.cfg.stop, no_result);
+        Ok(outcome(results, startup, threads, 0))
+    }
+}
 
 /// The queue of device indices of one run.
 #[derive(Debug)]

@@ -9,51 +9,33 @@
 //! this is the least costly
 //! way found to feed it blocking I/O.
 
-use super::pool::{Collector, Feed, no_result, outcome, poll_here};
-use super::{RunConfig, RunOutcome, StrategyError};
-use crate::device::Device;
-use crate::job::Job;
-use crate::observe::Observer;
+use super::pool::{Run, THREAD_STACK, poll_here};
+use super::{RunOutcome, StrategyError};
 use std::time::Instant;
 
-pub(super) fn run(
-    devices: &[Device],
-    job: &Job,
-    workers: usize,
-    cfg: &RunConfig,
-    obs: &dyn Observer,
-) -> Result<RunOutcome, StrategyError> {
+pub(super) fn run(r: &Run<'_>) -> Result<RunOutcome, StrategyError> {
     let t0 = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(workers)
+        .num_threads(r.workers)
         .thread_name(|i| format!("rayon-{i}"))
-        .stack_size(256 * 1024)
+        .stack_size(THREAD_STACK)
         .build()
         .map_err(|e| StrategyError::Setup {
             what: "rayon pool",
             message: e.to_string(),
         })?;
     let startup = t0.elapsed();
-    let (feed, col) = (
-        Feed::new(devices.len(), &cfg.stop),
-        Collector::new(devices, obs),
-    );
-    let poller = cfg.session.as_ref();
+    let (feed, col) = (r.feed(), r.collector());
     pool.scope(|s| {
-        for _ in devices {
+        for _ in r.devices {
             let (feed, col) = (&feed, &col);
             // One job per device; each polls whichever device is next in the queue.
             s.spawn(move |_| {
                 if let Some(i) = feed.take() {
-                    poll_here(i, devices, job, poller, col);
+                    poll_here(i, r.devices, r.job, r.poller(), col);
                 }
             });
         }
     });
-    Ok(outcome(
-        col.into_results(&cfg.stop, no_result),
-        startup,
-        workers,
-        0,
-    ))
+    r.outcome(col, startup, r.workers)
 }

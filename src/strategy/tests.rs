@@ -17,20 +17,8 @@ const IN_PROCESS: [StrategyKind; 4] = [
     StrategyKind::Rayon,
 ];
 
-fn devices(n: usize) -> Vec<Device> {
-    (1..=n)
-        .map(|i| Device {
-            name: format!("R{i}"),
-            host: "127.0.0.1".into(),
-            port: 1,
-            username: "u".into(),
-            password: None,
-            secret: None,
-            key_file: None,
-            device_type: "cisco_ios".into(),
-            timeout: Duration::from_secs(1),
-        })
-        .collect()
+fn devices(n: u16) -> Vec<Device> {
+    (1..=n).map(crate::testing::router).collect()
 }
 
 fn job() -> Job {

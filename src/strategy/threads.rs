@@ -1,36 +1,23 @@
 //! W std threads pulling devices from one queue: the classic `threading` + `Queue` pattern.
-//! (The queue is the shell's [`Feed`], an atomic cursor over the inventory: it hands out the
-//! same devices in the same order a crossbeam channel of indices did, with nothing to fill.)
+//! (The queue is the shell's [`Feed`](super::pool::Feed), an atomic cursor over the
+//! inventory: it hands out the same devices in the same order a channel of indices would,
+//! with nothing to fill.)
 
-use super::pool::{Collector, Feed, no_result, outcome, work};
-use super::{RunConfig, RunOutcome};
-use crate::device::Device;
-use crate::job::Job;
-use crate::observe::Observer;
+use super::pool::{Run, THREAD_STACK, work};
+use super::{RunOutcome, StrategyError};
 use std::time::{Duration, Instant};
 
-pub(super) fn run(
-    devices: &[Device],
-    job: &Job,
-    workers: usize,
-    cfg: &RunConfig,
-    obs: &dyn Observer,
-) -> RunOutcome {
+pub(super) fn run(r: &Run<'_>) -> Result<RunOutcome, StrategyError> {
     let t0 = Instant::now();
-    let (feed, col) = (
-        Feed::new(devices.len(), &cfg.stop),
-        Collector::new(devices, obs),
-    );
-    let poller = cfg.session.as_ref();
+    let (feed, col) = (r.feed(), r.collector());
     let mut startup = Duration::ZERO;
     std::thread::scope(|s| {
-        for w in 0..workers {
+        for w in 0..r.workers {
             let (feed, col) = (&feed, &col);
-            // A small stack: the session core needs little, and 1000 threads must fit easily.
             let spawned = std::thread::Builder::new()
                 .name(format!("thread-{w}"))
-                .stack_size(256 * 1024)
-                .spawn_scoped(s, move || work(feed, devices, job, poller, col));
+                .stack_size(THREAD_STACK)
+                .spawn_scoped(s, move || work(feed, r.devices, r.job, r.poller(), col));
             if spawned.is_err() {
                 // The OS refused more threads: the ones already running drain the queue.
                 break;
@@ -38,5 +25,5 @@ pub(super) fn run(
         }
         startup = t0.elapsed();
     });
-    outcome(col.into_results(&cfg.stop, no_result), startup, workers, 0)
+    r.outcome(col, startup, r.workers)
 }

@@ -5,10 +5,9 @@ use super::child::{Lost, READY_TIMEOUT, Worker};
 use crate::device::Device;
 use crate::error::SessionError;
 use crate::job::Job;
-use crate::observe::Observer;
 use crate::strategy::poller::{Poller, RemoteSession};
-use crate::strategy::pool::{Collector, Feed, not_run, outcome};
-use crate::strategy::{RunConfig, RunOutcome, StrategyError};
+use crate::strategy::pool::{Collector, Feed, Run, not_run, outcome};
+use crate::strategy::{RunOutcome, StrategyError};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -94,13 +93,8 @@ impl Pool<'_> {
     }
 }
 
-pub(in crate::strategy) fn run(
-    devices: &[Device],
-    job: &Job,
-    workers: usize,
-    cfg: &RunConfig,
-    obs: &dyn Observer,
-) -> Result<RunOutcome, StrategyError> {
+pub(in crate::strategy) fn run(r: &Run<'_>) -> Result<RunOutcome, StrategyError> {
+    let (devices, job, workers, cfg) = (r.devices, r.job, r.workers, r.cfg);
     let exe = match &cfg.worker_exe {
         Some(p) => p.clone(),
         None => std::env::current_exe().map_err(|e| StrategyError::Setup {
@@ -133,10 +127,7 @@ pub(in crate::strategy) fn run(
     let startup = t0.elapsed();
     let threads = pool.len();
 
-    let (feed, col) = (
-        Feed::new(devices.len(), &cfg.stop),
-        Collector::new(devices, obs),
-    );
+    let (feed, col) = (r.feed(), r.collector());
     let shared = Pool {
         devices,
         job,

@@ -111,17 +111,7 @@ mod tests {
 
     #[test]
     fn wire_device_round_trips_with_secrets() {
-        let d = Device {
-            name: "R3".into(),
-            host: "127.0.0.1".into(),
-            port: 10_003,
-            username: "cisco".into(),
-            password: Some(Secret::new("pw-hunter2")),
-            secret: Some(Secret::new("en-hunter3")),
-            key_file: None,
-            device_type: "cisco_ios".into(),
-            timeout: Duration::from_secs(10),
-        };
+        let d = crate::testing::router(3);
         let json = serde_json::to_string(&WireDevice::from(&d)).unwrap();
         let back: WireDevice = serde_json::from_str(&json).unwrap();
         assert_eq!(Device::from(back), d);

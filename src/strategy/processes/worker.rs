@@ -103,24 +103,9 @@ mod tests {
     use crate::error::SessionError;
     use crate::hostkeys::HostKeyCheck;
     use crate::result::DeviceResult;
-    use crate::secret::Secret;
     use crate::strategy::poller::PollFuture;
     use crate::strategy::pool::not_run;
-    use std::time::Duration;
-
-    fn device(index: u16) -> Device {
-        Device {
-            name: format!("R{index}"),
-            host: "127.0.0.1".into(),
-            port: 10_000 + index,
-            username: "cisco".into(),
-            password: Some(Secret::new("pw-hunter2")),
-            secret: Some(Secret::new("en-hunter3")),
-            key_file: None,
-            device_type: "cisco_ios".into(),
-            timeout: Duration::from_secs(10),
-        }
-    }
+    use crate::testing::router as device;
 
     fn job_msg() -> ToWorker {
         ToWorker::Job {
