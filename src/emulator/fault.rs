@@ -13,7 +13,7 @@
 //! | `enable-refused` | `enable` always answers `% Access denied` |
 //! | `weird-prompt` | the prompt is `router-weird$ ` instead of `R1>` / `R1#` |
 //! | `fail[:RATE]` | each connection is dropped right after accept with this probability (`20%` or `0.2`; default 10%) |
-//! | `flood` | a `show` command answers with endless lines of `y` (64 KiB writes), never a prompt |
+//! | `flood[:SIZE]` | a `show` command answers with lines of `y` (64 KiB writes): endless, never a prompt; with a SIZE (`15MiB`), that much, then the prompt (a large but real output) |
 //! | `flood-no-newline` | once the shell opens: endless 64 KiB writes of `y` each ending in `>`, never a newline or a prompt |
 //! | `echo-secret` | the banner repeats the login password, the typed enable secret is echoed, and each `show` output ends with a config line holding the password (each secret sent in two writes) |
 //! | `escape-codes` | each `show` output starts with terminal control sequences (OSC set-title, `ESC[6n`, clear screen) |
@@ -46,7 +46,8 @@ pub enum Fault {
     WeirdPrompt,
     /// Probability in `0.0..=1.0` that a connection is dropped right after accept.
     FailRate(f64),
-    Flood,
+    /// `None`: endless; `Some(n)`: `n` bytes of output, then the prompt.
+    Flood(Option<u64>),
     FloodNoNewline,
     EchoSecret,
     EscapeCodes,
@@ -82,7 +83,8 @@ pub struct DeviceFaults {
     pub enable_refused: bool,
     pub weird_prompt: bool,
     pub fail_rate: f64,
-    pub flood: bool,
+    /// `Some(None)`: endless; `Some(Some(n))`: `n` bytes, then the prompt.
+    pub flood: Option<Option<u64>>,
     pub flood_no_newline: bool,
     pub echo_secret: bool,
     pub escape_codes: bool,
@@ -105,7 +107,7 @@ impl DeviceFaults {
             Fault::EnableRefused => self.enable_refused = true,
             Fault::WeirdPrompt => self.weird_prompt = true,
             Fault::FailRate(p) => self.fail_rate = p,
-            Fault::Flood => self.flood = true,
+            Fault::Flood(size) => self.flood = Some(size),
             Fault::FloodNoNewline => self.flood_no_newline = true,
             Fault::EchoSecret => self.echo_secret = true,
             Fault::EscapeCodes => self.escape_codes = true,
@@ -124,7 +126,6 @@ impl DeviceFaults {
             (self.wrong_password, "wrong-password"),
             (self.enable_refused, "enable-refused"),
             (self.weird_prompt, "weird-prompt"),
-            (self.flood, "flood"),
             (self.flood_no_newline, "flood-no-newline"),
             (self.echo_secret, "echo-secret"),
             (self.escape_codes, "escape-codes"),
@@ -132,6 +133,11 @@ impl DeviceFaults {
         v.extend(flags.iter().filter(|f| f.0).map(|f| f.1.to_string()));
         if let Some(r) = self.slow {
             v.push(format!("slow:{r}"));
+        }
+        match self.flood {
+            Some(None) => v.push("flood".to_string()),
+            Some(Some(n)) => v.push(format!("flood:{n}")),
+            None => {}
         }
         if self.fail_rate > 0.0 {
             v.push(format!("fail:{}%", self.fail_rate * 100.0));
@@ -163,7 +169,12 @@ pub fn parse_fault(s: &str) -> Result<FaultRule, String> {
         "wrong-password" => no_param(Fault::WrongPassword)?,
         "enable-refused" => no_param(Fault::EnableRefused)?,
         "weird-prompt" => no_param(Fault::WeirdPrompt)?,
-        "flood" => no_param(Fault::Flood)?,
+        "flood" => Fault::Flood(
+            param
+                .map(|p| crate::size::parse(p).map(|n| n as u64))
+                .transpose()
+                .map_err(|e| format!("flood:{e}"))?,
+        ),
         "flood-no-newline" => no_param(Fault::FloodNoNewline)?,
         "echo-secret" => no_param(Fault::EchoSecret)?,
         "escape-codes" => no_param(Fault::EscapeCodes)?,
@@ -185,7 +196,7 @@ pub fn parse_fault(s: &str) -> Result<FaultRule, String> {
         other => {
             return Err(format!(
                 "unknown fault '{other}' (known: refuse, no-banner, no-prompt, hang, disconnect, \
-                 slow[:B/s], wrong-password, enable-refused, weird-prompt, fail[:RATE], flood, \
+                 slow[:B/s], wrong-password, enable-refused, weird-prompt, fail[:RATE], flood[:SIZE], \
                  flood-no-newline, echo-secret, escape-codes)"
             ));
         }

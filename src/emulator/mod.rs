@@ -199,8 +199,45 @@ impl FleetSpec {
                 )));
             }
         }
+        self.check_resources()
+    }
+
+    /// Refuses at once a fleet this machine cannot bind, rather than after binding most of it
+    /// (a listener per device, and with `base_port` 0 an ephemeral port per device).
+    fn check_resources(&self) -> Result<(), EmulatorError> {
+        let served = self.only.as_ref().map_or(self.devices, Vec::len) as u64;
+        if self.base_port == 0
+            && let Some((low, high)) = ephemeral_range()
+        {
+            let ports = u64::from(high.saturating_sub(low)) + 1;
+            if served > ports {
+                return Err(EmulatorError::Spec(format!(
+                    "{served} devices on ephemeral ports, but the kernel's ephemeral range \
+                     {low}-{high} has {ports}; give a base port below {low}"
+                )));
+            }
+        }
+        let limit = crate::measure::raise_nofile_limit();
+        if limit > 0 && served + FD_HEADROOM > limit {
+            return Err(EmulatorError::Spec(format!(
+                "{served} devices need at least {} open files (a listener each, plus \
+                 connections); the limit here is {limit} (ulimit -n)",
+                served + FD_HEADROOM
+            )));
+        }
         Ok(())
     }
+}
+
+/// File descriptors kept free beyond one listener per device: the runtime, log files, and a
+/// few connections.
+const FD_HEADROOM: u64 = 64;
+
+/// The kernel's ephemeral port range (`net.ipv4.ip_local_port_range`), where port 0 binds.
+fn ephemeral_range() -> Option<(u16, u16)> {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let mut it = text.split_whitespace().map(|p| p.parse::<u16>().ok());
+    Some((it.next()??, it.next()??))
 }
 
 /// One running device, as clients see it.
@@ -726,6 +763,15 @@ mod tests {
         assert!(s.validate().is_err());
         s.base_port = 65526;
         assert!(s.validate().is_ok());
+        // More devices than ephemeral ports: refused before anything is bound.
+        if let Some((low, high)) = ephemeral_range() {
+            let mut s = FleetSpec::new(usize::from(high - low) + 2, Profile::instant());
+            s.base_port = 0;
+            if s.devices <= identity::MAX_DEVICES {
+                let e = s.validate().unwrap_err().to_string();
+                assert!(e.contains("ephemeral range"), "{e}");
+            }
+        }
         s.only = Some(vec![2, 9]);
         assert!(s.validate().is_ok());
         assert!(s.serves(9) && !s.serves(3));

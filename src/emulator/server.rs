@@ -725,12 +725,28 @@ impl ChannelTask {
             .jittered(self.dev.profile.command, &mut self.rng);
         tokio::time::sleep(delay).await;
         let faults = &self.dev.faults;
-        if faults.flood {
-            // Fault `flood`: the output never ends.
+        if let Some(size) = faults.flood {
             let line = b"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\r\n";
             let chunk: Vec<u8> = line.iter().copied().cycle().take(FLOOD_CHUNK).collect();
-            self.flood(chunk).await;
-            return Err(Stop::Gone);
+            let Some(mut left) = size else {
+                // Fault `flood`: the output never ends.
+                self.flood(chunk).await;
+                return Err(Stop::Gone);
+            };
+            // Fault `flood:SIZE`: that much output, then the prompt.
+            while left > 0 {
+                let n = left.min(chunk.len() as u64) as usize;
+                self.out.raw(chunk[..n].to_vec()).await?;
+                left -= n as u64;
+                tokio::task::yield_now().await;
+            }
+            let at = bytes
+                .windows(2)
+                .rposition(|w| w == b"\r\n")
+                .map_or(0, |i| i + 2);
+            let mut end = b"\r\n".to_vec();
+            end.extend_from_slice(&bytes[at..]);
+            return self.out.send(end).await;
         }
         if faults.escape_codes {
             // Set the window title, ask for the cursor position, clear the screen.

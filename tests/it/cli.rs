@@ -230,7 +230,7 @@ fn bad_input_is_exit_2_with_a_clear_message() {
             vec!["compare", "--profile", "instant,fault=explode"],
             "error: invalid value 'instant,fault=explode' for '--profile <NAME>': unknown fault 'explode' \
              (known: refuse, no-banner, no-prompt, hang, disconnect, slow[:B/s], wrong-password, \
-             enable-refused, weird-prompt, fail[:RATE], flood, flood-no-newline, echo-secret, \
+             enable-refused, weird-prompt, fail[:RATE], flood[:SIZE], flood-no-newline, echo-secret, \
              escape-codes)"
                 .into(),
         ),

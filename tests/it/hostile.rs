@@ -34,9 +34,19 @@ fn mixed_fleet() -> (EmulatedFleet, Vec<bool>) {
 #[test]
 fn floods_without_newline_end_on_time_and_starve_nobody() {
     let (f, flooder) = mixed_fleet();
-    let devices = f.devices();
+    // The flooders' deadline is TIMEOUT; the healthy devices get more, so that a loaded test
+    // machine (not a flood) cannot fail them: their sessions still overlap the floods.
+    let devices: Vec<_> = f
+        .devices()
+        .into_iter()
+        .zip(&flooder)
+        .map(|(mut d, &flood)| {
+            d.timeout = if flood { TIMEOUT } else { TIMEOUT * 4 };
+            d
+        })
+        .collect();
     let mut j = job(&f, &["show clock"]);
-    j.timeout = Some(TIMEOUT);
+    j.timeout = None;
     for kind in StrategyKind::ALL {
         for round in 0..1 {
             let out = run(kind, &devices, &j, None);
@@ -322,4 +332,27 @@ fn a_server_closing_after_its_banner_is_disconnected() {
         );
     }
     server.join().unwrap();
+}
+
+/// `flood:SIZE`: a large but finite output ends with the prompt; it arrives whole, once, and
+/// a cap below its size ends the device with `output_too_large` instead.
+#[test]
+fn a_large_output_arrives_whole_and_the_cap_applies() {
+    let f = fleet(2, "instant,fault=flood:3MiB@R1");
+    let devices = f.devices();
+    let mut j = job(&f, &["show clock"]);
+    for kind in [StrategyKind::Threads, StrategyKind::Async] {
+        let out = run(kind, &devices, &j, None);
+        let r = &out.results[0];
+        assert!(r.ok, "{kind}: {:?}", r.error);
+        let text = &r.outputs[0].output;
+        // 3 MiB of `y` lines less their `\r` (the output's line ends become `\n`).
+        assert!(text.len() > 2_900_000, "{}", text.len());
+        assert!(text.starts_with("yyyy") && !text.contains("R1#"));
+        assert!(out.results[1].ok);
+    }
+    j.max_output = Some(1 << 20);
+    let out = run(StrategyKind::Sequential, &devices, &j, None);
+    let e = out.results[0].error.as_ref().unwrap();
+    assert_eq!(e.kind, "output_too_large");
 }
