@@ -1,5 +1,6 @@
 //! A validated device: what the session core needs to poll one router.
 
+use crate::algorithms::Algorithms;
 use crate::secret::Secret;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,6 +24,8 @@ pub struct Device {
     pub device_type: String,
     /// Deadline for each phase of the session (connect, handshake, auth, each command, ...).
     pub timeout: Duration,
+    /// SSH algorithms to offer (`kex`, `hostkey`, `ciphers`, `macs`); default: modern only.
+    pub algorithms: Algorithms,
 }
 
 impl Device {

@@ -92,6 +92,18 @@ pub enum SessionError {
     },
     #[error("ssh error in phase {phase}: {message}")]
     Ssh { phase: Phase, message: String },
+    /// Key exchange failed because one of the four algorithm lists has nothing in common
+    /// with the device's (as OpenSSH says "no matching ... found. Their offer: ...").
+    #[error(
+        "no common {what} algorithm: fleetbench offers {ours}; the device offers {theirs} \
+         (to add one: `{key}: +NAME` in the inventory or --{key} '+NAME')"
+    )]
+    NoCommonAlgorithm {
+        what: String,
+        key: String,
+        ours: String,
+        theirs: String,
+    },
     #[error("worker process died while polling this device: {message}")]
     WorkerDied { message: String },
     #[error("run interrupted before this device finished")]
@@ -156,6 +168,7 @@ impl SessionError {
             SessionError::HostKeyUnknown { .. } => "host_key_unknown",
             SessionError::HostKeyChanged { .. } => "host_key_changed",
             SessionError::Ssh { .. } => "ssh",
+            SessionError::NoCommonAlgorithm { .. } => "no_common_algorithm",
             SessionError::WorkerDied { .. } => "worker_died",
             SessionError::Interrupted => "interrupted",
             SessionError::CommandRejected { .. } => "command_rejected",
@@ -174,9 +187,9 @@ impl SessionError {
             | SessionError::Ssh { phase, .. } => Some(*phase),
             SessionError::AuthRejected { .. } => Some(Phase::Auth),
             SessionError::EnableRejected => Some(Phase::Enable),
-            SessionError::HostKeyUnknown { .. } | SessionError::HostKeyChanged { .. } => {
-                Some(Phase::Handshake)
-            }
+            SessionError::HostKeyUnknown { .. }
+            | SessionError::HostKeyChanged { .. }
+            | SessionError::NoCommonAlgorithm { .. } => Some(Phase::Handshake),
             SessionError::CommandRejected { .. } => Some(Phase::Command),
             SessionError::WorkerDied { .. }
             | SessionError::Interrupted

@@ -11,6 +11,8 @@
 //! - [`session`]: the one connect-and-run core on libssh2 (`ssh2`), generic over how it waits
 //!   for the socket ([`wait`]): blocking `poll(2)` or tokio readiness.
 //! - [`hostkeys`]: known_hosts checking (strict, accept-new, insecure).
+//! - [`algorithms`]: the SSH algorithms offered per device (OpenSSH `+`/`-`/`^` syntax, modern
+//!   by default); [`kexinit`]: the server's offer, to name both sides when negotiation fails.
 //! - [`strategy`]: `sequential`, `threads`, `processes`, `async`, `rayon`, all over that core.
 //! - [`emulator`]: IOS-like routers on a russh server, with latency and fault profiles.
 //! - [`report`], [`compare`]: runs, repeated runs, the JSON report and the table.
@@ -34,6 +36,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod algorithms;
 pub mod check;
 pub mod cli;
 pub mod compare;
@@ -49,6 +52,7 @@ pub mod html;
 pub mod human;
 pub mod inventory;
 pub mod job;
+pub mod kexinit;
 pub mod measure;
 pub mod merge;
 pub mod metrics;

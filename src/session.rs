@@ -14,10 +14,12 @@
 //! password. With neither a key file nor a password, it tries the keys of the ssh-agent at
 //! `SSH_AUTH_SOCK`.
 
+use crate::algorithms::{self, Kind};
 use crate::device::Device;
 use crate::dialogue::{Action, Dialogue};
 use crate::error::{Phase, SessionError};
 use crate::job::Job;
+use crate::kexinit;
 use crate::platform::Platform;
 use crate::result::{CommandOutput, DeviceResult, ErrorInfo, PhaseTime};
 use crate::scrub::Scrubber;
@@ -41,6 +43,9 @@ const ERR_AUTH_FAILED: i32 = -18;
 /// What libssh2 says when the server refuses a public key (key file or agent identity).
 const ERR_PUBLICKEY_UNVERIFIED: i32 = -19;
 const ERR_TIMEOUT: i32 = -9;
+/// Key exchange failed: no common algorithm, or the exchange itself broke.
+const ERR_KEX_FAILURE: i32 = -5;
+const ERR_KEY_EXCHANGE: i32 = -8;
 const ERR_SOCKET_TIMEOUT: i32 = -30;
 /// Socket send/recv failures, disconnect, channel closed: the peer went away.
 const ERR_GONE: [i32; 5] = [-7, -13, -26, -27, -43];
@@ -402,18 +407,39 @@ async fn run<I: Io>(
     };
 
     clock.enter(Phase::Handshake, None);
-    c.run_op(Phase::Handshake, c.deadline(), || handshaker.handshake())
+    let offered = offer_algorithms(&sess, dev)?;
+    match c
+        .retry(Phase::Handshake, c.deadline(), || handshaker.handshake())
         .await
-        .map_err(|e| match e {
-            // libssh2 reports a server that closed after its banner as a failed key
-            // exchange; the socket says what happened.
-            SessionError::Ssh { .. } if peer_closed(sess.as_raw_fd()) => {
-                SessionError::Disconnected {
+    {
+        Ok(()) => {}
+        // A failed key exchange: name the list with nothing in common and both offers. But
+        // libssh2 also reports a server that closed after its banner as a failed key
+        // exchange; when the device's offer cannot be read and the socket is closed, that is
+        // what happened.
+        Err(ssh2_or_session::E::Ssh(e))
+            if matches!(
+                e.code(),
+                ErrorCode::Session(ERR_KEX_FAILURE | ERR_KEY_EXCHANGE)
+            ) =>
+        {
+            let err = negotiation_error(io, dev, &offered, &e, c.deadline()).await;
+            if !matches!(err, SessionError::NoCommonAlgorithm { .. })
+                && peer_closed(sess.as_raw_fd())
+            {
+                return Err(SessionError::Disconnected {
                     phase: Phase::Handshake,
-                }
+                });
             }
-            e => e,
-        })?;
+            return Err(err);
+        }
+        Err(ssh2_or_session::E::Ssh(_)) if peer_closed(sess.as_raw_fd()) => {
+            return Err(SessionError::Disconnected {
+                phase: Phase::Handshake,
+            });
+        }
+        Err(e) => return Err(e.into_session(Phase::Handshake, timeout)),
+    }
     check_host_key(&sess, dev, job, keys)?;
 
     clock.enter(Phase::Auth, None);
@@ -452,6 +478,69 @@ impl Drop for TcpInfoOnDrop<'_> {
     fn drop(&mut self) {
         *self.out = crate::netem::sys::tcp_stats(self.fd);
     }
+}
+
+/// Sets the device's algorithm lists on the session before the handshake; returns them.
+fn offer_algorithms(
+    sess: &Session,
+    dev: &Device,
+) -> Result<Vec<(Kind, Vec<String>)>, SessionError> {
+    let bad = |message: String| SessionError::Ssh {
+        phase: Phase::Handshake,
+        message,
+    };
+    let mut offered = Vec::with_capacity(4);
+    for kind in Kind::ALL {
+        let list = algorithms::resolve(
+            kind,
+            dev.algorithms.get(kind),
+            &algorithms::supported(sess, kind),
+        )
+        .map_err(|e| bad(e.to_string()))?;
+        let joined = list.join(",");
+        for &t in algorithms::method_types(kind) {
+            sess.method_pref(t, &joined)
+                .map_err(|e| bad(format!("{}: {}", kind.key(), e.message())))?;
+        }
+        offered.push((kind, list));
+    }
+    Ok(offered)
+}
+
+/// A failed key exchange, told as OpenSSH tells it: which list has nothing in common, and both
+/// sides' offers (the device's read from its KEXINIT on a second connection).
+async fn negotiation_error<I: Io>(
+    io: &I,
+    dev: &Device,
+    offered: &[(Kind, Vec<String>)],
+    e: &ssh2::Error,
+    deadline: Instant,
+) -> SessionError {
+    let fallback = |detail: String| SessionError::Ssh {
+        phase: Phase::Handshake,
+        message: format!("{}{detail}", e.message()),
+    };
+    let theirs = match kexinit::probe(io, &dev.host, dev.port, deadline).await {
+        Ok(offer) => offer,
+        Err(err) => return fallback(format!(" (the device's offer could not be read: {err})")),
+    };
+    for (kind, ours) in offered {
+        let their_list = theirs.get(*kind);
+        if !ours.iter().any(|a| their_list.contains(a)) {
+            return SessionError::NoCommonAlgorithm {
+                what: kind.what().to_string(),
+                key: kind.key().to_string(),
+                ours: ours
+                    .iter()
+                    .filter(|n| !algorithms::is_marker(n))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(","),
+                theirs: their_list.join(","),
+            };
+        }
+    }
+    fallback(String::new())
 }
 
 fn check_host_key(

@@ -220,5 +220,6 @@ pub fn router(index: u16) -> crate::device::Device {
         key_file: None,
         device_type: "cisco_ios".into(),
         timeout: std::time::Duration::from_secs(10),
+        algorithms: Default::default(),
     }
 }

@@ -6,6 +6,7 @@
 //! `compare`, `run`, `sweep` and `emulate`, or the command's own struct), a validated field in
 //! the command's config in `config.rs`, and the library call that uses it.
 
+use crate::algorithms::{Algorithms, Kind, Spec};
 use crate::emulator::PlatformMix;
 use crate::emulator::{EmulatorError, Profile};
 use crate::export::{ExportKind, ExportTarget};
@@ -160,6 +161,19 @@ pub struct FleetArgs {
     /// read-only, plus fleetbench's own file, which new keys are added to).
     #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<PathBuf>,
+    /// Key exchange algorithms to offer, OpenSSH style, overriding the inventory's `kex`:
+    /// `+diffie-hellman-group14-sha1` adds, `-ecdh-*` removes, a bare list replaces.
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true, value_parser = kex_spec)]
+    pub kex: Option<Spec>,
+    /// Host key algorithms to offer (`+ssh-rsa` for an older IOS), overriding `hostkey`.
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true, value_parser = hostkey_spec)]
+    pub hostkey: Option<Spec>,
+    /// Ciphers to offer (`+aes128-cbc`), overriding the inventory's `ciphers`.
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true, value_parser = ciphers_spec)]
+    pub ciphers: Option<Spec>,
+    /// MACs to offer (`+hmac-sha1`), overriding the inventory's `macs`.
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true, value_parser = macs_spec)]
+    pub macs: Option<Spec>,
     /// Prompt once on the terminal (echo off) for the password of the inventory devices that
     /// have none (keep passwords out of files and shell history; `${VAR}` in the inventory
     /// reads one from the environment instead).
@@ -255,6 +269,10 @@ pub struct EmulateArgs {
     /// the exit status is the command's.
     #[arg(last = true, value_name = "CMD")]
     pub exec: Vec<String>,
+    /// Keep each device's startup-config in DIR (`R1.startup-config`, ...): `write memory`
+    /// writes it, and a restarted fleet boots from it. Default: configs live in memory only.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
     /// Serve only shard I of N (0-based) of the fleet; the written inventory still lists the
     /// whole fleet, so `run --shard I/N` on it polls exactly these devices. Default: from the
     /// environment, as for `run`.
@@ -496,6 +514,31 @@ fn positive_secs(s: &str) -> Result<f64, String> {
             "expected a number of seconds above 0 and at most {MAX_TIMEOUT_SECS} (like 0.5 or 10)"
         )),
     }
+}
+
+/// An algorithm list of `kind` in OpenSSH syntax, checked against this build of libssh2.
+fn algorithm_spec(kind: Kind, s: &str) -> Result<Spec, String> {
+    let spec = Spec::parse(kind, s).map_err(|e| e.to_string())?;
+    let mut algs = Algorithms::default();
+    algs.set(kind, Some(spec.clone()));
+    crate::algorithms::validate(&algs).map_err(|e| e.to_string())?;
+    Ok(spec)
+}
+
+fn kex_spec(s: &str) -> Result<Spec, String> {
+    algorithm_spec(Kind::Kex, s)
+}
+
+fn hostkey_spec(s: &str) -> Result<Spec, String> {
+    algorithm_spec(Kind::HostKey, s)
+}
+
+fn ciphers_spec(s: &str) -> Result<Spec, String> {
+    algorithm_spec(Kind::Ciphers, s)
+}
+
+fn macs_spec(s: &str) -> Result<Spec, String> {
+    algorithm_spec(Kind::Macs, s)
 }
 
 /// `I/N` (`--shard 0/8`).

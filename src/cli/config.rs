@@ -70,6 +70,8 @@ pub struct FleetConfig {
     pub ask_password: bool,
     /// The shard to poll, from `--shard` or the job engine's environment.
     pub shard: Option<(Shard, ShardSource)>,
+    /// `--kex`, `--hostkey`, `--ciphers`, `--macs`: over each device's own lists.
+    pub algorithms: crate::algorithms::Algorithms,
 }
 
 /// What every device is asked to do, less the host keys (known once the fleet is open).
@@ -217,6 +219,12 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
         known_hosts: a.known_hosts.clone(),
         ask_password: a.ask_password,
         shard: shard(a.shard)?,
+        algorithms: crate::algorithms::Algorithms {
+            kex: a.kex.clone(),
+            hostkey: a.hostkey.clone(),
+            ciphers: a.ciphers.clone(),
+            macs: a.macs.clone(),
+        },
     })
 }
 
@@ -324,6 +332,7 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
     };
     spec.only = shard.as_ref().map(|s| s.info.positions.clone());
     spec.platforms = a.platforms.clone().unwrap_or_default();
+    spec.state_dir = a.state_dir.clone();
     let network = a
         .network
         .network

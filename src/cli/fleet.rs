@@ -11,6 +11,16 @@ use crate::shard::{Selection, Shard, ShardSource};
 use anyhow::{Context, Result, anyhow};
 
 pub fn open(cfg: &FleetConfig) -> Result<Fleet> {
+    let mut fleet = open_source(cfg)?;
+    if !cfg.algorithms.is_default() {
+        for d in &mut fleet.devices {
+            d.algorithms = d.algorithms.overridden_by(&cfg.algorithms);
+        }
+    }
+    Ok(fleet)
+}
+
+fn open_source(cfg: &FleetConfig) -> Result<Fleet> {
     match &cfg.source {
         FleetSource::Inventory(path) => {
             let mut inv = inventory::load(path)?;

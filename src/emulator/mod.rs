@@ -34,6 +34,7 @@ pub mod show;
 mod cpu;
 mod server;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -281,6 +282,7 @@ impl FleetView {
                 key_file: None,
                 device_type: d.platform.device_type.into(),
                 timeout: DEFAULT_TIMEOUT,
+                algorithms: Default::default(),
             })
             .collect()
     }
@@ -355,7 +357,10 @@ impl BoundFleet {
             if !spec.serves(index) {
                 continue;
             }
-            let key = host_key(spec.seed, index)?;
+            let key = match spec.profile.ssh {
+                profile::SshStack::Modern => host_key(spec.seed, index)?,
+                profile::SshStack::Legacy => legacy_host_key()?,
+            };
             let public = key.public_key();
             let host_key = public
                 .to_openssh()
@@ -399,7 +404,7 @@ impl BoundFleet {
                 spec.seed,
                 now - chrono::TimeDelta::minutes(up_minutes),
                 spec.max_sessions,
-                Arc::new(ssh_config(key, !authorized.is_empty())),
+                Arc::new(ssh_config(key, !authorized.is_empty(), spec.profile.ssh)),
                 Arc::new(config::Shared::new(
                     identity::Fleet::new(spec.devices, spec.seed),
                     index,
@@ -478,7 +483,7 @@ impl BoundFleet {
 }
 
 /// The russh configuration of one device.
-fn ssh_config(key: PrivateKey, publickey: bool) -> russh::server::Config {
+fn ssh_config(key: PrivateKey, publickey: bool, stack: profile::SshStack) -> russh::server::Config {
     let mut methods = MethodSet::empty();
     if publickey {
         methods.push(MethodKind::PublicKey);
@@ -496,8 +501,42 @@ fn ssh_config(key: PrivateKey, publickey: bool) -> russh::server::Config {
         keys: vec![key],
         inactivity_timeout: Some(Duration::from_secs(600)),
         nodelay: true,
+        preferred: match stack {
+            profile::SshStack::Modern => russh::Preferred::default(),
+            profile::SshStack::Legacy => legacy_algorithms(),
+        },
         ..Default::default()
     }
+}
+
+/// What an older IOS SSH stack offers (IOS 15.x before the SHA-2 updates): SHA-1 key
+/// exchanges, an `ssh-rsa` (RSA/SHA-1) host key, CTR and CBC ciphers, `hmac-sha1`.
+fn legacy_algorithms() -> russh::Preferred {
+    use russh::{cipher, kex, mac};
+    russh::Preferred {
+        kex: Cow::Borrowed(&[kex::DH_G14_SHA1, kex::DH_GEX_SHA1, kex::DH_G1_SHA1]),
+        key: Cow::Owned(vec![russh::keys::Algorithm::Rsa { hash: None }]),
+        cipher: Cow::Borrowed(&[
+            cipher::AES_128_CTR,
+            cipher::AES_192_CTR,
+            cipher::AES_256_CTR,
+            cipher::AES_128_CBC,
+            cipher::AES_256_CBC,
+        ]),
+        mac: Cow::Borrowed(&[mac::HMAC_SHA1]),
+        ..russh::Preferred::default()
+    }
+}
+
+/// The RSA host key of `ssh=legacy` devices. Generating RSA keys at start would cost seconds
+/// in debug builds, so every legacy device of every fleet serves this one, made with
+/// `ssh-keygen -t rsa -b 2048` for the emulator only (never use it anywhere else).
+fn legacy_host_key() -> Result<PrivateKey, EmulatorError> {
+    const PEM: &str = include_str!("../../fixtures/emulator-legacy-hostkey-rsa");
+    PrivateKey::from_openssh(PEM).map_err(|e| EmulatorError::HostKey {
+        index: 0,
+        message: e.to_string(),
+    })
 }
 
 /// A stable Ed25519 host key for device `index` of a fleet with `seed`.

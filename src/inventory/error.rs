@@ -125,6 +125,12 @@ pub enum InventoryError {
         host: String,
         ip: String,
     },
+    #[error("{at}: {device}: {source}")]
+    Algorithms {
+        at: Location,
+        device: DeviceRef,
+        source: crate::algorithms::AlgorithmError,
+    },
     #[error("{at}: {device}: both 'key_file' and 'key_filename' are given; give one of them")]
     KeyFileTwice { at: Location, device: DeviceRef },
     #[error("{at}: {device}: {key} must be {expected}, got {found}")]

@@ -14,11 +14,15 @@ pub const KNOWN_KEYS: &[&str] = &[
     "name",
     "key_file",
     "key_filename",
+    "kex",
+    "hostkey",
+    "ciphers",
+    "macs",
 ];
 
 /// [`KNOWN_KEYS`] as printed in the "unknown key" message.
 pub const KNOWN_KEYS_LIST: &str = "host, ip, port, username, password, secret, device_type, \
-                                   timeout, name, key_file (netmiko's other options are ignored)";
+                                   timeout, name, key_file, kex, hostkey, ciphers, macs (netmiko's other options are ignored)";
 
 /// netmiko `BaseConnection.__init__` keyword arguments (netmiko 4.x) that fleetbench does not
 /// use, plus a few older or driver-specific ones seen in real inventories. `passphrase` is among

@@ -145,6 +145,7 @@ struct Fields {
     timeout: Option<Duration>,
     name: Option<String>,
     key_file: Option<(&'static str, PathBuf)>,
+    algorithms: crate::algorithms::Algorithms,
 }
 
 impl Loader<'_, '_> {
@@ -422,6 +423,32 @@ impl Loader<'_, '_> {
                         Some(_) => return Err(invalid("timeout", expected, false)),
                     };
                 }
+                "kex" | "hostkey" | "ciphers" | "macs" => {
+                    use crate::algorithms::{Kind, Spec};
+                    let kind = match key_text.as_str() {
+                        "kex" => Kind::Kex,
+                        "hostkey" => Kind::HostKey,
+                        "ciphers" => Kind::Ciphers,
+                        _ => Kind::Macs,
+                    };
+                    let text = self.optional_text(v, kind.key(), &dref)?;
+                    let spec =
+                        text.map(|t| Spec::parse(kind, &t))
+                            .transpose()
+                            .map_err(|source| InventoryError::Algorithms {
+                                at: self.at(&v.span.start),
+                                device: dref.clone(),
+                                source,
+                            })?;
+                    f.algorithms.set(kind, spec);
+                    crate::algorithms::validate(&f.algorithms).map_err(|source| {
+                        InventoryError::Algorithms {
+                            at: self.at(&v.span.start),
+                            device: dref.clone(),
+                            source,
+                        }
+                    })?;
+                }
                 "key_file" | "key_filename" => {
                     let key = known.unwrap_or("key_file");
                     if f.key_file.as_ref().is_some_and(|(first, _)| *first != key) {
@@ -499,6 +526,7 @@ impl Loader<'_, '_> {
                 .device_type
                 .unwrap_or_else(|| DEFAULT_DEVICE_TYPE.to_string()),
             timeout: f.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            algorithms: f.algorithms,
         })
     }
 

@@ -157,7 +157,7 @@ const BAD: &[(&str, &str)] = &[
     ),
     (
         "routers:\n  - ip: 192.168.100.1\n    username: a\n    location: lab\n",
-        "devices.yaml:4:5: device 1 (192.168.100.1) in group 'routers': unknown key 'location'; expected one of: host, ip, port, username, password, secret, device_type, timeout, name, key_file (netmiko's other options are ignored)",
+        "devices.yaml:4:5: device 1 (192.168.100.1) in group 'routers': unknown key 'location'; expected one of: host, ip, port, username, password, secret, device_type, timeout, name, key_file, kex, hostkey, ciphers, macs (netmiko's other options are ignored)",
     ),
     (
         "routers:\n  - ip: 192.168.100.1\n    username: a\n    username: b\n",
@@ -253,6 +253,7 @@ fn the_classic_fixture_loads() {
                 key_file: None,
                 device_type: "cisco_ios".into(),
                 timeout: DEFAULT_TIMEOUT,
+                algorithms: Default::default(),
             }
         );
     }
@@ -422,4 +423,36 @@ routers:
         let shown = format!("{err} {err:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
     }
+}
+
+#[test]
+fn ssh_algorithm_lists_per_device() {
+    use crate::algorithms::{Kind, Op};
+    let text = "\
+- host: 192.0.2.10
+  username: admin
+  kex: +diffie-hellman-group14-sha1
+  hostkey: +ssh-rsa
+  macs: hmac-sha1,hmac-sha2-256
+- host: 192.0.2.11
+  username: admin
+";
+    let inv = parse_with_env(text, "devices.yaml", no_env).unwrap();
+    let a = &inv.devices[0].algorithms;
+    let kex = a.get(Kind::Kex).unwrap();
+    assert_eq!(
+        (kex.op, kex.names.as_slice()),
+        (Op::Append, &["diffie-hellman-group14-sha1".to_string()][..])
+    );
+    assert_eq!(a.get(Kind::Macs).unwrap().op, Op::Replace);
+    assert!(a.get(Kind::Ciphers).is_none());
+    assert!(inv.devices[1].algorithms.is_default());
+    let bad = "- host: 192.0.2.10\n  username: admin\n  kex: +diffie-hellman-group99-sha1\n";
+    let e = parse_with_env(bad, "devices.yaml", no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("devices.yaml:3:8: device 1 (192.0.2.10): kex: 'diffie-hellman-group99-sha1' is not a key exchange algorithm"),
+        "{e}"
+    );
 }

@@ -298,7 +298,9 @@ fn a_server_closing_after_its_banner_is_disconnected() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = std::thread::spawn(move || {
-        for _ in 0..StrategyKind::ALL.len() {
+        // Two connections per strategy: the session, then the client's probe for the device's
+        // algorithm offer (a failed key exchange is probed once to name both offers).
+        for _ in 0..2 * StrategyKind::ALL.len() {
             let (mut s, _) = listener.accept().unwrap();
             let _ = s.write_all(b"SSH-2.0-Cisco-1.25\r\n");
             // Wait for the client's banner, so the close is not a reset of unread data.
@@ -317,6 +319,7 @@ fn a_server_closing_after_its_banner_is_disconnected() {
         key_file: None,
         device_type: "cisco_ios".into(),
         timeout: Duration::from_secs(5),
+        algorithms: Default::default(),
     };
     let j = fleetbench::job::Job::new(
         vec!["show clock".into()],

@@ -1,6 +1,7 @@
 //! The emulated fleet as real automation sees it: distinct devices, configuration that sticks.
 
 use crate::common::{fleet, job, run};
+use fleetbench::algorithms::{Algorithms, Kind, Spec};
 use fleetbench::strategy::StrategyKind;
 use std::collections::{HashMap, HashSet};
 
@@ -82,4 +83,76 @@ fn neighbor_tables_agree_across_the_fleet() {
             "{me} sees {peer} on {my_port}, but not the other way round"
         );
     }
+}
+
+fn legacy_algorithms() -> Algorithms {
+    Algorithms {
+        kex: Some(Spec::parse(Kind::Kex, "+diffie-hellman-group14-sha1").unwrap()),
+        hostkey: Some(Spec::parse(Kind::HostKey, "+ssh-rsa").unwrap()),
+        ciphers: None,
+        macs: Some(Spec::parse(Kind::Macs, "+hmac-sha1").unwrap()),
+    }
+}
+
+/// A legacy-only device (SHA-1 key exchange, ssh-rsa, hmac-sha1) answers when the client adds
+/// the legacy algorithms, under every way of waiting the core has.
+#[test]
+fn legacy_only_device_is_polled_with_the_legacy_algorithms() {
+    let f = fleet(2, "instant,ssh=legacy");
+    let mut devices = f.devices();
+    for d in &mut devices {
+        d.algorithms = legacy_algorithms();
+    }
+    let mut j = job(&f, &["show version"]);
+    // A 2048-bit DH exchange and RSA signature in a debug build take about a second each on
+    // a busy machine; the point here is the negotiation, not the speed.
+    j.timeout = Some(std::time::Duration::from_secs(30));
+    for kind in [
+        StrategyKind::Sequential,
+        StrategyKind::Async,
+        StrategyKind::Processes,
+    ] {
+        let out = run(kind, &devices, &j, None);
+        assert_eq!(out.failed(), 0, "{kind}: {:?}", out.results[0].error);
+        assert!(out.results[0].output().contains("Processor board ID FTX"));
+        assert!(out.results[0].host_key.is_some());
+    }
+}
+
+/// Without them, the failure is typed and names both sides' offers for the list that has
+/// nothing in common.
+#[test]
+fn legacy_only_device_fails_clearly_without_them() {
+    let f = fleet(1, "instant,ssh=legacy");
+    let j = job(&f, &["show version"]);
+    let out = run(StrategyKind::Sequential, &f.devices(), &j, None);
+    let e = out.results[0].error.as_ref().expect("must fail");
+    assert_eq!(e.kind, "no_common_algorithm", "{e:?}");
+    assert_eq!(e.phase, Some(fleetbench::error::Phase::Handshake));
+    assert!(
+        e.message
+            .starts_with("no common key exchange algorithm: fleetbench offers "),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("curve25519-sha256"), "{}", e.message);
+    assert!(
+        e.message.contains(
+            "the device offers diffie-hellman-group14-sha1,diffie-hellman-group-exchange-sha1"
+        ),
+        "{}",
+        e.message
+    );
+    // With only the key exchange added, the host key list is the one that fails.
+    let mut devices = f.devices();
+    devices[0].algorithms.kex = legacy_algorithms().kex;
+    let out = run(StrategyKind::Sequential, &devices, &j, None);
+    let e = out.results[0].error.as_ref().expect("must fail");
+    assert_eq!(e.kind, "no_common_algorithm");
+    assert!(
+        e.message.starts_with("no common host key algorithm")
+            && e.message.contains("offers ssh-rsa"),
+        "{}",
+        e.message
+    );
 }

@@ -1,5 +1,6 @@
 //! The messages between the parent and a worker: newline-delimited JSON, tagged by `"msg"`.
 
+use crate::algorithms::{Algorithms, Kind, Spec};
 use crate::device::Device;
 use crate::job::Job;
 use crate::result::DeviceResult;
@@ -71,6 +72,9 @@ pub(super) struct WireDevice {
     key_file: Option<PathBuf>,
     device_type: String,
     timeout: Duration,
+    /// `kex`, `hostkey`, `ciphers`, `macs` in OpenSSH syntax (checked before the run).
+    #[serde(default)]
+    algorithms: Vec<(String, String)>,
 }
 
 impl From<&Device> for WireDevice {
@@ -85,6 +89,14 @@ impl From<&Device> for WireDevice {
             key_file: d.key_file.clone(),
             device_type: d.device_type.clone(),
             timeout: d.timeout,
+            algorithms: Kind::ALL
+                .iter()
+                .filter_map(|k| {
+                    d.algorithms
+                        .get(*k)
+                        .map(|s| (k.key().to_string(), s.to_string()))
+                })
+                .collect(),
         }
     }
 }
@@ -101,6 +113,17 @@ impl From<WireDevice> for Device {
             key_file: w.key_file,
             device_type: w.device_type,
             timeout: w.timeout,
+            algorithms: {
+                let mut a = Algorithms::default();
+                for (key, spec) in &w.algorithms {
+                    if let Some(k) = Kind::ALL.iter().find(|k| k.key() == key) {
+                        // Parsed once already in the parent; a list that fails here is dropped
+                        // and the session reports the default's failure instead.
+                        a.set(*k, Spec::parse(*k, spec).ok());
+                    }
+                }
+                a
+            },
         }
     }
 }
@@ -111,7 +134,8 @@ mod tests {
 
     #[test]
     fn wire_device_round_trips_with_secrets() {
-        let d = crate::testing::router(3);
+        let mut d = crate::testing::router(3);
+        d.algorithms.kex = Spec::parse(Kind::Kex, "+diffie-hellman-group14-sha1").ok();
         let json = serde_json::to_string(&WireDevice::from(&d)).unwrap();
         let back: WireDevice = serde_json::from_str(&json).unwrap();
         assert_eq!(Device::from(back), d);
