@@ -49,7 +49,10 @@ pub enum Cmd {
     Merge(MergeArgs),
     /// Internal: a worker process of the `processes` strategy.
     #[command(name = "__worker", hide = true)]
-    Worker,
+    Worker {
+        /// The parent's pid: the worker dies with it (checked in `worker_main`).
+        parent: u32,
+    },
 }
 
 /// The emulated fleet's behaviour (`compare`, `run`, `sweep`, `emulate`).
