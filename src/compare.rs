@@ -49,6 +49,7 @@ pub fn run(
     obs: &dyn Observer,
 ) -> Result<Report, CompareError> {
     let mut report = Report::new(fleet.info.clone(), job.commands.clone());
+    report.network = fleet.network_report(job.commands.len());
     report.shard = fleet.shard.clone();
     obs.on(&Event::CompareStarted {
         fleet: &fleet.info,
@@ -58,6 +59,7 @@ pub fn run(
         warmup: opts.warmup,
     });
     for &kind in &opts.strategies {
+        let since = fleet.traffic();
         let mut sr =
             measure(kind, fleet, job, opts, obs).map_err(|source| CompareError::Strategy {
                 strategy: kind,
@@ -67,6 +69,13 @@ pub fn run(
             && let Some(emulator) = fleet.emulator()
         {
             sr.device_view = Some(crate::external::devside::check(emulator, &sr, job));
+        }
+        let sessions = (fleet.devices.len() * (opts.warmup + opts.runs)) as u64;
+        if let (Some(n), Some(nr)) = (
+            fleet.strategy_network(kind.name(), &sr.devices, &job.commands, since, sessions),
+            report.network.as_mut(),
+        ) {
+            nr.strategies.push(n);
         }
         obs.on(&Event::StrategyFinished { report: &sr });
         match fleet.record_new_keys(&sr.devices) {

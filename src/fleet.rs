@@ -1,10 +1,13 @@
 //! The fleet a run polls: devices, the host key check they are held to, what the report says
 //! about them, and for an emulated fleet the emulator itself (kept alive for the run, and
-//! asked for its CPU so client CPU can be told apart from it).
+//! asked for its CPU so client CPU can be told apart from it), or an emulated fleet behind
+//! the link emulator ([`crate::netem`]) with its traffic counters.
 
 use crate::device::Device;
 use crate::emulator::{EmulatedFleet, EmulatorError, FleetSpec, Profile};
 use crate::hostkeys::{self, HostKeyCheck, HostKeyError, HostKeyPolicy};
+use crate::netem::fleet::NetworkedFleetError;
+use crate::netem::{Method, NetworkReport, NetworkSpec, NetworkedFleet, StrategyNetwork, Traffic};
 use crate::report::FleetInfo;
 use crate::result::DeviceResult;
 use crate::shard::ShardInfo;
@@ -21,6 +24,7 @@ pub struct Fleet {
     /// The shard of a larger fleet these devices are (`--shard`), if any.
     pub shard: Option<ShardInfo>,
     emulated: Option<EmulatedFleet>,
+    network: Option<NetworkedFleet>,
 }
 
 impl Fleet {
@@ -41,7 +45,64 @@ impl Fleet {
             known_hosts_out: None,
             shard: None,
             emulated: Some(fleet),
+            network: None,
         })
+    }
+
+    /// Starts `spec` behind the emulated `network` ([`NetworkedFleet::start`]: with the `tun`
+    /// method the calling thread moves into the client namespace, and an unprivileged process
+    /// must not have started a thread yet).
+    pub fn behind_network(
+        spec: FleetSpec,
+        profile_name: &str,
+        network: &NetworkSpec,
+        method: Method,
+    ) -> Result<Fleet, NetworkedFleetError> {
+        let n = spec.devices;
+        let fleet = NetworkedFleet::start(network, method, spec)?;
+        Ok(Fleet {
+            devices: fleet.devices(),
+            info: FleetInfo {
+                devices: n,
+                emulated: true,
+                profile: Some(profile_name.to_string()),
+                inventory: None,
+            },
+            host_keys: fleet.host_key_check(),
+            known_hosts_out: None,
+            emulated: None,
+            network: Some(fleet),
+            shard: None,
+        })
+    }
+
+    /// The fleet's link, when it is behind `--network`.
+    pub fn network(&self) -> Option<&NetworkedFleet> {
+        self.network.as_ref()
+    }
+
+    /// The report's `network` object for sessions of `commands` commands, if any.
+    pub fn network_report(&self, commands: usize) -> Option<NetworkReport> {
+        self.network.as_ref().map(|n| n.report(commands))
+    }
+
+    /// Traffic through the link so far (`tun` networks only).
+    pub fn traffic(&self) -> Option<Traffic> {
+        self.network.as_ref().and_then(NetworkedFleet::traffic)
+    }
+
+    /// One strategy's network summary ([`NetworkedFleet::strategy_network`]).
+    pub fn strategy_network(
+        &self,
+        strategy: &str,
+        results: &[DeviceResult],
+        commands: &[String],
+        since: Option<Traffic>,
+        sessions: u64,
+    ) -> Option<StrategyNetwork> {
+        self.network
+            .as_ref()
+            .map(|n| n.strategy_network(strategy, results, commands, since, sessions))
     }
 
     /// An emulated fleet of `n` devices with `profile`, on ephemeral ports.
@@ -85,6 +146,7 @@ impl Fleet {
             known_hosts_out: (policy == HostKeyPolicy::AcceptNew).then_some(out),
             shard: None,
             emulated: None,
+            network: None,
         })
     }
 
@@ -92,6 +154,7 @@ impl Fleet {
     pub fn server_cpu(&self) -> Duration {
         self.emulated
             .as_ref()
+            .or(self.network.as_ref().map(NetworkedFleet::emulated))
             .map_or(Duration::ZERO, EmulatedFleet::server_cpu)
     }
 
@@ -118,7 +181,9 @@ impl Fleet {
     /// The in-process emulator, if this fleet is one (its session record, for external
     /// pollers and `--device-view`).
     pub fn emulator(&self) -> Option<&EmulatedFleet> {
-        self.emulated.as_ref()
+        self.emulated
+            .as_ref()
+            .or(self.network.as_ref().map(NetworkedFleet::emulated))
     }
 
     /// Stops the emulator, if any (dropping the fleet does it too).
@@ -126,5 +191,6 @@ impl Fleet {
         if let Some(f) = self.emulated {
             f.stop();
         }
+        drop(self.network);
     }
 }

@@ -221,6 +221,7 @@ mod tests {
             host_key: None,
             new_host_key: None,
             worker: String::new(),
+            tcp: None,
         }
     }
 

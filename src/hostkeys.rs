@@ -403,17 +403,17 @@ mod tests {
             "\
 # a comment, then a blank line
 
-192.168.100.1 ssh-ed25519 {ED25519}
-router2,192.168.100.2 ecdsa-sha2-nistp256 {ECDSA} root@somewhere
-[192.168.100.3]:2222 ssh-ed25519 {ED25519}
-[192.168.100.4]:22 ssh-ed25519 {ED25519}
+192.0.2.1 ssh-ed25519 {ED25519}
+router2,192.0.2.2 ecdsa-sha2-nistp256 {ECDSA} root@somewhere
+[192.0.2.3]:2222 ssh-ed25519 {ED25519}
+[192.0.2.4]:22 ssh-ed25519 {ED25519}
   Core5.Example.NET   ssh-ed25519   {ED25519}
 [fe80::1]:830 ssh-ed25519 {ED25519}
 |1|F1E1KeoE/eEWhi10WpGv4OdiO6Y=|3988QV0VE8wmZL7suNrYQLITLCg= ssh-ed25519 {OTHER}
 @cert-authority *.example.net ssh-ed25519 {OTHER}
-@revoked 192.168.100.9 ssh-ed25519 {OTHER}
+@revoked 192.0.2.9 ssh-ed25519 {OTHER}
 *.lab ssh-ed25519 {OTHER}
-!192.168.100.10,192.168.100.11 ssh-ed25519 {OTHER}
+!192.0.2.10,192.0.2.11 ssh-ed25519 {OTHER}
 truncated-line ssh-ed25519
 "
         )
@@ -439,7 +439,7 @@ truncated-line ssh-ed25519
 
     #[test]
     fn patterns() {
-        assert_eq!(host_pattern("192.168.100.1", 22), "192.168.100.1");
+        assert_eq!(host_pattern("192.0.2.1", 22), "192.0.2.1");
         assert_eq!(host_pattern("Router1", 2222), "[router1]:2222");
         assert_eq!(host_pattern("::1", 22), "::1");
         assert_eq!(host_pattern("::1", 2222), "[::1]:2222");
@@ -451,18 +451,15 @@ truncated-line ssh-ed25519
         let ed = vec![format!("ssh-ed25519 {ED25519}")];
         let ec = vec![format!("ecdsa-sha2-nistp256 {ECDSA}")];
         let mut want: HashMap<String, Vec<String>> = HashMap::new();
-        want.insert("192.168.100.1".into(), ed.clone());
+        want.insert("192.0.2.1".into(), ed.clone());
         want.insert("router2".into(), ec.clone());
-        want.insert("192.168.100.2".into(), ec);
-        want.insert("[192.168.100.3]:2222".into(), ed.clone());
-        want.insert("192.168.100.4".into(), ed.clone());
+        want.insert("192.0.2.2".into(), ec);
+        want.insert("[192.0.2.3]:2222".into(), ed.clone());
+        want.insert("192.0.2.4".into(), ed.clone());
         want.insert("core5.example.net".into(), ed.clone());
         want.insert("[fe80::1]:830".into(), ed.clone());
-        // `!192.168.100.10` is skipped, but its plain neighbour on the line is kept.
-        want.insert(
-            "192.168.100.11".into(),
-            vec![format!("ssh-ed25519 {OTHER}")],
-        );
+        // `!192.0.2.10` is skipped, but its plain neighbour on the line is kept.
+        want.insert("192.0.2.11".into(), vec![format!("ssh-ed25519 {OTHER}")]);
         assert_eq!(c.known, want);
     }
 
@@ -471,7 +468,7 @@ truncated-line ssh-ed25519
         let c = check(HostKeyPolicy::Strict);
         let v = |h, p, t, k| c.verdict(h, p, t, k);
         assert_eq!(
-            v("192.168.100.1", 22, "ssh-ed25519", ED25519),
+            v("192.0.2.1", 22, "ssh-ed25519", ED25519),
             KeyVerdict::Known
         );
         assert_eq!(
@@ -479,42 +476,36 @@ truncated-line ssh-ed25519
             KeyVerdict::Known
         );
         assert_eq!(
-            v("192.168.100.3", 2222, "ssh-ed25519", ED25519),
+            v("192.0.2.3", 2222, "ssh-ed25519", ED25519),
             KeyVerdict::Known
         );
         assert_eq!(v("fe80::1", 830, "ssh-ed25519", ED25519), KeyVerdict::Known);
         // Port matters: the same host on another port is another entry.
+        assert_eq!(v("192.0.2.3", 22, "ssh-ed25519", ED25519), KeyVerdict::New);
         assert_eq!(
-            v("192.168.100.3", 22, "ssh-ed25519", ED25519),
-            KeyVerdict::New
-        );
-        assert_eq!(
-            v("192.168.100.1", 2222, "ssh-ed25519", ED25519),
+            v("192.0.2.1", 2222, "ssh-ed25519", ED25519),
             KeyVerdict::New
         );
         // Hashed, marker and wildcard lines are not matched.
-        assert_eq!(
-            v("192.168.100.9", 22, "ssh-ed25519", OTHER),
-            KeyVerdict::New
-        );
+        assert_eq!(v("192.0.2.9", 22, "ssh-ed25519", OTHER), KeyVerdict::New);
         assert_eq!(v("x.lab", 22, "ssh-ed25519", OTHER), KeyVerdict::New);
         let changed = |fp: &str| KeyVerdict::Changed {
             expected_fingerprint: fp.to_string(),
         };
         assert_eq!(
-            v("192.168.100.1", 22, "ssh-ed25519", OTHER),
+            v("192.0.2.1", 22, "ssh-ed25519", OTHER),
             changed(ED25519_FP)
         );
         // Another key type for a known host is a change too, not a new host.
         assert_eq!(
-            v("192.168.100.2", 22, "ssh-ed25519", ED25519),
+            v("192.0.2.2", 22, "ssh-ed25519", ED25519),
             changed(ECDSA_FP)
         );
     }
 
     #[test]
     fn decide_per_policy() {
-        let new_line = format!("[192.168.100.7]:2201 ssh-ed25519 {ED25519}");
+        let new_line = format!("[192.0.2.7]:2201 ssh-ed25519 {ED25519}");
         let offered = format!("ssh-ed25519 {ED25519_FP}");
         for policy in [
             HostKeyPolicy::Strict,
@@ -522,12 +513,12 @@ truncated-line ssh-ed25519
             HostKeyPolicy::Insecure,
         ] {
             let c = check(policy);
-            let known = c.decide("192.168.100.1", 22, "ssh-ed25519", ED25519);
-            let new = c.decide("192.168.100.7", 2201, "ssh-ed25519", ED25519);
-            let changed = c.decide("192.168.100.2", 22, "ecdsa-sha2-nistp256", OTHER);
+            let known = c.decide("192.0.2.1", 22, "ssh-ed25519", ED25519);
+            let new = c.decide("192.0.2.7", 2201, "ssh-ed25519", ED25519);
+            let changed = c.decide("192.0.2.2", 22, "ecdsa-sha2-nistp256", OTHER);
             assert_eq!(known, Ok(None), "{policy:?}");
             let refused = Err(SessionError::HostKeyChanged {
-                host: "192.168.100.2".into(),
+                host: "192.0.2.2".into(),
                 expected: format!("ecdsa-sha2-nistp256 {ECDSA_FP}"),
                 offered: format!("ecdsa-sha2-nistp256 {}", fingerprint_b64(OTHER)),
                 known_at: None,
@@ -535,7 +526,7 @@ truncated-line ssh-ed25519
             match policy {
                 HostKeyPolicy::Strict => {
                     let unknown = SessionError::HostKeyUnknown {
-                        host: "[192.168.100.7]:2201".into(),
+                        host: "[192.0.2.7]:2201".into(),
                         fingerprint: offered.clone(),
                     };
                     assert_eq!(new, Err(unknown));
@@ -634,8 +625,8 @@ truncated-line ssh-ed25519
     fn append_creates_and_deduplicates() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cfg/fleetbench/known_hosts");
-        let l1 = format!("192.168.100.1 ssh-ed25519 {ED25519}");
-        let l2 = format!("[192.168.100.2]:2201 ssh-ed25519 {ED25519}");
+        let l1 = format!("192.0.2.1 ssh-ed25519 {ED25519}");
+        let l2 = format!("[192.0.2.2]:2201 ssh-ed25519 {ED25519}");
         append_known_hosts(&path, &[l1.clone(), l1.clone()]).unwrap();
         append_known_hosts(&path, &[l1.clone(), l2.clone()]).unwrap();
         append_known_hosts(&path, &[]).unwrap();
@@ -655,7 +646,7 @@ truncated-line ssh-ed25519
         assert_eq!(text, format!("{l1}\n{l2}\n"));
         let c = HostKeyCheck::load(HostKeyPolicy::Strict, &[path]).unwrap();
         assert_eq!(
-            c.verdict("192.168.100.2", 2201, "ssh-ed25519", ED25519),
+            c.verdict("192.0.2.2", 2201, "ssh-ed25519", ED25519),
             KeyVerdict::Known
         );
     }

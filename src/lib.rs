@@ -18,6 +18,8 @@
 //! - [`report`], [`compare`]: runs, repeated runs, the JSON report and the table.
 //! - [`measure`], [`histo`]: CPU, memory and per-phase latency histograms.
 //! - [`sweep`], [`plot`]: fleet-size sweeps into `results/`, and SVG charts.
+//! - [`netem`]: the link emulator (`--network`): RTT, jitter, loss and rate per device,
+//!   through TUN devices between network namespaces, or a TCP relay where those are refused.
 //! - [`stats`]: one home per derived number (spreads, ideal schedule, CPU per device, the
 //!   lower bound); [`human`]: those numbers as text.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
@@ -57,6 +59,7 @@ pub mod kexinit;
 pub mod measure;
 pub mod merge;
 pub mod metrics;
+pub mod netem;
 pub mod observe;
 pub mod output;
 pub mod platform;

@@ -180,6 +180,7 @@ pub fn merge(inputs: &[(String, Report)]) -> Result<Report, MergeError> {
         },
         strategies,
         shard: None,
+        network: None,
         merged: Some(MergeInfo {
             shards: first_info.count,
             fleet_digest: first_info.fleet_digest.clone(),

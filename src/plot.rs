@@ -1,9 +1,11 @@
 //! Plots as SVG (plotters' SVG backend; text stays `<text>` elements, so no font files are
-//! needed and nothing here rasterises). Three pictures:
+//! needed and nothing here rasterises). Four pictures:
 //!
 //! - [`wall_time`]: median wall time per strategy, bars with min–max whiskers;
 //! - [`scaling`]: median wall time against fleet size per strategy, log–log, with the CPU
 //!   bound ([`crate::report::Efficiency::cpu_bound_s`]) as a dashed line;
+//! - [`wall_vs_rtt`]: median wall time against the network's round-trip time per strategy
+//!   (`sweep --networks`), with the network lower bound dashed;
 //! - [`timeline`]: one row per device, a bar from connection to receipt coloured by phase,
 //!   x = seconds since the run started. The course's `===> Connection` / `<=== Received`
 //!   log as a picture: a pool's start-up is the grey band on the left, a worker limit is a
@@ -453,6 +455,121 @@ pub fn scaling(points: &[ScalingPoint], subtitle: &str) -> Result<String, PlotEr
                 .draw_series(DashedLineSeries::new(bound, 8, 6, style))
                 .map_err(&e)?;
             items.push(("CPU bound".to_string(), BLACK, Mark::Dashed));
+        }
+        legend(&right, &items)?;
+        root.present().map_err(&e)?;
+    }
+    Ok(svg)
+}
+
+/// One point of the RTT plot: a strategy over one network.
+#[derive(Debug, Clone)]
+pub struct RttPoint {
+    pub strategy: StrategyKind,
+    /// The network's (largest) round-trip time, milliseconds.
+    pub rtt_ms: f64,
+    pub median_s: f64,
+    pub min_s: f64,
+    pub max_s: f64,
+}
+
+/// Wall time against the network's RTT, one line per strategy (log y, since sequential grows
+/// with the fleet while the concurrent strategies stay near one session), and the network
+/// lower bound (`bound_rounds` round trips of the RTT: no session is shorter) dashed.
+pub fn wall_vs_rtt(
+    points: &[RttPoint],
+    bound_rounds: u32,
+    subtitle: &str,
+) -> Result<String, PlotError> {
+    let pos: Vec<&RttPoint> = points.iter().filter(|p| p.median_s > 0.0).collect();
+    if pos.is_empty() {
+        return Err(PlotError::Empty("no RTT points".into()));
+    }
+    let xmax = pos.iter().map(|p| p.rtt_ms).fold(1.0, f64::max);
+    let mut rtts: Vec<f64> = pos.iter().map(|p| p.rtt_ms).collect();
+    rtts.sort_by(f64::total_cmp);
+    rtts.dedup();
+    let bound: Vec<(f64, f64)> = rtts
+        .iter()
+        .filter(|r| **r > 0.0)
+        .map(|r| (*r, r / 1e3 * f64::from(bound_rounds)))
+        .collect();
+    let ymin = pos
+        .iter()
+        .map(|p| p.min_s.max(1e-4))
+        .chain(bound.iter().map(|b| b.1))
+        .fold(f64::INFINITY, f64::min);
+    let ymax = pos.iter().map(|p| p.max_s).fold(0.0, f64::max);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1000, 620)).into_drawing_area();
+        let e = draw_err("wall against RTT");
+        root.fill(&WHITE).map_err(&e)?;
+        let root = root
+            .titled(
+                &format!("Wall time against round-trip time: {subtitle}"),
+                (FONT, 20),
+            )
+            .map_err(&e)?;
+        let (left, right) = root.split_horizontally(1000 - 190);
+        let mut items = Vec::new();
+        let mut chart = ChartBuilder::on(&left)
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(76)
+            .build_cartesian_2d(0.0..xmax * 1.08, (ymin * 0.6..ymax * 1.8).log_scale())
+            .map_err(&e)?;
+        chart
+            .configure_mesh()
+            .x_desc("round-trip time to the devices, ms")
+            .y_desc("median wall time per run, s (log scale)")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| {
+                if *v >= 1.0 {
+                    format!("{v:.0}")
+                } else {
+                    format!("{v}")
+                }
+            })
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 16))
+            .draw()
+            .map_err(&e)?;
+        for kind in StrategyKind::ALL {
+            let mut line: Vec<&RttPoint> =
+                pos.iter().copied().filter(|p| p.strategy == kind).collect();
+            if line.is_empty() {
+                continue;
+            }
+            line.sort_by(|a, b| a.rtt_ms.total_cmp(&b.rtt_ms));
+            let c = strategy_color(kind);
+            chart
+                .draw_series(LineSeries::new(
+                    line.iter().map(|p| (p.rtt_ms, p.median_s)),
+                    c.stroke_width(2),
+                ))
+                .map_err(&e)?;
+            chart
+                .draw_series(
+                    line.iter()
+                        .map(|p| Circle::new((p.rtt_ms, p.median_s), 4, c.filled())),
+                )
+                .map_err(&e)?;
+            chart
+                .draw_series(line.iter().map(|p| {
+                    PathElement::new(
+                        vec![(p.rtt_ms, p.min_s.max(1e-4)), (p.rtt_ms, p.max_s)],
+                        c.stroke_width(1),
+                    )
+                }))
+                .map_err(&e)?;
+            items.push((kind.name().to_string(), c, Mark::Line));
+        }
+        if !bound.is_empty() {
+            chart
+                .draw_series(DashedLineSeries::new(bound, 8, 6, BLACK.stroke_width(2)))
+                .map_err(&e)?;
+            items.push((format!("{bound_rounds} x RTT"), BLACK, Mark::Dashed));
         }
         legend(&right, &items)?;
         root.present().map_err(&e)?;

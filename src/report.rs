@@ -24,6 +24,9 @@ pub struct Report {
     pub fleet: FleetInfo,
     pub machine: MachineInfo,
     pub strategies: Vec<StrategyReport>,
+    /// `--network`: the emulated link and what each strategy's sessions did over it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<crate::netem::NetworkReport>,
     /// Set when this run polled one shard of a larger fleet (`--shard`, or a job engine's
     /// index): which shard, where the index came from, and where its devices sit in the fleet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -229,6 +232,7 @@ impl Report {
             fleet,
             machine: MachineInfo::current(),
             strategies: Vec::new(),
+            network: None,
             shard: None,
             merged: None,
         }
@@ -313,6 +317,7 @@ mod tests {
             host_key: None,
             new_host_key: None,
             worker: String::new(),
+            tcp: None,
         };
         StrategyReport {
             strategy: kind.into(),
@@ -354,6 +359,7 @@ mod tests {
                 arch: "x86_64".into(),
             },
             strategies,
+            network: None,
             shard: None,
             merged: None,
         }

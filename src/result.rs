@@ -70,6 +70,9 @@ pub struct DeviceResult {
     pub new_host_key: Option<String>,
     /// Who polled it: `thread NAME` or `pid N`.
     pub worker: String,
+    /// The client socket's `TCP_INFO` just before it closed (Linux; once connected).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tcp: Option<crate::netem::TcpStats>,
 }
 
 impl DeviceResult {
@@ -119,7 +122,8 @@ impl Serialize for DeviceResult {
         let optional = [&self.host_key, &self.new_host_key]
             .iter()
             .filter(|o| o.is_some())
-            .count();
+            .count()
+            + usize::from(self.tcp.is_some());
         let mut st = s.serialize_struct("DeviceResult", 12 + optional)?;
         st.serialize_field("name", &self.name)?;
         st.serialize_field("host", &self.host)?;
@@ -140,6 +144,10 @@ impl Serialize for DeviceResult {
             None => st.skip_field("new_host_key")?,
         }
         st.serialize_field("worker", &self.worker)?;
+        match &self.tcp {
+            Some(t) => st.serialize_field("tcp", t)?,
+            None => st.skip_field("tcp")?,
+        }
         st.end()
     }
 }
@@ -168,6 +176,7 @@ mod tests {
             host_key: Some("SHA256:x".into()),
             new_host_key: None,
             worker: "1/main".into(),
+            tcp: None,
         }
     }
 

@@ -144,10 +144,10 @@ mod tests {
 
     #[test]
     fn unnamed_devices_show_their_address_once() {
-        assert_eq!(device_label("10.0.0.1", "10.0.0.1", 22), "10.0.0.1:22");
+        assert_eq!(device_label("192.0.2.1", "192.0.2.1", 22), "192.0.2.1:22");
         assert_eq!(
-            device_label("10.0.0.1:2222", "10.0.0.1", 2222),
-            "10.0.0.1:2222"
+            device_label("192.0.2.1:2222", "192.0.2.1", 2222),
+            "192.0.2.1:2222"
         );
         assert_eq!(device_label("R1", "192.0.2.1", 22), "R1 (192.0.2.1:22)");
         assert_eq!(

@@ -60,8 +60,9 @@ pub fn poll_blocking(dev: &Device, job: &Job) -> DeviceResult {
 pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult {
     let mut clock = PhaseClock::start();
     let mut keys = HostKeyFacts::default();
+    let mut tcp = None;
     let mut outputs = Vec::new();
-    let outcome = run(io, dev, job, &mut clock, &mut keys, &mut outputs).await;
+    let outcome = run(io, dev, job, &mut clock, &mut keys, &mut outputs, &mut tcp).await;
     let (phases, started_unix, ended_unix) = clock.finish();
     let (ok, error) = match outcome {
         Ok(()) => (true, None),
@@ -86,6 +87,7 @@ pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult
         host_key: keys.fingerprint,
         new_host_key: keys.new_entry,
         worker: worker_label(),
+        tcp,
     }
 }
 
@@ -378,6 +380,7 @@ async fn run<I: Io>(
     clock: &mut PhaseClock,
     keys: &mut HostKeyFacts,
     outputs: &mut Vec<CommandOutput>,
+    tcp: &mut Option<crate::netem::TcpStats>,
 ) -> Result<(), SessionError> {
     let timeout = job.timeout.unwrap_or(dev.timeout);
     let platform = Platform::by_device_type(&dev.device_type)?;
@@ -391,7 +394,11 @@ async fn run<I: Io>(
     let sess = Session::new().map_err(|e| ssh_error(&e, Phase::Handshake, timeout))?;
     sess.set_blocking(false);
     let mut handshaker = sess.clone();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
     handshaker.set_tcp_stream(stream);
+    // Declared after both sessions, so dropped (and read) while the socket is still open,
+    // whichever way the session ends.
+    let _tcp_info = TcpInfoOnDrop { fd, out: tcp };
     let c = Conn {
         io,
         sock: &sock,
@@ -459,6 +466,18 @@ async fn run<I: Io>(
     let rejected = d.rejection().cloned();
     *outputs = d.into_outputs();
     rejected.map_or(Ok(()), Err)
+}
+
+/// Reads the socket's `TCP_INFO` into `out` when the session is done with it.
+struct TcpInfoOnDrop<'a> {
+    fd: std::os::fd::RawFd,
+    out: &'a mut Option<crate::netem::TcpStats>,
+}
+
+impl Drop for TcpInfoOnDrop<'_> {
+    fn drop(&mut self) {
+        *self.out = crate::netem::sys::tcp_stats(self.fd);
+    }
 }
 
 /// Sets the device's algorithm lists on the session before the handshake; returns them.

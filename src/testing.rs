@@ -73,6 +73,7 @@ pub fn report(strategies: Vec<StrategyReport>) -> Report {
             arch: "x86_64".to_string(),
         },
         strategies,
+        network: None,
         shard: None,
         merged: None,
     };
@@ -146,6 +147,7 @@ pub fn device(i: usize, t0: f64, start_s: f64, total_s: f64, error: Option<&str>
         host_key: None,
         new_host_key: None,
         worker: "thread main".into(),
+        tcp: None,
     }
 }
 

@@ -12,6 +12,7 @@ use crate::emulator::{EmulatorError, Profile};
 use crate::export::{ExportKind, ExportTarget};
 use crate::hostkeys::HostKeyPolicy;
 use crate::job::OnCommandError;
+use crate::netem::{Method, NetemError, NetworkSpec};
 use crate::platform::Platform;
 use crate::shard::Shard;
 use crate::strategy::StrategyKind;
@@ -48,7 +49,10 @@ pub enum Cmd {
     Merge(MergeArgs),
     /// Internal: a worker process of the `processes` strategy.
     #[command(name = "__worker", hide = true)]
-    Worker,
+    Worker {
+        /// The parent's pid: the worker dies with it (checked in `worker_main`).
+        parent: u32,
+    },
 }
 
 /// The emulated fleet's behaviour (`compare`, `run`, `sweep`, `emulate`).
@@ -62,6 +66,20 @@ pub struct EmulationArgs {
     /// Seed for the emulated fleet's jitter and faults: the same seed, the same fleet.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+}
+
+/// The emulated fleet behind an emulated network (`compare`, `run`, `emulate`).
+#[derive(Args, Debug, Clone)]
+pub struct NetworkArgs {
+    /// Put the emulated fleet behind an emulated network: local, campus, regional,
+    /// continental, intercontinental, transpacific, or a spec like
+    /// `rtt=80ms,jitter=5ms,loss=1%,rate=10mbit`, with shares: `transpacific@20%;campus`.
+    #[arg(long, value_name = "NAME|SPEC", value_parser = network_spec)]
+    pub network: Option<NetworkSpec>,
+    /// tun (every packet, through network namespaces; the default) or relay (a local TCP
+    /// relay per device where namespaces are refused: the handshake is not delayed, no loss).
+    #[arg(long, value_name = "METHOD", default_value = "tun")]
+    pub network_method: Method,
 }
 
 /// How runs are shown while they go (`compare`, `run`, `sweep`).
@@ -114,6 +132,8 @@ pub struct FleetArgs {
     pub emulate: Option<usize>,
     #[command(flatten)]
     pub emulation: EmulationArgs,
+    #[command(flatten)]
+    pub network: NetworkArgs,
     #[command(flatten)]
     pub commands: CommandArgs,
     /// Commands for the devices of one platform instead of --command, repeatable:
@@ -275,6 +295,12 @@ pub struct EmulateArgs {
     /// Address to listen on. Loopback unless you mean otherwise.
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// With --network: run this command inside the client namespace (after `--`), then stop;
+    /// the exit status is the command's.
+    #[arg(last = true, value_name = "CMD")]
+    pub exec: Vec<String>,
     /// Keep each device's startup-config in DIR (`R1.startup-config`, ...): `write memory`
     /// writes it, and a restarted fleet boots from it. Default: configs live in memory only.
     #[arg(long, value_name = "DIR")]
@@ -337,6 +363,13 @@ pub struct SweepArgs {
     pub progress: ProgressArgs,
     #[arg(long, value_name = "PATH", hide = true)]
     pub worker_exe: Option<PathBuf>,
+    /// Sweep networks too, and draw wall time against RTT: comma-separated names
+    /// (`local,campus,continental,transpacific`), or one custom spec per `--networks`.
+    #[arg(long, value_name = "LIST")]
+    pub networks: Vec<String>,
+    /// tun or relay (as for `compare --network-method`).
+    #[arg(long, value_name = "METHOD", default_value = "tun")]
+    pub network_method: Method,
 }
 
 #[derive(Args, Debug)]
@@ -402,6 +435,23 @@ impl ProfileArg {
             }
             Err(e) => Err(e.to_string()),
         }
+    }
+}
+
+/// `--network`: clap quotes the value itself, so the error is only the reason.
+fn network_spec(s: &str) -> Result<NetworkSpec, String> {
+    NetworkSpec::parse(s).map_err(|e| match e {
+        NetemError::Spec { reason, .. } => reason,
+        e => e.to_string(),
+    })
+}
+
+impl ValueEnum for Method {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Method::Tun, Method::Relay]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()))
     }
 }
 

@@ -15,6 +15,7 @@ use crate::external::ExternalPlan;
 use crate::hostkeys::HostKeyPolicy;
 use crate::inventory::Format;
 use crate::job::OnCommandError;
+use crate::netem::{Method, NetworkSpec};
 use crate::output;
 use crate::shard::{Selection, Shard, ShardSource};
 use crate::stop::Stop;
@@ -42,8 +43,24 @@ pub enum FleetSource {
         devices: usize,
         profile: ProfileArg,
         seed: u64,
+        /// `--network`: behind the link emulator, by this method (boxed: it is large and rare).
+        network: Option<Box<(NetworkSpec, Method)>>,
         platforms: PlatformMix,
     },
+}
+
+impl FleetConfig {
+    /// Whether opening the fleet creates namespaces (so an unprivileged process must gain
+    /// the right to before it starts any thread).
+    pub fn needs_namespaces(&self) -> bool {
+        matches!(
+            &self.source,
+            FleetSource::Emulated {
+                network: Some(n),
+                ..
+            } if n.1 == Method::Tun
+        )
+    }
 }
 
 /// The fleet of `compare` and `run`, opened by [`super::fleet::open`].
@@ -99,6 +116,9 @@ pub struct EmulateConfig {
     pub spec: FleetSpec,
     /// The inventory (and its format) and the session record to write.
     pub outputs: Outputs,
+    /// `--network`, and the command to run inside it (may be empty: serve until a signal).
+    pub network: Option<(NetworkSpec, Method)>,
+    pub exec: Vec<String>,
     /// The shard served, when the fleet is split.
     pub shard: Option<Selection>,
 }
@@ -173,7 +193,17 @@ fn debug_slowdown() -> Result<f64> {
 }
 
 fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
+    let network = a
+        .network
+        .network
+        .clone()
+        .map(|n| (n, a.network.network_method));
     let source = match &a.inventory {
+        Some(_) if network.is_some() => {
+            return Err(anyhow!(
+                "--network emulates the link to an emulated fleet (--emulate); real devices are behind a real network"
+            ));
+        }
         Some(path) => FleetSource::Inventory(path.clone()),
         None => {
             let devices = a.emulate.unwrap_or(CLASSIC_DEVICES);
@@ -183,6 +213,7 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
                 devices,
                 profile,
                 seed: a.emulation.seed,
+                network: network.map(Box::new),
                 platforms: a.platforms.clone().unwrap_or_default(),
             }
         }
@@ -307,8 +338,15 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
             a.base_port
         ));
     }
-    if let Some(p) = &a.write_inventory
-        && Format::for_output(p) != Format::Nornir
+    let inventory = a.write_inventory.as_ref().map(|p| {
+        (
+            p.clone(),
+            a.inventory_format.unwrap_or_else(|| Format::for_output(p)),
+        )
+    });
+    // A Nornir inventory is a folder (or its hosts.yaml): its files are checked as written.
+    if let Some((p, format)) = &inventory
+        && *format != Format::Nornir
     {
         output::check_file(p)?;
     }
@@ -329,17 +367,42 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
     spec.only = shard.as_ref().map(|s| s.info.positions.clone());
     spec.platforms = a.platforms.clone().unwrap_or_default();
     spec.state_dir = a.state_dir.clone();
+    let network = a
+        .network
+        .network
+        .clone()
+        .map(|n| (n, a.network.network_method));
+    if network.is_none() && !a.exec.is_empty() {
+        return Err(anyhow!(
+            "a command after `--` runs inside the emulated network: it needs --network"
+        ));
+    }
+    if network.is_some() {
+        if a.record.is_some() {
+            // The devices behind the link run in their own namespace; their record stays
+            // in memory there (`compare --network --device-view` reads it).
+            return Err(anyhow!(
+                "--record and --network do not mix: behind --network the record is kept in memory (use compare --network --device-view)"
+            ));
+        }
+        if !a.bind.is_loopback() {
+            return Err(anyhow!(
+                "--bind and --network do not mix: behind --network every device has its own 198.18.0.0/15 address"
+            ));
+        }
+        // Each device has its own address; they all listen on the SSH port.
+        if network.as_ref().is_some_and(|(_, m)| *m == Method::Tun) {
+            spec.base_port = 0;
+        }
+    }
     Ok(EmulateConfig {
         spec,
         outputs: Outputs {
-            inventory: a.write_inventory.as_ref().map(|p| {
-                (
-                    p.clone(),
-                    a.inventory_format.unwrap_or_else(|| Format::for_output(p)),
-                )
-            }),
+            inventory,
             record: a.record.clone(),
         },
+        network,
+        exec: a.exec.clone(),
         shard,
     })
 }
@@ -392,6 +455,42 @@ pub fn sweep(a: &SweepArgs, command_line: String, stop: &Stop) -> Result<SweepOp
         timeline_max: a.timeline_max,
         command_line,
         stop: stop.clone(),
+    })
+}
+
+/// `--networks`: a value with `=` is one spec (commas and all), else a comma-separated list.
+fn networks(values: &[String]) -> Result<Vec<NetworkSpec>> {
+    let mut out = Vec::new();
+    for v in values {
+        let items: Vec<&str> = if v.contains('=') {
+            vec![v.as_str()]
+        } else {
+            v.split(',').collect()
+        };
+        for item in items {
+            out.push(NetworkSpec::parse(item)?);
+        }
+    }
+    Ok(out)
+}
+
+/// `sweep --networks`: sizes x networks x strategies at one worker setting.
+pub fn sweep_networks(
+    a: &SweepArgs,
+    command_line: String,
+    stop: &Stop,
+) -> Result<crate::netem::sweep::NetworkSweepOptions> {
+    let base = sweep(a, command_line, stop)?;
+    if base.workers.len() > 1 {
+        return Err(anyhow!(
+            "--networks sweeps networks: give at most one --workers-list value"
+        ));
+    }
+    Ok(crate::netem::sweep::NetworkSweepOptions {
+        networks: networks(&a.networks)?,
+        method: a.network_method,
+        workers: base.workers.first().copied().flatten(),
+        base,
     })
 }
 

@@ -1,11 +1,16 @@
 //! `fleetbench emulate`: an emulated fleet in the foreground until SIGINT or SIGTERM.
 
 use super::args::EmulateArgs;
-use super::{EXIT_OK, config};
+use super::config::EmulateConfig;
+use super::{EXIT_FAILED, EXIT_OK, config};
+use crate::netem::{Method, NetworkSpec, NetworkedFleet};
 use anyhow::{Context, Result, anyhow};
 
 pub fn run(a: &EmulateArgs) -> Result<i32> {
     let cfg = config::emulate(a)?;
+    if let Some((net, method)) = &cfg.network {
+        return behind(&cfg, net, *method);
+    }
     crate::measure::raise_nofile_limit();
     if let Some(sel) = &cfg.shard {
         eprintln!(
@@ -44,4 +49,53 @@ pub fn run(a: &EmulateArgs) -> Result<i32> {
             .map_err(|e| anyhow!(e))
     })?;
     Ok(EXIT_OK)
+}
+
+/// `emulate --network`: the fleet behind the link. The command after `--` (if any) runs in
+/// the client namespace and its exit status is ours; without one, serves until SIGINT or
+/// SIGTERM (other tools reach the fleet with `nsenter -t PID -U -n --preserve-credentials`).
+fn behind(cfg: &EmulateConfig, net: &NetworkSpec, method: Method) -> Result<i32> {
+    if method == Method::Tun {
+        // First, while single-threaded (see `netem::sys`).
+        crate::netem::sys::gain_namespace_rights()?;
+    }
+    crate::measure::raise_nofile_limit();
+    let profile = cfg.spec.profile.name().to_string();
+    let fleet = NetworkedFleet::start(net, method, cfg.spec.clone())?;
+    if let Some((path, format)) = &cfg.outputs.inventory {
+        fleet
+            .write_inventory(path, *format)
+            .with_context(|| format!("cannot write inventory {}", path.display()))?;
+    }
+    for (d, (_, link)) in fleet.devices().iter().zip(fleet.links()) {
+        println!(
+            "{} {}:{} profile={profile} rtt={:.0}ms",
+            d.name,
+            d.host,
+            d.port,
+            link.rtt.as_secs_f64() * 1e3
+        );
+    }
+    eprintln!(
+        "fleetbench: {} devices behind network {} ({}); pid {}",
+        fleet.devices().len(),
+        net.name,
+        method.name(),
+        std::process::id()
+    );
+    let Some((program, args)) = cfg.exec.split_first() else {
+        let mut signals = signal_hook::iterator::Signals::new([
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGTERM,
+        ])
+        .context("installing the signal handlers")?;
+        let _ = signals.forever().next();
+        return Ok(EXIT_OK);
+    };
+    let status = std::process::Command::new(program)
+        .args(args)
+        .status()
+        .with_context(|| format!("running {program}"))?;
+    drop(fleet);
+    Ok(status.code().unwrap_or(EXIT_FAILED))
 }

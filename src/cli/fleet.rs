@@ -46,6 +46,7 @@ fn open_source(cfg: &FleetConfig) -> Result<Fleet> {
             profile,
             seed,
             platforms,
+            network,
         } => {
             let selection = select(cfg.shard, &super::config::emulated_names(*devices))?;
             let mut spec = FleetSpec::new(*devices, profile.profile.clone());
@@ -53,6 +54,14 @@ fn open_source(cfg: &FleetConfig) -> Result<Fleet> {
             spec.base_port = 0;
             spec.platforms = platforms.clone();
             spec.record = cfg.record;
+            if let Some((net, method)) = network.as_deref() {
+                if selection.is_some() {
+                    return Err(anyhow!(
+                        "--network and --shard do not mix: each shard would emulate its own network"
+                    ));
+                }
+                return Ok(Fleet::behind_network(spec, &profile.name, net, *method)?);
+            }
             spec.only = selection.as_ref().map(|s| s.info.positions.clone());
             let mut fleet =
                 Fleet::emulated(spec, &profile.name).context("starting the emulated fleet")?;

@@ -12,6 +12,11 @@ use std::path::Path;
 
 /// Opens the fleet and runs `cfg`'s strategies over it, rendering events for `mode`.
 pub fn measure(cfg: &MeasureConfig, mode: Mode) -> Result<Report> {
+    if cfg.fleet.needs_namespaces() {
+        // First, while this process has one thread: an unprivileged user needs a user
+        // namespace for the link emulator, and only a single-threaded process may make one.
+        crate::netem::sys::gain_namespace_rights()?;
+    }
     signals::install(&cfg.compare.run.stop).context("installing the signal handlers")?;
     crate::measure::raise_nofile_limit();
     let fleet = fleet::open(&cfg.fleet)?;
@@ -114,6 +119,10 @@ pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> R
     if report.strategies.iter().any(|s| s.device_view.is_some()) {
         println!();
         print!("{}", crate::external::devside::render(report));
+    }
+    if let Some(n) = &report.network {
+        println!();
+        print!("{}", crate::netem::rounds::render_table(n));
     }
     if let Some(dir) = out.plots {
         let files = crate::plot::write_report_plots(report, dir, "")?;

@@ -8,6 +8,9 @@ use anyhow::{Context, Result};
 
 pub fn run(a: &SweepArgs) -> Result<i32> {
     let command_line = std::env::args().collect::<Vec<_>>().join(" ");
+    if !a.networks.is_empty() {
+        return networks(a, command_line);
+    }
     let opts = config::sweep(a, command_line, &Stop::new())?;
     signals::install(&opts.stop).context("installing the signal handlers")?;
     crate::measure::raise_nofile_limit();
@@ -24,6 +27,32 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
         crate::plural::count(out.files.len(), "file"),
         out.dir.display(),
         out.dir.join("index.html").display()
+    );
+    Ok(if out.failed_devices > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
+}
+
+/// `sweep --networks`: the same, over networks, with wall time against RTT.
+fn networks(a: &SweepArgs, command_line: String) -> Result<i32> {
+    let opts = config::sweep_networks(a, command_line, &Stop::new())?;
+    if opts.method == crate::netem::Method::Tun {
+        // Before any thread (the signal thread included): see `netem::sys`.
+        crate::netem::sys::gain_namespace_rights()?;
+    }
+    signals::install(&opts.base.stop).context("installing the signal handlers")?;
+    crate::measure::raise_nofile_limit();
+    eprintln!("fleetbench: network sweep into {}", opts.base.out.display());
+    let out = crate::netem::sweep::run(
+        &opts,
+        &Console::new(Mode::Sweep, false, a.progress.progress.resolve()),
+    )?;
+    eprintln!(
+        "fleetbench: {} file(s) written to {}",
+        out.files.len(),
+        out.dir.display()
     );
     Ok(if out.failed_devices > 0 {
         EXIT_FAILED

@@ -104,6 +104,10 @@ pub struct FleetSpec {
     pub base_port: u16,
     /// Address to bind; 127.0.0.1 unless the caller explicitly asks for another.
     pub bind: IpAddr,
+    /// One address per device instead of `bind` (the link emulator's 198.18.0.0/15 devices,
+    /// inside a network namespace of its own). Every device then listens on the same port:
+    /// `base_port`, or 22 when that is 0.
+    pub addresses: Vec<IpAddr>,
     pub profile: Profile,
     /// Host keys, jitter and fault placement all derive from this.
     pub seed: u64,
@@ -143,6 +147,7 @@ impl FleetSpec {
             devices,
             base_port: 0,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            addresses: Vec::new(),
             profile,
             seed: 1,
             username: "cisco".into(),
@@ -179,7 +184,17 @@ impl FleetSpec {
                 "max_sessions must be at least 1".into(),
             ));
         }
-        if self.base_port != 0 && self.base_port as usize + self.devices - 1 > u16::MAX as usize {
+        if !self.addresses.is_empty() && self.addresses.len() != self.devices {
+            return Err(EmulatorError::Spec(format!(
+                "{} addresses for {} devices",
+                self.addresses.len(),
+                self.devices
+            )));
+        }
+        if self.addresses.is_empty()
+            && self.base_port != 0
+            && self.base_port as usize + self.devices - 1 > u16::MAX as usize
+        {
             return Err(EmulatorError::Spec(format!(
                 "ports {}..{} do not fit below 65536",
                 self.base_port,
@@ -244,6 +259,7 @@ fn ephemeral_range() -> Option<(u16, u16)> {
 #[derive(Debug, Clone)]
 struct DeviceInfo {
     name: String,
+    host: String,
     port: u16,
     /// `ssh-ed25519 BASE64`
     host_key: String,
@@ -255,16 +271,15 @@ struct DeviceInfo {
 /// The client-side view of a fleet (shared by [`EmulatedFleet`] and [`serve_foreground`]).
 #[derive(Debug, Clone)]
 struct FleetView {
-    host: String,
     username: String,
     password: String,
     secret: String,
     devices: Vec<DeviceInfo>,
-    /// Name and port of every device of the whole fleet, for the written inventory: with
+    /// Name, address and port of every device of the whole fleet, for the written inventory: with
     /// [`FleetSpec::only`] and a fixed base port, the devices other shards serve too, so
     /// every shard writes the same inventory and `run --shard I/N` on it picks exactly the
     /// devices shard I serves. Otherwise the served devices.
-    inventory: Vec<(String, u16, &'static Platform)>,
+    inventory: Vec<(String, String, u16, &'static Platform)>,
 }
 
 impl FleetView {
@@ -273,7 +288,7 @@ impl FleetView {
             .iter()
             .map(|d| Device {
                 name: d.name.clone(),
-                host: self.host.clone(),
+                host: d.host.clone(),
                 port: d.port,
                 username: self.username.clone(),
                 password: Some(Secret::new(self.password.clone())),
@@ -292,9 +307,9 @@ impl FleetView {
             .iter()
             .map(|d| {
                 let pattern = if d.port == 22 {
-                    self.host.clone()
+                    d.host.clone()
                 } else {
-                    format!("[{}]:{}", self.host, d.port)
+                    format!("[{}]:{}", d.host, d.port)
                 };
                 (pattern, vec![d.host_key.clone()])
             })
@@ -310,9 +325,9 @@ impl FleetView {
     fn inventory_devices(&self) -> Vec<Device> {
         self.inventory
             .iter()
-            .map(|(name, port, platform)| Device {
+            .map(|(name, host, port, platform)| Device {
                 name: name.clone(),
-                host: self.host.clone(),
+                host: host.clone(),
                 port: *port,
                 username: self.username.clone(),
                 password: Some(Secret::new(self.password.clone())),
@@ -327,15 +342,20 @@ impl FleetView {
 
     fn inventory_yaml(&self) -> String {
         let path = Path::new("devices.yaml");
-        write::render(path, Format::Netmiko, &self.inventory_devices(), EMULATED)
-            .into_iter()
-            .map(|(_, text)| text)
-            .collect()
+        write::render(
+            path,
+            Format::Netmiko,
+            &self.inventory_devices(),
+            EMULATED_INVENTORY,
+        )
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect()
     }
 }
 
 /// Inventories of emulated fleets: their host keys are new to every client.
-const EMULATED: WriteOptions = WriteOptions {
+pub const EMULATED_INVENTORY: WriteOptions = WriteOptions {
     check_host_keys: false,
 };
 
@@ -397,12 +417,13 @@ impl BoundFleet {
                 .collect::<Vec<_>>()
                 .join(" ");
             let fingerprint = public.fingerprint(HashAlg::Sha256).to_string();
-            let port_no = if spec.base_port == 0 {
-                0
-            } else {
-                spec.base_port + index as u16
+            let (ip, port_no) = match spec.addresses.get(index) {
+                Some(ip) if spec.base_port == 0 => (*ip, 22),
+                Some(ip) => (*ip, spec.base_port),
+                None if spec.base_port == 0 => (spec.bind, 0),
+                None => (spec.bind, spec.base_port + index as u16),
             };
-            let addr = SocketAddr::new(spec.bind, port_no);
+            let addr = SocketAddr::new(ip, port_no);
             let port = Port::bind(addr, faults.refuse)
                 .map_err(|source| EmulatorError::Bind { addr, source })?;
             let port_no = port
@@ -437,12 +458,18 @@ impl BoundFleet {
             );
             dev.authorized_keys = authorized.clone();
             dev.recorder = recorder.clone();
+            let host = if ip.is_unspecified() {
+                Ipv4Addr::LOCALHOST.to_string()
+            } else {
+                ip.to_string()
+            };
             dev.platform = platforms
                 .get(index)
                 .copied()
                 .unwrap_or_else(Platform::default_platform);
             infos.push(DeviceInfo {
                 name: dev.hostname.clone(),
+                host,
                 port: port_no,
                 host_key,
                 fingerprint,
@@ -451,7 +478,7 @@ impl BoundFleet {
             });
             ports.push((Arc::new(dev), port));
         }
-        let host = if spec.bind.is_unspecified() {
+        let bind_host = if spec.bind.is_unspecified() {
             Ipv4Addr::LOCALHOST.to_string()
         } else {
             spec.bind.to_string()
@@ -463,18 +490,22 @@ impl BoundFleet {
                         .get(i)
                         .copied()
                         .unwrap_or_else(Platform::default_platform);
-                    (device_name(i), spec.base_port + i as u16, platform)
+                    (
+                        device_name(i),
+                        bind_host.clone(),
+                        spec.base_port + i as u16,
+                        platform,
+                    )
                 })
                 .collect()
         } else {
             infos
                 .iter()
-                .map(|d| (d.name.clone(), d.port, d.platform))
+                .map(|d| (d.name.clone(), d.host.clone(), d.port, d.platform))
                 .collect()
         };
         Ok(BoundFleet {
             view: FleetView {
-                host,
                 username: spec.username.clone(),
                 password: spec.password.clone(),
                 secret: spec.secret.clone(),
@@ -580,7 +611,7 @@ impl std::fmt::Debug for EmulatedFleet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmulatedFleet")
             .field("devices", &self.view.devices.len())
-            .field("host", &self.view.host)
+            .field("host", &self.view.devices.first().map(|d| d.host.as_str()))
             .field("profile", &self.profile_name)
             .finish_non_exhaustive()
     }
@@ -674,7 +705,12 @@ impl EmulatedFleet {
     /// Writes this fleet's inventory in `format` at `path` (files 0600; see
     /// [`crate::inventory::write`]); returns the files written.
     pub fn write_inventory(&self, path: &Path, format: Format) -> std::io::Result<Vec<PathBuf>> {
-        write::write(path, format, &self.devices(), EMULATED)
+        write::write(
+            path,
+            format,
+            &self.view.inventory_devices(),
+            EMULATED_INVENTORY,
+        )
     }
 
     /// The records of every session that ended since the last call (empty unless the fleet
@@ -801,12 +837,12 @@ pub async fn serve_foreground_with(
     let (stop, stop_rx) = watch::channel(false);
     let (view, tasks) = bound.spawn(&stop_rx);
     if let Some((path, format)) = &outputs.inventory {
-        write::write(path, *format, &view.inventory_devices(), EMULATED).map_err(|source| {
-            EmulatorError::Inventory {
+        write::write(path, *format, &view.inventory_devices(), EMULATED_INVENTORY).map_err(
+            |source| EmulatorError::Inventory {
                 path: path.clone(),
                 source,
-            }
-        })?;
+            },
+        )?;
     }
     for d in &view.devices {
         let faults = d.faults.names();
@@ -819,7 +855,7 @@ pub async fn serve_foreground_with(
         println!(
             "{} {}:{} {} profile={}{platform}{}",
             d.name,
-            view.host,
+            d.host,
             d.port,
             d.fingerprint,
             spec.profile.name(),

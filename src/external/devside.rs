@@ -58,6 +58,7 @@ fn one(d: &Device, sessions: &[&SessionRecord], commands: &[String]) -> DeviceRe
         host_key: None,
         new_host_key: None,
         worker: String::new(),
+        tcp: None,
     };
     if sessions.is_empty() {
         r.error = Some(error(

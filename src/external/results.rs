@@ -47,6 +47,7 @@ fn blank(d: &Device) -> DeviceResult {
         host_key: None,
         new_host_key: None,
         worker: String::new(),
+        tcp: None,
     }
 }
 

@@ -42,6 +42,7 @@ fn device(i: usize, run_start: f64) -> DeviceResult {
         host_key: None,
         new_host_key: None,
         worker: "thread t".into(),
+        tcp: None,
     }
 }
 

@@ -219,6 +219,7 @@ pub(crate) fn not_run(dev: &Device, err: SessionError) -> DeviceResult {
         host_key: None,
         new_host_key: None,
         worker: String::new(),
+        tcp: None,
     }
 }
 

@@ -66,7 +66,7 @@ pub(crate) fn fleetbench(args: &[&str]) -> Out {
     run_bounded(bin().args(args), Duration::from_secs(120))
 }
 
-fn report(path: &Path) -> Value {
+pub(crate) fn report(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 

@@ -62,10 +62,11 @@ fn floods_without_newline_end_on_time_and_starve_nobody() {
                     r.name
                 );
                 assert_eq!(e.phase, Some(Phase::Prompt), "{kind} {}", r.name);
-                // Within the deadline plus one read: a generous ratio, not an absolute time.
+                // Within the deadline plus one read: a generous ratio, not an absolute time
+                // (2x, so a loaded test machine cannot fail it; before the fix floods ran to 4.4x).
                 let prompt = r.phase_secs(Phase::Prompt);
                 assert!(
-                    prompt < TIMEOUT.as_secs_f64() * 1.5,
+                    prompt < TIMEOUT.as_secs_f64() * 2.0,
                     "{kind} {}: prompt phase {prompt:.2} s",
                     r.name
                 );

@@ -9,6 +9,7 @@ mod external;
 mod faults;
 mod gate;
 mod hostile;
+mod network;
 mod platforms;
 mod processes;
 mod realism;

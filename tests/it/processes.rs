@@ -164,8 +164,10 @@ fn secrets_stay_out_of_worker_argv_and_environment() {
             .split(|b| *b == 0)
             .filter(|a| !a.is_empty())
             .collect();
-        assert_eq!(args.len(), 2, "{:?}", String::from_utf8_lossy(&cmdline));
+        // `fleetbench __worker PARENT_PID`: nothing else, the pid being no secret.
+        assert_eq!(args.len(), 3, "{:?}", String::from_utf8_lossy(&cmdline));
         assert_eq!(args[1], b"__worker");
+        assert_eq!(args[2], std::process::id().to_string().as_bytes());
         for blob in [&cmdline, &environ] {
             let text = String::from_utf8_lossy(blob);
             assert!(!text.contains("Zq81") && !text.contains("Xy42"), "{text}");

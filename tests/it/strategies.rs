@@ -72,17 +72,21 @@ fn worker_bound_shows_in_rounds() {
             w2.wall.as_secs_f64(),
             w3.wall.as_secs_f64(),
         );
-        // Generous ratios measured in one run, not absolute times.
+        // One round is one device's session (sequential ran three of them). Each pool pays a
+        // fixed start-up on top (hundreds of ms for worker processes in a loaded debug
+        // build), so compare the rounds a width saves, not ratios of wall times that include
+        // that start-up. Generous margins measured in one run, not absolute times.
+        let round = seq / 3.0;
         assert!(
             w1 > 0.8 * seq,
             "{kind}: W=1 {w1:.2} s vs sequential {seq:.2} s"
         );
         assert!(
-            w2 > 1.6 * w3 && w2 < 0.9 * w1,
-            "{kind}: W=2 {w2:.2} s should be two rounds (W=3 {w3:.2}, W=1 {w1:.2})"
+            w1 - w2 > 0.5 * round && w2 - w3 > 0.5 * round,
+            "{kind}: W=2 {w2:.2} s should be two rounds of {round:.2} s (W=3 {w3:.2}, W=1 {w1:.2})"
         );
         assert!(
-            seq > 2.0 * w3,
+            seq - w3 > 1.2 * round,
             "{kind}: sequential {seq:.2} s vs W=3 {w3:.2} s"
         );
     }

@@ -66,25 +66,12 @@ impl Worker {
             // Its own process group: Ctrl-C reaches only the parent, which then stops handing
             // out devices while the workers finish theirs, as the other strategies do.
             .process_group(0);
-        let parent = std::process::id();
-        // SAFETY: between fork and exec only async-signal-safe calls are made (prctl, getppid,
-        // _exit), and nothing is allocated.
-        unsafe {
-            cmd.pre_exec(move || {
-                // A worker dies with its parent, however the parent dies (SIGKILL included):
-                // no orphan goes on polling devices. The signal is tied to the spawning
-                // thread, which outlives the worker: the pool's thread, or the manager thread
-                // that started a replacement and owns it.
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                // The parent may have died before prctl took effect.
-                if libc::getppid() as u32 != parent {
-                    libc::_exit(1);
-                }
-                Ok(())
-            });
-        }
+        // The worker ties its life to ours itself, first thing after exec (see
+        // `worker::die_with_parent`), given our pid to check against. Doing it here in a
+        // `pre_exec` closure would force fork+exec instead of posix_spawn, and a fork of this
+        // large, many-threaded process cost each worker milliseconds of start-up (the CI gate
+        // saw the processes row's wall time grow by a third).
+        cmd.arg(std::process::id().to_string());
         for name in ENV_ALLOWLIST {
             if let Some(v) = std::env::var_os(name) {
                 cmd.env(name, v);

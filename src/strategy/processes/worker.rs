@@ -12,6 +12,10 @@ use std::sync::Arc;
 /// Entry of the hidden worker process (`fleetbench __worker`): serves the protocol on stdin
 /// and stdout until stdin ends. Returns the process exit code.
 pub fn worker_main() -> i32 {
+    if let Err(e) = die_with_parent() {
+        eprintln!("fleetbench worker {}: {e}", std::process::id());
+        return 1;
+    }
     // Ctrl-C is the parent's to handle: it stops handing out devices and closes our stdin once
     // the device in hand is done, which is when a worker exits. A SIGINT sent to the whole
     // group (or straight to a worker) must not cut a session short or lose its result.
@@ -26,6 +30,26 @@ pub fn worker_main() -> i32 {
         Err(e) => {
             eprintln!("fleetbench worker {}: {e}", std::process::id());
             1
+        }
+    }
+}
+
+/// A worker dies with its parent, however the parent dies (SIGKILL included): no orphan goes
+/// on polling devices. The parent passes its pid as the argument after `__worker`; if it died
+/// before the death signal was armed, our parent is no longer that pid and we stop at once.
+/// The signal is tied to the spawning thread, which outlives the worker: the pool's thread,
+/// or the manager thread that started a replacement and owns it.
+fn die_with_parent() -> Result<(), String> {
+    let want: Option<u32> = std::env::args().nth(2).and_then(|a| a.parse().ok());
+    // SAFETY: prctl(PR_SET_PDEATHSIG) and getppid have no memory-safety preconditions.
+    unsafe {
+        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+            return Err(format!("prctl: {}", io::Error::last_os_error()));
+        }
+        match want {
+            Some(pid) if libc::getppid() as u32 == pid => Ok(()),
+            Some(_) => Err("the parent is gone".into()),
+            None => Err("started without the parent's pid".into()),
         }
     }
 }
