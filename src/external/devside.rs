@@ -19,27 +19,36 @@ use crate::result::{DeviceResult, ErrorInfo, PhaseTime};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// One result per device, in `devices` order, from the records of one run.
+/// One result per device, in `devices` order, from the records of one run. A record is the
+/// device's whose name it carries (behind `--network` every device listens on port 22, and
+/// behind the relay the client dials another port than the device's), else the one on its
+/// port (an inventory that renamed the devices).
 pub fn results(
     devices: &[Device],
     records: &[SessionRecord],
     commands: &[String],
 ) -> Vec<DeviceResult> {
+    let mut by_name: HashMap<&str, Vec<&SessionRecord>> = HashMap::new();
     let mut by_port: HashMap<u16, Vec<&SessionRecord>> = HashMap::new();
     for r in records {
+        by_name.entry(r.device.as_str()).or_default().push(r);
         by_port.entry(r.port).or_default().push(r);
     }
-    for v in by_port.values_mut() {
+    for v in by_name.values_mut().chain(by_port.values_mut()) {
         v.sort_by(|a, b| a.accepted_unix.total_cmp(&b.accepted_unix));
     }
+    let named = devices
+        .iter()
+        .any(|d| by_name.contains_key(d.name.as_str()));
     devices
         .iter()
         .map(|d| {
-            one(
-                d,
-                by_port.get(&d.port).map_or(&[][..], Vec::as_slice),
-                commands,
-            )
+            let sessions = if named {
+                by_name.get(d.name.as_str())
+            } else {
+                by_port.get(&d.port)
+            };
+            one(d, sessions.map_or(&[][..], Vec::as_slice), commands)
         })
         .collect()
 }
@@ -214,8 +223,27 @@ pub fn check(
         .into_iter()
         .filter(|r| r.accepted_unix >= since)
         .collect();
-    let seen = results(&fleet.devices(), &records, &job.commands);
+    let seen = results(&client_devices(&sr.devices), &records, &job.commands);
     agreement(&sr.devices, &seen)
+}
+
+/// The devices a strategy polled, as its results name them.
+fn client_devices(results: &[DeviceResult]) -> Vec<Device> {
+    results
+        .iter()
+        .map(|r| Device {
+            name: r.name.clone(),
+            host: r.host.clone(),
+            port: r.port,
+            username: String::new(),
+            password: None,
+            secret: None,
+            key_file: None,
+            device_type: String::new(),
+            timeout: crate::device::DEFAULT_TIMEOUT,
+            algorithms: Default::default(),
+        })
+        .collect()
 }
 
 /// How the client's and the devices' views of the same sessions compare (seconds).
@@ -380,5 +408,20 @@ mod tests {
         let other = vec!["show version".to_string()];
         let r = results(&devices[..1], &records[..1], &other);
         assert_eq!(r[0].error.as_ref().unwrap().kind, "command_not_sent");
+    }
+
+    #[test]
+    fn records_are_matched_by_device_name_when_every_device_shares_a_port() {
+        // Behind `--network`: every device listens on 22 at its own address.
+        let mut devices = [dev(22), dev(22)];
+        devices[0].name = "R1".into();
+        devices[1].name = "R2".into();
+        let mut a = rec(22, 100.0, true, End::Exit);
+        a.device = "R2".into();
+        let mut b = rec(22, 100.0, false, End::Dropped);
+        b.device = "R1".into();
+        let r = results(&devices, &[a, b], &["show clock".to_string()]);
+        assert_eq!(r[0].error.as_ref().unwrap().kind, "command_unanswered");
+        assert!(r[1].ok);
     }
 }
