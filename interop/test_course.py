@@ -76,3 +76,42 @@ def test_a_dead_device_is_reported_and_the_others_answer(fleet, tmp_path):
         assert not by_port[1]["ok"] and by_port[1]["error"], (p.script, by_port[1])
         assert all(by_port[d["port"]]["ok"] for d in fleet.devices[:3]), (p.script, lines)
         assert "1 of 4 devices failed" in stderr, p.script
+
+
+def test_compare_external_gives_python_rows_with_device_side_figures(tmp_path):
+    """`compare --external` runs course pollers on the same fleet as a Rust strategy: their
+    rows have wall, CPU, RSS and ok/failed, and per-device figures from the devices' side."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import fleetbench_bin
+    from course_fleet import COURSE
+
+    report = tmp_path / "report.json"
+    py = sys.executable
+    cmd = [fleetbench_bin(), "compare", "--emulate", "10", "--profile", "instant",
+           "--strategies", "async", "--runs", "1", "--warmup", "0", "--json", str(report),
+           "--external",
+           f"py-threadpool='{py}' '{COURSE}/netmiko_threadpool.py' {{inventory}} {{command}} "
+           "-w 10 --quiet",
+           "--external",
+           f"py-nornir='{py}' '{COURSE}/nornir_runner.py' {{nornir}} {{command}} --quiet"]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    rows = {r["strategy"]: r for r in json.loads(report.read_text())["strategies"]}
+    assert set(rows) == {"async", "py-threadpool", "py-nornir"}, list(rows)
+    assert rows["async"].get("external") is None
+    for name in ("py-threadpool", "py-nornir"):
+        r = rows[name]
+        assert r["external"]["device_view"] == "devices", r["external"]
+        assert r["external"]["exit_codes"] == [0], r["external"]
+        assert [(run["ok"], run["failed"]) for run in r["runs"]] == [(10, 0)], r["runs"]
+        assert r["wall_s"]["median"] > 0 and r["cpu_s"]["median"] > 0, r
+        assert r["external"]["peak_rss_tree_bytes"] > 10 << 20, r["external"]
+        # The devices' view of each session: the same phases as a Rust strategy's.
+        for phase in ("handshake", "command", "total"):
+            assert r["latency_s"][phase]["count"] == 10, (name, phase, r["latency_s"])
+        assert all(d["ok"] and d["worker"].startswith("client 127.0.0.1:")
+                   for d in r["devices"]), r["devices"]
+    assert "py-threadpool" in p.stdout and "py-nornir" in p.stdout
