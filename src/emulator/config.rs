@@ -632,6 +632,12 @@ fn global(cfg: &mut Config, words: &[(usize, &str)], line: &str) -> Applied {
             }
         }
         "ip" => global_ip(cfg, rest, line),
+        "ipv6" if keyword(rest[0].1, GLOBAL_IPV6).is_err() => {
+            match keyword(rest[0].1, GLOBAL_IPV6) {
+                Err(Some(())) => Applied::Ambiguous,
+                _ => Applied::Invalid { caret: rest[0].0 },
+            }
+        }
         "ntp" => {
             let (at, sub) = rest[0];
             match keyword(
@@ -695,6 +701,25 @@ fn global(cfg: &mut Config, words: &[(usize, &str)], line: &str) -> Applied {
         _ => Applied::Invalid { caret: at0 },
     }
 }
+
+/// The global `ipv6 ...` commands IOS has (stored as typed): `ipv6 adress` typed at
+/// `(config-if)#` must not become a global line.
+const GLOBAL_IPV6: &[&str] = &[
+    "access-list",
+    "cef",
+    "dhcp",
+    "general-prefix",
+    "host",
+    "ioam",
+    "multicast-routing",
+    "name-server",
+    "nd",
+    "neighbor",
+    "prefix-list",
+    "route",
+    "router",
+    "unicast-routing",
+];
 
 /// The global `ip ...` commands the emulator knows (and so `no ip ...` can name).
 const GLOBAL_IP: &[&str] = &[
@@ -892,9 +917,10 @@ fn global_no(cfg: &mut Config, rest: &[(usize, &str)]) -> Applied {
             remove_section(cfg, &header);
             return Applied::Done;
         }
-        "ip" => {
+        "ip" | "ipv6" => {
             // `no ip adress` is as invalid as `ip adress`: nothing silently "removed".
-            match rest.get(1).map(|&(at, w)| (at, keyword(w, GLOBAL_IP))) {
+            let known = if verb == "ip" { GLOBAL_IP } else { GLOBAL_IPV6 };
+            match rest.get(1).map(|&(at, w)| (at, keyword(w, known))) {
                 None => return Applied::Incomplete,
                 Some((_, Err(Some(())))) => return Applied::Ambiguous,
                 Some((at, Err(None))) => return Applied::Invalid { caret: at },
