@@ -185,7 +185,10 @@ fn mib(b: u64) -> String {
 }
 
 fn swatch(s: &StrategyReport) -> String {
-    let c = plot::strategy_color(s.strategy);
+    let c = s
+        .strategy
+        .kind()
+        .map_or(plot::EXTERNAL_COLOR, plot::strategy_color);
     format!(
         "<span class=\"swatch\" style=\"background: #{:02x}{:02x}{:02x}\"></span>",
         c.0, c.1, c.2

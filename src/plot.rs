@@ -43,6 +43,9 @@ fn draw_err<E: std::fmt::Debug>(what: &str) -> impl Fn(E) -> PlotError + '_ {
 const FONT: &str = "sans-serif";
 
 /// A colour per strategy, the same in every plot.
+/// External pollers' bars: a neutral grey, apart from the five strategies' colours.
+pub const EXTERNAL_COLOR: RGBColor = RGBColor(110, 110, 110);
+
 pub fn strategy_color(k: StrategyKind) -> RGBColor {
     match k {
         StrategyKind::Sequential => RGBColor(0x55, 0x55, 0x55),
@@ -266,7 +269,7 @@ pub fn wall_time(report: &Report) -> Result<String, PlotError> {
             .draw()
             .map_err(&e)?;
         for (i, s) in rows.iter().enumerate() {
-            let c = strategy_color(s.strategy);
+            let c = s.strategy.kind().map_or(EXTERNAL_COLOR, strategy_color);
             let med = s.wall_s.median * unit.scale;
             let mut bar = Rectangle::new(
                 [
@@ -327,8 +330,10 @@ impl ScalingPoint {
             .strategies
             .iter()
             .filter(|s| !s.runs.is_empty())
-            .map(|s| ScalingPoint {
-                strategy: s.strategy,
+            // Scaling plots follow the built-in strategies across sweeps.
+            .filter_map(|s| Some((s, s.strategy.kind()?)))
+            .map(|(s, strategy)| ScalingPoint {
+                strategy,
                 devices: report.fleet.devices,
                 median_s: s.wall_s.median,
                 min_s: s.wall_s.min,

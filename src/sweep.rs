@@ -76,6 +76,8 @@ pub enum SweepError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Plot(#[from] PlotError),
+    #[error(transparent)]
+    External(#[from] crate::external::ExternalError),
 }
 
 /// One row of `sweep.csv`.
@@ -135,6 +137,7 @@ pub fn run(opts: &SweepOptions, obs: &dyn Observer) -> Result<SweepOutcome, Swee
         let job = Job::new(opts.commands.clone(), fleet.host_keys.clone());
         for &w in &opts.workers {
             let copts = CompareOptions {
+                external: Default::default(),
                 strategies: opts.strategies.clone(),
                 runs: opts.runs,
                 warmup: opts.warmup,
@@ -151,6 +154,8 @@ pub fn run(opts: &SweepOptions, obs: &dyn Observer) -> Result<SweepOutcome, Swee
                     strategy,
                     source,
                 },
+                // A sweep runs no external poller.
+                compare::CompareError::External(e) => SweepError::External(e),
             })?;
             out.failed_devices += rep.failed_devices();
             let path = opts

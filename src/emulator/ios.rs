@@ -156,6 +156,8 @@ pub struct Ios {
     term_width: usize,
     /// The previous byte was `\r`, so a following `\n` belongs to the same Enter.
     after_cr: bool,
+    /// Command lines run since [`Ios::take_lines`], each with whether it was a `show`.
+    lines_run: Vec<(String, bool)>,
 }
 
 impl Ios {
@@ -171,7 +173,15 @@ impl Ios {
             term_length: DEFAULT_TERM_LENGTH,
             term_width: 80,
             after_cr: false,
+            lines_run: Vec::new(),
         }
+    }
+
+    /// The non-empty command lines run since the last call, in order, each with whether it
+    /// was a `show` (whose [`Reply::Show`] comes in the same order). Never the enable secret:
+    /// that is read in its own mode, not run as a line.
+    pub fn take_lines(&mut self) -> Vec<(String, bool)> {
+        std::mem::take(&mut self.lines_run)
     }
 
     /// The current prompt, exactly as sent (no newline).
@@ -358,6 +368,10 @@ impl Ios {
             return self.config_line(ctx, line, now, out);
         }
         let outcome = self.resolve(line, now);
+        if !line.trim().is_empty() {
+            let show = matches!(outcome, Outcome::Show(_) | Outcome::Slow(_));
+            self.lines_run.push((line.trim().to_string(), show));
+        }
         self.answer(outcome, out);
     }
 

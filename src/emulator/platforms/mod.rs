@@ -34,6 +34,10 @@ pub trait Cli: Send {
     /// Runs one command as an exec request: no echo, no prompt, no paging.
     fn exec(&mut self, command: &str, now: DateTime<Utc>) -> ExecOutput;
     fn is_closed(&self) -> bool;
+    /// The non-empty command lines run since the last call, in order, each with whether its
+    /// answer is a [`Reply::Show`] (delayed by the profile; they come in the same order).
+    /// Never a secret: those are read in their own mode, not run as lines.
+    fn take_lines(&mut self) -> Vec<(String, bool)>;
 }
 
 impl Cli for Ios {
@@ -48,6 +52,9 @@ impl Cli for Ios {
     }
     fn is_closed(&self) -> bool {
         Ios::is_closed(self)
+    }
+    fn take_lines(&mut self) -> Vec<(String, bool)> {
+        Ios::take_lines(self)
     }
 }
 
