@@ -169,6 +169,35 @@ impl ShardSource {
     }
 }
 
+/// Where the shard came from, for the line `run`, `compare` and `emulate` print on stderr.
+/// A shard taken from the environment names each variable with its value and how to poll the
+/// whole fleet instead: a CI job started inside a Slurm array or an Indexed Job inherits
+/// those variables and would otherwise shard without being asked.
+pub fn origin(source: ShardSource, env: impl Fn(&str) -> Option<String>) -> String {
+    let (vars, engine): (&[&str], &str) = match source {
+        ShardSource::Flag => return "from --shard".into(),
+        ShardSource::KubernetesIndexedJob => {
+            (&[K8S_INDEX_VAR, COUNT_VAR], "a Kubernetes Indexed Job")
+        }
+        ShardSource::SlurmArray => (
+            &[SLURM_ID_VAR, SLURM_COUNT_VAR, SLURM_MIN_VAR, SLURM_STEP_VAR],
+            "a Slurm job array",
+        ),
+    };
+    let set: Vec<String> = vars
+        .iter()
+        .filter_map(|v| {
+            env(v)
+                .filter(|x| !x.trim().is_empty())
+                .map(|x| format!("{v}={}", x.trim()))
+        })
+        .collect();
+    format!(
+        "from the environment, {engine}: {}; --shard 0/1 polls the whole fleet",
+        set.join(" ")
+    )
+}
+
 /// The shard to run, from the flag or else the environment (`env` reads one variable; the
 /// CLI passes `std::env::var`, tests a map). `None`: the whole fleet.
 pub fn resolve(
@@ -313,6 +342,34 @@ mod tests {
 
     fn names(n: usize) -> Vec<String> {
         (1..=n).map(|i| format!("R{i}")).collect()
+    }
+
+    #[test]
+    fn origin_names_the_variables_and_the_way_out() {
+        assert_eq!(origin(ShardSource::Flag, env(&[])), "from --shard");
+        let slurm = env(&[
+            (SLURM_ID_VAR, "3"),
+            (SLURM_COUNT_VAR, "8"),
+            (SLURM_MIN_VAR, "1"),
+            ("SLURM_JOB_ID", "77"),
+        ]);
+        let (shard, source) = resolve(None, &slurm).unwrap().unwrap();
+        assert_eq!((shard.index, shard.count), (2, 8));
+        assert_eq!(
+            origin(source, &slurm),
+            "from the environment, a Slurm job array: SLURM_ARRAY_TASK_ID=3 \
+             SLURM_ARRAY_TASK_COUNT=8 SLURM_ARRAY_TASK_MIN=1; --shard 0/1 polls the whole fleet"
+        );
+        let k8s = env(&[(K8S_INDEX_VAR, "0"), (COUNT_VAR, " 4 ")]);
+        let (_, source) = resolve(None, &k8s).unwrap().unwrap();
+        assert_eq!(
+            origin(source, &k8s),
+            "from the environment, a Kubernetes Indexed Job: JOB_COMPLETION_INDEX=0 \
+             FLEETBENCH_SHARD_COUNT=4; --shard 0/1 polls the whole fleet"
+        );
+        // The way out it names is a valid shard: the whole fleet.
+        let whole = Shard::parse("0/1").unwrap();
+        assert_eq!(whole.select(&names(5)), vec![0, 1, 2, 3, 4]);
     }
 
     #[test]

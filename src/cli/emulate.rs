@@ -14,10 +14,10 @@ pub fn run(a: &EmulateArgs) -> Result<i32> {
     crate::measure::raise_nofile_limit();
     if let Some(sel) = &cfg.shard {
         eprintln!(
-            "fleetbench: shard {}/{} (from {}): serving {} of {} devices",
+            "fleetbench: shard {}/{} ({}): serving {} of {} devices",
             sel.info.index,
             sel.info.count,
-            sel.info.source.describe(),
+            crate::shard::origin(sel.info.source, |v| std::env::var(v).ok()),
             sel.info.positions.len(),
             sel.info.fleet_devices
         );
