@@ -12,6 +12,8 @@ pub fn run(a: &EmulateArgs) -> Result<i32> {
         return behind(&cfg, net, *method);
     }
     crate::measure::raise_nofile_limit();
+    // Before the runtime's threads start: they inherit the capability sets.
+    crate::emulator::memlock::refuse();
     if let Some(sel) = &cfg.shard {
         eprintln!(
             "fleetbench: shard {}/{} ({}): serving {} of {} devices",

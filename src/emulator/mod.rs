@@ -32,6 +32,7 @@ pub mod profile;
 pub mod show;
 
 mod cpu;
+pub mod memlock;
 mod server;
 
 use std::borrow::Cow;

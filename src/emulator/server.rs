@@ -584,6 +584,14 @@ impl Out {
     }
 }
 
+/// The profile's latency. A zero one (the `instant` profile) returns at once: a zero-length
+/// tokio sleep still goes through the timer driver's lock.
+async fn pause(delay: Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+}
+
 /// One shell or exec channel: the CLI, the delays and the faults.
 struct ChannelTask {
     dev: Arc<DeviceState>,
@@ -611,7 +619,7 @@ impl ChannelTask {
             .dev
             .profile
             .jittered(self.dev.profile.login, &mut self.rng);
-        tokio::time::sleep(login).await;
+        pause(login).await;
         if self.dev.faults.flood_no_newline && matches!(kind, Kind::Shell) {
             // Fault `flood-no-newline`: 64 KiB of `y` ending in `>`, again and again.
             let mut chunk = vec![b'y'; FLOOD_CHUNK - 1];
@@ -677,9 +685,20 @@ impl ChannelTask {
                 match reply {
                     Reply::Echo(b) | Reply::Text(b) => pending.extend(b),
                     Reply::Show(b) => {
-                        // Echo first, then the command's latency.
-                        self.out.send(std::mem::take(&mut pending)).await?;
-                        self.show_output(b).await?;
+                        let delay = self
+                            .dev
+                            .profile
+                            .jittered(self.dev.profile.command, &mut self.rng);
+                        if delay.is_zero() && self.dev.faults.passes_output() {
+                            // No latency to show between them: echo and output go out as
+                            // one SSH packet, as they would from a device that answers at
+                            // once (one encryption and one read less on both sides).
+                            pending.extend(b);
+                        } else {
+                            // Echo first, then the command's latency.
+                            self.out.send(std::mem::take(&mut pending)).await?;
+                            self.show_output(b, delay).await?;
+                        }
                     }
                     Reply::Config(b) => {
                         self.out.send(std::mem::take(&mut pending)).await?;
@@ -687,7 +706,7 @@ impl ChannelTask {
                             .dev
                             .profile
                             .jittered(self.dev.profile.config, &mut self.rng);
-                        tokio::time::sleep(delay).await;
+                        pause(delay).await;
                         self.out.send(b).await?;
                     }
                     Reply::Close => {
@@ -709,7 +728,11 @@ impl ChannelTask {
         let mut cli = self.dev.cli();
         let r = cli.exec(command, Utc::now());
         if r.is_show {
-            self.show_output(r.output).await?;
+            let delay = self
+                .dev
+                .profile
+                .jittered(self.dev.profile.command, &mut self.rng);
+            self.show_output(r.output, delay).await?;
         } else {
             self.out.send(r.output).await?;
         }
@@ -718,12 +741,8 @@ impl ChannelTask {
     }
 
     /// A `show` output after the command delay, with the output faults applied.
-    async fn show_output(&mut self, mut bytes: Vec<u8>) -> Result<(), Stop> {
-        let delay = self
-            .dev
-            .profile
-            .jittered(self.dev.profile.command, &mut self.rng);
-        tokio::time::sleep(delay).await;
+    async fn show_output(&mut self, mut bytes: Vec<u8>, delay: Duration) -> Result<(), Stop> {
+        pause(delay).await;
         let faults = &self.dev.faults;
         if let Some(size) = faults.flood {
             let line = b"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\r\n";
