@@ -8,18 +8,19 @@
 # machine; the last line gives the best and the median over the runs.
 #
 # Usage: [N=10000] [REPS=3] [STRAT=async] [EXTRA="--workers 500"] [PORT=10001]
-#        [STRACE=1] [B=target/release/fleetbench] [OUT=dir] scripts/cpu-per-session.sh
+#        [STRACE=1] [B=target/release/fleetbench] [EB=$B] [OUT=dir] scripts/cpu-per-session.sh
+# EB is the emulator's binary (default: the client's), to compare one side's builds.
 # PORT is the emulator's first port (device i listens on PORT+i-1): keep PORT+N below
 # 32768 (the ephemeral range starts there) and clear of other emulators on the machine.
 # STRACE=1 adds one more run with `strace -c -f` on both sides and prints the system calls
 # per session (strace slows both sides: that run's times are not reported).
 set -euo pipefail
 B=${B:-target/release/fleetbench}; N=${N:-10000}; REPS=${REPS:-3}; STRAT=${STRAT:-async}
-PORT=${PORT:-10001}; D=${OUT:-$(mktemp -d)}; mkdir -p "$D"
+EB=${EB:-$B}; PORT=${PORT:-10001}; D=${OUT:-$(mktemp -d)}; mkdir -p "$D"
 # One listener per device plus one socket per session in flight, on each side.
 ulimit -n "$(ulimit -Hn)"
 rm -f "$D/inv.yaml"
-$B emulate --devices "$N" --base-port "$PORT" --profile instant --write-inventory "$D/inv.yaml" \
+$EB emulate --devices "$N" --base-port "$PORT" --profile instant --write-inventory "$D/inv.yaml" \
   > "$D/emu.log" 2>&1 &
 EMU=$!
 trap 'kill -INT $EMU 2>/dev/null; wait $EMU 2>/dev/null || true' EXIT
