@@ -292,11 +292,15 @@ pub fn check(
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
     for b in &baseline.strategies {
+        // The gate judges the built-in strategies; external pollers' rows are not its business.
+        let Some(kind) = b.strategy.kind() else {
+            continue;
+        };
         let c = current
             .strategies
             .iter()
-            .find(|c| c.strategy == b.strategy)
-            .ok_or(CheckError::MissingStrategy(b.strategy))?;
+            .find(|c| c.strategy == kind)
+            .ok_or(CheckError::MissingStrategy(kind))?;
         if b.workers != c.workers {
             notes.push(format!(
                 "{}: {} workers in the baseline, {} in the report",
@@ -306,17 +310,17 @@ pub fn check(
         for m in Metric::ALL {
             match (m.read(baseline, b), m.read(current, c)) {
                 (Some(rb), Some(rc)) => {
-                    rows.push(compare_metric(b.strategy, m, &rb, &rc, thresholds.get(m)))
+                    rows.push(compare_metric(kind, m, &rb, &rc, thresholds.get(m)))
                 }
                 // Speed-up of sequential over itself is not a metric, not a skip.
                 _ if m == Metric::Speedup && b.strategy == StrategyKind::Sequential => {}
-                _ => skipped.push((b.strategy, m)),
+                _ => skipped.push((kind, m)),
             }
         }
         let (fb, fc) = (stats::failed_in_runs(b), stats::failed_in_runs(c));
         if fb > 0 || fc > 0 {
             rows.push(Row {
-                strategy: b.strategy,
+                strategy: kind,
                 measure: Measure::FailedDevices,
                 baseline: fb as f64,
                 current: fc as f64,
@@ -334,7 +338,7 @@ pub fn check(
     let new_strategies = current
         .strategies
         .iter()
-        .map(|c| c.strategy)
+        .filter_map(|c| c.strategy.kind())
         .filter(|k| !baseline.strategies.iter().any(|b| b.strategy == *k))
         .collect();
     Ok(CheckOutcome {

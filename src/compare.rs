@@ -23,6 +23,8 @@ pub struct CompareOptions {
     /// Unmeasured runs before them.
     pub warmup: usize,
     pub run: RunConfig,
+    /// External pollers run after the built-in strategies, and the device-side checks.
+    pub external: crate::external::ExternalPlan,
 }
 
 /// What stops a compare as a whole (a device's failure never does).
@@ -33,6 +35,8 @@ pub enum CompareError {
         strategy: StrategyKind,
         source: StrategyError,
     },
+    #[error(transparent)]
+    External(#[from] crate::external::ExternalError),
 }
 
 /// Runs every strategy of `opts` over `fleet` and returns the report (speed-ups and
@@ -56,10 +60,16 @@ pub fn run(
     });
     for &kind in &opts.strategies {
         let since = fleet.traffic();
-        let sr = measure(kind, fleet, job, opts, obs).map_err(|source| CompareError::Strategy {
-            strategy: kind,
-            source,
-        })?;
+        let mut sr =
+            measure(kind, fleet, job, opts, obs).map_err(|source| CompareError::Strategy {
+                strategy: kind,
+                source,
+            })?;
+        if opts.external.device_view
+            && let Some(emulator) = fleet.emulator()
+        {
+            sr.device_view = Some(crate::external::devside::check(emulator, &sr, job));
+        }
         let sessions = (fleet.devices.len() * (opts.warmup + opts.runs)) as u64;
         if let (Some(n), Some(nr)) = (
             fleet.strategy_network(kind.name(), &sr.devices, &job.commands, since, sessions),
@@ -79,6 +89,9 @@ pub fn run(
         if opts.run.stop.is_requested() {
             break;
         }
+    }
+    if !opts.external.pollers.is_empty() && !opts.run.stop.is_requested() {
+        crate::external::run_all(opts, fleet, job, obs, &mut report)?;
     }
     report.compute_speedups();
     Ok(report)
@@ -201,7 +214,7 @@ pub fn measure(
     // Sampled from /proc while the workers lived (see ChildRssSampler for why not rusage).
     let peak_rss_children_bytes = children_peak;
     let mut sr = StrategyReport {
-        strategy: kind,
+        strategy: kind.into(),
         workers,
         wall_s: Spread::of(&walls),
         runs,
@@ -217,6 +230,8 @@ pub fn measure(
         cpu_per_device_s: 0.0,
         // Needs every strategy's figures: filled by `Report::compute_speedups`.
         efficiency: None,
+        external: None,
+        device_view: None,
     };
     sr.cpu_per_device_s = stats::client_cpu_per_device(&sr).unwrap_or(0.0);
     Ok(sr)
@@ -241,16 +256,26 @@ fn rss_cell(s: &StrategyReport) -> String {
     }
 }
 
+/// Width of the strategy column: 11 (a name and a `*`), or the longest external poller's.
+fn name_width(report: &Report) -> usize {
+    report
+        .strategies
+        .iter()
+        .map(|s| s.strategy.name().len() + 1)
+        .fold(11, usize::max)
+}
+
 /// The table a person reads at a glance (at most 120 columns). Wall times are per run;
 /// `p99` is the 99th percentile of one device's session; `cpu` is client CPU per run; `rss`
 /// the peak resident memory of this process (plus its largest worker process, if any);
 /// `ideal` and `cpu-bd` are the lower bounds divided by the median wall time.
 pub fn render_table(report: &Report) -> String {
     let mut t = String::new();
+    let w = name_width(report);
     let line = |t: &mut String, c: [&str; 13]| {
         let _ = writeln!(
             t,
-            "{:<11} {:>6} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>8} {:>9} {:>5} {:>6}",
+            "{:<w$} {:>6} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>8} {:>9} {:>5} {:>6}",
             c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12]
         );
     };
@@ -263,6 +288,8 @@ pub fn render_table(report: &Report) -> String {
     );
     let mut notes = Vec::new();
     for s in &report.strategies {
+        // An external poller's workers are its own business; its rss is the whole tree's.
+        let external = s.external.is_some();
         // A run cut short by Ctrl-C polled fewer devices: its times and bounds are not the
         // fleet's. The row is marked and says so below the table.
         let never = crate::screen::never_ran(s);
@@ -289,7 +316,11 @@ pub fn render_table(report: &Report) -> String {
             &mut t,
             [
                 &name,
-                &s.workers.to_string(),
+                &if external {
+                    "ext".to_string()
+                } else {
+                    s.workers.to_string()
+                },
                 &human::secs(s.wall_s.median),
                 &human::secs(s.wall_s.min),
                 &human::secs(s.wall_s.max),
@@ -297,8 +328,16 @@ pub fn render_table(report: &Report) -> String {
                 &format!("{}/{}", s.ok(), s.failed() - never),
                 &or_dash(s.p99_total_s().map(human::secs)),
                 &human::secs(s.cpu_s.median),
-                &rss_cell(s),
-                &human::secs(stats::startup_max(s)),
+                &if external {
+                    human::mib(s.peak_rss_bytes)
+                } else {
+                    rss_cell(s)
+                },
+                &if external {
+                    "-".to_string()
+                } else {
+                    human::secs(stats::startup_max(s))
+                },
                 &eff(s.efficiency.map(|e| e.ideal)),
                 &eff(s.efficiency.map(|e| e.cpu_bound)),
             ],
@@ -314,9 +353,11 @@ pub fn render_table(report: &Report) -> String {
 /// and the p99 of the phases where the time usually goes. All phases are in the report.
 pub fn render_latency_table(report: &Report) -> String {
     let mut t = String::new();
+    // No `*` column here: one less than the main table's.
+    let w = name_width(report) - 1;
     let _ = writeln!(
         t,
-        "{:<10} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9}",
+        "{:<w$} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9}",
         "latency", "p50", "p90", "p99", "max", "handshake", "auth", "prompt", "command"
     );
     for s in &report.strategies {
@@ -330,7 +371,7 @@ pub fn render_latency_table(report: &Report) -> String {
         };
         let _ = writeln!(
             t,
-            "{:<10} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9}",
+            "{:<w$} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9}",
             s.strategy.name(),
             human::secs(total.p50),
             human::secs(total.p90),

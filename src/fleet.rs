@@ -178,6 +178,14 @@ impl Fleet {
         Ok(Some((lines.len(), out)))
     }
 
+    /// The in-process emulator, if this fleet is one (its session record, for external
+    /// pollers and `--device-view`).
+    pub fn emulator(&self) -> Option<&EmulatedFleet> {
+        self.emulated
+            .as_ref()
+            .or(self.network.as_ref().map(NetworkedFleet::emulated))
+    }
+
     /// Stops the emulator, if any (dropping the fleet does it too).
     pub fn stop(self) {
         if let Some(f) = self.emulated {

@@ -24,6 +24,8 @@
 //!   lower bound); [`human`]: those numbers as text.
 //! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
 //! - [`export`]: Bencher and github-action-benchmark exports of a report.
+//! - [`external`]: any poller's command line (Python, Nornir, Ansible) measured from outside
+//!   against the same fleet, per device from the emulator's own record of each session.
 //! - [`shard`], [`merge`]: `--shard I/N` (or a job engine's index) and `fleetbench merge`.
 //! - [`fleet`]: the devices of a run, with their emulator if any; [`observe`]: the events a
 //!   run reports instead of printing; [`stop`]: the stop token; [`output`]: the one writer.
@@ -45,6 +47,7 @@ pub mod dialogue;
 pub mod emulator;
 pub mod error;
 pub mod export;
+pub mod external;
 pub mod fleet;
 pub mod histo;
 pub mod hostkeys;

@@ -133,7 +133,9 @@ pub fn merge(inputs: &[(String, Report)]) -> Result<Report, MergeError> {
     let strategies = first
         .strategies
         .iter()
-        .map(|s| merge_strategy(s.strategy, &shards, total))
+        // Shards merge the built-in strategies; an external poller's row is its shard's own.
+        .filter_map(|s| s.strategy.kind())
+        .map(|k| merge_strategy(k, &shards, total))
         .collect::<Result<Vec<_>, _>>()?;
     let runs = first.strategies.iter().map(|s| s.runs.len()).max();
     let start_spread_s = (0..runs.unwrap_or(0))
@@ -197,8 +199,9 @@ pub fn merge(inputs: &[(String, Report)]) -> Result<Report, MergeError> {
                     strategies: r
                         .strategies
                         .iter()
-                        .map(|s| ShardStrategy {
-                            strategy: s.strategy,
+                        .filter_map(|s| Some((s, s.strategy.kind()?)))
+                        .map(|(s, strategy)| ShardStrategy {
+                            strategy,
                             workers: s.workers,
                             wall_s: s.wall_s,
                             cpu_s: s.cpu_s,
@@ -432,7 +435,9 @@ fn merge_strategy(
     let sum = |f: fn(&StrategyReport) -> usize| parts.iter().map(|(_, s, _)| f(s)).sum();
     let max = |f: fn(&StrategyReport) -> u64| parts.iter().map(|(_, s, _)| f(s)).max();
     Ok(StrategyReport {
-        strategy: kind,
+        external: None,
+        device_view: None,
+        strategy: kind.into(),
         workers: sum(|s| s.workers),
         wall_s: Spread::of(&walls),
         runs,

@@ -43,6 +43,9 @@ fn draw_err<E: std::fmt::Debug>(what: &str) -> impl Fn(E) -> PlotError + '_ {
 const FONT: &str = "sans-serif";
 
 /// A colour per strategy, the same in every plot.
+/// External pollers' bars: a neutral grey, apart from the five strategies' colours.
+pub const EXTERNAL_COLOR: RGBColor = RGBColor(110, 110, 110);
+
 pub fn strategy_color(k: StrategyKind) -> RGBColor {
     match k {
         StrategyKind::Sequential => RGBColor(0x55, 0x55, 0x55),
@@ -266,7 +269,7 @@ pub fn wall_time(report: &Report) -> Result<String, PlotError> {
             .draw()
             .map_err(&e)?;
         for (i, s) in rows.iter().enumerate() {
-            let c = strategy_color(s.strategy);
+            let c = s.strategy.kind().map_or(EXTERNAL_COLOR, strategy_color);
             let med = s.wall_s.median * unit.scale;
             let mut bar = Rectangle::new(
                 [
@@ -327,8 +330,10 @@ impl ScalingPoint {
             .strategies
             .iter()
             .filter(|s| !s.runs.is_empty())
-            .map(|s| ScalingPoint {
-                strategy: s.strategy,
+            // Scaling plots follow the built-in strategies across sweeps.
+            .filter_map(|s| Some((s, s.strategy.kind()?)))
+            .map(|(s, strategy)| ScalingPoint {
+                strategy,
                 devices: report.fleet.devices,
                 median_s: s.wall_s.median,
                 min_s: s.wall_s.min,
@@ -750,94 +755,4 @@ pub fn write_report_plots(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testing::full_report;
-
-    /// The text of every `<text>` element of an SVG.
-    pub(crate) fn svg_texts(svg: &str) -> Vec<String> {
-        svg.split("<text")
-            .skip(1)
-            .filter_map(|t| {
-                let body = &t[t.find('>')? + 1..];
-                Some(body[..body.find("</text>")?].trim().to_string())
-            })
-            .collect()
-    }
-
-    /// A label that is a number has at most 3 decimals and no float noise (`0.6000000000000001`,
-    /// `1.7999999999999998`).
-    fn assert_readable_numbers(svg: &str, what: &str) {
-        let numbers: Vec<String> = svg_texts(svg)
-            .into_iter()
-            .filter(|t| t.parse::<f64>().is_ok())
-            .collect();
-        assert!(
-            numbers.len() >= 3,
-            "{what}: too few tick labels: {numbers:?}"
-        );
-        for t in &numbers {
-            let decimals = t.split_once('.').map_or(0, |(_, d)| d.len());
-            assert!(decimals <= 3, "{what}: tick label {t:?} in {numbers:?}");
-        }
-    }
-
-    #[test]
-    fn axis_precision_follows_the_tick_step() {
-        // 0..1.854 s in 10 labels: a 0.2 s step, one decimal.
-        assert_eq!(axis_decimals(0.0, 1.854, 10), 1);
-        // 0..11.6: steps of 1 or 2, no decimals.
-        assert_eq!(axis_decimals(0.0, 11.6, 10), 0);
-        // 0..0.42: 0.05 steps, two decimals.
-        assert_eq!(axis_decimals(0.0, 0.42, 10), 2);
-        let f = linear_axis(0.0, 1.854);
-        assert_eq!(f(&0.6000000000000001), "0.6");
-        assert_eq!(f(&1.7999999999999998), "1.8");
-        assert_eq!(f(&-1e-17), "0.0");
-        assert_eq!(f(&1.0), "1.0");
-        assert_eq!(log_axis(&0.30000000000000004), "0.3");
-        assert_eq!(log_axis(&2000.0), "2000");
-        assert_eq!(log_axis(&0.015), "0.015");
-    }
-
-    #[test]
-    fn every_plot_has_readable_tick_labels() {
-        for n in [1, 3, 7, 40] {
-            let r = full_report(n);
-            assert_readable_numbers(&wall_time(&r).unwrap(), &format!("wall n={n}"));
-            for s in &r.strategies {
-                let svg = timeline(&r, s).unwrap();
-                assert_readable_numbers(&svg, &format!("timeline {} n={n}", s.strategy));
-            }
-        }
-        let points: Vec<ScalingPoint> = [1, 10, 100, 1000]
-            .into_iter()
-            .flat_map(|n| {
-                let mut r = full_report(3);
-                r.fleet.devices = n;
-                for s in &mut r.strategies {
-                    s.wall_s.median *= n as f64 * 0.1;
-                    s.wall_s.max *= n as f64 * 0.1;
-                    s.wall_s.min *= n as f64 * 0.1;
-                }
-                ScalingPoint::from_report(&r)
-            })
-            .collect();
-        assert_readable_numbers(&scaling(&points, "profile lan").unwrap(), "scaling");
-    }
-
-    #[test]
-    fn plots_are_self_contained_svg() {
-        let r = full_report(3);
-        for svg in [
-            wall_time(&r).unwrap(),
-            timeline(&r, &r.strategies[1]).unwrap(),
-        ] {
-            assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
-            // No external reference: no image, no link, no stylesheet, no font file.
-            for bad in ["<image", "href=", "@import", "url("] {
-                assert!(!svg.contains(bad), "{bad} in an SVG");
-            }
-        }
-    }
-}
+mod tests;

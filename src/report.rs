@@ -2,6 +2,7 @@
 //! field in the contract always exists; the rest are additions a reader may rely on from
 //! this version on.
 
+pub use crate::external::{ExternalInfo, StrategyId};
 use crate::measure::Cpu;
 use crate::result::DeviceResult;
 use crate::strategy::StrategyKind;
@@ -133,7 +134,8 @@ impl RunSummary {
 /// All runs of one strategy.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StrategyReport {
-    pub strategy: StrategyKind,
+    /// A built-in strategy's name, or an external poller's NAME (then `external` is set).
+    pub strategy: StrategyId,
     pub workers: usize,
     pub wall_s: Spread,
     /// Measured runs (warm-up runs are not included).
@@ -168,6 +170,12 @@ pub struct StrategyReport {
     /// Wall time against the two lower bounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub efficiency: Option<Efficiency>,
+    /// Set on an external poller's row (`compare --external`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<ExternalInfo>,
+    /// The devices' view of the last run against the client's (`compare --device-view`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_view: Option<crate::external::devside::Agreement>,
 }
 
 /// Latency percentiles, seconds.
@@ -312,7 +320,7 @@ mod tests {
             tcp: None,
         };
         StrategyReport {
-            strategy: kind,
+            strategy: kind.into(),
             workers: 10,
             wall_s: Spread::of(walls),
             runs,
@@ -327,6 +335,8 @@ mod tests {
             peak_rss_children_bytes: 0,
             cpu_per_device_s: 0.0,
             efficiency: None,
+            external: None,
+            device_view: None,
         }
     }
 

@@ -30,7 +30,7 @@ pub fn run(wall_s: f64, cpu_s: f64, failed: usize) -> RunSummary {
 pub fn strat(kind: StrategyKind, walls: &[f64]) -> StrategyReport {
     let runs: Vec<RunSummary> = walls.iter().map(|w| run(*w, 0.020, 0)).collect();
     StrategyReport {
-        strategy: kind,
+        strategy: kind.into(),
         workers: if kind == StrategyKind::Sequential {
             1
         } else {
@@ -49,6 +49,8 @@ pub fn strat(kind: StrategyKind, walls: &[f64]) -> StrategyReport {
         peak_rss_children_bytes: 0,
         cpu_per_device_s: 0.0,
         efficiency: None,
+        external: None,
+        device_view: None,
     }
 }
 

@@ -123,7 +123,8 @@ pub struct CommandArgs {
 /// The fleet polled by `compare` and `run`, and how.
 #[derive(Args, Debug, Clone)]
 pub struct FleetArgs {
-    /// A netmiko-style devices.yaml.
+    /// The inventory: a netmiko devices.yaml, a Nornir SimpleInventory (hosts.yaml, its
+    /// folder, or a Nornir config.yaml) or an Ansible inventory (YAML or INI).
     #[arg(long, value_name = "FILE", conflicts_with = "emulate")]
     pub inventory: Option<PathBuf>,
     /// Start N emulated routers in this process instead (default: the classic 3).
@@ -224,6 +225,25 @@ pub struct CompareArgs {
     /// Write SVG plots (wall time, one timeline per strategy) into this directory.
     #[arg(long, value_name = "DIR")]
     pub plots: Option<PathBuf>,
+    /// An external poller, NAME=COMMAND (repeatable), run like a strategy on the same fleet.
+    /// COMMAND is split like a shell would (no shell runs unless you write one); placeholders:
+    /// {inventory} (netmiko devices.yaml), {nornir} (SimpleInventory folder), {ansible}
+    /// (Ansible YAML inventory), {command} (the first --command), {results} (where it may
+    /// write one JSON line per device).
+    #[arg(long = "external", value_name = "NAME=COMMAND", value_parser = external_spec)]
+    pub externals: Vec<crate::external::ExternalSpec>,
+    /// Deadline of one external run, seconds (default: --timeout if given, else 600); past
+    /// it the poller and everything it started are ended.
+    #[arg(long, value_name = "SECS", value_parser = positive_secs, allow_negative_numbers = true)]
+    pub external_timeout: Option<f64>,
+    /// The `emulate --record FILE` of a fleet served by another process: per-device results
+    /// for external pollers from the devices' side.
+    #[arg(long, value_name = "FILE", requires = "inventory")]
+    pub device_record: Option<PathBuf>,
+    /// Also record every session on the emulated devices and check each built-in strategy's
+    /// results against the devices' view of them (the report's `device_view`).
+    #[arg(long)]
+    pub device_view: bool,
 }
 
 #[derive(Args, Debug)]
@@ -255,9 +275,18 @@ pub struct EmulateArgs {
     pub emulation: EmulationArgs,
     /// Written (atomically) once every listener is bound: its appearance means ready. Each
     /// device has its netmiko `device_type`. A stale file is removed before binding, and
-    /// this one when the fleet stops.
+    /// this one when the fleet stops. The format follows the name (`*.ini` or `hosts`:
+    /// Ansible INI; `*ansible*.yaml`: Ansible; `hosts.yaml` or a folder `DIR/`: Nornir; else
+    /// netmiko) unless --inventory-format says.
     #[arg(long, value_name = "FILE")]
     pub write_inventory: Option<PathBuf>,
+    /// netmiko, nornir, ansible or ansible-ini.
+    #[arg(long, value_name = "FORMAT", requires = "write_inventory", value_parser = inventory_format)]
+    pub inventory_format: Option<crate::inventory::Format>,
+    /// Append the devices' record of every session (accepted, authenticated, prompt, each
+    /// command received and answered, closed, client address) to FILE, a JSON line each.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
     /// Platforms of the fleet: one (`--platform eos`: ios, xe, nxos, xr, eos, junos, linux or
     /// the netmiko name), `all` (equal shares), or shares placed from --seed
     /// (`--platforms 'ios=50%,nxos=20%,eos=10%,junos=10%,xr=5%,linux=5%'`).
@@ -517,6 +546,17 @@ fn positive_secs(s: &str) -> Result<f64, String> {
             "expected a number of seconds above 0 and at most {MAX_TIMEOUT_SECS} (like 0.5 or 10)"
         )),
     }
+}
+
+/// `--external NAME=COMMAND`.
+fn external_spec(s: &str) -> Result<crate::external::ExternalSpec, String> {
+    crate::external::ExternalSpec::parse(s).map_err(|e| e.to_string())
+}
+
+/// `--inventory-format`.
+fn inventory_format(s: &str) -> Result<crate::inventory::Format, String> {
+    crate::inventory::Format::parse(s)
+        .ok_or_else(|| format!("expected {}", crate::inventory::Format::NAMES))
 }
 
 /// An algorithm list of `kind` in OpenSSH syntax, checked against this build of libssh2.

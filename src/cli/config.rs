@@ -9,9 +9,11 @@ use super::args::{
 };
 use crate::check::Thresholds;
 use crate::compare::CompareOptions;
-use crate::emulator::{FleetSpec, PlatformMix, Profile};
+use crate::emulator::{FleetSpec, Outputs, PlatformMix, Profile};
 use crate::export::{ExportKind, ExportTarget};
+use crate::external::ExternalPlan;
 use crate::hostkeys::HostKeyPolicy;
+use crate::inventory::Format;
 use crate::job::OnCommandError;
 use crate::netem::{Method, NetworkSpec};
 use crate::output;
@@ -68,6 +70,8 @@ pub struct FleetConfig {
     pub host_keys: HostKeyPolicy,
     pub known_hosts: Option<PathBuf>,
     pub ask_password: bool,
+    /// An emulated fleet records every session (external pollers, `--device-view`).
+    pub record: bool,
     /// The shard to poll, from `--shard` or the job engine's environment.
     pub shard: Option<(Shard, ShardSource)>,
     /// `--kex`, `--hostkey`, `--ciphers`, `--macs`: over each device's own lists.
@@ -110,7 +114,8 @@ pub struct MeasureConfig {
 #[derive(Debug, Clone)]
 pub struct EmulateConfig {
     pub spec: FleetSpec,
-    pub write_inventory: Option<PathBuf>,
+    /// The inventory (and its format) and the session record to write.
+    pub outputs: Outputs,
     /// `--network`, and the command to run inside it (may be empty: serve until a signal).
     pub network: Option<(NetworkSpec, Method)>,
     pub exec: Vec<String>,
@@ -218,6 +223,7 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
         host_keys: a.host_keys,
         known_hosts: a.known_hosts.clone(),
         ask_password: a.ask_password,
+        record: false,
         shard: shard(a.shard)?,
         algorithms: crate::algorithms::Algorithms {
             kex: a.kex.clone(),
@@ -280,6 +286,7 @@ fn measure(
                 stop: stop.clone(),
                 session: crate::strategy::poller::ssh(debug_slowdown),
             },
+            external: Default::default(),
         },
         debug_slowdown,
         json: a.json.clone(),
@@ -295,13 +302,28 @@ pub fn compare(a: &CompareArgs, stop: &Stop) -> Result<MeasureConfig> {
         .strategies
         .clone()
         .unwrap_or_else(|| StrategyKind::ALL.to_vec());
-    measure(
+    let mut names = std::collections::HashSet::new();
+    if let Some(dup) = a.externals.iter().find(|e| !names.insert(e.name.as_str())) {
+        return Err(crate::external::ExternalError::Duplicate(dup.name.clone()).into());
+    }
+    let mut cfg = measure(
         &a.fleet,
         strategies,
         (a.workers, a.runs, a.warmup),
         a.plots.clone(),
         stop,
-    )
+    )?;
+    cfg.compare.external = ExternalPlan {
+        pollers: a.externals.clone(),
+        deadline: a
+            .external_timeout
+            .or(a.fleet.timeout)
+            .map(Duration::from_secs_f64),
+        device_record: a.device_record.clone(),
+        device_view: a.device_view,
+    };
+    cfg.fleet.record = cfg.compare.external.needs_record();
+    Ok(cfg)
 }
 
 pub fn run(a: &RunArgs, stop: &Stop) -> Result<MeasureConfig> {
@@ -316,7 +338,19 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
             a.base_port
         ));
     }
-    if let Some(p) = &a.write_inventory {
+    let inventory = a.write_inventory.as_ref().map(|p| {
+        (
+            p.clone(),
+            a.inventory_format.unwrap_or_else(|| Format::for_output(p)),
+        )
+    });
+    // A Nornir inventory is a folder (or its hosts.yaml): its files are checked as written.
+    if let Some((p, format)) = &inventory
+        && *format != Format::Nornir
+    {
+        output::check_file(p)?;
+    }
+    if let Some(p) = &a.record {
         output::check_file(p)?;
     }
     let profile = profile_or(&a.emulation, DEFAULT_PROFILE)?;
@@ -344,6 +378,13 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
         ));
     }
     if network.is_some() {
+        if a.record.is_some() {
+            // The devices behind the link run in their own namespace; their record stays
+            // in memory there (`compare --network --device-view` reads it).
+            return Err(anyhow!(
+                "--record and --network do not mix: behind --network the record is kept in memory (use compare --network --device-view)"
+            ));
+        }
         if !a.bind.is_loopback() {
             return Err(anyhow!(
                 "--bind and --network do not mix: behind --network every device has its own 198.18.0.0/15 address"
@@ -356,7 +397,10 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
     }
     Ok(EmulateConfig {
         spec,
-        write_inventory: a.write_inventory.clone(),
+        outputs: Outputs {
+            inventory,
+            record: a.record.clone(),
+        },
         network,
         exec: a.exec.clone(),
         shard,

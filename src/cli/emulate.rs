@@ -44,7 +44,7 @@ pub fn run(a: &EmulateArgs) -> Result<i32> {
                 _ = term.recv() => {}
             }
         };
-        crate::emulator::serve_foreground(cfg.spec, cfg.write_inventory.as_deref(), shutdown)
+        crate::emulator::serve_foreground_with(cfg.spec, &cfg.outputs, shutdown)
             .await
             .map_err(|e| anyhow!(e))
     })?;
@@ -62,12 +62,10 @@ fn behind(cfg: &EmulateConfig, net: &NetworkSpec, method: Method) -> Result<i32>
     crate::measure::raise_nofile_limit();
     let profile = cfg.spec.profile.name().to_string();
     let fleet = NetworkedFleet::start(net, method, cfg.spec.clone())?;
-    if let Some(path) = &cfg.write_inventory {
-        crate::output::write(
-            path,
-            fleet.inventory_yaml().as_bytes(),
-            crate::output::Access::Private,
-        )?;
+    if let Some((path, format)) = &cfg.outputs.inventory {
+        fleet
+            .write_inventory(path, *format)
+            .with_context(|| format!("cannot write inventory {}", path.display()))?;
     }
     for (d, (_, link)) in fleet.devices().iter().zip(fleet.links()) {
         println!(

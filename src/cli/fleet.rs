@@ -53,6 +53,7 @@ fn open_source(cfg: &FleetConfig) -> Result<Fleet> {
             spec.seed = *seed;
             spec.base_port = 0;
             spec.platforms = platforms.clone();
+            spec.record = cfg.record;
             if let Some((net, method)) = network.as_deref() {
                 if selection.is_some() {
                     return Err(anyhow!(

@@ -115,6 +115,11 @@ pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> R
     }
     println!();
     print!("{}", crate::compare::render_latency_table(report));
+    // `compare --device-view`: the devices' record against each strategy's results.
+    if report.strategies.iter().any(|s| s.device_view.is_some()) {
+        println!();
+        print!("{}", crate::external::devside::render(report));
+    }
     if let Some(n) = &report.network {
         println!();
         print!("{}", crate::netem::rounds::render_table(n));

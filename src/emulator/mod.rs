@@ -10,6 +10,7 @@
 //! - [`profile`]: latency profiles (`classic`, `instant`, `lan`, `latency-1s`, `chaos`, custom).
 //! - [`fault`]: fault kinds, their spelling, and their seeded assignment to devices.
 //! - `server`: listeners, the russh handler, per-channel tasks that apply delays and faults.
+//! - [`record`]: the devices' own record of each session (off unless [`FleetSpec::record`]).
 //!
 //! # Two ways to run a fleet
 //! - [`EmulatedFleet::start`]: on its own 2-thread tokio runtime (threads `emu-N`) on its own
@@ -29,6 +30,7 @@ pub mod identity;
 pub mod ios;
 pub mod platforms;
 pub mod profile;
+pub mod record;
 pub mod show;
 
 mod cpu;
@@ -52,12 +54,15 @@ use tokio::sync::watch;
 
 use crate::device::{DEFAULT_TIMEOUT, Device};
 use crate::hostkeys::{HostKeyCheck, HostKeyPolicy};
+use crate::inventory::Format;
+use crate::inventory::write::{self, WriteOptions};
 use crate::platform::Platform;
 use crate::secret::Secret;
 
 pub use fault::{DeviceFaults, Fault, FaultRule, FaultTarget};
 pub use platforms::{MixError, PlatformMix};
 pub use profile::Profile;
+pub use record::{End, SessionRecord};
 pub use server::{ESCAPE_CODES, MAX_PREAUTH, WEIRD_PROMPT};
 
 use cpu::CpuTracker;
@@ -81,6 +86,11 @@ pub enum EmulatorError {
     HostKey { index: usize, message: String },
     #[error("cannot write inventory {path}: {source}")]
     Inventory {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the session record {path}: {source}")]
+    Record {
         path: PathBuf,
         source: std::io::Error,
     },
@@ -111,6 +121,9 @@ pub struct FleetSpec {
     /// `username` with public-key auth. Empty (the default): only password and
     /// keyboard-interactive auth are offered, as on a stock IOS vty.
     pub authorized_keys: Vec<String>,
+    /// Record every session the devices serve ([`record`]); read with
+    /// [`EmulatedFleet::take_sessions`]. Off by default: records cost memory per session.
+    pub record: bool,
     /// Where `write memory` keeps each device's startup-config (`R1.startup-config`, ...),
     /// read back at start so saved configs survive a restart. `None`: in memory only.
     pub state_dir: Option<PathBuf>,
@@ -142,6 +155,7 @@ impl FleetSpec {
             secret: "cisco".into(),
             max_sessions: 5,
             authorized_keys: Vec::new(),
+            record: false,
             state_dir: None,
             only: None,
             platforms: PlatformMix::default(),
@@ -307,24 +321,51 @@ impl FleetView {
         }
     }
 
-    fn inventory_yaml(&self) -> String {
-        // JSON strings are valid YAML double-quoted scalars: safe quoting without a serializer.
-        let q = |s: &str| serde_json::Value::String(s.to_string()).to_string();
-        let mut y = String::from("routers:\n");
-        for (name, host, port, platform) in &self.inventory {
-            y.push_str(&format!(
-                "  - device_type: {}\n    name: {}\n    ip: {}\n    port: {}\n    username: {}\n    password: {}\n    secret: {}\n",
-                platform.device_type,
-                q(name),
-                q(host),
-                port,
-                q(&self.username),
-                q(&self.password),
-                q(&self.secret),
-            ));
-        }
-        y
+    /// The devices of the written inventory (the whole fleet, see `inventory`).
+    fn inventory_devices(&self) -> Vec<Device> {
+        self.inventory
+            .iter()
+            .map(|(name, host, port, platform)| Device {
+                name: name.clone(),
+                host: host.clone(),
+                port: *port,
+                username: self.username.clone(),
+                password: Some(Secret::new(self.password.clone())),
+                secret: Some(Secret::new(self.secret.clone())),
+                key_file: None,
+                device_type: platform.device_type.into(),
+                timeout: DEFAULT_TIMEOUT,
+                algorithms: Default::default(),
+            })
+            .collect()
     }
+
+    fn inventory_yaml(&self) -> String {
+        let path = Path::new("devices.yaml");
+        write::render(
+            path,
+            Format::Netmiko,
+            &self.inventory_devices(),
+            EMULATED_INVENTORY,
+        )
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect()
+    }
+}
+
+/// Inventories of emulated fleets: their host keys are new to every client.
+pub const EMULATED_INVENTORY: WriteOptions = WriteOptions {
+    check_host_keys: false,
+};
+
+/// What `fleetbench emulate` writes besides serving.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    /// The inventory and its format; written once every listener is bound.
+    pub inventory: Option<(PathBuf, Format)>,
+    /// Append every session's record here, a JSON line each ([`record`]), as it ends.
+    pub record: Option<PathBuf>,
 }
 
 /// Listeners bound, devices prepared, nothing served yet.
@@ -335,7 +376,10 @@ struct BoundFleet {
 
 impl BoundFleet {
     /// Binds every device's port (inside a tokio runtime).
-    fn bind(spec: &FleetSpec) -> Result<BoundFleet, EmulatorError> {
+    fn bind(
+        spec: &FleetSpec,
+        recorder: Option<Arc<record::Recorder>>,
+    ) -> Result<BoundFleet, EmulatorError> {
         spec.validate()?;
         let faults = fault::assign(&spec.profile.faults, spec.devices, spec.seed);
         let platforms = spec.platforms.assign(spec.devices, spec.seed);
@@ -413,6 +457,7 @@ impl BoundFleet {
                 )),
             );
             dev.authorized_keys = authorized.clone();
+            dev.recorder = recorder.clone();
             let host = if ip.is_unspecified() {
                 Ipv4Addr::LOCALHOST.to_string()
             } else {
@@ -559,6 +604,7 @@ pub struct EmulatedFleet {
     stop: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
     cpu: Arc<CpuTracker>,
+    recorder: Option<Arc<record::Recorder>>,
 }
 
 impl std::fmt::Debug for EmulatedFleet {
@@ -591,6 +637,8 @@ impl EmulatedFleet {
                 .map_err(EmulatorError::Runtime)?
         };
         let profile_name = spec.profile.name().to_string();
+        let recorder = spec.record.then(|| Arc::new(record::Recorder::in_memory()));
+        let rec = recorder.clone();
         // block_on runs on a std thread of our own, so this works even when the caller is
         // itself inside a tokio runtime.
         let thread = std::thread::Builder::new()
@@ -598,7 +646,7 @@ impl EmulatedFleet {
             .spawn(move || {
                 let mut stop_rx = stop_rx;
                 runtime.block_on(async {
-                    let bound = match BoundFleet::bind(&spec) {
+                    let bound = match BoundFleet::bind(&spec, rec) {
                         Ok(b) => b,
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
@@ -634,6 +682,7 @@ impl EmulatedFleet {
             stop,
             thread: Some(thread),
             cpu,
+            recorder,
         })
     }
 
@@ -651,6 +700,26 @@ impl EmulatedFleet {
     /// The classic netmiko `devices.yaml` for this fleet (holds the credentials).
     pub fn inventory_yaml(&self) -> String {
         self.view.inventory_yaml()
+    }
+
+    /// Writes this fleet's inventory in `format` at `path` (files 0600; see
+    /// [`crate::inventory::write`]); returns the files written.
+    pub fn write_inventory(&self, path: &Path, format: Format) -> std::io::Result<Vec<PathBuf>> {
+        write::write(
+            path,
+            format,
+            &self.view.inventory_devices(),
+            EMULATED_INVENTORY,
+        )
+    }
+
+    /// The records of every session that ended since the last call (empty unless the fleet
+    /// was started with [`FleetSpec::record`]), in the order they ended; waits up to 2 s for
+    /// sessions still closing (a client that just returned closed them a moment ago).
+    pub fn take_sessions(&self) -> Vec<SessionRecord> {
+        self.recorder
+            .as_ref()
+            .map_or_else(Vec::new, |r| r.take_settled(Duration::from_secs(2)))
     }
 
     /// CPU time used so far by the emulator's runtime threads.
@@ -723,28 +792,55 @@ impl Drop for InventoryFile {
     }
 }
 
-/// Runs a fleet on the current runtime until `shutdown` resolves (`fleetbench emulate`).
-///
-/// Binds every listener first, then writes the inventory atomically (so its appearance means
-/// "ready"), then prints one line per device (name, address, host key fingerprint, faults).
-/// A stale inventory file is removed before binding, and the fleet's own when it stops.
+/// Runs a fleet on the current runtime until `shutdown` resolves (`fleetbench emulate`);
+/// the inventory's format follows its file name ([`Format::for_output`]).
 pub async fn serve_foreground(
     spec: FleetSpec,
     write_inventory: Option<&Path>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), EmulatorError> {
+    let outputs = Outputs {
+        inventory: write_inventory.map(|p| (p.to_path_buf(), Format::for_output(p))),
+        record: None,
+    };
+    serve_foreground_with(spec, &outputs, shutdown).await
+}
+
+/// Runs a fleet on the current runtime until `shutdown` resolves.
+///
+/// Binds every listener first, then writes the inventory atomically (so its appearance means
+/// "ready"), then prints one line per device (name, address, host key fingerprint, faults).
+/// A stale inventory file is removed before binding, and the fleet's own when it stops.
+pub async fn serve_foreground_with(
+    spec: FleetSpec,
+    outputs: &Outputs,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), EmulatorError> {
+    let recorder = match &outputs.record {
+        Some(path) => Some(Arc::new(record::Recorder::to_file(path).map_err(
+            |source| EmulatorError::Record {
+                path: path.clone(),
+                source,
+            },
+        )?)),
+        None => spec.record.then(|| Arc::new(record::Recorder::in_memory())),
+    };
     // "The file appears means ready" holds only if no file from an earlier run (killed, or
     // failed to bind) is there before this one is ready, and none is left after it stops.
-    let _remove_on_exit = write_inventory.map(InventoryFile::claim).transpose()?;
-    let bound = BoundFleet::bind(&spec)?;
+    // (For a Nornir folder, that file is its hosts.yaml, written last.)
+    let _remove_on_exit = outputs
+        .inventory
+        .as_ref()
+        .map(|(p, f)| InventoryFile::claim(&write::ready_file(p, *f)))
+        .transpose()?;
+    let bound = BoundFleet::bind(&spec, recorder)?;
     let (stop, stop_rx) = watch::channel(false);
     let (view, tasks) = bound.spawn(&stop_rx);
-    if let Some(path) = write_inventory {
-        let yaml = view.inventory_yaml();
-        crate::output::write(path, yaml.as_bytes(), crate::output::Access::Private).map_err(
-            |e| EmulatorError::Inventory {
-                path: path.to_path_buf(),
-                source: e.source,
+    if let Some((path, format)) = &outputs.inventory {
+        write::write(path, *format, &view.inventory_devices(), EMULATED_INVENTORY).map_err(
+            |source| EmulatorError::Inventory {
+                path: path.clone(),
+                source,
             },
         )?;
     }
@@ -779,45 +875,4 @@ pub async fn serve_foreground(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn host_keys_are_stable_and_distinct() {
-        let a = host_key(7, 0).unwrap();
-        let b = host_key(7, 0).unwrap();
-        let c = host_key(7, 1).unwrap();
-        let d = host_key(8, 0).unwrap();
-        let fp = |k: &PrivateKey| k.public_key().fingerprint(HashAlg::Sha256).to_string();
-        assert_eq!(fp(&a), fp(&b));
-        assert_ne!(fp(&a), fp(&c));
-        assert_ne!(fp(&a), fp(&d));
-    }
-
-    #[test]
-    fn spec_validation() {
-        assert!(FleetSpec::new(0, Profile::instant()).validate().is_err());
-        let mut s = FleetSpec::new(10, Profile::instant());
-        s.base_port = 65530;
-        assert!(s.validate().is_err());
-        s.base_port = 65526;
-        assert!(s.validate().is_ok());
-        // More devices than ephemeral ports: refused before anything is bound.
-        if let Some((low, high)) = ephemeral_range() {
-            let mut s = FleetSpec::new(usize::from(high - low) + 2, Profile::instant());
-            s.base_port = 0;
-            if s.devices <= identity::MAX_DEVICES {
-                let e = s.validate().unwrap_err().to_string();
-                assert!(e.contains("ephemeral range"), "{e}");
-            }
-        }
-        s.only = Some(vec![2, 9]);
-        assert!(s.validate().is_ok());
-        assert!(s.serves(9) && !s.serves(3));
-        for bad in [vec![], vec![3, 2], vec![10]] {
-            s.only = Some(bad);
-            assert!(s.validate().is_err());
-        }
-        assert_eq!(s.bind, IpAddr::V4(Ipv4Addr::LOCALHOST));
-    }
-}
+mod tests;

@@ -26,6 +26,7 @@ use super::fault::DeviceFaults;
 use super::ios::Reply;
 use super::platforms::{Cli, Identity, new_cli};
 use super::profile::{Profile, session_rng};
+use super::record::{End, Live, Recorder};
 use crate::platform::Platform;
 
 /// Connections that may sit before authentication on one device; more are closed at once.
@@ -61,6 +62,8 @@ pub(crate) struct DeviceState {
     pub config: Arc<russh::server::Config>,
     /// Public keys accepted for `username` (public-key auth is offered only when non-empty).
     pub authorized_keys: Arc<Vec<russh::keys::PublicKey>>,
+    /// Where session records go, when the fleet records them.
+    pub recorder: Option<Arc<Recorder>>,
     /// How long a connection may stay unauthenticated (SSH banner, key exchange and login
     /// included) before it is closed, like IOS's `ip ssh time-out` and OpenSSH's
     /// `LoginGraceTime`; without it, idle connections would hold every pre-auth slot.
@@ -103,6 +106,7 @@ impl DeviceState {
             max_sessions,
             config,
             authorized_keys: Arc::new(Vec::new()),
+            recorder: None,
             login_grace,
             device,
             preauth: AtomicUsize::new(0),
@@ -270,6 +274,13 @@ async fn run_connection(
 ) {
     // Small interactive writes: Nagle plus delayed ACK would add up to 40 ms per exchange.
     let _ = stream.set_nodelay(true);
+    let live = dev.recorder.clone().map(|r| {
+        let port = stream.local_addr().map_or(0, |a| a.port());
+        let hidden = Arc::new([dev.password.clone(), dev.secret.clone()]);
+        Live::new(r, &dev.hostname, port, stream.peer_addr().ok(), hidden)
+    });
+    // However the connection ends, its record is closed and handed over.
+    let _closer = live.clone().map(CloseOnDrop);
     let grace_ends = tokio::time::Instant::now() + dev.login_grace;
     // russh runs the session in a task of its own that ends only with its socket (a
     // disconnect request waits behind an unfinished key exchange), so the grace time shuts
@@ -287,6 +298,7 @@ async fn run_connection(
         vty: None,
         over_limit: false,
         inputs: HashMap::new(),
+        live,
         authenticated: authenticated.clone(),
     };
     let session = tokio::select! {
@@ -319,6 +331,15 @@ async fn run_connection(
     }
 }
 
+/// Closes a session record when the connection's task ends, whichever way it ends.
+struct CloseOnDrop(Live);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.clone().close();
+    }
+}
+
 /// The russh handler of one connection.
 struct Conn {
     dev: Arc<DeviceState>,
@@ -330,12 +351,15 @@ struct Conn {
     over_limit: bool,
     /// Typed bytes go to the channel's CLI task.
     inputs: HashMap<ChannelId, mpsc::UnboundedSender<Vec<u8>>>,
+    /// This session's record, when the fleet records.
+    live: Option<Live>,
     /// Set once authenticated: the login grace time no longer applies.
     authenticated: Arc<AtomicBool>,
 }
 
 impl Conn {
     fn check(&self, user: &str, password: &[u8]) -> Auth {
+        self.live.as_ref().inspect(|l| l.auth_attempt());
         if user == self.dev.username && password == self.dev.password.as_bytes() {
             Auth::Accept
         } else {
@@ -344,6 +368,7 @@ impl Conn {
     }
 
     fn check_key(&self, user: &str, key: &russh::keys::PublicKey) -> Auth {
+        self.live.as_ref().inspect(|l| l.auth_attempt());
         let known = self
             .dev
             .authorized_keys
@@ -360,7 +385,9 @@ impl Conn {
         let (tx, rx) = mpsc::unbounded_channel();
         self.inputs.insert(channel, tx);
         let ordinal = self.dev.sessions_started.fetch_add(1, Ordering::Relaxed);
+        self.live.as_ref().inspect(|l| l.shell());
         let task = ChannelTask {
+            live: self.live.clone(),
             rng: session_rng(self.dev.seed, self.dev.index, ordinal),
             dev: self.dev.clone(),
             out: Out {
@@ -440,6 +467,7 @@ impl russh::server::Handler for Conn {
     async fn auth_succeeded(&mut self, _session: &mut Session) -> Result<(), Self::Error> {
         self.authenticated.store(true, Ordering::Release);
         self.preauth = None;
+        self.live.as_ref().inspect(|l| l.authenticated());
         self.vty = Slot::take(&self.dev, |d| &d.vty, self.dev.max_sessions);
         self.over_limit = self.vty.is_none();
         Ok(())
@@ -587,6 +615,7 @@ impl Out {
 /// One shell or exec channel: the CLI, the delays and the faults.
 struct ChannelTask {
     dev: Arc<DeviceState>,
+    live: Option<Live>,
     out: Out,
     rx: mpsc::UnboundedReceiver<Vec<u8>>,
     rng: StdRng,
@@ -600,11 +629,17 @@ impl ChannelTask {
         );
         let _ = self.out.raw(msg.into_bytes()).await;
         self.out.finish(1).await;
+        self.end(End::Fault);
+    }
+
+    fn end(&self, end: End) {
+        self.live.as_ref().inspect(|l| l.ended(end));
     }
 
     async fn run(mut self, kind: Kind) {
         if self.dev.faults.no_prompt {
             // Fault `no-prompt`: logged in, but the device never says anything.
+            self.end(End::Fault);
             return self.drain().await;
         }
         let login = self
@@ -624,7 +659,10 @@ impl ChannelTask {
         };
         match result {
             Ok(()) => {}
-            Err(Stop::Hung) => self.drain().await,
+            Err(Stop::Hung) => {
+                self.end(End::Fault);
+                self.drain().await
+            }
             Err(Stop::Gone) => {}
         }
     }
@@ -666,6 +704,7 @@ impl ChannelTask {
             self.split_send(&banner, &self.dev.password).await?;
         }
         self.out.send(cli.greeting()).await?;
+        self.live.as_ref().inspect(|l| l.prompt_out());
         let mut asked_secret = false;
         while let Some(input) = self.rx.recv().await {
             let mut pending = Vec::new();
@@ -673,13 +712,20 @@ impl ChannelTask {
                 // The typed enable secret, echoed back (IOS never does this).
                 pending.extend_from_slice(&input);
             }
-            for reply in cli.feed(&input, Utc::now()) {
+            let replies = cli.feed(&input, Utc::now());
+            if let Some(live) = &self.live {
+                for (line, show) in cli.take_lines() {
+                    live.received(&line, !show);
+                }
+            }
+            for reply in replies {
                 match reply {
                     Reply::Echo(b) | Reply::Text(b) => pending.extend(b),
                     Reply::Show(b) => {
                         // Echo first, then the command's latency.
                         self.out.send(std::mem::take(&mut pending)).await?;
                         self.show_output(b).await?;
+                        self.live.as_ref().inspect(|l| l.answered());
                     }
                     Reply::Config(b) => {
                         self.out.send(std::mem::take(&mut pending)).await?;
@@ -693,6 +739,7 @@ impl ChannelTask {
                     Reply::Close => {
                         self.out.send(pending).await?;
                         self.out.finish(0).await;
+                        self.end(End::Exit);
                         return Ok(());
                     }
                 }
@@ -702,18 +749,24 @@ impl ChannelTask {
         }
         // The client sent EOF or closed the channel.
         self.out.finish(0).await;
+        self.end(End::ClientClosed);
         Ok(())
     }
 
     async fn exec(&mut self, command: &str) -> Result<(), Stop> {
         let mut cli = self.dev.cli();
         let r = cli.exec(command, Utc::now());
+        self.live
+            .as_ref()
+            .inspect(|l| l.received(command.trim(), !r.is_show));
         if r.is_show {
             self.show_output(r.output).await?;
+            self.live.as_ref().inspect(|l| l.answered());
         } else {
             self.out.send(r.output).await?;
         }
         self.out.finish(r.exit_status).await;
+        self.end(End::Exit);
         Ok(())
     }
 
@@ -787,6 +840,7 @@ impl ChannelTask {
                     String::new(),
                 )
                 .await;
+            self.end(End::Fault);
             return Err(Stop::Gone);
         }
         self.out.send(bytes).await

@@ -186,4 +186,43 @@ pub enum InventoryError {
     },
     #[error("{at}: the inventory lists no devices")]
     NoDevices { at: Location },
+    /// A Nornir or Ansible inventory's own mistakes.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+}
+
+/// Errors of the Nornir and Ansible readers (the netmiko reader's are above; theirs keep
+/// their wording).
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    #[error("{at}: {what}: unknown key '{key}'; expected one of: {expected}")]
+    UnknownField {
+        at: Location,
+        /// `host 'R1'`, `group 'routers'`, `defaults`.
+        what: String,
+        key: String,
+        expected: &'static str,
+    },
+    #[error("{at}: {what} must be {expected}, got {found}")]
+    Shape {
+        at: Location,
+        what: String,
+        expected: &'static str,
+        found: String,
+    },
+    #[error("{at}: {what}: group '{group}' is not defined{}", match defined_in { Some(f) => format!(" in {f}"), None => String::new() })]
+    UnknownGroup {
+        at: Location,
+        what: String,
+        group: String,
+        defined_in: Option<String>,
+    },
+    #[error("{at}: not a valid Ansible INI inventory: {message}")]
+    Ini { at: Location, message: String },
+    #[error("{at}: {what}: groups form a cycle through '{group}'")]
+    GroupCycle {
+        at: Location,
+        what: String,
+        group: String,
+    },
 }

@@ -1,4 +1,6 @@
-//! The classic netmiko `devices.yaml`, validated into [`Device`]s.
+//! Inventories validated into [`Device`]s: the classic netmiko `devices.yaml` (below), a
+//! Nornir SimpleInventory ([`nornir`]) or an Ansible inventory (YAML or INI), told apart by
+//! their content ([`format`]); [`write`] writes any of them.
 //!
 //! ```yaml
 //! routers:
@@ -38,13 +40,22 @@
 // callers) costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
 
+mod ansible;
+mod attrs;
 mod error;
+pub mod format;
+#[cfg(test)]
+mod formats_tests;
 pub mod keys;
 pub mod limits;
+pub mod nornir;
 #[cfg(test)]
 mod tests;
+pub mod write;
 
-pub use error::{DeviceRef, InventoryError, Location};
+pub use attrs::netmiko_device_type;
+pub use error::{DeviceRef, FormatError, InventoryError, Location};
+pub use format::Format;
 
 use crate::device::{DEFAULT_TIMEOUT, Device};
 use crate::platform::{DEFAULT_DEVICE_TYPE, Platform};
@@ -63,8 +74,9 @@ pub struct Inventory {
     pub warnings: Vec<String>,
 }
 
-/// Reads and validates the inventory at `path`; `${VAR}` values come from the process
-/// environment.
+/// Reads and validates the inventory at `path`, in whichever format it is ([`format`]: a
+/// netmiko devices.yaml, a Nornir SimpleInventory, an Ansible YAML or INI inventory);
+/// `${VAR}` values come from the process environment.
 pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
     load_with_env(path, |name| std::env::var(name).ok())
 }
@@ -74,9 +86,7 @@ pub fn load_with_env(
     path: &Path,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Inventory, InventoryError> {
-    let origin = path.display().to_string();
-    let text = limits::read_bounded(path, &origin)?;
-    parse_with_env(&text, &origin, env)
+    format::load(path, &env)
 }
 
 /// Validates inventory `text`; `origin` (the file name) starts every message.

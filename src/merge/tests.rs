@@ -217,7 +217,7 @@ fn different_setups_are_refused_with_the_difference_named() {
         ),
         (
             "the strategy list",
-            Box::new(|r| r.strategies[0].strategy = StrategyKind::Threads),
+            Box::new(|r| r.strategies[0].strategy = StrategyKind::Threads.into()),
         ),
         (
             "the number of measured runs of async",

@@ -26,7 +26,8 @@ pub enum NetworkedFleetError {
 enum Link {
     Tun(TunNetwork),
     Relay {
-        relay: Relay,
+        /// Held for its lifetime: dropping it stops the relay.
+        _relay: Relay,
         spec: NetworkSpec,
         links: Vec<(usize, LinkParams)>,
     },
@@ -107,7 +108,7 @@ impl NetworkedFleet {
                 Ok(NetworkedFleet {
                     fleet: emulated,
                     link: Link::Relay {
-                        relay,
+                        _relay: relay,
                         spec: network.clone(),
                         links,
                     },
@@ -141,19 +142,31 @@ impl NetworkedFleet {
 
     /// The classic devices.yaml of the fleet as the client reaches it.
     pub fn inventory_yaml(&self) -> String {
-        match &self.link {
-            Link::Tun(_) => self.fleet.inventory_yaml(),
-            Link::Relay { relay, .. } => {
-                let mut y = self.fleet.inventory_yaml();
-                for (d, addr) in self.fleet.devices().iter().zip(&relay.addrs) {
-                    y = y.replace(
-                        &format!("ip: \"{}\"\n    port: {}\n", d.host, d.port),
-                        &format!("ip: \"{}\"\n    port: {}\n", addr.ip(), addr.port()),
-                    );
-                }
-                y
-            }
-        }
+        let path = std::path::Path::new("devices.yaml");
+        crate::inventory::write::render(
+            path,
+            crate::inventory::Format::Netmiko,
+            &self.devices,
+            crate::emulator::EMULATED_INVENTORY,
+        )
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect()
+    }
+
+    /// Writes the fleet's inventory, as the client reaches it, in `format` at `path` (see
+    /// [`crate::inventory::write`]); returns the files written.
+    pub fn write_inventory(
+        &self,
+        path: &std::path::Path,
+        format: crate::inventory::Format,
+    ) -> std::io::Result<Vec<std::path::PathBuf>> {
+        crate::inventory::write::write(
+            path,
+            format,
+            &self.devices,
+            crate::emulator::EMULATED_INVENTORY,
+        )
     }
 
     /// Each device's class and link, in device order.

@@ -56,6 +56,8 @@ pub enum NetworkSweepError {
         source: crate::strategy::StrategyError,
     },
     #[error(transparent)]
+    External(#[from] crate::external::ExternalError),
+    #[error(transparent)]
     Output(#[from] OutputError),
     #[error(transparent)]
     Plot(#[from] plot::PlotError),
@@ -106,6 +108,7 @@ pub fn run(
         &mut out.files,
     )?;
     let copts = CompareOptions {
+        external: Default::default(),
         strategies: b.strategies.clone(),
         runs: b.runs,
         warmup: b.warmup,
@@ -138,6 +141,7 @@ pub fn run(
                         source,
                     }
                 }
+                compare::CompareError::External(e) => NetworkSweepError::External(e),
             })?;
             fleet.stop();
             out.failed_devices += rep.failed_devices();
@@ -192,12 +196,14 @@ fn rtt_points<'a>(reports: impl Iterator<Item = &'a Report>) -> Vec<RttPoint> {
             r.strategies
                 .iter()
                 .filter(|s| !s.runs.is_empty())
-                .map(move |s| RttPoint {
-                    strategy: s.strategy,
-                    rtt_ms: rtt,
-                    median_s: s.wall_s.median,
-                    min_s: s.wall_s.min,
-                    max_s: s.wall_s.max,
+                .filter_map(move |s| {
+                    Some(RttPoint {
+                        strategy: s.strategy.kind()?,
+                        rtt_ms: rtt,
+                        median_s: s.wall_s.median,
+                        min_s: s.wall_s.min,
+                        max_s: s.wall_s.max,
+                    })
                 })
         })
         .collect()

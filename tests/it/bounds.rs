@@ -25,6 +25,7 @@ fn no_measured_run_beats_the_ideal_schedule_or_the_lower_bound() {
             worker_exe: Some(env!("CARGO_BIN_EXE_fleetbench").into()),
             ..RunConfig::default()
         },
+        external: Default::default(),
     };
     let report = compare::run(&opts, &fleet, &job, &Quiet).unwrap();
     assert_eq!(report.failed_devices(), 0);

@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod core;
 mod emulator;
+mod external;
 mod faults;
 mod gate;
 mod hostile;

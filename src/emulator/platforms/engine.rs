@@ -119,6 +119,8 @@ pub struct Engine<P> {
     line: Vec<u8>,
     length: usize,
     after_cr: bool,
+    /// Lines run since [`Cli::take_lines`].
+    lines_run: Vec<(String, bool)>,
 }
 
 impl<P: Personality> Engine<P> {
@@ -129,6 +131,7 @@ impl<P: Personality> Engine<P> {
             line: Vec::new(),
             length: DEFAULT_LENGTH,
             after_cr: false,
+            lines_run: Vec::new(),
         }
     }
 
@@ -139,7 +142,12 @@ impl<P: Personality> Engine<P> {
             s.push_str(&prompt);
             s.into_bytes()
         };
-        match resolve(&mut self.persona, &line, now) {
+        let outcome = resolve(&mut self.persona, &line, now);
+        if !line.trim().is_empty() {
+            let show = matches!(outcome, Outcome::Output(_));
+            self.lines_run.push((line.trim().to_string(), show));
+        }
+        match outcome {
             Outcome::Prompt => out.push(Reply::Text(self.persona.prompt().into_bytes())),
             Outcome::Output(lines) => {
                 let page = self.page(lines, 0, self.page_size());
@@ -202,6 +210,10 @@ impl<P: Personality> Cli for Engine<P> {
         let mut s = self.persona.banner();
         s.push_str(&self.persona.prompt());
         s.into_bytes()
+    }
+
+    fn take_lines(&mut self) -> Vec<(String, bool)> {
+        std::mem::take(&mut self.lines_run)
     }
 
     fn feed(&mut self, input: &[u8], now: DateTime<Utc>) -> Vec<Reply> {

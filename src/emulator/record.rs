@@ -1,0 +1,263 @@
+//! The devices' own account of every session they serve: when it was accepted, when the
+//! client first tried to authenticate and succeeded, when the shell started and the first
+//! prompt went out, each command line received and answered, and when and how it ended, with
+//! the client's address. Off unless asked for ([`super::FleetSpec::record`]); then kept in
+//! memory for [`super::EmulatedFleet::take_sessions`] and, for `fleetbench emulate --record`,
+//! appended to a JSON-lines file as each session ends.
+//!
+//! Times are Unix seconds from the system clock, the clock the client's results use, so the
+//! two views of one session line up. A command line equal to the device's password or enable
+//! secret is recorded as `***`.
+
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Unix time now, in seconds.
+pub fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// One session, as the device saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// The device's hostname (`R1`).
+    pub device: String,
+    /// The device's listening port.
+    pub port: u16,
+    /// The client's address and port.
+    pub client: String,
+    pub accepted_unix: f64,
+    /// First authentication attempt (password, key or keyboard-interactive).
+    #[serde(default)]
+    pub auth_started_unix: Option<f64>,
+    #[serde(default)]
+    pub authenticated_unix: Option<f64>,
+    /// Shell or exec request.
+    #[serde(default)]
+    pub shell_unix: Option<f64>,
+    /// The first prompt was handed to the SSH layer.
+    #[serde(default)]
+    pub first_prompt_unix: Option<f64>,
+    /// Command lines, in order.
+    #[serde(default)]
+    pub commands: Vec<CommandRecord>,
+    pub closed_unix: f64,
+    pub end: End,
+}
+
+/// One command line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandRecord {
+    pub command: String,
+    pub received_unix: f64,
+    /// The whole answer was handed to the SSH layer; `None` if it never was (a hang, a drop).
+    pub answered_unix: Option<f64>,
+}
+
+/// How a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum End {
+    /// The client typed `exit` (or `logout`, `quit`), or ran one exec request to its end.
+    Exit,
+    /// The client closed the channel (EOF) after its last answer.
+    ClientClosed,
+    /// The connection ended with no shell ending: before authentication, during a command,
+    /// or the client went away.
+    Dropped,
+    /// The device's fault stopped the output (`hang`, `disconnect`) or refused the session.
+    Fault,
+}
+
+impl SessionRecord {
+    /// Ended the way a poller that finished ends a session.
+    pub fn clean(&self) -> bool {
+        matches!(self.end, End::Exit | End::ClientClosed)
+    }
+}
+
+/// Where finished records go.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    sessions: Mutex<Vec<SessionRecord>>,
+    file: Option<Mutex<std::fs::File>>,
+    /// Sessions accepted and not yet closed.
+    open: AtomicUsize,
+}
+
+impl Recorder {
+    /// Keeps records in memory only.
+    pub fn in_memory() -> Recorder {
+        Recorder::default()
+    }
+
+    /// Also appends each record to `path` as a JSON line (the file is created 0600).
+    pub fn to_file(path: &Path) -> std::io::Result<Recorder> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        Ok(Recorder {
+            sessions: Mutex::default(),
+            file: Some(Mutex::new(f)),
+            open: AtomicUsize::new(0),
+        })
+    }
+
+    fn push(&self, r: SessionRecord) {
+        if let Some(f) = &self.file
+            && let Ok(mut line) = serde_json::to_vec(&r)
+        {
+            line.push(b'\n');
+            // One write per record on an O_APPEND file: lines never interleave.
+            let _ = f
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .write_all(&line);
+            return;
+        }
+        self.sessions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(r);
+    }
+
+    /// Every record kept in memory since the last call, once no session is open any more
+    /// or `settle` has passed: a client that just returned may have closed its connection
+    /// a moment before the device noticed.
+    pub fn take_settled(&self, settle: Duration) -> Vec<SessionRecord> {
+        let until = Instant::now() + settle;
+        while self.open.load(Ordering::Acquire) > 0 && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        self.take()
+    }
+
+    /// Every record kept in memory since the last call.
+    pub fn take(&self) -> Vec<SessionRecord> {
+        std::mem::take(&mut *self.sessions.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// Reads a `--record` file; lines that do not parse (a record cut by a crash) are skipped.
+pub fn read_file(path: &Path) -> std::io::Result<Vec<SessionRecord>> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect())
+}
+
+/// The record of one session in progress, shared by its russh handler and channel task.
+#[derive(Clone)]
+pub(crate) struct Live {
+    rec: Arc<Mutex<SessionRecord>>,
+    recorder: Arc<Recorder>,
+    /// Lines equal to these are recorded as `***`.
+    hidden: Arc<[String; 2]>,
+}
+
+impl Live {
+    pub fn new(
+        recorder: Arc<Recorder>,
+        device: &str,
+        port: u16,
+        client: Option<SocketAddr>,
+        hidden: Arc<[String; 2]>,
+    ) -> Live {
+        recorder.open.fetch_add(1, Ordering::AcqRel);
+        Live {
+            rec: Arc::new(Mutex::new(SessionRecord {
+                device: device.to_string(),
+                port,
+                client: client.map_or_else(String::new, |a| a.to_string()),
+                accepted_unix: unix_now(),
+                auth_started_unix: None,
+                authenticated_unix: None,
+                shell_unix: None,
+                first_prompt_unix: None,
+                commands: Vec::new(),
+                closed_unix: 0.0,
+                end: End::Dropped,
+            })),
+            recorder,
+            hidden,
+        }
+    }
+
+    fn with(&self, f: impl FnOnce(&mut SessionRecord)) {
+        f(&mut self.rec.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    pub fn auth_attempt(&self) {
+        self.with(|r| {
+            r.auth_started_unix.get_or_insert_with(unix_now);
+        })
+    }
+
+    pub fn authenticated(&self) {
+        self.with(|r| r.authenticated_unix = Some(unix_now()))
+    }
+
+    pub fn shell(&self) {
+        self.with(|r| {
+            r.shell_unix.get_or_insert_with(unix_now);
+        })
+    }
+
+    pub fn prompt_out(&self) {
+        self.with(|r| {
+            r.first_prompt_unix.get_or_insert_with(unix_now);
+        })
+    }
+
+    /// A command line arrived; `answered` says it was answered at once (no `show` latency).
+    pub fn received(&self, line: &str, answered: bool) {
+        let command = if self.hidden.iter().any(|h| h == line) {
+            "***".to_string()
+        } else {
+            line.to_string()
+        };
+        let now = unix_now();
+        self.with(|r| {
+            r.commands.push(CommandRecord {
+                command,
+                received_unix: now,
+                answered_unix: answered.then_some(now),
+            })
+        })
+    }
+
+    /// The oldest unanswered command was answered now.
+    pub fn answered(&self) {
+        self.with(|r| {
+            if let Some(c) = r.commands.iter_mut().find(|c| c.answered_unix.is_none()) {
+                c.answered_unix = Some(unix_now());
+            }
+        })
+    }
+
+    pub fn ended(&self, end: End) {
+        self.with(|r| r.end = end)
+    }
+
+    /// The connection is gone: stamp it and hand the record over.
+    pub fn close(self) {
+        let rec = {
+            let mut r = self.rec.lock().unwrap_or_else(PoisonError::into_inner);
+            r.closed_unix = unix_now();
+            r.clone()
+        };
+        self.recorder.push(rec);
+        self.recorder.open.fetch_sub(1, Ordering::AcqRel);
+    }
+}

@@ -1,0 +1,344 @@
+//! Writes devices as any of the formats fleetbench reads, so a netmiko script, a Nornir
+//! project or an Ansible playbook points at a fleet with no conversion.
+//!
+//! The files hold the credentials (that is their point): every file is written atomically
+//! with mode 0600 (see [`crate::output`]), and the file named by the caller last, so its
+//! appearance still means "ready". Values every device shares (user, password, secret,
+//! platform) go to the group (Nornir: `defaults.yaml`/`groups.yaml`; Ansible: the group's
+//! `vars`); the rest to each host.
+
+use super::attrs::{ansible_network_os, napalm_driver};
+use super::format::Format;
+use crate::device::Device;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// How the written inventory should ask its user to treat host keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// False for emulated fleets (their keys are new to any client): Ansible is told not to
+    /// check host keys. Real fleets keep the user's own settings.
+    pub check_host_keys: bool,
+}
+
+/// The group every written device belongs to.
+pub const GROUP: &str = "routers";
+
+/// The files of `format` for `devices` at `path`, in the order to write them (the one named
+/// by `path`, or `hosts.yaml` for a Nornir folder, last). Nothing is written.
+pub fn render(
+    path: &Path,
+    format: Format,
+    devices: &[Device],
+    opts: WriteOptions,
+) -> Vec<(PathBuf, String)> {
+    match format {
+        Format::Netmiko => vec![(path.to_path_buf(), netmiko(devices))],
+        Format::AnsibleYaml => vec![(path.to_path_buf(), ansible_yaml(devices, opts))],
+        Format::AnsibleIni => vec![(path.to_path_buf(), ansible_ini(devices, opts))],
+        Format::Nornir => {
+            let folder = path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/');
+            let (dir, hosts) = if folder {
+                (path.to_path_buf(), path.join("hosts.yaml"))
+            } else {
+                let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+                (dir, path.to_path_buf())
+            };
+            let (h, g, d) = nornir(devices);
+            let mut files = vec![(dir.join("groups.yaml"), g), (dir.join("defaults.yaml"), d)];
+            if folder {
+                files.push((dir.join("config.yaml"), nornir_config(&dir)));
+            }
+            files.push((hosts, h));
+            files
+        }
+    }
+}
+
+/// The file of `format` at `path` written last, whose appearance means the rest is there:
+/// `path` itself, or `hosts.yaml` in a Nornir folder.
+pub fn ready_file(path: &Path, format: Format) -> PathBuf {
+    let folder = path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/');
+    if format == Format::Nornir && folder {
+        path.join("hosts.yaml")
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Renders and writes; returns the paths written. A folder for Nornir is created (0700).
+pub fn write(
+    path: &Path,
+    format: Format,
+    devices: &[Device],
+    opts: WriteOptions,
+) -> std::io::Result<Vec<PathBuf>> {
+    let files = render(path, format, devices, opts);
+    if format == Format::Nornir
+        && (path.as_os_str().to_string_lossy().ends_with('/') || path.is_dir())
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)?;
+    }
+    for (p, text) in &files {
+        crate::output::write(p, text.as_bytes(), crate::output::Access::Private)
+            .map_err(|e| e.source)?;
+    }
+    Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// A YAML double-quoted scalar: JSON strings are valid YAML, so quoting needs no serializer.
+fn q(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+/// A netmiko device type as written by hand (`cisco_ios`), quoted only if it needs it.
+fn bare_or_quoted(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "null"
+        );
+    if plain { s.to_string() } else { q(s) }
+}
+
+/// The value every device shares, if they all have the same one.
+fn shared<T: PartialEq + Clone>(devices: &[Device], f: impl Fn(&Device) -> T) -> Option<T> {
+    let first = f(devices.first()?);
+    devices.iter().all(|d| f(d) == first).then_some(first)
+}
+
+fn password(d: &Device) -> Option<String> {
+    d.password.as_ref().map(|s| s.expose().to_string())
+}
+
+fn secret(d: &Device) -> Option<String> {
+    d.secret.as_ref().map(|s| s.expose().to_string())
+}
+
+fn netmiko(devices: &[Device]) -> String {
+    let mut y = format!("{GROUP}:\n");
+    for d in devices {
+        let _ = write!(
+            y,
+            "  - device_type: {}\n    name: {}\n    ip: {}\n    port: {}\n    username: {}\n",
+            bare_or_quoted(&d.device_type),
+            q(&d.name),
+            q(&d.host),
+            d.port,
+            q(&d.username)
+        );
+        if let Some(p) = password(d) {
+            let _ = writeln!(y, "    password: {}", q(&p));
+        }
+        if let Some(s) = secret(d) {
+            let _ = writeln!(y, "    secret: {}", q(&s));
+        }
+        if let Some(k) = &d.key_file {
+            let _ = writeln!(y, "    key_file: {}", q(&k.display().to_string()));
+        }
+        if d.timeout != crate::device::DEFAULT_TIMEOUT {
+            let _ = writeln!(y, "    timeout: {}", d.timeout.as_secs_f64());
+        }
+    }
+    y
+}
+
+/// (hosts.yaml, groups.yaml, defaults.yaml)
+fn nornir(devices: &[Device]) -> (String, String, String) {
+    let user = shared(devices, |d| d.username.clone());
+    let pass = shared(devices, password);
+    let sec = shared(devices, secret);
+    let platform = shared(devices, |d| d.device_type.clone());
+    let conn = |indent: &str, secret: Option<&str>, device_type: &str| {
+        let mut c = format!("{indent}connection_options:\n");
+        let _ = write!(c, "{indent}  netmiko:\n{indent}    extras:\n");
+        match secret {
+            Some(s) => drop(writeln!(c, "{indent}      secret: {}", q(s))),
+            None => drop(writeln!(c, "{indent}      secret: null")),
+        }
+        let _ = write!(
+            c,
+            "{indent}  napalm:\n{indent}    platform: {}\n{indent}    extras:\n{indent}      optional_args:\n",
+            q(napalm_driver(device_type))
+        );
+        let _ = writeln!(
+            c,
+            "{indent}        secret: {}",
+            secret.map_or("null".into(), q)
+        );
+        c
+    };
+    let mut hosts = String::new();
+    for d in devices {
+        let _ = write!(
+            hosts,
+            "{}:\n  hostname: {}\n  port: {}\n  groups:\n    - {GROUP}\n",
+            q(&d.name),
+            q(&d.host),
+            d.port
+        );
+        if user.is_none() {
+            let _ = writeln!(hosts, "  username: {}", q(&d.username));
+        }
+        if pass.is_none()
+            && let Some(p) = password(d)
+        {
+            let _ = writeln!(hosts, "  password: {}", q(&p));
+        }
+        if platform.is_none() {
+            let _ = writeln!(hosts, "  platform: {}", q(&d.device_type));
+        }
+        if sec.is_none() {
+            hosts.push_str(&conn("  ", secret(d).as_deref(), &d.device_type));
+        }
+    }
+    let mut groups = format!("{GROUP}:\n");
+    if let Some(p) = &platform {
+        let _ = writeln!(groups, "  platform: {}", q(p));
+    }
+    if let Some(s) = &sec {
+        groups.push_str(&conn(
+            "  ",
+            s.as_deref(),
+            platform.as_deref().unwrap_or("cisco_ios"),
+        ));
+    }
+    if platform.is_none() && sec.is_none() {
+        groups.push_str("  data: {}\n");
+    }
+    let mut defaults = String::new();
+    if let Some(u) = &user {
+        let _ = writeln!(defaults, "username: {}", q(u));
+    }
+    if let Some(Some(p)) = &pass {
+        let _ = writeln!(defaults, "password: {}", q(p));
+    }
+    if defaults.is_empty() {
+        defaults.push_str("data: {}\n");
+    }
+    (hosts, groups, defaults)
+}
+
+/// A Nornir `config.yaml` beside the inventory, with absolute paths (Nornir resolves relative
+/// ones from the working directory), 20 threaded workers (Nornir's default).
+fn nornir_config(dir: &Path) -> String {
+    let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let f = |n: &str| q(&abs.join(n).display().to_string());
+    format!(
+        "inventory:\n  plugin: SimpleInventory\n  options:\n    host_file: {}\n    group_file: {}\n    defaults_file: {}\nrunner:\n  plugin: threaded\n  options:\n    num_workers: 20\n",
+        f("hosts.yaml"),
+        f("groups.yaml"),
+        f("defaults.yaml")
+    )
+}
+
+/// Ansible variables as (name, value) pairs: those shared by every device, or one device's.
+fn ansible_vars(
+    devices: &[Device],
+    d: Option<&Device>,
+    opts: WriteOptions,
+) -> Vec<(&'static str, String)> {
+    let mut v = Vec::new();
+    let pick = |f: &dyn Fn(&Device) -> Option<String>| -> Option<String> {
+        match d {
+            // A host carries what is not shared.
+            Some(d) => match shared(devices, |x| f(x)) {
+                Some(_) => None,
+                None => f(d),
+            },
+            None => shared(devices, |x| f(x)).flatten(),
+        }
+    };
+    if d.is_none() {
+        v.push((
+            "ansible_connection",
+            "ansible.netcommon.network_cli".to_string(),
+        ));
+        if !opts.check_host_keys {
+            v.push(("ansible_host_key_checking", "false".to_string()));
+        }
+    }
+    if let Some(os) = pick(&|x| Some(ansible_network_os(&x.device_type).to_string())) {
+        v.push(("ansible_network_os", os));
+    }
+    if let Some(u) = pick(&|x| Some(x.username.clone())) {
+        v.push(("ansible_user", u));
+    }
+    if let Some(p) = pick(&password) {
+        v.push(("ansible_password", p));
+    }
+    if let Some(s) = pick(&secret) {
+        if d.is_none() {
+            v.push(("ansible_become", "true".to_string()));
+            v.push(("ansible_become_method", "enable".to_string()));
+        }
+        v.push(("ansible_become_password", s));
+    }
+    v
+}
+
+fn ansible_yaml(devices: &[Device], opts: WriteOptions) -> String {
+    let mut y = format!("all:\n  children:\n    {GROUP}:\n      hosts:\n");
+    for d in devices {
+        let _ = write!(
+            y,
+            "        {}:\n          ansible_host: {}\n          ansible_port: {}\n",
+            q(&d.name),
+            q(&d.host),
+            d.port
+        );
+        for (k, v) in ansible_vars(devices, Some(d), opts) {
+            let _ = writeln!(y, "          {k}: {}", q(&v));
+        }
+    }
+    y.push_str("      vars:\n");
+    for (k, v) in ansible_vars(devices, None, opts) {
+        let value = if v == "true" || v == "false" {
+            v
+        } else {
+            q(&v)
+        };
+        let _ = writeln!(y, "        {k}: {value}");
+    }
+    y
+}
+
+/// An INI value: bare when plain, else a Python string literal (Ansible evaluates them).
+fn ini_value(v: &str) -> String {
+    if !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@/:+,".contains(c))
+    {
+        v.to_string()
+    } else {
+        q(v)
+    }
+}
+
+fn ansible_ini(devices: &[Device], opts: WriteOptions) -> String {
+    let mut s = format!("[{GROUP}]\n");
+    for d in devices {
+        let _ = write!(
+            s,
+            "{} ansible_host={} ansible_port={}",
+            ini_value(&d.name),
+            ini_value(&d.host),
+            d.port
+        );
+        for (k, v) in ansible_vars(devices, Some(d), opts) {
+            let _ = write!(s, " {k}={}", ini_value(&v));
+        }
+        s.push('\n');
+    }
+    let _ = write!(s, "\n[{GROUP}:vars]\n");
+    for (k, v) in ansible_vars(devices, None, opts) {
+        let _ = writeln!(s, "{k}={}", ini_value(&v));
+    }
+    s
+}

@@ -1,0 +1,247 @@
+//! External pollers and the devices' record: fleetbench's own `run` as the external command
+//! (no Python needed), a hanging poller, a poller that leaves a process behind, the results
+//! contract, and the client's and devices' views of the built-in strategies' sessions.
+
+use crate::common::*;
+use fleetbench::emulator::{EmulatedFleet, End, FleetSpec, Profile};
+use fleetbench::external::{
+    self, DeviceView, ExternalOptions, ExternalSpec, NoDeviceView, Workspace,
+};
+use fleetbench::strategy::StrategyKind;
+use std::time::Duration;
+
+fn recording_fleet(n: usize, profile: &str) -> EmulatedFleet {
+    let mut spec = FleetSpec::new(n, Profile::by_name(profile).unwrap());
+    spec.seed = 7;
+    spec.record = true;
+    EmulatedFleet::start(spec).unwrap()
+}
+
+fn opts(deadline: Duration) -> ExternalOptions {
+    ExternalOptions {
+        runs: 1,
+        warmup: 0,
+        deadline,
+        cwd: None,
+        stop: fleetbench::stop::Stop::new(),
+    }
+}
+
+/// Processes whose command line holds `marker`.
+fn running_with(marker: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(marker) && !c.contains("sh -c"))
+        .collect()
+}
+
+#[test]
+fn fleetbench_run_as_an_external_poller_gets_a_row_from_the_devices_side() {
+    let f = recording_fleet(4, "lan");
+    let devices = f.devices();
+    let j = job(&f, &["show clock"]);
+    let ws = Workspace::new(&devices, true).unwrap();
+    let exe = env!("CARGO_BIN_EXE_fleetbench");
+    let spec = ExternalSpec::parse(&format!(
+        "self-threads={exe} run --strategy threads --inventory {{inventory}} --host-keys insecure"
+    ))
+    .unwrap();
+    let sr =
+        external::measure(&spec, &devices, &j, &ws, &opts(Duration::from_secs(60)), &f).unwrap();
+    assert_eq!(sr.strategy.name(), "self-threads");
+    let ext = sr.external.as_ref().unwrap();
+    assert_eq!(ext.device_view, "devices");
+    assert_eq!(ext.run_errors, vec![None]);
+    assert_eq!(ext.exit_codes, vec![Some(0)]);
+    assert_eq!((sr.ok(), sr.failed()), (4, 0), "{:?}", sr.devices);
+    assert!(sr.cpu_s.median > 0.0, "the tree's CPU is measured");
+    assert!(sr.peak_rss_bytes > 1 << 20, "{}", sr.peak_rss_bytes);
+    // The same per-phase percentiles as a built-in strategy's.
+    for phase in ["handshake", "prompt", "command", "total"] {
+        assert!(
+            sr.latency_s.contains_key(phase),
+            "{phase}: {:?}",
+            sr.latency_s.keys()
+        );
+    }
+    for d in &sr.devices {
+        assert!(d.worker.starts_with("client 127.0.0.1:"), "{}", d.worker);
+        assert!(d.ended_unix > d.started_unix);
+    }
+    // The inventories the poller read hold the password; they live 0600 in a 0700 folder.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(ws.path()), 0o700);
+    assert_eq!(mode(&ws.netmiko), 0o600);
+    assert_eq!(mode(&ws.ansible), 0o600);
+}
+
+#[test]
+fn a_hanging_poller_is_ended_with_everything_it_started() {
+    let f = recording_fleet(2, "instant");
+    let devices = f.devices();
+    let j = job(&f, &["show clock"]);
+    let ws = Workspace::new(&devices, true).unwrap();
+    // A grandchild in the background, the main process waiting on it: both must go.
+    let spec = ExternalSpec::parse("hangs=sh -c 'sleep 417.25 & sleep 417.25; wait'").unwrap();
+    let t0 = std::time::Instant::now();
+    let sr = external::measure(
+        &spec,
+        &devices,
+        &j,
+        &ws,
+        &opts(Duration::from_millis(800)),
+        &f,
+    )
+    .unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
+    let ext = sr.external.as_ref().unwrap();
+    let err = ext.run_errors[0].as_ref().unwrap();
+    assert_eq!(err.kind, "poller_timeout");
+    assert_eq!(sr.failed(), 2);
+    assert_eq!(sr.devices[0].error.as_ref().unwrap().kind, "poller_timeout");
+    assert_eq!(running_with("417.25"), Vec::<String>::new());
+}
+
+#[test]
+fn a_poller_that_leaves_a_process_behind_is_reported_and_the_process_ended() {
+    let ws = Workspace::new(&[], false).unwrap();
+    let j = fleetbench::job::Job::new(vec!["show clock".into()], Default::default());
+    // setsid: the leftover leaves the poller's process group; the subreaper still finds it.
+    // (The short sleep lets the leftover exec before the poller exits, so its command line
+    // is known; it is found and ended either way.)
+    let spec =
+        ExternalSpec::parse("leaky=sh -c 'setsid sleep 418.5 >/dev/null 2>&1 & sleep 0.3; exit 0'")
+            .unwrap();
+    let sr = external::measure(
+        &spec,
+        &[],
+        &j,
+        &ws,
+        &opts(Duration::from_secs(20)),
+        &NoDeviceView,
+    )
+    .unwrap();
+    let err = sr.external.as_ref().unwrap().run_errors[0].clone().unwrap();
+    assert_eq!(err.kind, "poller_left_processes", "{}", err.message);
+    assert!(err.message.contains("sleep 418.5"), "{}", err.message);
+    assert_eq!(running_with("418.5"), Vec::<String>::new());
+
+    // A crash is its own kind, with the end of its stderr.
+    let spec = ExternalSpec::parse("crashes=sh -c 'echo boom >&2; kill -SEGV $$'").unwrap();
+    let sr = external::measure(
+        &spec,
+        &[],
+        &j,
+        &ws,
+        &opts(Duration::from_secs(20)),
+        &NoDeviceView,
+    )
+    .unwrap();
+    let err = sr.external.as_ref().unwrap().run_errors[0].clone().unwrap();
+    assert_eq!(err.kind, "poller_crashed");
+    assert!(
+        err.message.contains("signal 11") && err.message.contains("boom"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn the_results_contract_gives_ok_failed_and_outputs_without_a_device_record() {
+    let f = fleet(3, "instant");
+    let devices = f.devices();
+    let j = job(&f, &["show clock"]);
+    let ws = Workspace::new(&devices, true).unwrap();
+    let (p0, p1) = (devices[0].port, devices[1].port);
+    let script = format!(
+        "printf '%s\\n' '{{\"host\": \"127.0.0.1\", \"port\": {p0}, \"ok\": true, \"output\": \"12:00 UTC\", \"error\": null}}' \
+         '{{\"host\": \"127.0.0.1\", \"port\": {p1}, \"ok\": false, \"error\": \"auth failed\"}}' > \"$1\""
+    );
+    let spec = ExternalSpec {
+        name: "contract".into(),
+        command: "sh -c SCRIPT".into(),
+        argv: vec![
+            "sh".into(),
+            "-c".into(),
+            script,
+            "sh".into(),
+            "{results}".into(),
+        ],
+    };
+    let sr = external::measure(
+        &spec,
+        &devices,
+        &j,
+        &ws,
+        &opts(Duration::from_secs(20)),
+        &NoDeviceView,
+    )
+    .unwrap();
+    assert_eq!(sr.external.as_ref().unwrap().device_view, "results");
+    assert!(sr.devices[0].ok);
+    assert_eq!(sr.devices[0].output(), "12:00 UTC");
+    assert_eq!(sr.devices[1].error.as_ref().unwrap().message, "auth failed");
+    assert_eq!(sr.devices[2].error.as_ref().unwrap().kind, "not_reported");
+}
+
+/// The devices' record and the client's results of the same sessions, for all five
+/// strategies: the same verdict for every device, the device accepting after the client
+/// started, and the same command time within a generous ratio (a 200 ms command; the
+/// measured median gap is 1-10 ms, see README).
+#[test]
+fn client_and_device_views_agree_for_every_builtin_strategy() {
+    let f = recording_fleet(6, "login=50ms,command=200ms");
+    let mut devices = f.devices();
+    devices[4].port = closed_port();
+    let j = job(&f, &["show clock"]);
+    for kind in StrategyKind::ALL {
+        f.begin();
+        let out = run(kind, &devices, &j, Some(3));
+        let records = f.sessions(0.0).unwrap();
+        assert_eq!(records.len(), 5, "{kind}: one session per reachable device");
+        assert!(
+            records
+                .iter()
+                .all(|r| r.end == End::Exit && r.client.starts_with("127.0.0.1:"))
+        );
+        let seen = external::devside::results(&devices, &records, &j.commands);
+        let a = external::devside::agreement(&out.results, &seen);
+        assert_eq!(a.ok_mismatches, 0, "{kind}: {a:?}");
+        assert_eq!(seen[4].error.as_ref().unwrap().kind, "not_contacted");
+        assert!(a.accept_after_start_s.min >= 0.0, "{kind}: {a:?}");
+        // The median device within 25%; the worst within 2x (a busy 2-core machine can
+        // hold a client thread for tens of ms between reading the answer and noting it).
+        let r = a.command_ratio;
+        assert!(
+            r.min >= 0.95 && r.median <= 1.25 && r.max <= 2.0,
+            "{kind}: {a:?}"
+        );
+    }
+}
+
+#[test]
+fn external_specs_are_checked_before_anything_runs() {
+    let e = |s: &str| ExternalSpec::parse(s).unwrap_err().to_string();
+    assert!(e("no-equals-sign").contains("NAME=COMMAND"));
+    assert!(e("threads=python3 x.py").contains("built-in"));
+    assert!(e("x=python3 'unclosed").contains("unbalanced"));
+    assert!(e("x=python3 poll.py {inventroy}").contains("unknown placeholder {inventroy}"));
+    let s =
+        ExternalSpec::parse("nornir=python3 'my poller.py' --inv {nornir} -c {command}").unwrap();
+    assert_eq!(
+        s.argv,
+        [
+            "python3",
+            "my poller.py",
+            "--inv",
+            "{nornir}",
+            "-c",
+            "{command}"
+        ]
+    );
+}
