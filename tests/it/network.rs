@@ -363,16 +363,20 @@ fn refused_namespaces_say_why_and_the_relay_still_works() {
     }
     let run = |method: &str| {
         // In a user namespace of its own (with its own /proc, so that its limits can be
-        // written), the shell waits for the test to map the users, forbids further user
-        // namespaces, and runs fleetbench as `nobody`.
-        let script = format!(
-            "i=0; while [ \"$(id -u)\" != 0 ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done; \
-             echo 0 > /proc/sys/user/max_user_namespaces || exit 90; \
+        // written), the shell waits for the test to map users and groups, then starts again
+        // as the namespace's root (a program started before the map has no capabilities),
+        // forbids further user namespaces, and runs fleetbench as `nobody`.
+        let inner = format!(
+            "echo 0 > /proc/sys/user/max_user_namespaces || exit 90; \
              exec setpriv --reuid=65534 --regid=65534 --clear-groups -- {} run --emulate 2 \
              --profile instant --network rtt=20ms --network-method {method} --strategy threads",
             env!("CARGO_BIN_EXE_fleetbench")
         );
-        let mut child = std::process::Command::new("unshare")
+        let script = format!(
+            "i=0; while [ \"$(id -u):$(id -g)\" != 0:0 ] && [ $i -lt 1000 ]; do sleep 0.01; \
+             i=$((i+1)); done; exec sh -c '{inner}'"
+        );
+        let child = std::process::Command::new("unshare")
             .args(["--user", "--pid", "--fork", "--mount", "--mount-proc", "--"])
             .args(["sh", "-c", &script])
             .current_dir(std::env::temp_dir())
@@ -390,11 +394,14 @@ fn refused_namespaces_say_why_and_the_relay_still_works() {
                 .open(format!("/proc/{}/{file}", child.id()))
                 .and_then(|mut f| f.write_all(b"0 0 65536\n"))
         };
-        while map("uid_map").is_err() {
-            assert!(Instant::now() < deadline, "cannot map the namespace's users");
+        while map("gid_map").is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "cannot map the namespace's users"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
-        map("gid_map").unwrap();
+        map("uid_map").unwrap();
         let out = child.wait_with_output().unwrap();
         (
             out.status.code(),
