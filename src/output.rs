@@ -88,10 +88,21 @@ fn create_temp(tmp: &Path, access: Access) -> std::io::Result<File> {
 
 /// Writes `bytes` to `path` atomically with `access`.
 pub fn write(path: &Path, bytes: &[u8], access: Access) -> Result<(), OutputError> {
+    write_with(path, access, |f| f.write_all(bytes))
+}
+
+/// Writes what `fill` writes to `path` atomically with `access`: into a temporary file beside
+/// it, synced, then renamed over it, so a reader sees the old file or the whole new one.
+fn write_with(
+    path: &Path,
+    access: Access,
+    fill: impl FnOnce(&mut std::io::BufWriter<File>) -> std::io::Result<()>,
+) -> Result<(), OutputError> {
     let tmp = temp_of(path)?;
     let result = (|| {
-        let mut f = create_temp(&tmp, access)?;
-        f.write_all(bytes)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, create_temp(&tmp, access)?);
+        fill(&mut w)?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
@@ -106,13 +117,13 @@ pub fn write(path: &Path, bytes: &[u8], access: Access) -> Result<(), OutputErro
     Ok(())
 }
 
-/// Writes `value` as pretty JSON with a final newline (reports, exports).
+/// Writes `value` as pretty JSON with a final newline (reports, exports). The JSON streams
+/// into the file: a report of large outputs never exists a second time as one buffer.
 pub fn write_json<T: Serialize>(path: &Path, value: &T, access: Access) -> Result<(), OutputError> {
-    write(
-        path,
-        &to_json(value).map_err(|e| OutputError::new(path, e))?,
-        access,
-    )
+    write_with(path, access, |w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::from)?;
+        w.write_all(b"\n")
+    })
 }
 
 /// Pretty JSON with a final newline: the one encoding of every JSON file fleetbench writes.
