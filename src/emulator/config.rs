@@ -419,6 +419,19 @@ impl Ctx {
             Ctx::AddressFamily { .. } => "config-router-af",
         }
     }
+
+    /// The enclosing mode: `exit` goes there, and a line this mode does not know is tried
+    /// there. `None` from global configuration (privileged EXEC is not a config mode).
+    pub fn parent(&self) -> Option<Ctx> {
+        match self {
+            Ctx::Global => None,
+            Ctx::Section { .. } => Some(Ctx::Global),
+            Ctx::AddressFamily { header, .. } => Some(Ctx::Section {
+                header: header.clone(),
+                kind: SectionKind::Router,
+            }),
+        }
+    }
 }
 
 /// What one configuration line did.
@@ -482,7 +495,30 @@ const GLOBAL: &[&str] = &[
     "vrf",
 ];
 
-/// Applies one line typed in `ctx` to `cfg`.
+/// Applies one line typed in `ctx` to `cfg`, as IOS parses it: a line the sub-mode does not
+/// know is tried in the enclosing modes, and applies in the first that takes it (`ntp server
+/// ...` typed at `(config-if)#` configures NTP and leaves the interface; `interface Gi0/2`
+/// there moves to that interface). netmiko's and scrapli's config pushes rely on this: they
+/// send a flat list of lines and never type `exit` between sections. Returns the mode the
+/// line was applied in (the caller's mode when every level rejects it: its own error is the
+/// one shown).
+pub fn apply_in(cfg: &mut Config, ctx: &Ctx, line: &str) -> (Ctx, Applied) {
+    let own = apply(cfg, ctx, line);
+    if !matches!(own, Applied::Invalid { .. }) {
+        return (ctx.clone(), own);
+    }
+    let mut at = ctx.clone();
+    while let Some(up) = at.parent() {
+        let r = apply(cfg, &up, line);
+        if !matches!(r, Applied::Invalid { .. }) {
+            return (up, r);
+        }
+        at = up;
+    }
+    (ctx.clone(), own)
+}
+
+/// Applies one line typed in `ctx` to `cfg`, in that mode only.
 pub fn apply(cfg: &mut Config, ctx: &Ctx, line: &str) -> Applied {
     let words = tokens(line);
     let Some(&(at0, w0)) = words.first() else {
@@ -596,6 +632,12 @@ fn global(cfg: &mut Config, words: &[(usize, &str)], line: &str) -> Applied {
             }
         }
         "ip" => global_ip(cfg, rest, line),
+        "ipv6" if keyword(rest[0].1, GLOBAL_IPV6).is_err() => {
+            match keyword(rest[0].1, GLOBAL_IPV6) {
+                Err(Some(())) => Applied::Ambiguous,
+                _ => Applied::Invalid { caret: rest[0].0 },
+            }
+        }
         "ntp" => {
             let (at, sub) = rest[0];
             match keyword(
@@ -660,25 +702,46 @@ fn global(cfg: &mut Config, words: &[(usize, &str)], line: &str) -> Applied {
     }
 }
 
+/// The global `ipv6 ...` commands IOS has (stored as typed): `ipv6 adress` typed at
+/// `(config-if)#` must not become a global line.
+const GLOBAL_IPV6: &[&str] = &[
+    "access-list",
+    "cef",
+    "dhcp",
+    "general-prefix",
+    "host",
+    "ioam",
+    "multicast-routing",
+    "name-server",
+    "nd",
+    "neighbor",
+    "prefix-list",
+    "route",
+    "router",
+    "unicast-routing",
+];
+
+/// The global `ip ...` commands the emulator knows (and so `no ip ...` can name).
+const GLOBAL_IP: &[&str] = &[
+    "access-list",
+    "cef",
+    "domain",
+    "domain-name",
+    "forward-protocol",
+    "host",
+    "http",
+    "name-server",
+    "prefix-list",
+    "route",
+    "routing",
+    "scp",
+    "ssh",
+    "tcp",
+];
+
 fn global_ip(cfg: &mut Config, rest: &[(usize, &str)], line: &str) -> Applied {
-    const IP: &[&str] = &[
-        "access-list",
-        "cef",
-        "domain",
-        "domain-name",
-        "forward-protocol",
-        "host",
-        "http",
-        "name-server",
-        "prefix-list",
-        "route",
-        "routing",
-        "scp",
-        "ssh",
-        "tcp",
-    ];
     let (at, sub) = rest[0];
-    let sub = match keyword(sub, IP) {
+    let sub = match keyword(sub, GLOBAL_IP) {
         Ok(s) => s,
         Err(Some(())) => return Applied::Ambiguous,
         Err(None) => return Applied::Invalid { caret: at },
@@ -854,7 +917,15 @@ fn global_no(cfg: &mut Config, rest: &[(usize, &str)]) -> Applied {
             remove_section(cfg, &header);
             return Applied::Done;
         }
-        "ip" => {
+        "ip" | "ipv6" => {
+            // `no ip adress` is as invalid as `ip adress`: nothing silently "removed".
+            let known = if verb == "ip" { GLOBAL_IP } else { GLOBAL_IPV6 };
+            match rest.get(1).map(|&(at, w)| (at, keyword(w, known))) {
+                None => return Applied::Incomplete,
+                Some((_, Err(Some(())))) => return Applied::Ambiguous,
+                Some((at, Err(None))) => return Applied::Invalid { caret: at },
+                Some((_, Ok(_))) => {}
+            }
             if let Some(&(_, sub)) = rest.get(1)
                 && keyword(sub, &["domain"]).is_ok()
                 && rest
@@ -1002,6 +1073,11 @@ fn sub(
         Err(None) => return Applied::Invalid { caret: at },
     };
     let args = &words[1..];
+    if kind == SectionKind::Interface
+        && let Err(e) = interface_ip_word(verb, args)
+    {
+        return e;
+    }
     let Some(node) = cfg.node_mut(header) else {
         // The section went away (another session removed it): back to global.
         return Applied::Exit;
@@ -1215,6 +1291,64 @@ fn sub(
             add_child(node, text);
             Applied::Done
         }
+    }
+}
+
+/// The word after `ip`/`ipv6` in interface mode must be one IOS knows there: a mistyped
+/// `ip adress` (or `no ip adress`) is invalid input, not a new line of the interface.
+fn interface_ip_word(verb: &str, args: &[(usize, &str)]) -> Result<(), Applied> {
+    const IP: &[&str] = &[
+        "access-group",
+        "address",
+        "authentication",
+        "dhcp",
+        "directed-broadcast",
+        "flow",
+        "hello-interval",
+        "helper-address",
+        "igmp",
+        "mtu",
+        "nat",
+        "nbar",
+        "ospf",
+        "pim",
+        "policy",
+        "proxy-arp",
+        "redirects",
+        "route-cache",
+        "split-horizon",
+        "summary-address",
+        "tcp",
+        "unnumbered",
+        "unreachables",
+        "verify",
+        "virtual-reassembly",
+        "vrf",
+    ];
+    const IPV6: &[&str] = &[
+        "address",
+        "dhcp",
+        "eigrp",
+        "enable",
+        "mtu",
+        "nd",
+        "ospf",
+        "redirects",
+        "traffic-filter",
+        "unreachables",
+    ];
+    let vocabulary = match verb {
+        "ip" => IP,
+        "ipv6" => IPV6,
+        _ => return Ok(()),
+    };
+    let Some(&(at, w)) = args.first() else {
+        return Err(Applied::Incomplete);
+    };
+    match keyword(w, vocabulary) {
+        Ok(_) => Ok(()),
+        Err(Some(())) => Err(Applied::Ambiguous),
+        Err(None) => Err(Applied::Invalid { caret: at }),
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::config::{self, Applied, Ctx, SectionKind, Shared};
+use super::config::{self, Applied, Ctx, Shared};
 pub(crate) use super::show::uptime;
 use super::show::{self, View};
 
@@ -137,6 +137,7 @@ const SHOWS: &[(&[&str], bool)] = &[
     // an abbreviation candidate, so `show run` is invalid input there.
     (&["running-config"], true),
     (&["running-config", "interface", IF], true),
+    (&["snmp", "chassis"], false),
     (&["startup-config"], true),
     (&["users"], false),
     (&["version"], false),
@@ -420,12 +421,18 @@ impl Ios {
 
     /// One line in configuration mode.
     fn config_line(&mut self, ctx: Ctx, line: &str, now: DateTime<Utc>, out: &mut Vec<Reply>) {
-        let applied = self.cfg.device.edit(now, |c| {
-            let r = config::apply(c, &ctx, line);
-            (r, c.hostname().to_string())
+        let (ctx, applied, hostname) = self.cfg.device.edit(now, |c| {
+            let (at, r) = config::apply_in(c, &ctx, line);
+            (at, r, c.hostname().to_string())
         });
-        let (applied, hostname) = applied;
         self.hostname = hostname;
+        // A line an enclosing mode took leaves the sub-mode for that one.
+        if !matches!(
+            applied,
+            Applied::Invalid { .. } | Applied::Incomplete | Applied::Ambiguous
+        ) {
+            self.ctx = Some(ctx.clone());
+        }
         let prompt_len = self.prompt().len();
         let text = match applied {
             Applied::Done => String::new(),
@@ -435,14 +442,7 @@ impl Ios {
                 String::new()
             }
             Applied::Exit => {
-                self.ctx = match ctx {
-                    Ctx::Global => None,
-                    Ctx::Section { .. } => Some(Ctx::Global),
-                    Ctx::AddressFamily { header, .. } => Some(Ctx::Section {
-                        header,
-                        kind: SectionKind::Router,
-                    }),
-                };
+                self.ctx = ctx.parent();
                 String::new()
             }
             Applied::End => {
@@ -759,6 +759,8 @@ impl Ios {
                 out.extend(body);
                 out
             }
+            // The SNMP chassis ID defaults to the serial (napalm's get_snmp_information).
+            ["snmp", "chassis"] => vec![self.cfg.device.identity.serial.clone()],
             ["startup-config"] => {
                 let startup = self.cfg.device.startup();
                 let (_, saved) = self.cfg.device.times();

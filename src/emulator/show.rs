@@ -843,15 +843,18 @@ Log Buffer (65536 bytes):
         out
     }
 
+    /// `show users`: this session on vty 0. IOSv numbers its lines con 0 = 0, aux 0 = 1,
+    /// vty 0 = 2, right-aligned after the `*` that marks the asking session (ntc-templates
+    /// requires that space).
     pub fn users(&self) -> Vec<String> {
         vec![
             "    Line       User       Host(s)              Idle       Location".into(),
             format!(
-                "*866 vty 0     {:<10} idle                 00:00:00 127.0.0.1",
+                "*  2 vty 0     {:<10} idle                 00:00:00 127.0.0.1",
                 self.user
             ),
             String::new(),
-            "  Interface    User               Mode         Idle     Location".into(),
+            "  Interface    User               Mode         Idle     Peer Address".into(),
         ]
     }
 

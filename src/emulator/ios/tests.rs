@@ -449,3 +449,108 @@ fn getter_commands_answer_in_user_and_privileged_mode() {
     assert!(send(&mut i, "show interfaces Gi0/7\n").contains("% Invalid input"));
     assert!(send(&mut i, "show lldp neighbors det\n").contains("System Name: R1.lab.example.net"));
 }
+
+#[test]
+fn a_line_the_sub_mode_does_not_know_applies_in_the_enclosing_mode() {
+    let dev = device(3, 0);
+    let mut i = admin(dev.clone());
+    send(&mut i, "configure terminal\n");
+    send(&mut i, "interface GigabitEthernet0/3\n");
+    // A global command at (config-if)# configures globally and leaves the interface, as
+    // netmiko's and scrapli's flat pushes expect.
+    assert_eq!(
+        send(&mut i, "ntp server 192.0.2.5\n"),
+        "ntp server 192.0.2.5\r\nR1(config)#"
+    );
+    send(&mut i, "interface GigabitEthernet0/3\n");
+    // `interface X` from inside another interface moves there.
+    assert_eq!(
+        send(&mut i, "interface Loopback7\n"),
+        "interface Loopback7\r\nR1(config-if)#"
+    );
+    send(&mut i, "ip address 198.18.7.1 255.255.255.255\n");
+    // From address-family mode a router-level line applies to the router, then global.
+    let asn = dev.running().bgp().unwrap().0;
+    send(&mut i, &format!("router bgp {asn}\n"));
+    assert!(send(&mut i, "address-family ipv4\n").ends_with("(config-router-af)#"));
+    assert!(send(&mut i, "bgp log-neighbor-changes\n").ends_with("R1(config-router)#"));
+    assert!(send(&mut i, "address-family ipv4\n").ends_with("(config-router-af)#"));
+    assert!(send(&mut i, "hostname EDGE-9\n").ends_with("EDGE-9(config)#"));
+    send(&mut i, "end\n");
+    let run = send(&mut i, "show running-config\n");
+    assert!(run.contains("\r\nntp server 192.0.2.5\r\n"), "{run}");
+    assert!(
+        run.contains("interface Loopback7\r\n ip address 198.18.7.1 255.255.255.255\r\n"),
+        "{run}"
+    );
+    assert!(!run.contains(" ntp server"), "{run}");
+}
+
+#[test]
+fn a_line_no_mode_knows_is_rejected_in_the_mode_it_was_typed() {
+    let dev = device(3, 0);
+    let mut i = admin(dev.clone());
+    send(&mut i, "configure terminal\n");
+    send(&mut i, "interface GigabitEthernet0/3\n");
+    let before = dev.running();
+    // Misspelt words after `ip`/`ipv6`, with or without `no`, are invalid at that word: not
+    // stored in the interface, not "removed" silently, and the mode stays.
+    for (line, col) in [
+        ("ip adress 192.0.2.6 255.255.255.0", 3),
+        ("no ip adress", 6),
+        ("ipv6 adress 2001:db8::1/64", 5),
+    ] {
+        let out = send(&mut i, &format!("{line}\n"));
+        let caret = " ".repeat("R1(config-if)#".len() + col);
+        assert_eq!(
+            out,
+            format!(
+                "{line}\r\n{caret}^\r\n% Invalid input detected at '^' marker.\r\n\r\nR1(config-if)#"
+            ),
+            "{line}"
+        );
+    }
+    assert_eq!(dev.running(), before);
+    // `no ip X` at global configuration checks X too.
+    send(&mut i, "exit\n");
+    assert!(send(&mut i, "no ip adress\n").contains("% Invalid input"));
+    assert!(send(&mut i, "no ip\n").contains("% Incomplete command."));
+    assert_eq!(dev.running(), before);
+    // Known words still work, in both modes.
+    send(&mut i, "interface GigabitEthernet0/3\n");
+    assert_eq!(
+        send(&mut i, "ip ospf cost 10\n"),
+        "ip ospf cost 10\r\nR1(config-if)#"
+    );
+    assert_eq!(
+        send(&mut i, "no ip ospf cost\n"),
+        "no ip ospf cost\r\nR1(config-if)#"
+    );
+    assert_eq!(
+        send(&mut i, "no ip http server\n"),
+        "no ip http server\r\nR1(config)#"
+    );
+}
+
+#[test]
+fn show_users_and_snmp_chassis() {
+    let dev = device(3, 1);
+    let serial = dev.identity.serial.clone();
+    let mut i = ios_on(dev);
+    let users = send(&mut i, "show users\n");
+    // The asking session, right-aligned after `*` as IOS prints it (ntc-templates needs the
+    // space), and the interface table's own header.
+    assert!(
+        users.contains("\r\n*  2 vty 0     cisco      idle                 00:00:00 "),
+        "{users}"
+    );
+    assert!(
+        users.contains(
+            "\r\n  Interface    User               Mode         Idle     Peer Address\r\n"
+        )
+    );
+    assert_eq!(
+        send(&mut i, "show snmp chassis\n"),
+        format!("show snmp chassis\r\n{serial}\r\nR2>")
+    );
+}
