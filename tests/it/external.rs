@@ -335,6 +335,7 @@ fn compare_ends_a_hanging_poller_and_goes_on() {
     let hung = &r["strategies"][1];
     assert_eq!(hung["external"]["run_errors"][0]["kind"], "poller_timeout");
     assert_eq!(hung["runs"][0]["failed"], 2);
+    assert!(hung["speedup"].is_null(), "{hung}");
     assert_eq!(r["strategies"][2]["runs"][0]["ok"], 2);
     assert_eq!(running_with("419.75"), Vec::<String>::new());
 }
