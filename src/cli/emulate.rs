@@ -77,8 +77,8 @@ fn behind(cfg: &EmulateConfig, net: &NetworkSpec, method: Method) -> Result<i32>
         );
     }
     eprintln!(
-        "fleetbench: {} devices behind network {} ({}); pid {}",
-        fleet.devices().len(),
+        "fleetbench: {} behind network {} ({}); pid {}",
+        crate::plural::count(fleet.devices().len(), "device"),
         net.name,
         method.name(),
         std::process::id()
