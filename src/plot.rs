@@ -5,7 +5,7 @@
 //! - [`scaling`]: median wall time against fleet size per strategy, log–log, with the CPU
 //!   bound ([`crate::report::Efficiency::cpu_bound_s`]) as a dashed line;
 //! - [`wall_vs_rtt`]: median wall time against the network's round-trip time per strategy
-//!   (`sweep --networks`), with the network lower bound dashed;
+//!   (`sweep --networks`), with one session's and N sequential sessions' lower bounds dashed;
 //! - [`timeline`]: one row per device, a bar from connection to receipt coloured by phase,
 //!   x = seconds since the run started. The course's `===> Connection` / `<=== Received`
 //!   log as a picture: a pool's start-up is the grey band on the left, a worker limit is a
