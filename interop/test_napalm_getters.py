@@ -20,8 +20,11 @@ def fleet(tmp_path_factory):
     conn = ConnectHandler(**netmiko_args(by_name["R2"]))
     try:
         conn.enable()
+        asn = conn.send_command("show running-config | include router bgp").split()[2]
         conn.send_config_set(["interface GigabitEthernet0/3", "description pushed before getters",
-                              "ip address 192.0.2.41 255.255.255.0", "no shutdown"])
+                              "ip address 192.0.2.41 255.255.255.0", "no shutdown",
+                              f"router bgp {asn}", "neighbor 198.51.100.9 remote-as 65020",
+                              "neighbor 198.51.100.9 description CORE-7"])
     finally:
         conn.disconnect()
     yield by_name
@@ -46,6 +49,7 @@ def got(fleet):
                 "config": dev.get_config(retrieve="all"),
                 "environment": dev.get_environment(),
                 "snmp": dev.get_snmp_information(),
+                "bgp": dev.get_bgp_neighbors(),
             }
         finally:
             dev.close()
@@ -190,3 +194,28 @@ def test_get_environment_and_snmp(got):
         snmp = got[name]["snmp"]
         assert snmp["chassis_id"] == got[name]["facts"]["serial_number"], snmp
         assert snmp["location"] and snmp["community"]
+
+
+def test_get_bgp_neighbors(got):
+    for name in NAMES:
+        bgp = got[name]["bgp"]["global"]
+        secs = sections(got[name]["config"]["running"])
+        head = next(h for h in secs if h.startswith("router bgp "))
+        body = secs[head]
+        assert bgp["router_id"] == next(l.split()[-1] for l in body
+                                        if l.startswith("bgp router-id "))
+        configured = {l.split()[1]: int(l.split()[3]) for l in body if " remote-as " in l}
+        assert {a: p["remote_as"] for a, p in bgp["peers"].items()} == configured
+        for addr, p in bgp["peers"].items():
+            assert p["local_as"] == int(head.split()[2])
+            if addr == "198.51.100.9":
+                # Configured, but no such router in the fleet: never comes up.
+                assert not p["is_up"] and p["description"] == "CORE-7"
+                continue
+            # A ring neighbour: up, and its remote router-id is that device's own.
+            peer = p["description"]
+            assert p["is_up"] and p["address_family"]["ipv4 unicast"]["accepted_prefixes"] == 1
+            assert p["remote_id"] == got[peer]["bgp"]["global"]["router_id"]
+            assert any(p2["remote_id"] == bgp["router_id"]
+                       for p2 in got[peer]["bgp"]["global"]["peers"].values())
+    assert "198.51.100.9" in got["R2"]["bgp"]["global"]["peers"]

@@ -19,7 +19,8 @@ from realism_fleet import interface_addresses, netmiko_args, prefix_len, section
 EMULATED = [
     "dir", "show arp", "show cdp neighbors", "show cdp neighbors detail", "show clock",
     "show hosts", "show interfaces", "show interfaces GigabitEthernet0/1", "show inventory",
-    "show ip bgp summary", "show ip interface", "show ip interface brief",
+    "show ip bgp summary", "show ip bgp neighbors", "show bgp all summary",
+    "show bgp ipv4 unicast neighbors", "show ip interface", "show ip interface brief",
     "show ip ospf neighbor", "show ip route", "show ipv6 interface", "show lldp",
     "show lldp neighbors", "show lldp neighbors detail", "show logging", "show memory statistics",
     "show ntp associations", "show ntp status", "show privilege", "show processes cpu",
@@ -41,8 +42,9 @@ NOT_PARSEABLE = {
 CHECKED = {
     "dir", "show arp", "show cdp neighbors", "show cdp neighbors detail", "show clock",
     "show interfaces", "show interfaces GigabitEthernet0/1", "show inventory",
-    "show ip bgp summary", "show ip interface", "show ip interface brief",
-    "show ip ospf neighbor", "show ip route", "show lldp neighbors", "show lldp neighbors detail",
+    "show ip bgp summary", "show ip bgp neighbors", "show ip interface",
+    "show ip interface brief", "show ip ospf neighbor", "show ip route", "show lldp neighbors",
+    "show lldp neighbors detail",
     "show logging", "show processes cpu", "show users", "show version",
 }
 
@@ -242,6 +244,25 @@ def test_show_ip_bgp_summary(device):
     assert {r["bgp_neighbor"]: r["neighbor_as"] for r in rows} == peers
     assert all(r["local_as"] == head.split()[2] and r["router_id"] == rid for r in rows)
     assert all(r["state_or_prefixes_received"].isdigit() for r in rows), rows
+
+
+def test_show_ip_bgp_neighbors(device):
+    _, configs = device
+    _, secs = own(device)
+    body = next(b for h, b in secs.items() if h.startswith("router bgp "))
+    peers = {l.split()[1]: l.split()[3] for l in body if " remote-as " in l}
+    rows = parse(device, "show ip bgp neighbors")
+    assert {r["neighbor"]: r["remote_as"] for r in rows} == peers
+    links = {v[0]: k for k, v in neighbors(device).items()}
+    for r in rows:
+        assert r["bgp_state"] == "Established" and r["remote_ip"] == r["neighbor"]
+        # The remote router-id is the neighbour's own `bgp router-id`.
+        peer = next(p for p in links if any(r["neighbor"] == a for v in interface_addresses(
+            configs[p]).values() for a, _ in v))
+        peer_bgp = next(b for h, b in sections(configs[peer]).items()
+                        if h.startswith("router bgp "))
+        assert f"bgp router-id {r['remote_router_id']}" in peer_bgp
+        assert "179" in (r["localhost_port"], r["remote_port"])
 
 
 def test_show_ip_ospf_neighbor(device):

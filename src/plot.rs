@@ -240,7 +240,10 @@ pub fn wall_time(report: &Report) -> Result<String, PlotError> {
         root.fill(&WHITE).map_err(&e)?;
         let names: Vec<String> = rows
             .iter()
-            .map(|s| format!("{} (w={})", s.strategy.name(), s.workers))
+            .map(|s| match s.external {
+                Some(_) => format!("{} (external)", s.strategy.name()),
+                None => format!("{} (w={})", s.strategy.name(), s.workers),
+            })
             .collect();
         let mut chart = ChartBuilder::on(&root)
             .caption(
@@ -657,7 +660,10 @@ pub fn timeline(report: &Report, s: &StrategyReport) -> Result<String, PlotError
                 &format!(
                     "Timeline: {} with {}, {}; last run, {} {}",
                     s.strategy.name(),
-                    count(s.workers, "worker"),
+                    match s.external {
+                        Some(_) => "its own workers (external)".to_string(),
+                        None => count(s.workers, "worker"),
+                    },
                     fleet_desc(report),
                     fmt_value(run.wall_s * unit.scale),
                     unit.name
@@ -692,10 +698,17 @@ pub fn timeline(report: &Report, s: &StrategyReport) -> Result<String, PlotError
             })
             .x_labels(AXIS_LABELS)
             .x_label_formatter(&linear_axis(0.0, xmax))
-            .x_desc(format!(
-                "{} since the run started (pool start-up included)",
-                unit.name
-            ))
+            .x_desc(match s.external {
+                // An external poller's sessions as the devices saw them.
+                Some(_) => format!(
+                    "{} since the poller was started (each session as its device saw it)",
+                    unit.name
+                ),
+                None => format!(
+                    "{} since the run started (pool start-up included)",
+                    unit.name
+                ),
+            })
             .y_desc(format!("device ({n}, inventory order)"))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))

@@ -169,6 +169,35 @@ impl ShardSource {
     }
 }
 
+/// Where the shard came from, for the line `run`, `compare` and `emulate` print on stderr.
+/// A shard taken from the environment names each variable with its value and how to poll the
+/// whole fleet instead: a CI job started inside a Slurm array or an Indexed Job inherits
+/// those variables and would otherwise shard without being asked.
+pub fn origin(source: ShardSource, env: impl Fn(&str) -> Option<String>) -> String {
+    let (vars, engine): (&[&str], &str) = match source {
+        ShardSource::Flag => return "from --shard".into(),
+        ShardSource::KubernetesIndexedJob => {
+            (&[K8S_INDEX_VAR, COUNT_VAR], "a Kubernetes Indexed Job")
+        }
+        ShardSource::SlurmArray => (
+            &[SLURM_ID_VAR, SLURM_COUNT_VAR, SLURM_MIN_VAR, SLURM_STEP_VAR],
+            "a Slurm job array",
+        ),
+    };
+    let set: Vec<String> = vars
+        .iter()
+        .filter_map(|v| {
+            env(v)
+                .filter(|x| !x.trim().is_empty())
+                .map(|x| format!("{v}={}", x.trim()))
+        })
+        .collect();
+    format!(
+        "from the environment, {engine}: {}; --shard 0/1 polls the whole fleet",
+        set.join(" ")
+    )
+}
+
 /// The shard to run, from the flag or else the environment (`env` reads one variable; the
 /// CLI passes `std::env::var`, tests a map). `None`: the whole fleet.
 pub fn resolve(

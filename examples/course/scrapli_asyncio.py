@@ -16,6 +16,23 @@ from course_common import (Outcome, address, failure, finish, load_devices, log_
 
 # scrapli's own default is 30 s per operation; the same deadline for the TCP connect and SSH.
 TIMEOUT_S = 30.0
+# How long to wait for the device to hang up after `exit`.
+CLOSE_WAIT_S = 5.0
+
+
+async def exit_and_wait(conn):
+    """scrapli's own on_close for IOS-XE writes `exit` and the connection is closed at once,
+    so the device may see its session dropped before it reads the `exit`. Like a person at a
+    terminal, this one waits (briefly) for the device to close the channel first."""
+    await conn.acquire_priv(desired_priv=conn.default_desired_privilege_level)
+    conn.channel.write(channel_input="exit")
+    conn.channel.send_return()
+    stdin = getattr(conn.transport, "stdin", None)
+    if stdin is not None:
+        try:
+            await asyncio.wait_for(stdin.channel.wait_closed(), CLOSE_WAIT_S)
+        except asyncio.TimeoutError:
+            pass
 
 
 async def send_show(device, command, limit):
@@ -34,6 +51,7 @@ async def send_show(device, command, limit):
             timeout_socket=TIMEOUT_S,
             timeout_transport=TIMEOUT_S,
             timeout_ops=TIMEOUT_S,
+            on_close=exit_and_wait,
         )
         async with conn:
             response = await conn.send_command(command)

@@ -12,12 +12,14 @@ pub fn run(a: &EmulateArgs) -> Result<i32> {
         return behind(&cfg, net, *method);
     }
     crate::measure::raise_nofile_limit();
+    // Before the runtime's threads start: they inherit the capability sets.
+    crate::emulator::memlock::refuse();
     if let Some(sel) = &cfg.shard {
         eprintln!(
-            "fleetbench: shard {}/{} (from {}): serving {} of {} devices",
+            "fleetbench: shard {}/{} ({}): serving {} of {} devices",
             sel.info.index,
             sel.info.count,
-            sel.info.source.describe(),
+            crate::shard::origin(sel.info.source, |v| std::env::var(v).ok()),
             sel.info.positions.len(),
             sel.info.fleet_devices
         );

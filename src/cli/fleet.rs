@@ -78,8 +78,8 @@ fn select(shard: Option<(Shard, ShardSource)>, names: &[String]) -> Result<Optio
     };
     let sel = Selection::new(shard, source, names)?;
     eprintln!(
-        "fleetbench: shard {shard} (from {}): {} of {} devices",
-        source.describe(),
+        "fleetbench: shard {shard} ({}): {} of {} devices",
+        crate::shard::origin(source, |v| std::env::var(v).ok()),
         sel.info.positions.len(),
         names.len()
     );

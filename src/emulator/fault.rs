@@ -95,6 +95,16 @@ impl DeviceFaults {
         *self == DeviceFaults::default()
     }
 
+    /// No fault changes, splits or trickles a `show` output: it goes out as the CLI made it.
+    pub fn passes_output(&self) -> bool {
+        self.flood.is_none()
+            && !self.escape_codes
+            && !self.echo_secret
+            && !self.hang
+            && !self.disconnect
+            && self.slow.is_none()
+    }
+
     fn add(&mut self, fault: Fault) {
         match fault {
             Fault::Refuse => self.refuse = true,

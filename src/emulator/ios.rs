@@ -111,6 +111,8 @@ enum Outcome {
 const IF: &str = "<interface>";
 const SHOWS: &[(&[&str], bool)] = &[
     (&["arp"], false),
+    (&["bgp", "all", "summary"], false),
+    (&["bgp", "ipv4", "unicast", "neighbors"], false),
     (&["cdp", "neighbors"], false),
     (&["cdp", "neighbors", "detail"], false),
     (&["clock"], false),
@@ -118,6 +120,7 @@ const SHOWS: &[(&[&str], bool)] = &[
     (&["interfaces"], false),
     (&["interfaces", IF], false),
     (&["inventory"], false),
+    (&["ip", "bgp", "neighbors"], false),
     (&["ip", "bgp", "summary"], false),
     (&["ip", "interface"], false),
     (&["ip", "interface", "brief"], false),
@@ -780,6 +783,10 @@ impl Ios {
                 ["interfaces"] | ["interfaces", _] => v.interfaces(ifname.as_deref()),
                 ["inventory"] => v.inventory(),
                 ["ip", "bgp", "summary"] => v.bgp_summary(),
+                ["bgp", "all", "summary"] => v.bgp_all_summary(),
+                ["ip", "bgp", "neighbors"] | ["bgp", "ipv4", "unicast", "neighbors"] => {
+                    v.bgp_neighbors()
+                }
                 ["ip", "interface"] => v.ip_interface(),
                 ["ip", "interface", "brief"] => v.ip_interface_brief(),
                 ["ip", "ospf", "neighbor"] => v.ospf_neighbor(),

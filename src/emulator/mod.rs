@@ -34,6 +34,7 @@ pub mod record;
 pub mod show;
 
 mod cpu;
+pub mod memlock;
 mod server;
 
 use std::borrow::Cow;

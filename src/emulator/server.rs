@@ -612,6 +612,14 @@ impl Out {
     }
 }
 
+/// The profile's latency. A zero one (the `instant` profile) returns at once: a zero-length
+/// tokio sleep still goes through the timer driver's lock.
+async fn pause(delay: Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+}
+
 /// One shell or exec channel: the CLI, the delays and the faults.
 struct ChannelTask {
     dev: Arc<DeviceState>,
@@ -646,7 +654,7 @@ impl ChannelTask {
             .dev
             .profile
             .jittered(self.dev.profile.login, &mut self.rng);
-        tokio::time::sleep(login).await;
+        pause(login).await;
         if self.dev.faults.flood_no_newline && matches!(kind, Kind::Shell) {
             // Fault `flood-no-newline`: 64 KiB of `y` ending in `>`, again and again.
             let mut chunk = vec![b'y'; FLOOD_CHUNK - 1];
@@ -722,9 +730,20 @@ impl ChannelTask {
                 match reply {
                     Reply::Echo(b) | Reply::Text(b) => pending.extend(b),
                     Reply::Show(b) => {
-                        // Echo first, then the command's latency.
-                        self.out.send(std::mem::take(&mut pending)).await?;
-                        self.show_output(b).await?;
+                        let delay = self
+                            .dev
+                            .profile
+                            .jittered(self.dev.profile.command, &mut self.rng);
+                        if delay.is_zero() && self.dev.faults.passes_output() {
+                            // No latency to show between them: echo and output go out as
+                            // one SSH packet, as they would from a device that answers at
+                            // once (one encryption and one read less on both sides).
+                            pending.extend(b);
+                        } else {
+                            // Echo first, then the command's latency.
+                            self.out.send(std::mem::take(&mut pending)).await?;
+                            self.show_output(b, delay).await?;
+                        }
                         self.live.as_ref().inspect(|l| l.answered());
                     }
                     Reply::Config(b) => {
@@ -733,7 +752,7 @@ impl ChannelTask {
                             .dev
                             .profile
                             .jittered(self.dev.profile.config, &mut self.rng);
-                        tokio::time::sleep(delay).await;
+                        pause(delay).await;
                         self.out.send(b).await?;
                     }
                     Reply::Close => {
@@ -760,7 +779,11 @@ impl ChannelTask {
             .as_ref()
             .inspect(|l| l.received(command.trim(), !r.is_show));
         if r.is_show {
-            self.show_output(r.output).await?;
+            let delay = self
+                .dev
+                .profile
+                .jittered(self.dev.profile.command, &mut self.rng);
+            self.show_output(r.output, delay).await?;
             self.live.as_ref().inspect(|l| l.answered());
         } else {
             self.out.send(r.output).await?;
@@ -771,12 +794,8 @@ impl ChannelTask {
     }
 
     /// A `show` output after the command delay, with the output faults applied.
-    async fn show_output(&mut self, mut bytes: Vec<u8>) -> Result<(), Stop> {
-        let delay = self
-            .dev
-            .profile
-            .jittered(self.dev.profile.command, &mut self.rng);
-        tokio::time::sleep(delay).await;
+    async fn show_output(&mut self, mut bytes: Vec<u8>, delay: Duration) -> Result<(), Stop> {
+        pause(delay).await;
         let faults = &self.dev.faults;
         if let Some(size) = faults.flood {
             let line = b"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\r\n";

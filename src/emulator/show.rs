@@ -738,6 +738,148 @@ impl<'a> View<'a> {
         out
     }
 
+    /// `show bgp all summary`: the IPv4 unicast table under its address-family heading
+    /// (napalm's `get_bgp_neighbors` reads this, then `show bgp ipv4 unicast neighbors`).
+    pub fn bgp_all_summary(&self) -> Vec<String> {
+        let mut out = self.bgp_summary();
+        if self.running.bgp().is_some() {
+            out.insert(0, "For address family: IPv4 Unicast".into());
+        }
+        out
+    }
+
+    /// `show ip bgp neighbors` (and `show bgp ipv4 unicast neighbors`): one block per
+    /// configured neighbour, agreeing with `show ip bgp summary` (state, messages, prefixes)
+    /// and with the peer's own block (its router-id, the TCP ports seen from both ends).
+    pub fn bgp_neighbors(&self) -> Vec<String> {
+        let Some((asn, peers)) = self.running.bgp() else {
+            return vec!["% BGP not active".into()];
+        };
+        let descriptions: Vec<(String, String)> = self
+            .running
+            .section(&format!("router bgp {asn}"))
+            .map(|n| {
+                n.children
+                    .iter()
+                    .filter_map(|c| {
+                        let w: Vec<&str> = c.split_whitespace().collect();
+                        (w.len() > 3 && w[0] == "neighbor" && w[2] == "description")
+                            .then(|| (w[1].to_string(), w[3..].join(" ")))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let live = self.live_neighbors();
+        let mins = self
+            .now
+            .signed_duration_since(self.boot)
+            .num_minutes()
+            .max(0) as u64;
+        let mut out = Vec::new();
+        for (peer, remote_as) in peers {
+            let nb = live
+                .iter()
+                .find(|nb| nb.remote_addr == peer && identity::asn(nb.remote) == remote_as);
+            let link = if remote_as == asn {
+                "internal"
+            } else {
+                "external"
+            };
+            out.push(format!(
+                "BGP neighbor is {peer},  remote AS {remote_as}, {link} link"
+            ));
+            let key = peer.to_string();
+            if let Some((_, d)) = descriptions.iter().find(|(a, _)| *a == key) {
+                out.push(format!("  Description: {d}"));
+            }
+            let remote_id = nb.map_or(Ipv4Addr::UNSPECIFIED, |nb| {
+                self.fleet.identity(nb.remote).router_id
+            });
+            out.push(format!("  BGP version 4, remote router ID {remote_id}"));
+            let (sent, rcvd, prefixes) = match nb {
+                Some(_) => {
+                    out.push(format!(
+                        "  BGP state = Established, up for {}",
+                        self.uptime_short()
+                    ));
+                    out.push("  Last read 00:00:12, last write 00:00:21, hold time is 180, keepalive interval is 60 seconds".into());
+                    out.push("  Neighbor capabilities:".into());
+                    out.push("    Route refresh: advertised and received(new)".into());
+                    out.push("    Four-octets ASN Capability: advertised and received".into());
+                    out.push("    Address family IPv4 Unicast: advertised and received".into());
+                    // The same totals as the summary's MsgRcvd/MsgSent.
+                    (mins + 6, mins + 5, 1)
+                }
+                None => {
+                    out.push("  BGP state = Idle".into());
+                    (0, 0, 0)
+                }
+            };
+            let (opens, updates_s, updates_r) = if nb.is_some() { (1, 3, 2) } else { (0, 0, 0) };
+            out.extend([
+                "  Message statistics:".to_string(),
+                "    InQ depth is 0".into(),
+                "    OutQ depth is 0".into(),
+                String::new(),
+                "                         Sent       Rcvd".into(),
+                format!("    Opens:          {opens:>10} {opens:>10}"),
+                format!("    Notifications:  {:>10} {:>10}", 0, 0),
+                format!("    Updates:        {updates_s:>10} {updates_r:>10}"),
+                format!(
+                    "    Keepalives:     {:>10} {:>10}",
+                    sent.saturating_sub(opens + updates_s),
+                    rcvd.saturating_sub(opens + updates_r)
+                ),
+                format!("    Route Refresh:  {:>10} {:>10}", 0, 0),
+                format!("    Total:          {sent:>10} {rcvd:>10}"),
+                "  Default minimum time between advertisement runs is 0 seconds".into(),
+                String::new(),
+                " For address family: IPv4 Unicast".into(),
+                format!("  Session: {peer}"),
+                "  1 update-group member".into(),
+                "                                 Sent       Rcvd".into(),
+                "  Prefix activity:               ----       ----".into(),
+                format!(
+                    "    Prefixes Current:     {prefixes:>10} {prefixes:>10} (Consumes {} bytes)",
+                    prefixes * 136
+                ),
+                format!("    Prefixes Total:       {prefixes:>10} {prefixes:>10}"),
+                String::new(),
+                "                                   Outbound    Inbound".into(),
+                "  Local Policy Denied Prefixes:    --------    -------".into(),
+                format!("    Total:                          {:>10} {:>10}", 0, 0),
+                format!(
+                    "  Connections established {}; dropped 0",
+                    u8::from(nb.is_some())
+                ),
+                "  Last reset never".into(),
+            ]);
+            match nb {
+                Some(nb) => {
+                    // The device with the lower index opened the session: its end has the
+                    // ephemeral port, the other end 179, and both blocks say so.
+                    let ephemeral = 16_384
+                        + (self.id.index.min(nb.remote) * 31 + nb.remote.max(self.id.index))
+                            % 16_384;
+                    let (local, foreign) = if self.id.index < nb.remote {
+                        (ephemeral, 179)
+                    } else {
+                        (179, ephemeral)
+                    };
+                    out.extend([
+                        "Transport(tcp) path-mtu-discovery is enabled".to_string(),
+                        "Connection state is ESTAB, I/O status: 1, unread input bytes: 0".into(),
+                        format!("Local host: {}, Local port: {local}", nb.local_addr),
+                        format!("Foreign host: {peer}, Foreign port: {foreign}"),
+                    ]);
+                }
+                None => out.push("  No active TCP connection".into()),
+            }
+            out.push(String::new());
+        }
+        out
+    }
+
     pub fn ospf_neighbor(&self) -> Vec<String> {
         let mut out = vec![
             String::new(),

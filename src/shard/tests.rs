@@ -16,6 +16,34 @@ fn names(n: usize) -> Vec<String> {
 }
 
 #[test]
+fn origin_names_the_variables_and_the_way_out() {
+    assert_eq!(origin(ShardSource::Flag, env(&[])), "from --shard");
+    let slurm = env(&[
+        (SLURM_ID_VAR, "3"),
+        (SLURM_COUNT_VAR, "8"),
+        (SLURM_MIN_VAR, "1"),
+        ("SLURM_JOB_ID", "77"),
+    ]);
+    let (shard, source) = resolve(None, &slurm).unwrap().unwrap();
+    assert_eq!((shard.index, shard.count), (2, 8));
+    assert_eq!(
+        origin(source, &slurm),
+        "from the environment, a Slurm job array: SLURM_ARRAY_TASK_ID=3 \
+         SLURM_ARRAY_TASK_COUNT=8 SLURM_ARRAY_TASK_MIN=1; --shard 0/1 polls the whole fleet"
+    );
+    let k8s = env(&[(K8S_INDEX_VAR, "0"), (COUNT_VAR, " 4 ")]);
+    let (_, source) = resolve(None, &k8s).unwrap().unwrap();
+    assert_eq!(
+        origin(source, &k8s),
+        "from the environment, a Kubernetes Indexed Job: JOB_COMPLETION_INDEX=0 \
+         FLEETBENCH_SHARD_COUNT=4; --shard 0/1 polls the whole fleet"
+    );
+    // The way out it names is a valid shard: the whole fleet.
+    let whole = Shard::parse("0/1").unwrap();
+    assert_eq!(whole.select(&names(5)), vec![0, 1, 2, 3, 4]);
+}
+
+#[test]
 fn parses_index_slash_count() {
     assert_eq!(Shard::parse("0/8").unwrap(), Shard { index: 0, count: 8 });
     assert_eq!(Shard::parse(" 7/8 ").unwrap(), Shard { index: 7, count: 8 });

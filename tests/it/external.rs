@@ -245,3 +245,96 @@ fn external_specs_are_checked_before_anything_runs() {
         ]
     );
 }
+
+/// Behind `--network`, an external poller runs inside the client namespace like the built-in
+/// strategies: it reaches the devices at 198.18.0.x port 22 through the link (the devices
+/// see it come from the client's address there), and its row and the device view are built
+/// from the networked fleet's record.
+#[test]
+fn an_external_poller_runs_inside_the_emulated_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let exe = env!("CARGO_BIN_EXE_fleetbench");
+    let poller = format!(
+        "own-run={exe} run --strategy threads --inventory {{inventory}} --host-keys insecure"
+    );
+    let out = crate::cli::fleetbench(&[
+        "compare",
+        "--emulate",
+        "3",
+        "--profile",
+        "instant",
+        "--network",
+        "campus",
+        "--strategies",
+        "threads",
+        "--runs",
+        "1",
+        "--device-view",
+        "--external",
+        &poller,
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}\n{}", out.stdout, out.stderr);
+    let r = crate::cli::report(&json);
+    let ext = &r["strategies"][1];
+    assert_eq!(ext["strategy"], "own-run");
+    assert_eq!(ext["external"]["device_view"], "devices");
+    assert_eq!(ext["runs"][0]["ok"], 3, "{ext}");
+    for d in ext["devices"].as_array().unwrap() {
+        assert!(d["host"].as_str().unwrap().starts_with("198.18.0."), "{d}");
+        assert_eq!(d["port"], 22);
+        let client = d["worker"].as_str().unwrap();
+        let want = format!("client {}:", fleetbench::netem::CLIENT_ADDR);
+        assert!(client.starts_with(&want), "{d}");
+    }
+    let view = &r["strategies"][0]["device_view"];
+    assert_eq!(view["devices"], 3, "{view}");
+    assert_eq!(view["ok_mismatches"], 0, "{view}");
+}
+
+/// The CLI as a user runs it: a poller that hangs (with a child of its own) is ended at
+/// `--external-timeout`, the row says why, the next poller still runs, and no process of
+/// the hung one is left.
+#[test]
+fn compare_ends_a_hanging_poller_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let exe = env!("CARGO_BIN_EXE_fleetbench");
+    let good = format!(
+        "own-run={exe} run --strategy threads --inventory {{inventory}} --host-keys insecure"
+    );
+    let out = crate::cli::fleetbench(&[
+        "compare",
+        "--emulate",
+        "2",
+        "--profile",
+        "instant",
+        "--strategies",
+        "sequential",
+        "--runs",
+        "1",
+        "--external-timeout",
+        "1",
+        "--external",
+        "hangs=sh -c 'sleep 419.75 & sleep 419.75; wait'",
+        "--external",
+        &good,
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    // A failed run is a failed device: exit 1, not a crash.
+    assert_eq!(out.status.code(), Some(1), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("hangs: [poller_timeout]"),
+        "{}",
+        out.stderr
+    );
+    let r = crate::cli::report(&json);
+    let hung = &r["strategies"][1];
+    assert_eq!(hung["external"]["run_errors"][0]["kind"], "poller_timeout");
+    assert_eq!(hung["runs"][0]["failed"], 2);
+    assert_eq!(r["strategies"][2]["runs"][0]["ok"], 2);
+    assert_eq!(running_with("419.75"), Vec::<String>::new());
+}

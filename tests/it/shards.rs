@@ -93,11 +93,33 @@ fn four_shards_merged_equal_one_run() {
                     .env("SLURM_ARRAY_TASK_COUNT", "4");
             }
         }
+        c.stderr(std::fs::File::create(p(&format!("s{i}.err"))).unwrap());
         children.push(c.spawn().unwrap());
     }
     for c in children {
         assert!(wait_bounded(c, LIMIT).success());
     }
+    // A shard taken from the environment says so, with the variables and the way out.
+    let said = |i: usize| std::fs::read_to_string(p(&format!("s{i}.err"))).unwrap();
+    assert!(
+        said(0).contains("shard 0/4 (from --shard): 6 of 24 devices"),
+        "{}",
+        said(0)
+    );
+    let slurm = said(2);
+    assert!(
+        slurm.contains("shard 2/4 (from the environment, a Slurm job array")
+            && slurm
+                .contains("SLURM_ARRAY_TASK_ID=3 SLURM_ARRAY_TASK_COUNT=4 SLURM_ARRAY_TASK_MIN=1")
+            && slurm.contains("--shard 0/1 polls the whole fleet"),
+        "{slurm}"
+    );
+    assert!(
+        said(1).contains("JOB_COMPLETION_INDEX=1 FLEETBENCH_SHARD_COUNT=4"),
+        "{}",
+        said(1)
+    );
+    assert!(!said(3).contains("environment"), "{}", said(3));
     let single = p("single.json");
     let out = run_bounded(clean_bin().args(common).args(["--json", &single]), LIMIT);
     assert!(out.status.success(), "{}", out.stderr);

@@ -101,3 +101,67 @@ fn durations() {
     assert_eq!(short_duration(TimeDelta::hours(30)), "1d06h");
     assert_eq!(short_duration(TimeDelta::days(15)), "2w1d");
 }
+
+/// Each BGP neighbour block names the peer's own router-id, the same message totals as the
+/// summary row, and TCP ports that mirror the peer's block (one end 179, the other the same
+/// ephemeral port).
+#[test]
+fn bgp_neighbor_blocks_agree_with_the_summary_and_the_peer() {
+    let block = |lines: &[String], peer: &str| -> Vec<String> {
+        let head = format!("BGP neighbor is {peer},");
+        let start = lines.iter().position(|l| l.starts_with(&head)).unwrap();
+        lines[start..]
+            .iter()
+            .skip(1)
+            .take_while(|l| !l.starts_with("BGP neighbor is"))
+            .cloned()
+            .collect()
+    };
+    let field = |b: &[String], prefix: &str| -> String {
+        b.iter()
+            .find_map(|l| l.trim_start().strip_prefix(prefix).map(str::to_string))
+            .unwrap_or_else(|| panic!("no {prefix:?} in {b:#?}"))
+    };
+    let fleet = Fleet::new(3, 3);
+    for i in 0..3 {
+        let mine = with_view(3, i, |v| v.bgp_neighbors());
+        let summary = with_view(3, i, |v| v.bgp_summary());
+        for nb in fleet.neighbors(i) {
+            let b = block(&mine, &nb.remote_addr.to_string());
+            let rid = fleet.identity(nb.remote).router_id;
+            assert!(
+                b.contains(&format!("  BGP version 4, remote router ID {rid}")),
+                "{b:#?}"
+            );
+            assert!(field(&b, "BGP state = ").starts_with("Established, up for "));
+            // Total: Sent Rcvd == the summary's MsgSent MsgRcvd.
+            let total: Vec<String> = field(&b, "Total: ")
+                .split_whitespace()
+                .map(String::from)
+                .collect();
+            let row: Vec<&str> = summary
+                .iter()
+                .find(|l| l.starts_with(&nb.remote_addr.to_string()))
+                .unwrap()
+                .split_whitespace()
+                .collect();
+            assert_eq!((total[0].as_str(), total[1].as_str()), (row[4], row[3]));
+            // The peer's block for us mirrors the ports.
+            let theirs = with_view(3, nb.remote, |v| v.bgp_neighbors());
+            let back = block(&theirs, &nb.local_addr.to_string());
+            let port = |b: &[String], p: &str| -> String {
+                let l = field(b, p);
+                l.rsplit(' ').next().unwrap().to_string()
+            };
+            assert_eq!(port(&b, "Local host: "), port(&back, "Foreign host: "));
+            assert_eq!(port(&b, "Foreign host: "), port(&back, "Local host: "));
+            assert!(
+                [port(&b, "Local host: "), port(&back, "Local host: ")].contains(&"179".into())
+            );
+        }
+    }
+    // `show bgp all summary` is the same table under its address-family heading.
+    let all = with_view(3, 0, |v| v.bgp_all_summary());
+    assert_eq!(all[0], "For address family: IPv4 Unicast");
+    assert_eq!(all[1..], with_view(3, 0, |v| v.bgp_summary())[..]);
+}

@@ -1,0 +1,287 @@
+//! One external poller's warm-ups and runs: the process tree measured from outside, the
+//! per-device results from the devices' record or the results file, and the report row.
+
+use super::{ExternalError, ExternalInfo, ExternalOptions, ExternalSpec, StrategyId, Workspace};
+use super::{devside, process, results};
+use crate::device::Device;
+use crate::histo::LatencyHistograms;
+use crate::job::Job;
+use crate::report::{RunSummary, Spread, StrategyReport};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Default deadline of one external run.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
+
+/// Why one run of a poller counts as failed as a whole.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunError {
+    Exited {
+        code: i32,
+        stderr: String,
+    },
+    Killed {
+        signal: i32,
+        stderr: String,
+    },
+    TimedOut {
+        after: Duration,
+    },
+    LeftBehind {
+        processes: Vec<String>,
+    },
+    /// Ctrl-C during the run: the poller was ended.
+    Interrupted,
+}
+
+impl RunError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RunError::Exited { .. } => "poller_failed",
+            RunError::Killed { .. } => "poller_crashed",
+            RunError::TimedOut { .. } => "poller_timeout",
+            RunError::LeftBehind { .. } => "poller_left_processes",
+            RunError::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn info(&self) -> crate::result::ErrorInfo {
+        let tail = |s: &str| {
+            if s.is_empty() {
+                String::new()
+            } else {
+                format!("; stderr ends: {s}")
+            }
+        };
+        let message = match self {
+            RunError::Exited { code, stderr } => {
+                format!("the poller exited with status {code}{}", tail(stderr))
+            }
+            RunError::Killed { signal, stderr } => {
+                format!("the poller was killed by signal {signal}{}", tail(stderr))
+            }
+            RunError::TimedOut { after } => format!(
+                "the poller was still running after {:.1} s; it and everything it started \
+                 were ended",
+                after.as_secs_f64()
+            ),
+            RunError::Interrupted => "the run was interrupted; the poller was ended".into(),
+            RunError::LeftBehind { processes } => format!(
+                "the poller exited but left {} process(es) running, now ended: {}",
+                processes.len(),
+                processes.join(", ")
+            ),
+        };
+        crate::result::ErrorInfo {
+            kind: self.kind().to_string(),
+            message,
+            phase: None,
+        }
+    }
+}
+
+/// Where per-device truth comes from for one run.
+pub trait DeviceView {
+    /// Called before the spawn.
+    fn begin(&self);
+    /// The devices' records of the sessions since `begin`; `None` if this fleet keeps none.
+    fn sessions(&self, started_unix: f64) -> Option<Vec<crate::emulator::SessionRecord>>;
+}
+
+/// No record (a real fleet, or an external emulator without `--record`).
+pub struct NoDeviceView;
+
+impl DeviceView for NoDeviceView {
+    fn begin(&self) {}
+    fn sessions(&self, _: f64) -> Option<Vec<crate::emulator::SessionRecord>> {
+        None
+    }
+}
+
+impl DeviceView for crate::emulator::EmulatedFleet {
+    fn begin(&self) {
+        // Sessions of earlier strategies are not this run's.
+        let _ = self.take_sessions();
+    }
+    fn sessions(&self, _: f64) -> Option<Vec<crate::emulator::SessionRecord>> {
+        Some(self.take_sessions())
+    }
+}
+
+/// An `emulate --record FILE` written by another process: the records accepted after the
+/// run started.
+pub struct RecordFile(pub PathBuf);
+
+impl DeviceView for RecordFile {
+    fn begin(&self) {}
+    fn sessions(&self, started_unix: f64) -> Option<Vec<crate::emulator::SessionRecord>> {
+        let all = crate::emulator::record::read_file(&self.0).ok()?;
+        Some(
+            all.into_iter()
+                .filter(|r| r.accepted_unix >= started_unix)
+                .collect(),
+        )
+    }
+}
+
+/// Runs one poller `warmup + runs` times and builds its report row.
+pub fn measure(
+    spec: &ExternalSpec,
+    devices: &[Device],
+    job: &Job,
+    ws: &Workspace,
+    opts: &ExternalOptions,
+    view: &dyn DeviceView,
+) -> Result<StrategyReport, ExternalError> {
+    let command = job.commands.first().cloned().unwrap_or_default();
+    let secrets: Vec<String> = devices
+        .iter()
+        .flat_map(|d| [d.password.as_ref(), d.secret.as_ref()])
+        .flatten()
+        .map(|s| s.expose().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut runs = Vec::new();
+    let mut histos = LatencyHistograms::new();
+    let mut last_devices = Vec::new();
+    let mut run_errors = Vec::new();
+    let mut exit_codes = Vec::new();
+    let (mut peak_tree, mut peak_largest, mut peak_procs) = (0u64, 0u64, 0usize);
+    let mut source = "none";
+    for i in 0..opts.warmup + opts.runs.max(1) {
+        let measured = i >= opts.warmup;
+        let results_path = ws.path().join(format!("results-{i}.jsonl"));
+        let argv = spec.argv_for(ws, &command, &results_path);
+        let log = |what: &str| {
+            std::fs::File::create(ws.path().join(format!("{}-{i}.{what}", spec.name)))
+                .map_err(ExternalError::Workspace)
+        };
+        if i > 0 && opts.stop.is_requested() {
+            break;
+        }
+        view.begin();
+        let stop = || opts.stop.is_requested();
+        let files = (log("out")?, log("err")?);
+        let tree = process::run_tree(&argv, opts.cwd.as_deref(), files, opts.deadline, &stop)
+            .map_err(|source| ExternalError::Spawn {
+                name: spec.name.clone(),
+                source,
+            })?;
+        let stderr = stderr_tail(&ws.path().join(format!("{}-{i}.err", spec.name)), &secrets);
+        let err = match tree.exit {
+            process::Exit::TimedOut => Some(RunError::TimedOut {
+                after: opts.deadline,
+            }),
+            process::Exit::Stopped => Some(RunError::Interrupted),
+            process::Exit::Signal(signal) => Some(RunError::Killed { signal, stderr }),
+            process::Exit::Code(0) if !tree.left_behind.is_empty() => Some(RunError::LeftBehind {
+                processes: tree.left_behind.clone(),
+            }),
+            process::Exit::Code(0) => None,
+            process::Exit::Code(code) => Some(RunError::Exited { code, stderr }),
+        };
+        let records = view.sessions(tree.started_unix);
+        let reported = results::read(&results_path, devices, &command);
+        let mut devs = match (&records, &reported) {
+            (Some(recs), _) => {
+                source = "devices";
+                devside::results(devices, recs, &job.commands)
+            }
+            (None, Some(rep)) => {
+                source = "results";
+                rep.clone()
+            }
+            (None, None) => results::unknown(devices),
+        };
+        // Outputs only the poller knows: from its results file when it wrote one.
+        if let (Some(_), Some(rep)) = (&records, &reported) {
+            for (d, r) in devs.iter_mut().zip(rep) {
+                d.outputs = r.outputs.clone();
+            }
+        }
+        if let Some(e) = &err {
+            // A dead poller's devices that the device side saw finish still count; the
+            // rest carry the run's error.
+            for d in devs.iter_mut().filter(|d| !d.ok) {
+                if d.error
+                    .as_ref()
+                    .is_none_or(|x| x.kind == "not_contacted" || x.kind == "not_reported")
+                {
+                    d.error = Some(e.info());
+                }
+            }
+        }
+        if !measured {
+            continue;
+        }
+        peak_tree = peak_tree.max(tree.peak_rss_tree);
+        peak_largest = peak_largest.max(tree.peak_rss_largest);
+        peak_procs = peak_procs.max(tree.peak_processes);
+        exit_codes.push(match tree.exit {
+            process::Exit::Code(c) => Some(c),
+            _ => None,
+        });
+        for d in &devs {
+            let _ = histos.record(d);
+        }
+        let ok = devs.iter().filter(|d| d.ok).count();
+        runs.push(RunSummary {
+            wall_s: tree.wall.as_secs_f64(),
+            ok,
+            failed: devs.len() - ok,
+            startup_s: 0.0,
+            cpu: tree.cpu,
+            server_cpu_s: 0.0,
+            ideal_s: crate::stats::ideal_schedule(&devs, devs.len().max(1)),
+            slowest_s: crate::stats::slowest(&devs),
+            started_unix: tree.started_unix,
+            ended_unix: tree.started_unix + tree.wall.as_secs_f64(),
+        });
+        run_errors.push(err.as_ref().map(RunError::info));
+        last_devices = devs;
+    }
+    let walls: Vec<f64> = runs.iter().map(|r| r.wall_s).collect();
+    let cpus: Vec<f64> = runs.iter().map(|r| r.cpu.total_s()).collect();
+    let cpu_s = Spread::of(&cpus);
+    Ok(StrategyReport {
+        strategy: StrategyId::External(spec.name.clone()),
+        workers: 0,
+        wall_s: Spread::of(&walls),
+        runs,
+        devices: last_devices,
+        speedup: None,
+        cpu_s,
+        threads: 0,
+        processes: peak_procs,
+        latency_s: histos.percentiles(),
+        histograms: histos.encode().unwrap_or_default(),
+        peak_rss_bytes: peak_tree,
+        peak_rss_children_bytes: peak_largest,
+        cpu_per_device_s: if devices.is_empty() {
+            0.0
+        } else {
+            cpu_s.median / devices.len() as f64
+        },
+        efficiency: None,
+        external: Some(ExternalInfo {
+            command: spec.command.clone(),
+            device_view: source.to_string(),
+            run_errors,
+            peak_rss_tree_bytes: peak_tree,
+            peak_processes: peak_procs,
+            exit_codes,
+        }),
+        device_view: None,
+    })
+}
+
+/// The last 600 bytes of the poller's stderr, one line, with every known secret masked.
+fn stderr_tail(path: &Path, secrets: &[String]) -> String {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let start = bytes.len().saturating_sub(600);
+    let mut s = String::from_utf8_lossy(&bytes[start..]).into_owned();
+    for secret in secrets {
+        s = s.replace(secret.as_str(), "***");
+    }
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

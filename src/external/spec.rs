@@ -1,0 +1,140 @@
+//! `--external NAME=COMMAND`: parsing, placeholders, and the private folder of inventories
+//! the placeholders point at.
+
+use super::ExternalError;
+use crate::device::Device;
+use crate::inventory::Format;
+use crate::inventory::write::{self, WriteOptions};
+use crate::strategy::StrategyKind;
+use std::path::{Path, PathBuf};
+
+/// `--external NAME=COMMAND`, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalSpec {
+    pub name: String,
+    pub command: String,
+    pub argv: Vec<String>,
+}
+
+const PLACEHOLDERS: [&str; 5] = [
+    "{inventory}",
+    "{nornir}",
+    "{ansible}",
+    "{command}",
+    "{results}",
+];
+
+impl ExternalSpec {
+    pub fn parse(s: &str) -> Result<ExternalSpec, ExternalError> {
+        let (name, command) = s
+            .split_once('=')
+            .ok_or_else(|| ExternalError::Syntax(s.to_string()))?;
+        let name = name.trim();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(ExternalError::Syntax(s.to_string()));
+        }
+        if StrategyKind::parse(name).is_some() {
+            return Err(ExternalError::BuiltinName(name.to_string()));
+        }
+        let bad = |message: String| ExternalError::Command {
+            name: name.to_string(),
+            message,
+        };
+        let argv = shlex::split(command)
+            .ok_or_else(|| bad("unbalanced quotes or a trailing backslash in COMMAND".into()))?;
+        if argv.is_empty() {
+            return Err(bad("COMMAND is empty".into()));
+        }
+        for a in &argv {
+            let mut rest = a.as_str();
+            while let Some(i) = rest.find('{') {
+                let tail = &rest[i..];
+                if let Some(j) = tail.find('}') {
+                    let word = &tail[..=j];
+                    let looks = word.len() > 2
+                        && word[1..word.len() - 1]
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '_');
+                    if looks && !PLACEHOLDERS.contains(&word) {
+                        return Err(bad(format!(
+                            "unknown placeholder {word}; known: {}",
+                            PLACEHOLDERS.join(", ")
+                        )));
+                    }
+                    rest = &tail[j + 1..];
+                } else {
+                    break;
+                }
+            }
+        }
+        Ok(ExternalSpec {
+            name: name.to_string(),
+            command: command.trim().to_string(),
+            argv,
+        })
+    }
+
+    /// argv with the placeholders filled in (each argument separately: a path with spaces
+    /// stays one argument).
+    pub fn argv_for(&self, ws: &Workspace, command: &str, results: &Path) -> Vec<String> {
+        self.argv
+            .iter()
+            .map(|a| {
+                a.replace("{inventory}", &ws.netmiko.display().to_string())
+                    .replace("{nornir}", &ws.nornir.display().to_string())
+                    .replace("{ansible}", &ws.ansible.display().to_string())
+                    .replace("{results}", &results.display().to_string())
+                    .replace("{command}", command)
+            })
+            .collect()
+    }
+}
+
+/// The private folder with the fleet's inventories and each run's results and logs.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+    pub netmiko: PathBuf,
+    pub nornir: PathBuf,
+    pub ansible: PathBuf,
+}
+
+impl Workspace {
+    /// Writes the inventories of `devices` (files 0600 in a fresh 0700 folder).
+    pub fn new(devices: &[Device], emulated: bool) -> Result<Workspace, ExternalError> {
+        let dir = tempfile::Builder::new()
+            .prefix("fleetbench-external-")
+            .tempdir()
+            .map_err(ExternalError::Workspace)?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+                .map_err(ExternalError::Workspace)?;
+        }
+        let opts = WriteOptions {
+            check_host_keys: !emulated,
+        };
+        let netmiko = dir.path().join("devices.yaml");
+        let nornir = dir.path().join("nornir");
+        let ansible = dir.path().join("ansible.yaml");
+        write::write(&netmiko, Format::Netmiko, devices, opts).map_err(ExternalError::Workspace)?;
+        let nornir_dir = PathBuf::from(format!("{}/", nornir.display()));
+        write::write(&nornir_dir, Format::Nornir, devices, opts)
+            .map_err(ExternalError::Workspace)?;
+        write::write(&ansible, Format::AnsibleYaml, devices, opts)
+            .map_err(ExternalError::Workspace)?;
+        Ok(Workspace {
+            dir,
+            netmiko,
+            nornir,
+            ansible,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
