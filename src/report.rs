@@ -248,8 +248,13 @@ impl Report {
             .find(|s| s.strategy == StrategyKind::Sequential)
             .map(|s| s.wall_s.median);
         for s in &mut self.strategies {
+            // An external poller whose every run failed as a whole (crashed, timed out) has
+            // a wall time but nothing it was fast at.
+            let failed_whole = s.external.as_ref().is_some_and(|e| {
+                !e.run_errors.is_empty() && e.run_errors.iter().all(Option::is_some)
+            });
             s.speedup = seq
-                .filter(|_| s.wall_s.median > 0.0)
+                .filter(|_| s.wall_s.median > 0.0 && !failed_whole)
                 .map(|q| q / s.wall_s.median);
         }
     }

@@ -76,13 +76,6 @@ pub enum End {
     Fault,
 }
 
-impl SessionRecord {
-    /// Ended the way a poller that finished ends a session.
-    pub fn clean(&self) -> bool {
-        matches!(self.end, End::Exit | End::ClientClosed)
-    }
-}
-
 /// Where finished records go.
 #[derive(Debug, Default)]
 pub struct Recorder {

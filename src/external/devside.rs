@@ -4,15 +4,16 @@
 //! [`agreement`] puts the two views of the same sessions side by side.
 //!
 //! A device is ok from its side when one of its sessions was authenticated, received every
-//! requested command (in order) and answered it, and ended cleanly (`exit` or the client
-//! closing the channel). Phases seen from the device: `handshake` (accepted to the first
+//! requested command (in order) and answered it, and was not ended by the device (a fault):
+//! `exit`, the client closing the channel, or its connection going away after the last
+//! answer all count. Phases seen from the device: `handshake` (accepted to the first
 //! authentication attempt), `auth`, `shell` (to the shell request), `prompt` (login delay to
 //! the first prompt), each requested `command` (received to answered), `close` (last answer
 //! to the connection's end). What happens before the device accepts (the client's connect)
 //! is invisible to it.
 
 use crate::device::Device;
-use crate::emulator::SessionRecord;
+use crate::emulator::{End, SessionRecord};
 use crate::error::Phase;
 use crate::report::Spread;
 use crate::result::{DeviceResult, ErrorInfo, PhaseTime};
@@ -155,15 +156,14 @@ fn verdict(s: &SessionRecord, commands: &[String]) -> Result<(), ErrorInfo> {
             Some(_) => {}
         }
     }
-    if !s.clean() {
+    // Once every command was answered, however the client leaves is its business: `exit`,
+    // closing the channel, or dropping the connection (scrapli and asyncssh close the
+    // transport without an `exit`). Only the device ending it (a fault) is unclean.
+    if s.end == End::Fault {
         return Err(error(
             "unclean_close",
             Phase::Close,
-            format!(
-                "the session ended {:?}, not by exit or a closed channel",
-                s.end
-            )
-            .to_lowercase(),
+            "the device's fault ended the session".into(),
         ));
     }
     Ok(())
@@ -339,7 +339,6 @@ pub fn render(report: &crate::report::Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::End;
     use crate::emulator::record::CommandRecord;
 
     fn dev(port: u16) -> Device {
@@ -423,5 +422,17 @@ mod tests {
         let r = results(&devices, &[a, b], &["show clock".to_string()]);
         assert_eq!(r[0].error.as_ref().unwrap().kind, "command_unanswered");
         assert!(r[1].ok);
+    }
+
+    #[test]
+    fn a_client_that_drops_the_connection_after_its_answer_is_ok_a_fault_is_not() {
+        let devices = [dev(1), dev(2)];
+        let records = [
+            rec(1, 100.0, true, End::Dropped),
+            rec(2, 100.0, true, End::Fault),
+        ];
+        let r = results(&devices, &records, &["show clock".to_string()]);
+        assert!(r[0].ok, "{:?}", r[0].error);
+        assert_eq!(r[1].error.as_ref().unwrap().kind, "unclean_close");
     }
 }

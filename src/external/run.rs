@@ -112,15 +112,35 @@ impl DeviceView for crate::emulator::EmulatedFleet {
 /// run started.
 pub struct RecordFile(pub PathBuf);
 
+/// A record is appended when its session ends, which the device may notice a little after
+/// the poller exits: the file is read until no new record arrived for this long...
+const RECORD_QUIET: Duration = Duration::from_millis(300);
+/// ...or for this long at most.
+const RECORD_SETTLE: Duration = Duration::from_secs(2);
+
 impl DeviceView for RecordFile {
     fn begin(&self) {}
     fn sessions(&self, started_unix: f64) -> Option<Vec<crate::emulator::SessionRecord>> {
-        let all = crate::emulator::record::read_file(&self.0).ok()?;
-        Some(
-            all.into_iter()
-                .filter(|r| r.accepted_unix >= started_unix)
-                .collect(),
-        )
+        let read = || -> Option<Vec<crate::emulator::SessionRecord>> {
+            let all = crate::emulator::record::read_file(&self.0).ok()?;
+            Some(
+                all.into_iter()
+                    .filter(|r| r.accepted_unix >= started_unix)
+                    .collect(),
+            )
+        };
+        let until = std::time::Instant::now() + RECORD_SETTLE;
+        let mut seen = read()?;
+        let mut quiet_since = std::time::Instant::now();
+        while std::time::Instant::now() < until && quiet_since.elapsed() < RECORD_QUIET {
+            std::thread::sleep(Duration::from_millis(50));
+            let now = read()?;
+            if now.len() != seen.len() {
+                quiet_since = std::time::Instant::now();
+            }
+            seen = now;
+        }
+        Some(seen)
     }
 }
 

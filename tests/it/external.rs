@@ -335,6 +335,86 @@ fn compare_ends_a_hanging_poller_and_goes_on() {
     let hung = &r["strategies"][1];
     assert_eq!(hung["external"]["run_errors"][0]["kind"], "poller_timeout");
     assert_eq!(hung["runs"][0]["failed"], 2);
+    assert!(hung["speedup"].is_null(), "{hung}");
     assert_eq!(r["strategies"][2]["runs"][0]["ok"], 2);
     assert_eq!(running_with("419.75"), Vec::<String>::new());
+}
+
+/// A fleet served by another process: `emulate --record` appends each session's record, and
+/// `compare --inventory --device-record` builds the external row from it (the devices' side,
+/// not the poller's word).
+#[test]
+fn a_record_file_from_another_emulator_gives_the_devices_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inv, rec, json) = (
+        dir.path().join("devices.yaml"),
+        dir.path().join("sessions.jsonl"),
+        dir.path().join("r.json"),
+    );
+    // One device on a port the kernel just handed out (and took back).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let mut emulator = crate::cli::bin()
+        .args(["emulate", "--devices", "1", "--profile", "instant"])
+        .args(["--base-port", &port, "--write-inventory"])
+        .arg(&inv)
+        .arg("--record")
+        .arg(&rec)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    while !inv.exists() && std::time::Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let exe = env!("CARGO_BIN_EXE_fleetbench");
+    let poller = format!(
+        "own-run={exe} run --strategy sequential --inventory {{inventory}} --host-keys insecure"
+    );
+    let out = crate::cli::fleetbench(&[
+        "compare",
+        "--inventory",
+        inv.to_str().unwrap(),
+        "--host-keys",
+        "insecure",
+        "--strategies",
+        "sequential",
+        "--runs",
+        "2",
+        "--device-record",
+        rec.to_str().unwrap(),
+        "--external",
+        &poller,
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    // SIGTERM to the emulator this test started (it stops cleanly on it).
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &emulator.id().to_string()])
+        .status();
+    let _ = emulator.wait();
+    assert!(out.status.success(), "{}\n{}", out.stdout, out.stderr);
+    let r = crate::cli::report(&json);
+    let row = &r["strategies"][1];
+    assert_eq!(row["external"]["device_view"], "devices", "{row}");
+    for run in row["runs"].as_array().unwrap() {
+        assert_eq!(run["ok"], 1, "{row}");
+    }
+    let d = &row["devices"][0];
+    assert!(
+        d["worker"]
+            .as_str()
+            .unwrap()
+            .starts_with("client 127.0.0.1:")
+    );
+    assert!(d["phases"].as_array().unwrap().len() >= 5, "{d}");
+    // Every session of the fleet, the built-in one's too, is in the file, with no secret.
+    let text = std::fs::read_to_string(&rec).unwrap();
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(!text.contains("cisco"), "{text}");
 }
