@@ -5,7 +5,7 @@
 //! - [`scaling`]: median wall time against fleet size per strategy, log–log, with the CPU
 //!   bound ([`crate::report::Efficiency::cpu_bound_s`]) as a dashed line;
 //! - [`wall_vs_rtt`]: median wall time against the network's round-trip time per strategy
-//!   (`sweep --networks`), with the network lower bound dashed;
+//!   (`sweep --networks`), with one session's and N sequential sessions' lower bounds dashed;
 //! - [`timeline`]: one row per device, a bar from connection to receipt coloured by phase,
 //!   x = seconds since the run started. The course's `===> Connection` / `<=== Received`
 //!   log as a picture: a pool's start-up is the grey band on the left, a worker limit is a
@@ -180,6 +180,8 @@ enum Mark {
     Box,
     Line,
     Dashed,
+    /// Text only.
+    None,
 }
 
 /// A legend in its own panel beside the chart, so it never covers data.
@@ -198,6 +200,7 @@ fn legend<DB: DrawingBackend>(
             Mark::Line => area
                 .draw(&PathElement::new(vec![(4, y), (28, y)], c.stroke_width(3)))
                 .map_err(&e)?,
+            Mark::None => {}
             Mark::Dashed => {
                 for x in [4, 14, 24] {
                     area.draw(&PathElement::new(
@@ -208,7 +211,8 @@ fn legend<DB: DrawingBackend>(
                 }
             }
         }
-        area.draw(&Text::new(label.clone(), (34, y), style.clone()))
+        let x = if matches!(mark, Mark::None) { 8 } else { 34 };
+        area.draw(&Text::new(label.clone(), (x, y), style.clone()))
             .map_err(&e)?;
     }
     Ok(())
@@ -469,6 +473,8 @@ pub fn scaling(points: &[ScalingPoint], subtitle: &str) -> Result<String, PlotEr
 #[derive(Debug, Clone)]
 pub struct RttPoint {
     pub strategy: StrategyKind,
+    /// The network's name (`continental`), for the legend.
+    pub network: String,
     /// The network's (largest) round-trip time, milliseconds.
     pub rtt_ms: f64,
     pub median_s: f64,
@@ -477,11 +483,14 @@ pub struct RttPoint {
 }
 
 /// Wall time against the network's RTT, one line per strategy (log y, since sequential grows
-/// with the fleet while the concurrent strategies stay near one session), and the network
-/// lower bound (`bound_rounds` round trips of the RTT: no session is shorter) dashed.
+/// with the fleet while the concurrent strategies stay near one session), and two lower
+/// bounds: `bound_rounds` round trips of the RTT dashed (no session is shorter), and
+/// `devices` such sessions one after another dotted (what sequential cannot beat). The
+/// legend names each network with its RTT, since near ones (0 and 2 ms) share a spot.
 pub fn wall_vs_rtt(
     points: &[RttPoint],
     bound_rounds: u32,
+    devices: usize,
     subtitle: &str,
 ) -> Result<String, PlotError> {
     let pos: Vec<&RttPoint> = points.iter().filter(|p| p.median_s > 0.0).collect();
@@ -497,12 +506,24 @@ pub fn wall_vs_rtt(
         .filter(|r| **r > 0.0)
         .map(|r| (*r, r / 1e3 * f64::from(bound_rounds)))
         .collect();
+    let one_at_a_time: Vec<(f64, f64)> = bound
+        .iter()
+        .map(|&(r, b)| (r, b * devices as f64))
+        .collect();
+    let mut networks: Vec<(f64, &str)> =
+        pos.iter().map(|p| (p.rtt_ms, p.network.as_str())).collect();
+    networks.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+    networks.dedup();
     let ymin = pos
         .iter()
         .map(|p| p.min_s.max(1e-4))
         .chain(bound.iter().map(|b| b.1))
         .fold(f64::INFINITY, f64::min);
-    let ymax = pos.iter().map(|p| p.max_s).fold(0.0, f64::max);
+    let ymax = pos
+        .iter()
+        .map(|p| p.max_s)
+        .chain(one_at_a_time.iter().map(|b| b.1))
+        .fold(0.0, f64::max);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (1000, 620)).into_drawing_area();
@@ -527,13 +548,7 @@ pub fn wall_vs_rtt(
             .x_desc("round-trip time to the devices, ms")
             .y_desc("median wall time per run, s (log scale)")
             .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| {
-                if *v >= 1.0 {
-                    format!("{v:.0}")
-                } else {
-                    format!("{v}")
-                }
-            })
+            .y_label_formatter(&log_axis)
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 16))
             .draw()
@@ -573,6 +588,32 @@ pub fn wall_vs_rtt(
                 .draw_series(DashedLineSeries::new(bound, 8, 6, BLACK.stroke_width(2)))
                 .map_err(&e)?;
             items.push((format!("{bound_rounds} x RTT"), BLACK, Mark::Dashed));
+            if devices > 1 {
+                let grey = RGBColor(120, 120, 120);
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        one_at_a_time,
+                        3,
+                        5,
+                        grey.stroke_width(2),
+                    ))
+                    .map_err(&e)?;
+                items.push((
+                    format!("{devices} x {bound_rounds} x RTT"),
+                    grey,
+                    Mark::Dashed,
+                ));
+            }
+        }
+        items.push(("networks:".to_string(), WHITE, Mark::None));
+        for (rtt, name) in networks {
+            // A custom spec can be long: the panel holds about 22 characters.
+            let name: String = if name.chars().count() > 14 {
+                name.chars().take(13).chain(['…']).collect()
+            } else {
+                name.to_string()
+            };
+            items.push((format!("{name} {rtt:.0} ms"), WHITE, Mark::None));
         }
         legend(&right, &items)?;
         root.present().map_err(&e)?;

@@ -5,7 +5,7 @@
 //! <out>/
 //!   report-<network>-n<N>.json   the raw reports, each with its `network` object
 //!   networks.csv                 one row per network x size x strategy
-//!   wall-vs-rtt-n<N>.svg         median wall time against RTT per strategy, 13 x RTT dashed
+//!   wall-vs-rtt-n<N>.svg         median wall time against RTT per strategy, the bounds dashed
 //!   summary.md, setup.md
 //! ```
 //!
@@ -165,7 +165,8 @@ pub fn run(
             continue;
         }
         let subtitle = format!("{n} devices, profile {}, {}", b.profile, opts.method.name());
-        let svg = plot::wall_vs_rtt(&points, session_round_trips(b.commands.len()), &subtitle)?;
+        let rounds = session_round_trips(b.commands.len());
+        let svg = plot::wall_vs_rtt(&points, rounds, n, &subtitle)?;
         write(
             b.out.join(format!("wall-vs-rtt-n{n}.svg")),
             svg.as_bytes(),
@@ -199,6 +200,10 @@ fn rtt_points<'a>(reports: impl Iterator<Item = &'a Report>) -> Vec<RttPoint> {
                 .filter_map(move |s| {
                     Some(RttPoint {
                         strategy: s.strategy.kind()?,
+                        network: r
+                            .network
+                            .as_ref()
+                            .map_or_else(String::new, |n| n.profile.clone()),
                         rtt_ms: rtt,
                         median_s: s.wall_s.median,
                         min_s: s.wall_s.min,

@@ -89,3 +89,54 @@ fn plots_are_self_contained_svg() {
         }
     }
 }
+
+/// The RTT plot: a line per strategy, both bounds, the networks named in the legend (near
+/// ones share a spot on the axis), readable tick labels.
+#[test]
+fn wall_against_rtt_names_networks_and_both_bounds() {
+    let point = |strategy, network: &str, rtt_ms: f64, median_s: f64| RttPoint {
+        strategy,
+        network: network.to_string(),
+        rtt_ms,
+        median_s,
+        min_s: median_s * 0.9,
+        max_s: median_s * 1.1,
+    };
+    let mut points = Vec::new();
+    for (network, rtt) in [("local", 0.0), ("campus", 2.0), ("transpacific", 175.0)] {
+        let session = 0.003 + 13.0 * rtt / 1e3;
+        points.push(point(
+            StrategyKind::Sequential,
+            network,
+            rtt,
+            50.0 * session,
+        ));
+        points.push(point(StrategyKind::Async, network, rtt, session * 1.2));
+    }
+    points.push(point(
+        StrategyKind::Async,
+        "rtt=80ms,jitter=5ms,loss=1%",
+        80.0,
+        1.3,
+    ));
+    let svg = wall_vs_rtt(&points, 13, 50, "50 devices").unwrap();
+    let texts = svg_texts(&svg);
+    for label in [
+        "sequential",
+        "async",
+        "13 x RTT",
+        "50 x 13 x RTT",
+        "networks:",
+        "local 0 ms",
+        "campus 2 ms",
+        "transpacific 175 ms",
+        "rtt=80ms,jitt… 80 ms",
+    ] {
+        assert!(texts.iter().any(|t| t == label), "{label}: {texts:?}");
+    }
+    assert!(!texts.iter().any(|t| t == "threads"), "{texts:?}");
+    assert_readable_numbers(&svg, "wall against RTT");
+    // One fleet: no one-at-a-time bound.
+    let one = svg_texts(&wall_vs_rtt(&points, 13, 1, "1 device").unwrap());
+    assert!(!one.iter().any(|t| t.contains("x 13 x")), "{one:?}");
+}

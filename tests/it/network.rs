@@ -423,3 +423,74 @@ fn refused_namespaces_say_why_and_the_relay_still_works() {
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("2 devices: 2 ok, 0 failed"), "{stdout}");
 }
+
+/// `sweep --networks`: one report per network, the CSV row per network x strategy with its
+/// round trips against the lower bound, and the plot of wall time against RTT naming each
+/// network.
+#[test]
+fn sweep_over_networks_draws_wall_time_against_rtt() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let o = fleetbench(&[
+        "sweep",
+        // Names go comma-separated; a custom spec (its own commas) goes in a flag of its own.
+        "--networks",
+        "local",
+        "--networks",
+        "rtt=40ms",
+        "--sizes",
+        "2",
+        "--strategies",
+        "sequential,async",
+        "--profile",
+        "instant",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--progress",
+        "off",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", o.stderr);
+    let csv = std::fs::read_to_string(out.join("networks.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 4, "{csv}");
+    let far: Vec<&Vec<&str>> = rows.iter().filter(|r| r[1] == "40.0").collect();
+    assert_eq!(far.len(), 2, "{csv}");
+    for r in far {
+        // wall_median_s, round_trips, lower_bound_s
+        let (wall, rounds, bound): (f64, f64, f64) = (
+            r[5].parse().unwrap(),
+            r[11].parse().unwrap(),
+            r[12].parse().unwrap(),
+        );
+        assert!((bound - 0.52).abs() < 1e-9, "{r:?}");
+        assert!(wall >= bound, "{r:?}");
+        assert!((12.6..16.0).contains(&rounds), "{r:?}");
+    }
+    let seq_far = rows
+        .iter()
+        .find(|r| r[1] == "40.0" && r[3] == "sequential")
+        .unwrap();
+    assert!(
+        seq_far[5].parse::<f64>().unwrap() >= 2.0 * 0.52,
+        "{seq_far:?}"
+    );
+    assert!(out.join("report-local-n2.json").exists());
+    let svg = std::fs::read_to_string(out.join("wall-vs-rtt-n2.svg")).unwrap();
+    for label in [
+        "local 0 ms",
+        "rtt=40ms 40 ms",
+        "2 x 13 x RTT",
+        "async",
+        "sequential",
+    ] {
+        assert!(svg.contains(label), "{label}");
+    }
+}
