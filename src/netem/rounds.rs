@@ -29,17 +29,22 @@ pub const SESSION_ROUND_TRIPS: &[(Phase, u32)] = &[
     (Phase::Close, 1),
 ];
 
-/// Round trips of one session running `commands` commands: 12 + one per command.
-pub fn session_round_trips(commands: usize) -> u32 {
+/// Round trips of `phase` (`k` in [`SESSION_ROUND_TRIPS`]) over `method`: behind the relay the
+/// TCP handshake is with a local socket, so connecting costs no round trip of the link.
+pub fn phase_round_trips(phase: Phase, k: u32, commands: usize, method: Method) -> u32 {
+    match phase {
+        Phase::Connect if method == Method::Relay => 0,
+        Phase::Command => k * commands as u32,
+        _ => k,
+    }
+}
+
+/// Round trips of one session running `commands` commands over `method`: 12 + one per
+/// command through TUN, one fewer through the relay (no connect).
+pub fn session_round_trips(commands: usize, method: Method) -> u32 {
     SESSION_ROUND_TRIPS
         .iter()
-        .map(|&(p, n)| {
-            if p == Phase::Command {
-                n * commands as u32
-            } else {
-                n
-            }
-        })
+        .map(|&(p, k)| phase_round_trips(p, k, commands, method))
         .sum()
 }
 
@@ -127,8 +132,8 @@ impl NetworkReport {
             method,
             biases: method.biases(),
             classes,
-            session_round_trips: session_round_trips(commands),
-            lower_bound_s: max_rtt.as_secs_f64() * f64::from(session_round_trips(commands)),
+            session_round_trips: session_round_trips(commands, method),
+            lower_bound_s: max_rtt.as_secs_f64() * f64::from(session_round_trips(commands, method)),
             strategies: Vec::new(),
         }
     }
@@ -247,13 +252,9 @@ pub fn render_table(n: &NetworkReport) -> String {
         "total", "fastest", "pkts up/dn", "bytes up/dn", "retrans"
     );
     let _ = write!(out, "{:<11}", "(README)");
-    let commands = n.session_round_trips - session_round_trips(0);
+    let commands = (n.session_round_trips - session_round_trips(0, n.method)) as usize;
     for &(p, k) in SESSION_ROUND_TRIPS {
-        let _ = write!(
-            out,
-            " {:>9}",
-            if p == Phase::Command { commands } else { k }
-        );
+        let _ = write!(out, " {:>9}", phase_round_trips(p, k, commands, n.method));
     }
     let _ = writeln!(
         out,
@@ -358,8 +359,9 @@ mod tests {
         let mut n = NetworkReport::new(&spec, Method::Tun, &links, 1);
         assert_eq!(n.classes[0].devices, 1);
         assert_eq!(n.classes[1].devices, 2);
-        assert_eq!(session_round_trips(1), 13);
-        assert_eq!(session_round_trips(3), 15);
+        assert_eq!(session_round_trips(1, Method::Tun), 13);
+        assert_eq!(session_round_trips(1, Method::Relay), 12);
+        assert_eq!(session_round_trips(3, Method::Tun), 15);
         assert!((n.lower_bound_s - 1.3).abs() < 1e-9);
         n.strategies.push(s);
         let table = render_table(&n);

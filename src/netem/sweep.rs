@@ -165,7 +165,7 @@ pub fn run(
             continue;
         }
         let subtitle = format!("{n} devices, profile {}, {}", b.profile, opts.method.name());
-        let rounds = session_round_trips(b.commands.len());
+        let rounds = session_round_trips(b.commands.len(), opts.method);
         let svg = plot::wall_vs_rtt(&points, rounds, n, &subtitle)?;
         write(
             b.out.join(format!("wall-vs-rtt-n{n}.svg")),
@@ -311,7 +311,7 @@ fn summary_md(opts: &NetworkSweepOptions, reports: &[Report]) -> String {
     let _ = writeln!(
         t,
         "A session needs {} round trips, so none is shorter than that many RTTs (the lower bound).\n",
-        session_round_trips(opts.base.commands.len())
+        session_round_trips(opts.base.commands.len(), opts.method)
     );
     let _ = writeln!(
         t,

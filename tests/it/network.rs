@@ -10,7 +10,7 @@ use crate::cli::{fleetbench, report};
 use crate::common;
 use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile};
 use fleetbench::netem::rounds::{SESSION_ROUND_TRIPS, session_round_trips};
-use fleetbench::netem::{NetworkSpec, TunNetwork};
+use fleetbench::netem::{Method, NetworkSpec, TunNetwork};
 use fleetbench::result::DeviceResult;
 use fleetbench::strategy::StrategyKind;
 use std::time::Duration;
@@ -76,7 +76,7 @@ fn phases_take_whole_round_trips_at_100ms() {
             );
             total += rounds.round() as u32;
         }
-        assert_eq!(total, session_round_trips(1));
+        assert_eq!(total, session_round_trips(1, Method::Tun));
         // The kernel's own view of the path agrees.
         let tcp = r[far].tcp.unwrap();
         assert!(tcp.min_rtt_s >= 0.1 && tcp.min_rtt_s < 0.13, "{tcp:?}");
@@ -118,7 +118,7 @@ fn two_rtt_classes_show_in_per_device_latencies() {
     isolated(|| {
         let (_net, fleet, rtts) = fleet_behind("rtt=30ms@50%;rtt=150ms", 6, 5);
         let r = poll(StrategyKind::Async, &fleet);
-        let floor = f64::from(session_round_trips(1));
+        let floor = f64::from(session_round_trips(1, Method::Tun));
         let (mut near, mut far) = (Vec::new(), Vec::new());
         for (d, rtt) in r.iter().zip(&rtts) {
             let rtt = rtt.as_secs_f64();
@@ -226,9 +226,19 @@ fn relay_fallback_and_bad_networks() {
     assert!(s["round_trips"]["connect"].as_f64().unwrap() < 0.3, "{s}");
     assert!(s["round_trips"]["command"].as_f64().unwrap() >= 0.95, "{s}");
     assert!(s.get("traffic").is_none(), "the relay sees no packets");
+    // No connect round trip through the relay: 12, and the bound is 12 RTTs, which every
+    // session must take at least.
+    assert_eq!(n["session_round_trips"], 12);
+    let bound = n["lower_bound_s"].as_f64().unwrap();
+    assert!((bound - 1.2).abs() < 1e-9, "{bound}");
     for d in r["strategies"][0]["devices"].as_array().unwrap() {
         assert_eq!(d["host"], "127.0.0.1");
         assert_eq!(d["ok"], true, "{d}");
+        let secs = d["ended_unix"].as_f64().unwrap() - d["started_unix"].as_f64().unwrap();
+        assert!(
+            secs >= bound,
+            "a session of {secs} s beat the bound {bound} s"
+        );
     }
     for (args, needle) in [
         (

@@ -8,7 +8,7 @@ use russh::keys::PrivateKey;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use std::io::{Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -264,6 +264,20 @@ fn ask_password_prompts_on_the_terminal_without_echo() {
                 );
             }
         }
+    }
+    // The prompt is written before the terminal's echo goes off (rpassword prints, then
+    // hides input): wait until the terminal says echo is off, as a person's typing would.
+    let echo_off_by = Instant::now() + Duration::from_secs(30);
+    loop {
+        // SAFETY: tcgetattr fills a termios for an open fd (a pty master reports its slave's
+        // settings on Linux).
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::tcgetattr(master.as_raw_fd(), &mut t) }, 0);
+        if t.c_lflag & libc::ECHO == 0 {
+            break;
+        }
+        assert!(Instant::now() < echo_off_by, "echo never went off");
+        std::thread::sleep(Duration::from_millis(5));
     }
     master.write_all(format!("{PW}\n").as_bytes()).unwrap();
     let mut stdout = String::new();
