@@ -47,8 +47,11 @@ for r in range(1, reps + 1):
     g = lambda k: re.search(k + r": (.*)", t).group(1)
     u, s = float(g(r"User time \(seconds\)")), float(g(r"System time \(seconds\)"))
     rss = int(g(r"Maximum resident set size \(kbytes\)"))
-    last = open(f"{d}/out{r}.txt").read().strip().splitlines()[-1]
-    m = re.search(r"(\d+) ok, (\d+) failed; wall ([\d.]+) s \(\w+, (\d+) workers?\)", last)
+    # The summary line (older builds print "report written to ..." after it).
+    out = open(f"{d}/out{r}.txt").read().strip().splitlines()
+    pat = r"(\d+) ok, (\d+) failed; wall ([\d.]+) s \(\w+, (\d+) workers?\)"
+    last = next((l for l in reversed(out) if re.search(pat, l)), out[-1] if out else "")
+    m = re.search(pat, last)
     if not m:
         sys.exit(f"run {r}: unexpected last line: {last}")
     ok, failed, wall, workers = int(m[1]), int(m[2]), float(m[3]), int(m[4])

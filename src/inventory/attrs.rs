@@ -138,6 +138,12 @@ impl<'t> Source<'t> {
     /// Parses one YAML document; empty or null gives `None`.
     pub fn load(&self) -> Result<Option<MarkedYaml<'t>>, InventoryError> {
         use saphyr::LoadableYamlNode;
+        // The alias byte budget first: building the tree would expand every alias.
+        super::limits::check_aliases(
+            self.text,
+            &self.origin,
+            super::limits::alias_budget(self.text.len()),
+        )?;
         let docs = MarkedYaml::load_from_str(self.text).map_err(|e| InventoryError::Syntax {
             at: self.at(e.marker()),
             message: e.info().to_string(),

@@ -109,6 +109,12 @@ pub fn detect(path: &Path, text: &str) -> Result<Detected, InventoryError> {
     if looks_like_ini(text) {
         return Ok(Detected::AnsibleIni);
     }
+    // Telling the format builds a tree, which would expand every alias: the byte budget first.
+    super::limits::check_aliases(
+        text,
+        &path.display().to_string(),
+        super::limits::alias_budget(text.len()),
+    )?;
     let Ok(docs) = MarkedYaml::load_from_str(text) else {
         return Ok(Detected::Netmiko);
     };

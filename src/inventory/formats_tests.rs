@@ -432,3 +432,26 @@ fn every_written_format_reads_back_the_same_devices() {
 fn no_env(_: &str) -> Option<String> {
     None
 }
+
+/// An alias bomb: one 64 KiB scalar aliased 2 000 times (128 MiB expanded) under `key`.
+fn alias_bomb(key: &str) -> String {
+    format!(
+        "big: &b \"{}\"\n{key}:\n  hosts:\n    R1:\n      junk: [{}]\n",
+        "x".repeat(65_536),
+        vec!["*b"; 2_000].join(", ")
+    )
+}
+
+/// Telling the format and reading Nornir or Ansible YAML build a tree, which expands every
+/// alias: each refuses the file on the alias byte budget first, as the netmiko reader does.
+#[test]
+fn alias_bombs_are_refused_before_any_tree_is_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = alias_bomb("all");
+    let p = put(dir.path(), "inv.yaml", &bomb);
+    let e = format::detect(&p, &bomb).map(|_| ()).unwrap_err();
+    assert!(matches!(e, InventoryError::AliasBudget { .. }), "{e}");
+    let e = ansible::parse_yaml(&bomb, "inv.yaml", &env).unwrap_err();
+    assert!(matches!(e, InventoryError::AliasBudget { .. }), "{e}");
+    assert!(load_err(&p).contains("expanding YAML aliases"));
+}
