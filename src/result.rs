@@ -76,6 +76,27 @@ pub struct DeviceResult {
 }
 
 impl DeviceResult {
+    /// The result of `dev` before anything is known of its session: not ok, no output, no
+    /// times; each source (a strategy, the devices' record, a poller's results file) fills in
+    /// what it saw.
+    pub fn blank(dev: &crate::device::Device) -> DeviceResult {
+        DeviceResult {
+            name: dev.name.clone(),
+            host: dev.host.clone(),
+            port: dev.port,
+            ok: false,
+            outputs: Vec::new(),
+            error: None,
+            started_unix: 0.0,
+            ended_unix: 0.0,
+            phases: Vec::new(),
+            host_key: None,
+            new_host_key: None,
+            worker: String::new(),
+            tcp: None,
+        }
+    }
+
     /// All command outputs joined by a newline (the classic `{ip: output}` value). Built on
     /// each call: prefer [`DeviceResult::outputs`] where one command's text will do.
     pub fn output(&self) -> String {

@@ -55,21 +55,7 @@ pub fn results(
 }
 
 fn one(d: &Device, sessions: &[&SessionRecord], commands: &[String]) -> DeviceResult {
-    let mut r = DeviceResult {
-        name: d.name.clone(),
-        host: d.host.clone(),
-        port: d.port,
-        ok: false,
-        outputs: Vec::new(),
-        error: None,
-        started_unix: 0.0,
-        ended_unix: 0.0,
-        phases: Vec::new(),
-        host_key: None,
-        new_host_key: None,
-        worker: String::new(),
-        tcp: None,
-    };
+    let mut r = DeviceResult::blank(d);
     if sessions.is_empty() {
         r.error = Some(error(
             "not_contacted",

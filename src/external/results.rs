@@ -32,32 +32,13 @@ fn port22() -> u16 {
     22
 }
 
-/// A device result with no source but its inventory entry.
-fn blank(d: &Device) -> DeviceResult {
-    DeviceResult {
-        name: d.name.clone(),
-        host: d.host.clone(),
-        port: d.port,
-        ok: false,
-        outputs: Vec::new(),
-        error: None,
-        started_unix: 0.0,
-        ended_unix: 0.0,
-        phases: Vec::new(),
-        host_key: None,
-        new_host_key: None,
-        worker: String::new(),
-        tcp: None,
-    }
-}
-
 /// Every device failed with `not_reported`: nothing says what happened to it.
 pub fn unknown(devices: &[Device]) -> Vec<DeviceResult> {
     devices
         .iter()
         .map(|d| DeviceResult {
             error: Some(not_reported()),
-            ..blank(d)
+            ..DeviceResult::blank(d)
         })
         .collect()
 }
@@ -86,7 +67,7 @@ pub fn read(path: &Path, devices: &[Device], command: &str) -> Option<Vec<Device
         devices
             .iter()
             .map(|d| {
-                let mut r = blank(d);
+                let mut r = DeviceResult::blank(d);
                 match lines.remove(&(d.host.to_ascii_lowercase(), d.port)) {
                     None => r.error = Some(not_reported()),
                     Some(l) => {

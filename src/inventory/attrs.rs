@@ -336,18 +336,11 @@ impl<'e> Builder<'e> {
         (key, v): &Named,
         dref: &DeviceRef,
     ) -> Result<PathBuf, InventoryError> {
-        let rest = match path.strip_prefix('~') {
-            Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
-            _ => return Ok(PathBuf::from(path)),
-        };
-        let home = (self.env)("HOME")
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| InventoryError::HomeUnset {
-                at: v.at.clone(),
-                device: dref.clone(),
-                key,
-            })?;
-        Ok(PathBuf::from(format!("{home}{rest}")))
+        super::home_path(path, self.env).ok_or_else(|| InventoryError::HomeUnset {
+            at: v.at.clone(),
+            device: dref.clone(),
+            key,
+        })
     }
 }
 

@@ -627,19 +627,23 @@ impl Loader<'_, '_> {
         v: &Node<'_>,
         dref: &DeviceRef,
     ) -> Result<PathBuf, InventoryError> {
-        let rest = match path.strip_prefix('~') {
-            Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
-            _ => return Ok(PathBuf::from(path)),
-        };
-        let home = (self.env)("HOME")
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| InventoryError::HomeUnset {
-                at: self.at(&v.span.start),
-                device: dref.clone(),
-                key,
-            })?;
-        Ok(PathBuf::from(format!("{home}{rest}")))
+        home_path(path, self.env).ok_or_else(|| InventoryError::HomeUnset {
+            at: self.at(&v.span.start),
+            device: dref.clone(),
+            key,
+        })
     }
+}
+
+/// `~` and `~/...` as `$HOME` and `$HOME/...` (any other path as it is); `None` when the path
+/// needs `HOME` and it is unset or empty. Every inventory format expands key paths this way.
+pub(crate) fn home_path(path: String, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let rest = match path.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
+        _ => return Some(PathBuf::from(path)),
+    };
+    let home = env("HOME").filter(|h| !h.is_empty())?;
+    Some(PathBuf::from(format!("{home}{rest}")))
 }
 
 /// `Some("NAME")` when `value` is exactly `${NAME}` with NAME a shell-style variable name.

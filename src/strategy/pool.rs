@@ -207,19 +207,10 @@ pub(crate) fn unix_now() -> f64 {
 pub(crate) fn not_run(dev: &Device, err: SessionError) -> DeviceResult {
     let now = unix_now();
     DeviceResult {
-        name: dev.name.clone(),
-        host: dev.host.clone(),
-        port: dev.port,
-        ok: false,
-        outputs: Vec::new(),
         error: Some(ErrorInfo::from(&err)),
         started_unix: now,
         ended_unix: now,
-        phases: Vec::new(),
-        host_key: None,
-        new_host_key: None,
-        worker: String::new(),
-        tcp: None,
+        ..DeviceResult::blank(dev)
     }
 }
 
