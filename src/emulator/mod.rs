@@ -34,8 +34,13 @@ pub mod record;
 pub mod show;
 
 mod cpu;
+mod foreground;
+mod keys;
 pub mod memlock;
 mod server;
+mod spec;
+pub use foreground::{serve_foreground, serve_foreground_with};
+use keys::*;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -139,121 +144,6 @@ pub struct FleetSpec {
 /// The name (and prompt hostname) of device `index` of an emulated fleet: `R1`, `R2`, ...
 pub fn device_name(index: usize) -> String {
     identity::hostname(index)
-}
-
-impl FleetSpec {
-    /// `devices` routers on ephemeral loopback ports, cisco/cisco/cisco, 5 vty lines, seed 1.
-    pub fn new(devices: usize, profile: Profile) -> Self {
-        FleetSpec {
-            devices,
-            base_port: 0,
-            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            addresses: Vec::new(),
-            profile,
-            seed: 1,
-            username: "cisco".into(),
-            password: "cisco".into(),
-            secret: "cisco".into(),
-            max_sessions: 5,
-            authorized_keys: Vec::new(),
-            record: false,
-            state_dir: None,
-            only: None,
-            platforms: PlatformMix::default(),
-        }
-    }
-
-    /// True when device `index` is served here (see [`FleetSpec::only`]).
-    fn serves(&self, index: usize) -> bool {
-        self.only
-            .as_ref()
-            .is_none_or(|o| o.binary_search(&index).is_ok())
-    }
-
-    fn validate(&self) -> Result<(), EmulatorError> {
-        if self.devices == 0 {
-            return Err(EmulatorError::Spec("at least one device is needed".into()));
-        }
-        if self.devices > identity::MAX_DEVICES {
-            return Err(EmulatorError::Spec(format!(
-                "at most {} devices (their addresses in 198.18.0.0/15 would repeat beyond that)",
-                identity::MAX_DEVICES
-            )));
-        }
-        if self.max_sessions == 0 {
-            return Err(EmulatorError::Spec(
-                "max_sessions must be at least 1".into(),
-            ));
-        }
-        if !self.addresses.is_empty() && self.addresses.len() != self.devices {
-            return Err(EmulatorError::Spec(format!(
-                "{} addresses for {} devices",
-                self.addresses.len(),
-                self.devices
-            )));
-        }
-        if self.addresses.is_empty()
-            && self.base_port != 0
-            && self.base_port as usize + self.devices - 1 > u16::MAX as usize
-        {
-            return Err(EmulatorError::Spec(format!(
-                "ports {}..{} do not fit below 65536",
-                self.base_port,
-                self.base_port as usize + self.devices - 1
-            )));
-        }
-        if let Some(only) = &self.only {
-            if only.is_empty() || only.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(EmulatorError::Spec(
-                    "the devices to serve must be a non-empty ascending list".into(),
-                ));
-            }
-            if only.iter().any(|&i| i >= self.devices) {
-                return Err(EmulatorError::Spec(format!(
-                    "a device to serve is outside the fleet of {}",
-                    self.devices
-                )));
-            }
-        }
-        self.check_resources()
-    }
-
-    /// Refuses at once a fleet this machine cannot bind, rather than after binding most of it
-    /// (a listener per device, and with `base_port` 0 an ephemeral port per device).
-    fn check_resources(&self) -> Result<(), EmulatorError> {
-        let served = self.only.as_ref().map_or(self.devices, Vec::len) as u64;
-        if self.base_port == 0
-            && let Some((low, high)) = ephemeral_range()
-        {
-            let ports = u64::from(high.saturating_sub(low)) + 1;
-            if served > ports {
-                return Err(EmulatorError::Spec(format!(
-                    "{served} devices on ephemeral ports, but the kernel's ephemeral range \
-                     {low}-{high} has {ports}; give a base port below {low}"
-                )));
-            }
-        }
-        let limit = crate::measure::raise_nofile_limit();
-        if limit > 0 && served + FD_HEADROOM > limit {
-            return Err(EmulatorError::Spec(format!(
-                "{served} devices need at least {} open files (a listener each, plus \
-                 connections); the limit here is {limit} (ulimit -n)",
-                served + FD_HEADROOM
-            )));
-        }
-        Ok(())
-    }
-}
-
-/// File descriptors kept free beyond one listener per device: the runtime, log files, and a
-/// few connections.
-const FD_HEADROOM: u64 = 64;
-
-/// The kernel's ephemeral port range (`net.ipv4.ip_local_port_range`), where port 0 binds.
-fn ephemeral_range() -> Option<(u16, u16)> {
-    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
-    let mut it = text.split_whitespace().map(|p| p.parse::<u16>().ok());
-    Some((it.next()??, it.next()??))
 }
 
 /// One running device, as clients see it.
@@ -528,76 +418,6 @@ impl BoundFleet {
     }
 }
 
-/// The russh configuration of one device.
-fn ssh_config(key: PrivateKey, publickey: bool, stack: profile::SshStack) -> russh::server::Config {
-    let mut methods = MethodSet::empty();
-    if publickey {
-        methods.push(MethodKind::PublicKey);
-    }
-    methods.push(MethodKind::Password);
-    methods.push(MethodKind::KeyboardInteractive);
-    russh::server::Config {
-        server_id: russh::SshId::Standard("SSH-2.0-Cisco-1.25".into()),
-        methods,
-        // OpenSSH and libssh2 first probe with `none`; the default 1 s rejection delay would
-        // apply to that probe too and add a second to every session.
-        auth_rejection_time_initial: Some(Duration::ZERO),
-        // A wrong password still costs a little, as on a real device.
-        auth_rejection_time: Duration::from_millis(300),
-        keys: vec![key],
-        inactivity_timeout: Some(Duration::from_secs(600)),
-        nodelay: true,
-        preferred: match stack {
-            profile::SshStack::Modern => russh::Preferred::default(),
-            profile::SshStack::Legacy => legacy_algorithms(),
-        },
-        ..Default::default()
-    }
-}
-
-/// What an older IOS SSH stack offers (IOS 15.x before the SHA-2 updates): SHA-1 key
-/// exchanges, an `ssh-rsa` (RSA/SHA-1) host key, CTR and CBC ciphers, `hmac-sha1`.
-fn legacy_algorithms() -> russh::Preferred {
-    use russh::{cipher, kex, mac};
-    russh::Preferred {
-        kex: Cow::Borrowed(&[kex::DH_G14_SHA1, kex::DH_GEX_SHA1, kex::DH_G1_SHA1]),
-        key: Cow::Owned(vec![russh::keys::Algorithm::Rsa { hash: None }]),
-        cipher: Cow::Borrowed(&[
-            cipher::AES_128_CTR,
-            cipher::AES_192_CTR,
-            cipher::AES_256_CTR,
-            cipher::AES_128_CBC,
-            cipher::AES_256_CBC,
-        ]),
-        mac: Cow::Borrowed(&[mac::HMAC_SHA1]),
-        ..russh::Preferred::default()
-    }
-}
-
-/// The RSA host key of `ssh=legacy` devices. Generating RSA keys at start would cost seconds
-/// in debug builds, so every legacy device of every fleet serves this one, made with
-/// `ssh-keygen -t rsa -b 2048` for the emulator only (never use it anywhere else).
-fn legacy_host_key() -> Result<PrivateKey, EmulatorError> {
-    const PEM: &str = include_str!("../../fixtures/emulator-legacy-hostkey-rsa");
-    PrivateKey::from_openssh(PEM).map_err(|e| EmulatorError::HostKey {
-        index: 0,
-        message: e.to_string(),
-    })
-}
-
-/// A stable Ed25519 host key for device `index` of a fleet with `seed`.
-fn host_key(seed: u64, index: usize) -> Result<PrivateKey, EmulatorError> {
-    let mut bytes = [0u8; 32];
-    for (k, chunk) in bytes.chunks_mut(8).enumerate() {
-        let word = profile::mix(
-            profile::mix(seed, 0x0048_4F53_544B_4559),
-            (index * 4 + k) as u64,
-        );
-        chunk.copy_from_slice(&word.to_le_bytes());
-    }
-    Ok(PrivateKey::from(Ed25519Keypair::from_seed(&bytes)))
-}
-
 /// A running fleet on its own runtime. Dropping it stops every listener and joins its threads.
 pub struct EmulatedFleet {
     view: FleetView,
@@ -764,115 +584,6 @@ impl Drop for EmulatedFleet {
             let _ = t.join();
         }
     }
-}
-
-/// The `--write-inventory` file of a foreground fleet: a stale one is removed when claimed,
-/// and the fleet's own is removed when this is dropped (on exit, or on an error after the
-/// claim).
-struct InventoryFile(std::path::PathBuf);
-
-impl InventoryFile {
-    fn claim(path: &Path) -> Result<InventoryFile, EmulatorError> {
-        match std::fs::remove_file(path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(EmulatorError::Inventory {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
-        }
-        Ok(InventoryFile(path.to_path_buf()))
-    }
-}
-
-impl Drop for InventoryFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// Runs a fleet on the current runtime until `shutdown` resolves (`fleetbench emulate`);
-/// the inventory's format follows its file name ([`Format::for_output`]).
-pub async fn serve_foreground(
-    spec: FleetSpec,
-    write_inventory: Option<&Path>,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), EmulatorError> {
-    let outputs = Outputs {
-        inventory: write_inventory.map(|p| (p.to_path_buf(), Format::for_output(p))),
-        record: None,
-    };
-    serve_foreground_with(spec, &outputs, shutdown).await
-}
-
-/// Runs a fleet on the current runtime until `shutdown` resolves.
-///
-/// Binds every listener first, then writes the inventory atomically (so its appearance means
-/// "ready"), then prints one line per device (name, address, host key fingerprint, faults).
-/// A stale inventory file is removed before binding, and the fleet's own when it stops.
-pub async fn serve_foreground_with(
-    spec: FleetSpec,
-    outputs: &Outputs,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), EmulatorError> {
-    let recorder = match &outputs.record {
-        Some(path) => Some(Arc::new(record::Recorder::to_file(path).map_err(
-            |source| EmulatorError::Record {
-                path: path.clone(),
-                source,
-            },
-        )?)),
-        None => spec.record.then(|| Arc::new(record::Recorder::in_memory())),
-    };
-    // "The file appears means ready" holds only if no file from an earlier run (killed, or
-    // failed to bind) is there before this one is ready, and none is left after it stops.
-    // (For a Nornir folder, that file is its hosts.yaml, written last.)
-    let _remove_on_exit = outputs
-        .inventory
-        .as_ref()
-        .map(|(p, f)| InventoryFile::claim(&write::ready_file(p, *f)))
-        .transpose()?;
-    let bound = BoundFleet::bind(&spec, recorder)?;
-    let (stop, stop_rx) = watch::channel(false);
-    let (view, tasks) = bound.spawn(&stop_rx);
-    if let Some((path, format)) = &outputs.inventory {
-        write::write(path, *format, &view.inventory_devices(), EMULATED_INVENTORY).map_err(
-            |source| EmulatorError::Inventory {
-                path: path.clone(),
-                source,
-            },
-        )?;
-    }
-    for d in &view.devices {
-        let faults = d.faults.names();
-        // The platform is named only in a mixed or non-IOS fleet: the classic lines stay.
-        let platform = if spec.platforms == PlatformMix::default() {
-            String::new()
-        } else {
-            format!(" platform={}", d.platform.device_type)
-        };
-        println!(
-            "{} {}:{} {} profile={}{platform}{}",
-            d.name,
-            d.host,
-            d.port,
-            d.fingerprint,
-            spec.profile.name(),
-            if faults.is_empty() {
-                String::new()
-            } else {
-                format!(" faults={}", faults.join(","))
-            }
-        );
-    }
-    shutdown.await;
-    let _ = stop.send(true);
-    for t in tasks {
-        let _ = t.await;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

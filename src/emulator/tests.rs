@@ -1,5 +1,6 @@
 //! Unit tests of `emulator` (kept beside it so the module reads as code).
 
+use super::spec::ephemeral_range;
 use super::*;
 
 #[test]

@@ -221,6 +221,9 @@ fn banners_one_line_and_multi_line() {
 fn masks() {
     assert_eq!(prefix_len("255.255.255.0"), Some(24));
     assert_eq!(prefix_len("255.255.255.255"), Some(32));
-    assert_eq!(prefix_len("0.0.0.0"), Some(0));
+    assert_eq!(
+        prefix_len(&std::net::Ipv4Addr::UNSPECIFIED.to_string()),
+        Some(0)
+    );
     assert_eq!(prefix_len("255.0.255.0"), None);
 }
