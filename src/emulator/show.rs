@@ -118,6 +118,23 @@ impl<'a> View<'a> {
     }
 }
 
+/// The export notice every IOS and IOS-XE `show version` prints.
+pub const CRYPTO_NOTICE: &str =
+    "This product contains cryptographic features and is subject to United
+States and local country laws governing import, export, transfer and
+use. Delivery of Cisco cryptographic products does not imply
+third-party authority to import, export, distribute or use encryption.
+Importers, exporters, distributors and users are responsible for
+compliance with U.S. and local country laws. By using this product you
+agree to comply with applicable laws and regulations. If you are unable
+to comply with U.S. and local laws, return this product immediately.
+
+A summary of U.S. laws governing Cisco cryptographic products may be found at:
+http://www.cisco.com/wwl/export/crypto/tool/stqrg.html
+
+If you require further assistance please contact us by sending email to
+export@cisco.com.";
+
 /// `show version`: needs no config but the hostname, so the hot path of a benchmark
 /// (`show version` on every device) copies no configuration.
 pub fn version(h: &str, id: &Identity, now: DateTime<Utc>, boot: DateTime<Utc>) -> Vec<String> {
@@ -136,20 +153,7 @@ Last reload reason: Unknown reason
 
 
 
-This product contains cryptographic features and is subject to United
-States and local country laws governing import, export, transfer and
-use. Delivery of Cisco cryptographic products does not imply
-third-party authority to import, export, distribute or use encryption.
-Importers, exporters, distributors and users are responsible for
-compliance with U.S. and local country laws. By using this product you
-agree to comply with applicable laws and regulations. If you are unable
-to comply with U.S. and local laws, return this product immediately.
-
-A summary of U.S. laws governing Cisco cryptographic products may be found at:
-http://www.cisco.com/wwl/export/crypto/tool/stqrg.html
-
-If you require further assistance please contact us by sending email to
-export@cisco.com.
+{CRYPTO_NOTICE}
 
 Cisco IOSv (revision 1.0) with  with 460137K/62464K bytes of memory.
 Processor board ID {serial}

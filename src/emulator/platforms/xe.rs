@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::emulator::ios::uptime;
+use crate::emulator::show::CRYPTO_NOTICE;
 
 /// `show version` of an IOS-XE 17.9 virtual router named `hostname`.
 pub fn show_version(hostname: &str, boot: DateTime<Utc>, now: DateTime<Utc>) -> Vec<String> {
@@ -39,20 +40,7 @@ Last reload reason: reload
 
 
 
-This product contains cryptographic features and is subject to United
-States and local country laws governing import, export, transfer and
-use. Delivery of Cisco cryptographic products does not imply
-third-party authority to import, export, distribute or use encryption.
-Importers, exporters, distributors and users are responsible for
-compliance with U.S. and local country laws. By using this product you
-agree to comply with applicable laws and regulations. If you are unable
-to comply with U.S. and local laws, return this product immediately.
-
-A summary of U.S. laws governing Cisco cryptographic products may be found at:
-http://www.cisco.com/wwl/export/crypto/tool/stqrg.html
-
-If you require further assistance please contact us by sending email to
-export@cisco.com.
+{CRYPTO_NOTICE}
 
 
 Technology Package License Information:
