@@ -187,6 +187,7 @@ pub fn measure(
             server_cpu_s: server,
             ideal_s: stats::ideal_schedule(&out.results, out.workers),
             slowest_s: stats::slowest(&out.results),
+            p99_s: stats::p99_total(&out.results),
             started_unix,
             ended_unix,
         });

@@ -469,6 +469,9 @@ fn merge_run<'a>(runs: impl Iterator<Item = &'a RunSummary>) -> RunSummary {
         server_cpu_s: 0.0,
         ideal_s: 0.0,
         slowest_s: 0.0,
+        // Percentiles of shards' runs do not merge: the run's own p99 stays unknown (the
+        // strategy's p99 comes from the added histograms).
+        p99_s: 0.0,
         started_unix: f64::INFINITY,
         ended_unix: 0.0,
     };

@@ -97,8 +97,14 @@ impl Metric {
             Metric::Wall => Reading::with_samples(wall, &walls),
             Metric::P99 => {
                 let p99 = positive(s.p99_total_s()?)?;
-                // Per-run latency percentiles are not stored; the run-to-run spread of the
-                // wall time, relative to its median, stands in for theirs.
+                // Each run's own p99, when every run has one: a p99 moves with single slow
+                // sessions, which a run's wall time (a sum or a maximum over the fleet) hides.
+                let per_run: Vec<f64> = s.runs.iter().map(|r| r.p99_s).collect();
+                if !per_run.is_empty() && per_run.iter().all(|&x| positive(x).is_some()) {
+                    return Reading::with_samples(p99, &per_run);
+                }
+                // Older and merged reports: the run-to-run spread of the wall time, relative
+                // to its median, stands in.
                 let (lo, hi) = relative_bounds(wall, &walls);
                 Some(Reading {
                     value: p99,

@@ -111,6 +111,11 @@ pub struct RunSummary {
     /// The slowest device's session time in this run.
     #[serde(default)]
     pub slowest_s: f64,
+    /// This run's 99th percentile of per-device session time (the strategy's
+    /// `latency_s.total.p99` over this run alone). 0 when unknown: reports older than this
+    /// field, and merged runs (percentiles of shards do not add up to the fleet's).
+    #[serde(default)]
+    pub p99_s: f64,
     /// Unix time the run started (before the pool's start-up): time zero of the timeline.
     #[serde(default)]
     pub started_unix: f64,
@@ -305,6 +310,7 @@ mod tests {
                 server_cpu_s: cpu_s,
                 ideal_s: w / 2.0,
                 slowest_s,
+                p99_s: 0.0,
                 started_unix: 0.0,
                 ended_unix: 0.0,
             })

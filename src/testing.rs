@@ -21,6 +21,7 @@ pub fn run(wall_s: f64, cpu_s: f64, failed: usize) -> RunSummary {
         server_cpu_s: 0.0,
         ideal_s: 0.0,
         slowest_s: 0.0,
+        p99_s: 0.0,
         started_unix: 0.0,
         ended_unix: 0.0,
     }

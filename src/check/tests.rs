@@ -290,3 +290,53 @@ fn markdown_is_a_table_with_every_verdict() {
         .to_markdown();
     assert!(ok.starts_with("### fleetbench performance gate: ✅ no regression\n"));
 }
+
+/// Sequential sets p99s with single slow sessions that its wall time (a sum over the fleet)
+/// hides: the gate once failed CI on one noisy run (p99 +35%, wall spread 7%). Each run's own
+/// p99 is the spread that counts; a p99 that moved in every run is still a regression.
+#[test]
+fn p99_noise_is_the_spread_of_the_runs_own_p99s() {
+    let with_p99 = |total_p99: f64, per_run: &[f64]| {
+        let mut s = strat(StrategyKind::Sequential, &[3.10, 3.11, 3.12, 3.13, 3.15]);
+        s.latency_s.insert(
+            crate::histo::TOTAL.to_string(),
+            Percentiles {
+                p50: 0.156,
+                p90: 0.157,
+                p99: total_p99,
+                max: 0.233,
+                count: 100,
+            },
+        );
+        for (r, &p) in s.runs.iter_mut().zip(per_run) {
+            r.p99_s = p;
+        }
+        report(vec![s])
+    };
+    let base = with_p99(0.157, &[0.156, 0.157, 0.157, 0.158, 0.157]);
+    // One run with two slow sessions: the strategy's p99 is up 34%, and so is the spread.
+    let noisy = with_p99(0.211, &[0.158, 0.160, 0.233, 0.159, 0.161]);
+    let o = check(&base, &noisy, &Thresholds::default()).unwrap();
+    let p = row(&o, StrategyKind::Sequential, Metric::P99);
+    assert!(p.change > 0.3, "{}", p.change);
+    assert!(p.noise > p.change, "{}", p.noise);
+    assert_eq!(p.verdict, Verdict::WithinNoise);
+    // Every run 34% slower at its tail: a regression whatever the wall time did.
+    let slower = with_p99(0.211, &[0.209, 0.210, 0.211, 0.212, 0.211]);
+    let o = check(&base, &slower, &Thresholds::default()).unwrap();
+    assert_eq!(
+        row(&o, StrategyKind::Sequential, Metric::P99).verdict,
+        Verdict::Regression
+    );
+    // Without per-run p99s (older or merged reports) the wall time's spread stands in: the
+    // noisy report would have failed.
+    let mut old = noisy.clone();
+    for r in &mut old.strategies[0].runs {
+        r.p99_s = 0.0;
+    }
+    let o = check(&base, &old, &Thresholds::default()).unwrap();
+    assert_eq!(
+        row(&o, StrategyKind::Sequential, Metric::P99).verdict,
+        Verdict::Regression
+    );
+}

@@ -254,6 +254,7 @@ pub fn measure(
             server_cpu_s: 0.0,
             ideal_s: crate::stats::ideal_schedule(&devs, devs.len().max(1)),
             slowest_s: crate::stats::slowest(&devs),
+            p99_s: crate::stats::p99_total(&devs),
             started_unix: tree.started_unix,
             ended_unix: tree.started_unix + tree.wall.as_secs_f64(),
         });
