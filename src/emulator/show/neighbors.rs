@@ -207,7 +207,11 @@ impl View<'_> {
             }
         }
         match default {
-            Some(gw) => out.push(format!("Gateway of last resort is {gw} to network 0.0.0.0")),
+            // The default route's network, as IOS prints it.
+            Some(gw) => out.push(format!(
+                "Gateway of last resort is {gw} to network {}",
+                Ipv4Addr::UNSPECIFIED
+            )),
             None => out.push("Gateway of last resort is not set".into()),
         }
         out.push(String::new());

@@ -67,11 +67,17 @@ fn neighbor_tables_agree_across_the_fleet() {
 fn route_table_groups_by_classful_network() {
     let r = with_view(3, 0, |v| v.ip_route());
     assert!(
-        r.contains(&"Gateway of last resort is 198.18.128.1 to network 0.0.0.0".to_string()),
+        r.contains(&format!(
+            "Gateway of last resort is 198.18.128.1 to network {}",
+            Ipv4Addr::UNSPECIFIED
+        )),
         "{r:#?}"
     );
     assert!(
-        r.contains(&"S*    0.0.0.0/0 [1/0] via 198.18.128.1".to_string()),
+        r.contains(&format!(
+            "S*    {}/0 [1/0] via 198.18.128.1",
+            Ipv4Addr::UNSPECIFIED
+        )),
         "{r:#?}"
     );
     assert!(
