@@ -482,7 +482,9 @@ fn sweep_over_networks_draws_wall_time_against_rtt() {
         );
         assert!((bound - 0.52).abs() < 1e-9, "{r:?}");
         assert!(wall >= bound, "{r:?}");
-        assert!((12.6..16.0).contains(&rounds), "{r:?}");
+        // About 13-14 on a quiet machine; a loaded one (the whole suite on 2 cores) adds
+        // CPU time on top (over 16 once in a full-suite run). A link that delayed each packet twice would give ~26.
+        assert!((12.6..20.0).contains(&rounds), "{r:?}");
     }
     let seq_far = rows
         .iter()
