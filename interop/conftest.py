@@ -46,29 +46,67 @@ class Fleet:
         self.devices = devices
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
 
 
-def start_fleet(tmp_path: Path, devices: int, *extra: str, fmt: str = "") -> Fleet:
-    """Starts `fleetbench emulate` on a free block of loopback ports; retries on a busy one."""
+def netmiko_args(d, read_timeout: float = 20, **extra):
+    """ConnectHandler's keyword arguments for an emulated device of an inventory."""
+    return dict(
+        device_type=d.get("device_type", "cisco_ios"),
+        host=d.get("host") or d.get("ip"),
+        port=d["port"],
+        username=d["username"],
+        password=d["password"],
+        secret=d.get("secret", ""),
+        conn_timeout=20,
+        read_timeout_override=read_timeout,
+        **extra,
+    )
+
+
+def scrapli_args(d, transport: str, timeout_ops: float):
+    """A scrapli driver's keyword arguments for an emulated device (host keys not checked)."""
+    return dict(
+        host=d.get("host") or d.get("ip"),
+        port=d["port"],
+        auth_username=d["username"],
+        auth_password=d["password"],
+        auth_secondary=d.get("secret", ""),
+        auth_strict_key=False,
+        transport=transport,
+        timeout_socket=20,
+        timeout_transport=20,
+        timeout_ops=timeout_ops,
+    )
+
+
+def stop_process(proc):
+    """SIGTERM (fleetbench's clean stop), then SIGKILL if it has not ended within 10 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def launch_emulate(devices: int, ports: range, files, *args: str):
+    """Starts `fleetbench emulate --devices N --base-port B *args` on a random block of
+    `ports`, retrying on a busy one. `files(base)` gives (log path, path whose content means
+    ready, the --write-inventory argument). Returns (process, base port, ready path)."""
     last_err = ""
     for attempt in range(8):
-        base = random.Random(os.getpid() * 31 + attempt + time.time_ns()).randrange(20000, 30000)
-        inv = tmp_path / f"fleet-{base}.yaml"
-        log = open(tmp_path / f"emulate-{base}.log", "w+")
+        base = random.Random(os.getpid() * 31 + attempt + time.time_ns()).randrange(ports.start, ports.stop)
+        log_path, ready, target = files(base)
+        log = open(log_path, "w+")
         cmd = [fleetbench_bin(), "emulate", "--devices", str(devices), "--base-port", str(base),
-               "--write-inventory", str(inv), *extra]
+               "--write-inventory", target, *args]
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if inv.exists() and inv.stat().st_size > 0:
-                return Fleet(proc, inv, base)
+            if ready.exists() and ready.stat().st_size > 0:
+                return proc, base, ready
             if proc.poll() is not None:
                 break
             time.sleep(0.05)
@@ -78,6 +116,16 @@ def start_fleet(tmp_path: Path, devices: int, *extra: str, fmt: str = "") -> Fle
         log.seek(0)
         last_err = log.read()
     raise RuntimeError(f"fleetbench emulate did not become ready: {last_err[-2000:]}")
+
+
+def start_fleet(tmp_path: Path, devices: int, *extra: str) -> Fleet:
+    """Starts `fleetbench emulate` on a free block of loopback ports; retries on a busy one."""
+    def files(base):
+        inv = tmp_path / f"fleet-{base}.yaml"
+        return tmp_path / f"emulate-{base}.log", inv, str(inv)
+
+    proc, base, inv = launch_emulate(devices, range(20000, 30000), files, *extra)
+    return Fleet(proc, inv, base)
 
 
 @pytest.fixture

@@ -2,15 +2,11 @@
 fleet whose inventory is written in a given format (conftest's fleets are netmiko only)."""
 
 import json
-import os
-import random
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from conftest import ROOT, fleetbench_bin
+from conftest import ROOT, launch_emulate, stop_process
 
 COURSE = ROOT / "examples" / "course"
 
@@ -23,43 +19,23 @@ class FormatFleet:
         self.target = target
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
 
 
 def start_format_fleet(tmp: Path, devices: int, name: str, fmt: str, *extra: str) -> FormatFleet:
     """`emulate --write-inventory tmp/<base>/name --inventory-format fmt`; `name` ending in
     `/` is a Nornir folder, ready when its hosts.yaml appears. Retries on a busy port block."""
-    last_err = ""
-    for attempt in range(8):
-        base = random.Random(os.getpid() * 37 + attempt + time.time_ns()).randrange(30000, 32000)
+    folder = name.endswith("/")
+
+    def files(base):
         d = tmp / str(base)
         d.mkdir(exist_ok=True)
-        folder = name.endswith("/")
         target = d / name
         ready = target / "hosts.yaml" if folder else target
-        log = open(d / "emulate.log", "w+")
-        cmd = [fleetbench_bin(), "emulate", "--devices", str(devices), "--base-port", str(base),
-               "--write-inventory", str(target) + ("/" if folder else ""), "--inventory-format", fmt, *extra]
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if ready.exists() and ready.stat().st_size > 0:
-                return FormatFleet(proc, target)
-            if proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-        log.seek(0)
-        last_err = log.read()
-    raise RuntimeError(f"fleetbench emulate did not become ready: {last_err[-2000:]}")
+        return d / "emulate.log", ready, str(target) + ("/" if folder else "")
+
+    proc, base, _ = launch_emulate(devices, range(30000, 32000), files, "--inventory-format", fmt, *extra)
+    return FormatFleet(proc, tmp / str(base) / name)
 
 
 class Poller:

@@ -22,16 +22,3 @@ def start_mixed(tmp_path_factory):
     by_type = {d["device_type"]: d for d in fleet.devices}
     assert sorted(by_type) == PLATFORMS, by_type
     return fleet, by_type
-
-
-def netmiko_args(d):
-    return dict(
-        device_type=d["device_type"],
-        host=d.get("host") or d.get("ip"),
-        port=d["port"],
-        username=d["username"],
-        password=d["password"],
-        secret=d.get("secret", ""),
-        conn_timeout=20,
-        read_timeout_override=20,
-    )

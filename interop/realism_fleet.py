@@ -3,6 +3,7 @@ module, and netmiko/napalm connections to its devices."""
 
 import re
 
+from conftest import netmiko_args as base_netmiko_args
 from conftest import start_fleet
 
 # One-word-or-more sections of an IOS running-config.
@@ -16,17 +17,8 @@ def start_ios(tmp_path_factory, n, name):
 
 
 def netmiko_args(d, **extra):
-    return dict(
-        device_type=d.get("device_type", "cisco_ios"),
-        host=d.get("host") or d.get("ip"),
-        port=d["port"],
-        username=d["username"],
-        password=d["password"],
-        secret=d.get("secret", ""),
-        conn_timeout=20,
-        read_timeout_override=30,
-        **extra,
-    )
+    # Full configurations and long tables: more time per read than the platform suites.
+    return base_netmiko_args(d, read_timeout=30, **extra)
 
 
 def napalm_ios(d):

@@ -9,6 +9,7 @@ from netmiko import ConnectHandler
 from netmiko.exceptions import ConfigInvalidException
 from scrapli.driver.core import IOSXEDriver
 
+from conftest import scrapli_args
 from realism_fleet import netmiko_args, sections, start_ios
 
 
@@ -118,18 +119,7 @@ def test_netmiko_invalid_line_is_rejected_as_on_ios(fleet):
 
 
 def scrapli(d, transport):
-    return IOSXEDriver(
-        host=d.get("host") or d.get("ip"),
-        port=d["port"],
-        auth_username=d["username"],
-        auth_password=d["password"],
-        auth_secondary=d.get("secret", ""),
-        auth_strict_key=False,
-        transport=transport,
-        timeout_socket=20,
-        timeout_transport=20,
-        timeout_ops=30,
-    )
+    return IOSXEDriver(**scrapli_args(d, transport, timeout_ops=30))
 
 
 @pytest.mark.parametrize("name,transport", [("R3", "system"), ("R4", "paramiko")])

@@ -6,7 +6,8 @@ import pytest
 from netmiko import ConnectHandler
 from ntc_templates.parse import parse_output
 
-from platforms_fleet import netmiko_args, start_mixed
+from conftest import netmiko_args
+from platforms_fleet import start_mixed
 
 # device_type -> (ntc-templates platform, commands with a template)
 TEMPLATED = {

@@ -6,7 +6,8 @@ import pytest
 from netmiko import ConnectHandler
 from scrapli.driver.core import EOSDriver, IOSXEDriver, IOSXRDriver, JunosDriver, NXOSDriver
 
-from platforms_fleet import PLATFORMS, VERSION, netmiko_args, start_mixed
+from conftest import netmiko_args, scrapli_args
+from platforms_fleet import PLATFORMS, VERSION, start_mixed
 
 CLOCK = {"juniper_junos": ("show system uptime", "Current time: "), "linux": ("date", "UTC")}
 ENABLE = {"cisco_ios", "cisco_xe", "arista_eos"}
@@ -48,18 +49,7 @@ def test_netmiko(mixed, device_type):
 @pytest.mark.parametrize("device_type", sorted(SCRAPLI))
 def test_scrapli(mixed, device_type):
     d = mixed[device_type]
-    conn = SCRAPLI[device_type](
-        host=d.get("host") or d.get("ip"),
-        port=d["port"],
-        auth_username=d["username"],
-        auth_password=d["password"],
-        auth_secondary=d.get("secret", ""),
-        auth_strict_key=False,
-        transport="paramiko",
-        timeout_socket=20,
-        timeout_transport=20,
-        timeout_ops=20,
-    )
+    conn = SCRAPLI[device_type](**scrapli_args(d, "paramiko", timeout_ops=20))
     conn.open()
     try:
         command, marker = VERSION[device_type]

@@ -175,6 +175,12 @@ pub fn measure(
         // taken from user time first (the emulator is almost all user time in crypto).
         let user = all.user_s - server.min(all.user_s);
         let sys = all.sys_s - (server - server.min(all.user_s)).min(all.sys_s);
+        // Phase timings travel inside the results (over the pipe, for worker processes):
+        // the histograms are built here, once, the same way for every strategy: once per run, then
+        // added to the strategy's. Creating a histogram with fixed, valid bounds cannot fail;
+        // the run's samples are lost rather than the run if it ever did.
+        let run_histos = LatencyHistograms::from_results(&out.results).unwrap_or_default();
+        let _ = histos.merge(&run_histos);
         runs.push(RunSummary {
             wall_s: out.wall.as_secs_f64(),
             ok: out.ok(),
@@ -187,17 +193,10 @@ pub fn measure(
             server_cpu_s: server,
             ideal_s: stats::ideal_schedule(&out.results, out.workers),
             slowest_s: stats::slowest(&out.results),
-            p99_s: stats::p99_total(&out.results),
+            p99_s: run_histos.total_p99_s(),
             started_unix,
             ended_unix,
         });
-        // Phase timings travel inside the results (over the pipe, for worker processes):
-        // the histograms are built here, once, the same way for every strategy.
-        for r in &out.results {
-            // Creating a histogram with fixed, valid bounds cannot fail; a sample is lost
-            // rather than the run if it ever did.
-            let _ = histos.record(r);
-        }
         last = Some(out);
         // Ctrl-C: the run just finished is the partial one (in-flight devices done, the rest
         // `interrupted`); another run would only replace it with an all-interrupted one.

@@ -122,6 +122,13 @@ impl LatencyHistograms {
         Ok(())
     }
 
+    /// The p99 of [`TOTAL`] in seconds, 0 when nothing was recorded (a run's `p99_s`).
+    pub fn total_p99_s(&self) -> f64 {
+        self.get(TOTAL)
+            .filter(|h| !h.is_empty())
+            .map_or(0.0, |h| percentiles_of(h).p99)
+    }
+
     pub fn get(&self, key: &str) -> Option<&Histogram<u64>> {
         self.by_key.get(key)
     }

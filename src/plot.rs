@@ -227,6 +227,42 @@ fn legend<DB: DrawingBackend>(
     Ok(())
 }
 
+/// One strategy's line on a wall-time chart: its medians joined, a dot on each, and a whisker
+/// over the runs' range. `points` are `(x, median, min, max)` in the order to join them.
+fn median_line<DB, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    points: &[(f64, f64, f64, f64)],
+    c: RGBColor,
+) -> Result<(), PlotError>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let e = draw_err("median line");
+    chart
+        .draw_series(LineSeries::new(
+            points.iter().map(|&(x, median, ..)| (x, median)),
+            c.stroke_width(2),
+        ))
+        .map_err(&e)?;
+    chart
+        .draw_series(
+            points
+                .iter()
+                .map(|&(x, median, ..)| Circle::new((x, median), 4, c.filled())),
+        )
+        .map_err(&e)?;
+    chart
+        .draw_series(
+            points.iter().map(|&(x, _, min, max)| {
+                PathElement::new(vec![(x, min), (x, max)], c.stroke_width(1))
+            }),
+        )
+        .map_err(&e)?;
+    Ok(())
+}
+
 fn write(path: PathBuf, svg: &str, out: &mut Vec<PathBuf>) -> Result<(), PlotError> {
     crate::output::write(&path, svg.as_bytes(), crate::output::Access::Shared)?;
     out.push(path);

@@ -49,20 +49,6 @@ pub fn slowest(results: &[DeviceResult]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// The 99th percentile of the ok devices' session times, read the way the report reads its
-/// `total` histogram (so a run's figure and the strategy's are the same statistic); 0 when
-/// no device was ok.
-pub fn p99_total(results: &[DeviceResult]) -> f64 {
-    let mut h = crate::histo::LatencyHistograms::new();
-    for r in results.iter().filter(|r| r.ok) {
-        // Bounds are fixed and valid (histo::new_histogram); a lost sample beats a lost run.
-        let _ = h.record_secs(crate::histo::TOTAL, r.total_secs());
-    }
-    h.get(crate::histo::TOTAL)
-        .filter(|h| !h.is_empty())
-        .map_or(0.0, |h| crate::histo::percentiles_of(h).p99)
-}
-
 /// The ideal schedule's length with `workers` workers and these session times: no worker
 /// idles and no device waits, so it is the longer of the slowest device and an even share
 /// of the total device time. A run on `workers` workers cannot beat it.

@@ -241,9 +241,9 @@ pub fn measure(
             process::Exit::Code(c) => Some(c),
             _ => None,
         });
-        for d in &devs {
-            let _ = histos.record(d);
-        }
+        // As for the built-in strategies: this run's histograms, added to the row's.
+        let run_histos = LatencyHistograms::from_results(&devs).unwrap_or_default();
+        let _ = histos.merge(&run_histos);
         let ok = devs.iter().filter(|d| d.ok).count();
         runs.push(RunSummary {
             wall_s: tree.wall.as_secs_f64(),
@@ -254,7 +254,7 @@ pub fn measure(
             server_cpu_s: 0.0,
             ideal_s: crate::stats::ideal_schedule(&devs, devs.len().max(1)),
             slowest_s: crate::stats::slowest(&devs),
-            p99_s: crate::stats::p99_total(&devs),
+            p99_s: run_histos.total_p99_s(),
             started_unix: tree.started_unix,
             ended_unix: tree.started_unix + tree.wall.as_secs_f64(),
         });

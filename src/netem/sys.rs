@@ -88,29 +88,18 @@ pub fn enter(ns: &OwnedFd) -> Result<(), NetemError> {
 pub fn new_netns<T: Send + 'static>(
     configure: impl FnOnce() -> Result<T, NetemError> + Send + 'static,
 ) -> Result<(OwnedFd, T), NetemError> {
-    std::thread::Builder::new()
-        .name("netns-setup".into())
-        .spawn(move || {
-            // SAFETY: unshare only affects this helper thread.
-            if unsafe { libc::unshare(libc::CLONE_NEWNET) } < 0 {
-                return Err(NetemError::NetNamespace {
-                    source: io::Error::last_os_error(),
-                });
-            }
-            set_up("lo")?;
-            let built = configure()?;
-            let ns = open_cloexec("/proc/thread-self/ns/net", libc::O_RDONLY)?;
-            Ok((ns, built))
-        })
-        .map_err(|source| NetemError::Kernel {
-            what: "starting a thread".into(),
-            source,
-        })?
-        .join()
-        .map_err(|_| NetemError::Kernel {
-            what: "namespace set-up thread".into(),
-            source: io::Error::other("panicked"),
-        })?
+    on_thread("netns-setup", "namespace set-up thread", move || {
+        // SAFETY: unshare only affects this helper thread.
+        if unsafe { libc::unshare(libc::CLONE_NEWNET) } < 0 {
+            return Err(NetemError::NetNamespace {
+                source: io::Error::last_os_error(),
+            });
+        }
+        set_up("lo")?;
+        let built = configure()?;
+        let ns = open_cloexec("/proc/thread-self/ns/net", libc::O_RDONLY)?;
+        Ok((ns, built))
+    })
 }
 
 /// Runs `f` on a new thread inside `ns` and returns its result. Threads `f` starts stay there.
@@ -122,19 +111,29 @@ pub fn run_in<T: Send + 'static>(
         what: "duplicating a namespace handle".into(),
         source,
     })?;
+    on_thread("netns-run", "namespace thread", move || {
+        enter(&ns)?;
+        Ok(f())
+    })
+}
+
+/// Runs `f` on a new thread named `name` (namespaces are per thread: the caller's stays as
+/// it is) and returns its result; `what` names the thread in the error if it panics.
+fn on_thread<T: Send + 'static>(
+    name: &str,
+    what: &str,
+    f: impl FnOnce() -> Result<T, NetemError> + Send + 'static,
+) -> Result<T, NetemError> {
     std::thread::Builder::new()
-        .name("netns-run".into())
-        .spawn(move || {
-            enter(&ns)?;
-            Ok(f())
-        })
+        .name(name.into())
+        .spawn(f)
         .map_err(|source| NetemError::Kernel {
             what: "starting a thread".into(),
             source,
         })?
         .join()
         .map_err(|_| NetemError::Kernel {
-            what: "namespace thread".into(),
+            what: what.into(),
             source: io::Error::other("panicked"),
         })?
 }

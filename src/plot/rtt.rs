@@ -94,26 +94,11 @@ pub fn wall_vs_rtt(
             }
             line.sort_by(|a, b| a.rtt_ms.total_cmp(&b.rtt_ms));
             let c = strategy_color(kind);
-            chart
-                .draw_series(LineSeries::new(
-                    line.iter().map(|p| (p.rtt_ms, p.median_s)),
-                    c.stroke_width(2),
-                ))
-                .map_err(&e)?;
-            chart
-                .draw_series(
-                    line.iter()
-                        .map(|p| Circle::new((p.rtt_ms, p.median_s), 4, c.filled())),
-                )
-                .map_err(&e)?;
-            chart
-                .draw_series(line.iter().map(|p| {
-                    PathElement::new(
-                        vec![(p.rtt_ms, p.min_s.max(1e-4)), (p.rtt_ms, p.max_s)],
-                        c.stroke_width(1),
-                    )
-                }))
-                .map_err(&e)?;
+            let points: Vec<_> = line
+                .iter()
+                .map(|p| (p.rtt_ms, p.median_s, p.min_s.max(1e-4), p.max_s))
+                .collect();
+            median_line(&mut chart, &points, c)?;
             items.push((kind.name().to_string(), c, Mark::Line));
         }
         if !bound.is_empty() {

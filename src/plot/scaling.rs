@@ -100,30 +100,15 @@ pub fn scaling(points: &[ScalingPoint], subtitle: &str) -> Result<String, PlotEr
             }
             line.sort_by_key(|p| p.devices);
             let c = strategy_color(kind);
-            chart
-                .draw_series(LineSeries::new(
-                    line.iter().map(|p| (p.devices as f64, p.median_s)),
-                    c.stroke_width(2),
-                ))
-                .map_err(&e)?;
+            let points: Vec<_> = line
+                .iter()
+                .map(|p| {
+                    let n = p.devices as f64;
+                    (n, p.median_s, p.min_s.max(1e-6), p.max_s)
+                })
+                .collect();
+            median_line(&mut chart, &points, c)?;
             items.push((kind.name().to_string(), c, Mark::Line));
-            chart
-                .draw_series(
-                    line.iter()
-                        .map(|p| Circle::new((p.devices as f64, p.median_s), 4, c.filled())),
-                )
-                .map_err(&e)?;
-            chart
-                .draw_series(line.iter().map(|p| {
-                    PathElement::new(
-                        vec![
-                            (p.devices as f64, p.min_s.max(1e-6)),
-                            (p.devices as f64, p.max_s),
-                        ],
-                        c.stroke_width(1),
-                    )
-                }))
-                .map_err(&e)?;
         }
         // The lowest bound at each size (strategies differ only in their slowest device).
         let mut sizes: Vec<usize> = pos.iter().map(|p| p.devices).collect();

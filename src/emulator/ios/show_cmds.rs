@@ -122,14 +122,7 @@ impl Ios {
                     body.extend(node.children.iter().cloned());
                 }
                 body.push("end".into());
-                let bytes: usize = body.iter().map(|l| l.len() + 1).sum();
-                let mut out = vec![
-                    "Building configuration...".to_string(),
-                    String::new(),
-                    format!("Current configuration : {bytes} bytes"),
-                ];
-                out.extend(body);
-                out
+                with_config_header(body)
             }
             // The SNMP chassis ID defaults to the serial (napalm's get_snmp_information).
             ["snmp", "chassis"] => vec![self.cfg.device.identity.serial.clone()],
@@ -180,16 +173,21 @@ impl Ios {
     pub(super) fn running_config_lines(&self) -> Vec<String> {
         let running = self.cfg.device.running();
         let (changed, saved) = self.cfg.device.times();
-        let body = with_change_comments(running.lines(), changed, saved);
-        let bytes: usize = body.iter().map(|l| l.len() + 1).sum();
-        let mut out = vec![
-            "Building configuration...".to_string(),
-            String::new(),
-            format!("Current configuration : {bytes} bytes"),
-        ];
-        out.extend(body);
-        out
+        with_config_header(with_change_comments(running.lines(), changed, saved))
     }
+}
+
+/// IOS's header before a configuration it prints: `Building configuration...` and the
+/// size of `body` in bytes (each line with its newline).
+fn with_config_header(body: Vec<String>) -> Vec<String> {
+    let bytes: usize = body.iter().map(|l| l.len() + 1).sum();
+    let mut out = vec![
+        "Building configuration...".to_string(),
+        String::new(),
+        format!("Current configuration : {bytes} bytes"),
+    ];
+    out.extend(body);
+    out
 }
 
 /// IOS's `! Last configuration change at ...` / `! NVRAM config last updated at ...` lines,

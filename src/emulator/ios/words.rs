@@ -14,25 +14,9 @@ pub(crate) fn keyword<'a>(word: &str, candidates: &[&'a str]) -> Result<&'a str,
     }
 }
 
-/// Words with their byte offsets in the line (for the `^` marker).
-pub(crate) fn tokens(line: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in line.char_indices() {
-        match (c.is_whitespace(), start) {
-            (true, Some(s)) => {
-                out.push((s, &line[s..i]));
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, &line[s..]));
-    }
-    out
-}
+/// Words with their byte offsets in the line (for the `^` marker): the line engine's, which
+/// every platform reads its commands with.
+pub(crate) use crate::emulator::platforms::engine::tokens;
 
 pub(super) fn invalid_input(caret_col: usize) -> String {
     format!(
