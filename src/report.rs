@@ -294,86 +294,19 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{self, report};
 
+    /// `testing::strat` with each run's client and emulator CPU, slowest session and an
+    /// ideal schedule of half its wall time.
     fn strategy(kind: StrategyKind, walls: &[f64], cpu_s: f64, slowest_s: f64) -> StrategyReport {
-        let runs: Vec<RunSummary> = walls
-            .iter()
-            .map(|&w| RunSummary {
-                wall_s: w,
-                ok: 10,
-                failed: 0,
-                startup_s: 0.0,
-                cpu: Cpu {
-                    user_s: cpu_s,
-                    sys_s: 0.0,
-                },
-                server_cpu_s: cpu_s,
-                ideal_s: w / 2.0,
-                slowest_s,
-                p99_s: 0.0,
-                started_unix: 0.0,
-                ended_unix: 0.0,
-            })
-            .collect();
-        let dev = DeviceResult {
-            name: "R".into(),
-            host: "127.0.0.1".into(),
-            port: 1,
-            ok: true,
-            outputs: Vec::new(),
-            error: None,
-            started_unix: 0.0,
-            ended_unix: 0.0,
-            phases: Vec::new(),
-            host_key: None,
-            new_host_key: None,
-            worker: String::new(),
-            tcp: None,
-        };
-        StrategyReport {
-            strategy: kind.into(),
-            workers: 10,
-            wall_s: Spread::of(walls),
-            runs,
-            devices: vec![dev; 10],
-            speedup: None,
-            cpu_s: Spread::default(),
-            threads: 1,
-            processes: 0,
-            latency_s: BTreeMap::new(),
-            histograms: BTreeMap::new(),
-            peak_rss_bytes: 0,
-            peak_rss_children_bytes: 0,
-            cpu_per_device_s: 0.0,
-            efficiency: None,
-            external: None,
-            device_view: None,
+        let mut s = testing::strat(kind, walls);
+        for run in &mut s.runs {
+            run.cpu.user_s = cpu_s;
+            run.server_cpu_s = cpu_s;
+            run.ideal_s = run.wall_s / 2.0;
+            run.slowest_s = slowest_s;
         }
-    }
-
-    fn report(strategies: Vec<StrategyReport>) -> Report {
-        Report {
-            schema: SCHEMA.into(),
-            fleetbench_version: "0".into(),
-            created_unix: 0.0,
-            commands: vec![],
-            fleet: FleetInfo {
-                devices: 10,
-                emulated: true,
-                profile: None,
-                inventory: None,
-            },
-            machine: MachineInfo {
-                hostname: "h".into(),
-                cores: 2,
-                os: "linux".into(),
-                arch: "x86_64".into(),
-            },
-            strategies,
-            network: None,
-            shard: None,
-            merged: None,
-        }
+        s
     }
 
     #[test]
