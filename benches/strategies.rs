@@ -6,11 +6,16 @@
 //! the package) into the profile directory, the parent of the bench executable's `deps/`.
 //! Without it, `processes` is skipped with a note.
 
+// Bench code: a failed unwrap ends the bench with its reason (the workspace denies these in
+// library code).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile};
 use fleetbench::job::Job;
 use fleetbench::observe::Quiet;
-use fleetbench::strategy::{self, RunConfig, StrategyKind};
+use fleetbench::strategy::{self, RunConfig};
+use fleetbench_report::StrategyKind;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -33,7 +38,7 @@ fn worker_exe() -> Option<PathBuf> {
 }
 
 fn strategies(c: &mut Criterion) {
-    fleetbench::measure::raise_nofile_limit();
+    fleetbench::rusage::raise_nofile_limit();
     let profile = match Profile::by_name(PROFILE) {
         Ok(p) => p,
         Err(e) => {

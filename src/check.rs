@@ -24,10 +24,10 @@
 //! profile, commands), or the check refuses with a [`CheckError`] (exit 2).
 
 use crate::human;
-use crate::metrics::{Metric, Reading};
-use crate::report::Report;
-use crate::stats;
-use crate::strategy::StrategyKind;
+use fleetbench_report::Report;
+use fleetbench_report::StrategyKind;
+use fleetbench_report::metrics::{Metric, Reading};
+use fleetbench_report::stats;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use thiserror::Error;

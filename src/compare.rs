@@ -2,15 +2,18 @@
 //! [`run`] is the library entry point of `compare` and `run`, and what `sweep` calls for
 //! each of its points.
 
+use crate::external::{self, ExternalError};
 use crate::fleet::Fleet;
-use crate::histo::LatencyHistograms;
 use crate::human;
 use crate::job::Job;
-use crate::measure::{self, Cpu, cpu_now};
 use crate::observe::{Event, Observer};
-use crate::report::{Report, RunSummary, Spread, StrategyReport};
-use crate::stats;
-use crate::strategy::{self, RunConfig, StrategyError, StrategyKind};
+use crate::rusage::{self, cpu_now};
+use crate::strategy::{self, RunConfig, StrategyError};
+use fleetbench_report::Cpu;
+use fleetbench_report::StrategyKind;
+use fleetbench_report::histo::LatencyHistograms;
+use fleetbench_report::stats;
+use fleetbench_report::{Report, RunSummary, Spread, StrategyReport};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -36,7 +39,7 @@ pub enum CompareError {
         source: StrategyError,
     },
     #[error(transparent)]
-    External(#[from] crate::external::ExternalError),
+    External(#[from] ExternalError),
 }
 
 /// Runs every strategy of `opts` over `fleet` and returns the report (speed-ups and
@@ -91,10 +94,53 @@ pub fn run(
         }
     }
     if !opts.external.pollers.is_empty() && !opts.run.stop.is_requested() {
-        crate::external::run_all(opts, fleet, job, obs, &mut report)?;
+        run_external(opts, fleet, job, obs, &mut report)?;
     }
     report.compute_speedups();
     Ok(report)
+}
+
+/// Runs every poller of `opts.external` over `fleet`, after the built-in strategies, each a
+/// row of `report`; events go to `obs` like a strategy's.
+fn run_external(
+    opts: &CompareOptions,
+    fleet: &Fleet,
+    job: &Job,
+    obs: &dyn Observer,
+    report: &mut Report,
+) -> Result<(), ExternalError> {
+    let plan = &opts.external;
+    let ws = external::Workspace::new(&fleet.devices, fleet.info.emulated)?;
+    let eopts = external::ExternalOptions {
+        runs: opts.runs,
+        warmup: opts.warmup,
+        deadline: plan.deadline.unwrap_or(external::DEFAULT_DEADLINE),
+        cwd: None,
+        stop: opts.run.stop.clone(),
+    };
+    let file_view = plan.device_record.clone().map(external::RecordFile);
+    let view: &dyn external::DeviceView = match (fleet.emulator(), &file_view) {
+        (Some(f), _) => f,
+        (None, Some(r)) => r,
+        (None, None) => &external::NoDeviceView,
+    };
+    for spec in &plan.pollers {
+        let sr = external::measure(spec, &fleet.devices, job, &ws, &eopts, view)?;
+        obs.on(&Event::StrategyFinished { report: &sr });
+        if let Some(e) = sr
+            .external
+            .as_ref()
+            .and_then(|e| e.run_errors.iter().flatten().last())
+        {
+            let message = format!("{}: [{}] {}", spec.name, e.kind, e.message);
+            obs.on(&Event::Warning { message: &message });
+        }
+        report.strategies.push(sr);
+        if opts.run.stop.is_requested() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// One run of `kind`, announced to `obs`.
@@ -149,7 +195,7 @@ pub fn measure(
         one_run(kind, (k, true), fleet, job, &opts.run, obs)?;
     }
     // Each strategy's peak is its own: reset the high-water mark after the warm-up.
-    measure::reset_peak_rss();
+    rusage::reset_peak_rss();
     let mut runs = Vec::new();
     let mut last = None;
     let mut histos = LatencyHistograms::new();
@@ -157,11 +203,11 @@ pub fn measure(
     for k in 0..opts.runs.max(1) {
         // Only worker processes are children worth sampling; other strategies pay nothing.
         let sampler = (kind == StrategyKind::Processes)
-            .then(|| measure::ChildRssSampler::start(Duration::from_millis(10)));
+            .then(|| rusage::ChildRssSampler::start(Duration::from_millis(10)));
         let (cpu0, srv0) = (cpu_now(), fleet.server_cpu());
-        let started_unix = strategy::unix_now();
+        let started_unix = fleetbench_report::unix_now();
         let out = one_run(kind, (k, false), fleet, job, &opts.run, obs)?;
-        let ended_unix = strategy::unix_now();
+        let ended_unix = fleetbench_report::unix_now();
         let server = fleet.server_cpu().saturating_sub(srv0).as_secs_f64();
         let (child_peak, sampler_cpu) = sampler.map_or((0, Duration::ZERO), |s| s.finish());
         children_peak = children_peak.max(child_peak);
@@ -210,7 +256,7 @@ pub fn measure(
         Some(o) => (o.workers, o.results, o.threads, o.processes),
         None => (0, Vec::new(), 0, 0),
     };
-    let peak_rss_bytes = measure::vm_hwm().unwrap_or_else(|| measure::peak_rss().0);
+    let peak_rss_bytes = rusage::vm_hwm().unwrap_or_else(|| rusage::peak_rss().0);
     // Sampled from /proc while the workers lived (see ChildRssSampler for why not rusage).
     let peak_rss_children_bytes = children_peak;
     let mut sr = StrategyReport {
@@ -292,7 +338,7 @@ pub fn render_table(report: &Report) -> String {
         let external = s.external.is_some();
         // A run cut short by Ctrl-C polled fewer devices: its times and bounds are not the
         // fleet's. The row is marked and says so below the table.
-        let never = crate::screen::never_ran(s);
+        let never = fleetbench_report::outcome::never_ran(s);
         let name = if never > 0 {
             notes.push(format!(
                 "* {}: PARTIAL, interrupted in run {}: {never} of {} never ran; its \
@@ -361,7 +407,7 @@ pub fn render_latency_table(report: &Report) -> String {
         "latency", "p50", "p90", "p99", "max", "handshake", "auth", "prompt", "command"
     );
     for s in &report.strategies {
-        let Some(total) = s.latency_s.get(crate::histo::TOTAL) else {
+        let Some(total) = s.latency_s.get(fleetbench_report::histo::TOTAL) else {
             continue;
         };
         let p99 = |phase: &str| {

@@ -16,18 +16,13 @@
 //! 5. then the driver sends `exit` and closes.
 
 use crate::error::{Phase, SessionError};
-use crate::job::OnCommandError;
+use crate::job::{DEFAULT_MAX_OUTPUT, OnCommandError};
 use crate::platform::Platform;
-use crate::result::CommandOutput;
 use crate::scrub::Scrubber;
 use crate::secret::Secret;
+use fleetbench_report::CommandOutput;
 use std::borrow::Cow;
 
-/// Default cap on what a device may send in answer to one step (a command's output, or
-/// whatever arrives while waiting for a prompt); [`Dialogue::max_output`] sets another. A
-/// long `show running-config` is a few hundred KiB, `show tech-support` a few MiB; a full BGP
-/// table needs more, and says so with a typed `output_too_large` error naming the cap.
-pub const DEFAULT_MAX_OUTPUT: usize = 16 * 1024 * 1024;
 /// Characters of received text kept for a `PromptNotSeen` error.
 const TAIL_CHARS: usize = 120;
 /// Bytes that can hold [`TAIL_CHARS`] characters (UTF-8 is at most 4 bytes a character).

@@ -1,54 +1,8 @@
 //! Typed errors of the library. The binary wraps them with anyhow; nothing here carries a secret.
 
+pub use fleetbench_report::Phase;
+use fleetbench_report::{ErrorInfo, kind};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// A phase of one device session, in the order the core runs them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    Connect,
-    Handshake,
-    Auth,
-    /// pty request and shell start.
-    Shell,
-    /// Waiting for the first prompt, then `terminal length 0`.
-    Prompt,
-    Enable,
-    Command,
-    Close,
-}
-
-impl Phase {
-    pub const ALL: [Phase; 8] = [
-        Phase::Connect,
-        Phase::Handshake,
-        Phase::Auth,
-        Phase::Shell,
-        Phase::Prompt,
-        Phase::Enable,
-        Phase::Command,
-        Phase::Close,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Connect => "connect",
-            Phase::Handshake => "handshake",
-            Phase::Auth => "auth",
-            Phase::Shell => "shell",
-            Phase::Prompt => "prompt",
-            Phase::Enable => "enable",
-            Phase::Command => "command",
-            Phase::Close => "close",
-        }
-    }
-}
-
-impl fmt::Display for Phase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Why one device session failed. Messages never include passwords or secrets.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -154,25 +108,26 @@ fn changed_key_hint(host: &str, known_at: Option<&KnownAt>) -> String {
 }
 
 impl SessionError {
-    /// Stable machine-readable kind, used in reports (`error.kind`).
+    /// Stable machine-readable kind, used in reports (`error.kind`, one of
+    /// [`fleetbench_report::kind`]).
     pub fn kind(&self) -> &'static str {
         match self {
-            SessionError::Refused { .. } => "refused",
-            SessionError::Unreachable { .. } => "unreachable",
-            SessionError::Timeout { .. } => "timeout",
-            SessionError::AuthRejected { .. } => "auth_rejected",
-            SessionError::EnableRejected => "enable_rejected",
-            SessionError::PromptNotSeen { .. } => "prompt_not_seen",
-            SessionError::OutputTooLarge { .. } => "output_too_large",
-            SessionError::Disconnected { .. } => "disconnected",
-            SessionError::HostKeyUnknown { .. } => "host_key_unknown",
-            SessionError::HostKeyChanged { .. } => "host_key_changed",
-            SessionError::Ssh { .. } => "ssh",
-            SessionError::NoCommonAlgorithm { .. } => "no_common_algorithm",
-            SessionError::WorkerDied { .. } => "worker_died",
-            SessionError::Interrupted => "interrupted",
-            SessionError::CommandRejected { .. } => "command_rejected",
-            SessionError::UnknownPlatform(_) => "unknown_platform",
+            SessionError::Refused { .. } => kind::REFUSED,
+            SessionError::Unreachable { .. } => kind::UNREACHABLE,
+            SessionError::Timeout { .. } => kind::TIMEOUT,
+            SessionError::AuthRejected { .. } => kind::AUTH_REJECTED,
+            SessionError::EnableRejected => kind::ENABLE_REJECTED,
+            SessionError::PromptNotSeen { .. } => kind::PROMPT_NOT_SEEN,
+            SessionError::OutputTooLarge { .. } => kind::OUTPUT_TOO_LARGE,
+            SessionError::Disconnected { .. } => kind::DISCONNECTED,
+            SessionError::HostKeyUnknown { .. } => kind::HOST_KEY_UNKNOWN,
+            SessionError::HostKeyChanged { .. } => kind::HOST_KEY_CHANGED,
+            SessionError::Ssh { .. } => kind::SSH,
+            SessionError::NoCommonAlgorithm { .. } => kind::NO_COMMON_ALGORITHM,
+            SessionError::WorkerDied { .. } => kind::WORKER_DIED,
+            SessionError::Interrupted => kind::INTERRUPTED,
+            SessionError::CommandRejected { .. } => kind::COMMAND_REJECTED,
+            SessionError::UnknownPlatform(_) => kind::UNKNOWN_PLATFORM,
         }
     }
 
@@ -194,6 +149,16 @@ impl SessionError {
             SessionError::WorkerDied { .. }
             | SessionError::Interrupted
             | SessionError::UnknownPlatform(_) => None,
+        }
+    }
+}
+
+impl From<&SessionError> for ErrorInfo {
+    fn from(e: &SessionError) -> Self {
+        ErrorInfo {
+            kind: e.kind().to_string(),
+            message: e.to_string(),
+            phase: e.phase(),
         }
     }
 }

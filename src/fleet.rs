@@ -6,11 +6,13 @@
 use crate::device::Device;
 use crate::emulator::{EmulatedFleet, EmulatorError, FleetSpec, Profile};
 use crate::hostkeys::{self, HostKeyCheck, HostKeyError, HostKeyPolicy};
-use crate::netem::fleet::NetworkedFleetError;
-use crate::netem::{Method, NetworkReport, NetworkSpec, NetworkedFleet, StrategyNetwork, Traffic};
-use crate::report::FleetInfo;
-use crate::result::DeviceResult;
+use crate::netem::{Method, NetworkReport, NetworkSpec, StrategyNetwork, Traffic};
+pub use networked::{NetworkedFleet, NetworkedFleetError};
+
+mod networked;
 use crate::shard::ShardInfo;
+use fleetbench_report::DeviceResult;
+use fleetbench_report::FleetInfo;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -10,8 +10,9 @@
 use crate::human::secs as fmt_secs;
 use crate::plot;
 use crate::plural::count;
-use crate::report::{Report, StrategyReport};
 use crate::screen;
+use fleetbench_report::outcome;
+use fleetbench_report::{Report, StrategyReport};
 use std::fmt::Write as _;
 
 /// What a page shows beyond the report itself.
@@ -153,7 +154,7 @@ fn setup(out: &mut String, r: &Report, opts: &PageOptions, with_fleet: bool) {
 /// The banner of an interrupted run: which strategies are partial and how many devices
 /// never ran.
 fn partial_banner(out: &mut String, r: &Report) {
-    let partial = screen::partial_strategies(r);
+    let partial = outcome::partial_strategies(r);
     if partial.is_empty() {
         return;
     }
@@ -163,7 +164,7 @@ fn partial_banner(out: &mut String, r: &Report) {
             format!(
                 "{} ({} never ran)",
                 s.strategy.name(),
-                count(screen::never_ran(s), "device")
+                count(outcome::never_ran(s), "device")
             )
         })
         .collect();
@@ -204,7 +205,7 @@ fn main_table(out: &mut String, r: &Report) {
          <th>ideal</th><th>CPU bound</th></tr></thead>\n<tbody>\n",
     );
     for s in &r.strategies {
-        let never = screen::never_ran(s);
+        let never = outcome::never_ran(s);
         let partial = never > 0;
         let startup = s.runs.iter().map(|r| r.startup_s).fold(0.0, f64::max);
         let rss = match (s.peak_rss_bytes, s.peak_rss_children_bytes) {
@@ -224,7 +225,7 @@ fn main_table(out: &mut String, r: &Report) {
             format!(
                 "{} <em>(partial: {} never ran)</em>",
                 s.strategy.name(),
-                count(screen::never_ran(s), "device")
+                count(outcome::never_ran(s), "device")
             )
         } else {
             s.strategy.name().to_string()
@@ -268,7 +269,7 @@ fn main_table(out: &mut String, r: &Report) {
 
 /// Per-device latency percentiles per strategy: the whole session and each phase's p99.
 fn latency_table(out: &mut String, r: &Report) {
-    let phases = crate::error::Phase::ALL;
+    let phases = fleetbench_report::Phase::ALL;
     let _ = write!(
         out,
         "<div class=\"scroll\"><table class=\"latency\">\n<thead><tr><th></th>\
@@ -282,7 +283,7 @@ fn latency_table(out: &mut String, r: &Report) {
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for s in &r.strategies {
-        let Some(total) = s.latency_s.get(crate::histo::TOTAL) else {
+        let Some(total) = s.latency_s.get(fleetbench_report::histo::TOTAL) else {
             continue;
         };
         let _ = write!(
@@ -377,7 +378,7 @@ fn errors(out: &mut String, r: &Report) {
          <th class=\"l\">example message</th></tr></thead>\n<tbody>\n",
     );
     for s in &r.strategies {
-        for g in screen::error_groups(s) {
+        for g in outcome::error_groups(s) {
             let phases: Vec<&str> = g.phases.iter().map(|p| p.as_str()).collect();
             let _ = writeln!(
                 out,

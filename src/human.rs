@@ -32,7 +32,7 @@ pub fn ms(s: f64) -> String {
 
 /// Whole mebibytes: `42 MiB`.
 pub fn mib(bytes: u64) -> String {
-    format!("{:.0} MiB", crate::stats::mib(bytes))
+    format!("{:.0} MiB", fleetbench_report::stats::mib(bytes))
 }
 
 /// Mebibytes to a tenth (the gate): `42.3 MiB`.

@@ -1,10 +1,15 @@
 //! What every device in a run is asked to do, independent of the device and of the strategy.
 
-use crate::dialogue::DEFAULT_MAX_OUTPUT;
 use crate::hostkeys::HostKeyCheck;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+/// Default cap on what a device may send in answer to one step (a command's output, or
+/// whatever arrives while waiting for a prompt); `Dialogue::max_output` sets another. A
+/// long `show running-config` is a few hundred KiB, `show tech-support` a few MiB; a full BGP
+/// table needs more, and says so with a typed `output_too_large` error naming the cap.
+pub const DEFAULT_MAX_OUTPUT: usize = 16 * 1024 * 1024;
 
 /// What a command the device rejects (its output matches the platform's error markers) does.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,9 +9,9 @@
 //! [`Event::StrategyFinished`]. Device events may come from any thread.
 
 use crate::device::Device;
-use crate::report::{FleetInfo, StrategyReport};
-use crate::result::DeviceResult;
-use crate::strategy::StrategyKind;
+use fleetbench_report::DeviceResult;
+use fleetbench_report::StrategyKind;
+use fleetbench_report::{FleetInfo, StrategyReport};
 use std::path::Path;
 use std::time::Duration;
 

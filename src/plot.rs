@@ -3,7 +3,7 @@
 //!
 //! - [`wall_time`]: median wall time per strategy, bars with min–max whiskers;
 //! - [`scaling`]: median wall time against fleet size per strategy, log–log, with the CPU
-//!   bound ([`crate::report::Efficiency::cpu_bound_s`]) as a dashed line;
+//!   bound ([`fleetbench_report::Efficiency::cpu_bound_s`]) as a dashed line;
 //! - [`wall_vs_rtt`]: median wall time against the network's round-trip time per strategy
 //!   (`sweep --networks`), with one session's and N sequential sessions' lower bounds dashed;
 //! - [`timeline`]: one row per device, a bar from connection to receipt coloured by phase,
@@ -13,10 +13,10 @@
 //!
 //! Each function returns the SVG text; [`write_report_plots`] writes a report's set.
 
-use crate::error::Phase;
 use crate::plural::count;
-use crate::report::{Report, StrategyReport};
-use crate::strategy::StrategyKind;
+use fleetbench_report::Phase;
+use fleetbench_report::StrategyKind;
+use fleetbench_report::{Report, StrategyReport};
 use plotters::coord::combinators::IntoLogRange;
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;

@@ -13,7 +13,7 @@
 
 use crate::observe::{Event, Observer};
 use crate::plural::count;
-use crate::strategy::StrategyKind;
+use fleetbench_report::StrategyKind;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};

@@ -21,14 +21,14 @@ use crate::error::{Phase, SessionError};
 use crate::job::Job;
 use crate::kexinit;
 use crate::platform::Platform;
-use crate::result::{CommandOutput, DeviceResult, ErrorInfo, PhaseTime};
 use crate::scrub::Scrubber;
 use crate::wait::{Dirs, Io, PollIo};
 use base64::Engine;
+use fleetbench_report::{CommandOutput, DeviceResult, ErrorInfo, PhaseTime};
 use ssh2::{ErrorCode, Session};
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 mod auth;
 use auth::*;
@@ -131,7 +131,7 @@ impl PhaseClock {
     fn start() -> Self {
         PhaseClock {
             begun: Instant::now(),
-            started_unix: unix_now(),
+            started_unix: fleetbench_report::unix_now(),
             current: None,
             done: Vec::new(),
         }
@@ -158,13 +158,6 @@ impl PhaseClock {
         let ended = self.started_unix + self.begun.elapsed().as_secs_f64();
         (self.done, self.started_unix, ended)
     }
-}
-
-fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
 }
 
 /// The socket, the session and the per-phase timeout, for the retry loops.
@@ -368,7 +361,7 @@ async fn run<I: Io>(
     clock: &mut PhaseClock,
     keys: &mut HostKeyFacts,
     outputs: &mut Vec<CommandOutput>,
-    tcp: &mut Option<crate::netem::TcpStats>,
+    tcp: &mut Option<fleetbench_report::TcpStats>,
 ) -> Result<(), SessionError> {
     let timeout = job.timeout.unwrap_or(dev.timeout);
     let platform = Platform::by_device_type(&dev.device_type)?;
@@ -459,12 +452,12 @@ async fn run<I: Io>(
 /// Reads the socket's `TCP_INFO` into `out` when the session is done with it.
 struct TcpInfoOnDrop<'a> {
     fd: std::os::fd::RawFd,
-    out: &'a mut Option<crate::netem::TcpStats>,
+    out: &'a mut Option<fleetbench_report::TcpStats>,
 }
 
 impl Drop for TcpInfoOnDrop<'_> {
     fn drop(&mut self) {
-        *self.out = crate::netem::sys::tcp_stats(self.fd);
+        *self.out = crate::tcp_info::tcp_stats(self.fd);
     }
 }
 

@@ -26,10 +26,11 @@ use crate::observe::Observer;
 use crate::output::{self, Access, OutputError};
 use crate::plot::{self, PlotError, ScalingPoint};
 use crate::plural::count;
-use crate::report::{self, MachineInfo, Report, StrategyReport};
-use crate::stats;
 use crate::stop::Stop;
-use crate::strategy::{RunConfig, StrategyError, StrategyKind};
+use crate::strategy::{RunConfig, StrategyError};
+use fleetbench_report::StrategyKind;
+use fleetbench_report::stats;
+use fleetbench_report::{self as report, MachineInfo, Report, StrategyReport};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -355,7 +356,7 @@ pub fn csv(rows: &[SweepRow]) -> String {
     let opt = |x: Option<f64>| x.map_or(String::new(), |x| format!("{x:.6}"));
     for r in rows {
         let s = &r.strategy;
-        let total = s.latency_s.get(crate::histo::TOTAL);
+        let total = s.latency_s.get(fleetbench_report::histo::TOTAL);
         let server_per_dev = stats::server_cpu_per_device(s).unwrap_or(0.0);
         let startup = stats::startup_max(s);
         let _ = writeln!(
@@ -398,7 +399,7 @@ pub fn table_md(rows: &[&SweepRow]) -> String {
     );
     for r in rows {
         let s = &r.strategy;
-        let total = s.latency_s.get(crate::histo::TOTAL);
+        let total = s.latency_s.get(fleetbench_report::histo::TOTAL);
         let pct = |x: Option<f64>| x.map_or("–".to_string(), human::pct);
         let rss = if s.peak_rss_children_bytes > 0 {
             format!(
@@ -627,6 +628,8 @@ pub fn setup_md(opts: &SweepOptions) -> String {
     );
     t
 }
+
+pub mod network;
 
 #[cfg(test)]
 mod tests;

@@ -1,8 +1,8 @@
 //! The gate's rule on constructed reports: no timing, no I/O.
 
 use super::*;
-use crate::report::{Efficiency, Percentiles};
-use crate::testing::{pair, report, run, strat};
+use fleetbench_report::testing::{pair, report, run, strat};
+use fleetbench_report::{Efficiency, Percentiles};
 
 fn row(o: &CheckOutcome, s: StrategyKind, m: Metric) -> &Row {
     o.rows
@@ -299,7 +299,7 @@ fn p99_noise_is_the_spread_of_the_runs_own_p99s() {
     let with_p99 = |total_p99: f64, per_run: &[f64]| {
         let mut s = strat(StrategyKind::Sequential, &[3.10, 3.11, 3.12, 3.13, 3.15]);
         s.latency_s.insert(
-            crate::histo::TOTAL.to_string(),
+            fleetbench_report::histo::TOTAL.to_string(),
             Percentiles {
                 p50: 0.156,
                 p90: 0.157,

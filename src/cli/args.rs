@@ -15,9 +15,9 @@ use crate::job::OnCommandError;
 use crate::netem::{Method, NetemError, NetworkSpec};
 use crate::platform::Platform;
 use crate::shard::Shard;
-use crate::strategy::StrategyKind;
-use clap::builder::PossibleValue;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use fleetbench_report::StrategyKind;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -78,7 +78,7 @@ pub struct NetworkArgs {
     pub network: Option<NetworkSpec>,
     /// tun (every packet, through network namespaces; the default) or relay (a local TCP
     /// relay per device where namespaces are refused: the handshake is not delayed, no loss).
-    #[arg(long, value_name = "METHOD", default_value = "tun")]
+    #[arg(long, value_name = "METHOD", default_value = "tun", value_parser = network_method())]
     pub network_method: Method,
 }
 
@@ -211,7 +211,7 @@ pub struct CompareArgs {
     pub fleet: FleetArgs,
     /// Comma-separated strategies: sequential, threads, processes, async, rayon (default:
     /// all five, in that order).
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = strategy_kind())]
     pub strategies: Option<Vec<StrategyKind>>,
     /// Concurrency bound for every strategy (default: one per device, capped per strategy).
     #[arg(long, short = 'w', value_name = "W", value_parser = at_least_one, allow_negative_numbers = true)]
@@ -251,7 +251,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub fleet: FleetArgs,
     /// The strategy to run: sequential, threads, processes, async or rayon.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = strategy_kind())]
     pub strategy: StrategyKind,
     /// Concurrency bound: sessions at once (default: one per device, capped at 1000 for
     /// threads, async and rayon, 64 for processes; sequential is always 1).
@@ -336,7 +336,7 @@ pub struct SweepArgs {
     pub workers_list: Option<Vec<usize>>,
     /// Comma-separated strategies: sequential, threads, processes, async, rayon (default:
     /// all five).
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = strategy_kind())]
     pub strategies: Option<Vec<StrategyKind>>,
     #[command(flatten)]
     pub emulation: EmulationArgs,
@@ -368,7 +368,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "LIST")]
     pub networks: Vec<String>,
     /// tun or relay (as for `compare --network-method`).
-    #[arg(long, value_name = "METHOD", default_value = "tun")]
+    #[arg(long, value_name = "METHOD", default_value = "tun", value_parser = network_method())]
     pub network_method: Method,
 }
 
@@ -446,22 +446,27 @@ fn network_spec(s: &str) -> Result<NetworkSpec, String> {
     })
 }
 
-impl ValueEnum for Method {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[Method::Tun, Method::Relay]
-    }
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.name()))
-    }
+/// The parser of a type of another crate whose values are names (`StrategyKind`, `Method`):
+/// clap lists the names in `--help` and in its errors, as for a `ValueEnum` (which the orphan
+/// rule forbids implementing here).
+fn named<T: Clone + Send + Sync + 'static>(
+    all: &'static [T],
+    name: fn(&T) -> &'static str,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(all.iter().map(name)).try_map(move |s| {
+        all.iter()
+            .find(|v| name(v) == s)
+            .cloned()
+            .ok_or_else(|| format!("unknown value {s:?}"))
+    })
 }
 
-impl ValueEnum for StrategyKind {
-    fn value_variants<'a>() -> &'a [Self] {
-        &StrategyKind::ALL
-    }
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.name()))
-    }
+fn strategy_kind() -> impl TypedValueParser<Value = StrategyKind> {
+    named(&StrategyKind::ALL, |k| k.name())
+}
+
+fn network_method() -> impl TypedValueParser<Value = Method> {
+    named(&[Method::Tun, Method::Relay], |m| m.name())
 }
 
 impl ValueEnum for HostKeyPolicy {

@@ -3,8 +3,8 @@
 
 use super::args::CheckArgs;
 use super::{EXIT_FAILED, EXIT_OK, config};
-use crate::report::Report;
 use anyhow::{Context, Result};
+use fleetbench_report::Report;
 use std::path::Path;
 
 pub fn run(a: &CheckArgs) -> Result<i32> {

@@ -19,9 +19,10 @@ use crate::netem::{Method, NetworkSpec};
 use crate::output;
 use crate::shard::{Selection, Shard, ShardSource};
 use crate::stop::Stop;
-use crate::strategy::{RunConfig, StrategyKind};
+use crate::strategy::RunConfig;
 use crate::sweep::SweepOptions;
 use anyhow::{Result, anyhow};
+use fleetbench_report::StrategyKind;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -479,14 +480,14 @@ pub fn sweep_networks(
     a: &SweepArgs,
     command_line: String,
     stop: &Stop,
-) -> Result<crate::netem::sweep::NetworkSweepOptions> {
+) -> Result<crate::sweep::network::NetworkSweepOptions> {
     let base = sweep(a, command_line, stop)?;
     if base.workers.len() > 1 {
         return Err(anyhow!(
             "--networks sweeps networks: give at most one --workers-list value"
         ));
     }
-    Ok(crate::netem::sweep::NetworkSweepOptions {
+    Ok(crate::sweep::network::NetworkSweepOptions {
         networks: networks(&a.networks)?,
         method: a.network_method,
         workers: base.workers.first().copied().flatten(),

@@ -3,7 +3,8 @@
 use super::args::EmulateArgs;
 use super::config::EmulateConfig;
 use super::{EXIT_FAILED, EXIT_OK, config};
-use crate::netem::{Method, NetworkSpec, NetworkedFleet};
+use crate::fleet::NetworkedFleet;
+use crate::netem::{Method, NetworkSpec};
 use anyhow::{Context, Result, anyhow};
 
 pub fn run(a: &EmulateArgs) -> Result<i32> {
@@ -11,7 +12,7 @@ pub fn run(a: &EmulateArgs) -> Result<i32> {
     if let Some((net, method)) = &cfg.network {
         return behind(&cfg, net, *method);
     }
-    crate::measure::raise_nofile_limit();
+    crate::rusage::raise_nofile_limit();
     // Before the runtime's threads start: they inherit the capability sets.
     crate::emulator::memlock::refuse();
     if let Some(sel) = &cfg.shard {
@@ -61,7 +62,7 @@ fn behind(cfg: &EmulateConfig, net: &NetworkSpec, method: Method) -> Result<i32>
         // First, while single-threaded (see `netem::sys`).
         crate::netem::sys::gain_namespace_rights()?;
     }
-    crate::measure::raise_nofile_limit();
+    crate::rusage::raise_nofile_limit();
     let profile = cfg.spec.profile.name().to_string();
     let fleet = NetworkedFleet::start(net, method, cfg.spec.clone())?;
     if let Some((path, format)) = &cfg.outputs.inventory {

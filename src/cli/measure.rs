@@ -5,9 +5,9 @@ use super::render::{Console, Mode};
 use super::{fleet, signals};
 use crate::output::{self, Access};
 use crate::progress::{self, Planned};
-use crate::report::Report;
-use crate::strategy::StrategyKind;
 use anyhow::{Context, Result};
+use fleetbench_report::Report;
+use fleetbench_report::StrategyKind;
 use std::path::Path;
 
 /// Opens the fleet and runs `cfg`'s strategies over it, rendering events for `mode`.
@@ -18,7 +18,7 @@ pub fn measure(cfg: &MeasureConfig, mode: Mode) -> Result<Report> {
         crate::netem::sys::gain_namespace_rights()?;
     }
     signals::install(&cfg.compare.run.stop).context("installing the signal handlers")?;
-    crate::measure::raise_nofile_limit();
+    crate::rusage::raise_nofile_limit();
     let fleet = fleet::open(&cfg.fleet)?;
     let job = fleet::job(&cfg.job, &fleet);
     if cfg.debug_slowdown > 0.0 {
@@ -55,7 +55,10 @@ fn estimate(cfg: &MeasureConfig) -> Option<String> {
             strategy: k,
             workers: match k {
                 StrategyKind::Sequential => 1,
-                _ => c.run.workers.unwrap_or_else(|| k.default_workers(*devices)),
+                _ => c
+                    .run
+                    .workers
+                    .unwrap_or_else(|| crate::strategy::default_workers(k, *devices)),
             },
             runs: c.runs + c.warmup,
         })

@@ -70,7 +70,7 @@ impl fmt::Display for Causes<'_> {
 }
 
 /// 0 when every device answered, else 1.
-fn exit_of(report: &crate::report::Report) -> i32 {
+fn exit_of(report: &fleetbench_report::Report) -> i32 {
     if report.failed_devices() > 0 {
         EXIT_FAILED
     } else {

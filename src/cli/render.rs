@@ -5,7 +5,7 @@
 use crate::observe::{Event, Observer};
 use crate::plural::count;
 use crate::progress::{self, Progress};
-use crate::screen;
+use fleetbench_report::outcome;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Which command's lines to print.
@@ -116,7 +116,7 @@ impl Observer for Console {
                 )
             }
             Event::StrategyFinished { report: sr } => {
-                let never = screen::never_ran(sr);
+                let never = outcome::never_ran(sr);
                 // An interrupted strategy says so: its median is over fewer devices.
                 let (failed, partial) = if never > 0 {
                     (

@@ -5,11 +5,12 @@ use super::measure::{measure, write_page, write_report};
 use super::render::Mode;
 use super::{config, exit_of};
 use crate::plural::count;
-use crate::report::Report;
 use crate::sanitize;
 use crate::screen;
 use crate::stop::Stop;
 use anyhow::Result;
+use fleetbench_report::Report;
+use fleetbench_report::outcome;
 use std::io::Write;
 
 pub fn run(a: &RunArgs) -> Result<i32> {
@@ -59,7 +60,7 @@ fn print_outputs(report: &Report, raw: bool, out: &mut impl Write) -> std::io::R
                 Some(e) => writeln!(out, "{label}: FAILED [{}] {}", e.kind, shown(&e.message))?,
             }
         }
-        let never = screen::never_ran(sr);
+        let never = outcome::never_ran(sr);
         write!(
             out,
             "{}: {} ok, {} failed; wall {:.2} s ({}, {})",
@@ -81,8 +82,8 @@ fn print_outputs(report: &Report, raw: bool, out: &mut impl Write) -> std::io::R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::result::CommandOutput;
-    use crate::testing::full_report;
+    use fleetbench_report::CommandOutput;
+    use fleetbench_report::testing::full_report;
 
     fn printed(r: &Report) -> String {
         let mut v = Vec::new();

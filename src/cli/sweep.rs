@@ -13,7 +13,7 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
     }
     let opts = config::sweep(a, command_line, &Stop::new())?;
     signals::install(&opts.stop).context("installing the signal handlers")?;
-    crate::measure::raise_nofile_limit();
+    crate::rusage::raise_nofile_limit();
     eprintln!("fleetbench: sweep into {}", opts.out.display());
     let out = crate::sweep::run(
         &opts,
@@ -43,9 +43,9 @@ fn networks(a: &SweepArgs, command_line: String) -> Result<i32> {
         crate::netem::sys::gain_namespace_rights()?;
     }
     signals::install(&opts.base.stop).context("installing the signal handlers")?;
-    crate::measure::raise_nofile_limit();
+    crate::rusage::raise_nofile_limit();
     eprintln!("fleetbench: network sweep into {}", opts.base.out.display());
-    let out = crate::netem::sweep::run(
+    let out = crate::sweep::network::run(
         &opts,
         &Console::new(Mode::Sweep, false, a.progress.progress.resolve()),
     )?;

@@ -95,7 +95,7 @@ impl FleetSpec {
                 )));
             }
         }
-        let limit = crate::measure::raise_nofile_limit();
+        let limit = crate::rusage::raise_nofile_limit();
         if limit > 0 && served + FD_HEADROOM > limit {
             return Err(EmulatorError::Spec(format!(
                 "{served} devices need at least {} open files (a listener each, plus \

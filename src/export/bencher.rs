@@ -4,7 +4,7 @@
 //! {"<benchmark>": {"<measure>": {"value": 1.0, "lower_value": 0.9, "upper_value": 1.1}}}
 //! ```
 //!
-//! One benchmark per strategy ([`crate::metrics::benchmark_name`]). Measures:
+//! One benchmark per strategy ([`fleetbench_report::metrics::benchmark_name`]). Measures:
 //! - `latency`: median wall time of a run, in nanoseconds (Bencher's built-in Latency
 //!   measure is in ns), with the fastest and slowest run as lower and upper values;
 //! - `device-p99-latency` (ns), `cpu-per-device` (ns), `peak-rss` (bytes), `speedup` and
@@ -12,8 +12,8 @@
 //!   the runs measured a spread of their own.
 
 use super::{ExportError, ExportKind, Exporter, to_json};
-use crate::metrics::{Metric, Unit, benchmark_name};
-use crate::report::Report;
+use fleetbench_report::Report;
+use fleetbench_report::metrics::{Metric, Unit, benchmark_name};
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -12,8 +12,8 @@
 //! Bencher export. The action rejects an empty array, and so does this exporter.
 
 use super::{ExportError, ExportKind, Exporter, to_json};
-use crate::metrics::{Metric, Unit, benchmark_name};
-use crate::report::Report;
+use fleetbench_report::Report;
+use fleetbench_report::metrics::{Metric, Unit, benchmark_name};
 use serde::Serialize;
 
 pub struct GithubExporter;

@@ -12,7 +12,7 @@
 pub mod bencher;
 pub mod github;
 
-use crate::report::Report;
+use fleetbench_report::Report;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use thiserror::Error;

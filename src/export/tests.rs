@@ -1,8 +1,8 @@
 //! Pins the exported shapes on a constructed report.
 
 use super::*;
-use crate::report::Percentiles;
-use crate::testing::pair;
+use fleetbench_report::Percentiles;
+use fleetbench_report::testing::pair;
 use serde_json::{Value, json};
 
 fn as_json(kind: ExportKind, r: &Report) -> Value {

@@ -5,7 +5,7 @@ use super::ExternalError;
 use crate::device::Device;
 use crate::inventory::Format;
 use crate::inventory::write::{self, WriteOptions};
-use crate::strategy::StrategyKind;
+use fleetbench_report::StrategyKind;
 use std::path::{Path, PathBuf};
 
 /// `--external NAME=COMMAND`, parsed.

@@ -1,9 +1,9 @@
 //! Unit tests of `html` (kept beside it so the module reads as code).
 
 use super::*;
-use crate::result::ErrorInfo;
-use crate::strategy::StrategyKind;
-use crate::testing::full_report;
+use fleetbench_report::ErrorInfo;
+use fleetbench_report::StrategyKind;
+use fleetbench_report::testing::full_report;
 
 /// Parses the page as XML (it is polyglot XHTML) and returns every text node joined.
 fn well_formed(page: &str) -> String {
@@ -94,7 +94,7 @@ fn an_interrupted_run_says_so() {
     for d in &mut r.strategies[0].devices[1..] {
         d.ok = false;
         d.error = Some(ErrorInfo {
-            kind: screen::INTERRUPTED.into(),
+            kind: fleetbench_report::kind::INTERRUPTED.into(),
             message: "run interrupted before this device finished".into(),
             phase: None,
         });

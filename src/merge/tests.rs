@@ -1,9 +1,9 @@
 use super::*;
-use crate::error::Phase;
-use crate::histo::TOTAL;
-use crate::result::PhaseTime;
-use crate::shard::{Selection, Shard};
-use crate::testing;
+use crate::shard::{Selection, Shard, ShardSource};
+use fleetbench_report::Phase;
+use fleetbench_report::PhaseTime;
+use fleetbench_report::histo::TOTAL;
+use fleetbench_report::testing;
 
 /// A device result with seeded, varied phase times (no clock, no I/O).
 fn device(i: usize, run_start: f64) -> DeviceResult {
@@ -31,7 +31,7 @@ fn device(i: usize, run_start: f64) -> DeviceResult {
         host: "127.0.0.1".into(),
         port: 10_001 + i as u16,
         ok: i % 13 != 5,
-        outputs: vec![crate::result::CommandOutput {
+        outputs: vec![fleetbench_report::CommandOutput {
             command: "show run | include hostname".into(),
             output: format!("hostname R{}", i + 1),
         }],

@@ -17,12 +17,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 use super::NetemError;
 use super::sched::{LinkQueue, Verdict};
 use super::spec::LinkParams;
 use crate::emulator::profile::mix;
+use fleetbench_report::network::Traffic;
 
 /// Packets held in the delay line at once, whatever the fleet size (about 100 MB at 1500 bytes).
 pub const MAX_HELD: usize = 65_536;
@@ -36,32 +35,6 @@ pub struct Counters {
     pub bytes_down: AtomicU64,
     pub lost: AtomicU64,
     pub queue_drops: AtomicU64,
-}
-
-/// A snapshot of [`Counters`] (`up`: client to devices).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Traffic {
-    pub packets_up: u64,
-    pub bytes_up: u64,
-    pub packets_down: u64,
-    pub bytes_down: u64,
-    /// Packets the link lost on purpose (random loss), both ways.
-    pub lost: u64,
-    /// Packets dropped by a full rate-limit queue or the in-flight bound, both ways.
-    pub queue_drops: u64,
-}
-
-impl Traffic {
-    pub fn minus(&self, before: &Traffic) -> Traffic {
-        Traffic {
-            packets_up: self.packets_up.saturating_sub(before.packets_up),
-            bytes_up: self.bytes_up.saturating_sub(before.bytes_up),
-            packets_down: self.packets_down.saturating_sub(before.packets_down),
-            bytes_down: self.bytes_down.saturating_sub(before.bytes_down),
-            lost: self.lost.saturating_sub(before.lost),
-            queue_drops: self.queue_drops.saturating_sub(before.queue_drops),
-        }
-    }
 }
 
 impl Counters {

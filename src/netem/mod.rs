@@ -10,7 +10,6 @@
 //! - [`sys`]: user and network namespaces, TUN, addresses, the local route, `TCP_INFO`.
 //! - [`relay`]: the fallback where namespaces are refused: a userspace TCP relay per device.
 //! - [`rounds`]: what the report says about the network (round trips per phase, traffic).
-//! - [`fleet`]: an emulated fleet behind the link, by either method; [`sweep`]: `sweep --networks`.
 //!
 //! # The `tun` method (mahimahi's design)
 //! The process gains the right to create network namespaces (root already has it; anyone
@@ -29,25 +28,19 @@
 //! - Every random draw (placement, loss, jitter) derives from the seed.
 //! - Packets in flight are bounded ([`link::MAX_HELD`]), not proportional to the fleet.
 
-pub mod fleet;
 pub mod link;
 pub mod relay;
 pub mod rounds;
 pub mod sched;
 pub mod spec;
-pub mod sweep;
 pub mod sys;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::os::fd::OwnedFd;
 
-use serde::{Deserialize, Serialize};
-
-pub use fleet::NetworkedFleet;
-pub use link::{AddressPlan, Traffic};
-pub use rounds::{NetworkReport, StrategyNetwork};
-pub use spec::{LinkParams, NetworkSpec};
-pub use sys::TcpStats;
+pub use fleetbench_report::network::{LinkParams, Method, NetworkReport, StrategyNetwork, Traffic};
+pub use link::AddressPlan;
+pub use spec::NetworkSpec;
 
 /// The client's address inside its namespace.
 pub const CLIENT_ADDR: Ipv4Addr = Ipv4Addr::new(198, 19, 0, 1);
@@ -88,44 +81,6 @@ pub enum NetemError {
     TooManyDevices { devices: usize, max: usize },
     #[error("network emulation is only available on Linux")]
     Unsupported,
-}
-
-/// How the link is emulated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Method {
-    /// Every IP packet through TUN devices between two network namespaces.
-    Tun,
-    /// A userspace TCP relay per device on 127.0.0.1 (where namespaces are refused).
-    Relay,
-}
-
-impl Method {
-    pub fn parse(s: &str) -> Option<Method> {
-        match s {
-            "tun" => Some(Method::Tun),
-            "relay" => Some(Method::Relay),
-            _ => None,
-        }
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::Tun => "tun",
-            Method::Relay => "relay",
-        }
-    }
-    /// What the method gets wrong, for the report.
-    pub fn biases(self) -> Vec<String> {
-        match self {
-            Method::Tun => Vec::new(),
-            Method::Relay => vec![
-                "the TCP handshake is not delayed (the client connects to a local relay)".into(),
-                "no packet is lost: loss is ignored, and TCP never retransmits".into(),
-                "delay and rate apply to the byte chunks the relay reads, not to packets, so slow start and ACK clocking are not modelled".into(),
-                "TCP_INFO describes the loopback connection to the relay, not the emulated link".into(),
-            ],
-        }
-    }
 }
 
 /// The `tun` method's namespaces and forwarding thread. Dropping it stops the forwarder;

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::emulator::profile::{mix, parse_duration};
 
 use super::NetemError;
+pub use fleetbench_report::network::{DEFAULT_QUEUE, LinkParams};
 
 /// The named profiles, with their round-trip times (the RTT classes of carriers' published
 /// latencies, as clibench uses them; `local` is no added delay, but still through the link).
@@ -38,77 +39,37 @@ pub const NAMES: &[(&str, u64)] = &[
     ("transpacific", 175),
 ];
 
-/// Packets a rate-limited direction may queue before tail drop, unless `queue=` says.
-pub const DEFAULT_QUEUE: usize = 1000;
-
-/// One device's link, both directions alike.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LinkParams {
-    /// Round-trip time added by the link (half each way).
-    #[serde(with = "secs", rename = "rtt_s")]
-    pub rtt: Duration,
-    /// Round-trip jitter: each one-way delay moves by a uniform draw in ±jitter/2.
-    #[serde(with = "secs", rename = "jitter_s")]
-    pub jitter: Duration,
-    /// Probability that a packet is lost, each way.
-    pub loss: f64,
-    /// Bits per second each way; `None`: unlimited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate_bps: Option<u64>,
-    /// Packets that may wait for the rate limit; more are dropped (tail drop).
-    pub queue: usize,
-    /// Whether jitter may reorder packets.
-    pub reorder: bool,
-}
-
-impl LinkParams {
-    pub fn rtt_ms(ms: u64) -> LinkParams {
-        LinkParams {
-            rtt: Duration::from_millis(ms),
-            jitter: Duration::ZERO,
-            loss: 0.0,
-            rate_bps: None,
-            queue: DEFAULT_QUEUE,
-            reorder: false,
+/// Sets `key` of `link` from its text (`rtt`, `jitter`, `loss`, `rate`, `queue`, `reorder`).
+fn apply(link: &mut LinkParams, key: &str, value: &str) -> Result<(), String> {
+    match key {
+        "rtt" | "delay" => link.rtt = parse_duration(value)?,
+        "jitter" => link.jitter = parse_duration(value)?,
+        "loss" => link.loss = parse_percent(value)?,
+        "rate" => link.rate_bps = Some(parse_rate(value)?),
+        "queue" => {
+            link.queue = value
+                .parse::<usize>()
+                .ok()
+                .filter(|q| *q >= 1)
+                .ok_or_else(|| format!("queue={value}: expected packets, at least 1"))?
         }
-    }
-
-    /// Half the round trip: each direction's base delay.
-    pub fn one_way(&self) -> Duration {
-        self.rtt / 2
-    }
-
-    fn apply(&mut self, key: &str, value: &str) -> Result<(), String> {
-        match key {
-            "rtt" | "delay" => self.rtt = parse_duration(value)?,
-            "jitter" => self.jitter = parse_duration(value)?,
-            "loss" => self.loss = parse_percent(value)?,
-            "rate" => self.rate_bps = Some(parse_rate(value)?),
-            "queue" => {
-                self.queue = value
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|q| *q >= 1)
-                    .ok_or_else(|| format!("queue={value}: expected packets, at least 1"))?
-            }
-            "reorder" => {
-                self.reorder = match value {
-                    "on" | "yes" | "true" => true,
-                    "off" | "no" | "false" => false,
-                    _ => return Err(format!("reorder={value}: expected on or off")),
-                }
-            }
-            _ => {
-                return Err(format!(
-                    "unknown key '{key}' (expected rtt, jitter, loss, rate, queue, reorder)"
-                ));
+        "reorder" => {
+            link.reorder = match value {
+                "on" | "yes" | "true" => true,
+                "off" | "no" | "false" => false,
+                _ => return Err(format!("reorder={value}: expected on or off")),
             }
         }
-        if self.loss >= 1.0 {
-            return Err("loss must be below 100%".into());
+        _ => {
+            return Err(format!(
+                "unknown key '{key}' (expected rtt, jitter, loss, rate, queue, reorder)"
+            ));
         }
-        Ok(())
     }
+    if link.loss >= 1.0 {
+        return Err("loss must be below 100%".into());
+    }
+    Ok(())
 }
 
 /// A share of the fleet and its link.
@@ -233,7 +194,7 @@ fn parse_class(text: &str) -> Result<LinkClass, String> {
     let mut first = true;
     for item in body.split(',').map(str::trim) {
         match item.split_once('=') {
-            Some((k, v)) => link.apply(k.trim(), v.trim())?,
+            Some((k, v)) => apply(&mut link, k.trim(), v.trim())?,
             None if first => link = named(item)?,
             None => return Err(format!("'{item}' is not key=value")),
         }
@@ -288,20 +249,6 @@ fn parse_rate(s: &str) -> Result<u64, String> {
         return Err(format!("rate '{s}' must be between 1kbit and 1000gbit"));
     }
     Ok(bps as u64)
-}
-
-/// Durations as seconds (f64) in reports.
-mod secs {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::Duration;
-
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(d.as_secs_f64())
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let v = f64::deserialize(d)?;
-        Duration::try_from_secs_f64(v).map_err(serde::de::Error::custom)
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Unit tests of `plot` (kept beside it so the module reads as code).
 
 use super::*;
-use crate::testing::full_report;
+use fleetbench_report::testing::full_report;
 
 /// The text of every `<text>` element of an SVG.
 pub(crate) fn svg_texts(svg: &str) -> Vec<String> {

@@ -3,11 +3,13 @@
 //! ([`crate::wait::TokioIo`]), so a device that makes the client wait costs no CPU while it
 //! does. SIGTERM drops the sessions in flight at once (their sockets close with them).
 
-use super::pool::{Run, not_run, unix_now};
+use super::poller::not_run;
+use super::pool::Run;
 use super::{RunOutcome, StrategyError};
 use crate::error::SessionError;
-use crate::result::DeviceResult;
 use crate::session::worker_label;
+use fleetbench_report::DeviceResult;
+use fleetbench_report::unix_now;
 use std::sync::Arc;
 use std::time::Instant;
 

@@ -18,83 +18,39 @@ mod rayon_pool;
 mod sequential;
 mod threads;
 
-pub(crate) use pool::unix_now;
-
 use crate::device::Device;
 use crate::job::Job;
 use crate::observe::Observer;
-use crate::result::DeviceResult;
 use crate::stop::Stop;
+use fleetbench_report::{DeviceResult, StrategyKind};
 use poller::Poller;
-use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The strategy names, as used on the command line, in reports and in benches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum StrategyKind {
-    Sequential,
-    Threads,
-    Processes,
-    Async,
-    Rayon,
-}
-
-impl StrategyKind {
-    pub const ALL: [StrategyKind; 5] = [
-        StrategyKind::Sequential,
-        StrategyKind::Threads,
-        StrategyKind::Processes,
-        StrategyKind::Async,
-        StrategyKind::Rayon,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            StrategyKind::Sequential => "sequential",
-            StrategyKind::Threads => "threads",
-            StrategyKind::Processes => "processes",
-            StrategyKind::Async => "async",
-            StrategyKind::Rayon => "rayon",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<StrategyKind> {
-        StrategyKind::ALL.into_iter().find(|k| k.name() == s)
-    }
-
-    /// The worker count used when `--workers` is not given, for a fleet of `n` devices.
-    ///
-    /// Polling is waiting, not computing: a worker per device lets every device's latency
-    /// overlap, which is what the classic course does for three routers. The caps bound what
-    /// one run may hold at once: 1000 sessions for threads, rayon and async (about 1000
-    /// client sockets plus, with an in-process emulator, as many server sockets; a thread
-    /// stack is reserved, not resident, so 1000 threads cost a few MiB), and 64 worker
-    /// processes, where each process costs a few MiB of resident memory and a fork+exec to
-    /// start (the pool's start-up cost grows with it).
-    pub fn default_workers(self, n: usize) -> usize {
-        let cap = match self {
-            StrategyKind::Sequential => 1,
-            StrategyKind::Processes => 64,
-            _ => 1000,
-        };
-        n.clamp(1, cap)
-    }
-}
-
-impl std::fmt::Display for StrategyKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
+/// The worker count used when `--workers` is not given, for a fleet of `n` devices.
+///
+/// Polling is waiting, not computing: a worker per device lets every device's latency
+/// overlap, which is what the classic course does for three routers. The caps bound what
+/// one run may hold at once: 1000 sessions for threads, rayon and async (about 1000
+/// client sockets plus, with an in-process emulator, as many server sockets; a thread
+/// stack is reserved, not resident, so 1000 threads cost a few MiB), and 64 worker
+/// processes, where each process costs a few MiB of resident memory and a fork+exec to
+/// start (the pool's start-up cost grows with it).
+pub fn default_workers(kind: StrategyKind, n: usize) -> usize {
+    let cap = match kind {
+        StrategyKind::Sequential => 1,
+        StrategyKind::Processes => 64,
+        _ => 1000,
+    };
+    n.clamp(1, cap)
 }
 
 /// How to run: the concurrency bound, for `processes` which executable to start, the stop
 /// token the run obeys, and the session each device gets.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
-    /// Concurrency bound; `None` = [`StrategyKind::default_workers`].
+    /// Concurrency bound; `None` = [`default_workers`].
     pub workers: Option<usize>,
     /// The fleetbench binary for worker processes; `None` = the current executable. Tests
     /// set it, since their current executable is the test harness.
@@ -162,7 +118,7 @@ pub fn run(
 ) -> Result<RunOutcome, StrategyError> {
     let workers = cfg
         .workers
-        .unwrap_or_else(|| kind.default_workers(devices.len()))
+        .unwrap_or_else(|| default_workers(kind, devices.len()))
         .max(1);
     let workers = if kind == StrategyKind::Sequential {
         1

@@ -7,9 +7,9 @@
 use crate::device::Device;
 use crate::error::SessionError;
 use crate::job::Job;
-use crate::result::{CommandOutput, DeviceResult, ErrorInfo};
 use crate::session;
 use crate::wait::TokioIo;
+use fleetbench_report::{CommandOutput, DeviceResult, ErrorInfo};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::future::Future;
@@ -192,14 +192,14 @@ impl Mock {
         }
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        super::unix_now()
+        fleetbench_report::unix_now()
     }
 
     fn end(&self, dev: &Device, started_unix: f64) -> DeviceResult {
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        let mut r = super::pool::not_run(dev, SessionError::Interrupted);
+        let mut r = not_run(dev, SessionError::Interrupted);
         r.started_unix = started_unix;
-        r.ended_unix = super::unix_now();
+        r.ended_unix = fleetbench_report::unix_now();
         r.worker = session::worker_label();
         if self.refuse.contains(&dev.name) {
             r.error = Some(ErrorInfo::from(&SessionError::Refused { addr: dev.addr() }));
@@ -230,6 +230,17 @@ impl Poller for Mock {
     }
 }
 
+/// The result of a device that was never polled, or whose worker died.
+pub(crate) fn not_run(dev: &Device, err: SessionError) -> DeviceResult {
+    let now = fleetbench_report::unix_now();
+    DeviceResult {
+        error: Some(ErrorInfo::from(&err)),
+        started_unix: now,
+        ended_unix: now,
+        ..DeviceResult::blank(&dev.name, &dev.host, dev.port)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,11 +265,11 @@ mod tests {
 
     #[test]
     fn slowed_stretches_the_session_and_its_last_phase() {
-        let mut r = super::super::pool::not_run(&device("R1"), SessionError::Interrupted);
+        let mut r = super::not_run(&device("R1"), SessionError::Interrupted);
         r.started_unix = 100.0;
         r.ended_unix = 100.2;
-        r.phases.push(crate::result::PhaseTime {
-            phase: crate::error::Phase::Close,
+        r.phases.push(fleetbench_report::PhaseTime {
+            phase: fleetbench_report::Phase::Close,
             index: None,
             start_s: 0.1,
             secs: 0.1,

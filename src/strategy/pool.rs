@@ -5,15 +5,16 @@
 //! [`Event::DeviceFinished`]. A strategy only decides who calls [`Feed::take`] and where the
 //! session runs.
 
-use super::poller::Poller;
-use super::{RunConfig, RunOutcome, StrategyKind};
+use super::poller::{Poller, not_run};
+use super::{RunConfig, RunOutcome};
 use crate::device::Device;
 use crate::error::SessionError;
 use crate::job::Job;
 use crate::observe::{Event, Observer};
-use crate::result::{DeviceResult, ErrorInfo};
 use crate::session;
 use crate::stop::Stop;
+use fleetbench_report::DeviceResult;
+use fleetbench_report::StrategyKind;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -172,7 +173,11 @@ pub(super) fn poll_here(
     poller: &dyn Poller,
     col: &Collector<'_>,
 ) {
-    col.started(index, &session::worker_label(), unix_now());
+    col.started(
+        index,
+        &session::worker_label(),
+        fleetbench_report::unix_now(),
+    );
     col.finish(index, poller.poll(&devices[index], job));
 }
 
@@ -193,24 +198,6 @@ pub(super) fn work(
 pub(super) fn no_result() -> SessionError {
     SessionError::WorkerDied {
         message: "no result was delivered".into(),
-    }
-}
-
-pub(crate) fn unix_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
-/// The result of a device that was never polled, or whose worker died.
-pub(crate) fn not_run(dev: &Device, err: SessionError) -> DeviceResult {
-    let now = unix_now();
-    DeviceResult {
-        error: Some(ErrorInfo::from(&err)),
-        started_unix: now,
-        ended_unix: now,
-        ..DeviceResult::blank(dev)
     }
 }
 

@@ -4,8 +4,9 @@ use fleetbench::device::Device;
 use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile};
 use fleetbench::job::Job;
 use fleetbench::observe::Quiet;
-use fleetbench::result::DeviceResult;
-use fleetbench::strategy::{self, RunConfig, RunOutcome, StrategyKind};
+use fleetbench::strategy::{self, RunConfig, RunOutcome};
+use fleetbench_report::DeviceResult;
+use fleetbench_report::StrategyKind;
 use std::time::Duration;
 
 /// Starts `n` emulated devices with `profile` on ephemeral loopback ports. Dropping the fleet

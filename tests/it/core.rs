@@ -1,9 +1,9 @@
 //! The connect-and-run core against the emulator, on the blocking driver.
 
 use crate::common::*;
-use fleetbench::error::Phase;
 use fleetbench::secret::Secret;
 use fleetbench::session::poll_blocking;
+use fleetbench_report::Phase;
 use std::time::{Duration, Instant};
 
 #[test]

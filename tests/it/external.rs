@@ -7,7 +7,7 @@ use fleetbench::emulator::{EmulatedFleet, End, FleetSpec, Profile};
 use fleetbench::external::{
     self, DeviceView, ExternalOptions, ExternalSpec, NoDeviceView, Workspace,
 };
-use fleetbench::strategy::StrategyKind;
+use fleetbench_report::StrategyKind;
 use std::time::Duration;
 
 fn recording_fleet(n: usize, profile: &str) -> EmulatedFleet {
@@ -210,7 +210,7 @@ fn client_and_device_views_agree_for_every_builtin_strategy() {
                 .all(|r| r.end == End::Exit && r.client.starts_with("127.0.0.1:"))
         );
         let seen = external::devside::results(&devices, &records, &j.commands);
-        let a = external::devside::agreement(&out.results, &seen);
+        let a = fleetbench_report::device_view::agreement(&out.results, &seen);
         assert_eq!(a.ok_mismatches, 0, "{kind}: {a:?}");
         assert_eq!(seen[4].error.as_ref().unwrap().kind, "not_contacted");
         assert!(a.accept_after_start_s.min >= 0.0, "{kind}: {a:?}");

@@ -7,8 +7,8 @@
 use crate::cli::{bin, run_bounded};
 use crate::common::*;
 use fleetbench::emulator::{ESCAPE_CODES, EmulatedFleet, FleetSpec, Profile};
-use fleetbench::error::Phase;
-use fleetbench::strategy::StrategyKind;
+use fleetbench_report::Phase;
+use fleetbench_report::StrategyKind;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};

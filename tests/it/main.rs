@@ -1,5 +1,8 @@
 //! One integration test binary (compiled once), with a module per area.
 
+// Test code: a failed unwrap is a failed test (the workspace denies these outside tests).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod bounds;
 mod cli;
 mod common;

@@ -5,7 +5,7 @@ use crate::cli::fleetbench;
 use crate::common::*;
 use fleetbench::emulator::{EmulatedFleet, FleetSpec, PlatformMix, Profile};
 use fleetbench::job::{Job, OnCommandError};
-use fleetbench::strategy::StrategyKind;
+use fleetbench_report::StrategyKind;
 use std::time::Duration;
 
 fn mixed_fleet(n: usize, mix: &str) -> EmulatedFleet {
@@ -86,7 +86,7 @@ fn a_rejected_command_is_typed_the_same_by_every_strategy() {
         for r in &out.results {
             let e = r.error.as_ref().unwrap();
             assert_eq!(e.kind, "command_rejected", "{kind}: {e:?}");
-            assert_eq!(e.phase, Some(fleetbench::error::Phase::Command));
+            assert_eq!(e.phase, Some(fleetbench_report::Phase::Command));
             assert!(
                 e.message
                     .starts_with("the device rejected command 'show foo': "),

@@ -81,7 +81,7 @@ fn private_key_file_logs_in_and_a_refused_key_falls_back_to_the_password() {
     dev.key_file = Some(dir.path().join("no-such-key"));
     let r = poll_blocking(&dev, &j);
     let e = r.error.unwrap();
-    assert_eq!(e.phase, Some(fleetbench::error::Phase::Auth), "{e:?}");
+    assert_eq!(e.phase, Some(fleetbench_report::Phase::Auth), "{e:?}");
 }
 
 /// A key file given in the inventory (`key_file`), through the CLI and worker processes.

@@ -2,9 +2,9 @@
 
 use super::*;
 use crate::dialogue::{Action, Dialogue};
-use crate::result::CommandOutput;
 use crate::secret::Secret;
 use chrono::TimeZone;
+use fleetbench_report::CommandOutput;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 8, 36, 1).unwrap()

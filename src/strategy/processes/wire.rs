@@ -3,9 +3,9 @@
 use crate::algorithms::{Algorithms, Kind, Spec};
 use crate::device::Device;
 use crate::job::Job;
-use crate::result::DeviceResult;
 use crate::secret::Secret;
 use crate::strategy::poller::RemoteSession;
+use fleetbench_report::DeviceResult;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;

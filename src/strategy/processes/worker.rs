@@ -5,7 +5,7 @@ use crate::device::Device;
 use crate::job::Job;
 use crate::session;
 use crate::strategy::poller::{Poller, RemoteSession};
-use crate::strategy::unix_now;
+use fleetbench_report::unix_now;
 use std::io::{self, BufRead, Write};
 use std::sync::Arc;
 
@@ -126,10 +126,10 @@ mod tests {
     use super::*;
     use crate::error::SessionError;
     use crate::hostkeys::HostKeyCheck;
-    use crate::result::DeviceResult;
     use crate::strategy::poller::PollFuture;
-    use crate::strategy::pool::not_run;
+    use crate::strategy::poller::not_run;
     use crate::testing::router as device;
+    use fleetbench_report::DeviceResult;
 
     fn job_msg() -> ToWorker {
         ToWorker::Job {
@@ -172,7 +172,7 @@ mod tests {
         let mut r = not_run(dev, SessionError::Interrupted);
         r.ok = true;
         r.error = None;
-        r.outputs = vec![crate::result::CommandOutput {
+        r.outputs = vec![fleetbench_report::CommandOutput {
             command: "show clock".into(),
             output: format!("clock of {}", dev.name),
         }];

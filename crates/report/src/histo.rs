@@ -19,8 +19,8 @@
 //! beside the percentiles, so reports can be merged and re-analysed later.
 
 use crate::error::Phase;
-use crate::report::Percentiles;
 use crate::result::DeviceResult;
+use crate::spread::Percentiles;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hdrhistogram::Histogram;

@@ -15,6 +15,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use super::SweepOptions;
 use crate::compare::{self, CompareOptions};
 use crate::emulator::FleetSpec;
 use crate::fleet::Fleet;
@@ -22,13 +23,13 @@ use crate::job::Job;
 use crate::observe::Observer;
 use crate::output::{self, Access, OutputError};
 use crate::plot::{self, RttPoint};
-use crate::report::{MachineInfo, Report};
-use crate::strategy::{RunConfig, StrategyKind};
-use crate::sweep::SweepOptions;
+use crate::strategy::RunConfig;
+use fleetbench_report::StrategyKind;
+use fleetbench_report::{MachineInfo, Report};
 
-use super::fleet::NetworkedFleetError;
-use super::rounds::session_round_trips;
-use super::{Method, NetworkSpec};
+use crate::fleet::NetworkedFleetError;
+use crate::netem::{Method, NetworkSpec};
+use fleetbench_report::network::session_round_trips;
 
 /// What a network sweep runs (validated by the caller): `base`'s sizes, strategies, profile,
 /// runs and folder, over each of `networks`, at one worker setting.
@@ -88,7 +89,7 @@ pub fn label(spec: &NetworkSpec) -> String {
 }
 
 /// Runs the sweep; every compare's events go to `obs`. Unless the process is root, it must
-/// have gained its namespace rights ([`super::sys::gain_namespace_rights`]) before it
+/// have gained its namespace rights ([`crate::netem::sys::gain_namespace_rights`]) before it
 /// started any thread.
 pub fn run(
     opts: &NetworkSweepOptions,
@@ -225,7 +226,7 @@ pub fn csv(reports: &[Report]) -> String {
         for (s, sn) in r.strategies.iter().zip(&n.strategies) {
             let p99 = s
                 .latency_s
-                .get(crate::histo::TOTAL)
+                .get(fleetbench_report::histo::TOTAL)
                 .map_or(String::new(), |p| format!("{:.6}", p.p99));
             let (up, down) = sn.per_session.map_or((String::new(), String::new()), |p| {
                 (

@@ -1,20 +1,22 @@
-//! The JSON report (`--json`), schema `fleetbench.report/1` (docs/contract.md). Every
-//! field in the contract always exists; the rest are additions a reader may rely on from
-//! this version on.
+//! The JSON report (`--json`), schema `fleetbench.report/1` (`report.schema.json` beside this
+//! crate's manifest). Every field of the contract always exists; the rest are additions a
+//! reader may rely on from the version that added them on.
 
-pub use crate::external::{ExternalInfo, StrategyId};
-use crate::measure::Cpu;
-use crate::result::DeviceResult;
-use crate::strategy::StrategyKind;
+use crate::device_view::Agreement;
+use crate::merged::MergeInfo;
+use crate::network::NetworkReport;
+use crate::result::{DeviceResult, ErrorInfo};
+use crate::shard::ShardInfo;
+use crate::spread::{Percentiles, Spread};
+use crate::strategy::StrategyId;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-pub use crate::stats::Spread;
 
 pub const SCHEMA: &str = "fleetbench.report/1";
 
 /// A whole report: one entry per strategy that ran.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     pub schema: String,
     pub fleetbench_version: String,
@@ -26,17 +28,17 @@ pub struct Report {
     pub strategies: Vec<StrategyReport>,
     /// `--network`: the emulated link and what each strategy's sessions did over it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub network: Option<crate::netem::NetworkReport>,
+    pub network: Option<NetworkReport>,
     /// Set when this run polled one shard of a larger fleet (`--shard`, or a job engine's
     /// index): which shard, where the index came from, and where its devices sit in the fleet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shard: Option<crate::shard::ShardInfo>,
+    pub shard: Option<ShardInfo>,
     /// Set on a report made by `fleetbench merge` out of shard reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub merged: Option<crate::merge::MergeInfo>,
+    pub merged: Option<MergeInfo>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct FleetInfo {
     pub devices: usize,
     pub emulated: bool,
@@ -62,7 +64,7 @@ impl FleetInfo {
 }
 
 /// Where the numbers were measured, so they can be read later.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct MachineInfo {
     pub hostname: String,
     pub cores: usize,
@@ -91,8 +93,34 @@ pub fn hostname() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
+/// CPU time consumed (user and system), in seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Cpu {
+    pub user_s: f64,
+    pub sys_s: f64,
+}
+
+impl Cpu {
+    pub fn total_s(&self) -> f64 {
+        self.user_s + self.sys_s
+    }
+    pub fn minus(&self, earlier: &Cpu) -> Cpu {
+        Cpu {
+            user_s: (self.user_s - earlier.user_s).max(0.0),
+            sys_s: (self.sys_s - earlier.sys_s).max(0.0),
+        }
+    }
+}
+
+/// Unix time now, in seconds (0 if the clock is before 1970).
+pub fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
 /// One measured run of one strategy.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct RunSummary {
     pub wall_s: f64,
     pub ok: usize,
@@ -137,7 +165,7 @@ impl RunSummary {
 }
 
 /// All runs of one strategy.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct StrategyReport {
     /// A built-in strategy's name, or an external poller's NAME (then `external` is set).
     pub strategy: StrategyId,
@@ -180,21 +208,29 @@ pub struct StrategyReport {
     pub external: Option<ExternalInfo>,
     /// The devices' view of the last run against the client's (`compare --device-view`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_view: Option<crate::external::devside::Agreement>,
+    pub device_view: Option<Agreement>,
 }
 
-/// Latency percentiles, seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
-pub struct Percentiles {
-    pub p50: f64,
-    pub p90: f64,
-    pub p99: f64,
-    pub max: f64,
-    pub count: u64,
+/// What marks a report row as an external poller (`compare --external`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ExternalInfo {
+    /// COMMAND as given (placeholders unfilled; it holds no secret).
+    pub command: String,
+    /// Where per-device results came from: `devices` (the emulator's record of each
+    /// session), `results` (the poller's results file) or `none`.
+    pub device_view: String,
+    /// Errors of the measured runs, in order (`null` for a clean run).
+    pub run_errors: Vec<Option<ErrorInfo>>,
+    /// Peak of the whole process tree's resident memory (sum of its processes), bytes.
+    pub peak_rss_tree_bytes: u64,
+    /// Most processes of the tree alive at once.
+    pub peak_processes: usize,
+    /// Exit status of each measured run (`null` when it was ended by a signal or by us).
+    pub exit_codes: Vec<Option<i32>>,
 }
 
 /// How close a strategy's median wall time came to what was possible.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default, JsonSchema)]
 pub struct Efficiency {
     /// The ideal schedule with W workers: max(slowest device, total device time / W).
     pub ideal_s: f64,
@@ -209,6 +245,13 @@ pub struct Efficiency {
     pub cpu_bound_s: f64,
     /// cpu_bound_s / median wall.
     pub cpu_bound: f64,
+}
+
+impl Spread {
+    /// The spread of `f` over a strategy's measured runs.
+    pub fn of_runs(s: &StrategyReport, f: impl Fn(&RunSummary) -> f64) -> Spread {
+        Spread::of(&s.runs.iter().map(f).collect::<Vec<_>>())
+    }
 }
 
 impl StrategyReport {
@@ -227,12 +270,13 @@ impl StrategyReport {
 
 impl Report {
     /// An empty report of this fleet and these commands, stamped now on this machine: the
-    /// one place a report is made.
+    /// one place a report is made. `fleetbench_version` is this crate's version, which is
+    /// the workspace's (every crate of fleetbench shares one version).
     pub fn new(fleet: FleetInfo, commands: Vec<String>) -> Report {
         Report {
             schema: SCHEMA.to_string(),
             fleetbench_version: env!("CARGO_PKG_VERSION").to_string(),
-            created_unix: crate::strategy::unix_now(),
+            created_unix: unix_now(),
             commands,
             fleet,
             machine: MachineInfo::current(),
@@ -240,49 +284,6 @@ impl Report {
             network: None,
             shard: None,
             merged: None,
-        }
-    }
-
-    /// Fills the fields that compare strategies: `speedup` of every strategy from the
-    /// sequential median, if sequential ran, and `efficiency` ([`Report::compute_efficiency`]).
-    pub fn compute_speedups(&mut self) {
-        self.compute_efficiency();
-        let seq = self
-            .strategies
-            .iter()
-            .find(|s| s.strategy == StrategyKind::Sequential)
-            .map(|s| s.wall_s.median);
-        for s in &mut self.strategies {
-            // An external poller whose every run failed as a whole (crashed, timed out) has
-            // a wall time but nothing it was fast at.
-            let failed_whole = s.external.as_ref().is_some_and(|e| {
-                !e.run_errors.is_empty() && e.run_errors.iter().all(Option::is_some)
-            });
-            s.speedup = seq
-                .filter(|_| s.wall_s.median > 0.0 && !failed_whole)
-                .map(|q| q / s.wall_s.median);
-        }
-    }
-
-    /// Fills `efficiency` of every strategy that has measured runs: its median wall time
-    /// against the ideal schedule of its own sessions, and against the report's lower bound
-    /// ([`crate::stats::lower_bound`]).
-    pub fn compute_efficiency(&mut self) {
-        let Some(bound) = crate::stats::lower_bound(self) else {
-            return;
-        };
-        for s in &mut self.strategies {
-            let wall = s.wall_s.median;
-            if wall <= 0.0 || s.runs.is_empty() {
-                continue;
-            }
-            let ideal_s = Spread::of_runs(s, |r| r.ideal_s).median;
-            s.efficiency = Some(Efficiency {
-                ideal_s,
-                ideal: ideal_s / wall,
-                cpu_bound_s: bound,
-                cpu_bound: bound / wall,
-            });
         }
     }
 
@@ -294,61 +295,56 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{self, report};
+    use std::io::Read as _;
+    use std::path::{Path, PathBuf};
 
-    /// `testing::strat` with each run's client and emulator CPU, slowest session and an
-    /// ideal schedule of half its wall time.
-    fn strategy(kind: StrategyKind, walls: &[f64], cpu_s: f64, slowest_s: f64) -> StrategyReport {
-        let mut s = testing::strat(kind, walls);
-        for run in &mut s.runs {
-            run.cpu.user_s = cpu_s;
-            run.server_cpu_s = cpu_s;
-            run.ideal_s = run.wall_s / 2.0;
-            run.slowest_s = slowest_s;
+    /// Every report stored in the repository's `results/` (plain and gzipped): written by
+    /// earlier versions, they must keep reading (`fleetbench.report/1` only adds fields).
+    fn stored_reports() -> Vec<PathBuf> {
+        let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results");
+        let mut paths = vec![results.join("baseline-ci.json")];
+        for dir in std::fs::read_dir(&results).unwrap() {
+            let dir = dir.unwrap().path();
+            if !dir.is_dir() {
+                continue;
+            }
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let p = e.unwrap().path();
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                if name.starts_with("report-")
+                    && (name.ends_with(".json") || name.ends_with(".json.gz"))
+                {
+                    paths.push(p);
+                }
+            }
         }
-        s
-    }
-
-    #[test]
-    fn efficiency_is_against_the_ideal_schedule_and_the_reports_lower_bound() {
-        // Sequential: 0.1 s client + 0.1 s emulator CPU per run, slowest session 0.05 s;
-        // threads used more CPU (5 + 5 s) but its slowest session waited (0.2 s). The bound
-        // takes the least of each over all runs: max(0.05, 0.2 / 2 cores) = 0.1 s.
-        let mut r = report(vec![
-            strategy(StrategyKind::Sequential, &[1.0, 1.0, 1.0], 0.1, 0.05),
-            strategy(StrategyKind::Threads, &[0.2, 0.25, 0.3], 5.0, 0.2),
-        ]);
-        r.compute_speedups();
-        let t = r.strategies[1].efficiency.unwrap();
-        assert!((t.cpu_bound_s - 0.1).abs() < 1e-9, "{t:?}");
-        assert!((t.cpu_bound - 0.1 / 0.25).abs() < 1e-9, "{t:?}");
-        assert!((t.ideal_s - 0.125).abs() < 1e-9, "{t:?}");
-        assert!((t.ideal - 0.5).abs() < 1e-9, "{t:?}");
-        assert!((r.strategies[1].speedup.unwrap() - 4.0).abs() < 1e-9);
-    }
-
-    #[test]
-    fn a_report_of_one_strategy_is_bounded_by_its_own_runs() {
-        // 5 s + 5 s of CPU on 2 cores, and a slowest device of 9 s: the larger term.
-        let mut r = report(vec![strategy(StrategyKind::Threads, &[10.0], 5.0, 9.0)]);
-        r.compute_efficiency();
-        let t = r.strategies[0].efficiency.unwrap();
-        assert!((t.cpu_bound_s - 9.0).abs() < 1e-9, "{t:?}");
-        assert!(t.cpu_bound <= 1.0);
+        paths.sort();
+        paths
     }
 
     #[test]
     fn old_reports_still_read() {
-        let dir = std::fs::read_dir("results/2026-11-22-vm").unwrap();
-        let mut paths: Vec<_> = dir
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        paths.push("results/baseline-ci.json".into());
-        assert!(paths.len() > 1);
+        let paths = stored_reports();
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        assert!(
+            names
+                .iter()
+                .any(|n| n.ends_with("report-n100-wdefault.json"))
+                && names.iter().any(|n| n.ends_with(".json.gz")),
+            "{names:?}"
+        );
         for path in &paths {
-            let bytes = std::fs::read(path).unwrap();
-            let r: Report = serde_json::from_slice(&bytes).unwrap();
+            let mut bytes = std::fs::read(path).unwrap();
+            if path.extension().is_some_and(|x| x == "gz") {
+                let mut plain = Vec::new();
+                flate2::read::GzDecoder::new(&bytes[..])
+                    .read_to_end(&mut plain)
+                    .unwrap();
+                bytes = plain;
+            }
+            let r: Report = serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(r.schema, SCHEMA, "{}", path.display());
             assert!(!r.strategies.is_empty(), "{}", path.display());
         }
     }

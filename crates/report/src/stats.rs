@@ -1,45 +1,13 @@
-//! One home per number: every figure derived from measurements (spreads, the ideal schedule,
-//! CPU per device, failures, the lower bound) is defined here once, and the table, the sweep
-//! CSV and markdown, the plots, the gate ([`crate::metrics`]) and the exporters read it from
-//! here. Formatting for people is [`crate::human`]'s.
+//! One home per number: every figure derived from measurements (the ideal schedule, CPU per
+//! device, failures, the lower bound, speed-ups and efficiencies) is defined here once, and
+//! the tables, the sweep CSV and markdown, the plots, the gate ([`crate::metrics`]) and the
+//! exporters read it from here. Formatting them for people is the application's
+//! presentation layer's job.
 
-use crate::report::{Report, RunSummary, StrategyReport};
+use crate::report::{Efficiency, Report, RunSummary, StrategyReport};
 use crate::result::DeviceResult;
-use serde::{Deserialize, Serialize};
-
-/// Min, median and max of a set of samples.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
-pub struct Spread {
-    pub min: f64,
-    pub median: f64,
-    pub max: f64,
-}
-
-impl Spread {
-    pub fn of(samples: &[f64]) -> Spread {
-        if samples.is_empty() {
-            return Spread::default();
-        }
-        let mut v = samples.to_vec();
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        let median = if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            (v[n / 2 - 1] + v[n / 2]) / 2.0
-        };
-        Spread {
-            min: v[0],
-            median,
-            max: v[n - 1],
-        }
-    }
-
-    /// The spread of `f` over a strategy's measured runs.
-    pub fn of_runs(s: &StrategyReport, f: impl Fn(&RunSummary) -> f64) -> Spread {
-        Spread::of(&s.runs.iter().map(f).collect::<Vec<_>>())
-    }
-}
+use crate::spread::Spread;
+use crate::strategy::StrategyKind;
 
 /// The slowest device's session time.
 pub fn slowest(results: &[DeviceResult]) -> f64 {
@@ -114,25 +82,57 @@ pub fn lower_bound(report: &Report) -> Option<f64> {
     Some(latency.max(cpu / cores))
 }
 
+/// The figures that compare strategies within a report: derived here, stored in the
+/// report so every reader sees the same ones.
+impl Report {
+    /// Fills the fields that compare strategies: `speedup` of every strategy from the
+    /// sequential median, if sequential ran, and `efficiency` ([`Report::compute_efficiency`]).
+    pub fn compute_speedups(&mut self) {
+        self.compute_efficiency();
+        let seq = self
+            .strategies
+            .iter()
+            .find(|s| s.strategy == StrategyKind::Sequential)
+            .map(|s| s.wall_s.median);
+        for s in &mut self.strategies {
+            // An external poller whose every run failed as a whole (crashed, timed out) has
+            // a wall time but nothing it was fast at.
+            let failed_whole = s.external.as_ref().is_some_and(|e| {
+                !e.run_errors.is_empty() && e.run_errors.iter().all(Option::is_some)
+            });
+            s.speedup = seq
+                .filter(|_| s.wall_s.median > 0.0 && !failed_whole)
+                .map(|q| q / s.wall_s.median);
+        }
+    }
+
+    /// Fills `efficiency` of every strategy that has measured runs: its median wall time
+    /// against the ideal schedule of its own sessions, and against the report's lower bound
+    /// ([`lower_bound`]).
+    pub fn compute_efficiency(&mut self) {
+        let Some(bound) = lower_bound(self) else {
+            return;
+        };
+        for s in &mut self.strategies {
+            let wall = s.wall_s.median;
+            if wall <= 0.0 || s.runs.is_empty() {
+                continue;
+            }
+            let ideal_s = Spread::of_runs(s, |r| r.ideal_s).median;
+            s.efficiency = Some(Efficiency {
+                ideal_s,
+                ideal: ideal_s / wall,
+                cpu_bound_s: bound,
+                cpu_bound: bound / wall,
+            });
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::StrategyKind;
-    use crate::testing;
-
-    #[test]
-    fn spread_of_odd_even_and_empty() {
-        assert_eq!(
-            Spread::of(&[3.0, 1.0, 2.0]),
-            Spread {
-                min: 1.0,
-                median: 2.0,
-                max: 3.0
-            }
-        );
-        assert_eq!(Spread::of(&[4.0, 1.0, 2.0, 3.0]).median, 2.5);
-        assert_eq!(Spread::of(&[]), Spread::default());
-    }
+    use crate::testing::{self, report};
 
     /// The case the old bound got wrong: threads spent less CPU per session than sequential.
     /// Whatever the figures, no measured run of any strategy may be below the bound.
@@ -187,5 +187,46 @@ mod tests {
         assert_eq!(server_cpu_per_device(&s), Some(2.0 / n));
         assert_eq!(failed_in_runs(&s), 3);
         assert_eq!(mib(3 * 1024 * 1024), 3.0);
+    }
+
+    /// `testing::strat` with each run's client and emulator CPU, slowest session and an
+    /// ideal schedule of half its wall time.
+    fn strategy(kind: StrategyKind, walls: &[f64], cpu_s: f64, slowest_s: f64) -> StrategyReport {
+        let mut s = testing::strat(kind, walls);
+        for run in &mut s.runs {
+            run.cpu.user_s = cpu_s;
+            run.server_cpu_s = cpu_s;
+            run.ideal_s = run.wall_s / 2.0;
+            run.slowest_s = slowest_s;
+        }
+        s
+    }
+
+    #[test]
+    fn efficiency_is_against_the_ideal_schedule_and_the_reports_lower_bound() {
+        // Sequential: 0.1 s client + 0.1 s emulator CPU per run, slowest session 0.05 s;
+        // threads used more CPU (5 + 5 s) but its slowest session waited (0.2 s). The bound
+        // takes the least of each over all runs: max(0.05, 0.2 / 2 cores) = 0.1 s.
+        let mut r = report(vec![
+            strategy(StrategyKind::Sequential, &[1.0, 1.0, 1.0], 0.1, 0.05),
+            strategy(StrategyKind::Threads, &[0.2, 0.25, 0.3], 5.0, 0.2),
+        ]);
+        r.compute_speedups();
+        let t = r.strategies[1].efficiency.unwrap();
+        assert!((t.cpu_bound_s - 0.1).abs() < 1e-9, "{t:?}");
+        assert!((t.cpu_bound - 0.1 / 0.25).abs() < 1e-9, "{t:?}");
+        assert!((t.ideal_s - 0.125).abs() < 1e-9, "{t:?}");
+        assert!((t.ideal - 0.5).abs() < 1e-9, "{t:?}");
+        assert!((r.strategies[1].speedup.unwrap() - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_report_of_one_strategy_is_bounded_by_its_own_runs() {
+        // 5 s + 5 s of CPU on 2 cores, and a slowest device of 9 s: the larger term.
+        let mut r = report(vec![strategy(StrategyKind::Threads, &[10.0], 5.0, 9.0)]);
+        r.compute_efficiency();
+        let t = r.strategies[0].efficiency.unwrap();
+        assert!((t.cpu_bound_s - 9.0).abs() < 1e-9, "{t:?}");
+        assert!(t.cpu_bound <= 1.0);
     }
 }

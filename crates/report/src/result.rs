@@ -1,12 +1,13 @@
 //! What polling one device produced. Every strategy returns exactly these, so results compare.
 
-use crate::error::{Phase, SessionError};
+use crate::error::Phase;
+use schemars::JsonSchema;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 
 /// Time spent in one phase of a session.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PhaseTime {
     pub phase: Phase,
     /// For `command` phases: the index of the command in the run's command list.
@@ -18,29 +19,20 @@ pub struct PhaseTime {
 }
 
 /// Output of one command on one device: the text between the echo and the next prompt.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CommandOutput {
     pub command: String,
     pub output: String,
 }
 
-/// Error as it appears in a report: `{"kind": "...", "message": "..."}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Error as it appears in a report: `{"kind": "...", "message": "..."}`; `kind` is one of
+/// [`crate::error::kind`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorInfo {
     pub kind: String,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub phase: Option<Phase>,
-}
-
-impl From<&SessionError> for ErrorInfo {
-    fn from(e: &SessionError) -> Self {
-        ErrorInfo {
-            kind: e.kind().to_string(),
-            message: e.to_string(),
-            phase: e.phase(),
-        }
-    }
 }
 
 /// The result of polling one device once.
@@ -72,18 +64,18 @@ pub struct DeviceResult {
     pub worker: String,
     /// The client socket's `TCP_INFO` just before it closed (Linux; once connected).
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub tcp: Option<crate::netem::TcpStats>,
+    pub tcp: Option<TcpStats>,
 }
 
 impl DeviceResult {
-    /// The result of `dev` before anything is known of its session: not ok, no output, no
-    /// times; each source (a strategy, the devices' record, a poller's results file) fills in
-    /// what it saw.
-    pub fn blank(dev: &crate::device::Device) -> DeviceResult {
+    /// The result of the device `name` at `host:port` before anything is known of its
+    /// session: not ok, no output, no times; each source (a strategy, the devices' record, a
+    /// poller's results file) fills in what it saw.
+    pub fn blank(name: &str, host: &str, port: u16) -> DeviceResult {
         DeviceResult {
-            name: dev.name.clone(),
-            host: dev.host.clone(),
-            port: dev.port,
+            name: name.to_string(),
+            host: host.to_string(),
+            port,
             ok: false,
             outputs: Vec::new(),
             error: None,
@@ -113,6 +105,23 @@ impl DeviceResult {
             .map(|p| p.secs)
             .sum()
     }
+}
+
+/// What the kernel knows about one TCP connection, read just before it closes (`TCP_INFO`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TcpStats {
+    /// Segments sent and received (all of them, retransmissions and pure ACKs included).
+    pub segs_out: u32,
+    pub segs_in: u32,
+    /// Sequence space the peer acknowledged (the payload, plus one for the SYN and one for a
+    /// FIN), and payload bytes received.
+    pub bytes_acked: u64,
+    pub bytes_received: u64,
+    /// Segments retransmitted over the connection's life.
+    pub retransmits: u32,
+    /// The kernel's smoothed RTT and the smallest it saw, seconds.
+    pub rtt_s: f64,
+    pub min_rtt_s: f64,
 }
 
 /// The outputs joined by `\n`, written piece by piece (never built as one string first).
@@ -170,6 +179,50 @@ impl Serialize for DeviceResult {
             None => st.skip_field("tcp")?,
         }
         st.end()
+    }
+}
+
+// The shape a `DeviceResult` is written in: its `Serialize` is by hand (to derive `output`),
+// so the JSON Schema is generated from this copy of its fields.
+/// The result of polling one device once: the same from every strategy and every poller.
+#[derive(JsonSchema)]
+#[schemars(rename = "DeviceResult")]
+#[allow(dead_code)] // only read by schemars
+struct DeviceResultShape {
+    name: String,
+    host: String,
+    port: u16,
+    ok: bool,
+    /// Every command's output joined by a newline (the classic `{ip: output}` value);
+    /// derived from `outputs` when written, ignored when read.
+    #[serde(default)]
+    output: String,
+    outputs: Vec<CommandOutput>,
+    error: Option<ErrorInfo>,
+    /// Unix time (seconds) when the session started (before TCP connect) and ended.
+    started_unix: f64,
+    ended_unix: f64,
+    /// Per-phase timings, in order.
+    phases: Vec<PhaseTime>,
+    /// SHA-256 fingerprint of the host key (`SHA256:...`), once the handshake got that far.
+    #[serde(default)]
+    host_key: Option<String>,
+    /// Host key as `type base64`, set only when it was new and accepted (accept-new).
+    #[serde(default)]
+    new_host_key: Option<String>,
+    /// Who polled it: `thread NAME` or `pid N`.
+    worker: String,
+    /// The client socket's `TCP_INFO` just before it closed (Linux; once connected).
+    #[serde(default)]
+    tcp: Option<TcpStats>,
+}
+
+impl JsonSchema for DeviceResult {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        DeviceResultShape::schema_name()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        DeviceResultShape::json_schema(generator)
     }
 }
 

@@ -1,27 +1,8 @@
-//! Resource accounting for a run: CPU time (user and system, this process and its reaped
-//! worker processes) and peak resident memory.
+//! Resource accounting for a run (`getrusage`, `/proc`): CPU time (user and system, this
+//! process and its reaped worker processes), peak resident memory, the open-file limit.
 
-use serde::{Deserialize, Serialize};
+use fleetbench_report::Cpu;
 use std::time::Duration;
-
-/// CPU time consumed so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct Cpu {
-    pub user_s: f64,
-    pub sys_s: f64,
-}
-
-impl Cpu {
-    pub fn total_s(&self) -> f64 {
-        self.user_s + self.sys_s
-    }
-    pub fn minus(&self, earlier: &Cpu) -> Cpu {
-        Cpu {
-            user_s: (self.user_s - earlier.user_s).max(0.0),
-            sys_s: (self.sys_s - earlier.sys_s).max(0.0),
-        }
-    }
-}
 
 fn rusage(who: libc::c_int) -> Option<libc::rusage> {
     let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();

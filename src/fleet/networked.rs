@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use crate::device::Device;
 use crate::emulator::{EmulatedFleet, EmulatorError, FleetSpec, Profile};
-use crate::error::Phase;
 use crate::hostkeys::HostKeyCheck;
+use fleetbench_report::Phase;
 
-use super::relay::Relay;
-use super::rounds::{NetworkReport, StrategyNetwork, strategy_network};
-use super::spec::{LinkParams, NetworkSpec};
-use super::{Method, NetemError, Traffic, TunNetwork};
+use crate::netem::relay::Relay;
+use crate::netem::rounds::{network_report, of_tun};
+use crate::netem::spec::{LinkParams, NetworkSpec};
+use crate::netem::{Method, NetemError, Traffic, TunNetwork};
+use fleetbench_report::network::{NetworkReport, StrategyNetwork, strategy_network};
 
 /// Why a fleet could not be put behind the link.
 #[derive(Debug, thiserror::Error)]
@@ -188,10 +189,8 @@ impl NetworkedFleet {
     /// The report's `network` object for sessions of `commands` commands, no strategies yet.
     pub fn report(&self, commands: usize) -> NetworkReport {
         match &self.link {
-            Link::Tun(n) => NetworkReport::of_tun(n, commands),
-            Link::Relay { spec, links, .. } => {
-                NetworkReport::new(spec, Method::Relay, links, commands)
-            }
+            Link::Tun(n) => of_tun(n, commands),
+            Link::Relay { spec, links, .. } => network_report(spec, Method::Relay, links, commands),
         }
     }
 
@@ -200,7 +199,7 @@ impl NetworkedFleet {
     pub fn strategy_network(
         &self,
         strategy: &str,
-        results: &[crate::result::DeviceResult],
+        results: &[fleetbench_report::DeviceResult],
         commands: &[String],
         since: Option<Traffic>,
         sessions: u64,
