@@ -7,8 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use fleetbench::dialogue::{Action, Dialogue, find_prompt};
-use fleetbench::secret::Secret;
+use fleetbench_client::dialogue::{Action, Dialogue, find_prompt};
+use fleetbench_inventory::Secret;
 use std::hint::black_box;
 use std::time::Duration;
 

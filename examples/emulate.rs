@@ -7,7 +7,7 @@
 // code).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use fleetbench::emulator::{FleetSpec, Profile, serve_foreground};
+use fleetbench_emulator::{FleetSpec, Profile, serve_foreground};
 use tokio::signal::unix::{SignalKind, signal};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -5,15 +5,15 @@
 use crate::external::{self, ExternalError};
 use crate::fleet::Fleet;
 use crate::human;
-use crate::job::Job;
-use crate::observe::{Event, Observer};
-use crate::rusage::{self, cpu_now};
-use crate::strategy::{self, RunConfig, StrategyError};
+use fleetbench_client::job::Job;
+use fleetbench_client::observe::{Event, Observer};
+use fleetbench_client::strategy::{self, RunConfig, StrategyError};
 use fleetbench_report::Cpu;
 use fleetbench_report::StrategyKind;
 use fleetbench_report::histo::LatencyHistograms;
 use fleetbench_report::stats;
 use fleetbench_report::{Report, RunSummary, Spread, StrategyReport};
+use fleetbench_rusage::cpu_now;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -195,7 +195,7 @@ pub fn measure(
         one_run(kind, (k, true), fleet, job, &opts.run, obs)?;
     }
     // Each strategy's peak is its own: reset the high-water mark after the warm-up.
-    rusage::reset_peak_rss();
+    fleetbench_rusage::reset_peak_rss();
     let mut runs = Vec::new();
     let mut last = None;
     let mut histos = LatencyHistograms::new();
@@ -203,7 +203,7 @@ pub fn measure(
     for k in 0..opts.runs.max(1) {
         // Only worker processes are children worth sampling; other strategies pay nothing.
         let sampler = (kind == StrategyKind::Processes)
-            .then(|| rusage::ChildRssSampler::start(Duration::from_millis(10)));
+            .then(|| fleetbench_rusage::ChildRssSampler::start(Duration::from_millis(10)));
         let (cpu0, srv0) = (cpu_now(), fleet.server_cpu());
         let started_unix = fleetbench_report::unix_now();
         let out = one_run(kind, (k, false), fleet, job, &opts.run, obs)?;
@@ -256,7 +256,8 @@ pub fn measure(
         Some(o) => (o.workers, o.results, o.threads, o.processes),
         None => (0, Vec::new(), 0, 0),
     };
-    let peak_rss_bytes = rusage::vm_hwm().unwrap_or_else(|| rusage::peak_rss().0);
+    let peak_rss_bytes =
+        fleetbench_rusage::vm_hwm().unwrap_or_else(|| fleetbench_rusage::peak_rss().0);
     // Sampled from /proc while the workers lived (see ChildRssSampler for why not rusage).
     let peak_rss_children_bytes = children_peak;
     let mut sr = StrategyReport {

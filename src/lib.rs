@@ -38,44 +38,19 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod algorithms;
 pub mod check;
 pub mod cli;
 pub mod compare;
-pub mod device;
-pub mod dialogue;
-pub mod emulator;
-pub mod error;
 pub mod export;
 pub mod external;
 pub mod fleet;
-pub mod hostkeys;
 pub mod html;
 pub mod human;
-pub mod inventory;
-pub mod job;
-pub mod kexinit;
 pub mod merge;
-pub mod netem;
-pub mod observe;
-pub mod output;
-pub mod platform;
 pub mod plot;
 pub mod plural;
 pub mod progress;
-pub mod rusage;
 pub mod sanitize;
 pub mod screen;
-pub mod scrub;
-pub mod secret;
-pub mod session;
 pub mod shard;
-pub mod size;
-pub mod stop;
-pub mod strategy;
 pub mod sweep;
-mod tcp_info;
-pub mod wait;
-
-#[cfg(test)]
-mod testing;

@@ -37,7 +37,7 @@ pub enum PlotError {
     #[error("drawing {what}: {message}")]
     Draw { what: String, message: String },
     #[error(transparent)]
-    Write(#[from] crate::output::OutputError),
+    Write(#[from] fleetbench_inventory::output::OutputError),
     #[error("nothing to plot: {0}")]
     Empty(String),
 }
@@ -264,7 +264,11 @@ where
 }
 
 fn write(path: PathBuf, svg: &str, out: &mut Vec<PathBuf>) -> Result<(), PlotError> {
-    crate::output::write(&path, svg.as_bytes(), crate::output::Access::Shared)?;
+    fleetbench_inventory::output::write(
+        &path,
+        svg.as_bytes(),
+        fleetbench_inventory::output::Access::Shared,
+    )?;
     out.push(path);
     Ok(())
 }
@@ -276,7 +280,7 @@ pub fn write_report_plots(
     dir: &Path,
     prefix: &str,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    crate::output::create_dir(dir)?;
+    fleetbench_inventory::output::create_dir(dir)?;
     let mut out = Vec::new();
     write(
         dir.join(format!("{prefix}wall.svg")),

@@ -11,8 +11,8 @@
 //! ([`Progress::device_done`]); the live line reads the counters from the ticker thread.
 //! Nothing here locks or allocates per device.
 
-use crate::observe::{Event, Observer};
 use crate::plural::count;
+use fleetbench_client::observe::{Event, Observer};
 use fleetbench_report::StrategyKind;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::fmt::Write as _;

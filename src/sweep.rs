@@ -13,21 +13,21 @@
 //!   timeline-n<N>-<strategy>.svg    per-device timelines, for sizes up to `timeline_max`
 //! ```
 //!
-//! Every file is written atomically ([`crate::output`]), and each report as soon as its point
+//! Every file is written atomically ([`fleetbench_inventory::output`]), and each report as soon as its point
 //! is done, so an interrupted sweep keeps what it measured.
 
 use crate::compare::{self, CompareOptions};
-use crate::emulator::{EmulatorError, Profile};
 use crate::fleet::Fleet;
 use crate::html;
 use crate::human;
-use crate::job::Job;
-use crate::observe::Observer;
-use crate::output::{self, Access, OutputError};
 use crate::plot::{self, PlotError, ScalingPoint};
 use crate::plural::count;
-use crate::stop::Stop;
-use crate::strategy::{RunConfig, StrategyError};
+use fleetbench_client::job::Job;
+use fleetbench_client::observe::Observer;
+use fleetbench_client::stop::Stop;
+use fleetbench_client::strategy::{RunConfig, StrategyError};
+use fleetbench_emulator::{EmulatorError, Profile};
+use fleetbench_inventory::output::{self, Access, OutputError};
 use fleetbench_report::StrategyKind;
 use fleetbench_report::stats;
 use fleetbench_report::{self as report, MachineInfo, Report, StrategyReport};
@@ -117,7 +117,7 @@ fn write(path: PathBuf, bytes: &[u8], files: &mut Vec<PathBuf>) -> Result<(), Sw
 }
 
 /// Runs the sweep; every compare's events go to `obs` (a point's strategies end with
-/// [`crate::observe::Event::StrategyFinished`]).
+/// [`fleetbench_client::observe::Event::StrategyFinished`]).
 pub fn run(opts: &SweepOptions, obs: &dyn Observer) -> Result<SweepOutcome, SweepError> {
     output::create_dir(&opts.out)?;
     let mut out = SweepOutcome {

@@ -9,19 +9,19 @@ use super::args::{
 };
 use crate::check::Thresholds;
 use crate::compare::CompareOptions;
-use crate::emulator::{FleetSpec, Outputs, PlatformMix, Profile};
 use crate::export::{ExportKind, ExportTarget};
 use crate::external::ExternalPlan;
-use crate::hostkeys::HostKeyPolicy;
-use crate::inventory::Format;
-use crate::job::OnCommandError;
-use crate::netem::{Method, NetworkSpec};
-use crate::output;
 use crate::shard::{Selection, Shard, ShardSource};
-use crate::stop::Stop;
-use crate::strategy::RunConfig;
 use crate::sweep::SweepOptions;
 use anyhow::{Result, anyhow};
+use fleetbench_client::hostkeys::HostKeyPolicy;
+use fleetbench_client::job::OnCommandError;
+use fleetbench_client::stop::Stop;
+use fleetbench_client::strategy::RunConfig;
+use fleetbench_emulator::{FleetSpec, Outputs, PlatformMix, Profile};
+use fleetbench_inventory::Format;
+use fleetbench_inventory::output;
+use fleetbench_netem::{Method, NetworkSpec};
 use fleetbench_report::StrategyKind;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -76,7 +76,7 @@ pub struct FleetConfig {
     /// The shard to poll, from `--shard` or the job engine's environment.
     pub shard: Option<(Shard, ShardSource)>,
     /// `--kex`, `--hostkey`, `--ciphers`, `--macs`: over each device's own lists.
-    pub algorithms: crate::algorithms::Algorithms,
+    pub algorithms: fleetbench_inventory::algorithms::Algorithms,
 }
 
 /// What every device is asked to do, less the host keys (known once the fleet is open).
@@ -150,7 +150,7 @@ pub struct ExportConfig {
 /// silently do nothing: that is a usage error.
 fn check_fault_targets(profile: &ProfileArg, devices: usize) -> Result<()> {
     for rule in &profile.profile.faults {
-        if let crate::emulator::FaultTarget::Devices(idx) = &rule.target
+        if let fleetbench_emulator::FaultTarget::Devices(idx) = &rule.target
             && let Some(&i) = idx.iter().find(|&&i| i >= devices)
         {
             return Err(anyhow!(
@@ -226,7 +226,7 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
         ask_password: a.ask_password,
         record: false,
         shard: shard(a.shard)?,
-        algorithms: crate::algorithms::Algorithms {
+        algorithms: fleetbench_inventory::algorithms::Algorithms {
             kex: a.kex.clone(),
             hostkey: a.hostkey.clone(),
             ciphers: a.ciphers.clone(),
@@ -242,7 +242,7 @@ fn shard(flag: Option<Shard>) -> Result<Option<(Shard, ShardSource)>> {
 
 /// The names of an emulated fleet of `n` devices, for the split.
 pub fn emulated_names(n: usize) -> Vec<String> {
-    (0..n).map(crate::emulator::device_name).collect()
+    (0..n).map(fleetbench_emulator::device_name).collect()
 }
 
 fn measure(
@@ -285,7 +285,7 @@ fn measure(
                 workers,
                 worker_exe: a.worker_exe.clone(),
                 stop: stop.clone(),
-                session: crate::strategy::poller::ssh(debug_slowdown),
+                session: fleetbench_client::strategy::poller::ssh(debug_slowdown),
             },
             external: Default::default(),
         },

@@ -4,17 +4,17 @@ use super::args::EmulateArgs;
 use super::config::EmulateConfig;
 use super::{EXIT_FAILED, EXIT_OK, config};
 use crate::fleet::NetworkedFleet;
-use crate::netem::{Method, NetworkSpec};
 use anyhow::{Context, Result, anyhow};
+use fleetbench_netem::{Method, NetworkSpec};
 
 pub fn run(a: &EmulateArgs) -> Result<i32> {
     let cfg = config::emulate(a)?;
     if let Some((net, method)) = &cfg.network {
         return behind(&cfg, net, *method);
     }
-    crate::rusage::raise_nofile_limit();
+    fleetbench_rusage::raise_nofile_limit();
     // Before the runtime's threads start: they inherit the capability sets.
-    crate::emulator::memlock::refuse();
+    fleetbench_emulator::memlock::refuse();
     if let Some(sel) = &cfg.shard {
         eprintln!(
             "fleetbench: shard {}/{} ({}): serving {} of {} devices",
@@ -47,7 +47,7 @@ pub fn run(a: &EmulateArgs) -> Result<i32> {
                 _ = term.recv() => {}
             }
         };
-        crate::emulator::serve_foreground_with(cfg.spec, &cfg.outputs, shutdown)
+        fleetbench_emulator::serve_foreground_with(cfg.spec, &cfg.outputs, shutdown)
             .await
             .map_err(|e| anyhow!(e))
     })?;
@@ -60,9 +60,9 @@ pub fn run(a: &EmulateArgs) -> Result<i32> {
 fn behind(cfg: &EmulateConfig, net: &NetworkSpec, method: Method) -> Result<i32> {
     if method == Method::Tun {
         // First, while single-threaded (see `netem::sys`).
-        crate::netem::sys::gain_namespace_rights()?;
+        fleetbench_netem::sys::gain_namespace_rights()?;
     }
-    crate::rusage::raise_nofile_limit();
+    fleetbench_rusage::raise_nofile_limit();
     let profile = cfg.spec.profile.name().to_string();
     let fleet = NetworkedFleet::start(net, method, cfg.spec.clone())?;
     if let Some((path, format)) = &cfg.outputs.inventory {

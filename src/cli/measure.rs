@@ -3,9 +3,9 @@
 use super::config::{FleetSource, MeasureConfig};
 use super::render::{Console, Mode};
 use super::{fleet, signals};
-use crate::output::{self, Access};
 use crate::progress::{self, Planned};
 use anyhow::{Context, Result};
+use fleetbench_inventory::output::{self, Access};
 use fleetbench_report::Report;
 use fleetbench_report::StrategyKind;
 use std::path::Path;
@@ -15,10 +15,10 @@ pub fn measure(cfg: &MeasureConfig, mode: Mode) -> Result<Report> {
     if cfg.fleet.needs_namespaces() {
         // First, while this process has one thread: an unprivileged user needs a user
         // namespace for the link emulator, and only a single-threaded process may make one.
-        crate::netem::sys::gain_namespace_rights()?;
+        fleetbench_netem::sys::gain_namespace_rights()?;
     }
     signals::install(&cfg.compare.run.stop).context("installing the signal handlers")?;
-    crate::rusage::raise_nofile_limit();
+    fleetbench_rusage::raise_nofile_limit();
     let fleet = fleet::open(&cfg.fleet)?;
     let job = fleet::job(&cfg.job, &fleet);
     if cfg.debug_slowdown > 0.0 {
@@ -48,21 +48,20 @@ fn estimate(cfg: &MeasureConfig) -> Option<String> {
     let p = &profile.profile;
     let session_s = p.login.as_secs_f64() + cfg.job.commands.len() as f64 * p.command.as_secs_f64();
     let c = &cfg.compare;
-    let plan: Vec<Planned> = c
-        .strategies
-        .iter()
-        .map(|&k| Planned {
-            strategy: k,
-            workers: match k {
-                StrategyKind::Sequential => 1,
-                _ => c
-                    .run
-                    .workers
-                    .unwrap_or_else(|| crate::strategy::default_workers(k, *devices)),
-            },
-            runs: c.runs + c.warmup,
-        })
-        .collect();
+    let plan: Vec<Planned> =
+        c.strategies
+            .iter()
+            .map(|&k| Planned {
+                strategy: k,
+                workers: match k {
+                    StrategyKind::Sequential => 1,
+                    _ => c.run.workers.unwrap_or_else(|| {
+                        fleetbench_client::strategy::default_workers(k, *devices)
+                    }),
+                },
+                runs: c.runs + c.warmup,
+            })
+            .collect();
     progress::estimate_line(&plan, *devices, session_s)
 }
 
@@ -125,7 +124,7 @@ pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> R
     }
     if let Some(n) = &report.network {
         println!();
-        print!("{}", crate::netem::rounds::render_table(n));
+        print!("{}", fleetbench_netem::rounds::render_table(n));
     }
     if let Some(dir) = out.plots {
         let files = crate::plot::write_report_plots(report, dir, "")?;

@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Check(a) => check::run(&a),
         Cmd::Export(a) => export::run(&a),
         Cmd::Merge(a) => merge::run(&a),
-        Cmd::Worker { .. } => Ok(crate::strategy::processes::worker_main()),
+        Cmd::Worker { .. } => Ok(fleetbench_client::strategy::processes::worker_main()),
     }
 }
 

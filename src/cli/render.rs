@@ -2,9 +2,9 @@
 //! `===> Connection` / `<=== Received` shape), one line per strategy, notices. Warm-up runs
 //! and devices that never started print no device line.
 
-use crate::observe::{Event, Observer};
 use crate::plural::count;
 use crate::progress::{self, Progress};
+use fleetbench_client::observe::{Event, Observer};
 use fleetbench_report::outcome;
 use std::sync::atomic::{AtomicBool, Ordering};
 

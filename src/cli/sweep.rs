@@ -3,8 +3,8 @@
 use super::args::SweepArgs;
 use super::render::{Console, Mode};
 use super::{EXIT_FAILED, EXIT_OK, config, signals};
-use crate::stop::Stop;
 use anyhow::{Context, Result};
+use fleetbench_client::stop::Stop;
 
 pub fn run(a: &SweepArgs) -> Result<i32> {
     let command_line = std::env::args().collect::<Vec<_>>().join(" ");
@@ -13,7 +13,7 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
     }
     let opts = config::sweep(a, command_line, &Stop::new())?;
     signals::install(&opts.stop).context("installing the signal handlers")?;
-    crate::rusage::raise_nofile_limit();
+    fleetbench_rusage::raise_nofile_limit();
     eprintln!("fleetbench: sweep into {}", opts.out.display());
     let out = crate::sweep::run(
         &opts,
@@ -38,12 +38,12 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
 /// `sweep --networks`: the same, over networks, with wall time against RTT.
 fn networks(a: &SweepArgs, command_line: String) -> Result<i32> {
     let opts = config::sweep_networks(a, command_line, &Stop::new())?;
-    if opts.method == crate::netem::Method::Tun {
+    if opts.method == fleetbench_netem::Method::Tun {
         // Before any thread (the signal thread included): see `netem::sys`.
-        crate::netem::sys::gain_namespace_rights()?;
+        fleetbench_netem::sys::gain_namespace_rights()?;
     }
     signals::install(&opts.base.stop).context("installing the signal handlers")?;
-    crate::rusage::raise_nofile_limit();
+    fleetbench_rusage::raise_nofile_limit();
     eprintln!("fleetbench: network sweep into {}", opts.base.out.display());
     let out = crate::sweep::network::run(
         &opts,

@@ -32,7 +32,7 @@ pub enum ExportError {
         source: serde_json::Error,
     },
     #[error(transparent)]
-    Write(#[from] crate::output::OutputError),
+    Write(#[from] fleetbench_inventory::output::OutputError),
 }
 
 /// Turns a report into the bytes of one format.
@@ -113,14 +113,19 @@ pub fn write_exports(report: &Report, targets: &[ExportTarget]) -> Result<(), Ex
         .map(|t| Ok((t.path.as_path(), render(t.kind, report)?)))
         .collect::<Result<Vec<(&Path, Vec<u8>)>, ExportError>>()?;
     for (path, bytes) in rendered {
-        crate::output::write(path, &bytes, crate::output::Access::Shared)?;
+        fleetbench_inventory::output::write(
+            path,
+            &bytes,
+            fleetbench_inventory::output::Access::Shared,
+        )?;
     }
     Ok(())
 }
 
 /// JSON with a trailing newline.
 fn to_json<T: serde::Serialize>(kind: ExportKind, value: &T) -> Result<Vec<u8>, ExportError> {
-    crate::output::to_json(value).map_err(|source| ExportError::Encode { kind, source })
+    fleetbench_inventory::output::to_json(value)
+        .map_err(|source| ExportError::Encode { kind, source })
 }
 
 #[cfg(test)]

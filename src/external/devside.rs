@@ -12,8 +12,8 @@
 //! to the connection's end). What happens before the device accepts (the client's connect)
 //! is invisible to it.
 
-use crate::device::Device;
-use crate::emulator::{End, SessionRecord};
+use fleetbench_emulator::{End, SessionRecord};
+use fleetbench_inventory::Device;
 use fleetbench_report::Phase;
 use fleetbench_report::device_view::{Agreement, agreement};
 use fleetbench_report::{DeviceResult, ErrorInfo, PhaseTime};
@@ -198,9 +198,9 @@ fn phases(s: &SessionRecord, commands: &[String], t0: f64) -> Vec<PhaseTime> {
 /// The devices' view of a built-in strategy's last measured run (taken from `fleet`'s
 /// record, which it empties), against the client's results.
 pub fn check(
-    fleet: &crate::emulator::EmulatedFleet,
+    fleet: &fleetbench_emulator::EmulatedFleet,
     sr: &fleetbench_report::StrategyReport,
-    job: &crate::job::Job,
+    job: &fleetbench_client::job::Job,
 ) -> Agreement {
     let since = sr.runs.last().map_or(0.0, |r| r.started_unix);
     let records: Vec<SessionRecord> = fleet
@@ -225,7 +225,7 @@ fn client_devices(results: &[DeviceResult]) -> Vec<Device> {
             secret: None,
             key_file: None,
             device_type: String::new(),
-            timeout: crate::device::DEFAULT_TIMEOUT,
+            timeout: fleetbench_inventory::DEFAULT_TIMEOUT,
             algorithms: Default::default(),
         })
         .collect()
@@ -272,7 +272,7 @@ pub fn render(report: &fleetbench_report::Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::record::CommandRecord;
+    use fleetbench_emulator::record::CommandRecord;
 
     fn dev(port: u16) -> Device {
         Device {
@@ -284,7 +284,7 @@ mod tests {
             secret: None,
             key_file: None,
             device_type: "cisco_ios".into(),
-            timeout: crate::device::DEFAULT_TIMEOUT,
+            timeout: fleetbench_inventory::DEFAULT_TIMEOUT,
             algorithms: Default::default(),
         }
     }

@@ -65,7 +65,7 @@ pub struct ExternalOptions {
     /// Where the poller runs (default: the current directory).
     pub cwd: Option<PathBuf>,
     /// Ctrl-C: the running poller is ended, no further run starts.
-    pub stop: crate::stop::Stop,
+    pub stop: fleetbench_client::stop::Stop,
 }
 
 /// What `compare` does beyond the built-in strategies.

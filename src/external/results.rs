@@ -10,7 +10,7 @@
 //! port; a device with no line is failed (`not_reported`), a line that matches no device or
 //! does not parse is ignored.
 
-use crate::device::Device;
+use fleetbench_inventory::Device;
 use fleetbench_report::{CommandOutput, DeviceResult, ErrorInfo};
 use serde::Deserialize;
 use std::collections::HashMap;

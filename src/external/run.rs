@@ -3,8 +3,8 @@
 
 use super::{ExternalError, ExternalOptions, ExternalSpec, Workspace};
 use super::{devside, process, results};
-use crate::device::Device;
-use crate::job::Job;
+use fleetbench_client::job::Job;
+use fleetbench_inventory::Device;
 use fleetbench_report::histo::LatencyHistograms;
 use fleetbench_report::{ExternalInfo, StrategyId};
 use fleetbench_report::{RunSummary, Spread, StrategyReport};
@@ -86,7 +86,7 @@ pub trait DeviceView {
     /// Called before the spawn.
     fn begin(&self);
     /// The devices' records of the sessions since `begin`; `None` if this fleet keeps none.
-    fn sessions(&self, started_unix: f64) -> Option<Vec<crate::emulator::SessionRecord>>;
+    fn sessions(&self, started_unix: f64) -> Option<Vec<fleetbench_emulator::SessionRecord>>;
 }
 
 /// No record (a real fleet, or an external emulator without `--record`).
@@ -94,17 +94,17 @@ pub struct NoDeviceView;
 
 impl DeviceView for NoDeviceView {
     fn begin(&self) {}
-    fn sessions(&self, _: f64) -> Option<Vec<crate::emulator::SessionRecord>> {
+    fn sessions(&self, _: f64) -> Option<Vec<fleetbench_emulator::SessionRecord>> {
         None
     }
 }
 
-impl DeviceView for crate::emulator::EmulatedFleet {
+impl DeviceView for fleetbench_emulator::EmulatedFleet {
     fn begin(&self) {
         // Sessions of earlier strategies are not this run's.
         let _ = self.take_sessions();
     }
-    fn sessions(&self, _: f64) -> Option<Vec<crate::emulator::SessionRecord>> {
+    fn sessions(&self, _: f64) -> Option<Vec<fleetbench_emulator::SessionRecord>> {
         Some(self.take_sessions())
     }
 }
@@ -121,9 +121,9 @@ const RECORD_SETTLE: Duration = Duration::from_secs(2);
 
 impl DeviceView for RecordFile {
     fn begin(&self) {}
-    fn sessions(&self, started_unix: f64) -> Option<Vec<crate::emulator::SessionRecord>> {
-        let read = || -> Option<Vec<crate::emulator::SessionRecord>> {
-            let all = crate::emulator::record::read_file(&self.0).ok()?;
+    fn sessions(&self, started_unix: f64) -> Option<Vec<fleetbench_emulator::SessionRecord>> {
+        let read = || -> Option<Vec<fleetbench_emulator::SessionRecord>> {
+            let all = fleetbench_emulator::record::read_file(&self.0).ok()?;
             Some(
                 all.into_iter()
                     .filter(|r| r.accepted_unix >= started_unix)

@@ -4,15 +4,15 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::device::Device;
-use crate::emulator::{EmulatedFleet, EmulatorError, FleetSpec, Profile};
-use crate::hostkeys::HostKeyCheck;
+use fleetbench_client::hostkeys::HostKeyCheck;
+use fleetbench_emulator::{EmulatedFleet, EmulatorError, FleetSpec, Profile};
+use fleetbench_inventory::Device;
 use fleetbench_report::Phase;
 
-use crate::netem::relay::Relay;
-use crate::netem::rounds::{network_report, of_tun};
-use crate::netem::spec::{LinkParams, NetworkSpec};
-use crate::netem::{Method, NetemError, Traffic, TunNetwork};
+use fleetbench_netem::relay::Relay;
+use fleetbench_netem::rounds::{network_report, of_tun};
+use fleetbench_netem::spec::{LinkParams, NetworkSpec};
+use fleetbench_netem::{Method, NetemError, Traffic, TunNetwork};
 use fleetbench_report::network::{NetworkReport, StrategyNetwork, strategy_network};
 
 /// Why a fleet could not be put behind the link.
@@ -71,7 +71,7 @@ impl NetworkedFleet {
                 net.enter_client()?;
                 Ok(NetworkedFleet {
                     devices: emulated.devices(),
-                    host_keys: emulated.host_key_check(),
+                    host_keys: HostKeyCheck::strict(emulated.known_hosts()),
                     fleet: emulated,
                     link: Link::Tun(net),
                     profile,
@@ -93,7 +93,7 @@ impl NetworkedFleet {
                     links.iter().map(|(_, l)| l.clone()).collect(),
                     seed,
                 )?;
-                let mut host_keys = emulated.host_key_check();
+                let mut host_keys = HostKeyCheck::strict(emulated.known_hosts());
                 let mut devices = direct.clone();
                 for (d, addr) in devices.iter_mut().zip(&relay.addrs) {
                     // The host keys stay the devices'; only the address they are reached at changes.
@@ -144,11 +144,11 @@ impl NetworkedFleet {
     /// The classic devices.yaml of the fleet as the client reaches it.
     pub fn inventory_yaml(&self) -> String {
         let path = std::path::Path::new("devices.yaml");
-        crate::inventory::write::render(
+        fleetbench_inventory::write::render(
             path,
-            crate::inventory::Format::Netmiko,
+            fleetbench_inventory::Format::Netmiko,
             &self.devices,
-            crate::emulator::EMULATED_INVENTORY,
+            fleetbench_emulator::EMULATED_INVENTORY,
         )
         .into_iter()
         .map(|(_, text)| text)
@@ -156,17 +156,17 @@ impl NetworkedFleet {
     }
 
     /// Writes the fleet's inventory, as the client reaches it, in `format` at `path` (see
-    /// [`crate::inventory::write`]); returns the files written.
+    /// [`fleetbench_inventory::write`]); returns the files written.
     pub fn write_inventory(
         &self,
         path: &std::path::Path,
-        format: crate::inventory::Format,
+        format: fleetbench_inventory::Format,
     ) -> std::io::Result<Vec<std::path::PathBuf>> {
-        crate::inventory::write::write(
+        fleetbench_inventory::write::write(
             path,
             format,
             &self.devices,
-            crate::emulator::EMULATED_INVENTORY,
+            fleetbench_emulator::EMULATED_INVENTORY,
         )
     }
 

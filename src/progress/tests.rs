@@ -119,7 +119,7 @@ fn long_runs_are_announced_short_ones_are_not() {
         .iter()
         .map(|&k| Planned {
             strategy: k,
-            workers: crate::strategy::default_workers(k, 1000),
+            workers: fleetbench_client::strategy::default_workers(k, 1000),
             runs: 3,
         })
         .collect();

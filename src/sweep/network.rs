@@ -17,18 +17,18 @@ use std::path::PathBuf;
 
 use super::SweepOptions;
 use crate::compare::{self, CompareOptions};
-use crate::emulator::FleetSpec;
 use crate::fleet::Fleet;
-use crate::job::Job;
-use crate::observe::Observer;
-use crate::output::{self, Access, OutputError};
 use crate::plot::{self, RttPoint};
-use crate::strategy::RunConfig;
+use fleetbench_client::job::Job;
+use fleetbench_client::observe::Observer;
+use fleetbench_client::strategy::RunConfig;
+use fleetbench_emulator::FleetSpec;
+use fleetbench_inventory::output::{self, Access, OutputError};
 use fleetbench_report::StrategyKind;
 use fleetbench_report::{MachineInfo, Report};
 
 use crate::fleet::NetworkedFleetError;
-use crate::netem::{Method, NetworkSpec};
+use fleetbench_netem::{Method, NetworkSpec};
 use fleetbench_report::network::session_round_trips;
 
 /// What a network sweep runs (validated by the caller): `base`'s sizes, strategies, profile,
@@ -54,7 +54,7 @@ pub enum NetworkSweepError {
         network: String,
         devices: usize,
         strategy: StrategyKind,
-        source: crate::strategy::StrategyError,
+        source: fleetbench_client::strategy::StrategyError,
     },
     #[error(transparent)]
     External(#[from] crate::external::ExternalError),
@@ -89,7 +89,7 @@ pub fn label(spec: &NetworkSpec) -> String {
 }
 
 /// Runs the sweep; every compare's events go to `obs`. Unless the process is root, it must
-/// have gained its namespace rights ([`crate::netem::sys::gain_namespace_rights`]) before it
+/// have gained its namespace rights ([`fleetbench_netem::sys::gain_namespace_rights`]) before it
 /// started any thread.
 pub fn run(
     opts: &NetworkSweepOptions,

@@ -25,7 +25,7 @@ fn opts(dir: &Path) -> SweepOptions {
 fn sweep_writes_reports_csv_summary_setup_and_plots() {
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path());
-    let out = run(&o, &crate::observe::Quiet).unwrap();
+    let out = run(&o, &fleetbench_client::observe::Quiet).unwrap();
     assert_eq!(out.failed_devices, 0);
     assert_eq!(
         out.rows.len(),

@@ -1,11 +1,11 @@
 //! The lower bounds printed beside every strategy are bounds: no measured run beats them.
 
 use fleetbench::compare::{self, CompareOptions};
-use fleetbench::emulator::Profile;
 use fleetbench::fleet::Fleet;
-use fleetbench::job::Job;
-use fleetbench::observe::Quiet;
-use fleetbench::strategy::RunConfig;
+use fleetbench_client::job::Job;
+use fleetbench_client::observe::Quiet;
+use fleetbench_client::strategy::RunConfig;
+use fleetbench_emulator::Profile;
 use fleetbench_report::StrategyKind;
 
 /// Clock granularity between the wall clock, session timestamps and CPU accounting.

@@ -7,6 +7,7 @@ mod bounds;
 mod cli;
 mod common;
 mod core;
+mod dialogue_emulated;
 mod emulator;
 mod external;
 mod faults;

@@ -8,8 +8,8 @@
 
 use crate::cli::{fleetbench, report};
 use crate::common;
-use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile};
-use fleetbench::netem::{Method, NetworkSpec, TunNetwork};
+use fleetbench_emulator::{EmulatedFleet, FleetSpec, Profile};
+use fleetbench_netem::{Method, NetworkSpec, TunNetwork};
 use fleetbench_report::DeviceResult;
 use fleetbench_report::StrategyKind;
 use fleetbench_report::network::{SESSION_ROUND_TRIPS, session_round_trips};

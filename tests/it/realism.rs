@@ -1,7 +1,7 @@
 //! The emulated fleet as real automation sees it: distinct devices, configuration that sticks.
 
 use crate::common::{fleet, job, run};
-use fleetbench::algorithms::{Algorithms, Kind, Spec};
+use fleetbench_inventory::algorithms::{Algorithms, Kind, Spec};
 use fleetbench_report::StrategyKind;
 use std::collections::{HashMap, HashSet};
 

@@ -2,8 +2,8 @@
 //! `--ask-password` on a terminal.
 
 use crate::common::*;
-use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile};
-use fleetbench::session::poll_blocking;
+use fleetbench_client::session::poll_blocking;
+use fleetbench_emulator::{EmulatedFleet, FleetSpec, Profile};
 use russh::keys::PrivateKey;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::ssh_key::private::Ed25519Keypair;
