@@ -149,7 +149,7 @@ fn measurement_fields_are_read_when_present_and_skipped_when_absent_on_either_si
             .contains(&(StrategyKind::Sequential, Metric::Speedup))
     );
     assert!(
-        o.to_markdown()
+        crate::present::check::markdown(&o)
             .contains("Skipped, absent from the baseline or the report")
     );
 
@@ -271,24 +271,6 @@ fn strategies_new_in_the_report_are_listed_not_checked() {
     let o = check(&b, &c, &Thresholds::default()).unwrap();
     assert_eq!(o.new_strategies, vec![StrategyKind::Async]);
     assert!(o.rows.iter().all(|r| r.strategy != StrategyKind::Async));
-}
-
-#[test]
-fn markdown_is_a_table_with_every_verdict() {
-    let o = check(&pair(1.0), &pair(1.2), &Thresholds::default()).unwrap();
-    let md = o.to_markdown();
-    assert!(md.starts_with("### fleetbench performance gate: ❌ 2 regressions\n"));
-    assert!(md.contains(
-        "| strategy | metric | baseline | current | change | noise band | threshold | verdict |"
-    ));
-    assert!(md.contains("| threads | median wall | 165.00 ms | 198.00 ms | +20.0% | ±3.6% | 15% | ❌ **REGRESSION** |"), "{md}");
-    assert!(md.contains("| sequential | median wall | 3.090 s | 3.708 s | +20.0% |"));
-    let table_rows = md.lines().filter(|l| l.starts_with("| ")).count();
-    assert_eq!(table_rows, 1 + o.rows.len());
-    let ok = check(&pair(1.0), &pair(1.0), &Thresholds::default())
-        .unwrap()
-        .to_markdown();
-    assert!(ok.starts_with("### fleetbench performance gate: ✅ no regression\n"));
 }
 
 /// Sequential sets p99s with single slow sessions that its wall time (a sum over the fleet)

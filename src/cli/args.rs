@@ -6,7 +6,7 @@
 //! `compare`, `run`, `sweep` and `emulate`, or the command's own struct), a validated field in
 //! the command's config in `config.rs`, and the library call that uses it.
 
-use crate::export::{ExportKind, ExportTarget};
+use crate::present::export::{ExportKind, ExportTarget};
 use crate::shard::Shard;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -102,12 +102,12 @@ pub enum ProgressMode {
 
 impl ProgressMode {
     /// The display mode: `auto` looks at stderr now.
-    pub fn resolve(self) -> crate::progress::Mode {
+    pub fn resolve(self) -> crate::present::progress::Mode {
         match self {
-            ProgressMode::Auto => crate::progress::Mode::auto(),
-            ProgressMode::Live => crate::progress::Mode::Live,
-            ProgressMode::Lines => crate::progress::Mode::Lines,
-            ProgressMode::Off => crate::progress::Mode::Off,
+            ProgressMode::Auto => crate::present::progress::Mode::auto(),
+            ProgressMode::Live => crate::present::progress::Mode::Live,
+            ProgressMode::Lines => crate::present::progress::Mode::Lines,
+            ProgressMode::Off => crate::present::progress::Mode::Off,
         }
     }
 }

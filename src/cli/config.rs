@@ -9,8 +9,8 @@ use super::args::{
 };
 use crate::check::Thresholds;
 use crate::compare::CompareOptions;
-use crate::export::{ExportKind, ExportTarget};
 use crate::external::ExternalPlan;
+use crate::present::export::{ExportKind, ExportTarget};
 use crate::shard::{Selection, Shard, ShardSource};
 use crate::sweep::SweepOptions;
 use anyhow::{Result, anyhow};
@@ -103,7 +103,7 @@ pub struct MeasureConfig {
     /// `--html`: the run's page.
     pub html: Option<PathBuf>,
     /// How runs are shown while they go.
-    pub progress: crate::progress::Mode,
+    pub progress: crate::present::progress::Mode,
     /// `compare --plots`; always `None` for `run`.
     pub plots: Option<PathBuf>,
     pub verbose: bool,
@@ -157,7 +157,7 @@ fn check_fault_targets(profile: &ProfileArg, devices: usize) -> Result<()> {
                 "--profile {:?}: a fault targets R{}, but the fleet has {} (R1..R{devices})",
                 profile.name,
                 i + 1,
-                crate::plural::count(devices, "device"),
+                crate::present::plural::count(devices, "device"),
             ));
         }
     }

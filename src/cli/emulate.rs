@@ -81,7 +81,7 @@ fn behind(cfg: &EmulateConfig, net: &NetworkSpec, method: Method) -> Result<i32>
     }
     eprintln!(
         "fleetbench: {} behind network {} ({}); pid {}",
-        crate::plural::count(fleet.devices().len(), "device"),
+        crate::present::plural::count(fleet.devices().len(), "device"),
         net.name,
         method.name(),
         std::process::id()

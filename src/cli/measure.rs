@@ -1,11 +1,12 @@
 //! What `compare` and `run` share: signals, the fleet, the library run, the report file.
 
 use super::config::{FleetSource, MeasureConfig};
+use super::files::Files;
 use super::render::{Console, Mode};
 use super::{fleet, signals};
-use crate::progress::{self, Planned};
+use crate::present::progress::{self, Planned};
+use crate::present::table;
 use anyhow::{Context, Result};
-use fleetbench_inventory::output::{self, Access};
 use fleetbench_report::Report;
 use fleetbench_report::StrategyKind;
 use std::path::Path;
@@ -69,7 +70,7 @@ fn estimate(cfg: &MeasureConfig) -> Option<String> {
 /// can cost it.
 pub fn write_report(report: &Report, json: Option<&Path>) -> Result<()> {
     if let Some(path) = json {
-        output::write_json(path, report, Access::Shared)?;
+        Files::default().json(path.to_path_buf(), report)?;
         eprintln!("fleetbench: report written to {}", path.display());
     }
     Ok(())
@@ -78,12 +79,12 @@ pub fn write_report(report: &Report, json: Option<&Path>) -> Result<()> {
 /// Writes the run's HTML page, if asked (after the JSON report).
 pub fn write_page(report: &Report, html: Option<&Path>) -> Result<()> {
     if let Some(path) = html {
-        let opts = crate::html::PageOptions {
+        let opts = crate::present::html::PageOptions {
             command_line: Some(std::env::args().collect::<Vec<_>>().join(" ")),
             ..Default::default()
         };
-        let page = crate::html::report_page(report, &opts);
-        output::write(path, page.as_bytes(), Access::Shared)?;
+        let page = crate::present::html::report_page(report, &opts);
+        Files::default().write(path.to_path_buf(), page.as_bytes())?;
         eprintln!("fleetbench: page written to {}", path.display());
     }
     Ok(())
@@ -102,7 +103,7 @@ pub struct Outputs<'a> {
 pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> Result<i32> {
     write_report(report, out.json)?;
     write_page(report, out.html)?;
-    print!("{}", crate::compare::render_table(report));
+    print!("{}", table::strategies(report));
     // Strategies a stop came before: say so, rather than leave them out silently.
     let missing: Vec<&str> = planned
         .iter()
@@ -116,21 +117,22 @@ pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> R
         );
     }
     println!();
-    print!("{}", crate::compare::render_latency_table(report));
+    print!("{}", table::latency(report));
     // `compare --device-view`: the devices' record against each strategy's results.
     if report.strategies.iter().any(|s| s.device_view.is_some()) {
         println!();
-        print!("{}", crate::external::devside::render(report));
+        print!("{}", crate::present::device_view::device_view(report));
     }
     if let Some(n) = &report.network {
         println!();
-        print!("{}", fleetbench_netem::rounds::render_table(n));
+        print!("{}", crate::present::network::round_trips(n));
     }
     if let Some(dir) = out.plots {
-        let files = crate::plot::write_report_plots(report, dir, "")?;
+        let mut files = Files::default();
+        files.write_into(dir, &crate::present::plot::report_plots(report, "")?)?;
         eprintln!(
             "fleetbench: {} written to {}",
-            crate::plural::count(files.len(), "plot"),
+            crate::present::plural::count(files.written.len(), "plot"),
             dir.display()
         );
     }

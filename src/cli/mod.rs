@@ -10,6 +10,7 @@ mod compare;
 pub mod config;
 mod emulate;
 mod export;
+mod files;
 mod fleet;
 mod measure;
 mod merge;

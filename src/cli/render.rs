@@ -2,8 +2,8 @@
 //! `===> Connection` / `<=== Received` shape), one line per strategy, notices. Warm-up runs
 //! and devices that never started print no device line.
 
-use crate::plural::count;
-use crate::progress::{self, Progress};
+use crate::present::plural::count;
+use crate::present::progress::{self, Progress};
 use fleetbench_client::observe::{Event, Observer};
 use fleetbench_report::outcome;
 use std::sync::atomic::{AtomicBool, Ordering};

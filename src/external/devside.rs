@@ -231,44 +231,6 @@ fn client_devices(results: &[DeviceResult]) -> Vec<Device> {
         .collect()
 }
 
-/// The `--device-view` table: per built-in strategy, how the two views of its last run
-/// compare.
-pub fn render(report: &fleetbench_report::Report) -> String {
-    use std::fmt::Write as _;
-    let ms = |x: f64| format!("{:.1} ms", x * 1000.0);
-    let mut t = format!(
-        "{:<10} {:>7} {:>8} {:>22} {:>22} {:>15}\n",
-        "device view",
-        "devices",
-        "ok-diff",
-        "accept-start p50/max",
-        "cmd gap p50/max",
-        "cmd ratio max"
-    );
-    for s in &report.strategies {
-        let Some(a) = &s.device_view else { continue };
-        let _ = writeln!(
-            t,
-            "{:<11} {:>7} {:>8} {:>22} {:>22} {:>15.3}",
-            s.strategy.name(),
-            a.devices,
-            a.ok_mismatches,
-            format!(
-                "{} / {}",
-                ms(a.accept_after_start_s.median),
-                ms(a.accept_after_start_s.max)
-            ),
-            format!(
-                "{} / {}",
-                ms(a.command_gap_s.median),
-                ms(a.command_gap_s.max)
-            ),
-            a.command_ratio.max,
-        );
-    }
-    t
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

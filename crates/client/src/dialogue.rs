@@ -172,7 +172,7 @@ impl Dialogue {
         self
     }
 
-    /// The secrets to mask in outputs and error tails (see [`crate::scrub`]).
+    /// The secrets to mask in outputs and error tails (the crate's `scrub` module).
     pub fn scrubber(mut self, scrub: Scrubber) -> Self {
         self.scrub = scrub;
         self

@@ -31,7 +31,7 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 mod auth;
-use auth::*;
+use auth::authenticate;
 
 /// Longest the close phase waits for the device to end the session after `exit`: the outputs
 /// are already in hand, so a device that lingers must not hold the run.

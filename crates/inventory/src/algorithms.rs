@@ -7,7 +7,7 @@
 //! libssh2 supports minus the legacy algorithms (SHA-1 key exchanges, `ssh-rsa` and `ssh-dss`
 //! host keys, CBC and other old ciphers, SHA-1 and MD5 MACs), which are offered only when
 //! asked for. Pure functions over the supported lists, which the session core reads from
-//! libssh2 ([`supported`]).
+//! libssh2 (through [`Support`]).
 
 use std::fmt;
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 /// Default per-phase deadline when the inventory gives no `timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// One router to poll. Built by [`crate::inventory`] from a devices.yaml, or by the emulator.
+/// One router to poll. Built by [`crate::load`] from an inventory file, or by the emulator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Device {
     /// Display name: the inventory's `name`, else `host` or `host:port` when the port is not 22.

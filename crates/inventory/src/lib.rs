@@ -4,7 +4,7 @@
 //! ([`Device`], with their [`Secret`]s), the platform table ([`platform`]), the SSH
 //! algorithm lists a device offers ([`algorithms`]), and the inventory files that list them
 //! (netmiko `devices.yaml`, Nornir, Ansible YAML and INI): read with located errors
-//! ([`load`]), written in any of the four formats ([`write`]). No SSH library, no runtime.
+//! ([`load`]), written in any of the four formats ([`write`](mod@write)). No SSH library, no runtime.
 //!
 //! # Layout
 //! - [`Device`], [`DEFAULT_TIMEOUT`], [`Secret`]: one router to poll; a secret that never
@@ -13,7 +13,7 @@
 //!   markers), and the lookups with "did you mean".
 //! - [`algorithms`]: the SSH algorithms offered per device (OpenSSH `+`/`-`/`^` syntax).
 //! - [`load`], [`parse`], [`Format`], [`Inventory`], [`InventoryError`]: the readers, told
-//!   apart by content; [`write`]: the writers.
+//!   apart by content; [`write`](mod@write): the writers.
 //! - [`output`]: the one file writer of fleetbench (atomic, one permission policy) and the
 //!   writability checks run before any work; the inventory writers are its first users.
 

@@ -1,6 +1,6 @@
-//! The metrics the regression gate ([`crate::check`]) and the exporters ([`crate::export`])
-//! read from a report, each with its measured spread, in one place so both agree on what a
-//! number means.
+//! The metrics the regression gate (`fleetbench check`) and the exporters (Bencher,
+//! github-action-benchmark) read from a report, each with its measured spread, in one place
+//! so both agree on what a number means.
 //!
 //! A metric that a report does not carry (a zero, an empty map, `None`: fields filled only by
 //! newer versions) reads as `None`, and the gate skips it.

@@ -1,10 +1,13 @@
 //! Authentication: a private key, the password, keyboard-interactive, then the agent's keys.
 
-use super::*;
+use super::{Conn, ssh2_or_session};
+use crate::error::{Phase, SessionError};
+use crate::wait::Io;
+use fleetbench_inventory::Device;
 
 /// Answers every keyboard-interactive challenge with the password, as paramiko and netmiko do
 /// for IOS's single `Password:` challenge.
-pub(super) struct PasswordPrompter<'a>(&'a str);
+struct PasswordPrompter<'a>(&'a str);
 
 impl ssh2::KeyboardInteractivePrompt for PasswordPrompter<'_> {
     fn prompt<'b>(
@@ -82,7 +85,7 @@ pub(super) async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result
 /// order. `Ok(false)` when there is no agent or none of its keys is accepted. Talking to the
 /// agent itself is a local, blocking exchange on its Unix socket; only the server's answers
 /// are waited for with the phase deadline.
-pub(super) async fn agent_auth<I: Io>(c: &Conn<'_, I>, user: &str) -> Result<bool, SessionError> {
+async fn agent_auth<I: Io>(c: &Conn<'_, I>, user: &str) -> Result<bool, SessionError> {
     if std::env::var_os("SSH_AUTH_SOCK").is_none() {
         return Ok(false);
     }

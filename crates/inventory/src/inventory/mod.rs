@@ -77,8 +77,8 @@ pub struct Inventory {
 
 /// Reads and validates the inventory at `path`, in whichever format it is ([`format`]: a
 /// netmiko devices.yaml, a Nornir SimpleInventory, an Ansible YAML or INI inventory);
-/// `${VAR}` values come from the process environment, and algorithm lists are checked
-/// against what `ssh` supports.
+/// `${VAR}` values come from the process environment; algorithm lists are checked against
+/// what `ssh` supports.
 pub fn load(path: &Path, ssh: &dyn Support) -> Result<Inventory, InventoryError> {
     load_with_env(path, |name| std::env::var(name).ok(), ssh)
 }
@@ -138,7 +138,6 @@ struct Seen {
 struct Loader<'t, 'e> {
     origin: &'t str,
     text: &'t str,
-    /// What the SSH client supports: algorithm lists are checked against it.
     ssh: &'e dyn Support,
     /// Byte offset of each char, when the text is not ASCII (saphyr marks count chars).
     char_offsets: Option<Vec<usize>>,

@@ -2,7 +2,7 @@
 //!
 //! Each worker is this very binary re-executed as `fleetbench __worker` (argument `__worker`
 //! only). Every worker polls one device at a time through the session the parent names (the
-//! SSH core, possibly slowed down: [`RemoteSession`]); a worker takes the next device from
+//! SSH core, possibly slowed down: [`super::poller::RemoteSession`]); a worker takes the next device from
 //! the shell's queue when it finishes one.
 //!
 //! # Protocol
@@ -25,7 +25,7 @@
 //! One parent thread per worker owns its pipes, with a reader thread turning the child's
 //! stdout into messages so every read has a deadline. A worker that dies mid-device (killed,
 //! crashed), or that gives no result within the device's whole session budget (the
-//! session's deadlines plus a margin; it is then killed), costs that device a [`SessionError::WorkerDied`] carrying the exit
+//! session's deadlines plus a margin; it is then killed), costs that device a [`crate::SessionError::WorkerDied`] carrying the exit
 //! status and the tail of the worker's stderr (kept in a temp file); a replacement worker is
 //! started and the pool goes on. Replacements are capped at the number of devices, so a
 //! worker that dies on start cannot loop. Every child is killed and reaped when its handle is

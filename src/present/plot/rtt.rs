@@ -1,6 +1,10 @@
 //! Median wall time against the network's round-trip time per strategy (`sweep --networks`).
 
-use super::*;
+use super::axes::log_axis;
+use super::style::{FONT, Mark, PlotError, draw_err, legend, median_line, strategy_color};
+use fleetbench_report::StrategyKind;
+use plotters::coord::combinators::IntoLogRange;
+use plotters::prelude::*;
 
 /// One point of the RTT plot: a strategy over one network.
 #[derive(Debug, Clone)]

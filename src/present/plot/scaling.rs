@@ -1,6 +1,10 @@
 //! Median wall time against fleet size per strategy, log-log, with the CPU bound dashed.
 
-use super::*;
+use super::axes::log_axis;
+use super::style::{FONT, Mark, PlotError, draw_err, legend, median_line, strategy_color};
+use fleetbench_report::{Report, StrategyKind};
+use plotters::coord::combinators::IntoLogRange;
+use plotters::prelude::*;
 
 /// One point of the scaling plot: a strategy at one fleet size.
 #[derive(Debug, Clone)]

@@ -1,6 +1,10 @@
 //! One row per device, a bar from connection to receipt coloured by phase.
 
-use super::*;
+use super::axes::{AXIS_LABELS, fmt_value, linear_axis, unit_for};
+use super::style::{FONT, Mark, PlotError, draw_err, fleet_desc, legend, phase_color};
+use crate::present::plural::count;
+use fleetbench_report::{Phase, Report, StrategyReport};
+use plotters::prelude::*;
 
 /// The timeline of one strategy's last measured run: one row per device (inventory order,
 /// first at the top), a bar from connection to receipt coloured by phase, x = seconds since
@@ -105,7 +109,10 @@ pub fn timeline(report: &Report, s: &StrategyReport) -> Result<String, PlotError
                 )))
                 .map_err(&e)?;
             items.push((
-                format!("pool start-up {}", crate::human::secs(run.startup_s)),
+                format!(
+                    "pool start-up {}",
+                    crate::present::human::secs(run.startup_s)
+                ),
                 grey,
                 Mark::Box,
             ));

@@ -1,6 +1,12 @@
 //! Median wall time per strategy: bars with min-max whiskers.
 
-use super::*;
+use super::axes::{AXIS_LABELS, fmt_value, linear_axis, unit_for};
+use super::style::{EXTERNAL_COLOR, FONT, PlotError, draw_err, fleet_desc, strategy_color};
+use crate::present::plural::count;
+use fleetbench_report::{Report, StrategyReport};
+use plotters::coord::ranged1d::SegmentValue;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Median wall time per strategy, bars with min–max whiskers and the value on top.
 pub fn wall_time(report: &Report) -> Result<String, PlotError> {

@@ -11,7 +11,7 @@
 //! ([`Progress::device_done`]); the live line reads the counters from the ticker thread.
 //! Nothing here locks or allocates per device.
 
-use crate::plural::count;
+use crate::present::plural::count;
 use fleetbench_client::observe::{Event, Observer};
 use fleetbench_report::StrategyKind;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};

@@ -7,10 +7,10 @@
 //! (every element closed, only numeric character references, text escaped), so an XML
 //! parser can check it and a browser reads it as ordinary HTML.
 
-use crate::human::secs as fmt_secs;
-use crate::plot;
-use crate::plural::count;
-use crate::screen;
+use crate::present::human::secs as fmt_secs;
+use crate::present::labels;
+use crate::present::plot;
+use crate::present::plural::count;
 use fleetbench_report::outcome;
 use fleetbench_report::{Report, StrategyReport};
 use std::fmt::Write as _;
@@ -392,7 +392,7 @@ fn errors(out: &mut String, r: &Report) {
                     phases.join(", ")
                 },
                 g.devices.len(),
-                escape(&screen::name_list(&g.devices, 30)),
+                escape(&labels::name_list(&g.devices, 30)),
                 escape(&g.example)
             );
         }
@@ -439,7 +439,7 @@ fn devices(out: &mut String, r: &Report, opts: &PageOptions) {
             let _ = writeln!(
                 out,
                 "<tr><td class=\"l\">{}</td><td>{}</td><td class=\"l\">{}</td><td class=\"l wrap\">{result}</td></tr>",
-                escape(&screen::device_label(&d.name, &d.host, d.port)),
+                escape(&labels::device_label(&d.name, &d.host, d.port)),
                 fmt_secs(d.total_secs()),
                 escape(&d.worker)
             );

@@ -1,6 +1,8 @@
 //! Unit tests of `plot` (kept beside it so the module reads as code).
 
+use super::axes::{axis_decimals, linear_axis, log_axis};
 use super::*;
+use fleetbench_report::StrategyKind;
 use fleetbench_report::testing::full_report;
 
 /// The text of every `<text>` element of an SVG.

@@ -1,6 +1,10 @@
-//! Unit tests of `sweep` (kept beside it so the module reads as code).
+//! A whole sweep into a folder: the domain's points, the presentation's files, written.
 
 use super::*;
+use crate::present::sweep::CSV_HEADER;
+use fleetbench_emulator::Profile;
+use fleetbench_report::{Report, StrategyKind};
+use std::path::Path;
 
 fn opts(dir: &Path) -> SweepOptions {
     SweepOptions {
@@ -25,13 +29,17 @@ fn opts(dir: &Path) -> SweepOptions {
 fn sweep_writes_reports_csv_summary_setup_and_plots() {
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path());
-    let out = run(&o, &fleetbench_client::observe::Quiet).unwrap();
-    assert_eq!(out.failed_devices, 0);
+    let (points, files) = sweep_into(&o, &fleetbench_client::observe::Quiet).unwrap();
+    assert_eq!(exit_code(points.iter().map(|p| &p.report)), EXIT_OK);
     assert_eq!(
-        out.rows.len(),
+        points
+            .iter()
+            .map(|p| p.report.strategies.len())
+            .sum::<usize>(),
         4,
         "2 sizes x 2 strategies x 1 worker setting"
     );
+    assert!(files.written.iter().all(|f| f.starts_with(dir.path())));
     for f in [
         "setup.md",
         "summary.md",
@@ -41,6 +49,7 @@ fn sweep_writes_reports_csv_summary_setup_and_plots() {
         "scaling.svg",
         "wall-n3.svg",
         "timeline-n3-threads.svg",
+        "index.html",
     ] {
         assert!(dir.path().join(f).is_file(), "{f} missing");
     }

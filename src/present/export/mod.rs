@@ -2,9 +2,9 @@
 //!
 //! The shape follows hyperfine's `export/`: a trait ([`Exporter`]) whose implementations only
 //! return bytes, one file per format, one kind enum ([`ExportKind`]) and one factory
-//! ([`exporter`]). [`write_exports`] is the one place that writes files: it renders every
-//! requested format first, so a format that cannot be rendered leaves no file half-done, then
-//! writes each atomically.
+//! ([`exporter`]). [`render_all`] renders every requested format first, so a format that
+//! cannot be rendered leaves no file half-done; the command line then writes each through the
+//! one writer.
 //!
 //! - [`bencher`]: Bencher Metric Format (BMF) JSON, for `bencher run --adapter json`.
 //! - [`github`]: github-action-benchmark's `customSmallerIsBetter` JSON.
@@ -14,7 +14,7 @@ pub mod github;
 
 use fleetbench_report::Report;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -31,8 +31,6 @@ pub enum ExportError {
         #[source]
         source: serde_json::Error,
     },
-    #[error(transparent)]
-    Write(#[from] fleetbench_inventory::output::OutputError),
 }
 
 /// Turns a report into the bytes of one format.
@@ -106,20 +104,17 @@ impl ExportTarget {
     }
 }
 
-/// Renders every target, then writes each file atomically.
-pub fn write_exports(report: &Report, targets: &[ExportTarget]) -> Result<(), ExportError> {
-    let rendered = targets
+/// Renders every target, or none: the files to write, each with its bytes (the command
+/// line writes them once all rendered, so a format that cannot be rendered leaves no file
+/// half-done).
+pub fn render_all(
+    report: &Report,
+    targets: &[ExportTarget],
+) -> Result<Vec<(PathBuf, Vec<u8>)>, ExportError> {
+    targets
         .iter()
-        .map(|t| Ok((t.path.as_path(), render(t.kind, report)?)))
-        .collect::<Result<Vec<(&Path, Vec<u8>)>, ExportError>>()?;
-    for (path, bytes) in rendered {
-        fleetbench_inventory::output::write(
-            path,
-            &bytes,
-            fleetbench_inventory::output::Access::Shared,
-        )?;
-    }
-    Ok(())
+        .map(|t| Ok((t.path.clone(), render(t.kind, report)?)))
+        .collect()
 }
 
 /// JSON with a trailing newline.
