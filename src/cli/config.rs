@@ -64,7 +64,7 @@ impl FleetConfig {
     }
 }
 
-/// The fleet of `compare` and `run`, opened by [`super::fleet::open`].
+/// The fleet of `compare` and `run`, opened by `cli::fleet::open`.
 #[derive(Debug, Clone)]
 pub struct FleetConfig {
     pub source: FleetSource,

@@ -1,8 +1,10 @@
 //! The command line: raw arguments ([`args`]) → one validated configuration per command
 //! ([`config`], built before any side effect) → one library entry point per command, with
-//! the events rendered on stderr ([`render`]). One file per command. The only place with
-//! anyhow; exit codes follow the contract: 0 every device answered, 1 the run finished but
-//! some device failed (or `check` found a regression), 2 bad usage or bad input.
+//! the events rendered on stderr (`render.rs`). One file per command; every file written
+//! goes through `files.rs`, made by [`crate::present`]. The only place that prints (with the
+//! live line of `present::progress` it installs), and the only one with anyhow; exit codes
+//! follow the contract: 0 every device answered, 1 the run finished but some device failed
+//! (or `check` found a regression), 2 bad usage or bad input.
 
 pub mod args;
 mod check;
