@@ -2,9 +2,13 @@
 //! session's bytes, with a 300-line `show running-config` arriving in 1 KiB chunks (about
 //! what one SSH channel read returns).
 
+// Bench code: a failed unwrap ends the bench with its reason (the workspace denies these in
+// library code).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use fleetbench::dialogue::{Action, Dialogue, find_prompt};
-use fleetbench::secret::Secret;
+use fleetbench_client::dialogue::{Action, Dialogue, find_prompt};
+use fleetbench_inventory::Secret;
 use std::hint::black_box;
 use std::time::Duration;
 

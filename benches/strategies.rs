@@ -6,11 +6,17 @@
 //! the package) into the profile directory, the parent of the bench executable's `deps/`.
 //! Without it, `processes` is skipped with a note.
 
+// Bench code: a failed unwrap ends the bench with its reason (the workspace denies these in
+// library code).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile};
-use fleetbench::job::Job;
-use fleetbench::observe::Quiet;
-use fleetbench::strategy::{self, RunConfig, StrategyKind};
+use fleetbench_client::hostkeys::HostKeyCheck;
+use fleetbench_client::job::Job;
+use fleetbench_client::observe::Quiet;
+use fleetbench_client::strategy::{self, RunConfig};
+use fleetbench_emulator::{EmulatedFleet, FleetSpec, Profile};
+use fleetbench_report::StrategyKind;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -33,7 +39,7 @@ fn worker_exe() -> Option<PathBuf> {
 }
 
 fn strategies(c: &mut Criterion) {
-    fleetbench::measure::raise_nofile_limit();
+    fleetbench_rusage::raise_nofile_limit();
     let profile = match Profile::by_name(PROFILE) {
         Ok(p) => p,
         Err(e) => {
@@ -50,7 +56,10 @@ fn strategies(c: &mut Criterion) {
         }
     };
     let all = fleet.devices();
-    let job = Job::new(vec!["show clock".into()], fleet.host_key_check());
+    let job = Job::new(
+        vec!["show clock".into()],
+        HostKeyCheck::strict(fleet.known_hosts()),
+    );
     let exe = worker_exe();
     match &exe {
         Some(p) => eprintln!("strategies bench: worker processes from {}", p.display()),

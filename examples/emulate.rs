@@ -3,7 +3,11 @@
 //! `cargo run --example emulate -- [DEVICES] [PROFILE] [BASE_PORT] [INVENTORY_FILE]`
 //! (defaults: 3 classic 0 -), e.g. `cargo run --example emulate -- 2 instant 10001 /tmp/inv.yaml`.
 
-use fleetbench::emulator::{FleetSpec, Profile, serve_foreground};
+// An example: a failed unwrap ends it with its reason (the workspace denies these in library
+// code).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use fleetbench_emulator::{FleetSpec, Profile, serve_foreground};
 use tokio::signal::unix::{SignalKind, signal};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -15,7 +15,7 @@ from textfsm import clitable
 
 from realism_fleet import interface_addresses, netmiko_args, prefix_len, sections, start_ios
 
-# Every command the emulated IOS answers (src/emulator/ios.rs SHOWS, plus `dir`).
+# Every command the emulated IOS answers (crates/emulator/src/ios.rs SHOWS, plus `dir`).
 EMULATED = [
     "dir", "show arp", "show cdp neighbors", "show cdp neighbors detail", "show clock",
     "show hosts", "show interfaces", "show interfaces GigabitEthernet0/1", "show inventory",

@@ -2,6 +2,7 @@
 //!
 //! Pure over two [`Report`]s: for every strategy of the baseline and every [`Metric`] both
 //! reports carry, it compares the current value with the baseline's and gives a [`Verdict`].
+//! The verdict as markdown is [`crate::present::check`]'s.
 //!
 //! # The rule
 //! - `change` is the relative change from the baseline, `(current − baseline) / baseline`;
@@ -23,13 +24,11 @@
 //! The reports must describe the same experiment (schema, fleet size, emulated or not,
 //! profile, commands), or the check refuses with a [`CheckError`] (exit 2).
 
-use crate::human;
-use crate::metrics::{Metric, Reading};
-use crate::report::Report;
-use crate::stats;
-use crate::strategy::StrategyKind;
+use fleetbench_report::Report;
+use fleetbench_report::StrategyKind;
+use fleetbench_report::metrics::{Metric, Reading};
+use fleetbench_report::stats;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use thiserror::Error;
 
 /// Why two reports cannot be compared, or a threshold cannot be read.
@@ -118,17 +117,6 @@ pub enum Verdict {
     Regression,
 }
 
-impl Verdict {
-    fn text(self) -> &'static str {
-        match self {
-            Verdict::Ok => "ok",
-            Verdict::WithinNoise => "ok (within noise)",
-            Verdict::Improved => "improved",
-            Verdict::Regression => "❌ **REGRESSION**",
-        }
-    }
-}
-
 /// What a row compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Measure {
@@ -163,8 +151,9 @@ pub struct CheckOutcome {
     pub new_strategies: Vec<StrategyKind>,
     /// Differences worth knowing that do not stop the check (machine, workers).
     pub notes: Vec<String>,
-    baseline_setup: String,
-    report_setup: String,
+    /// The two reports' setups, for a person (`when`, `where`, `what`).
+    pub baseline_setup: String,
+    pub report_setup: String,
 }
 
 impl CheckOutcome {
@@ -177,93 +166,6 @@ impl CheckOutcome {
 
     pub fn passed(&self) -> bool {
         self.regressions() == 0
-    }
-
-    /// The verdict as GitHub-flavoured markdown, ready for `$GITHUB_STEP_SUMMARY`.
-    pub fn to_markdown(&self) -> String {
-        let mut md = String::new();
-        let n = self.regressions();
-        let head = if n == 0 {
-            "✅ no regression".to_string()
-        } else {
-            format!("❌ {n} regression{}", if n == 1 { "" } else { "s" })
-        };
-        let _ = writeln!(md, "### fleetbench performance gate: {head}\n");
-        let _ = writeln!(md, "- baseline: {}", self.baseline_setup);
-        let _ = writeln!(md, "- report: {}", self.report_setup);
-        for note in &self.notes {
-            let _ = writeln!(md, "- note: {note}");
-        }
-        let _ = writeln!(md);
-        let _ = writeln!(
-            md,
-            "| strategy | metric | baseline | current | change | noise band | threshold | verdict |"
-        );
-        let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---|");
-        for r in &self.rows {
-            let (label, base, cur, change, noise, threshold) = match r.measure {
-                Measure::Metric(m) => (
-                    m.label().to_string(),
-                    fmt_value(m, r.baseline),
-                    fmt_value(m, r.current),
-                    format!("{:+.1}%", r.change * 100.0),
-                    format!("±{:.1}%", r.noise * 100.0),
-                    format!("{:.0}%", r.threshold * 100.0),
-                ),
-                Measure::FailedDevices => (
-                    "failed devices".to_string(),
-                    format!("{}", r.baseline),
-                    format!("{}", r.current),
-                    format!("{:+}", r.change),
-                    "-".to_string(),
-                    "0".to_string(),
-                ),
-            };
-            let _ = writeln!(
-                md,
-                "| {} | {label} | {base} | {cur} | {change} | {noise} | {threshold} | {} |",
-                r.strategy.name(),
-                r.verdict.text()
-            );
-        }
-        if !self.skipped.is_empty() {
-            let mut by_metric: BTreeMap<Metric, Vec<&str>> = BTreeMap::new();
-            for (s, m) in &self.skipped {
-                by_metric.entry(*m).or_default().push(s.name());
-            }
-            let list: Vec<String> = by_metric
-                .iter()
-                .map(|(m, ss)| format!("{} ({})", m.label(), ss.join(", ")))
-                .collect();
-            let _ = writeln!(
-                md,
-                "\nSkipped, absent from the baseline or the report: {}.",
-                list.join("; ")
-            );
-        }
-        if !self.new_strategies.is_empty() {
-            let names: Vec<&str> = self.new_strategies.iter().map(|s| s.name()).collect();
-            let _ = writeln!(
-                md,
-                "\nNot in the baseline, not checked: {}.",
-                names.join(", ")
-            );
-        }
-        let _ = writeln!(
-            md,
-            "\nA change is a regression only when it is worse than its threshold and than the noise band \
-             (the two measured spreads added: (max − min) / median over the runs of each report)."
-        );
-        md
-    }
-}
-
-fn fmt_value(m: Metric, v: f64) -> String {
-    match m {
-        Metric::Wall | Metric::P99 | Metric::Cpu => human::secs_precise(v),
-        Metric::Rss => human::mib_precise(v),
-        Metric::Speedup => human::times(v),
-        Metric::Efficiency => human::pct_precise(v),
     }
 }
 

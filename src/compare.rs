@@ -1,17 +1,19 @@
-//! Runs strategies side by side, with warm-up and repeated runs, and renders the table.
+//! Runs strategies side by side, with warm-up and repeated runs, into a report (its tables
+//! are [`crate::present::table`]'s).
 //! [`run`] is the library entry point of `compare` and `run`, and what `sweep` calls for
 //! each of its points.
 
+use crate::external::{self, ExternalError};
 use crate::fleet::Fleet;
-use crate::histo::LatencyHistograms;
-use crate::human;
-use crate::job::Job;
-use crate::measure::{self, Cpu, cpu_now};
-use crate::observe::{Event, Observer};
-use crate::report::{Report, RunSummary, Spread, StrategyReport};
-use crate::stats;
-use crate::strategy::{self, RunConfig, StrategyError, StrategyKind};
-use std::fmt::Write as _;
+use fleetbench_client::job::Job;
+use fleetbench_client::observe::{Event, Observer};
+use fleetbench_client::strategy::{self, RunConfig, StrategyError};
+use fleetbench_report::Cpu;
+use fleetbench_report::StrategyKind;
+use fleetbench_report::histo::LatencyHistograms;
+use fleetbench_report::stats;
+use fleetbench_report::{Report, RunSummary, Spread, StrategyReport};
+use fleetbench_rusage::cpu_now;
 use std::time::Duration;
 
 /// What `compare` runs.
@@ -36,7 +38,7 @@ pub enum CompareError {
         source: StrategyError,
     },
     #[error(transparent)]
-    External(#[from] crate::external::ExternalError),
+    External(#[from] ExternalError),
 }
 
 /// Runs every strategy of `opts` over `fleet` and returns the report (speed-ups and
@@ -91,10 +93,53 @@ pub fn run(
         }
     }
     if !opts.external.pollers.is_empty() && !opts.run.stop.is_requested() {
-        crate::external::run_all(opts, fleet, job, obs, &mut report)?;
+        run_external(opts, fleet, job, obs, &mut report)?;
     }
     report.compute_speedups();
     Ok(report)
+}
+
+/// Runs every poller of `opts.external` over `fleet`, after the built-in strategies, each a
+/// row of `report`; events go to `obs` like a strategy's.
+fn run_external(
+    opts: &CompareOptions,
+    fleet: &Fleet,
+    job: &Job,
+    obs: &dyn Observer,
+    report: &mut Report,
+) -> Result<(), ExternalError> {
+    let plan = &opts.external;
+    let ws = external::Workspace::new(&fleet.devices, fleet.info.emulated)?;
+    let eopts = external::ExternalOptions {
+        runs: opts.runs,
+        warmup: opts.warmup,
+        deadline: plan.deadline.unwrap_or(external::DEFAULT_DEADLINE),
+        cwd: None,
+        stop: opts.run.stop.clone(),
+    };
+    let file_view = plan.device_record.clone().map(external::RecordFile);
+    let view: &dyn external::DeviceView = match (fleet.emulator(), &file_view) {
+        (Some(f), _) => f,
+        (None, Some(r)) => r,
+        (None, None) => &external::NoDeviceView,
+    };
+    for spec in &plan.pollers {
+        let sr = external::measure(spec, &fleet.devices, job, &ws, &eopts, view)?;
+        obs.on(&Event::StrategyFinished { report: &sr });
+        if let Some(e) = sr
+            .external
+            .as_ref()
+            .and_then(|e| e.run_errors.iter().flatten().last())
+        {
+            let message = format!("{}: [{}] {}", spec.name, e.kind, e.message);
+            obs.on(&Event::Warning { message: &message });
+        }
+        report.strategies.push(sr);
+        if opts.run.stop.is_requested() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// One run of `kind`, announced to `obs`.
@@ -149,7 +194,7 @@ pub fn measure(
         one_run(kind, (k, true), fleet, job, &opts.run, obs)?;
     }
     // Each strategy's peak is its own: reset the high-water mark after the warm-up.
-    measure::reset_peak_rss();
+    fleetbench_rusage::reset_peak_rss();
     let mut runs = Vec::new();
     let mut last = None;
     let mut histos = LatencyHistograms::new();
@@ -157,11 +202,11 @@ pub fn measure(
     for k in 0..opts.runs.max(1) {
         // Only worker processes are children worth sampling; other strategies pay nothing.
         let sampler = (kind == StrategyKind::Processes)
-            .then(|| measure::ChildRssSampler::start(Duration::from_millis(10)));
+            .then(|| fleetbench_rusage::ChildRssSampler::start(Duration::from_millis(10)));
         let (cpu0, srv0) = (cpu_now(), fleet.server_cpu());
-        let started_unix = strategy::unix_now();
+        let started_unix = fleetbench_report::unix_now();
         let out = one_run(kind, (k, false), fleet, job, &opts.run, obs)?;
-        let ended_unix = strategy::unix_now();
+        let ended_unix = fleetbench_report::unix_now();
         let server = fleet.server_cpu().saturating_sub(srv0).as_secs_f64();
         let (child_peak, sampler_cpu) = sampler.map_or((0, Duration::ZERO), |s| s.finish());
         children_peak = children_peak.max(child_peak);
@@ -210,7 +255,8 @@ pub fn measure(
         Some(o) => (o.workers, o.results, o.threads, o.processes),
         None => (0, Vec::new(), 0, 0),
     };
-    let peak_rss_bytes = measure::vm_hwm().unwrap_or_else(|| measure::peak_rss().0);
+    let peak_rss_bytes =
+        fleetbench_rusage::vm_hwm().unwrap_or_else(|| fleetbench_rusage::peak_rss().0);
     // Sampled from /proc while the workers lived (see ChildRssSampler for why not rusage).
     let peak_rss_children_bytes = children_peak;
     let mut sr = StrategyReport {
@@ -235,153 +281,4 @@ pub fn measure(
     };
     sr.cpu_per_device_s = stats::client_cpu_per_device(&sr).unwrap_or(0.0);
     Ok(sr)
-}
-
-/// A cell for a figure that may be absent: `-`.
-fn or_dash(x: Option<String>) -> String {
-    x.unwrap_or_else(|| "-".to_string())
-}
-
-/// Peak RSS for the table: `42 MiB`, or `42+9MiB` with the largest worker process.
-fn rss_cell(s: &StrategyReport) -> String {
-    let own = (s.peak_rss_bytes > 0).then(|| human::mib(s.peak_rss_bytes));
-    if s.peak_rss_children_bytes > 0 {
-        format!(
-            "{:.0}+{}",
-            stats::mib(s.peak_rss_bytes),
-            human::mib(s.peak_rss_children_bytes).replace(' ', "")
-        )
-    } else {
-        or_dash(own)
-    }
-}
-
-/// Width of the strategy column: 11 (a name and a `*`), or the longest external poller's.
-fn name_width(report: &Report) -> usize {
-    report
-        .strategies
-        .iter()
-        .map(|s| s.strategy.name().len() + 1)
-        .fold(11, usize::max)
-}
-
-/// The table a person reads at a glance (at most 120 columns). Wall times are per run;
-/// `p99` is the 99th percentile of one device's session; `cpu` is client CPU per run; `rss`
-/// the peak resident memory of this process (plus its largest worker process, if any);
-/// `ideal` and `cpu-bd` are the lower bounds divided by the median wall time.
-pub fn render_table(report: &Report) -> String {
-    let mut t = String::new();
-    let w = name_width(report);
-    let line = |t: &mut String, c: [&str; 13]| {
-        let _ = writeln!(
-            t,
-            "{:<w$} {:>6} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>8} {:>9} {:>5} {:>6}",
-            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12]
-        );
-    };
-    line(
-        &mut t,
-        [
-            "strategy", "workers", "median", "min", "max", "speedup", "ok/fail", "p99 dev", "cpu",
-            "rss", "startup", "ideal", "cpu-bd",
-        ],
-    );
-    let mut notes = Vec::new();
-    for s in &report.strategies {
-        // An external poller's workers are its own business; its rss is the whole tree's.
-        let external = s.external.is_some();
-        // A run cut short by Ctrl-C polled fewer devices: its times and bounds are not the
-        // fleet's. The row is marked and says so below the table.
-        let never = crate::screen::never_ran(s);
-        let name = if never > 0 {
-            notes.push(format!(
-                "* {}: PARTIAL, interrupted in run {}: {never} of {} never ran; its \
-                 times cover only the devices polled before the interrupt",
-                s.strategy.name(),
-                s.runs.len(),
-                crate::plural::count(s.devices.len(), "device"),
-            ));
-            format!("{}*", s.strategy.name())
-        } else {
-            s.strategy.name().to_string()
-        };
-        let eff = |x: Option<f64>| {
-            if never > 0 {
-                "part".to_string()
-            } else {
-                or_dash(x.map(human::pct))
-            }
-        };
-        line(
-            &mut t,
-            [
-                &name,
-                &if external {
-                    "ext".to_string()
-                } else {
-                    s.workers.to_string()
-                },
-                &human::secs(s.wall_s.median),
-                &human::secs(s.wall_s.min),
-                &human::secs(s.wall_s.max),
-                &or_dash(s.speedup.map(human::times)),
-                &format!("{}/{}", s.ok(), s.failed() - never),
-                &or_dash(s.p99_total_s().map(human::secs)),
-                &human::secs(s.cpu_s.median),
-                &if external {
-                    human::mib(s.peak_rss_bytes)
-                } else {
-                    rss_cell(s)
-                },
-                &if external {
-                    "-".to_string()
-                } else {
-                    human::secs(stats::startup_max(s))
-                },
-                &eff(s.efficiency.map(|e| e.ideal)),
-                &eff(s.efficiency.map(|e| e.cpu_bound)),
-            ],
-        );
-    }
-    for n in notes {
-        let _ = writeln!(t, "{n}");
-    }
-    t
-}
-
-/// Device latency percentiles per strategy: one device's whole session (p50, p90, p99, max),
-/// and the p99 of the phases where the time usually goes. All phases are in the report.
-pub fn render_latency_table(report: &Report) -> String {
-    let mut t = String::new();
-    // No `*` column here: one less than the main table's.
-    let w = name_width(report) - 1;
-    let _ = writeln!(
-        t,
-        "{:<w$} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9}",
-        "latency", "p50", "p90", "p99", "max", "handshake", "auth", "prompt", "command"
-    );
-    for s in &report.strategies {
-        let Some(total) = s.latency_s.get(crate::histo::TOTAL) else {
-            continue;
-        };
-        let p99 = |phase: &str| {
-            s.latency_s
-                .get(phase)
-                .map_or("-".to_string(), |p| human::secs(p.p99))
-        };
-        let _ = writeln!(
-            t,
-            "{:<w$} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9}",
-            s.strategy.name(),
-            human::secs(total.p50),
-            human::secs(total.p90),
-            human::secs(total.p99),
-            human::secs(total.max),
-            p99("handshake"),
-            p99("auth"),
-            p99("prompt"),
-            p99("command"),
-        );
-    }
-    t
 }

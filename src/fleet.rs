@@ -1,16 +1,19 @@
 //! The fleet a run polls: devices, the host key check they are held to, what the report says
 //! about them, and for an emulated fleet the emulator itself (kept alive for the run, and
 //! asked for its CPU so client CPU can be told apart from it), or an emulated fleet behind
-//! the link emulator ([`crate::netem`]) with its traffic counters.
+//! the link emulator ([`fleetbench_netem`]) with its traffic counters.
 
-use crate::device::Device;
-use crate::emulator::{EmulatedFleet, EmulatorError, FleetSpec, Profile};
-use crate::hostkeys::{self, HostKeyCheck, HostKeyError, HostKeyPolicy};
-use crate::netem::fleet::NetworkedFleetError;
-use crate::netem::{Method, NetworkReport, NetworkSpec, NetworkedFleet, StrategyNetwork, Traffic};
-use crate::report::FleetInfo;
-use crate::result::DeviceResult;
+use fleetbench_client::hostkeys::{self, HostKeyCheck, HostKeyError, HostKeyPolicy};
+use fleetbench_emulator::{EmulatedFleet, EmulatorError, FleetSpec, Profile};
+use fleetbench_inventory::Device;
+use fleetbench_netem::{Method, NetworkSpec, Traffic};
+use fleetbench_report::network::{NetworkReport, StrategyNetwork};
+pub use networked::{NetworkedFleet, NetworkedFleetError};
+
+mod networked;
 use crate::shard::ShardInfo;
+use fleetbench_report::DeviceResult;
+use fleetbench_report::FleetInfo;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -41,7 +44,7 @@ impl Fleet {
                 inventory: None,
             },
             devices,
-            host_keys: fleet.host_key_check(),
+            host_keys: HostKeyCheck::strict(fleet.known_hosts()),
             known_hosts_out: None,
             shard: None,
             emulated: Some(fleet),

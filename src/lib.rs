@@ -1,85 +1,34 @@
 //! # fleetbench
 //!
-//! Measures how fast a fleet of network devices can be polled over SSH under different
-//! concurrency strategies, against routers it emulates itself or real ones.
+//! The application: measures how fast a fleet of network devices can be polled over SSH
+//! under different concurrency strategies, against routers it emulates itself or real ones.
+//! The layers below it are crates of their own (`fleetbench-report`, `-units`, `-rusage`,
+//! `-inventory`, `-netem`, `-emulator`, `-client`; ARCHITECTURE.md draws them); this crate
+//! runs them as commands and shows what they measured.
 //!
 //! # Layout
-//! - [`inventory`]: the classic netmiko `devices.yaml`, validated into [`device::Device`]s.
-//! - [`platform`]: the platform table (prompts, paging, privilege, error markers per
-//!   netmiko `device_type`).
-//! - [`dialogue`]: the pure prompt and dialogue logic (bytes in, decisions out), reading it.
-//! - [`session`]: the one connect-and-run core on libssh2 (`ssh2`), generic over how it waits
-//!   for the socket ([`wait`]): blocking `poll(2)` or tokio readiness.
-//! - [`hostkeys`]: known_hosts checking (strict, accept-new, insecure).
-//! - [`algorithms`]: the SSH algorithms offered per device (OpenSSH `+`/`-`/`^` syntax, modern
-//!   by default); [`kexinit`]: the server's offer, to name both sides when negotiation fails.
-//! - [`strategy`]: `sequential`, `threads`, `processes`, `async`, `rayon`, all over that core.
-//! - [`emulator`]: IOS-like routers on a russh server, with latency and fault profiles.
-//! - [`report`], [`compare`]: runs, repeated runs, the JSON report and the table.
-//! - [`measure`], [`histo`]: CPU, memory and per-phase latency histograms.
-//! - [`sweep`], [`plot`]: fleet-size sweeps into `results/`, and SVG charts.
-//! - [`netem`]: the link emulator (`--network`): RTT, jitter, loss and rate per device,
-//!   through TUN devices between network namespaces, or a TCP relay where those are refused.
-//! - [`stats`]: one home per derived number (spreads, ideal schedule, CPU per device, the
-//!   lower bound); [`human`]: those numbers as text.
-//! - [`metrics`], [`check`]: the metrics of a report and the regression gate over two reports.
-//! - [`export`]: Bencher and github-action-benchmark exports of a report.
-//! - [`external`]: any poller's command line (Python, Nornir, Ansible) measured from outside
-//!   against the same fleet, per device from the emulator's own record of each session.
-//! - [`shard`], [`merge`]: `--shard I/N` (or a job engine's index) and `fleetbench merge`.
-//! - [`fleet`]: the devices of a run, with their emulator if any; [`observe`]: the events a
-//!   run reports instead of printing; [`stop`]: the stop token; [`output`]: the one writer.
-//! - [`progress`]: the live line per run on a terminal, a line per finished run elsewhere.
-//! - [`html`], [`screen`], [`plural`]: the self-contained HTML page of a run or a sweep,
-//!   partial runs and errors grouped by kind as screens show them, counted nouns.
-//! - [`cli`]: raw arguments → validated configs → the library; `main.rs` parses, calls
-//!   [`cli::run`] and maps the result to an exit code.
+//! - [`cli`]: raw arguments → one validated configuration per command → the domain; the
+//!   only place that prints or writes files (through `fleetbench_inventory::output`), and
+//!   the only one with anyhow. `main.rs` parses, calls [`cli::run`], maps the exit code.
+//! - [`compare`]: strategies side by side, warm-up and repeated runs, CPU and memory
+//!   accounted, external pollers as rows: the report of `compare`, `run` and each sweep point.
+//! - [`sweep`]: fleet sizes x worker counts, and networks, one point at a time.
+//! - [`check`]: the regression gate over two reports; [`merge`]: shard reports back into
+//!   one; [`shard`]: `--shard I/N` and the job engines' indexes.
+//! - [`external`]: any poller's command line measured from outside against the same fleet.
+//! - [`fleet`]: the devices of a run, with their emulator and network if any.
+//! - [`present`]: every table, markdown, CSV, HTML page, SVG plot and export, made from the
+//!   data above; no domain module imports it.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod algorithms;
 pub mod check;
 pub mod cli;
 pub mod compare;
-pub mod device;
-pub mod dialogue;
-pub mod emulator;
-pub mod error;
-pub mod export;
 pub mod external;
 pub mod fleet;
-pub mod histo;
-pub mod hostkeys;
-pub mod html;
-pub mod human;
-pub mod inventory;
-pub mod job;
-pub mod kexinit;
-pub mod measure;
 pub mod merge;
-pub mod metrics;
-pub mod netem;
-pub mod observe;
-pub mod output;
-pub mod platform;
-pub mod plot;
-pub mod plural;
-pub mod progress;
-pub mod report;
-pub mod result;
-pub mod sanitize;
-pub mod screen;
-pub mod scrub;
-pub mod secret;
-pub mod session;
+pub mod present;
 pub mod shard;
-pub mod size;
-pub mod stats;
-pub mod stop;
-pub mod strategy;
 pub mod sweep;
-pub mod wait;
-
-#[cfg(test)]
-mod testing;

@@ -23,18 +23,13 @@
 //! the fleet's devices, shard count, strategies, measured runs), a report that is not a shard,
 //! a missing shard and a duplicated one.
 
-use crate::histo::{HistoError, LatencyHistograms};
-use crate::measure::Cpu;
-use crate::report::{FleetInfo, MachineInfo, Report, RunSummary, Spread, StrategyReport};
-use crate::result::DeviceResult;
-use crate::shard::{ShardInfo, ShardSource};
-use crate::strategy::StrategyKind;
-use serde::{Deserialize, Serialize};
-
-/// The statement of the clock assumption carried by every merged report.
-pub const CLOCK_ASSUMPTION: &str = "wall_s of a merged run runs from the earliest shard's start to the latest shard's end, \
-each read from its own machine's clock (Unix time): it assumes the shards' clocks agree (NTP keeps machines within a few \
-milliseconds); an offset between two machines' clocks adds to or hides from the merged wall time";
+use fleetbench_report::histo::{HistoError, LatencyHistograms};
+pub use fleetbench_report::merged::{CLOCK_ASSUMPTION, MergeInfo, ShardStrategy, ShardSummary};
+use fleetbench_report::shard::ShardInfo;
+use fleetbench_report::{
+    Cpu, DeviceResult, FleetInfo, MachineInfo, Report, RunSummary, Spread, StrategyKind,
+    StrategyReport,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
@@ -78,45 +73,6 @@ fn list(v: &[usize]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// What a merged report says about its shards (`"merged"` in the report).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MergeInfo {
-    /// Number of shards merged (all of them: a merge refuses a missing one).
-    pub shards: usize,
-    pub fleet_digest: String,
-    /// The clock assumption behind the merged wall times ([`CLOCK_ASSUMPTION`]).
-    pub clock: String,
-    /// Per run (aligned by index): latest shard start minus earliest, seconds.
-    pub start_spread_s: Vec<f64>,
-    /// One entry per shard, by index.
-    pub shard_reports: Vec<ShardSummary>,
-}
-
-/// One shard as it was measured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ShardSummary {
-    pub index: usize,
-    /// The report file, as given to `merge`.
-    pub file: String,
-    pub source: ShardSource,
-    pub hostname: String,
-    pub cores: usize,
-    pub devices: usize,
-    pub created_unix: f64,
-    pub strategies: Vec<ShardStrategy>,
-}
-
-/// One strategy of one shard: what merging cannot add up.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ShardStrategy {
-    pub strategy: StrategyKind,
-    pub workers: usize,
-    pub wall_s: Spread,
-    pub cpu_s: Spread,
-    pub peak_rss_bytes: u64,
-    pub peak_rss_children_bytes: u64,
 }
 
 /// Merges shard reports (`(file name, report)`, any order) into the fleet's report.

@@ -22,6 +22,7 @@
 //! The report records which one applied ([`ShardSource`]), with the shard's devices' positions
 //! in the whole fleet, so [`crate::merge`] can put the shards back together in inventory order.
 
+pub use fleetbench_report::shard::{ShardInfo, ShardSource};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
@@ -147,28 +148,6 @@ pub fn fleet_digest<S: AsRef<str>>(names: &[S]) -> String {
         .collect()
 }
 
-/// Where a run's shard index and count came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ShardSource {
-    /// `--shard I/N`.
-    Flag,
-    /// `JOB_COMPLETION_INDEX` + `FLEETBENCH_SHARD_COUNT` (Kubernetes Indexed Job).
-    KubernetesIndexedJob,
-    /// `SLURM_ARRAY_TASK_ID` + `SLURM_ARRAY_TASK_COUNT` (Slurm job array).
-    SlurmArray,
-}
-
-impl ShardSource {
-    pub fn describe(self) -> &'static str {
-        match self {
-            ShardSource::Flag => "--shard",
-            ShardSource::KubernetesIndexedJob => "JOB_COMPLETION_INDEX and FLEETBENCH_SHARD_COUNT",
-            ShardSource::SlurmArray => "SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT",
-        }
-    }
-}
-
 /// Where the shard came from, for the line `run`, `compare` and `emulate` print on stderr.
 /// A shard taken from the environment names each variable with its value and how to poll the
 /// whole fleet instead: a CI job started inside a Slurm array or an Indexed Job inherits
@@ -261,21 +240,6 @@ pub fn resolve(
         )));
     }
     Ok(None)
-}
-
-/// What a shard's report says about the shard (`"shard"` in the report).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ShardInfo {
-    pub index: usize,
-    pub count: usize,
-    pub source: ShardSource,
-    /// Devices in the whole fleet (this report's `fleet.devices` counts this shard's).
-    pub fleet_devices: usize,
-    /// [`fleet_digest`] of the whole fleet's names.
-    pub fleet_digest: String,
-    /// The position in the whole fleet (inventory order) of each of this shard's devices,
-    /// in the order of its `devices`.
-    pub positions: Vec<usize>,
 }
 
 /// The selection of one shard out of a fleet of named devices, ready for the report.

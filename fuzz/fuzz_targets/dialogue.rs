@@ -8,9 +8,9 @@
 //! with a rejected command, and that `Finished` is final.
 #![no_main]
 
-use fleetbench::dialogue::{Action, Dialogue};
-use fleetbench::platform::PLATFORMS;
-use fleetbench::secret::Secret;
+use fleetbench_client::dialogue::{Action, Dialogue};
+use fleetbench_inventory::platform::PLATFORMS;
+use fleetbench_inventory::Secret;
 use libfuzzer_sys::fuzz_target;
 
 const COMMANDS: [&str; 3] = ["show clock", "show version", "show ip interface brief"];

@@ -1,4 +1,4 @@
-//! `inventory::parse` over arbitrary text: never panics; an accepted inventory holds only
+//! `fleetbench_inventory::parse` over arbitrary text: never panics; an accepted inventory holds only
 //! valid devices; no message (error or warning) contains a secret that came from the
 //! environment.
 //!
@@ -7,8 +7,12 @@
 //! second, that the fuzzer copied the secret's text into `host:` itself.
 #![no_main]
 
-use fleetbench::inventory;
+use fleetbench_client::Libssh2;
 use libfuzzer_sys::fuzz_target;
+use std::sync::LazyLock;
+
+/// What this build of libssh2 supports (read once: it opens a libssh2 session).
+static SSH: LazyLock<Libssh2> = LazyLock::new(Libssh2::new);
 
 /// What every `${VAR}` resolves to; it must never be quoted back.
 const ENV_SECRET: &str = "Env-Secret-9f2c1";
@@ -24,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
         n if n.starts_with('U') => None,
         _ => Some(ENV_SECRET.to_string()),
     };
-    match inventory::parse_with_env(text, "fuzz.yaml", env) {
+    match fleetbench_inventory::parse_with_env(text, "fuzz.yaml", env, &*SSH) {
         Ok(inv) => {
             for d in &inv.devices {
                 assert!(!d.host.is_empty(), "{d:?}");

@@ -7,7 +7,7 @@
 //! lines.
 #![no_main]
 
-use fleetbench::dialogue::{extract_output, find_prompt};
+use fleetbench_client::dialogue::{extract_output, find_prompt};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,8 +1,8 @@
 //! The gate's rule on constructed reports: no timing, no I/O.
 
 use super::*;
-use crate::report::{Efficiency, Percentiles};
-use crate::testing::{pair, report, run, strat};
+use fleetbench_report::testing::{pair, report, run, strat};
+use fleetbench_report::{Efficiency, Percentiles};
 
 fn row(o: &CheckOutcome, s: StrategyKind, m: Metric) -> &Row {
     o.rows
@@ -149,7 +149,7 @@ fn measurement_fields_are_read_when_present_and_skipped_when_absent_on_either_si
             .contains(&(StrategyKind::Sequential, Metric::Speedup))
     );
     assert!(
-        o.to_markdown()
+        crate::present::check::markdown(&o)
             .contains("Skipped, absent from the baseline or the report")
     );
 
@@ -273,24 +273,6 @@ fn strategies_new_in_the_report_are_listed_not_checked() {
     assert!(o.rows.iter().all(|r| r.strategy != StrategyKind::Async));
 }
 
-#[test]
-fn markdown_is_a_table_with_every_verdict() {
-    let o = check(&pair(1.0), &pair(1.2), &Thresholds::default()).unwrap();
-    let md = o.to_markdown();
-    assert!(md.starts_with("### fleetbench performance gate: ❌ 2 regressions\n"));
-    assert!(md.contains(
-        "| strategy | metric | baseline | current | change | noise band | threshold | verdict |"
-    ));
-    assert!(md.contains("| threads | median wall | 165.00 ms | 198.00 ms | +20.0% | ±3.6% | 15% | ❌ **REGRESSION** |"), "{md}");
-    assert!(md.contains("| sequential | median wall | 3.090 s | 3.708 s | +20.0% |"));
-    let table_rows = md.lines().filter(|l| l.starts_with("| ")).count();
-    assert_eq!(table_rows, 1 + o.rows.len());
-    let ok = check(&pair(1.0), &pair(1.0), &Thresholds::default())
-        .unwrap()
-        .to_markdown();
-    assert!(ok.starts_with("### fleetbench performance gate: ✅ no regression\n"));
-}
-
 /// Sequential sets p99s with single slow sessions that its wall time (a sum over the fleet)
 /// hides: the gate once failed CI on one noisy run (p99 +35%, wall spread 7%). Each run's own
 /// p99 is the spread that counts; a p99 that moved in every run is still a regression.
@@ -299,7 +281,7 @@ fn p99_noise_is_the_spread_of_the_runs_own_p99s() {
     let with_p99 = |total_p99: f64, per_run: &[f64]| {
         let mut s = strat(StrategyKind::Sequential, &[3.10, 3.11, 3.12, 3.13, 3.15]);
         s.latency_s.insert(
-            crate::histo::TOTAL.to_string(),
+            fleetbench_report::histo::TOTAL.to_string(),
             Percentiles {
                 p50: 0.156,
                 p90: 0.157,

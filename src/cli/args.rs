@@ -6,18 +6,18 @@
 //! `compare`, `run`, `sweep` and `emulate`, or the command's own struct), a validated field in
 //! the command's config in `config.rs`, and the library call that uses it.
 
-use crate::algorithms::{Algorithms, Kind, Spec};
-use crate::emulator::PlatformMix;
-use crate::emulator::{EmulatorError, Profile};
-use crate::export::{ExportKind, ExportTarget};
-use crate::hostkeys::HostKeyPolicy;
-use crate::job::OnCommandError;
-use crate::netem::{Method, NetemError, NetworkSpec};
-use crate::platform::Platform;
+use crate::present::export::{ExportKind, ExportTarget};
 use crate::shard::Shard;
-use crate::strategy::StrategyKind;
-use clap::builder::PossibleValue;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use fleetbench_client::hostkeys::HostKeyPolicy;
+use fleetbench_client::job::OnCommandError;
+use fleetbench_emulator::PlatformMix;
+use fleetbench_emulator::{EmulatorError, Profile};
+use fleetbench_inventory::algorithms::{Algorithms, Kind, Spec};
+use fleetbench_inventory::platform::Platform;
+use fleetbench_netem::{Method, NetemError, NetworkSpec};
+use fleetbench_report::StrategyKind;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -78,7 +78,7 @@ pub struct NetworkArgs {
     pub network: Option<NetworkSpec>,
     /// tun (every packet, through network namespaces; the default) or relay (a local TCP
     /// relay per device where namespaces are refused: the handshake is not delayed, no loss).
-    #[arg(long, value_name = "METHOD", default_value = "tun")]
+    #[arg(long, value_name = "METHOD", default_value = "tun", value_parser = network_method())]
     pub network_method: Method,
 }
 
@@ -102,12 +102,12 @@ pub enum ProgressMode {
 
 impl ProgressMode {
     /// The display mode: `auto` looks at stderr now.
-    pub fn resolve(self) -> crate::progress::Mode {
+    pub fn resolve(self) -> crate::present::progress::Mode {
         match self {
-            ProgressMode::Auto => crate::progress::Mode::auto(),
-            ProgressMode::Live => crate::progress::Mode::Live,
-            ProgressMode::Lines => crate::progress::Mode::Lines,
-            ProgressMode::Off => crate::progress::Mode::Off,
+            ProgressMode::Auto => crate::present::progress::Mode::auto(),
+            ProgressMode::Live => crate::present::progress::Mode::Live,
+            ProgressMode::Lines => crate::present::progress::Mode::Lines,
+            ProgressMode::Off => crate::present::progress::Mode::Off,
         }
     }
 }
@@ -143,7 +143,7 @@ pub struct FleetArgs {
     /// What a command the device rejects does (`% Invalid input`, `syntax error`, ...):
     /// `fail` ends the device with command_rejected (exit 1); `keep` keeps the error text as
     /// its output.
-    #[arg(long, value_name = "WHAT", default_value = "fail")]
+    #[arg(long, value_name = "WHAT", default_value = "fail", value_parser = on_command_error())]
     pub on_command_error: OnCommandError,
     /// Platforms of the emulated fleet: one (`eos`), `all`, or shares placed from --seed
     /// (`ios=50%,nxos=20%,eos=10%,junos=10%,xr=5%,linux=5%`).
@@ -155,11 +155,11 @@ pub struct FleetArgs {
     pub timeout: Option<f64>,
     /// Most a device may send in answer to one step (default 16MiB; like 64MiB or 512KiB);
     /// past it the device ends with `output_too_large`.
-    #[arg(long, value_name = "SIZE", value_parser = crate::size::parse)]
+    #[arg(long, value_name = "SIZE", value_parser = fleetbench_units::size::parse)]
     pub max_output: Option<usize>,
     /// Host key checking for inventory devices (emulated fleets are pinned to the keys
     /// fleetbench gave them).
-    #[arg(long, value_name = "MODE", default_value = "accept-new")]
+    #[arg(long, value_name = "MODE", default_value = "accept-new", value_parser = host_key_policy())]
     pub host_keys: HostKeyPolicy,
     /// known_hosts file to check against and record new keys in (default: ~/.ssh/known_hosts
     /// read-only, plus fleetbench's own file, which new keys are added to).
@@ -211,7 +211,7 @@ pub struct CompareArgs {
     pub fleet: FleetArgs,
     /// Comma-separated strategies: sequential, threads, processes, async, rayon (default:
     /// all five, in that order).
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = strategy_kind())]
     pub strategies: Option<Vec<StrategyKind>>,
     /// Concurrency bound for every strategy (default: one per device, capped per strategy).
     #[arg(long, short = 'w', value_name = "W", value_parser = at_least_one, allow_negative_numbers = true)]
@@ -251,7 +251,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub fleet: FleetArgs,
     /// The strategy to run: sequential, threads, processes, async or rayon.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = strategy_kind())]
     pub strategy: StrategyKind,
     /// Concurrency bound: sessions at once (default: one per device, capped at 1000 for
     /// threads, async and rayon, 64 for processes; sequential is always 1).
@@ -282,7 +282,7 @@ pub struct EmulateArgs {
     pub write_inventory: Option<PathBuf>,
     /// netmiko, nornir, ansible or ansible-ini.
     #[arg(long, value_name = "FORMAT", requires = "write_inventory", value_parser = inventory_format)]
-    pub inventory_format: Option<crate::inventory::Format>,
+    pub inventory_format: Option<fleetbench_inventory::Format>,
     /// Append the devices' record of every session (accepted, authenticated, prompt, each
     /// command received and answered, closed, client address) to FILE, a JSON line each.
     #[arg(long, value_name = "FILE")]
@@ -336,7 +336,7 @@ pub struct SweepArgs {
     pub workers_list: Option<Vec<usize>>,
     /// Comma-separated strategies: sequential, threads, processes, async, rayon (default:
     /// all five).
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = strategy_kind())]
     pub strategies: Option<Vec<StrategyKind>>,
     #[command(flatten)]
     pub emulation: EmulationArgs,
@@ -368,7 +368,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "LIST")]
     pub networks: Vec<String>,
     /// tun or relay (as for `compare --network-method`).
-    #[arg(long, value_name = "METHOD", default_value = "tun")]
+    #[arg(long, value_name = "METHOD", default_value = "tun", value_parser = network_method())]
     pub network_method: Method,
 }
 
@@ -421,7 +421,7 @@ impl ProfileArg {
             Err(EmulatorError::Profile { reason, .. }) => {
                 // A misspelled name (not a custom `key=value` spec): say which one was meant.
                 let guess = (!s.contains(['=', ','])).then(|| {
-                    crate::emulator::profile::NAMES
+                    fleetbench_emulator::profile::NAMES
                         .iter()
                         .map(|n| (strsim::jaro_winkler(n, &s.to_ascii_lowercase()), n))
                         .filter(|(score, _)| *score > 0.8)
@@ -446,58 +446,57 @@ fn network_spec(s: &str) -> Result<NetworkSpec, String> {
     })
 }
 
-impl ValueEnum for Method {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[Method::Tun, Method::Relay]
-    }
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.name()))
-    }
+/// The parser of a type of another crate whose values are names (`StrategyKind`, `Method`,
+/// `HostKeyPolicy`, `OnCommandError`):
+/// clap lists the names in `--help` and in its errors, as for a `ValueEnum` (which the orphan
+/// rule forbids implementing here).
+fn named<T: Clone + Send + Sync + 'static>(
+    all: &'static [T],
+    name: fn(&T) -> &'static str,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(all.iter().map(name)).try_map(move |s| {
+        all.iter()
+            .find(|v| name(v) == s)
+            .cloned()
+            .ok_or_else(|| format!("unknown value {s:?}"))
+    })
 }
 
-impl ValueEnum for StrategyKind {
-    fn value_variants<'a>() -> &'a [Self] {
-        &StrategyKind::ALL
-    }
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.name()))
-    }
+fn strategy_kind() -> impl TypedValueParser<Value = StrategyKind> {
+    named(&StrategyKind::ALL, |k| k.name())
 }
 
-impl ValueEnum for HostKeyPolicy {
-    fn value_variants<'a>() -> &'a [Self] {
+fn network_method() -> impl TypedValueParser<Value = Method> {
+    named(&[Method::Tun, Method::Relay], |m| m.name())
+}
+
+fn host_key_policy() -> impl TypedValueParser<Value = HostKeyPolicy> {
+    named(
         &[
             HostKeyPolicy::Strict,
             HostKeyPolicy::AcceptNew,
             HostKeyPolicy::Insecure,
-        ]
-    }
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(match self {
+        ],
+        |p| match p {
             HostKeyPolicy::Strict => "strict",
             HostKeyPolicy::AcceptNew => "accept-new",
             HostKeyPolicy::Insecure => "insecure",
-        }))
-    }
+        },
+    )
 }
 
-impl ValueEnum for OnCommandError {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[OnCommandError::Fail, OnCommandError::Keep]
-    }
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(match self {
-            OnCommandError::Fail => "fail",
-            OnCommandError::Keep => "keep",
-        }))
-    }
+fn on_command_error() -> impl TypedValueParser<Value = OnCommandError> {
+    named(&[OnCommandError::Fail, OnCommandError::Keep], |o| match o {
+        OnCommandError::Fail => "fail",
+        OnCommandError::Keep => "keep",
+    })
 }
 
 /// `--platforms`: a platform mix (clap quotes the value itself).
 fn platform_mix(s: &str) -> Result<PlatformMix, String> {
     PlatformMix::parse(s).map_err(|e| match e {
-        crate::emulator::MixError::Unknown { source, .. } => source.to_string(),
-        crate::emulator::MixError::Invalid { reason, .. } => reason,
+        fleetbench_emulator::MixError::Unknown { source, .. } => source.to_string(),
+        fleetbench_emulator::MixError::Invalid { reason, .. } => reason,
     })
 }
 
@@ -554,9 +553,9 @@ fn external_spec(s: &str) -> Result<crate::external::ExternalSpec, String> {
 }
 
 /// `--inventory-format`.
-fn inventory_format(s: &str) -> Result<crate::inventory::Format, String> {
-    crate::inventory::Format::parse(s)
-        .ok_or_else(|| format!("expected {}", crate::inventory::Format::NAMES))
+fn inventory_format(s: &str) -> Result<fleetbench_inventory::Format, String> {
+    fleetbench_inventory::Format::parse(s)
+        .ok_or_else(|| format!("expected {}", fleetbench_inventory::Format::NAMES))
 }
 
 /// An algorithm list of `kind` in OpenSSH syntax, checked against this build of libssh2.
@@ -564,7 +563,8 @@ fn algorithm_spec(kind: Kind, s: &str) -> Result<Spec, String> {
     let spec = Spec::parse(kind, s).map_err(|e| e.to_string())?;
     let mut algs = Algorithms::default();
     algs.set(kind, Some(spec.clone()));
-    crate::algorithms::validate(&algs).map_err(|e| e.to_string())?;
+    fleetbench_inventory::algorithms::validate(&algs, &fleetbench_client::Libssh2::new())
+        .map_err(|e| e.to_string())?;
     Ok(spec)
 }
 

@@ -2,9 +2,10 @@
 //! 0 no regression, 1 regression, 2 (an error) bad input.
 
 use super::args::CheckArgs;
+use super::files::Files;
 use super::{EXIT_FAILED, EXIT_OK, config};
-use crate::report::Report;
 use anyhow::{Context, Result};
+use fleetbench_report::Report;
 use std::path::Path;
 
 pub fn run(a: &CheckArgs) -> Result<i32> {
@@ -12,8 +13,11 @@ pub fn run(a: &CheckArgs) -> Result<i32> {
     let baseline = read_report(&cfg.baseline)?;
     let current = read_report(&cfg.report)?;
     let outcome = crate::check::check(&baseline, &current, &cfg.thresholds)?;
-    crate::export::write_exports(&current, &cfg.exports)?;
-    print!("{}", outcome.to_markdown());
+    let mut files = Files::default();
+    for (path, bytes) in crate::present::export::render_all(&current, &cfg.exports)? {
+        files.write(path, &bytes)?;
+    }
+    print!("{}", crate::present::check::markdown(&outcome));
     let n = outcome.regressions();
     if n == 0 {
         eprintln!("fleetbench: check: no regression");

@@ -4,8 +4,8 @@ use super::args::CompareArgs;
 use super::config;
 use super::measure::{Outputs, measure, present};
 use super::render::Mode;
-use crate::stop::Stop;
 use anyhow::Result;
+use fleetbench_client::stop::Stop;
 
 pub fn run(a: &CompareArgs) -> Result<i32> {
     let cfg = config::compare(a, &Stop::new())?;

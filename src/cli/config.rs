@@ -9,19 +9,20 @@ use super::args::{
 };
 use crate::check::Thresholds;
 use crate::compare::CompareOptions;
-use crate::emulator::{FleetSpec, Outputs, PlatformMix, Profile};
-use crate::export::{ExportKind, ExportTarget};
 use crate::external::ExternalPlan;
-use crate::hostkeys::HostKeyPolicy;
-use crate::inventory::Format;
-use crate::job::OnCommandError;
-use crate::netem::{Method, NetworkSpec};
-use crate::output;
+use crate::present::export::{ExportKind, ExportTarget};
 use crate::shard::{Selection, Shard, ShardSource};
-use crate::stop::Stop;
-use crate::strategy::{RunConfig, StrategyKind};
 use crate::sweep::SweepOptions;
 use anyhow::{Result, anyhow};
+use fleetbench_client::hostkeys::HostKeyPolicy;
+use fleetbench_client::job::OnCommandError;
+use fleetbench_client::stop::Stop;
+use fleetbench_client::strategy::RunConfig;
+use fleetbench_emulator::{FleetSpec, Outputs, PlatformMix, Profile};
+use fleetbench_inventory::Format;
+use fleetbench_inventory::output;
+use fleetbench_netem::{Method, NetworkSpec};
+use fleetbench_report::StrategyKind;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -63,7 +64,7 @@ impl FleetConfig {
     }
 }
 
-/// The fleet of `compare` and `run`, opened by [`super::fleet::open`].
+/// The fleet of `compare` and `run`, opened by `cli::fleet::open`.
 #[derive(Debug, Clone)]
 pub struct FleetConfig {
     pub source: FleetSource,
@@ -75,7 +76,7 @@ pub struct FleetConfig {
     /// The shard to poll, from `--shard` or the job engine's environment.
     pub shard: Option<(Shard, ShardSource)>,
     /// `--kex`, `--hostkey`, `--ciphers`, `--macs`: over each device's own lists.
-    pub algorithms: crate::algorithms::Algorithms,
+    pub algorithms: fleetbench_inventory::algorithms::Algorithms,
 }
 
 /// What every device is asked to do, less the host keys (known once the fleet is open).
@@ -102,7 +103,7 @@ pub struct MeasureConfig {
     /// `--html`: the run's page.
     pub html: Option<PathBuf>,
     /// How runs are shown while they go.
-    pub progress: crate::progress::Mode,
+    pub progress: crate::present::progress::Mode,
     /// `compare --plots`; always `None` for `run`.
     pub plots: Option<PathBuf>,
     pub verbose: bool,
@@ -149,14 +150,14 @@ pub struct ExportConfig {
 /// silently do nothing: that is a usage error.
 fn check_fault_targets(profile: &ProfileArg, devices: usize) -> Result<()> {
     for rule in &profile.profile.faults {
-        if let crate::emulator::FaultTarget::Devices(idx) = &rule.target
+        if let fleetbench_emulator::FaultTarget::Devices(idx) = &rule.target
             && let Some(&i) = idx.iter().find(|&&i| i >= devices)
         {
             return Err(anyhow!(
                 "--profile {:?}: a fault targets R{}, but the fleet has {} (R1..R{devices})",
                 profile.name,
                 i + 1,
-                crate::plural::count(devices, "device"),
+                crate::present::plural::count(devices, "device"),
             ));
         }
     }
@@ -225,7 +226,7 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
         ask_password: a.ask_password,
         record: false,
         shard: shard(a.shard)?,
-        algorithms: crate::algorithms::Algorithms {
+        algorithms: fleetbench_inventory::algorithms::Algorithms {
             kex: a.kex.clone(),
             hostkey: a.hostkey.clone(),
             ciphers: a.ciphers.clone(),
@@ -241,7 +242,7 @@ fn shard(flag: Option<Shard>) -> Result<Option<(Shard, ShardSource)>> {
 
 /// The names of an emulated fleet of `n` devices, for the split.
 pub fn emulated_names(n: usize) -> Vec<String> {
-    (0..n).map(crate::emulator::device_name).collect()
+    (0..n).map(fleetbench_emulator::device_name).collect()
 }
 
 fn measure(
@@ -284,7 +285,7 @@ fn measure(
                 workers,
                 worker_exe: a.worker_exe.clone(),
                 stop: stop.clone(),
-                session: crate::strategy::poller::ssh(debug_slowdown),
+                session: fleetbench_client::strategy::poller::ssh(debug_slowdown),
             },
             external: Default::default(),
         },
@@ -479,14 +480,14 @@ pub fn sweep_networks(
     a: &SweepArgs,
     command_line: String,
     stop: &Stop,
-) -> Result<crate::netem::sweep::NetworkSweepOptions> {
+) -> Result<crate::sweep::network::NetworkSweepOptions> {
     let base = sweep(a, command_line, stop)?;
     if base.workers.len() > 1 {
         return Err(anyhow!(
             "--networks sweeps networks: give at most one --workers-list value"
         ));
     }
-    Ok(crate::netem::sweep::NetworkSweepOptions {
+    Ok(crate::sweep::network::NetworkSweepOptions {
         networks: networks(&a.networks)?,
         method: a.network_method,
         workers: base.workers.first().copied().flatten(),

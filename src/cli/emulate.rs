@@ -3,17 +3,18 @@
 use super::args::EmulateArgs;
 use super::config::EmulateConfig;
 use super::{EXIT_FAILED, EXIT_OK, config};
-use crate::netem::{Method, NetworkSpec, NetworkedFleet};
+use crate::fleet::NetworkedFleet;
 use anyhow::{Context, Result, anyhow};
+use fleetbench_netem::{Method, NetworkSpec};
 
 pub fn run(a: &EmulateArgs) -> Result<i32> {
     let cfg = config::emulate(a)?;
     if let Some((net, method)) = &cfg.network {
         return behind(&cfg, net, *method);
     }
-    crate::measure::raise_nofile_limit();
+    fleetbench_rusage::raise_nofile_limit();
     // Before the runtime's threads start: they inherit the capability sets.
-    crate::emulator::memlock::refuse();
+    fleetbench_emulator::memlock::refuse();
     if let Some(sel) = &cfg.shard {
         eprintln!(
             "fleetbench: shard {}/{} ({}): serving {} of {} devices",
@@ -46,7 +47,7 @@ pub fn run(a: &EmulateArgs) -> Result<i32> {
                 _ = term.recv() => {}
             }
         };
-        crate::emulator::serve_foreground_with(cfg.spec, &cfg.outputs, shutdown)
+        fleetbench_emulator::serve_foreground_with(cfg.spec, &cfg.outputs, shutdown)
             .await
             .map_err(|e| anyhow!(e))
     })?;
@@ -59,9 +60,9 @@ pub fn run(a: &EmulateArgs) -> Result<i32> {
 fn behind(cfg: &EmulateConfig, net: &NetworkSpec, method: Method) -> Result<i32> {
     if method == Method::Tun {
         // First, while single-threaded (see `netem::sys`).
-        crate::netem::sys::gain_namespace_rights()?;
+        fleetbench_netem::sys::gain_namespace_rights()?;
     }
-    crate::measure::raise_nofile_limit();
+    fleetbench_rusage::raise_nofile_limit();
     let profile = cfg.spec.profile.name().to_string();
     let fleet = NetworkedFleet::start(net, method, cfg.spec.clone())?;
     if let Some((path, format)) = &cfg.outputs.inventory {
@@ -80,7 +81,7 @@ fn behind(cfg: &EmulateConfig, net: &NetworkSpec, method: Method) -> Result<i32>
     }
     eprintln!(
         "fleetbench: {} behind network {} ({}); pid {}",
-        crate::plural::count(fleet.devices().len(), "device"),
+        crate::present::plural::count(fleet.devices().len(), "device"),
         net.name,
         method.name(),
         std::process::id()

@@ -2,23 +2,19 @@
 
 use super::args::ExportArgs;
 use super::check::read_report;
+use super::files::Files;
 use super::{EXIT_OK, config};
-use crate::export::{self, ExportTarget};
+use crate::present::export;
 use anyhow::Result;
 use std::io::Write;
 
 pub fn run(a: &ExportArgs) -> Result<i32> {
     let cfg = config::export(a)?;
     let report = read_report(&cfg.report)?;
+    let bytes = export::render(cfg.kind, &report)?;
     match cfg.output {
-        Some(path) => export::write_exports(
-            &report,
-            &[ExportTarget {
-                kind: cfg.kind,
-                path,
-            }],
-        )?,
-        None => std::io::stdout().write_all(&export::render(cfg.kind, &report)?)?,
+        Some(path) => Files::default().write(path, &bytes)?,
+        None => std::io::stdout().write_all(&bytes)?,
     }
     Ok(EXIT_OK)
 }

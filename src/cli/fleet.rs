@@ -2,13 +2,13 @@
 //! `run` (reading the inventory and known_hosts, asking for a password, starting emulators).
 
 use super::config::{FleetConfig, FleetSource, JobConfig};
-use crate::device::Device;
-use crate::emulator::FleetSpec;
 use crate::fleet::Fleet;
-use crate::inventory;
-use crate::job::Job;
+use fleetbench_emulator::FleetSpec;
+use fleetbench_inventory::Device;
+
 use crate::shard::{Selection, Shard, ShardSource};
 use anyhow::{Context, Result, anyhow};
+use fleetbench_client::job::Job;
 
 pub fn open(cfg: &FleetConfig) -> Result<Fleet> {
     let mut fleet = open_source(cfg)?;
@@ -23,7 +23,7 @@ pub fn open(cfg: &FleetConfig) -> Result<Fleet> {
 fn open_source(cfg: &FleetConfig) -> Result<Fleet> {
     match &cfg.source {
         FleetSource::Inventory(path) => {
-            let mut inv = inventory::load(path)?;
+            let mut inv = fleetbench_inventory::load(path, &fleetbench_client::Libssh2::new())?;
             for w in &inv.warnings {
                 eprintln!("fleetbench: warning: {w}");
             }
@@ -114,7 +114,7 @@ fn ask_password(devices: &mut [Device]) -> Result<()> {
     if pw.is_empty() {
         return Err(anyhow!("--ask-password: an empty password was entered"));
     }
-    let pw = crate::secret::Secret::new(pw);
+    let pw = fleetbench_inventory::Secret::new(pw);
     for d in devices.iter_mut().filter(|d| d.password.is_none()) {
         d.password = Some(pw.clone());
     }

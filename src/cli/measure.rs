@@ -1,13 +1,14 @@
 //! What `compare` and `run` share: signals, the fleet, the library run, the report file.
 
 use super::config::{FleetSource, MeasureConfig};
+use super::files::Files;
 use super::render::{Console, Mode};
 use super::{fleet, signals};
-use crate::output::{self, Access};
-use crate::progress::{self, Planned};
-use crate::report::Report;
-use crate::strategy::StrategyKind;
+use crate::present::progress::{self, Planned};
+use crate::present::table;
 use anyhow::{Context, Result};
+use fleetbench_report::Report;
+use fleetbench_report::StrategyKind;
 use std::path::Path;
 
 /// Opens the fleet and runs `cfg`'s strategies over it, rendering events for `mode`.
@@ -15,10 +16,10 @@ pub fn measure(cfg: &MeasureConfig, mode: Mode) -> Result<Report> {
     if cfg.fleet.needs_namespaces() {
         // First, while this process has one thread: an unprivileged user needs a user
         // namespace for the link emulator, and only a single-threaded process may make one.
-        crate::netem::sys::gain_namespace_rights()?;
+        fleetbench_netem::sys::gain_namespace_rights()?;
     }
     signals::install(&cfg.compare.run.stop).context("installing the signal handlers")?;
-    crate::measure::raise_nofile_limit();
+    fleetbench_rusage::raise_nofile_limit();
     let fleet = fleet::open(&cfg.fleet)?;
     let job = fleet::job(&cfg.job, &fleet);
     if cfg.debug_slowdown > 0.0 {
@@ -48,18 +49,20 @@ fn estimate(cfg: &MeasureConfig) -> Option<String> {
     let p = &profile.profile;
     let session_s = p.login.as_secs_f64() + cfg.job.commands.len() as f64 * p.command.as_secs_f64();
     let c = &cfg.compare;
-    let plan: Vec<Planned> = c
-        .strategies
-        .iter()
-        .map(|&k| Planned {
-            strategy: k,
-            workers: match k {
-                StrategyKind::Sequential => 1,
-                _ => c.run.workers.unwrap_or_else(|| k.default_workers(*devices)),
-            },
-            runs: c.runs + c.warmup,
-        })
-        .collect();
+    let plan: Vec<Planned> =
+        c.strategies
+            .iter()
+            .map(|&k| Planned {
+                strategy: k,
+                workers: match k {
+                    StrategyKind::Sequential => 1,
+                    _ => c.run.workers.unwrap_or_else(|| {
+                        fleetbench_client::strategy::default_workers(k, *devices)
+                    }),
+                },
+                runs: c.runs + c.warmup,
+            })
+            .collect();
     progress::estimate_line(&plan, *devices, session_s)
 }
 
@@ -67,7 +70,7 @@ fn estimate(cfg: &MeasureConfig) -> Option<String> {
 /// can cost it.
 pub fn write_report(report: &Report, json: Option<&Path>) -> Result<()> {
     if let Some(path) = json {
-        output::write_json(path, report, Access::Shared)?;
+        Files::default().json(path.to_path_buf(), report)?;
         eprintln!("fleetbench: report written to {}", path.display());
     }
     Ok(())
@@ -76,12 +79,12 @@ pub fn write_report(report: &Report, json: Option<&Path>) -> Result<()> {
 /// Writes the run's HTML page, if asked (after the JSON report).
 pub fn write_page(report: &Report, html: Option<&Path>) -> Result<()> {
     if let Some(path) = html {
-        let opts = crate::html::PageOptions {
+        let opts = crate::present::html::PageOptions {
             command_line: Some(std::env::args().collect::<Vec<_>>().join(" ")),
             ..Default::default()
         };
-        let page = crate::html::report_page(report, &opts);
-        output::write(path, page.as_bytes(), Access::Shared)?;
+        let page = crate::present::html::report_page(report, &opts);
+        Files::default().write(path.to_path_buf(), page.as_bytes())?;
         eprintln!("fleetbench: page written to {}", path.display());
     }
     Ok(())
@@ -100,7 +103,7 @@ pub struct Outputs<'a> {
 pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> Result<i32> {
     write_report(report, out.json)?;
     write_page(report, out.html)?;
-    print!("{}", crate::compare::render_table(report));
+    print!("{}", table::strategies(report));
     // Strategies a stop came before: say so, rather than leave them out silently.
     let missing: Vec<&str> = planned
         .iter()
@@ -114,21 +117,22 @@ pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> R
         );
     }
     println!();
-    print!("{}", crate::compare::render_latency_table(report));
+    print!("{}", table::latency(report));
     // `compare --device-view`: the devices' record against each strategy's results.
     if report.strategies.iter().any(|s| s.device_view.is_some()) {
         println!();
-        print!("{}", crate::external::devside::render(report));
+        print!("{}", crate::present::device_view::device_view(report));
     }
     if let Some(n) = &report.network {
         println!();
-        print!("{}", crate::netem::rounds::render_table(n));
+        print!("{}", crate::present::network::round_trips(n));
     }
     if let Some(dir) = out.plots {
-        let files = crate::plot::write_report_plots(report, dir, "")?;
+        let mut files = Files::default();
+        files.write_into(dir, &crate::present::plot::report_plots(report, "")?)?;
         eprintln!(
             "fleetbench: {} written to {}",
-            crate::plural::count(files.len(), "plot"),
+            crate::present::plural::count(files.written.len(), "plot"),
             dir.display()
         );
     }

@@ -1,8 +1,10 @@
 //! The command line: raw arguments ([`args`]) → one validated configuration per command
 //! ([`config`], built before any side effect) → one library entry point per command, with
-//! the events rendered on stderr ([`render`]). One file per command. The only place with
-//! anyhow; exit codes follow the contract: 0 every device answered, 1 the run finished but
-//! some device failed (or `check` found a regression), 2 bad usage or bad input.
+//! the events rendered on stderr (`render.rs`). One file per command; every file written
+//! goes through `files.rs`, made by [`crate::present`]. The only place that prints (with the
+//! live line of `present::progress` it installs), and the only one with anyhow; exit codes
+//! follow the contract: 0 every device answered, 1 the run finished but some device failed
+//! (or `check` found a regression), 2 bad usage or bad input.
 
 pub mod args;
 mod check;
@@ -10,6 +12,7 @@ mod compare;
 pub mod config;
 mod emulate;
 mod export;
+mod files;
 mod fleet;
 mod measure;
 mod merge;
@@ -39,7 +42,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Check(a) => check::run(&a),
         Cmd::Export(a) => export::run(&a),
         Cmd::Merge(a) => merge::run(&a),
-        Cmd::Worker { .. } => Ok(crate::strategy::processes::worker_main()),
+        Cmd::Worker { .. } => Ok(fleetbench_client::strategy::processes::worker_main()),
     }
 }
 
@@ -70,7 +73,7 @@ impl fmt::Display for Causes<'_> {
 }
 
 /// 0 when every device answered, else 1.
-fn exit_of(report: &crate::report::Report) -> i32 {
+fn exit_of(report: &fleetbench_report::Report) -> i32 {
     if report.failed_devices() > 0 {
         EXIT_FAILED
     } else {

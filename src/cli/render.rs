@@ -2,10 +2,10 @@
 //! `===> Connection` / `<=== Received` shape), one line per strategy, notices. Warm-up runs
 //! and devices that never started print no device line.
 
-use crate::observe::{Event, Observer};
-use crate::plural::count;
-use crate::progress::{self, Progress};
-use crate::screen;
+use crate::present::plural::count;
+use crate::present::progress::{self, Progress};
+use fleetbench_client::observe::{Event, Observer};
+use fleetbench_report::outcome;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Which command's lines to print.
@@ -116,7 +116,7 @@ impl Observer for Console {
                 )
             }
             Event::StrategyFinished { report: sr } => {
-                let never = screen::never_ran(sr);
+                let never = outcome::never_ran(sr);
                 // An interrupted strategy says so: its median is over fewer devices.
                 let (failed, partial) = if never > 0 {
                     (

@@ -6,7 +6,7 @@
 //! signal of either kind exits at once with 130; worker processes die with this process
 //! (`PR_SET_PDEATHSIG`).
 
-use crate::stop::Stop;
+use fleetbench_client::stop::Stop;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 

@@ -1,10 +1,18 @@
-//! `fleetbench sweep`: every strategy over fleet sizes and worker counts into a folder.
+//! `fleetbench sweep`: every strategy over fleet sizes and worker counts into a folder, each
+//! point's files written as soon as it is measured.
 
 use super::args::SweepArgs;
+use super::files::Files;
 use super::render::{Console, Mode};
 use super::{EXIT_FAILED, EXIT_OK, config, signals};
-use crate::stop::Stop;
+use crate::present::sweep as files_of;
+use crate::sweep::network::{NetworkSweep, NetworkSweepOptions};
+use crate::sweep::setup::Setup;
+use crate::sweep::{Point, Sweep, SweepOptions};
 use anyhow::{Context, Result};
+use fleetbench_client::observe::Observer;
+use fleetbench_client::stop::Stop;
+use fleetbench_inventory::output;
 
 pub fn run(a: &SweepArgs) -> Result<i32> {
     let command_line = std::env::args().collect::<Vec<_>>().join(" ");
@@ -13,50 +21,108 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
     }
     let opts = config::sweep(a, command_line, &Stop::new())?;
     signals::install(&opts.stop).context("installing the signal handlers")?;
-    crate::measure::raise_nofile_limit();
+    fleetbench_rusage::raise_nofile_limit();
     eprintln!("fleetbench: sweep into {}", opts.out.display());
-    let out = crate::sweep::run(
-        &opts,
-        &Console::new(Mode::Sweep, false, a.progress.progress.resolve()),
-    )?;
-    if let Some(last) = out.reports.last() {
-        print!("{}", crate::compare::render_table(last));
+    let console = Console::new(Mode::Sweep, false, a.progress.progress.resolve());
+    let (points, files) = sweep_into(&opts, &console)?;
+    if let Some(last) = points.last() {
+        print!("{}", crate::present::table::strategies(&last.report));
     }
     eprintln!(
         "fleetbench: {} written to {} (open {} for the whole sweep on one page)",
-        crate::plural::count(out.files.len(), "file"),
-        out.dir.display(),
-        out.dir.join("index.html").display()
+        crate::present::plural::count(files.written.len(), "file"),
+        opts.out.display(),
+        opts.out.join("index.html").display()
     );
-    Ok(if out.failed_devices > 0 {
-        EXIT_FAILED
-    } else {
-        EXIT_OK
-    })
+    Ok(exit_code(points.iter().map(|p| &p.report)))
+}
+
+/// Measures every point of `opts` and writes the sweep's folder: setup.md first, each point's
+/// report and plots as soon as it is measured (an interrupted sweep keeps what it measured),
+/// then sweep.csv, the scaling plots, summary.md and index.html.
+fn sweep_into(opts: &SweepOptions, obs: &dyn Observer) -> Result<(Vec<Point>, Files)> {
+    let dir = &opts.out;
+    output::create_dir(dir)?;
+    let setup = Setup::gather();
+    let mut files = Files::default();
+    files.write(
+        dir.join("setup.md"),
+        files_of::setup_md(opts, &setup).as_bytes(),
+    )?;
+    let mut sweep = Sweep::new(opts);
+    let mut points = Vec::new();
+    while let Some(p) = sweep.next_point(obs)? {
+        files.json(dir.join(files_of::report_file(&p)), &p.report)?;
+        files.write_into(dir, &files_of::point_plots(opts, &p)?)?;
+        points.push(p);
+    }
+    drop(sweep);
+    files.write(dir.join("sweep.csv"), files_of::csv(&points).as_bytes())?;
+    let mut scaling = Vec::new();
+    for (name, caption, svg) in files_of::scaling_plots(opts, &setup, &points)? {
+        files.write(dir.join(name), svg.as_bytes())?;
+        scaling.push((caption, Ok(svg)));
+    }
+    files.write(
+        dir.join("summary.md"),
+        files_of::summary_md(opts, &setup, &points).as_bytes(),
+    )?;
+    let page = files_of::index_html(opts, &points, scaling);
+    files.write(dir.join("index.html"), page.as_bytes())?;
+    Ok((points, files))
 }
 
 /// `sweep --networks`: the same, over networks, with wall time against RTT.
 fn networks(a: &SweepArgs, command_line: String) -> Result<i32> {
     let opts = config::sweep_networks(a, command_line, &Stop::new())?;
-    if opts.method == crate::netem::Method::Tun {
+    if opts.method == fleetbench_netem::Method::Tun {
         // Before any thread (the signal thread included): see `netem::sys`.
-        crate::netem::sys::gain_namespace_rights()?;
+        fleetbench_netem::sys::gain_namespace_rights()?;
     }
     signals::install(&opts.base.stop).context("installing the signal handlers")?;
-    crate::measure::raise_nofile_limit();
+    fleetbench_rusage::raise_nofile_limit();
     eprintln!("fleetbench: network sweep into {}", opts.base.out.display());
-    let out = crate::netem::sweep::run(
-        &opts,
-        &Console::new(Mode::Sweep, false, a.progress.progress.resolve()),
-    )?;
+    let console = Console::new(Mode::Sweep, false, a.progress.progress.resolve());
+    let (points, files) = networks_into(&opts, &console)?;
     eprintln!(
         "fleetbench: {} file(s) written to {}",
-        out.files.len(),
-        out.dir.display()
+        files.written.len(),
+        opts.base.out.display()
     );
-    Ok(if out.failed_devices > 0 {
-        EXIT_FAILED
-    } else {
-        EXIT_OK
-    })
+    Ok(exit_code(points.iter().map(|p| &p.report)))
 }
+
+/// Measures every network point and writes its folder, as [`sweep_into`] does.
+fn networks_into(
+    opts: &NetworkSweepOptions,
+    obs: &dyn Observer,
+) -> Result<(Vec<crate::sweep::network::Point>, Files)> {
+    use files_of::network as net;
+    let dir = &opts.base.out;
+    output::create_dir(dir)?;
+    let setup = Setup::gather();
+    let mut files = Files::default();
+    files.write(dir.join("setup.md"), net::setup_md(opts, &setup).as_bytes())?;
+    let mut sweep = NetworkSweep::new(opts);
+    let mut points = Vec::new();
+    while let Some(p) = sweep.next_point(obs)? {
+        files.json(dir.join(net::report_file(&p)), &p.report)?;
+        points.push(p);
+    }
+    files.write(dir.join("networks.csv"), net::csv(&points).as_bytes())?;
+    files.write_into(dir, &net::rtt_plots(opts, &points)?)?;
+    files.write(
+        dir.join("summary.md"),
+        net::summary_md(opts, &points).as_bytes(),
+    )?;
+    Ok((points, files))
+}
+
+/// 1 when some device failed in a point's last measured run, else 0.
+fn exit_code<'a>(reports: impl Iterator<Item = &'a fleetbench_report::Report>) -> i32 {
+    let failed: usize = reports.map(|r| r.failed_devices()).sum();
+    if failed > 0 { EXIT_FAILED } else { EXIT_OK }
+}
+
+#[cfg(test)]
+mod tests;

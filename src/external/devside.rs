@@ -12,12 +12,11 @@
 //! to the connection's end). What happens before the device accepts (the client's connect)
 //! is invisible to it.
 
-use crate::device::Device;
-use crate::emulator::{End, SessionRecord};
-use crate::error::Phase;
-use crate::report::Spread;
-use crate::result::{DeviceResult, ErrorInfo, PhaseTime};
-use serde::{Deserialize, Serialize};
+use fleetbench_emulator::{End, SessionRecord};
+use fleetbench_inventory::Device;
+use fleetbench_report::Phase;
+use fleetbench_report::device_view::{Agreement, agreement};
+use fleetbench_report::{DeviceResult, ErrorInfo, PhaseTime};
 use std::collections::HashMap;
 
 /// One result per device, in `devices` order, from the records of one run. A record is the
@@ -55,7 +54,7 @@ pub fn results(
 }
 
 fn one(d: &Device, sessions: &[&SessionRecord], commands: &[String]) -> DeviceResult {
-    let mut r = DeviceResult::blank(d);
+    let mut r = DeviceResult::blank(&d.name, &d.host, d.port);
     if sessions.is_empty() {
         r.error = Some(error(
             "not_contacted",
@@ -199,9 +198,9 @@ fn phases(s: &SessionRecord, commands: &[String], t0: f64) -> Vec<PhaseTime> {
 /// The devices' view of a built-in strategy's last measured run (taken from `fleet`'s
 /// record, which it empties), against the client's results.
 pub fn check(
-    fleet: &crate::emulator::EmulatedFleet,
-    sr: &crate::report::StrategyReport,
-    job: &crate::job::Job,
+    fleet: &fleetbench_emulator::EmulatedFleet,
+    sr: &fleetbench_report::StrategyReport,
+    job: &fleetbench_client::job::Job,
 ) -> Agreement {
     let since = sr.runs.last().map_or(0.0, |r| r.started_unix);
     let records: Vec<SessionRecord> = fleet
@@ -226,106 +225,16 @@ fn client_devices(results: &[DeviceResult]) -> Vec<Device> {
             secret: None,
             key_file: None,
             device_type: String::new(),
-            timeout: crate::device::DEFAULT_TIMEOUT,
+            timeout: fleetbench_inventory::DEFAULT_TIMEOUT,
             algorithms: Default::default(),
         })
         .collect()
 }
 
-/// How the client's and the devices' views of the same sessions compare (seconds).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Agreement {
-    /// Devices compared (present in both views).
-    pub devices: usize,
-    /// Devices the two sides disagree on (ok on one side, failed on the other).
-    pub ok_mismatches: usize,
-    /// Device accepted minus client started (the client's TCP connect and the accept
-    /// queue; never negative when both clocks tell the truth).
-    pub accept_after_start_s: Spread,
-    /// Client ended minus device closed (the client's own close bookkeeping against the
-    /// device noticing the connection's end; either sign is small).
-    pub close_gap_s: Spread,
-    /// Client's command phase minus the device's (request on the wire, answer read back),
-    /// summed over the commands of each device that both sides saw answered.
-    pub command_gap_s: Spread,
-    /// Client's command phase over the device's, per device (1.0 = the same).
-    pub command_ratio: Spread,
-}
-
-/// Compares a built-in strategy's results with the devices' records of the same run, device
-/// by device (both in the same order).
-pub fn agreement(client: &[DeviceResult], device: &[DeviceResult]) -> Agreement {
-    let mut starts = Vec::new();
-    let mut closes = Vec::new();
-    let mut gaps = Vec::new();
-    let mut ratios = Vec::new();
-    let mut mismatches = 0;
-    for (c, d) in client.iter().zip(device) {
-        if c.ok != d.ok {
-            mismatches += 1;
-        }
-        if d.started_unix > 0.0 {
-            starts.push(d.started_unix - c.started_unix);
-            closes.push(c.ended_unix - d.ended_unix);
-        }
-        let (cc, dc) = (c.phase_secs(Phase::Command), d.phase_secs(Phase::Command));
-        if c.ok && d.ok && dc > 0.0 {
-            gaps.push(cc - dc);
-            ratios.push(cc / dc);
-        }
-    }
-    Agreement {
-        devices: client.len().min(device.len()),
-        ok_mismatches: mismatches,
-        accept_after_start_s: Spread::of(&starts),
-        close_gap_s: Spread::of(&closes),
-        command_gap_s: Spread::of(&gaps),
-        command_ratio: Spread::of(&ratios),
-    }
-}
-
-/// The `--device-view` table: per built-in strategy, how the two views of its last run
-/// compare.
-pub fn render(report: &crate::report::Report) -> String {
-    use std::fmt::Write as _;
-    let ms = |x: f64| format!("{:.1} ms", x * 1000.0);
-    let mut t = format!(
-        "{:<10} {:>7} {:>8} {:>22} {:>22} {:>15}\n",
-        "device view",
-        "devices",
-        "ok-diff",
-        "accept-start p50/max",
-        "cmd gap p50/max",
-        "cmd ratio max"
-    );
-    for s in &report.strategies {
-        let Some(a) = &s.device_view else { continue };
-        let _ = writeln!(
-            t,
-            "{:<11} {:>7} {:>8} {:>22} {:>22} {:>15.3}",
-            s.strategy.name(),
-            a.devices,
-            a.ok_mismatches,
-            format!(
-                "{} / {}",
-                ms(a.accept_after_start_s.median),
-                ms(a.accept_after_start_s.max)
-            ),
-            format!(
-                "{} / {}",
-                ms(a.command_gap_s.median),
-                ms(a.command_gap_s.max)
-            ),
-            a.command_ratio.max,
-        );
-    }
-    t
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::record::CommandRecord;
+    use fleetbench_emulator::record::CommandRecord;
 
     fn dev(port: u16) -> Device {
         Device {
@@ -337,7 +246,7 @@ mod tests {
             secret: None,
             key_file: None,
             device_type: "cisco_ios".into(),
-            timeout: crate::device::DEFAULT_TIMEOUT,
+            timeout: fleetbench_inventory::DEFAULT_TIMEOUT,
             algorithms: Default::default(),
         }
     }

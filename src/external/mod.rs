@@ -24,38 +24,16 @@
 //! ended and reaped, and the next run goes on.
 
 pub mod devside;
-mod id;
 pub mod process;
 pub mod results;
 mod run;
 mod spec;
 
-pub use id::StrategyId;
 pub use run::{DEFAULT_DEADLINE, DeviceView, NoDeviceView, RecordFile, RunError, measure};
 pub use spec::{ExternalSpec, Workspace};
 
-use crate::job::Job;
-use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// What marks a report row as an external poller.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ExternalInfo {
-    /// COMMAND as given (placeholders unfilled; it holds no secret).
-    pub command: String,
-    /// Where per-device results came from: `devices` (the emulator's record of each
-    /// session), `results` (the poller's results file) or `none`.
-    pub device_view: String,
-    /// Errors of the measured runs, in order (`null` for a clean run).
-    pub run_errors: Vec<Option<crate::result::ErrorInfo>>,
-    /// Peak of the whole process tree's resident memory (sum of its processes), bytes.
-    pub peak_rss_tree_bytes: u64,
-    /// Most processes of the tree alive at once.
-    pub peak_processes: usize,
-    /// Exit status of each measured run (`null` when it was ended by a signal or by us).
-    pub exit_codes: Vec<Option<i32>>,
-}
 
 /// Bad `--external` values and what stops a poller as a whole.
 #[derive(Debug, thiserror::Error)]
@@ -87,7 +65,7 @@ pub struct ExternalOptions {
     /// Where the poller runs (default: the current directory).
     pub cwd: Option<PathBuf>,
     /// Ctrl-C: the running poller is ended, no further run starts.
-    pub stop: crate::stop::Stop,
+    pub stop: fleetbench_client::stop::Stop,
 }
 
 /// What `compare` does beyond the built-in strategies.
@@ -108,48 +86,4 @@ impl ExternalPlan {
     pub fn needs_record(&self) -> bool {
         self.device_view || !self.pollers.is_empty()
     }
-}
-
-/// Runs every poller of `opts.external` over `fleet`, after the built-in strategies, each a
-/// row of `report`; events go to `obs` like a strategy's.
-pub fn run_all(
-    opts: &crate::compare::CompareOptions,
-    fleet: &crate::fleet::Fleet,
-    job: &Job,
-    obs: &dyn crate::observe::Observer,
-    report: &mut crate::report::Report,
-) -> Result<(), ExternalError> {
-    use crate::observe::Event;
-    let plan = &opts.external;
-    let ws = Workspace::new(&fleet.devices, fleet.info.emulated)?;
-    let eopts = ExternalOptions {
-        runs: opts.runs,
-        warmup: opts.warmup,
-        deadline: plan.deadline.unwrap_or(DEFAULT_DEADLINE),
-        cwd: None,
-        stop: opts.run.stop.clone(),
-    };
-    let file_view = plan.device_record.clone().map(RecordFile);
-    let view: &dyn DeviceView = match (fleet.emulator(), &file_view) {
-        (Some(f), _) => f,
-        (None, Some(r)) => r,
-        (None, None) => &NoDeviceView,
-    };
-    for spec in &plan.pollers {
-        let sr = measure(spec, &fleet.devices, job, &ws, &eopts, view)?;
-        obs.on(&Event::StrategyFinished { report: &sr });
-        if let Some(e) = sr
-            .external
-            .as_ref()
-            .and_then(|e| e.run_errors.iter().flatten().last())
-        {
-            let message = format!("{}: [{}] {}", spec.name, e.kind, e.message);
-            obs.on(&Event::Warning { message: &message });
-        }
-        report.strategies.push(sr);
-        if opts.run.stop.is_requested() {
-            break;
-        }
-    }
-    Ok(())
 }

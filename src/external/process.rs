@@ -14,7 +14,7 @@
 //! [`SAMPLE_PERIOD`] (a poller's peak is several processes at once, so the largest single
 //! process, which `ru_maxrss` would give, says too little).
 
-use crate::measure::Cpu;
+use fleetbench_report::Cpu;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -105,7 +105,7 @@ pub fn run_tree(
     );
     cmd.env(MARKER, &marker);
     let marker: Arc<[u8]> = format!("{MARKER}={marker}\0").into_bytes().into();
-    let started_unix = crate::emulator::record::unix_now();
+    let started_unix = fleetbench_report::unix_now();
     let t0 = Instant::now();
     let child = cmd.spawn().map_err(|source| SpawnError::Spawn {
         program: program.clone(),

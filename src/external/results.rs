@@ -10,8 +10,8 @@
 //! port; a device with no line is failed (`not_reported`), a line that matches no device or
 //! does not parse is ignored.
 
-use crate::device::Device;
-use crate::result::{CommandOutput, DeviceResult, ErrorInfo};
+use fleetbench_inventory::Device;
+use fleetbench_report::{CommandOutput, DeviceResult, ErrorInfo};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -38,7 +38,7 @@ pub fn unknown(devices: &[Device]) -> Vec<DeviceResult> {
         .iter()
         .map(|d| DeviceResult {
             error: Some(not_reported()),
-            ..DeviceResult::blank(d)
+            ..DeviceResult::blank(&d.name, &d.host, d.port)
         })
         .collect()
 }
@@ -67,7 +67,7 @@ pub fn read(path: &Path, devices: &[Device], command: &str) -> Option<Vec<Device
         devices
             .iter()
             .map(|d| {
-                let mut r = DeviceResult::blank(d);
+                let mut r = DeviceResult::blank(&d.name, &d.host, d.port);
                 match lines.remove(&(d.host.to_ascii_lowercase(), d.port)) {
                     None => r.error = Some(not_reported()),
                     Some(l) => {

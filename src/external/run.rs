@@ -1,12 +1,13 @@
 //! One external poller's warm-ups and runs: the process tree measured from outside, the
 //! per-device results from the devices' record or the results file, and the report row.
 
-use super::{ExternalError, ExternalInfo, ExternalOptions, ExternalSpec, StrategyId, Workspace};
+use super::{ExternalError, ExternalOptions, ExternalSpec, Workspace};
 use super::{devside, process, results};
-use crate::device::Device;
-use crate::histo::LatencyHistograms;
-use crate::job::Job;
-use crate::report::{RunSummary, Spread, StrategyReport};
+use fleetbench_client::job::Job;
+use fleetbench_inventory::Device;
+use fleetbench_report::histo::LatencyHistograms;
+use fleetbench_report::{ExternalInfo, StrategyId};
+use fleetbench_report::{RunSummary, Spread, StrategyReport};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -45,7 +46,7 @@ impl RunError {
         }
     }
 
-    pub fn info(&self) -> crate::result::ErrorInfo {
+    pub fn info(&self) -> fleetbench_report::ErrorInfo {
         let tail = |s: &str| {
             if s.is_empty() {
                 String::new()
@@ -72,7 +73,7 @@ impl RunError {
                 processes.join(", ")
             ),
         };
-        crate::result::ErrorInfo {
+        fleetbench_report::ErrorInfo {
             kind: self.kind().to_string(),
             message,
             phase: None,
@@ -85,7 +86,7 @@ pub trait DeviceView {
     /// Called before the spawn.
     fn begin(&self);
     /// The devices' records of the sessions since `begin`; `None` if this fleet keeps none.
-    fn sessions(&self, started_unix: f64) -> Option<Vec<crate::emulator::SessionRecord>>;
+    fn sessions(&self, started_unix: f64) -> Option<Vec<fleetbench_emulator::SessionRecord>>;
 }
 
 /// No record (a real fleet, or an external emulator without `--record`).
@@ -93,17 +94,17 @@ pub struct NoDeviceView;
 
 impl DeviceView for NoDeviceView {
     fn begin(&self) {}
-    fn sessions(&self, _: f64) -> Option<Vec<crate::emulator::SessionRecord>> {
+    fn sessions(&self, _: f64) -> Option<Vec<fleetbench_emulator::SessionRecord>> {
         None
     }
 }
 
-impl DeviceView for crate::emulator::EmulatedFleet {
+impl DeviceView for fleetbench_emulator::EmulatedFleet {
     fn begin(&self) {
         // Sessions of earlier strategies are not this run's.
         let _ = self.take_sessions();
     }
-    fn sessions(&self, _: f64) -> Option<Vec<crate::emulator::SessionRecord>> {
+    fn sessions(&self, _: f64) -> Option<Vec<fleetbench_emulator::SessionRecord>> {
         Some(self.take_sessions())
     }
 }
@@ -120,9 +121,9 @@ const RECORD_SETTLE: Duration = Duration::from_secs(2);
 
 impl DeviceView for RecordFile {
     fn begin(&self) {}
-    fn sessions(&self, started_unix: f64) -> Option<Vec<crate::emulator::SessionRecord>> {
-        let read = || -> Option<Vec<crate::emulator::SessionRecord>> {
-            let all = crate::emulator::record::read_file(&self.0).ok()?;
+    fn sessions(&self, started_unix: f64) -> Option<Vec<fleetbench_emulator::SessionRecord>> {
+        let read = || -> Option<Vec<fleetbench_emulator::SessionRecord>> {
+            let all = fleetbench_emulator::record::read_file(&self.0).ok()?;
             Some(
                 all.into_iter()
                     .filter(|r| r.accepted_unix >= started_unix)
@@ -252,8 +253,8 @@ pub fn measure(
             startup_s: 0.0,
             cpu: tree.cpu,
             server_cpu_s: 0.0,
-            ideal_s: crate::stats::ideal_schedule(&devs, devs.len().max(1)),
-            slowest_s: crate::stats::slowest(&devs),
+            ideal_s: fleetbench_report::stats::ideal_schedule(&devs, devs.len().max(1)),
+            slowest_s: fleetbench_report::stats::slowest(&devs),
             p99_s: run_histos.total_p99_s(),
             started_unix: tree.started_unix,
             ended_unix: tree.started_unix + tree.wall.as_secs_f64(),

@@ -2,10 +2,10 @@
 //! the placeholders point at.
 
 use super::ExternalError;
-use crate::device::Device;
-use crate::inventory::Format;
-use crate::inventory::write::{self, WriteOptions};
-use crate::strategy::StrategyKind;
+use fleetbench_inventory::Device;
+use fleetbench_inventory::Format;
+use fleetbench_inventory::write::{self, WriteOptions};
+use fleetbench_report::StrategyKind;
 use std::path::{Path, PathBuf};
 
 /// `--external NAME=COMMAND`, parsed.

@@ -1,9 +1,9 @@
 use super::*;
-use crate::error::Phase;
-use crate::histo::TOTAL;
-use crate::result::PhaseTime;
-use crate::shard::{Selection, Shard};
-use crate::testing;
+use crate::shard::{Selection, Shard, ShardSource};
+use fleetbench_report::Phase;
+use fleetbench_report::PhaseTime;
+use fleetbench_report::histo::TOTAL;
+use fleetbench_report::testing;
 
 /// A device result with seeded, varied phase times (no clock, no I/O).
 fn device(i: usize, run_start: f64) -> DeviceResult {
@@ -31,7 +31,7 @@ fn device(i: usize, run_start: f64) -> DeviceResult {
         host: "127.0.0.1".into(),
         port: 10_001 + i as u16,
         ok: i % 13 != 5,
-        outputs: vec![crate::result::CommandOutput {
+        outputs: vec![fleetbench_report::CommandOutput {
             command: "show run | include hostname".into(),
             output: format!("hostname R{}", i + 1),
         }],
@@ -288,14 +288,18 @@ fn a_merged_report_reads_back_and_passes_the_gate_and_the_exporters() {
     let outcome = crate::check::check(&back, &m, &crate::check::Thresholds::default()).unwrap();
     assert_eq!(outcome.regressions(), 0);
     for kind in [
-        crate::export::ExportKind::Bencher,
-        crate::export::ExportKind::Github,
+        crate::present::export::ExportKind::Bencher,
+        crate::present::export::ExportKind::Github,
     ] {
-        assert!(!crate::export::render(kind, &back).unwrap().is_empty());
+        assert!(
+            !crate::present::export::render(kind, &back)
+                .unwrap()
+                .is_empty()
+        );
     }
-    let dir = tempfile::tempdir().unwrap();
-    let files = crate::plot::write_report_plots(&back, dir.path(), "").unwrap();
-    assert_eq!(files.len(), 2, "{files:?}");
+    let plots = crate::present::plot::report_plots(&back, "").unwrap();
+    let names: Vec<&str> = plots.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
 }
 
 #[test]

@@ -1,11 +1,12 @@
 //! The lower bounds printed beside every strategy are bounds: no measured run beats them.
 
 use fleetbench::compare::{self, CompareOptions};
-use fleetbench::emulator::Profile;
 use fleetbench::fleet::Fleet;
-use fleetbench::job::Job;
-use fleetbench::observe::Quiet;
-use fleetbench::strategy::{RunConfig, StrategyKind};
+use fleetbench_client::job::Job;
+use fleetbench_client::observe::Quiet;
+use fleetbench_client::strategy::RunConfig;
+use fleetbench_emulator::Profile;
+use fleetbench_report::StrategyKind;
 
 /// Clock granularity between the wall clock, session timestamps and CPU accounting.
 fn slack(x: f64) -> f64 {
@@ -29,7 +30,7 @@ fn no_measured_run_beats_the_ideal_schedule_or_the_lower_bound() {
     };
     let report = compare::run(&opts, &fleet, &job, &Quiet).unwrap();
     assert_eq!(report.failed_devices(), 0);
-    let bound = fleetbench::stats::lower_bound(&report).unwrap();
+    let bound = fleetbench_report::stats::lower_bound(&report).unwrap();
     assert!(bound > 0.0);
     for s in &report.strategies {
         let e = s.efficiency.unwrap();

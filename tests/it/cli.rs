@@ -1,7 +1,7 @@
 //! The built binary, end to end: exit statuses, error messages for bad input, the JSON report
 //! under a chaotic fleet, Ctrl-C, and secrets kept out of every output.
 
-use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile};
+use fleetbench_emulator::{EmulatedFleet, FleetSpec, Profile};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};

@@ -1,11 +1,13 @@
 //! Helpers shared by the integration tests: an in-process fleet on 127.0.0.1:0 and a job.
 
-use fleetbench::device::Device;
-use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile};
-use fleetbench::job::Job;
-use fleetbench::observe::Quiet;
-use fleetbench::result::DeviceResult;
-use fleetbench::strategy::{self, RunConfig, RunOutcome, StrategyKind};
+use fleetbench_client::hostkeys::HostKeyCheck;
+use fleetbench_client::job::Job;
+use fleetbench_client::observe::Quiet;
+use fleetbench_client::strategy::{self, RunConfig, RunOutcome};
+use fleetbench_emulator::{EmulatedFleet, FleetSpec, Profile};
+use fleetbench_inventory::Device;
+use fleetbench_report::DeviceResult;
+use fleetbench_report::StrategyKind;
 use std::time::Duration;
 
 /// Starts `n` emulated devices with `profile` on ephemeral loopback ports. Dropping the fleet
@@ -20,7 +22,7 @@ pub fn fleet(n: usize, profile: &str) -> EmulatedFleet {
 pub fn job(fleet: &EmulatedFleet, commands: &[&str]) -> Job {
     let mut job = Job::new(
         commands.iter().map(|s| s.to_string()).collect(),
-        fleet.host_key_check(),
+        HostKeyCheck::strict(fleet.known_hosts()),
     );
     job.timeout = Some(Duration::from_secs(5));
     job

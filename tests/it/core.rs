@@ -1,9 +1,9 @@
 //! The connect-and-run core against the emulator, on the blocking driver.
 
 use crate::common::*;
-use fleetbench::error::Phase;
-use fleetbench::secret::Secret;
-use fleetbench::session::poll_blocking;
+use fleetbench_client::session::poll_blocking;
+use fleetbench_inventory::Secret;
+use fleetbench_report::Phase;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -122,7 +122,7 @@ fn unknown_prompt_reports_what_was_seen() {
 
 #[test]
 fn changed_host_key_is_refused_and_unknown_one_in_strict_mode() {
-    use fleetbench::hostkeys::{HostKeyCheck, HostKeyPolicy};
+    use fleetbench_client::hostkeys::{HostKeyCheck, HostKeyPolicy};
     let f = fleet(1, "instant");
     let dev = &f.devices()[0];
     let mut j = job(&f, &["show clock"]);

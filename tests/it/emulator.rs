@@ -1,13 +1,14 @@
 //! The emulated fleet against a real SSH client (libssh2 through the `ssh2` crate, blocking).
 //! Every read has a timeout, so no test can hang.
 
+use fleetbench_client::hostkeys::HostKeyCheck;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile, serve_foreground};
+use fleetbench_emulator::{EmulatedFleet, FleetSpec, Profile, serve_foreground};
 
 const TIMEOUT_MS: u32 = 10_000;
 
@@ -256,7 +257,7 @@ fn host_keys_are_stable_across_restarts_and_match_host_key_check() {
         let s = handshake(p, TIMEOUT_MS).unwrap();
         let (key, kind) = s.host_key().unwrap();
         assert!(matches!(kind, ssh2::HostKeyType::Ed25519));
-        let check = f.host_key_check();
+        let check = HostKeyCheck::strict(f.known_hosts());
         let known = &check.known[&format!("[127.0.0.1]:{p}")][0];
         let (alg, b64) = known.split_once(' ').unwrap();
         assert_eq!(alg, "ssh-ed25519");
@@ -399,7 +400,7 @@ fn vty_limit_refuses_extra_sessions() {
 fn preauth_connections_are_capped() {
     let f = fleet(1, "instant");
     let p = port(&f, 0);
-    let held: Vec<TcpStream> = (0..fleetbench::emulator::MAX_PREAUTH)
+    let held: Vec<TcpStream> = (0..fleetbench_emulator::MAX_PREAUTH)
         .map(|_| {
             let mut s = tcp(p).unwrap();
             s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();

@@ -3,11 +3,11 @@
 //! contract, and the client's and devices' views of the built-in strategies' sessions.
 
 use crate::common::*;
-use fleetbench::emulator::{EmulatedFleet, End, FleetSpec, Profile};
 use fleetbench::external::{
     self, DeviceView, ExternalOptions, ExternalSpec, NoDeviceView, Workspace,
 };
-use fleetbench::strategy::StrategyKind;
+use fleetbench_emulator::{EmulatedFleet, End, FleetSpec, Profile};
+use fleetbench_report::StrategyKind;
 use std::time::Duration;
 
 fn recording_fleet(n: usize, profile: &str) -> EmulatedFleet {
@@ -23,7 +23,7 @@ fn opts(deadline: Duration) -> ExternalOptions {
         warmup: 0,
         deadline,
         cwd: None,
-        stop: fleetbench::stop::Stop::new(),
+        stop: fleetbench_client::stop::Stop::new(),
     }
 }
 
@@ -110,7 +110,7 @@ fn a_hanging_poller_is_ended_with_everything_it_started() {
 #[test]
 fn a_poller_that_leaves_a_process_behind_is_reported_and_the_process_ended() {
     let ws = Workspace::new(&[], false).unwrap();
-    let j = fleetbench::job::Job::new(vec!["show clock".into()], Default::default());
+    let j = fleetbench_client::job::Job::new(vec!["show clock".into()], Default::default());
     // setsid: the leftover leaves the poller's process group; the subreaper still finds it.
     // (The short sleep lets the leftover exec before the poller exits, so its command line
     // is known; it is found and ended either way.)
@@ -210,7 +210,7 @@ fn client_and_device_views_agree_for_every_builtin_strategy() {
                 .all(|r| r.end == End::Exit && r.client.starts_with("127.0.0.1:"))
         );
         let seen = external::devside::results(&devices, &records, &j.commands);
-        let a = external::devside::agreement(&out.results, &seen);
+        let a = fleetbench_report::device_view::agreement(&out.results, &seen);
         assert_eq!(a.ok_mismatches, 0, "{kind}: {a:?}");
         assert_eq!(seen[4].error.as_ref().unwrap().kind, "not_contacted");
         assert!(a.accept_after_start_s.min >= 0.0, "{kind}: {a:?}");
@@ -286,7 +286,7 @@ fn an_external_poller_runs_inside_the_emulated_network() {
         assert!(d["host"].as_str().unwrap().starts_with("198.18.0."), "{d}");
         assert_eq!(d["port"], 22);
         let client = d["worker"].as_str().unwrap();
-        let want = format!("client {}:", fleetbench::netem::CLIENT_ADDR);
+        let want = format!("client {}:", fleetbench_netem::CLIENT_ADDR);
         assert!(client.starts_with(&want), "{d}");
     }
     let view = &r["strategies"][0]["device_view"];

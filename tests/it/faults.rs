@@ -6,9 +6,9 @@
 //! the file's runtime to a few deadlines per strategy instead of one fleet per fault.
 
 use crate::common::*;
-use fleetbench::error::Phase;
-use fleetbench::result::DeviceResult;
-use fleetbench::strategy::StrategyKind;
+use fleetbench_report::DeviceResult;
+use fleetbench_report::Phase;
+use fleetbench_report::StrategyKind;
 use std::time::{Duration, Instant};
 
 /// What a device with a given fault must end with.

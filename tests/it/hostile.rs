@@ -6,9 +6,9 @@
 
 use crate::cli::{bin, run_bounded};
 use crate::common::*;
-use fleetbench::emulator::{ESCAPE_CODES, EmulatedFleet, FleetSpec, Profile};
-use fleetbench::error::Phase;
-use fleetbench::strategy::StrategyKind;
+use fleetbench_emulator::{ESCAPE_CODES, EmulatedFleet, FleetSpec, Profile};
+use fleetbench_report::Phase;
+use fleetbench_report::StrategyKind;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -237,7 +237,7 @@ fn idle_connections_cannot_lock_a_device_out() {
     let f = fleet(1, "instant,grace=1s");
     let devices = f.devices();
     let port = devices[0].port;
-    let mut idle: Vec<TcpStream> = (0..fleetbench::emulator::MAX_PREAUTH)
+    let mut idle: Vec<TcpStream> = (0..fleetbench_emulator::MAX_PREAUTH)
         .map(|i| {
             let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
             if i % 2 == 0 {
@@ -310,21 +310,23 @@ fn a_server_closing_after_its_banner_is_disconnected() {
             let _ = s.read(&mut buf);
         }
     });
-    let dev = fleetbench::device::Device {
+    let dev = fleetbench_inventory::Device {
         name: "gone".into(),
         host: "127.0.0.1".into(),
         port,
         username: "u".into(),
-        password: Some(fleetbench::secret::Secret::new("p")),
+        password: Some(fleetbench_inventory::Secret::new("p")),
         secret: None,
         key_file: None,
         device_type: "cisco_ios".into(),
         timeout: Duration::from_secs(5),
         algorithms: Default::default(),
     };
-    let j = fleetbench::job::Job::new(
+    let j = fleetbench_client::job::Job::new(
         vec!["show clock".into()],
-        fleetbench::hostkeys::HostKeyCheck::new(fleetbench::hostkeys::HostKeyPolicy::Insecure),
+        fleetbench_client::hostkeys::HostKeyCheck::new(
+            fleetbench_client::hostkeys::HostKeyPolicy::Insecure,
+        ),
     );
     for kind in StrategyKind::ALL {
         let out = run(kind, std::slice::from_ref(&dev), &j, None);

@@ -1,9 +1,14 @@
 //! One integration test binary (compiled once), with a module per area.
 
+// Test code: a failed unwrap is a failed test (the workspace denies these outside tests).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod architecture;
 mod bounds;
 mod cli;
 mod common;
 mod core;
+mod dialogue_emulated;
 mod emulator;
 mod external;
 mod faults;

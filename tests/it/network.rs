@@ -8,11 +8,11 @@
 
 use crate::cli::{fleetbench, report};
 use crate::common;
-use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile};
-use fleetbench::netem::rounds::{SESSION_ROUND_TRIPS, session_round_trips};
-use fleetbench::netem::{Method, NetworkSpec, TunNetwork};
-use fleetbench::result::DeviceResult;
-use fleetbench::strategy::StrategyKind;
+use fleetbench_emulator::{EmulatedFleet, FleetSpec, Profile};
+use fleetbench_netem::{Method, NetworkSpec, TunNetwork};
+use fleetbench_report::DeviceResult;
+use fleetbench_report::StrategyKind;
+use fleetbench_report::network::{SESSION_ROUND_TRIPS, session_round_trips};
 use std::time::Duration;
 
 /// A fleet of `n` `instant` devices behind `spec`; the calling thread enters the client

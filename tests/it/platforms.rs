@@ -3,9 +3,10 @@
 
 use crate::cli::fleetbench;
 use crate::common::*;
-use fleetbench::emulator::{EmulatedFleet, FleetSpec, PlatformMix, Profile};
-use fleetbench::job::{Job, OnCommandError};
-use fleetbench::strategy::StrategyKind;
+use fleetbench_client::hostkeys::HostKeyCheck;
+use fleetbench_client::job::{Job, OnCommandError};
+use fleetbench_emulator::{EmulatedFleet, FleetSpec, PlatformMix, Profile};
+use fleetbench_report::StrategyKind;
 use std::time::Duration;
 
 fn mixed_fleet(n: usize, mix: &str) -> EmulatedFleet {
@@ -34,13 +35,16 @@ fn sixty_devices_over_seven_platforms_poll_with_every_strategy() {
     let f = mixed_fleet(60, "all");
     let devices = f.devices();
     let types: Vec<&str> = devices.iter().map(|d| d.device_type.as_str()).collect();
-    for p in fleetbench::platform::PLATFORMS {
+    for p in fleetbench_inventory::platform::PLATFORMS {
         assert!(
             types.iter().filter(|t| **t == p.device_type).count() >= 8,
             "{types:?}"
         );
     }
-    let mut j = Job::new(vec!["show version".into()], f.host_key_check());
+    let mut j = Job::new(
+        vec!["show version".into()],
+        HostKeyCheck::strict(f.known_hosts()),
+    );
     j.commands_by_type
         .insert("linux".into(), vec!["uname -a".into()]);
     j.timeout = Some(Duration::from_secs(10));
@@ -63,7 +67,7 @@ fn sixty_devices_over_seven_platforms_poll_with_every_strategy() {
                 d.device_type,
                 r.output()
             );
-            for other in fleetbench::platform::PLATFORMS {
+            for other in fleetbench_inventory::platform::PLATFORMS {
                 let m = marker(other.device_type);
                 assert!(
                     m == own || !r.output().contains(m),
@@ -86,7 +90,7 @@ fn a_rejected_command_is_typed_the_same_by_every_strategy() {
         for r in &out.results {
             let e = r.error.as_ref().unwrap();
             assert_eq!(e.kind, "command_rejected", "{kind}: {e:?}");
-            assert_eq!(e.phase, Some(fleetbench::error::Phase::Command));
+            assert_eq!(e.phase, Some(fleetbench_report::Phase::Command));
             assert!(
                 e.message
                     .starts_with("the device rejected command 'show foo': "),
@@ -115,7 +119,7 @@ fn the_emulators_inventory_names_each_device_type() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("devices.yaml");
     std::fs::write(&path, f.inventory_yaml()).unwrap();
-    let inv = fleetbench::inventory::load(&path).unwrap();
+    let inv = fleetbench_inventory::load(&path, &fleetbench_client::Libssh2::new()).unwrap();
     let want: Vec<String> = f.devices().into_iter().map(|d| d.device_type).collect();
     let got: Vec<String> = inv.devices.into_iter().map(|d| d.device_type).collect();
     assert_eq!(got, want);

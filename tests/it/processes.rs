@@ -1,14 +1,16 @@
 //! The `processes` strategy end to end: real worker processes (this crate's binary re-executed
 //! as `fleetbench __worker`) polling an emulated fleet.
 
-use fleetbench::device::Device;
-use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile};
-use fleetbench::job::Job;
-use fleetbench::observe::{Event, Observer};
-use fleetbench::result::DeviceResult;
-use fleetbench::secret::Secret;
-use fleetbench::strategy::processes::ENV_ALLOWLIST;
-use fleetbench::strategy::{self, RunConfig, RunOutcome, StrategyError, StrategyKind};
+use fleetbench_client::hostkeys::HostKeyCheck;
+use fleetbench_client::job::Job;
+use fleetbench_client::observe::{Event, Observer};
+use fleetbench_client::strategy::processes::ENV_ALLOWLIST;
+use fleetbench_client::strategy::{self, RunConfig, RunOutcome, StrategyError};
+use fleetbench_emulator::{EmulatedFleet, FleetSpec, Profile};
+use fleetbench_inventory::Device;
+use fleetbench_inventory::Secret;
+use fleetbench_report::DeviceResult;
+use fleetbench_report::StrategyKind;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -28,7 +30,10 @@ fn fleet(n: usize, profile: &str) -> EmulatedFleet {
 }
 
 fn job(fleet: &EmulatedFleet) -> Job {
-    Job::new(vec!["show clock".into()], fleet.host_key_check())
+    Job::new(
+        vec!["show clock".into()],
+        HostKeyCheck::strict(fleet.known_hosts()),
+    )
 }
 
 fn run(devices: &[Device], job: &Job, cfg: &RunConfig, sink: &dyn Observer) -> RunOutcome {
@@ -88,7 +93,12 @@ fn refused_port_is_refused_like_elsewhere() {
     closed.port = closed_port();
     closed.name = "closed".into();
     devices.insert(0, closed);
-    let out = run(&devices, &job(&fleet), &cfg(2), &fleetbench::observe::Quiet);
+    let out = run(
+        &devices,
+        &job(&fleet),
+        &cfg(2),
+        &fleetbench_client::observe::Quiet,
+    );
     assert_eq!(
         kind(&out.results[0]),
         "refused",
@@ -228,7 +238,7 @@ fn a_hung_worker_is_killed_after_the_session_budget() {
             std::slice::from_ref(&dev),
             &job,
             cfg,
-            &fleetbench::observe::Quiet,
+            &fleetbench_client::observe::Quiet,
         )
     });
     let took = t0.elapsed();
@@ -267,7 +277,7 @@ fn a_crashing_worker_leaves_its_stderr_in_the_error_and_is_replaced_a_bounded_nu
             &devices,
             &job,
             cfg,
-            &fleetbench::observe::Quiet,
+            &fleetbench_client::observe::Quiet,
         )
     });
     for r in &out.results {
@@ -296,7 +306,7 @@ fn a_binary_that_is_no_worker_fails_the_start() {
         &fleet.devices(),
         &job(&fleet),
         &cfg,
-        &fleetbench::observe::Quiet,
+        &fleetbench_client::observe::Quiet,
     )
     .unwrap_err();
     assert!(matches!(err, StrategyError::Spawn { .. }), "{err}");

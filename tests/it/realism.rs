@@ -1,8 +1,8 @@
 //! The emulated fleet as real automation sees it: distinct devices, configuration that sticks.
 
 use crate::common::{fleet, job, run};
-use fleetbench::algorithms::{Algorithms, Kind, Spec};
-use fleetbench::strategy::StrategyKind;
+use fleetbench_inventory::algorithms::{Algorithms, Kind, Spec};
+use fleetbench_report::StrategyKind;
 use std::collections::{HashMap, HashSet};
 
 /// Every device over SSH: its serial (`show inventory`) and every interface address (`show ip
@@ -128,7 +128,7 @@ fn legacy_only_device_fails_clearly_without_them() {
     let out = run(StrategyKind::Sequential, &f.devices(), &j, None);
     let e = out.results[0].error.as_ref().expect("must fail");
     assert_eq!(e.kind, "no_common_algorithm", "{e:?}");
-    assert_eq!(e.phase, Some(fleetbench::error::Phase::Handshake));
+    assert_eq!(e.phase, Some(fleetbench_report::Phase::Handshake));
     assert!(
         e.message
             .starts_with("no common key exchange algorithm: fleetbench offers "),

@@ -2,8 +2,8 @@
 //! `--ask-password` on a terminal.
 
 use crate::common::*;
-use fleetbench::emulator::{EmulatedFleet, FleetSpec, Profile};
-use fleetbench::session::poll_blocking;
+use fleetbench_client::session::poll_blocking;
+use fleetbench_emulator::{EmulatedFleet, FleetSpec, Profile};
 use russh::keys::PrivateKey;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::ssh_key::private::Ed25519Keypair;
@@ -81,7 +81,7 @@ fn private_key_file_logs_in_and_a_refused_key_falls_back_to_the_password() {
     dev.key_file = Some(dir.path().join("no-such-key"));
     let r = poll_blocking(&dev, &j);
     let e = r.error.unwrap();
-    assert_eq!(e.phase, Some(fleetbench::error::Phase::Auth), "{e:?}");
+    assert_eq!(e.phase, Some(fleetbench_report::Phase::Auth), "{e:?}");
 }
 
 /// A key file given in the inventory (`key_file`), through the CLI and worker processes.

@@ -3,8 +3,8 @@
 //! serving the part of the fleet that `run --shard` polls.
 
 use crate::cli::{Out, bin, run_bounded, wait_bounded};
-use fleetbench::histo::LatencyHistograms;
-use fleetbench::report::Report;
+use fleetbench_report::Report;
+use fleetbench_report::histo::LatencyHistograms;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! Every strategy over the same core gives the same results; scheduling shows in wall time.
 
 use crate::common::*;
-use fleetbench::strategy::StrategyKind;
+use fleetbench_report::StrategyKind;
 
 #[test]
 fn all_five_give_identical_outputs_in_inventory_order() {

@@ -1,0 +1,659 @@
+//! The one connect-and-run core: every strategy polls a device through [`poll_device`].
+//!
+//! It drives libssh2 (the `ssh2` crate) in non-blocking mode. Whenever libssh2 would block it
+//! asks its [`Io`] to wait for the socket direction libssh2 names, with the current phase's
+//! deadline; so the same code runs on a plain thread ([`PollIo`], through [`poll_blocking`])
+//! and on tokio ([`crate::wait::TokioIo`]). It knows nothing about concurrency.
+//!
+//! Phases: connect, handshake (and host key check), auth, shell (pty + shell), prompt (first
+//! prompt, `terminal length 0`), enable, each command, close. Each phase has its own deadline
+//! (the device's `timeout`; in the auth phase, each method tried has its own) and is timed;
+//! the prompt and dialogue decisions come from [`crate::dialogue`].
+//!
+//! Auth tries the key file (if any), then the password, then keyboard-interactive with the
+//! password. With neither a key file nor a password, it tries the keys of the ssh-agent at
+//! `SSH_AUTH_SOCK`.
+
+use crate::dialogue::{Action, Dialogue};
+use crate::error::{Phase, SessionError};
+use crate::job::Job;
+use crate::kexinit;
+use crate::scrub::Scrubber;
+use crate::wait::{Dirs, Io, PollIo};
+use base64::Engine;
+use fleetbench_inventory::Device;
+use fleetbench_inventory::algorithms::{self, Kind};
+use fleetbench_inventory::platform::Platform;
+use fleetbench_report::{CommandOutput, DeviceResult, ErrorInfo, PhaseTime};
+use ssh2::{ErrorCode, Session};
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+mod auth;
+use auth::authenticate;
+
+/// Longest the close phase waits for the device to end the session after `exit`: the outputs
+/// are already in hand, so a device that lingers must not hold the run.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+/// Bytes read in a row (the socket never made the core wait) after which a session gives way
+/// to the others on its thread ([`Io::yield_now`]): a flooding device cannot starve the async
+/// runtime, while a normal answer (a few KiB, then a wait) never yields.
+const YIELD_EVERY: usize = 64 * 1024;
+
+const EAGAIN: i32 = -37;
+const ERR_AUTH_FAILED: i32 = -18;
+/// What libssh2 says when the server refuses a public key (key file or agent identity).
+const ERR_PUBLICKEY_UNVERIFIED: i32 = -19;
+const ERR_TIMEOUT: i32 = -9;
+/// Key exchange failed: no common algorithm, or the exchange itself broke.
+const ERR_KEX_FAILURE: i32 = -5;
+const ERR_KEY_EXCHANGE: i32 = -8;
+const ERR_SOCKET_TIMEOUT: i32 = -30;
+/// Socket send/recv failures, disconnect, channel closed: the peer went away.
+const ERR_GONE: [i32; 5] = [-7, -13, -26, -27, -43];
+
+/// Polls one device on the calling thread (blocking waits with `poll(2)`).
+pub fn poll_blocking(dev: &Device, job: &Job) -> DeviceResult {
+    pollster::block_on(poll_device(&PollIo, dev, job))
+}
+
+/// Polls one device: connect, log in, run the job's commands, close. Never panics and never
+/// waits past a phase's deadline; every failure becomes a typed error in the result.
+pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult {
+    let mut clock = PhaseClock::start();
+    let mut keys = HostKeyFacts::default();
+    let mut tcp = None;
+    let mut outputs = Vec::new();
+    let outcome = run(io, dev, job, &mut clock, &mut keys, &mut outputs, &mut tcp).await;
+    let (phases, started_unix, ended_unix) = clock.finish();
+    let (ok, error) = match outcome {
+        Ok(()) => (true, None),
+        Err(e) => {
+            let mut info = ErrorInfo::from(&e);
+            // The dialogue already masked its tails and outputs; this covers every other
+            // message too.
+            Scrubber::for_device(dev).scrub_string(&mut info.message);
+            (false, Some(info))
+        }
+    };
+    DeviceResult {
+        name: dev.name.clone(),
+        host: dev.host.clone(),
+        port: dev.port,
+        ok,
+        outputs,
+        error,
+        started_unix,
+        ended_unix,
+        phases,
+        host_key: keys.fingerprint,
+        new_host_key: keys.new_entry,
+        worker: worker_label(),
+        tcp,
+    }
+}
+
+/// The longest one session can take by its deadlines: every phase's deadline (connect,
+/// handshake, auth (up to three methods, each with its own deadline: key, password,
+/// keyboard-interactive), shell, prompt, enable, each command), plus the close cap.
+pub fn budget(dev: &Device, job: &Job) -> Duration {
+    let phase = job.timeout.unwrap_or(dev.timeout);
+    let phases = u32::try_from(8 + job.commands.len()).unwrap_or(u32::MAX);
+    phase.saturating_mul(phases).saturating_add(CLOSE_WAIT)
+}
+
+/// `pid/thread` of the caller, for the verbose log and the timeline.
+pub fn worker_label() -> String {
+    let t = std::thread::current();
+    let name = t
+        .name()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{:?}", t.id()));
+    format!("{}/{}", std::process::id(), name)
+}
+
+#[derive(Default)]
+struct HostKeyFacts {
+    fingerprint: Option<String>,
+    new_entry: Option<String>,
+}
+
+/// Records when each phase starts and how long it lasts.
+struct PhaseClock {
+    begun: Instant,
+    started_unix: f64,
+    current: Option<(Phase, Option<usize>, Instant)>,
+    done: Vec<PhaseTime>,
+}
+
+impl PhaseClock {
+    fn start() -> Self {
+        PhaseClock {
+            begun: Instant::now(),
+            started_unix: fleetbench_report::unix_now(),
+            current: None,
+            done: Vec::new(),
+        }
+    }
+
+    fn enter(&mut self, phase: Phase, index: Option<usize>) {
+        self.close_current();
+        self.current = Some((phase, index, Instant::now()));
+    }
+
+    fn close_current(&mut self) {
+        if let Some((phase, index, at)) = self.current.take() {
+            self.done.push(PhaseTime {
+                phase,
+                index,
+                start_s: at.duration_since(self.begun).as_secs_f64(),
+                secs: at.elapsed().as_secs_f64(),
+            });
+        }
+    }
+
+    fn finish(mut self) -> (Vec<PhaseTime>, f64, f64) {
+        self.close_current();
+        let ended = self.started_unix + self.begun.elapsed().as_secs_f64();
+        (self.done, self.started_unix, ended)
+    }
+}
+
+/// The socket, the session and the per-phase timeout, for the retry loops.
+struct Conn<'a, I: Io> {
+    io: &'a I,
+    sock: &'a I::Sock,
+    sess: &'a Session,
+    timeout: Duration,
+}
+
+impl<I: Io> Conn<'_, I> {
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.timeout
+    }
+
+    /// Waits for the socket in the direction libssh2 is blocked on; a missed deadline is a
+    /// timeout of `phase`.
+    async fn wait(&self, phase: Phase, deadline: Instant) -> Result<(), SessionError> {
+        let dirs = Dirs::from(self.sess.block_directions());
+        match self.io.ready(self.sock, dirs, deadline).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(SessionError::Timeout {
+                phase,
+                secs: self.timeout.as_secs_f64(),
+            }),
+            Err(e) => Err(SessionError::Ssh {
+                phase,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// Calls a libssh2 operation until it stops saying "would block", waiting on the socket
+    /// in between.
+    async fn retry<T>(
+        &self,
+        phase: Phase,
+        deadline: Instant,
+        mut op: impl FnMut() -> Result<T, ssh2::Error>,
+    ) -> Result<T, ssh2_or_session::E> {
+        loop {
+            match op() {
+                Ok(v) => return Ok(v),
+                Err(e) if e.code() == ErrorCode::Session(EAGAIN) => self
+                    .wait(phase, deadline)
+                    .await
+                    .map_err(ssh2_or_session::E::Session)?,
+                Err(e) => return Err(ssh2_or_session::E::Ssh(e)),
+            }
+        }
+    }
+
+    /// [`Self::retry`] for operations whose libssh2 failures all map the same way.
+    async fn run_op<T>(
+        &self,
+        phase: Phase,
+        deadline: Instant,
+        op: impl FnMut() -> Result<T, ssh2::Error>,
+    ) -> Result<T, SessionError> {
+        self.retry(phase, deadline, op)
+            .await
+            .map_err(|e| e.into_session(phase, self.timeout))
+    }
+
+    /// A channel read or write failed. The ssh2 crate turns libssh2 errors into an
+    /// `io::Error` that keeps only the message, so the code (which tells a peer that went away
+    /// from other failures) is read back from the session.
+    fn io_failure(&self, e: io::Error, phase: Phase) -> SessionError {
+        match ssh2::Error::last_session_error(self.sess) {
+            Some(se) if e.kind() == io::ErrorKind::Other => ssh_error(&se, phase, self.timeout),
+            _ => io_error(e, phase),
+        }
+    }
+
+    async fn write_all(
+        &self,
+        ch: &mut ssh2::Channel,
+        mut bytes: &[u8],
+        phase: Phase,
+        deadline: Instant,
+    ) -> Result<(), SessionError> {
+        while !bytes.is_empty() {
+            match ch.write(bytes) {
+                Ok(0) => return Err(SessionError::Disconnected { phase }),
+                Ok(n) => bytes = &bytes[n..],
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.wait(phase, deadline).await?
+                }
+                Err(e) => return Err(self.io_failure(e, phase)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// libssh2 failures kept apart from session errors until the caller knows what they mean
+/// (an auth failure is `AuthRejected` only in the auth phase).
+mod ssh2_or_session {
+    use super::*;
+
+    pub enum E {
+        Session(SessionError),
+        Ssh(ssh2::Error),
+    }
+
+    impl E {
+        pub fn into_session(self, phase: Phase, timeout: Duration) -> SessionError {
+            match self {
+                E::Session(e) => e,
+                E::Ssh(e) => ssh_error(&e, phase, timeout),
+            }
+        }
+        pub fn is_auth_failure(&self) -> bool {
+            matches!(self, E::Ssh(e) if matches!(
+                e.code(),
+                ErrorCode::Session(ERR_AUTH_FAILED | ERR_PUBLICKEY_UNVERIFIED)
+            ))
+        }
+    }
+}
+
+fn ssh_error(e: &ssh2::Error, phase: Phase, timeout: Duration) -> SessionError {
+    match e.code() {
+        ErrorCode::Session(c) if ERR_GONE.contains(&c) => SessionError::Disconnected { phase },
+        ErrorCode::Session(ERR_TIMEOUT | ERR_SOCKET_TIMEOUT) => SessionError::Timeout {
+            phase,
+            secs: timeout.as_secs_f64(),
+        },
+        _ => SessionError::Ssh {
+            phase,
+            message: e.message().to_string(),
+        },
+    }
+}
+
+fn io_error(e: io::Error, phase: Phase) -> SessionError {
+    match e.kind() {
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe
+        | io::ErrorKind::UnexpectedEof => SessionError::Disconnected { phase },
+        _ => SessionError::Ssh {
+            phase,
+            message: e.to_string(),
+        },
+    }
+}
+
+fn connect_error(e: io::Error, dev: &Device, timeout: Duration) -> SessionError {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => SessionError::Refused { addr: dev.addr() },
+        io::ErrorKind::TimedOut => SessionError::Timeout {
+            phase: Phase::Connect,
+            secs: timeout.as_secs_f64(),
+        },
+        _ => SessionError::Unreachable {
+            addr: dev.addr(),
+            message: e.to_string(),
+        },
+    }
+}
+
+/// Whether the peer has closed the connection (end of stream or reset), without consuming
+/// anything.
+fn peer_closed(fd: std::os::fd::RawFd) -> bool {
+    let mut byte = 0u8;
+    // SAFETY: a one-byte buffer that outlives the call; `fd` is the session's socket, open
+    // for as long as `sess` lives (the caller holds it).
+    let n = unsafe {
+        libc::recv(
+            fd,
+            (&mut byte as *mut u8).cast(),
+            1,
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    n == 0
+        || (n < 0
+            && matches!(
+                io::Error::last_os_error().kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+            ))
+}
+
+fn key_type_name(t: ssh2::HostKeyType) -> &'static str {
+    match t {
+        ssh2::HostKeyType::Rsa => "ssh-rsa",
+        ssh2::HostKeyType::Dss => "ssh-dss",
+        ssh2::HostKeyType::Ecdsa256 => "ecdsa-sha2-nistp256",
+        ssh2::HostKeyType::Ecdsa384 => "ecdsa-sha2-nistp384",
+        ssh2::HostKeyType::Ecdsa521 => "ecdsa-sha2-nistp521",
+        ssh2::HostKeyType::Ed25519 => "ssh-ed25519",
+        ssh2::HostKeyType::Unknown => "unknown",
+    }
+}
+
+async fn run<I: Io>(
+    io: &I,
+    dev: &Device,
+    job: &Job,
+    clock: &mut PhaseClock,
+    keys: &mut HostKeyFacts,
+    outputs: &mut Vec<CommandOutput>,
+    tcp: &mut Option<fleetbench_report::TcpStats>,
+) -> Result<(), SessionError> {
+    let timeout = job.timeout.unwrap_or(dev.timeout);
+    let platform = Platform::by_device_type(&dev.device_type)?;
+
+    clock.enter(Phase::Connect, None);
+    let (stream, sock) = io
+        .connect(&dev.host, dev.port, Instant::now() + timeout)
+        .await
+        .map_err(|e| connect_error(e, dev, timeout))?;
+
+    let sess = Session::new().map_err(|e| ssh_error(&e, Phase::Handshake, timeout))?;
+    sess.set_blocking(false);
+    let mut handshaker = sess.clone();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
+    handshaker.set_tcp_stream(stream);
+    // Declared after both sessions, so dropped (and read) while the socket is still open,
+    // whichever way the session ends.
+    let _tcp_info = TcpInfoOnDrop { fd, out: tcp };
+    let c = Conn {
+        io,
+        sock: &sock,
+        sess: &sess,
+        timeout,
+    };
+
+    clock.enter(Phase::Handshake, None);
+    let offered = offer_algorithms(&sess, dev)?;
+    match c
+        .retry(Phase::Handshake, c.deadline(), || handshaker.handshake())
+        .await
+    {
+        Ok(()) => {}
+        // A failed key exchange: name the list with nothing in common and both offers. But
+        // libssh2 also reports a server that closed after its banner as a failed key
+        // exchange; when the device's offer cannot be read and the socket is closed, that is
+        // what happened.
+        Err(ssh2_or_session::E::Ssh(e))
+            if matches!(
+                e.code(),
+                ErrorCode::Session(ERR_KEX_FAILURE | ERR_KEY_EXCHANGE)
+            ) =>
+        {
+            let err = negotiation_error(io, dev, &offered, &e, c.deadline()).await;
+            if !matches!(err, SessionError::NoCommonAlgorithm { .. })
+                && peer_closed(sess.as_raw_fd())
+            {
+                return Err(SessionError::Disconnected {
+                    phase: Phase::Handshake,
+                });
+            }
+            return Err(err);
+        }
+        Err(ssh2_or_session::E::Ssh(_)) if peer_closed(sess.as_raw_fd()) => {
+            return Err(SessionError::Disconnected {
+                phase: Phase::Handshake,
+            });
+        }
+        Err(e) => return Err(e.into_session(Phase::Handshake, timeout)),
+    }
+    check_host_key(&sess, dev, job, keys)?;
+
+    clock.enter(Phase::Auth, None);
+    authenticate(&c, dev).await?;
+
+    clock.enter(Phase::Shell, None);
+    let deadline = c.deadline();
+    let mut ch = c
+        .run_op(Phase::Shell, deadline, || sess.channel_session())
+        .await?;
+    // A wide terminal (like netmiko's `terminal width 511`) so the device does not wrap lines.
+    c.run_op(Phase::Shell, deadline, || {
+        ch.request_pty("vt100", None, Some((511, 24, 0, 0)))
+    })
+    .await?;
+    c.run_op(Phase::Shell, deadline, || ch.shell()).await?;
+
+    let d = converse(&c, &mut ch, dev, platform, job, clock).await?;
+
+    clock.enter(Phase::Close, None);
+    close(&c, &mut ch, &d.exit_line()).await;
+    // A rejected command ends the device, with every output so far (the rejected one's
+    // included) kept for the report.
+    let rejected = d.rejection().cloned();
+    *outputs = d.into_outputs();
+    rejected.map_or(Ok(()), Err)
+}
+
+/// Reads the socket's `TCP_INFO` into `out` when the session is done with it.
+struct TcpInfoOnDrop<'a> {
+    fd: std::os::fd::RawFd,
+    out: &'a mut Option<fleetbench_report::TcpStats>,
+}
+
+impl Drop for TcpInfoOnDrop<'_> {
+    fn drop(&mut self) {
+        *self.out = crate::tcp_info::tcp_stats(self.fd);
+    }
+}
+
+/// Sets the device's algorithm lists on the session before the handshake; returns them.
+fn offer_algorithms(
+    sess: &Session,
+    dev: &Device,
+) -> Result<Vec<(Kind, Vec<String>)>, SessionError> {
+    let bad = |message: String| SessionError::Ssh {
+        phase: Phase::Handshake,
+        message,
+    };
+    let mut offered = Vec::with_capacity(4);
+    for kind in Kind::ALL {
+        let list = algorithms::resolve(
+            kind,
+            dev.algorithms.get(kind),
+            &crate::libssh2::supported(sess, kind),
+        )
+        .map_err(|e| bad(e.to_string()))?;
+        let joined = list.join(",");
+        for &t in crate::libssh2::method_types(kind) {
+            sess.method_pref(t, &joined)
+                .map_err(|e| bad(format!("{}: {}", kind.key(), e.message())))?;
+        }
+        offered.push((kind, list));
+    }
+    Ok(offered)
+}
+
+/// A failed key exchange, told as OpenSSH tells it: which list has nothing in common, and both
+/// sides' offers (the device's read from its KEXINIT on a second connection).
+async fn negotiation_error<I: Io>(
+    io: &I,
+    dev: &Device,
+    offered: &[(Kind, Vec<String>)],
+    e: &ssh2::Error,
+    deadline: Instant,
+) -> SessionError {
+    let fallback = |detail: String| SessionError::Ssh {
+        phase: Phase::Handshake,
+        message: format!("{}{detail}", e.message()),
+    };
+    let theirs = match kexinit::probe(io, &dev.host, dev.port, deadline).await {
+        Ok(offer) => offer,
+        Err(err) => return fallback(format!(" (the device's offer could not be read: {err})")),
+    };
+    for (kind, ours) in offered {
+        let their_list = theirs.get(*kind);
+        if !ours.iter().any(|a| their_list.contains(a)) {
+            return SessionError::NoCommonAlgorithm {
+                what: kind.what().to_string(),
+                key: kind.key().to_string(),
+                ours: ours
+                    .iter()
+                    .filter(|n| !algorithms::is_marker(n))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(","),
+                theirs: their_list.join(","),
+            };
+        }
+    }
+    fallback(String::new())
+}
+
+fn check_host_key(
+    sess: &Session,
+    dev: &Device,
+    job: &Job,
+    keys: &mut HostKeyFacts,
+) -> Result<(), SessionError> {
+    let Some((blob, kind)) = sess.host_key() else {
+        return Err(SessionError::Ssh {
+            phase: Phase::Handshake,
+            message: "the server sent no host key".into(),
+        });
+    };
+    let b64 = base64::engine::general_purpose::STANDARD.encode(blob);
+    if let Some(hash) = sess.host_key_hash(ssh2::HashType::Sha256) {
+        keys.fingerprint = Some(format!(
+            "SHA256:{}",
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode(hash)
+        ));
+    }
+    keys.new_entry = job
+        .host_keys
+        .decide(&dev.host, dev.port, key_type_name(kind), &b64)?;
+    Ok(())
+}
+
+/// Reads from the shell and feeds the dialogue until it is finished: every command has its
+/// output, or one was rejected.
+async fn converse<I: Io>(
+    c: &Conn<'_, I>,
+    ch: &mut ssh2::Channel,
+    dev: &Device,
+    platform: &'static Platform,
+    job: &Job,
+    clock: &mut PhaseClock,
+) -> Result<Dialogue, SessionError> {
+    let mut d = Dialogue::for_platform(
+        platform,
+        job.commands_for(&dev.device_type).to_vec(),
+        dev.secret.clone(),
+    )
+    .on_command_error(job.on_command_error)
+    .max_output(job.max_output())
+    .scrubber(Scrubber::for_device(dev));
+    let mut phase = d.phase();
+    clock.enter(phase.0, phase.1);
+    let mut deadline = c.deadline();
+    let mut action = d.start();
+    let mut buf = vec![0u8; 32 * 1024];
+    let mut unyielded = 0usize;
+    loop {
+        if d.phase() != phase {
+            phase = d.phase();
+            clock.enter(phase.0, phase.1);
+            deadline = c.deadline();
+        }
+        match std::mem::replace(&mut action, Action::Wait) {
+            Action::Finished => return Ok(d),
+            Action::Send(bytes) => {
+                c.write_all(ch, &bytes, phase.0, deadline).await?;
+                continue;
+            }
+            Action::Wait => {}
+        }
+        match ch.read(&mut buf) {
+            Ok(0) if ch.eof() => return Err(d.eof_error()),
+            Ok(0) => {
+                unyielded = 0;
+                c.wait(phase.0, deadline)
+                    .await
+                    .map_err(|_| d.timeout_error(c.timeout.as_secs_f64()))?
+            }
+            Ok(n) => {
+                action = d.on_bytes(&buf[..n])?;
+                // A device that never lets the socket run dry never makes us wait, so the
+                // deadline is checked on every read, not only before waiting.
+                if action == Action::Wait && Instant::now() >= deadline {
+                    return Err(d.timeout_error(c.timeout.as_secs_f64()));
+                }
+                unyielded += n;
+                if unyielded >= YIELD_EVERY {
+                    unyielded = 0;
+                    c.io.yield_now().await;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                unyielded = 0;
+                c.wait(phase.0, deadline).await.map_err(|e| match e {
+                    SessionError::Timeout { .. } => d.timeout_error(c.timeout.as_secs_f64()),
+                    other => other,
+                })?
+            }
+            Err(e) => return Err(c.io_failure(e, phase.0)),
+        }
+    }
+}
+
+/// `exit`, then a bounded wait for the device to close, then an orderly SSH disconnect.
+/// Failures here are not the device's failure: the outputs are already collected.
+async fn close<I: Io>(c: &Conn<'_, I>, ch: &mut ssh2::Channel, exit: &[u8]) {
+    let deadline = Instant::now() + CLOSE_WAIT.min(c.timeout);
+    if c.write_all(ch, exit, Phase::Close, deadline).await.is_err() {
+        return;
+    }
+    let mut buf = [0u8; 4096];
+    let mut unyielded = 0usize;
+    loop {
+        match ch.read(&mut buf) {
+            Ok(0) if ch.eof() => break,
+            Ok(n) => {
+                unyielded += n;
+                if unyielded >= YIELD_EVERY {
+                    unyielded = 0;
+                    c.io.yield_now().await;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if c.wait(Phase::Close, deadline).await.is_err() {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+    }
+    let _ = c.retry(Phase::Close, deadline, || ch.close()).await;
+    let _ = c
+        .retry(Phase::Close, deadline, || {
+            c.sess.disconnect(None, "done", None)
+        })
+        .await;
+}

@@ -1,0 +1,116 @@
+//! `fleetbench emulate`: a fleet served in the foreground until a signal, with its inventory
+//! file written when ready and removed when it stops.
+
+use super::*;
+
+/// The `--write-inventory` file of a foreground fleet: a stale one is removed when claimed,
+/// and the fleet's own is removed when this is dropped (on exit, or on an error after the
+/// claim).
+pub(super) struct InventoryFile(std::path::PathBuf);
+
+impl InventoryFile {
+    fn claim(path: &Path) -> Result<InventoryFile, EmulatorError> {
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(EmulatorError::Inventory {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+        Ok(InventoryFile(path.to_path_buf()))
+    }
+}
+
+impl Drop for InventoryFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Runs a fleet on the current runtime until `shutdown` resolves (`fleetbench emulate`);
+/// the inventory's format follows its file name ([`Format::for_output`]).
+pub async fn serve_foreground(
+    spec: FleetSpec,
+    write_inventory: Option<&Path>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), EmulatorError> {
+    let outputs = Outputs {
+        inventory: write_inventory.map(|p| (p.to_path_buf(), Format::for_output(p))),
+        record: None,
+    };
+    serve_foreground_with(spec, &outputs, shutdown).await
+}
+
+/// Runs a fleet on the current runtime until `shutdown` resolves.
+///
+/// Binds every listener first, then writes the inventory atomically (so its appearance means
+/// "ready"), then prints one line per device (name, address, host key fingerprint, faults).
+/// A stale inventory file is removed before binding, and the fleet's own when it stops.
+// The one place of this crate that prints: `fleetbench emulate`'s line per device, which
+// scripts read (its inventory file is the machine-readable "ready").
+#[allow(clippy::print_stdout)]
+pub async fn serve_foreground_with(
+    spec: FleetSpec,
+    outputs: &Outputs,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), EmulatorError> {
+    let recorder = match &outputs.record {
+        Some(path) => Some(Arc::new(record::Recorder::to_file(path).map_err(
+            |source| EmulatorError::Record {
+                path: path.clone(),
+                source,
+            },
+        )?)),
+        None => spec.record.then(|| Arc::new(record::Recorder::in_memory())),
+    };
+    // "The file appears means ready" holds only if no file from an earlier run (killed, or
+    // failed to bind) is there before this one is ready, and none is left after it stops.
+    // (For a Nornir folder, that file is its hosts.yaml, written last.)
+    let _remove_on_exit = outputs
+        .inventory
+        .as_ref()
+        .map(|(p, f)| InventoryFile::claim(&write::ready_file(p, *f)))
+        .transpose()?;
+    let bound = BoundFleet::bind(&spec, recorder)?;
+    let (stop, stop_rx) = watch::channel(false);
+    let (view, tasks) = bound.spawn(&stop_rx);
+    if let Some((path, format)) = &outputs.inventory {
+        write::write(path, *format, &view.inventory_devices(), EMULATED_INVENTORY).map_err(
+            |source| EmulatorError::Inventory {
+                path: path.clone(),
+                source,
+            },
+        )?;
+    }
+    for d in &view.devices {
+        let faults = d.faults.names();
+        // The platform is named only in a mixed or non-IOS fleet: the classic lines stay.
+        let platform = if spec.platforms == PlatformMix::default() {
+            String::new()
+        } else {
+            format!(" platform={}", d.platform.device_type)
+        };
+        println!(
+            "{} {}:{} {} profile={}{platform}{}",
+            d.name,
+            d.host,
+            d.port,
+            d.fingerprint,
+            spec.profile.name(),
+            if faults.is_empty() {
+                String::new()
+            } else {
+                format!(" faults={}", faults.join(","))
+            }
+        );
+    }
+    shutdown.await;
+    let _ = stop.send(true);
+    for t in tasks {
+        let _ = t.await;
+    }
+    Ok(())
+}

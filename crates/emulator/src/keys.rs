@@ -1,0 +1,77 @@
+//! The SSH server's configuration per device: algorithms by SSH stack, and host keys.
+
+use super::*;
+
+/// The russh configuration of one device.
+pub(super) fn ssh_config(
+    key: PrivateKey,
+    publickey: bool,
+    stack: profile::SshStack,
+) -> russh::server::Config {
+    let mut methods = MethodSet::empty();
+    if publickey {
+        methods.push(MethodKind::PublicKey);
+    }
+    methods.push(MethodKind::Password);
+    methods.push(MethodKind::KeyboardInteractive);
+    russh::server::Config {
+        server_id: russh::SshId::Standard("SSH-2.0-Cisco-1.25".into()),
+        methods,
+        // OpenSSH and libssh2 first probe with `none`; the default 1 s rejection delay would
+        // apply to that probe too and add a second to every session.
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        // A wrong password still costs a little, as on a real device.
+        auth_rejection_time: Duration::from_millis(300),
+        keys: vec![key],
+        inactivity_timeout: Some(Duration::from_secs(600)),
+        nodelay: true,
+        preferred: match stack {
+            profile::SshStack::Modern => russh::Preferred::default(),
+            profile::SshStack::Legacy => legacy_algorithms(),
+        },
+        ..Default::default()
+    }
+}
+
+/// What an older IOS SSH stack offers (IOS 15.x before the SHA-2 updates): SHA-1 key
+/// exchanges, an `ssh-rsa` (RSA/SHA-1) host key, CTR and CBC ciphers, `hmac-sha1`.
+pub(super) fn legacy_algorithms() -> russh::Preferred {
+    use russh::{cipher, kex, mac};
+    russh::Preferred {
+        kex: Cow::Borrowed(&[kex::DH_G14_SHA1, kex::DH_GEX_SHA1, kex::DH_G1_SHA1]),
+        key: Cow::Owned(vec![russh::keys::Algorithm::Rsa { hash: None }]),
+        cipher: Cow::Borrowed(&[
+            cipher::AES_128_CTR,
+            cipher::AES_192_CTR,
+            cipher::AES_256_CTR,
+            cipher::AES_128_CBC,
+            cipher::AES_256_CBC,
+        ]),
+        mac: Cow::Borrowed(&[mac::HMAC_SHA1]),
+        ..russh::Preferred::default()
+    }
+}
+
+/// The RSA host key of `ssh=legacy` devices. Generating RSA keys at start would cost seconds
+/// in debug builds, so every legacy device of every fleet serves this one, made with
+/// `ssh-keygen -t rsa -b 2048` for the emulator only (never use it anywhere else).
+pub(super) fn legacy_host_key() -> Result<PrivateKey, EmulatorError> {
+    const PEM: &str = include_str!("../fixtures/emulator-legacy-hostkey-rsa");
+    PrivateKey::from_openssh(PEM).map_err(|e| EmulatorError::HostKey {
+        index: 0,
+        message: e.to_string(),
+    })
+}
+
+/// A stable Ed25519 host key for device `index` of a fleet with `seed`.
+pub(super) fn host_key(seed: u64, index: usize) -> Result<PrivateKey, EmulatorError> {
+    let mut bytes = [0u8; 32];
+    for (k, chunk) in bytes.chunks_mut(8).enumerate() {
+        let word = profile::mix(
+            profile::mix(seed, 0x0048_4F53_544B_4559),
+            (index * 4 + k) as u64,
+        );
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
+    Ok(PrivateKey::from(Ed25519Keypair::from_seed(&bytes)))
+}

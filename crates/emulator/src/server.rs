@@ -1,0 +1,568 @@
+//! The SSH side of one emulated device: listener, russh handler, per-channel CLI tasks.
+//!
+//! russh runs one event loop per connection and calls the [`Conn`] handler on it, so the
+//! handler never waits: it answers requests at once and hands typed bytes to a per-channel
+//! task, which owns the device's [`Cli`] state machine (its platform's), sleeps for the profile's delays and replies
+//! through the session [`Handle`]. Echo is sent before any injected delay.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use rand::rngs::StdRng;
+use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, Response, Session};
+use russh::{Channel, ChannelId, Disconnect};
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::{mpsc, watch};
+
+use super::config::Shared;
+use super::fault::DeviceFaults;
+use super::ios::Reply;
+use super::platforms::{Cli, Identity, new_cli};
+use super::profile::{Profile, session_rng};
+use super::record::{End, Live, Recorder};
+use fleetbench_inventory::platform::Platform;
+
+mod channel;
+use channel::*;
+
+/// Connections that may sit before authentication on one device; more are closed at once.
+/// Bounds what a connect flood can hold open without limiting honest concurrency (the vty
+/// limit is far lower).
+pub const MAX_PREAUTH: usize = 50;
+
+/// One write of the `flood` and `flood-no-newline` faults.
+const FLOOD_CHUNK: usize = 64 * 1024;
+
+/// What the `escape-codes` fault puts before each `show` output: OSC set-title, a cursor
+/// position request (the terminal answers it as if typed), clear screen.
+pub const ESCAPE_CODES: &[u8] = b"\x1b]0;owned by R1\x07\x1b[6n\x1b[2J";
+
+/// The prompt of the `weird-prompt` fault.
+pub const WEIRD_PROMPT: &str = "router-weird$ ";
+
+/// Everything one device's connections share.
+pub(crate) struct DeviceState {
+    pub index: usize,
+    pub hostname: String,
+    /// The platform the device speaks (`cisco_ios` unless the fleet has a mix).
+    pub platform: &'static Platform,
+    pub username: String,
+    /// The password the device accepts (differs from the inventory's under `wrong-password`).
+    pub password: String,
+    pub secret: String,
+    pub faults: DeviceFaults,
+    pub profile: Arc<Profile>,
+    pub seed: u64,
+    pub boot: DateTime<Utc>,
+    pub max_sessions: usize,
+    pub config: Arc<russh::server::Config>,
+    /// Public keys accepted for `username` (public-key auth is offered only when non-empty).
+    pub authorized_keys: Arc<Vec<russh::keys::PublicKey>>,
+    /// Where session records go, when the fleet records them.
+    pub recorder: Option<Arc<Recorder>>,
+    /// How long a connection may stay unauthenticated (SSH banner, key exchange and login
+    /// included) before it is closed, like IOS's `ip ssh time-out` and OpenSSH's
+    /// `LoginGraceTime`; without it, idle connections would hold every pre-auth slot.
+    pub login_grace: Duration,
+    /// Identity, place in the fleet, running and startup configs.
+    pub device: Arc<Shared>,
+    preauth: AtomicUsize,
+    vty: AtomicUsize,
+    sessions_started: AtomicU64,
+    accepted: AtomicU64,
+}
+
+impl DeviceState {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        index: usize,
+        username: String,
+        password: String,
+        secret: String,
+        faults: DeviceFaults,
+        profile: Arc<Profile>,
+        seed: u64,
+        boot: DateTime<Utc>,
+        max_sessions: usize,
+        config: Arc<russh::server::Config>,
+        device: Arc<Shared>,
+    ) -> Self {
+        let login_grace = profile.login_grace;
+        DeviceState {
+            index,
+            hostname: device.identity.hostname.clone(),
+            platform: Platform::default_platform(),
+            username,
+            password,
+            secret,
+            faults,
+            profile,
+            seed,
+            boot,
+            max_sessions,
+            config,
+            authorized_keys: Arc::new(Vec::new()),
+            recorder: None,
+            login_grace,
+            device,
+            preauth: AtomicUsize::new(0),
+            vty: AtomicUsize::new(0),
+            sessions_started: AtomicU64::new(0),
+            accepted: AtomicU64::new(0),
+        }
+    }
+
+    /// Who the device is, for its CLI's prompts and outputs.
+    pub fn identity(&self) -> Identity {
+        Identity {
+            index: self.index,
+            hostname: self.device.hostname(),
+            username: self.username.clone(),
+            secret: self.secret.clone(),
+            boot: self.boot,
+            enable_refused: self.faults.enable_refused,
+            prompt_override: self.faults.weird_prompt.then(|| WEIRD_PROMPT.to_string()),
+            device: self.device.clone(),
+        }
+    }
+
+    /// A new session's CLI, in the device's platform.
+    fn cli(&self) -> Box<dyn Cli> {
+        new_cli(self.platform, &self.identity())
+    }
+}
+
+/// A taken slot of a per-device counter (pre-auth connections, vty lines); freed on drop.
+struct Slot {
+    dev: Arc<DeviceState>,
+    counter: fn(&DeviceState) -> &AtomicUsize,
+}
+
+impl Slot {
+    fn take(
+        dev: &Arc<DeviceState>,
+        counter: fn(&DeviceState) -> &AtomicUsize,
+        max: usize,
+    ) -> Option<Slot> {
+        counter(dev)
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot {
+                dev: dev.clone(),
+                counter,
+            })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        (self.counter)(&self.dev).fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A bound port: listening, or (fault `refuse`) bound only, so connects get a RST.
+pub(crate) enum Port {
+    Listening(TcpListener),
+    Refusing(TcpSocket),
+}
+
+impl Port {
+    /// Binds `addr` with a large backlog: the default 128 drops SYNs under a burst of
+    /// connections, and those clients then stall a second on SYN retransmit.
+    pub fn bind(addr: SocketAddr, refuse: bool) -> std::io::Result<Port> {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        // Lets a fixed port be reused at once after a previous run's TIME_WAIT.
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        if refuse {
+            Ok(Port::Refusing(socket))
+        } else {
+            Ok(Port::Listening(socket.listen(4096)?))
+        }
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        match self {
+            Port::Listening(l) => l.local_addr(),
+            Port::Refusing(s) => s.local_addr(),
+        }
+    }
+}
+
+/// Resolves when shutdown is requested (or its sender is gone).
+pub(crate) async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// Accepts connections on one device's port until shutdown.
+pub(crate) async fn serve_device(
+    dev: Arc<DeviceState>,
+    port: Port,
+    mut stop: watch::Receiver<bool>,
+) {
+    let listener = match port {
+        Port::Listening(l) => l,
+        Port::Refusing(socket) => {
+            // Keep the port bound (so nobody else takes it) until shutdown.
+            stopped(&mut stop).await;
+            drop(socket);
+            return;
+        }
+    };
+    loop {
+        let accepted = tokio::select! {
+            _ = stopped(&mut stop) => return,
+            a = listener.accept() => a,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let ordinal = dev.accepted.fetch_add(1, Ordering::Relaxed);
+        if dev.faults.fail_rate > 0.0 {
+            let draw: f64 = session_rng(dev.seed ^ 0xFA11, dev.index, ordinal).random();
+            if draw < dev.faults.fail_rate {
+                drop(stream);
+                continue;
+            }
+        }
+        if dev.faults.no_banner {
+            tokio::spawn(hold_silently(stream, stop.clone()));
+            continue;
+        }
+        let Some(slot) = Slot::take(&dev, |d| &d.preauth, MAX_PREAUTH) else {
+            drop(stream);
+            continue;
+        };
+        tokio::spawn(run_connection(dev.clone(), stream, slot, stop.clone()));
+    }
+}
+
+/// Fault `no-banner`: keep the connection open, read and discard, never write.
+async fn hold_silently(mut stream: TcpStream, mut stop: watch::Receiver<bool>) {
+    let mut buf = [0u8; 1024];
+    loop {
+        tokio::select! {
+            _ = stopped(&mut stop) => return,
+            r = stream.read(&mut buf) => match r {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            },
+        }
+    }
+}
+
+async fn run_connection(
+    dev: Arc<DeviceState>,
+    stream: TcpStream,
+    preauth: Slot,
+    mut stop: watch::Receiver<bool>,
+) {
+    // Small interactive writes: Nagle plus delayed ACK would add up to 40 ms per exchange.
+    let _ = stream.set_nodelay(true);
+    let live = dev.recorder.clone().map(|r| {
+        let port = stream.local_addr().map_or(0, |a| a.port());
+        let hidden = Arc::new([dev.password.clone(), dev.secret.clone()]);
+        Live::new(r, &dev.hostname, port, stream.peer_addr().ok(), hidden)
+    });
+    // However the connection ends, its record is closed and handed over.
+    let _closer = live.clone().map(CloseOnDrop);
+    let grace_ends = tokio::time::Instant::now() + dev.login_grace;
+    // russh runs the session in a task of its own that ends only with its socket (a
+    // disconnect request waits behind an unfinished key exchange), so the grace time shuts
+    // the socket down under it through a second handle.
+    let Ok((stream, cut)) = stream.into_std().and_then(|s| {
+        let cut = s.try_clone()?;
+        Ok((TcpStream::from_std(s)?, cut))
+    }) else {
+        return;
+    };
+    let authenticated = Arc::new(AtomicBool::new(false));
+    let handler = Conn {
+        dev: dev.clone(),
+        preauth: Some(preauth),
+        vty: None,
+        over_limit: false,
+        inputs: HashMap::new(),
+        live,
+        authenticated: authenticated.clone(),
+    };
+    let session = tokio::select! {
+        _ = stopped(&mut stop) => return,
+        // A client that never sends its banner keeps `run_stream` waiting: drop it at the
+        // end of the grace time like one that stalls later.
+        _ = tokio::time::sleep_until(grace_ends) => return,
+        s = russh::server::run_stream(dev.config.clone(), stream, handler) => match s {
+            Ok(s) => s,
+            Err(_) => return,
+        },
+    };
+    let handle = session.handle();
+    let grace = async {
+        tokio::time::sleep_until(grace_ends).await;
+        if authenticated.load(Ordering::Acquire) {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        _ = session => {}
+        _ = stopped(&mut stop) => {
+            let _ = handle
+                .disconnect(Disconnect::ByApplication, "emulator shutting down".into(), String::new())
+                .await;
+        }
+        _ = grace => {
+            let _ = cut.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// Closes a session record when the connection's task ends, whichever way it ends.
+struct CloseOnDrop(Live);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.clone().close();
+    }
+}
+
+/// The russh handler of one connection.
+struct Conn {
+    dev: Arc<DeviceState>,
+    /// Held until authentication succeeds (or the connection ends).
+    preauth: Option<Slot>,
+    /// The vty line, held from authentication to the end of the connection.
+    vty: Option<Slot>,
+    /// Authenticated while every vty line was busy: the shell says so and closes.
+    over_limit: bool,
+    /// Typed bytes go to the channel's CLI task.
+    inputs: HashMap<ChannelId, mpsc::UnboundedSender<Vec<u8>>>,
+    /// This session's record, when the fleet records.
+    live: Option<Live>,
+    /// Set once authenticated: the login grace time no longer applies.
+    authenticated: Arc<AtomicBool>,
+}
+
+impl Conn {
+    fn check(&self, user: &str, password: &[u8]) -> Auth {
+        self.live.as_ref().inspect(|l| l.auth_attempt());
+        if user == self.dev.username && password == self.dev.password.as_bytes() {
+            Auth::Accept
+        } else {
+            Auth::reject()
+        }
+    }
+
+    fn check_key(&self, user: &str, key: &russh::keys::PublicKey) -> Auth {
+        self.live.as_ref().inspect(|l| l.auth_attempt());
+        let known = self
+            .dev
+            .authorized_keys
+            .iter()
+            .any(|k| k.key_data() == key.key_data());
+        if user == self.dev.username && known {
+            Auth::Accept
+        } else {
+            Auth::reject()
+        }
+    }
+
+    fn start(&mut self, channel: ChannelId, session: &mut Session, kind: Kind) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.inputs.insert(channel, tx);
+        let ordinal = self.dev.sessions_started.fetch_add(1, Ordering::Relaxed);
+        self.live.as_ref().inspect(|l| l.shell());
+        let task = ChannelTask {
+            live: self.live.clone(),
+            rng: session_rng(self.dev.seed, self.dev.index, ordinal),
+            dev: self.dev.clone(),
+            out: Out {
+                handle: session.handle(),
+                channel,
+                slow: self.dev.faults.slow,
+            },
+            rx,
+        };
+        let over_limit = self.over_limit;
+        tokio::spawn(async move {
+            if over_limit {
+                task.refuse_busy().await
+            } else {
+                task.run(kind).await
+            }
+        });
+    }
+}
+
+enum Kind {
+    Shell,
+    Exec(String),
+}
+
+impl russh::server::Handler for Conn {
+    type Error = russh::Error;
+
+    /// IOS sends `banner login` as the SSH authentication banner.
+    async fn authentication_banner(&mut self) -> Result<Option<String>, Self::Error> {
+        Ok(self
+            .dev
+            .device
+            .banner("login")
+            .map(|b| format!("{}\r\n", b.trim_start_matches('\n').replace('\n', "\r\n"))))
+    }
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        Ok(self.check(user, password.as_bytes()))
+    }
+
+    async fn auth_publickey_offered(
+        &mut self,
+        user: &str,
+        offer: russh::server::PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(self.check_key(user, offer.public_key))
+    }
+
+    async fn auth_publickey(
+        &mut self,
+        user: &str,
+        key: russh::server::VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(self.check_key(user, key.public_key))
+    }
+
+    async fn auth_keyboard_interactive<'a>(
+        &'a mut self,
+        user: &str,
+        _submethods: &str,
+        response: Option<Response<'a>>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(match response {
+            None => Auth::Partial {
+                name: Cow::Borrowed(""),
+                instructions: Cow::Borrowed(""),
+                prompts: Cow::Owned(vec![(Cow::Borrowed("Password: "), false)]),
+            },
+            Some(mut answers) => {
+                let answer = answers.next().unwrap_or_default();
+                self.check(user, &answer)
+            }
+        })
+    }
+
+    async fn auth_succeeded(&mut self, _session: &mut Session) -> Result<(), Self::Error> {
+        self.authenticated.store(true, Ordering::Release);
+        self.preauth = None;
+        self.live.as_ref().inspect(|l| l.authenticated());
+        self.vty = Slot::take(&self.dev, |d| &d.vty, self.dev.max_sessions);
+        self.over_limit = self.vty.is_none();
+        Ok(())
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // Input arrives through `data`; an unread Channel would fill up and stall the session.
+        drop(channel);
+        reply.accept().await;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        _col_width: u32,
+        _row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)
+    }
+
+    async fn env_request(
+        &mut self,
+        channel: ChannelId,
+        _name: &str,
+        _value: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        self.start(channel, session, Kind::Shell);
+        Ok(())
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        let command = String::from_utf8_lossy(data).into_owned();
+        self.start(channel, session, Kind::Exec(command));
+        Ok(())
+    }
+
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(tx) = self.inputs.get(&channel) {
+            let _ = tx.send(data.to_vec());
+        }
+        Ok(())
+    }
+
+    async fn channel_eof(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // The task finishes what is queued, then sees the end of input.
+        self.inputs.remove(&channel);
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.inputs.remove(&channel);
+        Ok(())
+    }
+}

@@ -1,0 +1,119 @@
+//! A fleet spec's constructor and what it asks of the machine: the ports and file descriptors
+//! it needs, checked before anything is bound.
+
+use super::*;
+
+impl FleetSpec {
+    /// `devices` routers on ephemeral loopback ports, cisco/cisco/cisco, 5 vty lines, seed 1.
+    pub fn new(devices: usize, profile: Profile) -> Self {
+        FleetSpec {
+            devices,
+            base_port: 0,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            addresses: Vec::new(),
+            profile,
+            seed: 1,
+            username: "cisco".into(),
+            password: "cisco".into(),
+            secret: "cisco".into(),
+            max_sessions: 5,
+            authorized_keys: Vec::new(),
+            record: false,
+            state_dir: None,
+            only: None,
+            platforms: PlatformMix::default(),
+        }
+    }
+
+    /// True when device `index` is served here (see [`FleetSpec::only`]).
+    pub(super) fn serves(&self, index: usize) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|o| o.binary_search(&index).is_ok())
+    }
+
+    pub(super) fn validate(&self) -> Result<(), EmulatorError> {
+        if self.devices == 0 {
+            return Err(EmulatorError::Spec("at least one device is needed".into()));
+        }
+        if self.devices > identity::MAX_DEVICES {
+            return Err(EmulatorError::Spec(format!(
+                "at most {} devices (their addresses in 198.18.0.0/15 would repeat beyond that)",
+                identity::MAX_DEVICES
+            )));
+        }
+        if self.max_sessions == 0 {
+            return Err(EmulatorError::Spec(
+                "max_sessions must be at least 1".into(),
+            ));
+        }
+        if !self.addresses.is_empty() && self.addresses.len() != self.devices {
+            return Err(EmulatorError::Spec(format!(
+                "{} addresses for {} devices",
+                self.addresses.len(),
+                self.devices
+            )));
+        }
+        if self.addresses.is_empty()
+            && self.base_port != 0
+            && self.base_port as usize + self.devices - 1 > u16::MAX as usize
+        {
+            return Err(EmulatorError::Spec(format!(
+                "ports {}..{} do not fit below 65536",
+                self.base_port,
+                self.base_port as usize + self.devices - 1
+            )));
+        }
+        if let Some(only) = &self.only {
+            if only.is_empty() || only.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(EmulatorError::Spec(
+                    "the devices to serve must be a non-empty ascending list".into(),
+                ));
+            }
+            if only.iter().any(|&i| i >= self.devices) {
+                return Err(EmulatorError::Spec(format!(
+                    "a device to serve is outside the fleet of {}",
+                    self.devices
+                )));
+            }
+        }
+        self.check_resources()
+    }
+
+    /// Refuses at once a fleet this machine cannot bind, rather than after binding most of it
+    /// (a listener per device, and with `base_port` 0 an ephemeral port per device).
+    pub(super) fn check_resources(&self) -> Result<(), EmulatorError> {
+        let served = self.only.as_ref().map_or(self.devices, Vec::len) as u64;
+        if self.base_port == 0
+            && let Some((low, high)) = ephemeral_range()
+        {
+            let ports = u64::from(high.saturating_sub(low)) + 1;
+            if served > ports {
+                return Err(EmulatorError::Spec(format!(
+                    "{served} devices on ephemeral ports, but the kernel's ephemeral range \
+                     {low}-{high} has {ports}; give a base port below {low}"
+                )));
+            }
+        }
+        let limit = fleetbench_rusage::raise_nofile_limit();
+        if limit > 0 && served + FD_HEADROOM > limit {
+            return Err(EmulatorError::Spec(format!(
+                "{served} devices need at least {} open files (a listener each, plus \
+                 connections); the limit here is {limit} (ulimit -n)",
+                served + FD_HEADROOM
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// File descriptors kept free beyond one listener per device: the runtime, log files, and a
+/// few connections.
+pub(super) const FD_HEADROOM: u64 = 64;
+
+/// The kernel's ephemeral port range (`net.ipv4.ip_local_port_range`), where port 0 binds.
+pub(super) fn ephemeral_range() -> Option<(u16, u16)> {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let mut it = text.split_whitespace().map(|p| p.parse::<u16>().ok());
+    Some((it.next()??, it.next()??))
+}

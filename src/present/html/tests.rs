@@ -1,0 +1,154 @@
+//! Unit tests of `html` (kept beside it so the module reads as code).
+
+use super::*;
+use fleetbench_report::ErrorInfo;
+use fleetbench_report::StrategyKind;
+use fleetbench_report::testing::full_report;
+
+/// Parses the page as XML (it is polyglot XHTML) and returns every text node joined.
+fn well_formed(page: &str) -> String {
+    let doc = roxmltree::Document::parse_with_options(
+        page,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("not well-formed: {e}"));
+    assert_eq!(doc.root_element().tag_name().name(), "html");
+    doc.descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn assert_self_contained(page: &str) {
+    for bad in [
+        "<script", "<link", "<img", "<iframe", "src=", "href=", "url(", "@import",
+    ] {
+        assert!(!page.contains(bad), "{bad} in a self-contained page");
+    }
+}
+
+#[test]
+fn report_page_is_well_formed_and_holds_every_strategy() {
+    let r = full_report(3);
+    let page = report_page(&r, &PageOptions::default());
+    let text = well_formed(&page);
+    assert_self_contained(&page);
+    let doc = roxmltree::Document::parse_with_options(
+        &page,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let first_cells: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("table") && n.attribute("class") == Some("compare"))
+        .flat_map(|t| t.descendants().filter(|n| n.has_tag_name("tr")))
+        .filter_map(|tr| tr.children().find(|c| c.has_tag_name("td")))
+        .map(|td| {
+            td.descendants()
+                .filter_map(|n| n.text())
+                .collect::<String>()
+        })
+        .collect();
+    let names: Vec<&str> = StrategyKind::ALL.iter().map(|k| k.name()).collect();
+    assert_eq!(first_cells, names, "the table's rows");
+    // The plots are inline: the wall plot and one timeline per strategy.
+    assert_eq!(page.matches("<svg").count(), 1 + StrategyKind::ALL.len());
+    // The setup and the grouped errors (R3 timed out in every strategy).
+    assert!(
+        text.contains("3 devices, emulated (profile classic)"),
+        "{text}"
+    );
+    assert!(text.contains("2 cores"), "{text}");
+    assert!(text.contains("timeout"), "{text}");
+    assert!(!text.contains("Interrupted."));
+}
+
+#[test]
+fn hostile_text_is_escaped_and_control_characters_dropped() {
+    let mut r = full_report(3);
+    let d = &mut r.strategies[0].devices[0];
+    d.name = "<R1 & \"core\">".into();
+    d.ok = false;
+    d.error = Some(ErrorInfo {
+        kind: "prompt_not_seen".into(),
+        message: "last output: \u{1b}[0m</td><script>".into(),
+        phase: None,
+    });
+    let page = report_page(&r, &PageOptions::default());
+    let text = well_formed(&page);
+    assert_self_contained(&page);
+    assert!(text.contains("<R1 & \"core\">"), "{text}");
+    assert!(text.contains("\\u{1b}[0m</td><script>"), "{text}");
+}
+
+#[test]
+fn an_interrupted_run_says_so() {
+    let mut r = full_report(4);
+    for d in &mut r.strategies[0].devices[1..] {
+        d.ok = false;
+        d.error = Some(ErrorInfo {
+            kind: fleetbench_report::kind::INTERRUPTED.into(),
+            message: "run interrupted before this device finished".into(),
+            phase: None,
+        });
+    }
+    r.strategies.truncate(2);
+    let text = well_formed(&report_page(&r, &PageOptions::default()));
+    assert!(text.contains("Interrupted."), "{text}");
+    assert!(text.contains("sequential (3 devices never ran)"), "{text}");
+    assert!(text.contains("partial"), "{text}");
+}
+
+#[test]
+fn big_fleets_skip_timelines_and_cut_device_lists() {
+    let r = full_report(12);
+    let opts = PageOptions {
+        timeline_max: 10,
+        device_rows_max: 5,
+        command_line: Some("fleetbench compare --emulate 12".into()),
+    };
+    let page = report_page(&r, &opts);
+    let text = well_formed(&page);
+    assert_eq!(page.matches("<svg").count(), 1, "only the wall plot");
+    assert!(text.contains("Timelines are drawn for fleets up to 10 devices"));
+    assert!(text.contains("The first 5 are listed; the JSON report has all 12."));
+    assert!(text.contains("fleetbench compare --emulate 12"));
+}
+
+#[test]
+fn sweep_page_holds_every_point_and_strategy() {
+    let (a, b) = (full_report(1), full_report(3));
+    let page = sweep_page(
+        &SweepPage {
+            title: "fleetbench sweep: profile classic".into(),
+            about: vec!["1 measured run per point".into()],
+            scaling: vec![(
+                "scaling".into(),
+                plot::scaling(
+                    &[a.clone(), b.clone()]
+                        .iter()
+                        .flat_map(plot::ScalingPoint::from_report)
+                        .collect::<Vec<_>>(),
+                    "profile classic",
+                ),
+            )],
+            points: vec![("1 device".into(), &a), ("3 devices".into(), &b)],
+        },
+        &PageOptions::default(),
+    );
+    let text = well_formed(&page);
+    assert_self_contained(&page);
+    for k in StrategyKind::ALL {
+        assert!(text.matches(k.name()).count() >= 2, "{k}");
+    }
+    assert!(text.contains("1 device") && text.contains("3 devices"));
+    // scaling + 2 x (wall + 5 timelines)
+    assert_eq!(page.matches("<svg").count(), 1 + 2 * 6);
+}

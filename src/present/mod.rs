@@ -1,0 +1,35 @@
+//! The presentation layer: every text table, markdown file, CSV, HTML page, SVG plot and
+//! export fleetbench makes is made here, from data the domain already computed (the report
+//! model, the gate's verdicts, a sweep's points). Formats return `String`s or bytes; the
+//! command line prints them or writes them through the one writer
+//! (`fleetbench_inventory::output`). Nothing here measures, opens a fleet or writes a file;
+//! no domain module imports this one (a test in `tests/it/architecture.rs` keeps both true).
+//!
+//! # Layout
+//! - [`table`]: `compare`'s strategy table and latency table; [`network`]: the round-trip
+//!   table of a `--network` run; [`device_view`]: the `--device-view` table; [`outputs`]:
+//!   `run`'s `{ip: output}` view.
+//! - [`check`]: the gate's verdict as markdown.
+//! - [`sweep`]: a sweep's folder (CSV, markdown, setup, plots, page), and
+//!   [`sweep::network`]'s for `sweep --networks`.
+//! - [`html`]: the self-contained page of a report or a sweep; [`plot`]: the SVG plots.
+//! - [`export`]: Bencher and github-action-benchmark JSON.
+//! - [`human`] (numbers as text), [`plural`] (counted nouns), [`labels`] (device labels,
+//!   cut name lists), [`sanitize`] (device text made safe for a terminal).
+//! - [`progress`]: the live line per run on a terminal (an `Observer` the command line
+//!   installs; it draws on stderr through indicatif, the one exception to "returns text").
+
+pub mod check;
+pub mod device_view;
+pub mod export;
+pub mod html;
+pub mod human;
+pub mod labels;
+pub mod network;
+pub mod outputs;
+pub mod plot;
+pub mod plural;
+pub mod progress;
+pub mod sanitize;
+pub mod sweep;
+pub mod table;

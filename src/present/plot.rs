@@ -1,0 +1,48 @@
+//! Plots as SVG (plotters' SVG backend; text stays `<text>` elements, so no font files are
+//! needed and nothing here rasterises). Four pictures:
+//!
+//! - [`wall_time`]: median wall time per strategy, bars with min–max whiskers;
+//! - [`scaling`]: median wall time against fleet size per strategy, log–log, with the CPU
+//!   bound ([`fleetbench_report::Efficiency::cpu_bound_s`]) as a dashed line;
+//! - [`wall_vs_rtt`]: median wall time against the network's round-trip time per strategy
+//!   (`sweep --networks`), with one session's and N sequential sessions' lower bounds dashed;
+//! - [`timeline`]: one row per device, a bar from connection to receipt coloured by phase,
+//!   x = seconds since the run started. The course's `===> Connection` / `<=== Received`
+//!   log as a picture: a pool's start-up is the grey band on the left, a worker limit is a
+//!   staircase.
+//!
+//! Each function returns the SVG text; [`report_plots`] makes a report's set, named; the
+//! command line writes them.
+
+mod axes;
+mod rtt;
+mod scaling;
+mod style;
+mod timeline;
+mod wall;
+pub use rtt::{RttPoint, wall_vs_rtt};
+pub use scaling::{ScalingPoint, scaling};
+pub use style::{EXTERNAL_COLOR, PlotError, phase_color, strategy_color};
+pub use timeline::timeline;
+pub use wall::wall_time;
+
+use fleetbench_report::Report;
+
+/// A report's plots, each with its file name: `<prefix>wall.svg` and one
+/// `<prefix>timeline-<strategy>.svg` per strategy with measured runs.
+pub fn report_plots(report: &Report, prefix: &str) -> Result<Vec<(String, String)>, PlotError> {
+    let mut out = vec![(format!("{prefix}wall.svg"), wall_time(report)?)];
+    for s in &report.strategies {
+        if s.runs.is_empty() || s.devices.is_empty() {
+            continue;
+        }
+        out.push((
+            format!("{prefix}timeline-{}.svg", s.strategy.name()),
+            timeline(report, s)?,
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;
