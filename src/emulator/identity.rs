@@ -18,7 +18,7 @@
 
 use std::net::Ipv4Addr;
 
-use super::profile::mix;
+use super::seed::mix;
 
 /// Largest fleet whose addresses stay unique (the management /17 runs out first).
 pub const MAX_DEVICES: usize = 32_765;

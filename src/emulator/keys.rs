@@ -67,8 +67,8 @@ pub(super) fn legacy_host_key() -> Result<PrivateKey, EmulatorError> {
 pub(super) fn host_key(seed: u64, index: usize) -> Result<PrivateKey, EmulatorError> {
     let mut bytes = [0u8; 32];
     for (k, chunk) in bytes.chunks_mut(8).enumerate() {
-        let word = profile::mix(
-            profile::mix(seed, 0x0048_4F53_544B_4559),
+        let word = seed::mix(
+            seed::mix(seed, 0x0048_4F53_544B_4559),
             (index * 4 + k) as u64,
         );
         chunk.copy_from_slice(&word.to_le_bytes());

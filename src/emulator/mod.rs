@@ -31,6 +31,7 @@ pub mod ios;
 pub mod platforms;
 pub mod profile;
 pub mod record;
+mod seed;
 pub mod show;
 
 mod cpu;
@@ -328,7 +329,7 @@ impl BoundFleet {
             };
             // A plausible, device-specific uptime (1 hour to 60 days), stable per seed.
             let up_minutes =
-                profile::session_rng(spec.seed ^ 0xB007, index, 0).random_range(60..86_400);
+                seed::session_rng(spec.seed ^ 0xB007, index, 0).random_range(60..86_400);
             let mut dev = DeviceState::new(
                 index,
                 spec.username.clone(),

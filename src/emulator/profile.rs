@@ -29,11 +29,13 @@
 
 use std::time::Duration;
 
+use rand::Rng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
 use super::EmulatorError;
 use super::fault::{self, Fault, FaultRule, FaultTarget};
+/// The seed mixer, where the link emulator has always found it.
+pub(crate) use super::seed::mix;
 
 /// Profile names accepted by [`Profile::by_name`] besides the custom form.
 pub const NAMES: &[&str] = &["classic", "instant", "lan", "latency-1s", "chaos"];
@@ -219,22 +221,6 @@ impl Profile {
     }
 }
 
-/// The RNG of one session: from the fleet seed, the device index and the session's ordinal.
-pub(crate) fn session_rng(seed: u64, device: usize, session: u64) -> StdRng {
-    StdRng::seed_from_u64(mix(mix(seed, device as u64), session))
-}
-
-/// SplitMix64 of `a` combined with `b`: a stable way to derive independent seeds (host keys
-/// must stay the same across builds, so this does not depend on `rand`'s algorithms).
-pub(crate) fn mix(a: u64, b: u64) -> u64 {
-    let mut z = a ^ b
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        .wrapping_add(0x632B_E59B_D9B4_E019);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// `250ms`, `1s`, `1.5s`, `500us`, `0`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -260,6 +246,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emulator::seed::session_rng;
 
     #[test]
     fn named_profiles() {

@@ -25,7 +25,8 @@ use super::config::Shared;
 use super::fault::DeviceFaults;
 use super::ios::Reply;
 use super::platforms::{Cli, Identity, new_cli};
-use super::profile::{Profile, session_rng};
+use super::profile::Profile;
+use super::seed::session_rng;
 use super::record::{End, Live, Recorder};
 use crate::platform::Platform;
 

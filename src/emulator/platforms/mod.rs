@@ -249,7 +249,7 @@ impl PlatformMix {
             out.extend(std::iter::repeat_n(*p, c));
         }
         if self.shares.len() > 1 {
-            out.shuffle(&mut StdRng::seed_from_u64(super::profile::mix(
+            out.shuffle(&mut StdRng::seed_from_u64(super::seed::mix(
                 seed,
                 0x504C_4154,
             )));
