@@ -18,8 +18,8 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
+use super::engine::{keyword, tokens};
 use super::identity::{self, Fleet, Identity, PHYSICAL};
-use super::ios::{keyword, tokens};
 pub use super::profile::SshStack;
 
 mod apply;

@@ -25,6 +25,7 @@
 //! - Passwords and secrets are never printed (the inventory file, which must hold them, aside).
 
 pub mod config;
+pub mod engine;
 pub mod fault;
 pub mod identity;
 pub mod ios;
@@ -32,6 +33,7 @@ pub mod platforms;
 pub mod profile;
 pub mod record;
 mod seed;
+pub mod setup;
 pub mod show;
 
 mod cpu;

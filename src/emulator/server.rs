@@ -2,7 +2,7 @@
 //!
 //! russh runs one event loop per connection and calls the [`Conn`] handler on it, so the
 //! handler never waits: it answers requests at once and hands typed bytes to a per-channel
-//! task, which owns the device's [`Cli`] state machine (its platform's), sleeps for the profile's delays and replies
+//! task, which owns the device's [`DeviceCli`] state machine (its platform's), sleeps for the profile's delays and replies
 //! through the session [`Handle`]. Echo is sent before any injected delay.
 
 use std::borrow::Cow;
@@ -22,12 +22,13 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{mpsc, watch};
 
 use super::config::Shared;
+use super::engine::{DeviceCli, Reply};
 use super::fault::DeviceFaults;
-use super::ios::Reply;
-use super::platforms::{Cli, Identity, new_cli};
+use super::platforms::new_cli;
 use super::profile::Profile;
-use super::seed::session_rng;
 use super::record::{End, Live, Recorder};
+use super::seed::session_rng;
+use super::setup::CliSetup;
 use crate::platform::Platform;
 
 mod channel;
@@ -120,9 +121,9 @@ impl DeviceState {
         }
     }
 
-    /// Who the device is, for its CLI's prompts and outputs.
-    pub fn identity(&self) -> Identity {
-        Identity {
+    /// What a session's CLI is made from: who the device is, the login, the CLI's faults.
+    pub fn setup(&self) -> CliSetup {
+        CliSetup {
             index: self.index,
             hostname: self.device.hostname(),
             username: self.username.clone(),
@@ -135,8 +136,8 @@ impl DeviceState {
     }
 
     /// A new session's CLI, in the device's platform.
-    fn cli(&self) -> Box<dyn Cli> {
-        new_cli(self.platform, &self.identity())
+    fn cli(&self) -> Box<dyn DeviceCli> {
+        new_cli(self.platform, &self.setup())
     }
 }
 

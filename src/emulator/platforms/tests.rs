@@ -2,16 +2,19 @@
 
 use super::*;
 use crate::dialogue::{Action, Dialogue};
+use crate::emulator::engine::Reply;
+use crate::emulator::setup::CliSetup;
 use crate::result::CommandOutput;
 use crate::secret::Secret;
 use chrono::TimeZone;
+use chrono::{DateTime, Utc};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 8, 36, 1).unwrap()
 }
 
-fn identity(index: usize) -> Identity {
-    Identity {
+fn identity(index: usize) -> CliSetup {
+    CliSetup {
         index,
         hostname: format!("R{}", index + 1),
         username: "cisco".into(),

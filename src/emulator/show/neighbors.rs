@@ -1,6 +1,11 @@
 //! What a device knows of its neighbours: CDP, LLDP, the routing table, BGP and OSPF.
 
-use super::*;
+use std::net::Ipv4Addr;
+
+use super::version::SOFTWARE_LINES;
+use super::view::{View, classful, gig_space, network};
+use crate::emulator::config::short_if;
+use crate::emulator::identity;
 
 impl View<'_> {
     pub fn cdp_neighbors(&self) -> Vec<String> {

@@ -1,8 +1,14 @@
 //! Unit tests of `show` (kept beside it so the module reads as code).
 
+use std::net::Ipv4Addr;
+
+use super::view::short_duration;
 use super::*;
+use crate::emulator::config::Config;
 use crate::emulator::config::SshStack;
+use crate::emulator::identity::{self, Fleet};
 use chrono::TimeZone;
+use chrono::{DateTime, TimeDelta, Utc};
 
 fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 8, 0, 0).unwrap()
