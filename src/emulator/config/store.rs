@@ -1,6 +1,17 @@
 //! Per-device running and startup configs for the emulator's lifetime (and `--state-dir`).
 
-use super::*;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+
+use super::initial::TEMPLATE;
+use super::tree::Config;
+use crate::emulator::identity::{Fleet, Identity};
+use crate::emulator::profile::SshStack;
+
+/// Size of the emulated NVRAM, for `show startup-config`'s `Using N out of M bytes`.
+pub const NVRAM_BYTES: usize = 262_144;
 
 /// One device's configurations, for the emulator's lifetime.
 #[derive(Debug, Clone, Default)]

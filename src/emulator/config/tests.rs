@@ -1,6 +1,9 @@
 //! Unit tests of `config` (kept beside it so the module reads as code).
 
+use std::net::Ipv4Addr;
+
 use super::*;
+use crate::emulator::identity::Fleet;
 
 fn cfg() -> Config {
     let fleet = Fleet::new(3, 1);

@@ -12,8 +12,8 @@ use crate::emulator::show::{self, View};
 
 /// `show` commands: each path of keywords (abbreviations allowed), `IF` for an interface name,
 /// and whether it needs privilege level 15.
-pub(super) const IF: &str = "<interface>";
-pub(super) const SHOWS: &[(&[&str], bool)] = &[
+const IF: &str = "<interface>";
+const SHOWS: &[(&[&str], bool)] = &[
     (&["arp"], false),
     (&["bgp", "all", "summary"], false),
     (&["bgp", "ipv4", "unicast", "neighbors"], false),
@@ -76,11 +76,7 @@ impl Shows<'_> {
     }
 
     /// Lines computed from a [`View`] of this device.
-    pub(super) fn view_lines(
-        &self,
-        now: DateTime<Utc>,
-        f: impl FnOnce(&View) -> Vec<String>,
-    ) -> Vec<String> {
+    fn view_lines(&self, now: DateTime<Utc>, f: impl FnOnce(&View) -> Vec<String>) -> Vec<String> {
         let dev = &self.setup.device;
         let running = dev.running();
         let (changed, _) = dev.times();
@@ -217,7 +213,7 @@ fn with_config_header(body: Vec<String>) -> Vec<String> {
 
 /// IOS's `! Last configuration change at ...` / `! NVRAM config last updated at ...` lines,
 /// after the config's first line.
-pub(super) fn with_change_comments(
+fn with_change_comments(
     mut lines: Vec<String>,
     changed: Option<DateTime<Utc>>,
     saved: Option<DateTime<Utc>>,
@@ -236,11 +232,11 @@ pub(super) fn with_change_comments(
 }
 
 /// A matched `show` command: its path, and its interface argument with the argument's offset.
-pub(super) type ShowMatch = (&'static [&'static str], Option<(usize, String)>);
+type ShowMatch = (&'static [&'static str], Option<(usize, String)>);
 
 /// Matches the words after `show` against [`SHOWS`]: the command's path and its interface
 /// argument (with the argument's offset), or the IOS error.
-pub(super) fn match_show(words: &[(usize, &str)], privileged: bool) -> Result<ShowMatch, Answer> {
+fn match_show(words: &[(usize, &str)], privileged: bool) -> Result<ShowMatch, Answer> {
     let mut alive: Vec<&'static [&'static str]> = SHOWS
         .iter()
         .filter(|(_, p)| privileged || !p)
