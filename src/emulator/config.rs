@@ -2,7 +2,7 @@
 //!
 //! The running-config is a list of top-level [`Node`]s, each a line with its indented child
 //! lines, which is exactly how IOS prints it and how `| section` and `show running-config
-//! interface X` cut it. Configuration commands ([`apply`]) edit that tree: single-valued
+//! interface X` cut it. Configuration commands ([`apply()`]) edit that tree: single-valued
 //! commands (`hostname`, `description`, `ip address`) replace their line, list-valued ones
 //! (`ntp server`, `ip route`, `neighbor ... remote-as`) add a line keyed by their leading
 //! words, `no ...` removes what it names. Unknown commands are rejected in IOS style with the

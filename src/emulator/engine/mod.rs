@@ -3,7 +3,7 @@
 //! platform reads and answers with.
 //!
 //! # Layout
-//! - [`line`]: [`Engine`], echo, editing, Enter, the secret, paging, the close.
+//! - [`line`](mod@line): [`Engine`], echo, editing, Enter, the secret, paging, the close.
 //! - [`persona`]: [`Personality`] (with defaults for what platforms share), [`Outcome`],
 //!   [`Pager`].
 //! - [`reply`]: [`Reply`], [`ExecOutput`] and the [`DeviceCli`] trait the SSH side uses.
