@@ -9,7 +9,7 @@ use super::args::{
 };
 use crate::check::Thresholds;
 use crate::compare::CompareOptions;
-use crate::emulator::{FleetSpec, Outputs, PlatformMix, Profile};
+use crate::emulator::{FleetFiles, FleetSpec, PlatformMix, Profile};
 use crate::export::{ExportKind, ExportTarget};
 use crate::external::ExternalPlan;
 use crate::hostkeys::HostKeyPolicy;
@@ -115,7 +115,7 @@ pub struct MeasureConfig {
 pub struct EmulateConfig {
     pub spec: FleetSpec,
     /// The inventory (and its format) and the session record to write.
-    pub outputs: Outputs,
+    pub outputs: FleetFiles,
     /// `--network`, and the command to run inside it (may be empty: serve until a signal).
     pub network: Option<(NetworkSpec, Method)>,
     pub exec: Vec<String>,
@@ -397,7 +397,7 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
     }
     Ok(EmulateConfig {
         spec,
-        outputs: Outputs {
+        outputs: FleetFiles {
             inventory,
             record: a.record.clone(),
         },
