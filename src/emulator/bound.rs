@@ -15,7 +15,7 @@ use super::Recorder;
 use super::config::Shared;
 use super::error::EmulatorError;
 use super::fault::{self, DeviceFaults};
-use super::identity::{self, Fleet};
+use super::identity::{self, FleetLayout};
 use super::keys::{host_key, legacy_host_key, ssh_config};
 use super::profile::SshStack;
 use super::seed::session_rng;
@@ -214,7 +214,7 @@ impl BoundFleet {
                 spec.max_sessions,
                 Arc::new(ssh_config(key, !authorized.is_empty(), spec.profile.ssh)),
                 Arc::new(Shared::new(
-                    Fleet::new(spec.devices, spec.seed),
+                    FleetLayout::new(spec.devices, spec.seed),
                     index,
                     spec.profile.ssh,
                     spec.state_dir.clone(),

@@ -2,15 +2,15 @@
 //! place in the fleet (addresses, ring links, OSPF and BGP peers, the SSH stack's algorithms).
 
 use super::tree::{Config, short_if};
-use crate::emulator::identity::{self, Fleet, Identity, PHYSICAL};
+use crate::emulator::identity::{self, FleetLayout, Identity, PHYSICAL};
 use crate::emulator::profile::SshStack;
 
 /// The template every device's initial running-config is made from.
 pub(super) const TEMPLATE: &str = include_str!("../../../fixtures/running-config.txt");
 
 impl Config {
-    /// The initial running-config of device `id` in `fleet`.
-    pub fn initial(fleet: &Fleet, id: &Identity, ssh: SshStack) -> Config {
+    /// The initial running-config of device `id` in the fleet `layout`.
+    pub fn initial(layout: &FleetLayout, id: &Identity, ssh: SshStack) -> Config {
         let mut interfaces = String::new();
         let lo = id.router_id;
         let v6 = identity::loopback_v6(id.index);
@@ -23,7 +23,7 @@ impl Config {
             id.mgmt,
             identity::mask(identity::MGMT_PREFIX)
         ));
-        let neighbors = fleet.neighbors(id.index);
+        let neighbors = layout.neighbors(id.index);
         for port in [PHYSICAL[1], PHYSICAL[2]] {
             match neighbors.iter().find(|n| n.local_if == port) {
                 Some(n) => interfaces.push_str(&format!(

@@ -3,10 +3,10 @@
 use std::net::Ipv4Addr;
 
 use super::*;
-use crate::emulator::identity::Fleet;
+use crate::emulator::identity::FleetLayout;
 
 fn cfg() -> Config {
-    let fleet = Fleet::new(3, 1);
+    let fleet = FleetLayout::new(3, 1);
     Config::initial(&fleet, &fleet.identity(0), SshStack::Modern)
 }
 

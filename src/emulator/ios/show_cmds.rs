@@ -81,7 +81,7 @@ impl Shows<'_> {
         let running = dev.running();
         let (changed, _) = dev.times();
         let view = View::new(
-            &dev.fleet,
+            &dev.layout,
             &dev.identity,
             &running,
             now,

@@ -16,7 +16,7 @@ fn now() -> DateTime<Utc> {
 
 fn device(n: usize, index: usize) -> Arc<Shared> {
     Arc::new(Shared::new(
-        crate::emulator::identity::Fleet::new(n, 1),
+        crate::emulator::identity::FleetLayout::new(n, 1),
         index,
         config::SshStack::Modern,
         None,

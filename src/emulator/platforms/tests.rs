@@ -23,7 +23,7 @@ fn identity(index: usize) -> CliSetup {
         enable_refused: false,
         prompt_override: None,
         device: std::sync::Arc::new(crate::emulator::config::Shared::new(
-            crate::emulator::identity::Fleet::new(index + 1, 1),
+            crate::emulator::identity::FleetLayout::new(index + 1, 1),
             index,
             crate::emulator::config::SshStack::Modern,
             None,

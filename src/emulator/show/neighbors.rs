@@ -363,7 +363,7 @@ impl View<'_> {
                 out.push(format!("  Description: {d}"));
             }
             let remote_id = nb.map_or(Ipv4Addr::UNSPECIFIED, |nb| {
-                self.fleet.identity(nb.remote).router_id
+                self.layout.identity(nb.remote).router_id
             });
             out.push(format!("  BGP version 4, remote router ID {remote_id}"));
             let (sent, rcvd, prefixes) = match nb {

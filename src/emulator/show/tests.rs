@@ -6,7 +6,7 @@ use super::view::short_duration;
 use super::*;
 use crate::emulator::config::Config;
 use crate::emulator::config::SshStack;
-use crate::emulator::identity::{self, Fleet};
+use crate::emulator::identity::{self, FleetLayout};
 use chrono::TimeZone;
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -15,7 +15,7 @@ fn at() -> DateTime<Utc> {
 }
 
 fn with_view<R>(n: usize, index: usize, f: impl FnOnce(&View) -> R) -> R {
-    let fleet = Fleet::new(n, 3);
+    let fleet = FleetLayout::new(n, 3);
     let id = fleet.identity(index);
     let cfg = Config::initial(&fleet, &id, SshStack::Modern);
     let v = View::new(
@@ -134,7 +134,7 @@ fn bgp_neighbor_blocks_agree_with_the_summary_and_the_peer() {
             .find_map(|l| l.trim_start().strip_prefix(prefix).map(str::to_string))
             .unwrap_or_else(|| panic!("no {prefix:?} in {b:#?}"))
     };
-    let fleet = Fleet::new(3, 3);
+    let fleet = FleetLayout::new(3, 3);
     for i in 0..3 {
         let mine = with_view(3, i, |v| v.bgp_neighbors());
         let summary = with_view(3, i, |v| v.bgp_summary());

@@ -7,11 +7,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::version::version;
 use crate::emulator::config::{Config, Interface, short_if};
-use crate::emulator::identity::{self, Fleet, Identity, Neighbor};
+use crate::emulator::identity::{self, FleetLayout, Identity, Neighbor};
 
 /// What the outputs are computed from.
 pub struct View<'a> {
-    pub fleet: &'a Fleet,
+    pub layout: &'a FleetLayout,
     pub id: &'a Identity,
     pub running: &'a Config,
     pub now: DateTime<Utc>,
@@ -25,7 +25,7 @@ pub struct View<'a> {
 
 impl<'a> View<'a> {
     pub fn new(
-        fleet: &'a Fleet,
+        layout: &'a FleetLayout,
         id: &'a Identity,
         running: &'a Config,
         now: DateTime<Utc>,
@@ -34,7 +34,7 @@ impl<'a> View<'a> {
         user: &'a str,
     ) -> View<'a> {
         View {
-            fleet,
+            layout,
             id,
             running,
             now,
@@ -59,7 +59,7 @@ impl<'a> View<'a> {
     /// Ring neighbours whose link is up on our side and still addressed as cabled (a changed
     /// address or a shut interface loses the adjacency, as on a real router).
     pub(super) fn live_neighbors(&self) -> Vec<Neighbor> {
-        self.fleet
+        self.layout
             .neighbors(self.id.index)
             .into_iter()
             .filter(|n| {
@@ -72,7 +72,7 @@ impl<'a> View<'a> {
 
     /// Neighbours that still see us (CDP/LLDP need only the cable: any non-shut link).
     pub(super) fn cabled_neighbors(&self) -> Vec<Neighbor> {
-        self.fleet
+        self.layout
             .neighbors(self.id.index)
             .into_iter()
             .filter(|n| self.iface(n.local_if).is_some_and(|i| !i.shutdown))
