@@ -11,13 +11,13 @@ use rand::Rng;
 use russh::keys::HashAlg;
 use tokio::sync::watch;
 
-use super::Recorder;
 use super::config::Shared;
 use super::error::EmulatorError;
 use super::fault::{self, DeviceFaults};
 use super::identity::{self, FleetLayout};
 use super::keys::{host_key, legacy_host_key, ssh_config};
 use super::profile::SshStack;
+use super::record::Recorder;
 use super::seed::session_rng;
 use super::server::{self, DeviceState, Port};
 use super::spec::FleetSpec;

@@ -32,7 +32,7 @@ use std::time::Duration;
 use rand::Rng;
 use rand::rngs::StdRng;
 
-use super::EmulatorError;
+use super::error::EmulatorError;
 use super::fault::{self, Fault, FaultRule, FaultTarget};
 /// The seed mixer, where the link emulator has always found it.
 pub(crate) use super::seed::mix;

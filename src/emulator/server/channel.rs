@@ -28,7 +28,7 @@ pub(super) enum Kind {
 }
 
 /// Why a channel task stops early.
-enum Stop {
+enum Halt {
     /// The session is gone or the output fault ended it.
     Gone,
     /// Fault `hang`: output stopped midway; keep the channel open and silent.
@@ -43,7 +43,7 @@ pub(super) struct Out {
 }
 
 impl Out {
-    async fn send(&self, bytes: Vec<u8>) -> Result<(), Stop> {
+    async fn send(&self, bytes: Vec<u8>) -> Result<(), Halt> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -60,11 +60,11 @@ impl Out {
         Ok(())
     }
 
-    async fn raw(&self, bytes: Vec<u8>) -> Result<(), Stop> {
+    async fn raw(&self, bytes: Vec<u8>) -> Result<(), Halt> {
         self.handle
             .data(self.channel, bytes)
             .await
-            .map_err(|_| Stop::Gone)
+            .map_err(|_| Halt::Gone)
     }
 
     /// Exit status, EOF and close: how a vty session ends.
@@ -130,11 +130,11 @@ impl ChannelTask {
         };
         match result {
             Ok(()) => {}
-            Err(Stop::Hung) => {
+            Err(Halt::Hung) => {
                 self.end(End::Fault);
                 self.drain().await
             }
-            Err(Stop::Gone) => {}
+            Err(Halt::Gone) => {}
         }
     }
 
@@ -154,7 +154,7 @@ impl ChannelTask {
 
     /// Fault `echo-secret`: `text` sent in two writes, split inside `secret`, so a client
     /// sees the secret across two reads.
-    async fn split_send(&self, text: &str, secret: &str) -> Result<(), Stop> {
+    async fn split_send(&self, text: &str, secret: &str) -> Result<(), Halt> {
         let cut = text
             .find(secret)
             .map_or(text.len(), |at| at + secret.len() / 2);
@@ -164,7 +164,7 @@ impl ChannelTask {
         self.out.send(text.as_bytes()[cut..].to_vec()).await
     }
 
-    async fn shell(&mut self) -> Result<(), Stop> {
+    async fn shell(&mut self) -> Result<(), Halt> {
         let mut cli = self.dev.cli();
         let echo_secret = self.dev.faults.echo_secret;
         if echo_secret {
@@ -235,7 +235,7 @@ impl ChannelTask {
         Ok(())
     }
 
-    async fn exec(&mut self, command: &str) -> Result<(), Stop> {
+    async fn exec(&mut self, command: &str) -> Result<(), Halt> {
         let mut cli = self.dev.cli();
         let r = cli.exec(command, Utc::now());
         self.live
@@ -257,7 +257,7 @@ impl ChannelTask {
     }
 
     /// A `show` output after the command delay, with the output faults applied.
-    async fn show_output(&mut self, mut bytes: Vec<u8>, delay: Duration) -> Result<(), Stop> {
+    async fn show_output(&mut self, mut bytes: Vec<u8>, delay: Duration) -> Result<(), Halt> {
         pause(delay).await;
         let faults = &self.dev.faults;
         if let Some(size) = faults.flood {
@@ -266,7 +266,7 @@ impl ChannelTask {
             let Some(mut left) = size else {
                 // Fault `flood`: the output never ends.
                 self.flood(chunk).await;
-                return Err(Stop::Gone);
+                return Err(Halt::Gone);
             };
             // Fault `flood:SIZE`: that much output, then the prompt.
             while left > 0 {
@@ -309,7 +309,7 @@ impl ChannelTask {
             let half = bytes.len() / 2;
             self.out.send(bytes[..half].to_vec()).await?;
             if self.dev.faults.hang {
-                return Err(Stop::Hung);
+                return Err(Halt::Hung);
             }
             // Let the half output reach the client before the connection drops.
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -323,7 +323,7 @@ impl ChannelTask {
                 )
                 .await;
             self.end(End::Fault);
-            return Err(Stop::Gone);
+            return Err(Halt::Gone);
         }
         self.out.send(bytes).await
     }
