@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use super::config::{self, Applied, Ctx};
-use super::engine::{Erase, Outcome, Pager, Personality, keyword, tokens};
+use super::engine::{Erase, Filter, Outcome, Pager, Personality, keyword, tokens};
 use super::setup::CliSetup;
 
 mod answer;
@@ -386,7 +386,7 @@ impl Personality for Ios {
     }
 
     /// IOS reads its own filters (`section` too), only after a `show` command.
-    fn filters(&self) -> &'static [(&'static str, super::engine::Filter)] {
+    fn filters(&self) -> &'static [(&'static str, Filter)] {
         &[]
     }
 
