@@ -18,7 +18,7 @@ use fleetbench_client::hostkeys::HostKeyPolicy;
 use fleetbench_client::job::OnCommandError;
 use fleetbench_client::stop::Stop;
 use fleetbench_client::strategy::RunConfig;
-use fleetbench_emulator::{FleetSpec, Outputs, PlatformMix, Profile};
+use fleetbench_emulator::{FleetFiles, FleetSpec, PlatformMix, Profile};
 use fleetbench_inventory::Format;
 use fleetbench_inventory::output;
 use fleetbench_netem::{Method, NetworkSpec};
@@ -116,7 +116,7 @@ pub struct MeasureConfig {
 pub struct EmulateConfig {
     pub spec: FleetSpec,
     /// The inventory (and its format) and the session record to write.
-    pub outputs: Outputs,
+    pub outputs: FleetFiles,
     /// `--network`, and the command to run inside it (may be empty: serve until a signal).
     pub network: Option<(NetworkSpec, Method)>,
     pub exec: Vec<String>,
@@ -398,7 +398,7 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
     }
     Ok(EmulateConfig {
         spec,
-        outputs: Outputs {
+        outputs: FleetFiles {
             inventory,
             record: a.record.clone(),
         },

@@ -302,12 +302,6 @@ fn show(c: &[Module]) -> String {
         .join(" <-> ")
 }
 
-/// The emulator's own loops, broken on the branch that rewrites its command line (its
-/// helper's merge empties this list; a loop not listed here fails, and so does a listed one
-/// that is gone).
-const KNOWN_EMULATOR_LOOPS: &[&str] =
-    &["config <-> ios <-> platforms <-> show", "fault <-> profile"];
-
 #[test]
 fn no_module_imports_one_that_imports_it_back() {
     let mut found = Vec::new();
@@ -316,17 +310,7 @@ fn no_module_imports_one_that_imports_it_back() {
             found.push(format!("{name}: {}", show(&c)));
         }
     }
-    let known: Vec<String> = KNOWN_EMULATOR_LOOPS
-        .iter()
-        .map(|l| format!("fleetbench-emulator: {l}"))
-        .collect();
-    let new: Vec<&String> = found.iter().filter(|f| !known.contains(f)).collect();
-    let gone: Vec<&String> = known.iter().filter(|k| !found.contains(k)).collect();
-    assert!(new.is_empty(), "import loops: {new:#?}");
-    assert!(
-        gone.is_empty(),
-        "loops fixed, take them off KNOWN_EMULATOR_LOOPS: {gone:#?}"
-    );
+    assert!(found.is_empty(), "import loops: {found:#?}");
 }
 
 #[test]

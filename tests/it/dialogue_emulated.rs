@@ -5,10 +5,12 @@
 use chrono::{DateTime, TimeZone, Utc};
 use fleetbench_client::SessionError;
 use fleetbench_client::dialogue::{Action, Dialogue};
-use fleetbench_emulator::config::{Shared, SshStack};
-use fleetbench_emulator::identity::Fleet;
-use fleetbench_emulator::ios::Reply;
-use fleetbench_emulator::platforms::{Identity, new_cli};
+use fleetbench_emulator::config::Shared;
+use fleetbench_emulator::engine::Reply;
+use fleetbench_emulator::identity::FleetLayout;
+use fleetbench_emulator::platforms::new_cli;
+use fleetbench_emulator::profile::SshStack;
+use fleetbench_emulator::setup::CliSetup;
 use fleetbench_inventory::Secret;
 use fleetbench_inventory::platform::Platform;
 use fleetbench_report::CommandOutput;
@@ -17,8 +19,8 @@ fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 8, 36, 1).unwrap()
 }
 
-fn identity(index: usize) -> Identity {
-    Identity {
+fn identity(index: usize) -> CliSetup {
+    CliSetup {
         index,
         hostname: format!("R{}", index + 1),
         username: "cisco".into(),
@@ -27,7 +29,7 @@ fn identity(index: usize) -> Identity {
         enable_refused: false,
         prompt_override: None,
         device: std::sync::Arc::new(Shared::new(
-            Fleet::new(index + 1, 1),
+            FleetLayout::new(index + 1, 1),
             index,
             SshStack::Modern,
             None,

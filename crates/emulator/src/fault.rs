@@ -28,7 +28,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use super::profile::mix;
+use super::seed::mix;
 
 /// One kind of misbehaviour. See the module docs for the spelling.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,7 +1,28 @@
 //! `fleetbench emulate`: a fleet served in the foreground until a signal, with its inventory
 //! file written when ready and removed when it stops.
 
-use super::*;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use super::bound::{BoundFleet, EMULATED_INVENTORY};
+use super::error::EmulatorError;
+use super::platforms::PlatformMix;
+use super::record::Recorder;
+use super::spec::FleetSpec;
+use fleetbench_inventory::Format;
+use fleetbench_inventory::write;
+
+/// The files a fleet served in the foreground writes besides serving (`fleetbench emulate`).
+#[derive(Debug, Clone, Default)]
+pub struct FleetFiles {
+    /// The inventory and its format; written once every listener is bound.
+    pub inventory: Option<(PathBuf, Format)>,
+    /// Append every session's record here, a JSON line each ([`super::record`]), as it ends.
+    pub record: Option<PathBuf>,
+}
 
 /// The `--write-inventory` file of a foreground fleet: a stale one is removed when claimed,
 /// and the fleet's own is removed when this is dropped (on exit, or on an error after the
@@ -37,7 +58,7 @@ pub async fn serve_foreground(
     write_inventory: Option<&Path>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), EmulatorError> {
-    let outputs = Outputs {
+    let outputs = FleetFiles {
         inventory: write_inventory.map(|p| (p.to_path_buf(), Format::for_output(p))),
         record: None,
     };
@@ -54,17 +75,17 @@ pub async fn serve_foreground(
 #[allow(clippy::print_stdout)]
 pub async fn serve_foreground_with(
     spec: FleetSpec,
-    outputs: &Outputs,
+    outputs: &FleetFiles,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), EmulatorError> {
     let recorder = match &outputs.record {
-        Some(path) => Some(Arc::new(record::Recorder::to_file(path).map_err(
-            |source| EmulatorError::Record {
+        Some(path) => Some(Arc::new(Recorder::to_file(path).map_err(|source| {
+            EmulatorError::Record {
                 path: path.clone(),
                 source,
-            },
-        )?)),
-        None => spec.record.then(|| Arc::new(record::Recorder::in_memory())),
+            }
+        })?)),
+        None => spec.record.then(|| Arc::new(Recorder::in_memory())),
     };
     // "The file appears means ready" holds only if no file from an earlier run (killed, or
     // failed to bind) is there before this one is ready, and none is left after it stops.

@@ -18,7 +18,7 @@
 
 use std::net::Ipv4Addr;
 
-use super::profile::mix;
+use super::seed::mix;
 
 /// Largest fleet whose addresses stay unique (the management /17 runs out first).
 pub const MAX_DEVICES: usize = 32_765;
@@ -68,16 +68,17 @@ pub struct Neighbor {
     pub remote_addr: Ipv4Addr,
 }
 
-/// A fleet of `devices` routers built from `seed`.
+/// The layout of a fleet of `devices` routers built from `seed`: every device's identity and
+/// cabling, computed on demand (the running fleet is [`super::EmulatedFleet`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fleet {
+pub struct FleetLayout {
     pub devices: usize,
     pub seed: u64,
 }
 
-impl Fleet {
-    pub fn new(devices: usize, seed: u64) -> Fleet {
-        Fleet { devices, seed }
+impl FleetLayout {
+    pub fn new(devices: usize, seed: u64) -> FleetLayout {
+        FleetLayout { devices, seed }
     }
 
     /// The identity of device `index`.
@@ -200,7 +201,7 @@ mod tests {
 
     #[test]
     fn a_large_fleet_shares_no_serial_address_or_mac() {
-        let fleet = Fleet::new(MAX_DEVICES, 7);
+        let fleet = FleetLayout::new(MAX_DEVICES, 7);
         let mut serials = HashSet::new();
         let mut addrs = HashSet::new();
         let mut macs = HashSet::new();
@@ -233,7 +234,7 @@ mod tests {
     #[test]
     fn neighbors_agree_both_ways() {
         for n in [2, 3, 10] {
-            let fleet = Fleet::new(n, 1);
+            let fleet = FleetLayout::new(n, 1);
             for i in 0..n {
                 for nb in fleet.neighbors(i) {
                     let back = fleet
@@ -254,7 +255,7 @@ mod tests {
                 }
             }
         }
-        assert!(Fleet::new(1, 1).neighbors(0).is_empty());
+        assert!(FleetLayout::new(1, 1).neighbors(0).is_empty());
     }
 
     #[test]

@@ -1,12 +1,21 @@
 //! The SSH server's configuration per device: algorithms by SSH stack, and host keys.
 
-use super::*;
+use std::borrow::Cow;
+use std::time::Duration;
+
+use russh::keys::PrivateKey;
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use russh::{MethodKind, MethodSet};
+
+use super::error::EmulatorError;
+use super::profile::SshStack;
+use super::seed;
 
 /// The russh configuration of one device.
 pub(super) fn ssh_config(
     key: PrivateKey,
     publickey: bool,
-    stack: profile::SshStack,
+    stack: SshStack,
 ) -> russh::server::Config {
     let mut methods = MethodSet::empty();
     if publickey {
@@ -26,8 +35,8 @@ pub(super) fn ssh_config(
         inactivity_timeout: Some(Duration::from_secs(600)),
         nodelay: true,
         preferred: match stack {
-            profile::SshStack::Modern => russh::Preferred::default(),
-            profile::SshStack::Legacy => legacy_algorithms(),
+            SshStack::Modern => russh::Preferred::default(),
+            SshStack::Legacy => legacy_algorithms(),
         },
         ..Default::default()
     }
@@ -67,8 +76,8 @@ pub(super) fn legacy_host_key() -> Result<PrivateKey, EmulatorError> {
 pub(super) fn host_key(seed: u64, index: usize) -> Result<PrivateKey, EmulatorError> {
     let mut bytes = [0u8; 32];
     for (k, chunk) in bytes.chunks_mut(8).enumerate() {
-        let word = profile::mix(
-            profile::mix(seed, 0x0048_4F53_544B_4559),
+        let word = seed::mix(
+            seed::mix(seed, 0x0048_4F53_544B_4559),
             (index * 4 + k) as u64,
         );
         chunk.copy_from_slice(&word.to_le_bytes());

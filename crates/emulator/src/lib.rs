@@ -23,17 +23,28 @@
 //! ```
 //!
 //! # Layout
-//! - [`ios`]: the CLI as a pure state machine (prompts, echo, `enable`, paging, config mode).
+//! - [`engine`]: the command line as one engine: the line discipline every platform runs on
+//!   (echo, editing, the secret, paging with `--More--`) and the [`engine::Personality`] a
+//!   platform plugs into it, with defaults for what platforms share.
+//! - [`ios`]: IOS and IOS-XE, the personality with configuration mode and many `show`
+//!   commands; [`platforms`]: the other platforms' personalities, the one `match` that gives a
+//!   device its CLI, and the fleet's mix of platforms.
+//! - [`setup`]: what one session's CLI is made from (the device, the login, the CLI's faults).
 //! - [`identity`]: who each device is (hostname, serial, addresses, AS) and the fleet's
 //!   cabling (a ring), as pure functions of the seed, the index and the fleet size.
 //! - [`config`]: the running/startup config tree and configuration mode's edits of it.
 //! - [`show`]: the `show` outputs, computed from the config and the identity.
 //! - [`profile`]: latency profiles (`classic`, `instant`, `lan`, `latency-1s`, `chaos`, custom).
-//! - [`fault`]: fault kinds, their spelling, and their seeded assignment to devices.
-//! - `server`: listeners, the russh handler, per-channel tasks that apply delays and faults.
+//! - [`fault`]: fault kinds, their spelling, and their seeded assignment to devices; `seed`:
+//!   the mixer every seeded choice derives from.
+//! - `server`: listeners and the russh handler; `server/device.rs` what a device's
+//!   connections share, `server/channel.rs` the per-channel tasks that apply delays and
+//!   faults.
 //! - [`record`]: the devices' own record of each session (off unless [`FleetSpec::record`]).
-//! - [`platforms`]: the `Cli` every device's command line implements, one file per platform.
-//! - [`memlock`]: `fleetbench emulate` makes russh's per-buffer `mlock` fail at once.
+//! - `spec` ([`FleetSpec`] and what it asks of the machine), `keys` (SSH configuration and
+//!   host keys), `bound` (a fleet bound to its ports, and what clients see of it),
+//!   `foreground` ([`serve_foreground`]), `error`, `cpu` (the emulator's own CPU time),
+//!   [`memlock`].
 //!
 //! # Two ways to run a fleet
 //! - [`EmulatedFleet::start`]: on its own 2-thread tokio runtime (threads `emu-N`) on its own
@@ -52,389 +63,56 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod bound;
 pub mod config;
+mod cpu;
+pub mod engine;
+mod error;
 pub mod fault;
+mod foreground;
 pub mod identity;
 pub mod ios;
+mod keys;
+pub mod memlock;
 pub mod platforms;
 pub mod profile;
 pub mod record;
-pub mod show;
-
-mod cpu;
-mod foreground;
-mod keys;
-pub mod memlock;
+mod seed;
 mod server;
+pub mod setup;
+pub mod show;
 mod spec;
-pub use foreground::{serve_foreground, serve_foreground_with};
-use keys::*;
 
-use std::borrow::Cow;
-use std::collections::HashMap;
-use std::future::Future;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use chrono::Utc;
-use rand::Rng;
-use russh::keys::ssh_key::private::Ed25519Keypair;
-use russh::keys::{HashAlg, PrivateKey};
-use russh::{MethodKind, MethodSet};
 use tokio::sync::watch;
 
-use fleetbench_inventory::platform::Platform;
-use fleetbench_inventory::write::{self, WriteOptions};
-use fleetbench_inventory::{DEFAULT_TIMEOUT, Device, Format, Secret};
+use std::collections::HashMap;
 
+use fleetbench_inventory::platform::Platform;
+use fleetbench_inventory::write;
+use fleetbench_inventory::{Device, Format};
+
+pub use bound::EMULATED_INVENTORY;
+pub use error::EmulatorError;
 pub use fault::{DeviceFaults, Fault, FaultRule, FaultTarget};
+pub use foreground::{FleetFiles, serve_foreground, serve_foreground_with};
 pub use platforms::{MixError, PlatformMix};
 pub use profile::Profile;
 pub use record::{End, SessionRecord};
 pub use server::{ESCAPE_CODES, MAX_PREAUTH, WEIRD_PROMPT};
+pub use spec::FleetSpec;
 
+use bound::{BoundFleet, FleetView};
 use cpu::CpuTracker;
-use server::{DeviceState, Port};
-
-/// Errors of the emulator. None of them carries a password or secret.
-#[derive(Debug, thiserror::Error)]
-pub enum EmulatorError {
-    #[error("invalid profile '{spec}': {reason}")]
-    Profile { spec: String, reason: String },
-    #[error("invalid fleet: {0}")]
-    Spec(String),
-    #[error("cannot bind {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-    #[error("cannot start the emulator runtime: {0}")]
-    Runtime(std::io::Error),
-    #[error("host key for device {index}: {message}")]
-    HostKey { index: usize, message: String },
-    #[error("cannot write inventory {path}: {source}")]
-    Inventory {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot open the session record {path}: {source}")]
-    Record {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
-
-/// What fleet to emulate.
-#[derive(Debug, Clone)]
-pub struct FleetSpec {
-    pub devices: usize,
-    /// 0: an ephemeral port per device (tests); otherwise device `i` listens on `base_port + i`.
-    pub base_port: u16,
-    /// Address to bind; 127.0.0.1 unless the caller explicitly asks for another.
-    pub bind: IpAddr,
-    /// One address per device instead of `bind` (the link emulator's 198.18.0.0/15 devices,
-    /// inside a network namespace of its own). Every device then listens on the same port:
-    /// `base_port`, or 22 when that is 0.
-    pub addresses: Vec<IpAddr>,
-    pub profile: Profile,
-    /// Host keys, jitter and fault placement all derive from this.
-    pub seed: u64,
-    pub username: String,
-    pub password: String,
-    /// Enable secret.
-    pub secret: String,
-    /// vty lines per device: concurrent authenticated sessions beyond this are refused.
-    pub max_sessions: usize,
-    /// OpenSSH public key lines (`ssh-ed25519 AAAA... comment`) that may log in as
-    /// `username` with public-key auth. Empty (the default): only password and
-    /// keyboard-interactive auth are offered, as on a stock IOS vty.
-    pub authorized_keys: Vec<String>,
-    /// Record every session the devices serve ([`record`]); read with
-    /// [`EmulatedFleet::take_sessions`]. Off by default: records cost memory per session.
-    pub record: bool,
-    /// Where `write memory` keeps each device's startup-config (`R1.startup-config`, ...),
-    /// read back at start so saved configs survive a restart. `None`: in memory only.
-    pub state_dir: Option<PathBuf>,
-    /// Which platform each device speaks: all `cisco_ios` by default (the classic fleet).
-    pub platforms: PlatformMix,
-    /// Serve only these devices (indices into the whole fleet, ascending): one shard of a
-    /// larger fleet (the application's shard split). Names, ports, host keys and faults stay those of the
-    /// whole fleet, so the shards together are exactly the unsharded fleet. `None`: all.
-    pub only: Option<Vec<usize>>,
-}
+use record::Recorder;
 
 /// The name (and prompt hostname) of device `index` of an emulated fleet: `R1`, `R2`, ...
 pub fn device_name(index: usize) -> String {
     identity::hostname(index)
-}
-
-/// One running device, as clients see it.
-#[derive(Debug, Clone)]
-struct DeviceInfo {
-    name: String,
-    host: String,
-    port: u16,
-    /// `ssh-ed25519 BASE64`
-    host_key: String,
-    fingerprint: String,
-    faults: DeviceFaults,
-    platform: &'static Platform,
-}
-
-/// The client-side view of a fleet (shared by [`EmulatedFleet`] and [`serve_foreground`]).
-#[derive(Debug, Clone)]
-struct FleetView {
-    username: String,
-    password: String,
-    secret: String,
-    devices: Vec<DeviceInfo>,
-    /// Name, address and port of every device of the whole fleet, for the written inventory: with
-    /// [`FleetSpec::only`] and a fixed base port, the devices other shards serve too, so
-    /// every shard writes the same inventory and `run --shard I/N` on it picks exactly the
-    /// devices shard I serves. Otherwise the served devices.
-    inventory: Vec<(String, String, u16, &'static Platform)>,
-}
-
-impl FleetView {
-    fn devices(&self) -> Vec<Device> {
-        self.devices
-            .iter()
-            .map(|d| Device {
-                name: d.name.clone(),
-                host: d.host.clone(),
-                port: d.port,
-                username: self.username.clone(),
-                password: Some(Secret::new(self.password.clone())),
-                secret: Some(Secret::new(self.secret.clone())),
-                key_file: None,
-                device_type: d.platform.device_type.into(),
-                timeout: DEFAULT_TIMEOUT,
-                algorithms: Default::default(),
-            })
-            .collect()
-    }
-
-    fn known_hosts(&self) -> HashMap<String, Vec<String>> {
-        self.devices
-            .iter()
-            .map(|d| {
-                let pattern = if d.port == 22 {
-                    d.host.clone()
-                } else {
-                    format!("[{}]:{}", d.host, d.port)
-                };
-                (pattern, vec![d.host_key.clone()])
-            })
-            .collect()
-    }
-
-    /// The devices of the written inventory (the whole fleet, see `inventory`).
-    fn inventory_devices(&self) -> Vec<Device> {
-        self.inventory
-            .iter()
-            .map(|(name, host, port, platform)| Device {
-                name: name.clone(),
-                host: host.clone(),
-                port: *port,
-                username: self.username.clone(),
-                password: Some(Secret::new(self.password.clone())),
-                secret: Some(Secret::new(self.secret.clone())),
-                key_file: None,
-                device_type: platform.device_type.into(),
-                timeout: DEFAULT_TIMEOUT,
-                algorithms: Default::default(),
-            })
-            .collect()
-    }
-
-    fn inventory_yaml(&self) -> String {
-        let path = Path::new("devices.yaml");
-        write::render(
-            path,
-            Format::Netmiko,
-            &self.inventory_devices(),
-            EMULATED_INVENTORY,
-        )
-        .into_iter()
-        .map(|(_, text)| text)
-        .collect()
-    }
-}
-
-/// Inventories of emulated fleets: their host keys are new to every client.
-pub const EMULATED_INVENTORY: WriteOptions = WriteOptions {
-    check_host_keys: false,
-};
-
-/// What `fleetbench emulate` writes besides serving.
-#[derive(Debug, Clone, Default)]
-pub struct Outputs {
-    /// The inventory and its format; written once every listener is bound.
-    pub inventory: Option<(PathBuf, Format)>,
-    /// Append every session's record here, a JSON line each ([`record`]), as it ends.
-    pub record: Option<PathBuf>,
-}
-
-/// Listeners bound, devices prepared, nothing served yet.
-struct BoundFleet {
-    view: FleetView,
-    ports: Vec<(Arc<DeviceState>, Port)>,
-}
-
-impl BoundFleet {
-    /// Binds every device's port (inside a tokio runtime).
-    fn bind(
-        spec: &FleetSpec,
-        recorder: Option<Arc<record::Recorder>>,
-    ) -> Result<BoundFleet, EmulatorError> {
-        spec.validate()?;
-        let faults = fault::assign(&spec.profile.faults, spec.devices, spec.seed);
-        let platforms = spec.platforms.assign(spec.devices, spec.seed);
-        let profile = Arc::new(spec.profile.clone());
-        let authorized = spec
-            .authorized_keys
-            .iter()
-            .enumerate()
-            .map(|(i, line)| {
-                russh::keys::PublicKey::from_openssh(line.trim())
-                    .map_err(|e| EmulatorError::Spec(format!("authorized key {}: {e}", i + 1)))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let authorized = Arc::new(authorized);
-        let now = Utc::now();
-        let mut ports = Vec::with_capacity(spec.devices);
-        let mut infos = Vec::with_capacity(spec.devices);
-        for (index, faults) in faults.into_iter().enumerate() {
-            if !spec.serves(index) {
-                continue;
-            }
-            let key = match spec.profile.ssh {
-                profile::SshStack::Modern => host_key(spec.seed, index)?,
-                profile::SshStack::Legacy => legacy_host_key()?,
-            };
-            let public = key.public_key();
-            let host_key = public
-                .to_openssh()
-                .map_err(|e| EmulatorError::HostKey {
-                    index,
-                    message: e.to_string(),
-                })?
-                .split_whitespace()
-                .take(2)
-                .collect::<Vec<_>>()
-                .join(" ");
-            let fingerprint = public.fingerprint(HashAlg::Sha256).to_string();
-            let (ip, port_no) = match spec.addresses.get(index) {
-                Some(ip) if spec.base_port == 0 => (*ip, 22),
-                Some(ip) => (*ip, spec.base_port),
-                None if spec.base_port == 0 => (spec.bind, 0),
-                None => (spec.bind, spec.base_port + index as u16),
-            };
-            let addr = SocketAddr::new(ip, port_no);
-            let port = Port::bind(addr, faults.refuse)
-                .map_err(|source| EmulatorError::Bind { addr, source })?;
-            let port_no = port
-                .local_addr()
-                .map_err(|source| EmulatorError::Bind { addr, source })?
-                .port();
-            let password = if faults.wrong_password {
-                format!("{}-but-not-this-one", spec.password)
-            } else {
-                spec.password.clone()
-            };
-            // A plausible, device-specific uptime (1 hour to 60 days), stable per seed.
-            let up_minutes =
-                profile::session_rng(spec.seed ^ 0xB007, index, 0).random_range(60..86_400);
-            let mut dev = DeviceState::new(
-                index,
-                spec.username.clone(),
-                password,
-                spec.secret.clone(),
-                faults.clone(),
-                profile.clone(),
-                spec.seed,
-                now - chrono::TimeDelta::minutes(up_minutes),
-                spec.max_sessions,
-                Arc::new(ssh_config(key, !authorized.is_empty(), spec.profile.ssh)),
-                Arc::new(config::Shared::new(
-                    identity::Fleet::new(spec.devices, spec.seed),
-                    index,
-                    spec.profile.ssh,
-                    spec.state_dir.clone(),
-                )),
-            );
-            dev.authorized_keys = authorized.clone();
-            dev.recorder = recorder.clone();
-            let host = if ip.is_unspecified() {
-                Ipv4Addr::LOCALHOST.to_string()
-            } else {
-                ip.to_string()
-            };
-            dev.platform = platforms
-                .get(index)
-                .copied()
-                .unwrap_or_else(Platform::default_platform);
-            infos.push(DeviceInfo {
-                name: dev.hostname.clone(),
-                host,
-                port: port_no,
-                host_key,
-                fingerprint,
-                faults,
-                platform: dev.platform,
-            });
-            ports.push((Arc::new(dev), port));
-        }
-        let bind_host = if spec.bind.is_unspecified() {
-            Ipv4Addr::LOCALHOST.to_string()
-        } else {
-            spec.bind.to_string()
-        };
-        let inventory = if spec.only.is_some() && spec.base_port != 0 {
-            (0..spec.devices)
-                .map(|i| {
-                    let platform = platforms
-                        .get(i)
-                        .copied()
-                        .unwrap_or_else(Platform::default_platform);
-                    (
-                        device_name(i),
-                        bind_host.clone(),
-                        spec.base_port + i as u16,
-                        platform,
-                    )
-                })
-                .collect()
-        } else {
-            infos
-                .iter()
-                .map(|d| (d.name.clone(), d.host.clone(), d.port, d.platform))
-                .collect()
-        };
-        Ok(BoundFleet {
-            view: FleetView {
-                username: spec.username.clone(),
-                password: spec.password.clone(),
-                secret: spec.secret.clone(),
-                devices: infos,
-                inventory,
-            },
-            ports,
-        })
-    }
-
-    /// Starts every accept loop on the current runtime.
-    fn spawn(self, stop: &watch::Receiver<bool>) -> (FleetView, Vec<tokio::task::JoinHandle<()>>) {
-        let tasks = self
-            .ports
-            .into_iter()
-            .map(|(dev, port)| tokio::spawn(server::serve_device(dev, port, stop.clone())))
-            .collect();
-        (self.view, tasks)
-    }
 }
 
 /// A running fleet on its own runtime. Dropping it stops every listener and joins its threads.
@@ -444,7 +122,7 @@ pub struct EmulatedFleet {
     stop: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
     cpu: Arc<CpuTracker>,
-    recorder: Option<Arc<record::Recorder>>,
+    recorder: Option<Arc<Recorder>>,
 }
 
 impl std::fmt::Debug for EmulatedFleet {
@@ -477,7 +155,7 @@ impl EmulatedFleet {
                 .map_err(EmulatorError::Runtime)?
         };
         let profile_name = spec.profile.name().to_string();
-        let recorder = spec.record.then(|| Arc::new(record::Recorder::in_memory()));
+        let recorder = spec.record.then(|| Arc::new(Recorder::in_memory()));
         let rec = recorder.clone();
         // block_on runs on a std thread of our own, so this works even when the caller is
         // itself inside a tokio runtime.

@@ -29,13 +29,12 @@
 
 use std::time::Duration;
 
+use rand::Rng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
-use super::EmulatorError;
+use super::error::EmulatorError;
 use super::fault::{self, Fault, FaultRule, FaultTarget};
 pub use fleetbench_units::duration::parse as parse_duration;
-pub(crate) use fleetbench_units::seed::mix;
 
 /// Profile names accepted by [`Profile::by_name`] besides the custom form.
 pub const NAMES: &[&str] = &["classic", "instant", "lan", "latency-1s", "chaos"];
@@ -221,14 +220,10 @@ impl Profile {
     }
 }
 
-/// The RNG of one session: from the fleet seed, the device index and the session's ordinal.
-pub(crate) fn session_rng(seed: u64, device: usize, session: u64) -> StdRng {
-    StdRng::seed_from_u64(mix(mix(seed, device as u64), session))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::seed::session_rng;
 
     #[test]
     fn named_profiles() {

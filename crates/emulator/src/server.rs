@@ -1,173 +1,40 @@
-//! The SSH side of one emulated device: listener, russh handler, per-channel CLI tasks.
+//! The SSH side of one emulated device: its listener and the russh handler of each connection.
 //!
 //! russh runs one event loop per connection and calls the [`Conn`] handler on it, so the
 //! handler never waits: it answers requests at once and hands typed bytes to a per-channel
-//! task, which owns the device's [`Cli`] state machine (its platform's), sleeps for the profile's delays and replies
-//! through the session [`Handle`]. Echo is sent before any injected delay.
+//! task ([`channel`]), which owns the session's CLI (its platform's), sleeps for the
+//! profile's delays and replies through the session's handle. Echo is sent before any
+//! injected delay. What a device's connections share is [`device`].
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use rand::Rng;
-use rand::rngs::StdRng;
-use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, Response, Session};
+use russh::server::{Auth, ChannelOpenHandle, Msg, Response, Session};
 use russh::{Channel, ChannelId, Disconnect};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{mpsc, watch};
 
-use super::config::Shared;
-use super::fault::DeviceFaults;
-use super::ios::Reply;
-use super::platforms::{Cli, Identity, new_cli};
-use super::profile::{Profile, session_rng};
-use super::record::{End, Live, Recorder};
-use fleetbench_inventory::platform::Platform;
+use super::record::Live;
+use super::seed::session_rng;
 
 mod channel;
-use channel::*;
+mod device;
+pub use self::channel::ESCAPE_CODES;
+use self::channel::{ChannelTask, Kind, Out};
+pub(crate) use self::device::DeviceState;
+use self::device::Slot;
+pub use self::device::WEIRD_PROMPT;
 
 /// Connections that may sit before authentication on one device; more are closed at once.
 /// Bounds what a connect flood can hold open without limiting honest concurrency (the vty
 /// limit is far lower).
 pub const MAX_PREAUTH: usize = 50;
-
-/// One write of the `flood` and `flood-no-newline` faults.
-const FLOOD_CHUNK: usize = 64 * 1024;
-
-/// What the `escape-codes` fault puts before each `show` output: OSC set-title, a cursor
-/// position request (the terminal answers it as if typed), clear screen.
-pub const ESCAPE_CODES: &[u8] = b"\x1b]0;owned by R1\x07\x1b[6n\x1b[2J";
-
-/// The prompt of the `weird-prompt` fault.
-pub const WEIRD_PROMPT: &str = "router-weird$ ";
-
-/// Everything one device's connections share.
-pub(crate) struct DeviceState {
-    pub index: usize,
-    pub hostname: String,
-    /// The platform the device speaks (`cisco_ios` unless the fleet has a mix).
-    pub platform: &'static Platform,
-    pub username: String,
-    /// The password the device accepts (differs from the inventory's under `wrong-password`).
-    pub password: String,
-    pub secret: String,
-    pub faults: DeviceFaults,
-    pub profile: Arc<Profile>,
-    pub seed: u64,
-    pub boot: DateTime<Utc>,
-    pub max_sessions: usize,
-    pub config: Arc<russh::server::Config>,
-    /// Public keys accepted for `username` (public-key auth is offered only when non-empty).
-    pub authorized_keys: Arc<Vec<russh::keys::PublicKey>>,
-    /// Where session records go, when the fleet records them.
-    pub recorder: Option<Arc<Recorder>>,
-    /// How long a connection may stay unauthenticated (SSH banner, key exchange and login
-    /// included) before it is closed, like IOS's `ip ssh time-out` and OpenSSH's
-    /// `LoginGraceTime`; without it, idle connections would hold every pre-auth slot.
-    pub login_grace: Duration,
-    /// Identity, place in the fleet, running and startup configs.
-    pub device: Arc<Shared>,
-    preauth: AtomicUsize,
-    vty: AtomicUsize,
-    sessions_started: AtomicU64,
-    accepted: AtomicU64,
-}
-
-impl DeviceState {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        index: usize,
-        username: String,
-        password: String,
-        secret: String,
-        faults: DeviceFaults,
-        profile: Arc<Profile>,
-        seed: u64,
-        boot: DateTime<Utc>,
-        max_sessions: usize,
-        config: Arc<russh::server::Config>,
-        device: Arc<Shared>,
-    ) -> Self {
-        let login_grace = profile.login_grace;
-        DeviceState {
-            index,
-            hostname: device.identity.hostname.clone(),
-            platform: Platform::default_platform(),
-            username,
-            password,
-            secret,
-            faults,
-            profile,
-            seed,
-            boot,
-            max_sessions,
-            config,
-            authorized_keys: Arc::new(Vec::new()),
-            recorder: None,
-            login_grace,
-            device,
-            preauth: AtomicUsize::new(0),
-            vty: AtomicUsize::new(0),
-            sessions_started: AtomicU64::new(0),
-            accepted: AtomicU64::new(0),
-        }
-    }
-
-    /// Who the device is, for its CLI's prompts and outputs.
-    pub fn identity(&self) -> Identity {
-        Identity {
-            index: self.index,
-            hostname: self.device.hostname(),
-            username: self.username.clone(),
-            secret: self.secret.clone(),
-            boot: self.boot,
-            enable_refused: self.faults.enable_refused,
-            prompt_override: self.faults.weird_prompt.then(|| WEIRD_PROMPT.to_string()),
-            device: self.device.clone(),
-        }
-    }
-
-    /// A new session's CLI, in the device's platform.
-    fn cli(&self) -> Box<dyn Cli> {
-        new_cli(self.platform, &self.identity())
-    }
-}
-
-/// A taken slot of a per-device counter (pre-auth connections, vty lines); freed on drop.
-struct Slot {
-    dev: Arc<DeviceState>,
-    counter: fn(&DeviceState) -> &AtomicUsize,
-}
-
-impl Slot {
-    fn take(
-        dev: &Arc<DeviceState>,
-        counter: fn(&DeviceState) -> &AtomicUsize,
-        max: usize,
-    ) -> Option<Slot> {
-        counter(dev)
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Slot {
-                dev: dev.clone(),
-                counter,
-            })
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        (self.counter)(&self.dev).fetch_sub(1, Ordering::AcqRel);
-    }
-}
 
 /// A bound port: listening, or (fault `refuse`) bound only, so connects get a RST.
 pub(crate) enum Port {
@@ -409,11 +276,6 @@ impl Conn {
             }
         });
     }
-}
-
-enum Kind {
-    Shell,
-    Exec(String),
 }
 
 impl russh::server::Handler for Conn {

@@ -1,7 +1,52 @@
-//! A fleet spec's constructor and what it asks of the machine: the ports and file descriptors
-//! it needs, checked before anything is bound.
+//! What fleet to emulate ([`FleetSpec`]), and what it asks of the machine: the ports and file
+//! descriptors it needs, checked before anything is bound.
 
-use super::*;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+
+use super::error::EmulatorError;
+use super::identity;
+use super::platforms::PlatformMix;
+use super::profile::Profile;
+
+/// What fleet to emulate.
+#[derive(Debug, Clone)]
+pub struct FleetSpec {
+    pub devices: usize,
+    /// 0: an ephemeral port per device (tests); otherwise device `i` listens on `base_port + i`.
+    pub base_port: u16,
+    /// Address to bind; 127.0.0.1 unless the caller explicitly asks for another.
+    pub bind: IpAddr,
+    /// One address per device instead of `bind` (the link emulator's 198.18.0.0/15 devices,
+    /// inside a network namespace of its own). Every device then listens on the same port:
+    /// `base_port`, or 22 when that is 0.
+    pub addresses: Vec<IpAddr>,
+    pub profile: Profile,
+    /// Host keys, jitter and fault placement all derive from this.
+    pub seed: u64,
+    pub username: String,
+    pub password: String,
+    /// Enable secret.
+    pub secret: String,
+    /// vty lines per device: concurrent authenticated sessions beyond this are refused.
+    pub max_sessions: usize,
+    /// OpenSSH public key lines (`ssh-ed25519 AAAA... comment`) that may log in as
+    /// `username` with public-key auth. Empty (the default): only password and
+    /// keyboard-interactive auth are offered, as on a stock IOS vty.
+    pub authorized_keys: Vec<String>,
+    /// Record every session the devices serve ([`super::record`]); read with
+    /// [`super::EmulatedFleet::take_sessions`]. Off by default: records cost memory per session.
+    pub record: bool,
+    /// Where `write memory` keeps each device's startup-config (`R1.startup-config`, ...),
+    /// read back at start so saved configs survive a restart. `None`: in memory only.
+    pub state_dir: Option<PathBuf>,
+    /// Which platform each device speaks: all `cisco_ios` by default (the classic fleet).
+    pub platforms: PlatformMix,
+    /// Serve only these devices (indices into the whole fleet, ascending): one shard of a
+    /// larger fleet ([`crate::shard`]). Names, ports, host keys and faults stay those of the
+    /// whole fleet, so the shards together are exactly the unsharded fleet. `None`: all.
+    pub only: Option<Vec<usize>>,
+}
 
 impl FleetSpec {
     /// `devices` routers on ephemeral loopback ports, cisco/cisco/cisco, 5 vty lines, seed 1.

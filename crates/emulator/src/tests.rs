@@ -1,5 +1,10 @@
 //! Unit tests of `emulator` (kept beside it so the module reads as code).
 
+use std::net::{IpAddr, Ipv4Addr};
+
+use russh::keys::{HashAlg, PrivateKey};
+
+use super::keys::host_key;
 use super::spec::ephemeral_range;
 use super::*;
 

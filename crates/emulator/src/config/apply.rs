@@ -1,88 +1,16 @@
 //! Configuration commands at the global level: what `apply` does with one typed line.
 
-use super::*;
+use std::net::Ipv4Addr;
 
-/// Where configuration mode is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ctx {
-    /// `(config)#`
-    Global,
-    /// A section: `(config-if)#`, `(config-router)#`, `(config-line)#`, `(config-std-nacl)#`
-    /// ...; the header is the section's top-level line.
-    Section { header: String, kind: SectionKind },
-    /// `(config-router-af)#` inside `router bgp`.
-    AddressFamily { header: String, af: String },
-}
+use super::edit::{
+    interface_name, normalized, remove_section, set_banner, set_or_add, valid_hostname, words,
+};
+use super::mode::{Applied, Ctx, SectionKind};
+use super::sub::{address_family, sub};
+use super::tree::{Config, Node, prefix_len};
+use crate::engine::{keyword, tokens};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SectionKind {
-    Interface,
-    Router,
-    Line,
-    StdAcl,
-    ExtAcl,
-    Other,
-}
-
-impl Ctx {
-    /// The mode's part of the prompt: `config`, `config-if`, ...
-    pub fn prompt_tag(&self) -> &'static str {
-        match self {
-            Ctx::Global => "config",
-            Ctx::Section { kind, .. } => match kind {
-                SectionKind::Interface => "config-if",
-                SectionKind::Router => "config-router",
-                SectionKind::Line => "config-line",
-                SectionKind::StdAcl => "config-std-nacl",
-                SectionKind::ExtAcl => "config-ext-nacl",
-                SectionKind::Other => "config-submode",
-            },
-            Ctx::AddressFamily { .. } => "config-router-af",
-        }
-    }
-
-    /// The enclosing mode: `exit` goes there, and a line this mode does not know is tried
-    /// there. `None` from global configuration (privileged EXEC is not a config mode).
-    pub fn parent(&self) -> Option<Ctx> {
-        match self {
-            Ctx::Global => None,
-            Ctx::Section { .. } => Some(Ctx::Global),
-            Ctx::AddressFamily { header, .. } => Some(Ctx::Section {
-                header: header.clone(),
-                kind: SectionKind::Router,
-            }),
-        }
-    }
-}
-
-/// What one configuration line did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Applied {
-    /// Done; stay in this mode.
-    Done,
-    /// Done, with a message IOS prints (`% BGP is already running; AS is 64512`).
-    Message(String),
-    /// Enter a sub-mode.
-    Enter(Ctx),
-    /// `exit`: one level up (to privileged EXEC from global).
-    Exit,
-    /// `end` (or Ctrl-Z): back to privileged EXEC.
-    End,
-    /// `banner KIND D`: read text lines until the delimiter `D`.
-    Banner {
-        kind: String,
-        delim: String,
-    },
-    /// `do CMD`: run an EXEC command.
-    Do(String),
-    Invalid {
-        caret: usize,
-    },
-    Incomplete,
-    Ambiguous,
-}
-
-pub(super) const GLOBAL: &[&str] = &[
+const GLOBAL: &[&str] = &[
     "aaa",
     "access-list",
     "alias",
@@ -162,7 +90,7 @@ pub fn apply(cfg: &mut Config, ctx: &Ctx, line: &str) -> Applied {
     }
 }
 
-pub(super) fn global(cfg: &mut Config, words: &[(usize, &str)], line: &str) -> Applied {
+fn global(cfg: &mut Config, words: &[(usize, &str)], line: &str) -> Applied {
     let (at0, w0) = words[0];
     let verb = match keyword(w0, GLOBAL) {
         Ok(v) => v,
@@ -325,7 +253,7 @@ pub(super) fn global(cfg: &mut Config, words: &[(usize, &str)], line: &str) -> A
 
 /// The global `ipv6 ...` commands IOS has (stored as typed): `ipv6 adress` typed at
 /// `(config-if)#` must not become a global line.
-pub(super) const GLOBAL_IPV6: &[&str] = &[
+const GLOBAL_IPV6: &[&str] = &[
     "access-list",
     "cef",
     "dhcp",
@@ -343,7 +271,7 @@ pub(super) const GLOBAL_IPV6: &[&str] = &[
 ];
 
 /// The global `ip ...` commands the emulator knows (and so `no ip ...` can name).
-pub(super) const GLOBAL_IP: &[&str] = &[
+const GLOBAL_IP: &[&str] = &[
     "access-list",
     "cef",
     "domain",
@@ -360,7 +288,7 @@ pub(super) const GLOBAL_IP: &[&str] = &[
     "tcp",
 ];
 
-pub(super) fn global_ip(cfg: &mut Config, rest: &[(usize, &str)], line: &str) -> Applied {
+fn global_ip(cfg: &mut Config, rest: &[(usize, &str)], line: &str) -> Applied {
     let (at, sub) = rest[0];
     let sub = match keyword(sub, GLOBAL_IP) {
         Ok(s) => s,
@@ -452,7 +380,7 @@ pub(super) fn global_ip(cfg: &mut Config, rest: &[(usize, &str)], line: &str) ->
     }
 }
 
-pub(super) fn router(cfg: &mut Config, rest: &[(usize, &str)]) -> Applied {
+fn router(cfg: &mut Config, rest: &[(usize, &str)]) -> Applied {
     let (at, proto) = rest[0];
     let proto = match keyword(proto, &["bgp", "eigrp", "isis", "ospf", "rip"]) {
         Ok(p) => p,
@@ -488,7 +416,7 @@ pub(super) fn router(cfg: &mut Config, rest: &[(usize, &str)]) -> Applied {
     })
 }
 
-pub(super) fn global_no(cfg: &mut Config, rest: &[(usize, &str)]) -> Applied {
+fn global_no(cfg: &mut Config, rest: &[(usize, &str)]) -> Applied {
     let (at, w) = rest[0];
     let verb = match keyword(w, GLOBAL) {
         Ok(v) if v != "no" && v != "do" && v != "end" && v != "exit" => v,

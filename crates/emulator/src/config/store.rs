@@ -1,6 +1,17 @@
 //! Per-device running and startup configs for the emulator's lifetime (and `--state-dir`).
 
-use super::*;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+
+use super::initial::TEMPLATE;
+use super::tree::Config;
+use crate::identity::{FleetLayout, Identity};
+use crate::profile::SshStack;
+
+/// Size of the emulated NVRAM, for `show startup-config`'s `Using N out of M bytes`.
+pub const NVRAM_BYTES: usize = 262_144;
 
 /// One device's configurations, for the emulator's lifetime.
 #[derive(Debug, Clone, Default)]
@@ -17,7 +28,7 @@ pub struct Store {
 /// One device's configuration state, shared by all of its sessions.
 #[derive(Debug)]
 pub struct Shared {
-    pub fleet: Fleet,
+    pub layout: FleetLayout,
     pub identity: Identity,
     pub ssh: SshStack,
     /// Where `write memory` persists the startup-config (`R1.startup-config`, ...), if anywhere.
@@ -26,10 +37,15 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Device `index` of `fleet`; its startup-config (and so its running-config, as after a
+    /// Device `index` of the fleet `layout`; its startup-config (and so its running-config, as after a
     /// boot) comes from `state_dir` when a saved one is there.
-    pub fn new(fleet: Fleet, index: usize, ssh: SshStack, state_dir: Option<PathBuf>) -> Shared {
-        let identity = fleet.identity(index);
+    pub fn new(
+        layout: FleetLayout,
+        index: usize,
+        ssh: SshStack,
+        state_dir: Option<PathBuf>,
+    ) -> Shared {
+        let identity = layout.identity(index);
         let mut store = Store::default();
         if let Some(dir) = &state_dir
             && let Ok(text) = std::fs::read_to_string(dir.join(state_file(&identity)))
@@ -39,7 +55,7 @@ impl Shared {
             store.startup = Some(saved);
         }
         Shared {
-            fleet,
+            layout,
             identity,
             ssh,
             state_dir,
@@ -53,7 +69,7 @@ impl Shared {
     }
 
     fn initial(&self) -> Config {
-        Config::initial(&self.fleet, &self.identity, self.ssh)
+        Config::initial(&self.layout, &self.identity, self.ssh)
     }
 
     /// A copy of the running-config.

@@ -1,6 +1,11 @@
 //! Configuration commands inside a sub-mode (`interface`, `router`, `line`, address families).
 
-use super::*;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::edit::{add_child, insert_child, normalized, replace_child};
+use super::mode::{Applied, Ctx, SectionKind};
+use super::tree::{Config, prefix_len, starts_with_words};
+use crate::engine::keyword;
 
 /// Commands of a section sub-mode.
 pub(super) fn sub(
@@ -325,7 +330,7 @@ pub(super) fn sub(
 
 /// The word after `ip`/`ipv6` in interface mode must be one IOS knows there: a mistyped
 /// `ip adress` (or `no ip adress`) is invalid input, not a new line of the interface.
-pub(super) fn interface_ip_word(verb: &str, args: &[(usize, &str)]) -> Result<(), Applied> {
+fn interface_ip_word(verb: &str, args: &[(usize, &str)]) -> Result<(), Applied> {
     const IP: &[&str] = &[
         "access-group",
         "address",

@@ -1,9 +1,12 @@
 //! Unit tests of `config` (kept beside it so the module reads as code).
 
+use std::net::Ipv4Addr;
+
 use super::*;
+use crate::identity::FleetLayout;
 
 fn cfg() -> Config {
-    let fleet = Fleet::new(3, 1);
+    let fleet = FleetLayout::new(3, 1);
     Config::initial(&fleet, &fleet.identity(0), SshStack::Modern)
 }
 

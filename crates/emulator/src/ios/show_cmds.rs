@@ -2,12 +2,18 @@
 //! matching what was typed, the output filters (`| include`, `| section`, ...) and the
 //! running-config lines with IOS's change comments.
 
-use super::*;
+use chrono::{DateTime, Utc};
+
+use super::answer::Answer;
+use crate::config::{self, interface_name};
+use crate::engine::{Filter, Lookup, keyword, lookup};
+use crate::setup::CliSetup;
+use crate::show::{self, View};
 
 /// `show` commands: each path of keywords (abbreviations allowed), `IF` for an interface name,
 /// and whether it needs privilege level 15.
-pub(super) const IF: &str = "<interface>";
-pub(super) const SHOWS: &[(&[&str], bool)] = &[
+const IF: &str = "<interface>";
+const SHOWS: &[(&[&str], bool)] = &[
     (&["arp"], false),
     (&["bgp", "all", "summary"], false),
     (&["bgp", "ipv4", "unicast", "neighbors"], false),
@@ -44,35 +50,50 @@ pub(super) const SHOWS: &[(&[&str], bool)] = &[
     (&["version"], false),
 ];
 
-impl Ios {
+/// The output filters after `|`, as a command table.
+const FILTERS: &[(&str, Filter)] = &[
+    ("include <rest>", Filter::Include),
+    ("exclude <rest>", Filter::Exclude),
+    ("begin <rest>", Filter::Begin),
+    ("section <rest>", Filter::Section),
+];
+
+/// What a session's `show` commands are asked of: its device and where the session is.
+pub(super) struct Shows<'a> {
+    pub setup: &'a CliSetup,
+    /// The session's hostname (`hostname X` may have changed it since login).
+    pub hostname: &'a str,
+    pub privileged: bool,
+    /// IOS-XE: XE's `show version`.
+    pub xe: bool,
+}
+
+impl Shows<'_> {
     /// `dir`: the flash, with the saved config's size.
     pub(super) fn dir(&self, now: DateTime<Utc>) -> Vec<String> {
-        let startup = self.cfg.device.startup().byte_len();
+        let startup = self.setup.device.startup().byte_len();
         self.view_lines(now, |v| v.dir(startup))
     }
 
     /// Lines computed from a [`View`] of this device.
-    pub(super) fn view_lines(
-        &self,
-        now: DateTime<Utc>,
-        f: impl FnOnce(&View) -> Vec<String>,
-    ) -> Vec<String> {
-        let dev = &self.cfg.device;
+    fn view_lines(&self, now: DateTime<Utc>, f: impl FnOnce(&View) -> Vec<String>) -> Vec<String> {
+        let dev = &self.setup.device;
         let running = dev.running();
         let (changed, _) = dev.times();
         let view = View::new(
-            &dev.fleet,
+            &dev.layout,
             &dev.identity,
             &running,
             now,
-            self.cfg.boot,
+            self.setup.boot,
             changed,
-            &self.cfg.user,
+            &self.setup.username,
         );
         f(&view)
     }
 
-    pub(super) fn show(&mut self, rest: &[(usize, &str)], now: DateTime<Utc>) -> Outcome {
+    /// The words after `show`: the command's output, or the IOS error.
+    pub(super) fn show(&self, rest: &[(usize, &str)], now: DateTime<Utc>) -> Answer {
         let (path, ifname) = match match_show(rest, self.privileged) {
             Ok(m) => m,
             Err(o) => return o,
@@ -80,21 +101,21 @@ impl Ios {
         // An interface argument must exist on this device.
         if let Some((at, name)) = &ifname
             && !self
-                .cfg
+                .setup
                 .device
                 .running()
                 .interfaces()
                 .iter()
                 .any(|i| i.name == *name)
         {
-            return Outcome::Invalid { caret: *at };
+            return Answer::Invalid { caret: *at };
         }
         let ifname = ifname.map(|(_, n)| n);
         let lines = match path {
             ["clock"] => vec![ios_clock(now)],
-            ["version"] if self.cfg.xe => {
-                let serial = &self.cfg.device.identity.serial;
-                crate::platforms::xe_show_version(&self.hostname, self.cfg.boot, now)
+            ["version"] if self.xe => {
+                let serial = &self.setup.device.identity.serial;
+                show::xe_version(self.hostname, self.setup.boot, now)
                     .into_iter()
                     .map(|l| match l.strip_prefix("Processor board ID ") {
                         Some(_) => format!("Processor board ID {serial}"),
@@ -103,10 +124,10 @@ impl Ios {
                     .collect()
             }
             ["version"] => show::version(
-                &self.hostname,
-                &self.cfg.device.identity,
+                self.hostname,
+                &self.setup.device.identity,
                 now,
-                self.cfg.boot,
+                self.setup.boot,
             ),
             ["privilege"] => vec![format!(
                 "Current privilege level is {}",
@@ -114,7 +135,7 @@ impl Ios {
             )],
             ["running-config"] => self.running_config_lines(),
             ["running-config", "interface", _] => {
-                let running = self.cfg.device.running();
+                let running = self.setup.device.running();
                 let header = format!("interface {}", ifname.unwrap_or_default());
                 let mut body = vec!["!".to_string()];
                 if let Some(node) = running.section(&header) {
@@ -125,10 +146,10 @@ impl Ios {
                 with_config_header(body)
             }
             // The SNMP chassis ID defaults to the serial (napalm's get_snmp_information).
-            ["snmp", "chassis"] => vec![self.cfg.device.identity.serial.clone()],
+            ["snmp", "chassis"] => vec![self.setup.device.identity.serial.clone()],
             ["startup-config"] => {
-                let startup = self.cfg.device.startup();
-                let (_, saved) = self.cfg.device.times();
+                let startup = self.setup.device.startup();
+                let (_, saved) = self.setup.device.times();
                 let mut out = vec![format!(
                     "Using {} out of {} bytes",
                     startup.byte_len(),
@@ -166,13 +187,13 @@ impl Ios {
                 _ => v.version(),
             }),
         };
-        Outcome::Show(lines)
+        Answer::Show(lines)
     }
 
     /// `show running-config`: the header, the change comments, the configuration.
     pub(super) fn running_config_lines(&self) -> Vec<String> {
-        let running = self.cfg.device.running();
-        let (changed, saved) = self.cfg.device.times();
+        let running = self.setup.device.running();
+        let (changed, saved) = self.setup.device.times();
         with_config_header(with_change_comments(running.lines(), changed, saved))
     }
 }
@@ -192,7 +213,7 @@ fn with_config_header(body: Vec<String>) -> Vec<String> {
 
 /// IOS's `! Last configuration change at ...` / `! NVRAM config last updated at ...` lines,
 /// after the config's first line.
-pub(super) fn with_change_comments(
+fn with_change_comments(
     mut lines: Vec<String>,
     changed: Option<DateTime<Utc>>,
     saved: Option<DateTime<Utc>>,
@@ -211,11 +232,11 @@ pub(super) fn with_change_comments(
 }
 
 /// A matched `show` command: its path, and its interface argument with the argument's offset.
-pub(super) type ShowMatch = (&'static [&'static str], Option<(usize, String)>);
+type ShowMatch = (&'static [&'static str], Option<(usize, String)>);
 
 /// Matches the words after `show` against [`SHOWS`]: the command's path and its interface
 /// argument (with the argument's offset), or the IOS error.
-pub(super) fn match_show(words: &[(usize, &str)], privileged: bool) -> Result<ShowMatch, Outcome> {
+fn match_show(words: &[(usize, &str)], privileged: bool) -> Result<ShowMatch, Answer> {
     let mut alive: Vec<&'static [&'static str]> = SHOWS
         .iter()
         .filter(|(_, p)| privileged || !p)
@@ -228,7 +249,7 @@ pub(super) fn match_show(words: &[(usize, &str)], privileged: bool) -> Result<Sh
         let Some(&(at, w)) = words.get(wi) else {
             return match alive.iter().find(|p| p.len() == level) {
                 Some(p) => Ok((p, ifname)),
-                None => Err(Outcome::Incomplete),
+                None => Err(Answer::Incomplete),
             };
         };
         let mut kws: Vec<&str> = alive
@@ -244,69 +265,45 @@ pub(super) fn match_show(words: &[(usize, &str)], privileged: bool) -> Result<Sh
             }
             Err(Some(())) => {
                 let typed: Vec<&str> = words[..=wi].iter().map(|w| w.1).collect();
-                return Err(Outcome::Ambiguous(format!("show {}", typed.join(" "))));
+                return Err(Answer::Ambiguous(format!("show {}", typed.join(" "))));
             }
             Err(None) if alive.iter().any(|p| p.len() > level && p[level] == IF) => {
                 // `Gi0/1`, or `GigabitEthernet 0/1` in two words.
-                let one = config::interface_name(&words[wi..=wi]);
+                let one = interface_name(&words[wi..=wi]);
                 let (name, used) = match one {
                     Ok(n) => (n, 1),
-                    Err(_) if wi + 1 < words.len() => {
-                        match config::interface_name(&words[wi..wi + 2]) {
-                            Ok(n) => (n, 2),
-                            Err(_) => return Err(Outcome::Invalid { caret: at }),
-                        }
-                    }
-                    Err(_) => return Err(Outcome::Invalid { caret: at }),
+                    Err(_) if wi + 1 < words.len() => match interface_name(&words[wi..wi + 2]) {
+                        Ok(n) => (n, 2),
+                        Err(_) => return Err(Answer::Invalid { caret: at }),
+                    },
+                    Err(_) => return Err(Answer::Invalid { caret: at }),
                 };
                 ifname = Some((at, name));
                 alive.retain(|p| p.len() > level && p[level] == IF);
                 wi += used;
             }
-            Err(None) => return Err(Outcome::Invalid { caret: at }),
+            Err(None) => return Err(Answer::Invalid { caret: at }),
         }
         level += 1;
     }
 }
 
-/// `include X`, `exclude X`, `begin X`, `section X` (abbreviated too); `None` for an unknown
-/// filter. `section` keeps each top-level line that matches with all its indented lines, and
-/// the matching indented lines of the other sections.
-pub(super) fn apply_filter(lines: Vec<String>, filter: &str) -> Option<Vec<String>> {
-    let filter = filter.trim();
-    let (kind, pattern) = filter.split_once(char::is_whitespace)?;
-    let mut pattern = pattern.trim();
-    match keyword(kind, &["include", "exclude", "begin", "section"]).ok()? {
-        "include" => Some(lines.into_iter().filter(|l| l.contains(pattern)).collect()),
-        "exclude" => Some(lines.into_iter().filter(|l| !l.contains(pattern)).collect()),
-        "section" => {
-            // `| section include X` is the long form of `| section X`.
-            if let Some((w, rest)) = pattern.split_once(char::is_whitespace)
-                && keyword(w, &["include", "exclude"]) == Ok("include")
-            {
-                pattern = rest.trim();
-            }
-            let mut out = Vec::new();
-            let mut keep_children = false;
-            for l in lines {
-                if l.starts_with(' ') {
-                    if keep_children || l.contains(pattern) {
-                        out.push(l);
-                    }
-                } else {
-                    keep_children = l.contains(pattern);
-                    if keep_children {
-                        out.push(l);
-                    }
-                }
-            }
-            Some(out)
+/// `include X`, `exclude X`, `begin X`, `section X` (abbreviated too) after a `|` of `line`
+/// (whose command part is `cmd_len` bytes long): the lines the filter keeps, or IOS's error
+/// under the filter's first word.
+pub(super) fn apply_filter(lines: Vec<String>, filter: &str, cmd_len: usize) -> Answer {
+    match lookup(filter, FILTERS, true) {
+        Lookup::Found(kind, args) => {
+            Answer::Show(kind.keep(lines, args.first().map_or("", String::as_str)))
         }
-        _ => Some(
-            lines
-                .into_iter()
-                .skip_while(|l| !l.contains(pattern))
-                .collect(),
-        ),
+        _ => Answer::Invalid {
+            caret: cmd_len + 1 + filter.len() - filter.trim_start().len(),
+        },
     }
+}
+
+/// `show clock` in IOS format: `*08:36:01.242 UTC Fri Jul 26 2019` (the `*` means "not
+/// synchronised by NTP", which is what an unconfigured lab router prints).
+pub fn ios_clock(now: DateTime<Utc>) -> String {
+    now.format("*%H:%M:%S%.3f UTC %a %b %-d %Y").to_string()
 }

@@ -1,7 +1,14 @@
 //! Unit tests of `ios` (kept beside it so the module reads as code).
 
+use std::sync::Arc;
+
 use super::*;
+use crate::config::{self, Shared};
+use crate::engine::{DEFAULT_LENGTH, DeviceCli, Engine, Reply};
 use chrono::TimeZone;
+
+/// A session: IOS behind the line engine.
+type Session = Engine<Ios>;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2019, 7, 26, 8, 36, 1).unwrap() + chrono::TimeDelta::milliseconds(242)
@@ -9,32 +16,36 @@ fn now() -> DateTime<Utc> {
 
 fn device(n: usize, index: usize) -> Arc<Shared> {
     Arc::new(Shared::new(
-        crate::identity::Fleet::new(n, 1),
+        crate::identity::FleetLayout::new(n, 1),
         index,
         config::SshStack::Modern,
         None,
     ))
 }
 
-fn ios_on(device: Arc<Shared>) -> Ios {
-    Ios::new(IosConfig {
+fn setup_on(device: Arc<Shared>) -> CliSetup {
+    CliSetup {
+        index: device.identity.index,
         hostname: device.hostname(),
+        username: "cisco".into(),
         secret: "s3cret".into(),
+        boot: now() - chrono::TimeDelta::minutes(3 * 24 * 60 + 65),
         enable_refused: false,
         prompt_override: None,
-        boot: now() - chrono::TimeDelta::minutes(3 * 24 * 60 + 65),
         device,
-        user: "cisco".into(),
-        xe: false,
-    })
+    }
 }
 
-fn ios() -> Ios {
+fn ios_on(device: Arc<Shared>) -> Session {
+    Engine::new(Ios::new(setup_on(device), false))
+}
+
+fn ios() -> Session {
     ios_on(device(3, 0))
 }
 
 /// A privileged session with `terminal length 0`.
-fn admin(device: Arc<Shared>) -> Ios {
+fn admin(device: Arc<Shared>) -> Session {
     let mut i = ios_on(device);
     send(&mut i, "enable\n");
     send(&mut i, "s3cret\n");
@@ -56,7 +67,7 @@ fn text(replies: &[Reply]) -> String {
     String::from_utf8(s).unwrap()
 }
 
-fn send(ios: &mut Ios, input: &str) -> String {
+fn send(ios: &mut Session, input: &str) -> String {
     text(&ios.feed(input.as_bytes(), now()))
 }
 
@@ -112,18 +123,19 @@ fn enable_right_and_wrong_secret() {
     assert_eq!(send(&mut i, "enable\n"), "enable\r\nPassword: ");
     // The secret is not echoed.
     assert_eq!(send(&mut i, "wrong\n"), "\r\n% Access denied\r\n\r\nR1>");
-    assert!(!i.is_privileged());
+    assert!(!i.persona.is_privileged());
     assert_eq!(send(&mut i, "en\r\n"), "en\r\nPassword: ");
     assert_eq!(send(&mut i, "s3cret\r\n"), "\r\nR1#");
-    assert!(i.is_privileged());
+    assert!(i.persona.is_privileged());
     assert_eq!(send(&mut i, "enable\r"), "enable\r\nR1#");
     assert_eq!(send(&mut i, "disable\r"), "disable\r\nR1>");
 }
 
 #[test]
 fn enable_refused_fault_denies_the_right_secret() {
-    let mut i = ios();
-    i.cfg.enable_refused = true;
+    let mut setup = setup_on(device(3, 0));
+    setup.enable_refused = true;
+    let mut i = Engine::new(Ios::new(setup, false));
     send(&mut i, "enable\n");
     assert_eq!(send(&mut i, "s3cret\n"), "\r\n% Access denied\r\n\r\nR1>");
 }
@@ -139,14 +151,14 @@ fn terminal_commands_answer_with_prompt_only() {
         send(&mut i, "terminal length 0\n"),
         "terminal length 0\r\nR1>"
     );
-    assert_eq!(i.term_length(), 0);
-    assert_eq!(i.term_width(), 511);
+    assert_eq!(i.length(), 0);
+    assert_eq!(i.persona.term_width(), 511);
     assert_eq!(
         send(&mut i, "term len 10\n"),
         "term len 10\r\nR1>",
         "abbreviations work"
     );
-    assert_eq!(i.term_length(), 10);
+    assert_eq!(i.length(), 10);
     let r = i.feed(b"terminal length 0\n", now());
     assert!(r.iter().all(|r| !matches!(r, Reply::Show(_))), "no latency");
 }
@@ -185,7 +197,7 @@ fn running_config_is_privileged_only() {
     assert!(out.contains("\r\nhostname R1\r\n"));
     assert!(out.ends_with("\r\nend\r\nR1#"));
     assert!(out.lines().count() > 200);
-    assert!(!out.contains(MORE));
+    assert!(!out.contains(PAGER.text));
 }
 
 #[test]
@@ -223,13 +235,13 @@ fn paging_space_enter_and_q() {
         panic!("{r:?}")
     };
     let first = String::from_utf8(first.clone()).unwrap();
-    assert!(first.ends_with(MORE), "{first:?}");
-    assert_eq!(first.matches("\r\n").count(), DEFAULT_TERM_LENGTH - 1);
+    assert!(first.ends_with(PAGER.text), "{first:?}");
+    assert_eq!(first.matches("\r\n").count(), DEFAULT_LENGTH - 1);
     // Enter: one more line.
     let one = send(&mut i, "\r");
-    assert!(one.starts_with(&String::from_utf8(erase_more()).unwrap()));
+    assert!(one.starts_with(&String::from_utf8(PAGER.wipe()).unwrap()));
     assert_eq!(one.matches("\r\n").count(), 1);
-    assert!(one.ends_with(MORE));
+    assert!(one.ends_with(PAGER.text));
     // Space: the rest (the output has fewer than two more pages).
     let rest = send(&mut i, " ");
     assert!(
@@ -241,7 +253,7 @@ fn paging_space_enter_and_q() {
     let q = send(&mut i, "q");
     assert_eq!(
         q,
-        format!("{}R1>", String::from_utf8(erase_more()).unwrap())
+        format!("{}R1>", String::from_utf8(PAGER.wipe()).unwrap())
     );
     // And the CLI works normally afterwards.
     assert!(send(&mut i, "show clock\n").ends_with("R1>"));
@@ -270,8 +282,9 @@ fn exit_closes_and_ignores_the_rest() {
 
 #[test]
 fn weird_prompt_fault() {
-    let mut i = ios();
-    i.cfg.prompt_override = Some("router-weird$ ".into());
+    let mut setup = setup_on(device(3, 0));
+    setup.prompt_override = Some("router-weird$ ".into());
+    let mut i = Engine::new(Ios::new(setup, false));
     assert_eq!(send(&mut i, "\n"), "\r\nrouter-weird$ ");
 }
 
@@ -320,7 +333,7 @@ fn configure_terminal_prompts_and_exits() {
     send(&mut i, "conf t\n");
     send(&mut i, "line vty 0 4\n");
     assert_eq!(send(&mut i, "\x1a"), "^Z\r\nR1#");
-    assert!(!i.in_config());
+    assert!(!i.persona.in_config());
     // User mode has no configure.
     let mut u = ios();
     assert!(send(&mut u, "conf t\n").contains("% Invalid input"));
@@ -385,7 +398,7 @@ fn config_is_shown_saved_and_shared_between_sessions() {
     // Another session on the same device sees the change; a new one starts as EDGE-2.
     let mut b = admin(dev.clone());
     assert!(send(&mut b, "show run | include hostname\n").contains("hostname EDGE-2"));
-    assert_eq!(b.prompt(), "EDGE-2#");
+    assert_eq!(b.persona.prompt(), "EDGE-2#");
     // copy run start asks for the destination first.
     assert_eq!(
         send(&mut b, "copy running-config startup-config\n"),

@@ -5,10 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Identity;
-use super::engine::{
-    CISCO_FILTERS, Filter, Lookup, Outcome, Personality, lines, lookup, number, uptime_parts,
-};
+use crate::engine::{Lookup, Outcome, Personality, lines, number, uptime_parts};
+use crate::setup::CliSetup;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum C {
@@ -42,20 +40,20 @@ const COMMANDS: &[(&str, C)] = &[
 ];
 
 pub struct Eos {
-    id: Identity,
+    setup: CliSetup,
     privileged: bool,
 }
 
 impl Eos {
-    pub fn new(id: Identity) -> Self {
+    pub fn new(setup: CliSetup) -> Self {
         Eos {
-            id,
+            setup,
             privileged: false,
         }
     }
 
     fn mac(&self) -> String {
-        let m = self.id.mac(0);
+        let m = self.setup.mac(0);
         format!(
             "{:02x}{:02x}.{:02x}{:02x}.{:02x}{:02x}",
             m[0], m[1], m[2], m[3], m[4], m[5]
@@ -63,7 +61,7 @@ impl Eos {
     }
 
     fn version(&self, now: DateTime<Utc>) -> Vec<String> {
-        let (d, h, m, _) = uptime_parts(self.id.boot, now);
+        let (d, h, m, _) = uptime_parts(self.setup.boot, now);
         lines(&format!(
             "Arista vEOS-lab
 Hardware version:
@@ -82,7 +80,7 @@ Uptime: {d} days, {h} hours and {m} minutes
 Total memory: 4002036 kB
 Free memory: 2527380 kB
 ",
-            serial = self.id.serial(),
+            serial = self.setup.serial(),
             mac = self.mac(),
         ))
     }
@@ -95,7 +93,7 @@ Free memory: 2527380 kB
             "Interface              IP Address         Status     Protocol         MTU".to_string(),
             row(
                 "Ethernet1",
-                &format!("{}/24", self.id.address()),
+                &format!("{}/24", self.setup.address()),
                 "up",
                 "up",
                 1500,
@@ -155,40 +153,34 @@ ip routing
 management ssh
 !
 end",
-            host = self.id.hostname,
-            addr = self.id.address(),
+            host = self.setup.hostname,
+            addr = self.setup.address(),
         ))
     }
 }
 
 impl Personality for Eos {
-    fn prompt(&self) -> String {
-        self.id.prompt_override.clone().unwrap_or_else(|| {
-            format!(
-                "{}{}",
-                self.id.hostname,
-                if self.privileged { '#' } else { '>' }
-            )
-        })
+    fn own_prompt(&self) -> String {
+        format!(
+            "{}{}",
+            self.setup.hostname,
+            if self.privileged { '#' } else { '>' }
+        )
     }
 
-    fn pager(&self) -> Option<&'static str> {
-        Some(" --More-- ")
-    }
-
-    fn filters(&self) -> &'static [(&'static str, Filter)] {
-        CISCO_FILTERS
+    fn prompt_override(&self) -> Option<&str> {
+        self.setup.prompt_override.as_deref()
     }
 
     fn check_secret(&mut self, typed: &[u8]) -> bool {
-        let ok = !self.id.enable_refused && typed == self.id.secret.as_bytes();
+        let ok = !self.setup.enable_refused && typed == self.setup.secret.as_bytes();
         self.privileged |= ok;
         ok
     }
 
     fn run(&mut self, line: &str, now: DateTime<Utc>) -> Outcome {
         let err = |m: &str| Outcome::Error(vec![m.to_string()]);
-        let c = match lookup(line, COMMANDS, true) {
+        let c = match self.lookup(line, COMMANDS) {
             Lookup::Empty => return Outcome::Prompt,
             Lookup::Found(C::Length, args) => {
                 let length = number(&args);
@@ -212,7 +204,7 @@ impl Personality for Eos {
         };
         match c {
             C::Enable if !self.privileged => {
-                if self.id.secret.is_empty() && !self.id.enable_refused {
+                if self.setup.secret.is_empty() && !self.setup.enable_refused {
                     self.privileged = true;
                     Outcome::Prompt
                 } else {
@@ -235,8 +227,8 @@ impl Personality for Eos {
             C::Running if !self.privileged => err("% Invalid input (privileged mode required)"),
             C::Running => Outcome::Output(self.running()),
             C::Hostname => Outcome::Output(vec![
-                format!("Hostname: {}", self.id.hostname),
-                format!("FQDN:     {}", self.id.hostname),
+                format!("Hostname: {}", self.setup.hostname),
+                format!("FQDN:     {}", self.setup.hostname),
             ]),
             C::Exit => Outcome::Close,
         }

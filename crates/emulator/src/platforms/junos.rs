@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Identity;
-use super::engine::{Filter, Lookup, Outcome, Personality, caret, lines, lookup, number, tokens};
+use crate::engine::{Erase, Filter, Lookup, Outcome, Pager, Personality, lines, number, tokens};
+use crate::setup::CliSetup;
 
 #[derive(Clone, Copy)]
 enum C {
@@ -35,17 +35,17 @@ const COMMANDS: &[(&str, C)] = &[
 const VERSION: &str = "21.4R3.15";
 
 pub struct Junos {
-    id: Identity,
+    setup: CliSetup,
 }
 
 impl Junos {
-    pub fn new(id: Identity) -> Self {
-        Junos { id }
+    pub fn new(setup: CliSetup) -> Self {
+        Junos { setup }
     }
 
     fn version(&self) -> Vec<String> {
         let mut out = vec![
-            format!("Hostname: {}", self.id.hostname),
+            format!("Hostname: {}", self.setup.hostname),
             "Model: vmx".to_string(),
             format!("Junos: {VERSION}"),
         ];
@@ -79,7 +79,7 @@ impl Junos {
             }
         };
         let fmt = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
-        let boot = self.id.boot;
+        let boot = self.setup.boot;
         let protocols = boot + chrono::TimeDelta::seconds(130);
         let configured = boot + chrono::TimeDelta::seconds(600);
         let m = now.signed_duration_since(boot).num_minutes().max(0);
@@ -93,7 +93,7 @@ impl Junos {
                 "Last configured: {} ({}) by {}",
                 fmt(configured),
                 ago(configured),
-                self.id.username
+                self.setup.username
             ),
             format!(
                 "{} up {days} days, {hm}, 1 user, load averages: 0.21, 0.12, 0.09",
@@ -116,7 +116,7 @@ impl Junos {
                 "up",
                 "up",
                 "inet",
-                &format!("{}/24", self.id.address()),
+                &format!("{}/24", self.setup.address()),
             ),
             row("ge-0/0/1", "down", "down", "", ""),
             row("fxp0", "up", "up", "", ""),
@@ -165,28 +165,32 @@ interfaces {{
         }}
     }}
 }}",
-            boot = self.id.boot.format("%Y-%m-%d %H:%M:%S UTC"),
-            user = self.id.username,
-            host = self.id.hostname,
-            addr = self.id.address(),
+            boot = self.setup.boot.format("%Y-%m-%d %H:%M:%S UTC"),
+            user = self.setup.username,
+            host = self.setup.hostname,
+            addr = self.setup.address(),
         ))
     }
 }
 
 impl Personality for Junos {
-    fn prompt(&self) -> String {
-        self.id
-            .prompt_override
-            .clone()
-            .unwrap_or_else(|| format!("{}@{}> ", self.id.username, self.id.hostname))
+    fn own_prompt(&self) -> String {
+        format!("{}@{}> ", self.setup.username, self.setup.hostname)
+    }
+
+    fn prompt_override(&self) -> Option<&str> {
+        self.setup.prompt_override.as_deref()
     }
 
     fn banner(&self) -> String {
         format!("\r\n--- JUNOS {VERSION} Kernel 64-bit  JNPR-12.1-20220928.51c5d6a_buil\r\n")
     }
 
-    fn pager(&self) -> Option<&'static str> {
-        Some("---(more)---")
+    fn pager(&self) -> Option<Pager> {
+        Some(Pager {
+            text: "---(more)---",
+            erase: Erase::Return,
+        })
     }
 
     fn filters(&self) -> &'static [(&'static str, Filter)] {
@@ -198,14 +202,8 @@ impl Personality for Junos {
 
     fn run(&mut self, line: &str, now: DateTime<Utc>) -> Outcome {
         let at_end = line.trim_end().len();
-        let error = |at: usize, what: &str| {
-            Outcome::Error(vec![
-                caret(self.prompt().len(), at),
-                what.to_string(),
-                String::new(),
-            ])
-        };
-        let c = match lookup(line, COMMANDS, true) {
+        let error = |at: usize, what: &str| self.caret_error(at, what);
+        let c = match self.lookup(line, COMMANDS) {
             Lookup::Empty => return Outcome::Prompt,
             Lookup::Found(C::Length, args) => {
                 let n = number(&args);

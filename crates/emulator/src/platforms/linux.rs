@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Identity;
-use super::engine::{Lookup, Outcome, Personality, lookup, tokens, uptime_parts};
+use crate::engine::{Filter, Lookup, Outcome, Pager, Personality, tokens, uptime_parts};
+use crate::setup::CliSetup;
 
 #[derive(Clone, Copy)]
 enum C {
@@ -61,16 +61,16 @@ const COMMANDS: &[(&str, C)] = &[
 const KERNEL: &str = "6.1.0-18-amd64";
 
 pub struct Linux {
-    id: Identity,
+    setup: CliSetup,
 }
 
 impl Linux {
-    pub fn new(id: Identity) -> Self {
-        Linux { id }
+    pub fn new(setup: CliSetup) -> Self {
+        Linux { setup }
     }
 
     fn mac(&self, port: u8) -> String {
-        self.id
+        self.setup
             .mac(port)
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -85,14 +85,14 @@ impl Linux {
                 "{:<17}{:<15}{}/24 fe80::42:ff:fe00:{:x}/64 ",
                 "eth0",
                 "UP",
-                self.id.address(),
-                self.id.index + 1
+                self.setup.address(),
+                self.setup.index + 1
             ),
         ]
     }
 
     fn ip_addr(&self) -> Vec<String> {
-        let addr = self.id.address();
+        let addr = self.setup.address();
         let brd = match addr.rsplit_once('.') {
             Some((net, _)) => format!("{net}.255"),
             None => addr.clone(),
@@ -108,13 +108,13 @@ impl Linux {
             format!("    link/ether {} brd ff:ff:ff:ff:ff:ff", self.mac(1)),
             format!("    inet {addr}/24 brd {brd} scope global eth0"),
             "       valid_lft forever preferred_lft forever".to_string(),
-            format!("    inet6 fe80::42:ff:fe00:{:x}/64 scope link ", self.id.index + 1),
+            format!("    inet6 fe80::42:ff:fe00:{:x}/64 scope link ", self.setup.index + 1),
             "       valid_lft forever preferred_lft forever".to_string(),
         ]
     }
 
     fn uptime(&self, now: DateTime<Utc>) -> String {
-        let (d, h, m, _) = uptime_parts(self.id.boot, now);
+        let (d, h, m, _) = uptime_parts(self.setup.boot, now);
         format!(
             " {} up {d} days, {h:2}:{m:02},  1 user,  load average: 0.08, 0.03, 0.01",
             now.format("%H:%M:%S")
@@ -123,11 +123,15 @@ impl Linux {
 }
 
 impl Personality for Linux {
-    fn prompt(&self) -> String {
-        self.id
-            .prompt_override
-            .clone()
-            .unwrap_or_else(|| format!("\x1b[?2004h{}@{}:~$ ", self.id.username, self.id.hostname))
+    fn own_prompt(&self) -> String {
+        format!(
+            "\x1b[?2004h{}@{}:~$ ",
+            self.setup.username, self.setup.hostname
+        )
+    }
+
+    fn prompt_override(&self) -> Option<&str> {
+        self.setup.prompt_override.as_deref()
     }
 
     fn banner(&self) -> String {
@@ -140,7 +144,7 @@ impl Personality for Linux {
              \r\n\
              Debian GNU/Linux comes with ABSOLUTELY NO WARRANTY, to the extent\r\n\
              permitted by applicable law.\r\n",
-            host = self.id.hostname
+            host = self.setup.hostname
         )
     }
 
@@ -148,13 +152,24 @@ impl Personality for Linux {
         "\x1b[?2004l\r"
     }
 
-    fn pager(&self) -> Option<&'static str> {
+    /// A shell's output scrolls; nothing pages it.
+    fn pager(&self) -> Option<Pager> {
         None
+    }
+
+    /// A `|` is a pipe to another program, not a filter of the CLI's.
+    fn filters(&self) -> &'static [(&'static str, Filter)] {
+        &[]
+    }
+
+    /// Commands are typed in full.
+    fn abbreviates(&self) -> bool {
+        false
     }
 
     fn run(&mut self, line: &str, now: DateTime<Utc>) -> Outcome {
         let out = |s: String| Outcome::Output(vec![s]);
-        let c = match lookup(line, COMMANDS, false) {
+        let c = match self.lookup(line, COMMANDS) {
             Lookup::Empty => return Outcome::Prompt,
             Lookup::Found(c, _) => c,
             _ => {
@@ -178,14 +193,14 @@ impl Personality for Linux {
             C::Uname => out("Linux".into()),
             C::UnameAll => out(format!(
                 "Linux {} {KERNEL} #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01) x86_64 GNU/Linux",
-                self.id.hostname
+                self.setup.hostname
             )),
             C::UnameRelease => out(KERNEL.into()),
-            C::Hostname => out(self.id.hostname.clone()),
-            C::Whoami => out(self.id.username.clone()),
+            C::Hostname => out(self.setup.hostname.clone()),
+            C::Whoami => out(self.setup.username.clone()),
             C::Id => out(format!(
                 "uid=1000({u}) gid=1000({u}) groups=1000({u}),4(adm),27(sudo)",
-                u = self.id.username
+                u = self.setup.username
             )),
             C::Uptime => out(self.uptime(now)),
             C::IpBrief => Outcome::Output(self.ip_brief()),

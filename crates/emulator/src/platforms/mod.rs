@@ -1,123 +1,40 @@
-//! The platforms the emulator speaks, behind one [`Cli`] trait, and the fleet's mix of them.
+//! The platforms the emulator speaks, each a CLI of its own on one line engine, and the
+//! fleet's mix of them.
 //!
-//! `cisco_ios` is [`super::ios`] (config mode, many `show` commands); `cisco_xe` is the same
-//! CLI with its own `show version`; the others are a [`engine::Personality`] each (their
-//! prompts, commands, errors and outputs, modelled on the real platforms' outputs as
-//! ntc-templates' test fixtures record them) over the shared line discipline in [`engine`].
-//! Which CLI a device runs is decided here, from the client's platform table row, in one
-//! `match`.
+//! Every platform is a [`Personality`](super::engine::Personality) of the one line engine
+//! ([`super::engine`]): `cisco_ios` is [`super::ios`] (config mode, many `show` commands);
+//! `cisco_xe` is the same personality with its own `show version`; the others are a file each
+//! here, holding only their prompts, commands, errors and outputs, modelled on the real
+//! platforms' outputs as ntc-templates' test fixtures record them. Which CLI a device runs is
+//! decided here, from the client's platform table row, in one `match`.
 
-pub mod engine;
 mod eos;
 mod junos;
 mod linux;
 mod nxos;
-mod xe;
 mod xr;
 
-use chrono::{DateTime, Utc};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use super::ios::{ExecOutput, Ios, IosConfig, Reply};
+use super::engine::{DeviceCli, Engine};
+use super::ios::Ios;
+use super::seed::mix;
+use super::setup::CliSetup;
 use fleetbench_inventory::platform::{PLATFORMS, Platform};
 
-pub use xe::show_version as xe_show_version;
-
-/// One session's CLI, whatever the platform: bytes in, replies out, never blocking.
-pub trait Cli: Send {
-    /// What a new shell shows: a banner, then the prompt.
-    fn greeting(&self) -> Vec<u8>;
-    /// Feeds bytes typed by the client; returns the replies in order.
-    fn feed(&mut self, input: &[u8], now: DateTime<Utc>) -> Vec<Reply>;
-    /// Runs one command as an exec request: no echo, no prompt, no paging.
-    fn exec(&mut self, command: &str, now: DateTime<Utc>) -> ExecOutput;
-    fn is_closed(&self) -> bool;
-    /// The non-empty command lines run since the last call, in order, each with whether its
-    /// answer is a [`Reply::Show`] (delayed by the profile; they come in the same order).
-    /// Never a secret: those are read in their own mode, not run as lines.
-    fn take_lines(&mut self) -> Vec<(String, bool)>;
-}
-
-impl Cli for Ios {
-    fn greeting(&self) -> Vec<u8> {
-        Ios::greeting(self)
-    }
-    fn feed(&mut self, input: &[u8], now: DateTime<Utc>) -> Vec<Reply> {
-        Ios::feed(self, input, now)
-    }
-    fn exec(&mut self, command: &str, now: DateTime<Utc>) -> ExecOutput {
-        Ios::exec(self, command, now)
-    }
-    fn is_closed(&self) -> bool {
-        Ios::is_closed(self)
-    }
-    fn take_lines(&mut self) -> Vec<(String, bool)> {
-        Ios::take_lines(self)
-    }
-}
-
-/// Who a device is, whatever its platform: what its outputs and prompts are made of.
-#[derive(Debug, Clone)]
-pub struct Identity {
-    /// Position in the fleet (0-based).
-    pub index: usize,
-    pub hostname: String,
-    /// The login user (in Junos and Linux prompts).
-    pub username: String,
-    /// The enable secret (IOS, XE, EOS). Never echoed, never printed.
-    pub secret: String,
-    pub boot: DateTime<Utc>,
-    /// Fault: `enable` always denied.
-    pub enable_refused: bool,
-    /// Fault: a prompt that is not the platform's.
-    pub prompt_override: Option<String>,
-    /// The device's place in the fleet (serial, addresses) and its configuration.
-    pub device: std::sync::Arc<super::config::Shared>,
-}
-
-impl Identity {
-    /// The device's serial number, unique in the fleet ([`super::identity`]).
-    pub fn serial(&self) -> String {
-        self.device.identity.serial.clone()
-    }
-
-    /// The device's management address, unique in the fleet (198.18.128.0/17, RFC 2544).
-    pub fn address(&self) -> String {
-        self.device.identity.mgmt.to_string()
-    }
-
-    /// A MAC address, unique per device and port.
-    pub fn mac(&self, port: u8) -> [u8; 6] {
-        super::identity::mac(self.index, port as usize)
-    }
-}
-
-/// The CLI of a device of `platform`.
-pub fn new_cli(platform: &'static Platform, id: &Identity) -> Box<dyn Cli> {
+/// The CLI of a session on a device of `platform`.
+pub fn new_cli(platform: &'static Platform, setup: &CliSetup) -> Box<dyn DeviceCli> {
     match platform.short {
-        "xe" => Box::new(Ios::new(ios_config(id, true))),
-        "nxos" => Box::new(engine::Engine::new(nxos::Nxos::new(id.clone()))),
-        "xr" => Box::new(engine::Engine::new(xr::Xr::new(id.clone()))),
-        "eos" => Box::new(engine::Engine::new(eos::Eos::new(id.clone()))),
-        "junos" => Box::new(engine::Engine::new(junos::Junos::new(id.clone()))),
-        "linux" => Box::new(engine::Engine::new(linux::Linux::new(id.clone()))),
+        "xe" => Box::new(Engine::new(Ios::new(setup.clone(), true))),
+        "nxos" => Box::new(Engine::new(nxos::Nxos::new(setup.clone()))),
+        "xr" => Box::new(Engine::new(xr::Xr::new(setup.clone()))),
+        "eos" => Box::new(Engine::new(eos::Eos::new(setup.clone()))),
+        "junos" => Box::new(Engine::new(junos::Junos::new(setup.clone()))),
+        "linux" => Box::new(Engine::new(linux::Linux::new(setup.clone()))),
         // `ios`, and the classic fleet.
-        _ => Box::new(Ios::new(ios_config(id, false))),
-    }
-}
-
-fn ios_config(id: &Identity, xe: bool) -> IosConfig {
-    IosConfig {
-        hostname: id.hostname.clone(),
-        secret: id.secret.clone(),
-        enable_refused: id.enable_refused,
-        prompt_override: id.prompt_override.clone(),
-        boot: id.boot,
-        xe,
-        device: id.device.clone(),
-        user: id.username.clone(),
+        _ => Box::new(Engine::new(Ios::new(setup.clone(), false))),
     }
 }
 
@@ -249,10 +166,7 @@ impl PlatformMix {
             out.extend(std::iter::repeat_n(*p, c));
         }
         if self.shares.len() > 1 {
-            out.shuffle(&mut StdRng::seed_from_u64(super::profile::mix(
-                seed,
-                0x504C_4154,
-            )));
+            out.shuffle(&mut StdRng::seed_from_u64(mix(seed, 0x504C_4154)));
         }
         out
     }

@@ -4,10 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Identity;
-use super::engine::{
-    CISCO_FILTERS, Filter, Lookup, Outcome, Personality, caret, lines, lookup, number, uptime_parts,
-};
+use crate::engine::{Lookup, Outcome, Personality, lines, number, uptime_parts};
+use crate::setup::CliSetup;
 
 #[derive(Clone, Copy)]
 enum C {
@@ -36,24 +34,20 @@ const COMMANDS: &[(&str, C)] = &[
 ];
 
 pub struct Nxos {
-    id: Identity,
+    setup: CliSetup,
 }
 
 impl Nxos {
-    pub fn new(id: Identity) -> Self {
-        Nxos { id }
+    pub fn new(setup: CliSetup) -> Self {
+        Nxos { setup }
     }
 
     fn error(&self, what: &str, at: usize) -> Outcome {
-        Outcome::Error(vec![
-            caret(self.prompt().len(), at),
-            format!("% {what} at '^' marker."),
-            String::new(),
-        ])
+        self.caret_error(at, format!("% {what} at '^' marker."))
     }
 
     fn version(&self, now: DateTime<Utc>) -> Vec<String> {
-        let (d, h, m, s) = uptime_parts(self.id.boot, now);
+        let (d, h, m, s) = uptime_parts(self.setup.boot, now);
         lines(&format!(
             "Cisco Nexus Operating System (NX-OS) Software
 TAC support: http://www.cisco.com/tac
@@ -94,8 +88,8 @@ plugin
 
 Active Package(s):
 ",
-            serial = self.id.serial(),
-            host = self.id.hostname,
+            serial = self.setup.serial(),
+            host = self.setup.hostname,
         ))
     }
 
@@ -105,7 +99,11 @@ Active Package(s):
             "IP Interface Status for VRF \"default\"(1)".to_string(),
             "Interface            IP Address      Interface Status".to_string(),
             row("Lo0", "192.0.2.1", "protocol-up/link-up/admin-up"),
-            row("Eth1/1", &self.id.address(), "protocol-up/link-up/admin-up"),
+            row(
+                "Eth1/1",
+                &self.setup.address(),
+                "protocol-up/link-up/admin-up",
+            ),
             row("Eth1/2", "unassigned", "protocol-down/link-down/admin-down"),
         ]
     }
@@ -120,7 +118,7 @@ Active Package(s):
             dashes.clone(),
             format!(
                 "mgmt0  --           up     {:<40}1000     1500",
-                self.id.address()
+                self.setup.address()
             ),
             String::new(),
             dashes.clone(),
@@ -194,32 +192,25 @@ line console
 line vty
 boot nxos bootflash:/nxos.9.3.10.bin
 ",
-            boot = self.id.boot.format("%a %b %e %H:%M:%S %Y"),
+            boot = self.setup.boot.format("%a %b %e %H:%M:%S %Y"),
             now = now.format("%a %b %e %H:%M:%S %Y"),
-            host = self.id.hostname,
-            addr = self.id.address(),
+            host = self.setup.hostname,
+            addr = self.setup.address(),
         ))
     }
 }
 
 impl Personality for Nxos {
-    fn prompt(&self) -> String {
-        self.id
-            .prompt_override
-            .clone()
-            .unwrap_or_else(|| format!("{}#", self.id.hostname))
+    fn own_prompt(&self) -> String {
+        format!("{}#", self.setup.hostname)
     }
 
-    fn pager(&self) -> Option<&'static str> {
-        Some(" --More-- ")
-    }
-
-    fn filters(&self) -> &'static [(&'static str, Filter)] {
-        CISCO_FILTERS
+    fn prompt_override(&self) -> Option<&str> {
+        self.setup.prompt_override.as_deref()
     }
 
     fn run(&mut self, line: &str, now: DateTime<Utc>) -> Outcome {
-        let c = match lookup(line, COMMANDS, true) {
+        let c = match self.lookup(line, COMMANDS) {
             Lookup::Empty => return Outcome::Prompt,
             Lookup::Found(C::Length, args) => {
                 return Outcome::Paging {
@@ -241,7 +232,7 @@ impl Personality for Nxos {
             C::IpBrief => Outcome::Output(self.ip_brief()),
             C::IntBrief => Outcome::Output(self.int_brief()),
             C::Running => Outcome::Output(self.running(now)),
-            C::Hostname => Outcome::Output(vec![self.id.hostname.clone()]),
+            C::Hostname => Outcome::Output(vec![self.setup.hostname.clone()]),
             C::Exit => Outcome::Close,
         }
     }

@@ -1,14 +1,19 @@
 //! Unit tests of `platforms` (kept beside it so the module reads as code).
 
 use super::*;
-use chrono::TimeZone;
+use crate::config::Shared;
+use crate::engine::Reply;
+use crate::identity::FleetLayout;
+use crate::profile::SshStack;
+use crate::setup::CliSetup;
+use chrono::{DateTime, TimeZone, Utc};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 8, 36, 1).unwrap()
 }
 
-fn identity(index: usize) -> Identity {
-    Identity {
+fn identity(index: usize) -> CliSetup {
+    CliSetup {
         index,
         hostname: format!("R{}", index + 1),
         username: "cisco".into(),
@@ -16,10 +21,10 @@ fn identity(index: usize) -> Identity {
         boot: now() - chrono::TimeDelta::minutes(3 * 24 * 60 + 65),
         enable_refused: false,
         prompt_override: None,
-        device: std::sync::Arc::new(crate::config::Shared::new(
-            crate::identity::Fleet::new(index + 1, 1),
+        device: std::sync::Arc::new(Shared::new(
+            FleetLayout::new(index + 1, 1),
             index,
-            crate::config::SshStack::Modern,
+            SshStack::Modern,
             None,
         )),
     }

@@ -5,10 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Identity;
-use super::engine::{
-    CISCO_FILTERS, Filter, Lookup, Outcome, Personality, caret, lines, lookup, number, uptime_parts,
-};
+use crate::engine::{Lookup, Outcome, Personality, lines, number, uptime_parts};
+use crate::setup::CliSetup;
 
 #[derive(Clone, Copy)]
 enum C {
@@ -38,14 +36,14 @@ const COMMANDS: &[(&str, C)] = &[
 ];
 
 pub struct Xr {
-    id: Identity,
+    setup: CliSetup,
     timestamp: bool,
 }
 
 impl Xr {
-    pub fn new(id: Identity) -> Self {
+    pub fn new(setup: CliSetup) -> Self {
         Xr {
-            id,
+            setup,
             timestamp: true,
         }
     }
@@ -61,7 +59,7 @@ impl Xr {
     }
 
     fn version(&self, now: DateTime<Utc>) -> Vec<String> {
-        let (d, h, m, _) = uptime_parts(self.id.boot, now);
+        let (d, h, m, _) = uptime_parts(self.setup.boot, now);
         let (w, d) = (d / 7, d % 7);
         let mut up = Vec::new();
         for (n, unit) in [(w, "week"), (d, "day"), (h, "hour"), (m, "minute")] {
@@ -85,7 +83,7 @@ cisco 8000 (Intel(R) Xeon(R) CPU D-1530 @ 2.41GHz)
 cisco 8201-SYS (Intel(R) Xeon(R) CPU D-1530 @ 2.41GHz) processor with 32GB of memory
 {host} uptime is {up}
 Cisco 8201 1RU Chassis",
-            host = self.id.hostname,
+            host = self.setup.hostname,
             up = up.join(", "),
         ))
     }
@@ -99,7 +97,7 @@ Cisco 8201 1RU Chassis",
             "Interface                      IP-Address      Status          Protocol Vrf-Name"
                 .to_string(),
             row("Loopback0", "192.0.2.1", "Up", "Up"),
-            row("MgmtEth0/RP0/CPU0/0", &self.id.address(), "Up", "Up"),
+            row("MgmtEth0/RP0/CPU0/0", &self.setup.address(), "Up", "Up"),
             row("FourHundredGigE0/0/0/0", "unassigned", "Up", "Up"),
             row("FourHundredGigE0/0/0/1", "unassigned", "Shutdown", "Down"),
         ]
@@ -159,9 +157,9 @@ ssh server v2
 ssh server vrf default
 end
 ",
-            boot = self.id.boot.format("%a %b %e %H:%M:%S %Y"),
-            host = self.id.hostname,
-            addr = self.id.address(),
+            boot = self.setup.boot.format("%a %b %e %H:%M:%S %Y"),
+            host = self.setup.hostname,
+            addr = self.setup.address(),
         ))
     }
 }
@@ -172,30 +170,16 @@ fn stamp(now: DateTime<Utc>) -> String {
 }
 
 impl Personality for Xr {
-    fn prompt(&self) -> String {
-        self.id
-            .prompt_override
-            .clone()
-            .unwrap_or_else(|| format!("RP/0/RP0/CPU0:{}#", self.id.hostname))
+    fn own_prompt(&self) -> String {
+        format!("RP/0/RP0/CPU0:{}#", self.setup.hostname)
     }
 
-    fn pager(&self) -> Option<&'static str> {
-        Some(" --More-- ")
-    }
-
-    fn filters(&self) -> &'static [(&'static str, Filter)] {
-        CISCO_FILTERS
+    fn prompt_override(&self) -> Option<&str> {
+        self.setup.prompt_override.as_deref()
     }
 
     fn run(&mut self, line: &str, now: DateTime<Utc>) -> Outcome {
-        let invalid = |at: usize, what: &str| {
-            Outcome::Error(vec![
-                caret(self.prompt().len(), at),
-                format!("% {what}"),
-                String::new(),
-            ])
-        };
-        let c = match lookup(line, COMMANDS, true) {
+        let c = match self.lookup(line, COMMANDS) {
             Lookup::Empty => return Outcome::Prompt,
             Lookup::Found(C::Length, args) => {
                 return Outcome::Paging {
@@ -205,7 +189,7 @@ impl Personality for Xr {
             }
             Lookup::Found(c, _) => c,
             Lookup::Invalid { at } => {
-                return invalid(at, "Invalid input detected at '^' marker.");
+                return self.caret_error(at, "% Invalid input detected at '^' marker.");
             }
             Lookup::Incomplete => {
                 return Outcome::Error(vec!["% Incomplete command.".into(), String::new()]);

@@ -1,10 +1,34 @@
 //! One shell or exec channel of an emulated device: its CLI, the profile's delays and the
 //! output faults.
 
-use super::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use rand::rngs::StdRng;
+use russh::server::Handle;
+use russh::{ChannelId, Disconnect};
+use tokio::sync::mpsc;
+
+use super::device::DeviceState;
+use crate::engine::Reply;
+use crate::record::{End, Live};
+
+/// One write of the `flood` and `flood-no-newline` faults.
+const FLOOD_CHUNK: usize = 64 * 1024;
+
+/// What the `escape-codes` fault puts before each `show` output: OSC set-title, a cursor
+/// position request (the terminal answers it as if typed), clear screen.
+pub const ESCAPE_CODES: &[u8] = b"\x1b]0;owned by R1\x07\x1b[6n\x1b[2J";
+
+/// What a channel runs: a shell, or one command (an exec request).
+pub(super) enum Kind {
+    Shell,
+    Exec(String),
+}
 
 /// Why a channel task stops early.
-pub(super) enum Stop {
+enum Halt {
     /// The session is gone or the output fault ended it.
     Gone,
     /// Fault `hang`: output stopped midway; keep the channel open and silent.
@@ -19,7 +43,7 @@ pub(super) struct Out {
 }
 
 impl Out {
-    pub(super) async fn send(&self, bytes: Vec<u8>) -> Result<(), Stop> {
+    async fn send(&self, bytes: Vec<u8>) -> Result<(), Halt> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -36,15 +60,15 @@ impl Out {
         Ok(())
     }
 
-    pub(super) async fn raw(&self, bytes: Vec<u8>) -> Result<(), Stop> {
+    async fn raw(&self, bytes: Vec<u8>) -> Result<(), Halt> {
         self.handle
             .data(self.channel, bytes)
             .await
-            .map_err(|_| Stop::Gone)
+            .map_err(|_| Halt::Gone)
     }
 
     /// Exit status, EOF and close: how a vty session ends.
-    pub(super) async fn finish(&self, status: u32) {
+    async fn finish(&self, status: u32) {
         let _ = self.handle.exit_status_request(self.channel, status).await;
         let _ = self.handle.eof(self.channel).await;
         let _ = self.handle.close(self.channel).await;
@@ -53,7 +77,7 @@ impl Out {
 
 /// The profile's latency. A zero one (the `instant` profile) returns at once: a zero-length
 /// tokio sleep still goes through the timer driver's lock.
-pub(super) async fn pause(delay: Duration) {
+async fn pause(delay: Duration) {
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -79,7 +103,7 @@ impl ChannelTask {
         self.end(End::Fault);
     }
 
-    pub(super) fn end(&self, end: End) {
+    fn end(&self, end: End) {
         self.live.as_ref().inspect(|l| l.ended(end));
     }
 
@@ -106,22 +130,22 @@ impl ChannelTask {
         };
         match result {
             Ok(()) => {}
-            Err(Stop::Hung) => {
+            Err(Halt::Hung) => {
                 self.end(End::Fault);
                 self.drain().await
             }
-            Err(Stop::Gone) => {}
+            Err(Halt::Gone) => {}
         }
     }
 
     /// Reads and ignores input until the client gives up.
-    pub(super) async fn drain(mut self) {
+    async fn drain(mut self) {
         while self.rx.recv().await.is_some() {}
     }
 
     /// Sends `chunk` until the client goes away (each write waits for the SSH window, so the
     /// rate is what the client reads) or the emulator stops (the connection is closed).
-    pub(super) async fn flood(&self, chunk: Vec<u8>) {
+    async fn flood(&self, chunk: Vec<u8>) {
         while self.out.raw(chunk.clone()).await.is_ok() {
             // The emulator's own fairness: its healthy devices share these runtime threads.
             tokio::task::yield_now().await;
@@ -130,7 +154,7 @@ impl ChannelTask {
 
     /// Fault `echo-secret`: `text` sent in two writes, split inside `secret`, so a client
     /// sees the secret across two reads.
-    pub(super) async fn split_send(&self, text: &str, secret: &str) -> Result<(), Stop> {
+    async fn split_send(&self, text: &str, secret: &str) -> Result<(), Halt> {
         let cut = text
             .find(secret)
             .map_or(text.len(), |at| at + secret.len() / 2);
@@ -140,7 +164,7 @@ impl ChannelTask {
         self.out.send(text.as_bytes()[cut..].to_vec()).await
     }
 
-    pub(super) async fn shell(&mut self) -> Result<(), Stop> {
+    async fn shell(&mut self) -> Result<(), Halt> {
         let mut cli = self.dev.cli();
         let echo_secret = self.dev.faults.echo_secret;
         if echo_secret {
@@ -211,7 +235,7 @@ impl ChannelTask {
         Ok(())
     }
 
-    pub(super) async fn exec(&mut self, command: &str) -> Result<(), Stop> {
+    async fn exec(&mut self, command: &str) -> Result<(), Halt> {
         let mut cli = self.dev.cli();
         let r = cli.exec(command, Utc::now());
         self.live
@@ -233,11 +257,7 @@ impl ChannelTask {
     }
 
     /// A `show` output after the command delay, with the output faults applied.
-    pub(super) async fn show_output(
-        &mut self,
-        mut bytes: Vec<u8>,
-        delay: Duration,
-    ) -> Result<(), Stop> {
+    async fn show_output(&mut self, mut bytes: Vec<u8>, delay: Duration) -> Result<(), Halt> {
         pause(delay).await;
         let faults = &self.dev.faults;
         if let Some(size) = faults.flood {
@@ -246,7 +266,7 @@ impl ChannelTask {
             let Some(mut left) = size else {
                 // Fault `flood`: the output never ends.
                 self.flood(chunk).await;
-                return Err(Stop::Gone);
+                return Err(Halt::Gone);
             };
             // Fault `flood:SIZE`: that much output, then the prompt.
             while left > 0 {
@@ -289,7 +309,7 @@ impl ChannelTask {
             let half = bytes.len() / 2;
             self.out.send(bytes[..half].to_vec()).await?;
             if self.dev.faults.hang {
-                return Err(Stop::Hung);
+                return Err(Halt::Hung);
             }
             // Let the half output reach the client before the connection drops.
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -303,7 +323,7 @@ impl ChannelTask {
                 )
                 .await;
             self.end(End::Fault);
-            return Err(Stop::Gone);
+            return Err(Halt::Gone);
         }
         self.out.send(bytes).await
     }

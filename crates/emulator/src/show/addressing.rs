@@ -1,7 +1,10 @@
 //! Interfaces and addressing: `show ip interface brief`, `show interfaces`, `show ip interface`,
 //! `show ipv6 interface`, `show arp`, `show hosts`.
 
-use super::*;
+use std::net::Ipv4Addr;
+
+use super::view::{View, ipv6_network, port_no, same_net, status};
+use crate::identity;
 
 impl View<'_> {
     pub fn ip_interface_brief(&self) -> Vec<String> {

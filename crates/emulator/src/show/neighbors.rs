@@ -1,6 +1,11 @@
 //! What a device knows of its neighbours: CDP, LLDP, the routing table, BGP and OSPF.
 
-use super::*;
+use std::net::Ipv4Addr;
+
+use super::version::SOFTWARE_LINES;
+use super::view::{View, classful, gig_space, network};
+use crate::config::short_if;
+use crate::identity;
 
 impl View<'_> {
     pub fn cdp_neighbors(&self) -> Vec<String> {
@@ -356,7 +361,7 @@ impl View<'_> {
                 out.push(format!("  Description: {d}"));
             }
             let remote_id = nb.map_or(Ipv4Addr::UNSPECIFIED, |nb| {
-                self.fleet.identity(nb.remote).router_id
+                self.layout.identity(nb.remote).router_id
             });
             out.push(format!("  BGP version 4, remote router ID {remote_id}"));
             let (sent, rcvd, prefixes) = match nb {

@@ -1,6 +1,13 @@
 //! The box itself: `show inventory`, logging, users, CPU, memory, NTP, `dir`.
 
-use super::*;
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::view::View;
+use crate::identity;
+
+/// The flash file system size `dir` reports, and the image on it.
+const FLASH_TOTAL: u64 = 2_142_715_904;
+const IMAGE_BYTES: u64 = 147_725_312;
 
 impl View<'_> {
     pub fn inventory(&self) -> Vec<String> {

@@ -1,15 +1,21 @@
 //! Unit tests of `show` (kept beside it so the module reads as code).
 
+use std::net::Ipv4Addr;
+
+use super::view::short_duration;
 use super::*;
+use crate::config::Config;
 use crate::config::SshStack;
+use crate::identity::{self, FleetLayout};
 use chrono::TimeZone;
+use chrono::{DateTime, TimeDelta, Utc};
 
 fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 8, 0, 0).unwrap()
 }
 
 fn with_view<R>(n: usize, index: usize, f: impl FnOnce(&View) -> R) -> R {
-    let fleet = Fleet::new(n, 3);
+    let fleet = FleetLayout::new(n, 3);
     let id = fleet.identity(index);
     let cfg = Config::initial(&fleet, &id, SshStack::Modern);
     let v = View::new(
@@ -128,7 +134,7 @@ fn bgp_neighbor_blocks_agree_with_the_summary_and_the_peer() {
             .find_map(|l| l.trim_start().strip_prefix(prefix).map(str::to_string))
             .unwrap_or_else(|| panic!("no {prefix:?} in {b:#?}"))
     };
-    let fleet = Fleet::new(3, 3);
+    let fleet = FleetLayout::new(3, 3);
     for i in 0..3 {
         let mine = with_view(3, i, |v| v.bgp_neighbors());
         let summary = with_view(3, i, |v| v.bgp_summary());
