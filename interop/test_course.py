@@ -108,7 +108,8 @@ def test_compare_external_gives_python_rows_with_device_side_figures(tmp_path):
         assert r["external"]["exit_codes"] == [0], r["external"]
         # Every device answered. netmiko writes `exit` and closes the socket at once, so on
         # a loaded machine a device may see the close first and call its session
-        # `unclean_close` (the README's course section): the only failure allowed here.
+        # `unclean_close` (seen in docs/src/measurements/2026-11-22-vm-course.md): the only
+        # failure allowed here.
         [run] = r["runs"]
         assert run["ok"] + run["failed"] == 10 and run["ok"] >= 8, r["runs"]
         for d in r["devices"]:

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The hostile-device figures in the README: peak memory of a client facing flooding devices
-# and large outputs, and the mixed fleet of no-newline flooders and healthy devices run again
-# and again under every strategy. The devices are served by a separate `fleetbench emulate`
-# (always B's), so the client's peak RSS is its own; CLIENT may be another build (an older
-# commit) to measure "before".
+# The hostile-device figures (docs/src/measurements/2026-11-22-vm-hostile.md): peak memory of
+# a client facing flooding devices and large outputs, and the mixed fleet of no-newline
+# flooders and healthy devices run again and again under every strategy. The devices are
+# served by a separate `fleetbench emulate` (always B's), so the client's peak RSS is its own;
+# CLIENT may be another build (an older commit) to measure "before".
 #
 # Usage: [B=target/release/fleetbench] [CLIENT=$B] [RUNS=10] scripts/hostile.sh [flood|large|mixed|all]
 set -euo pipefail

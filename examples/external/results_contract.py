@@ -1,4 +1,4 @@
-"""A netmiko poller that writes fleetbench's results contract (see docs/external.md).
+"""A netmiko poller that writes fleetbench's results contract (see docs/src/external.md).
 Usage: python3 results_contract.py DEVICES_YAML RESULTS_JSONL COMMAND"""
 import json, sys, yaml
 from concurrent.futures import ThreadPoolExecutor
