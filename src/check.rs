@@ -13,7 +13,7 @@
 //!   report: within it, the two sets of runs could still overlap. A change inside the noise
 //!   band is never a regression. (The wider of the two alone was tried first: on a shared
 //!   machine whose load changed between the baseline and the report it gave 4 false alarms
-//!   in 10; see docs/ci-gate.md.)
+//!   in 10; see docs/src/ci-gate.md.)
 //! - A **regression** is a change worse than both its metric's threshold and the noise band;
 //!   an improvement is the same the other way.
 //! - A strategy whose runs had more failed devices than the baseline's is a regression too:

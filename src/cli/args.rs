@@ -41,7 +41,7 @@ pub enum Cmd {
     Emulate(EmulateArgs),
     /// Every strategy over fleet sizes and worker counts; writes reports, CSV, summary, plots.
     Sweep(SweepArgs),
-    /// Compare a report with a baseline; exit 1 on a performance regression (docs/ci-gate.md).
+    /// Compare a report with a baseline; exit 1 on a performance regression (docs/src/ci-gate.md).
     Check(CheckArgs),
     /// Write a report in a benchmark tracker's format (Bencher BMF, github-action-benchmark).
     Export(ExportArgs),
@@ -185,7 +185,7 @@ pub struct FleetArgs {
     pub ask_password: bool,
     /// Poll only shard I of N (0-based) of the fleet, for `fleetbench merge` to join later.
     /// Default: JOB_COMPLETION_INDEX with FLEETBENCH_SHARD_COUNT, or SLURM_ARRAY_TASK_ID with
-    /// SLURM_ARRAY_TASK_COUNT, when set (docs/distributed.md).
+    /// SLURM_ARRAY_TASK_COUNT, when set (docs/src/distributed.md).
     #[arg(long, value_name = "I/N", value_parser = shard)]
     pub shard: Option<Shard>,
     /// Write the JSON report here.

@@ -46,7 +46,7 @@ pub fn round_trips(n: &NetworkReport) -> String {
         " {:>7} {:>7} {:>11} {:>13} {:>8}",
         "total", "fastest", "pkts up/dn", "bytes up/dn", "retrans"
     );
-    let _ = write!(out, "{:<11}", "(README)");
+    let _ = write!(out, "{:<11}", "(model)");
     let commands = (n.session_round_trips - session_round_trips(0, n.method)) as usize;
     for &(p, k) in SESSION_ROUND_TRIPS {
         let _ = write!(out, " {:>9}", phase_round_trips(p, k, commands, n.method));
@@ -113,7 +113,7 @@ mod tests {
         };
         let table = round_trips(&n);
         assert!(table.contains("threads"), "{table}");
-        assert!(table.contains("(README)"), "{table}");
+        assert!(table.contains("(model)"), "{table}");
         assert!(table.contains("   4.00    3.00 "), "{table}");
         assert!(
             table.contains("no session is shorter than 1.300 s"),

@@ -192,7 +192,7 @@ fn the_results_contract_gives_ok_failed_and_outputs_without_a_device_record() {
 /// The devices' record and the client's results of the same sessions, for all five
 /// strategies: the same verdict for every device, the device accepting after the client
 /// started, and the same command time within a generous ratio (a 200 ms command; the
-/// measured median gap is 1-10 ms, see README).
+/// measured median gap is 1-10 ms, see docs/src/measurements/2026-11-22-vm-device-view.md).
 #[test]
 fn client_and_device_views_agree_for_every_builtin_strategy() {
     let f = recording_fleet(6, "login=50ms,command=200ms");

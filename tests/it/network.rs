@@ -46,7 +46,7 @@ fn poll(kind: StrategyKind, fleet: &EmulatedFleet) -> Vec<DeviceResult> {
     out.results
 }
 
-/// With 100 ms of RTT each phase takes the README's whole number of round trips: measured
+/// With 100 ms of RTT each phase takes the whole number of round trips in docs/src/networks.md: measured
 /// as the difference from a device of the same fleet with no added delay (which takes out
 /// the CPU time of both ends, large in a debug build).
 #[test]

@@ -5,7 +5,7 @@
 //! threads take them in turn. A `par_iter` over the devices was measured first: rayon splits
 //! it recursively, and while most workers sat blocked in a session, the idle ones kept
 //! waking and spinning to steal the halves, costing several times the CPU of the sessions
-//! themselves at 1000 devices (README has the figures). Rayon is made for CPU-bound work;
+//! themselves at 1000 devices (docs/src/measurements/2026-11-22-vm-1000-devices.md has the figures). Rayon is made for CPU-bound work;
 //! this is the least costly
 //! way found to feed it blocking I/O.
 
