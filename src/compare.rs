@@ -278,6 +278,7 @@ pub fn measure(
         efficiency: None,
         external: None,
         device_view: None,
+        bastion: None,
     };
     sr.cpu_per_device_s = stats::client_cpu_per_device(&sr).unwrap_or(0.0);
     Ok(sr)

@@ -308,6 +308,7 @@ impl<'e> Builder<'e> {
             device_type,
             timeout,
             algorithms: Default::default(),
+            bastion: None,
         })
     }
 

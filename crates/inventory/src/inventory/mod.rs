@@ -543,6 +543,7 @@ impl Loader<'_, '_> {
                 .unwrap_or_else(|| DEFAULT_DEVICE_TYPE.to_string()),
             timeout: f.timeout.unwrap_or(DEFAULT_TIMEOUT),
             algorithms: f.algorithms,
+            bastion: None,
         })
     }
 

@@ -255,6 +255,7 @@ fn the_classic_fixture_loads() {
                 device_type: "cisco_ios".into(),
                 timeout: DEFAULT_TIMEOUT,
                 algorithms: Default::default(),
+                bastion: None,
             }
         );
     }
