@@ -53,6 +53,7 @@ pub fn run(
     let mut report = Report::new(fleet.info.clone(), job.commands.clone());
     report.network = fleet.network_report(job.commands.len());
     report.shard = fleet.shard.clone();
+    report.bastion = fleet.bastion.clone();
     obs.on(&Event::CompareStarted {
         fleet: &fleet.info,
         commands: &job.commands,
@@ -62,11 +63,14 @@ pub fn run(
     });
     for &kind in &opts.strategies {
         let since = fleet.traffic();
+        // The emulated bastion's counts restart with each strategy.
+        let _ = fleet.take_bastion_counts();
         let mut sr =
             measure(kind, fleet, job, opts, obs).map_err(|source| CompareError::Strategy {
                 strategy: kind,
                 source,
             })?;
+        sr.bastion = fleet.take_bastion_counts();
         if opts.external.device_view
             && let Some(emulator) = fleet.emulator()
         {

@@ -56,6 +56,9 @@ pub struct Job {
     /// [`DEFAULT_MAX_OUTPUT`]. Past it the device ends with `output_too_large`.
     #[serde(default)]
     pub max_output: Option<usize>,
+    /// How devices that have a jump host reach it (`--bastion-mode`, `--bastion-channels`).
+    #[serde(default)]
+    pub bastion: crate::jump::JumpPlan,
 }
 
 impl Job {
@@ -67,6 +70,7 @@ impl Job {
             host_keys,
             timeout: None,
             max_output: None,
+            bastion: Default::default(),
         }
     }
 

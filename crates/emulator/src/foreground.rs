@@ -128,8 +128,35 @@ pub async fn serve_foreground_with(
             }
         );
     }
+    if let Some(b) = &view.bastion {
+        println!(
+            "bastion {}:{} {} user={} startups={} max-sessions={}",
+            b.host,
+            b.port,
+            b.fingerprint,
+            b.username,
+            b.limits.startups,
+            b.limits
+                .max_sessions
+                .map_or("off".to_string(), |n| n.to_string())
+        );
+    }
     shutdown.await;
     let _ = stop.send(true);
+    if let Some(b) = &view.bastion {
+        // The jump host's own account of the run, for a script that measured through it.
+        let c = b.counters.take();
+        println!(
+            "bastion counts: connections={} dropped_at_startup={} authenticated={} \
+             channels_opened={} channels_refused={} peak_pending={}",
+            c.connections,
+            c.dropped_at_startup,
+            c.authenticated,
+            c.channels_opened,
+            c.channels_refused,
+            c.peak_pending
+        );
+    }
     for t in tasks {
         let _ = t.await;
     }

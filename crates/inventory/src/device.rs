@@ -78,7 +78,7 @@ impl Bastion {
         let bad = |why: &str| format!("'{s}': {why} (expected [user@]host[:port])");
         let s = s.trim();
         let (user, rest) = match s.rsplit_once('@') {
-            Some((u, _)) if u.is_empty() => return Err(bad("empty user")),
+            Some(("", _)) => return Err(bad("empty user")),
             Some((u, r)) => (Some(u.to_string()), r),
             None => (None, s),
         };
