@@ -113,7 +113,12 @@ fn run_external(
     report: &mut Report,
 ) -> Result<(), ExternalError> {
     let plan = &opts.external;
-    let ws = external::Workspace::new(&fleet.devices, fleet.info.emulated)?;
+    let jump = fleet
+        .emulator()
+        .and_then(fleetbench_emulator::EmulatedFleet::bastion)
+        .map(fleetbench_emulator::EmulatedBastion::jump_files)
+        .unwrap_or_default();
+    let ws = external::Workspace::new(&fleet.devices, fleet.info.emulated, &jump)?;
     let eopts = external::ExternalOptions {
         runs: opts.runs,
         warmup: opts.warmup,

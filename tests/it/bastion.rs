@@ -223,3 +223,107 @@ fn the_processes_strategy_carries_the_bastion_to_its_workers() {
     .unwrap();
     assert_eq!(out.failed(), 0, "{:?}", out.results);
 }
+
+#[test]
+fn the_written_inventories_carry_the_jump_host_and_parse_back() {
+    use fleetbench_inventory::Format;
+    use std::os::unix::fs::PermissionsExt;
+    let f = bastion_fleet(3, "instant");
+    let b = f.bastion().unwrap().clone();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, format) in [
+        ("devices.yaml", Format::Netmiko),
+        ("nornir/", Format::Nornir),
+        ("hosts.ini", Format::AnsibleIni),
+        ("inventory-ansible.yaml", Format::AnsibleYaml),
+    ] {
+        let path = dir.path().join(name);
+        let written = f.write_inventory(&path, format).unwrap();
+        let key_text = b.client_key.expose();
+        for p in &written {
+            let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", p.display());
+            let text = std::fs::read_to_string(p).unwrap();
+            // The client key is in its own file only; the bastion's password nowhere.
+            if !p.to_string_lossy().ends_with(".bastion_key") {
+                assert!(
+                    !text.contains(key_text.lines().nth(1).unwrap()),
+                    "{}",
+                    p.display()
+                );
+            }
+        }
+        let inv = fleetbench_inventory::load(&path, &fleetbench_client::Libssh2::new())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(inv.devices.len(), 3);
+        for d in &inv.devices {
+            let got = d
+                .bastion
+                .as_ref()
+                .unwrap_or_else(|| panic!("{name}: no bastion"));
+            assert_eq!(
+                (got.host.as_str(), got.port),
+                (b.host.as_str(), b.port),
+                "{name}"
+            );
+            assert_eq!(got.username, b.username, "{name}");
+            // The written client key, which the bastion accepts.
+            let key = got.key_file.as_ref().unwrap();
+            assert_eq!(std::fs::read_to_string(key).unwrap(), key_text, "{name}");
+        }
+        // fleetbench polls the fleet through the inventory it wrote (public-key auth to the
+        // bastion this time).
+        let out = run(
+            StrategyKind::Threads,
+            &inv.devices,
+            &job(&f, &["show clock"]),
+            Some(3),
+        );
+        assert_eq!(out.failed(), 0, "{name}: {:?}", out.results);
+    }
+    // netmiko gets only netmiko's own keys: ConnectHandler(**device) must accept them.
+    let y = std::fs::read_to_string(dir.path().join("devices.yaml")).unwrap();
+    assert!(
+        y.contains("ssh_config_file:") && !y.contains("bastion"),
+        "{y}"
+    );
+    let cfg = std::fs::read_to_string(dir.path().join("devices.ssh_config")).unwrap();
+    assert!(cfg.contains("ProxyJump fleetbench-bastion-1"), "{cfg}");
+    assert!(cfg.contains("StrictHostKeyChecking yes"), "{cfg}");
+}
+
+#[test]
+fn inventory_bastion_keys_are_validated_with_their_location() {
+    let lib = fleetbench_client::Libssh2::new();
+    let bad = "routers:\n  - host: 192.0.2.1\n    username: u\n    bastion: 'jump@:22'\n";
+    let e = fleetbench_inventory::parse(bad, "devices.yaml", &lib)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("devices.yaml:4:14: device 1 (192.0.2.1) in group 'routers': bastion:"),
+        "{e}"
+    );
+    let both = "routers:\n  - host: 192.0.2.1\n    username: u\n    bastion: j@192.0.2.9\n    ssh_config_file: /nonexistent\n";
+    let e = fleetbench_inventory::parse(both, "devices.yaml", &lib)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("give the jump host once"), "{e}");
+    let ok = "routers:\n  - host: 192.0.2.1\n    username: u\n    bastion: 192.0.2.9:2222\n    bastion_password: ${JUMP_PW}\n";
+    let inv = fleetbench_inventory::parse_with_env(
+        ok,
+        "devices.yaml",
+        |v| (v == "JUMP_PW").then(|| "pw".into()),
+        &lib,
+    )
+    .unwrap();
+    let b = inv.devices[0].bastion.as_ref().unwrap();
+    assert_eq!(
+        (b.host.as_str(), b.port, b.username.as_str()),
+        ("192.0.2.9", 2222, "u")
+    );
+    assert_eq!(b.password.as_ref().unwrap().expose(), "pw");
+    // Ansible keeps fleetbench's key in its own variables.
+    let ini = "[r]\nR1 ansible_host=192.0.2.1 ansible_user=u fleetbench_bastion=ops@192.0.2.9\n";
+    let inv = fleetbench_inventory::parse(ini, "hosts", &lib).unwrap();
+    assert_eq!(inv.devices[0].bastion.as_ref().unwrap().username, "ops");
+}

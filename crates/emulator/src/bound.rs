@@ -28,7 +28,7 @@ use super::spec::FleetSpec;
 use fleetbench_inventory::Format;
 use fleetbench_inventory::Secret;
 use fleetbench_inventory::platform::Platform;
-use fleetbench_inventory::write::{self, WriteOptions};
+use fleetbench_inventory::write::{self, JumpFiles, WriteOptions};
 use fleetbench_inventory::{Bastion, DEFAULT_TIMEOUT, Device};
 
 /// One running device, as clients see it.
@@ -93,6 +93,15 @@ impl EmulatedBastion {
     /// Its known_hosts pattern (`[host]:port`, or the host alone on port 22).
     pub fn known_hosts_pattern(&self) -> String {
         known_hosts_pattern(&self.host, self.port)
+    }
+
+    /// What a written inventory needs beside it to reach the devices through this bastion
+    /// with `ssh -W`: the client key, and the known_hosts line pinning the bastion's key.
+    pub fn jump_files(&self) -> JumpFiles {
+        JumpFiles {
+            client_key: Some(self.client_key.clone()),
+            known_hosts: Some(format!("{} {}", self.known_hosts_pattern(), self.host_key)),
+        }
     }
 }
 
@@ -163,15 +172,26 @@ impl FleetView {
             .collect()
     }
 
+    /// The jump host's files for written inventories (none without one).
+    pub(super) fn jump_files(&self) -> JumpFiles {
+        self.bastion
+            .as_ref()
+            .map_or_else(JumpFiles::default, EmulatedBastion::jump_files)
+    }
+
     pub(super) fn inventory_yaml(&self) -> String {
         let path = Path::new("devices.yaml");
-        write::render(
+        write::render_with(
             path,
             Format::Netmiko,
             &self.inventory_devices(),
             EMULATED_INVENTORY,
+            &self.jump_files(),
         )
         .into_iter()
+        // The inventory alone: a bastion's side files exist only where
+        // `EmulatedFleet::write_inventory` writes them.
+        .filter(|(p, _)| p == path)
         .map(|(_, text)| text)
         .collect()
     }

@@ -99,12 +99,17 @@ pub async fn serve_foreground_with(
     let (stop, stop_rx) = watch::channel(false);
     let (view, tasks) = bound.spawn(&stop_rx);
     if let Some((path, format)) = &outputs.inventory {
-        write::write(path, *format, &view.inventory_devices(), EMULATED_INVENTORY).map_err(
-            |source| EmulatorError::Inventory {
-                path: path.clone(),
-                source,
-            },
-        )?;
+        write::write_with(
+            path,
+            *format,
+            &view.inventory_devices(),
+            EMULATED_INVENTORY,
+            &view.jump_files(),
+        )
+        .map_err(|source| EmulatorError::Inventory {
+            path: path.clone(),
+            source,
+        })?;
     }
     for d in &view.devices {
         let faults = d.faults.names();

@@ -230,11 +230,12 @@ impl EmulatedFleet {
     /// Writes this fleet's inventory in `format` at `path` (files 0600; see
     /// [`fleetbench_inventory::write`]); returns the files written.
     pub fn write_inventory(&self, path: &Path, format: Format) -> std::io::Result<Vec<PathBuf>> {
-        write::write(
+        write::write_with(
             path,
             format,
             &self.view.inventory_devices(),
             EMULATED_INVENTORY,
+            &self.view.jump_files(),
         )
     }
 
