@@ -323,7 +323,13 @@ fn inventory_bastion_keys_are_validated_with_their_location() {
     );
     assert_eq!(b.password.as_ref().unwrap().expose(), "pw");
     // Ansible keeps fleetbench's key in its own variables.
-    let ini = "[r]\nR1 ansible_host=192.0.2.1 ansible_user=u fleetbench_bastion=ops@192.0.2.9\n";
-    let inv = fleetbench_inventory::parse(ini, "hosts", &lib).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ini = dir.path().join("hosts.ini");
+    std::fs::write(
+        &ini,
+        "[r]\nR1 ansible_host=192.0.2.1 ansible_user=u fleetbench_bastion=ops@192.0.2.9\n",
+    )
+    .unwrap();
+    let inv = fleetbench_inventory::load(&ini, &lib).unwrap();
     assert_eq!(inv.devices[0].bastion.as_ref().unwrap().username, "ops");
 }

@@ -25,7 +25,6 @@ use crate::wait::{Dirs, Io, Stream};
 use fleetbench_inventory::{Bastion, Device};
 use fleetbench_report::{DeviceResult, ErrorInfo, Phase, PhaseTime};
 use link::{Link, Opened, Reply};
-use serde::{Deserialize, Serialize};
 use std::io::{self, Read};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,26 +32,7 @@ use std::time::{Duration, Instant};
 
 pub use fleetbench_report::bastion::BastionMode;
 
-/// sshd's default `MaxSessions`: how many channels a shared connection carries unless told.
-pub const DEFAULT_CHANNELS: usize = 10;
-
-/// How devices with a jump host reach it, for the whole run (part of the [`Job`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JumpPlan {
-    pub mode: BastionMode,
-    /// Most device sessions one shared connection carries at once (the bastion's own
-    /// limit: sshd's `MaxSessions` for sessions, a jump host's cap for forwards).
-    pub channels_per_connection: usize,
-}
-
-impl Default for JumpPlan {
-    fn default() -> Self {
-        JumpPlan {
-            mode: BastionMode::PerSession,
-            channels_per_connection: DEFAULT_CHANNELS,
-        }
-    }
-}
+pub use crate::job::{DEFAULT_CHANNELS, JumpPlan};
 
 /// The bastion connections of one run: none kept in `per-session` mode, the shared pool in
 /// `shared` mode. Lives in the run's poller (in each worker process for `processes`).
