@@ -53,6 +53,7 @@ pub fn run(
     let mut report = Report::new(fleet.info.clone(), job.commands.clone());
     report.network = fleet.network_report(job.commands.len());
     report.shard = fleet.shard.clone();
+    report.bastion = fleet.bastion.clone();
     obs.on(&Event::CompareStarted {
         fleet: &fleet.info,
         commands: &job.commands,
@@ -62,11 +63,14 @@ pub fn run(
     });
     for &kind in &opts.strategies {
         let since = fleet.traffic();
+        // The emulated bastion's counts restart with each strategy.
+        let _ = fleet.take_bastion_counts();
         let mut sr =
             measure(kind, fleet, job, opts, obs).map_err(|source| CompareError::Strategy {
                 strategy: kind,
                 source,
             })?;
+        sr.bastion = fleet.take_bastion_counts();
         if opts.external.device_view
             && let Some(emulator) = fleet.emulator()
         {
@@ -109,7 +113,12 @@ fn run_external(
     report: &mut Report,
 ) -> Result<(), ExternalError> {
     let plan = &opts.external;
-    let ws = external::Workspace::new(&fleet.devices, fleet.info.emulated)?;
+    let jump = fleet
+        .emulator()
+        .and_then(fleetbench_emulator::EmulatedFleet::bastion)
+        .map(fleetbench_emulator::EmulatedBastion::jump_files)
+        .unwrap_or_default();
+    let ws = external::Workspace::new(&fleet.devices, fleet.info.emulated, &jump)?;
     let eopts = external::ExternalOptions {
         runs: opts.runs,
         warmup: opts.warmup,
@@ -278,6 +287,7 @@ pub fn measure(
         efficiency: None,
         external: None,
         device_view: None,
+        bastion: None,
     };
     sr.cpu_per_device_s = stats::client_cpu_per_device(&sr).unwrap_or(0.0);
     Ok(sr)

@@ -12,8 +12,10 @@ pub use networked::{NetworkedFleet, NetworkedFleetError};
 
 mod networked;
 use crate::shard::ShardInfo;
+use fleetbench_client::jump::JumpPlan;
 use fleetbench_report::DeviceResult;
 use fleetbench_report::FleetInfo;
+use fleetbench_report::bastion::{BastionCounts, BastionInfo, BastionLimits};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -28,6 +30,8 @@ pub struct Fleet {
     pub shard: Option<ShardInfo>,
     emulated: Option<EmulatedFleet>,
     network: Option<NetworkedFleet>,
+    /// The report's `bastion` object, when devices go through a jump host.
+    pub bastion: Option<BastionInfo>,
 }
 
 impl Fleet {
@@ -49,6 +53,7 @@ impl Fleet {
             shard: None,
             emulated: Some(fleet),
             network: None,
+            bastion: None,
         })
     }
 
@@ -76,6 +81,7 @@ impl Fleet {
             emulated: None,
             network: Some(fleet),
             shard: None,
+            bastion: None,
         })
     }
 
@@ -150,6 +156,47 @@ impl Fleet {
             shard: None,
             emulated: None,
             network: None,
+            bastion: None,
+        })
+    }
+
+    /// Says in the report how the devices reach their jump hosts, if they have any.
+    pub fn set_bastion_plan(&mut self, plan: JumpPlan) {
+        let mut addresses: Vec<String> = self
+            .devices
+            .iter()
+            .filter_map(|d| d.bastion.as_ref().map(fleetbench_inventory::Bastion::label))
+            .collect();
+        addresses.sort();
+        addresses.dedup();
+        if addresses.is_empty() {
+            self.bastion = None;
+            return;
+        }
+        let emulated = self.emulator().and_then(EmulatedFleet::bastion);
+        self.bastion = Some(BastionInfo {
+            mode: plan.mode,
+            addresses,
+            emulated: emulated.is_some(),
+            channels_per_connection: plan.channels_per_connection,
+            limits: emulated.map(|b| BastionLimits {
+                startups: b.limits.startups.to_string(),
+                max_sessions: b.limits.max_sessions,
+                login_grace_s: b.limits.login_grace.as_secs_f64(),
+            }),
+        });
+    }
+
+    /// What the emulated jump host counted since the last call, if there is one.
+    pub fn take_bastion_counts(&self) -> Option<BastionCounts> {
+        let c = self.emulator()?.take_bastion_counts()?;
+        Some(BastionCounts {
+            connections: c.connections,
+            dropped_at_startup: c.dropped_at_startup,
+            authenticated: c.authenticated,
+            channels_opened: c.channels_opened,
+            channels_refused: c.channels_refused,
+            peak_pending: c.peak_pending,
         })
     }
 

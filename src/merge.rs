@@ -137,6 +137,7 @@ pub fn merge(inputs: &[(String, Report)]) -> Result<Report, MergeError> {
         strategies,
         shard: None,
         network: None,
+        bastion: first.bastion.clone(),
         merged: Some(MergeInfo {
             shards: first_info.count,
             fleet_digest: first_info.fleet_digest.clone(),
@@ -393,6 +394,7 @@ fn merge_strategy(
     Ok(StrategyReport {
         external: None,
         device_view: None,
+        bastion: None,
         strategy: kind.into(),
         workers: sum(|s| s.workers),
         wall_s: Spread::of(&walls),

@@ -18,6 +18,7 @@ use fleetbench_inventory::algorithms::{Algorithms, Kind, Spec};
 use fleetbench_inventory::platform::Platform;
 use fleetbench_netem::{Method, NetemError, NetworkSpec};
 use fleetbench_report::StrategyKind;
+use fleetbench_report::bastion::BastionMode;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -178,6 +179,8 @@ pub struct FleetArgs {
     /// MACs to offer (`+hmac-sha1`), overriding the inventory's `macs`.
     #[arg(long, value_name = "LIST", allow_hyphen_values = true, value_parser = macs_spec)]
     pub macs: Option<Spec>,
+    #[command(flatten)]
+    pub bastion: BastionArgs,
     /// Prompt once on the terminal (echo off) for the password of the inventory devices that
     /// have none (keep passwords out of files and shell history; `${VAR}` in the inventory
     /// reads one from the environment instead).
@@ -203,6 +206,30 @@ pub struct FleetArgs {
     /// The fleetbench binary to start worker processes from (default: this one).
     #[arg(long, value_name = "PATH", hide = true)]
     pub worker_exe: Option<PathBuf>,
+}
+
+/// A jump host in front of the fleet (`compare`, `run`).
+#[derive(Args, Debug, Clone)]
+pub struct BastionArgs {
+    /// Reach the devices through a jump host: alone with --emulate, the emulated fleet's own
+    /// (OpenSSH-like, limits from --profile: startups, max-sessions, bastion-grace); with an
+    /// inventory, `[user@]host[:port]` for every device (the user defaults to each device's).
+    #[arg(long, value_name = "[USER@]HOST[:PORT]", num_args = 0..=1, default_missing_value = "")]
+    pub bastion: Option<String>,
+    /// per-session (a bastion login per device session, like OpenSSH's ProxyJump) or shared
+    /// (a few bastion connections, each carrying up to --bastion-channels device sessions).
+    #[arg(long, value_name = "MODE", default_value = "per-session", value_parser = bastion_mode())]
+    pub bastion_mode: BastionMode,
+    /// Device sessions one shared bastion connection carries at most (default: the emulated
+    /// bastion's max-sessions, else 10, sshd's MaxSessions).
+    #[arg(long, value_name = "N", value_parser = at_least_one, allow_negative_numbers = true)]
+    pub bastion_channels: Option<usize>,
+    /// Private key for the --bastion login (tried before a password).
+    #[arg(long, value_name = "FILE", requires = "bastion")]
+    pub bastion_key: Option<PathBuf>,
+    /// Prompt once on the terminal (echo off) for the --bastion password.
+    #[arg(long, requires = "bastion")]
+    pub ask_bastion_password: bool,
 }
 
 #[derive(Args, Debug)]
@@ -310,6 +337,15 @@ pub struct EmulateArgs {
     /// environment, as for `run`.
     #[arg(long, value_name = "I/N", value_parser = shard)]
     pub shard: Option<Shard>,
+    /// Serve a jump host in front of the fleet (user `jump`, password `jump`, or the client
+    /// key written beside the inventory); the written inventory reaches the devices through
+    /// it the way each tool reads it. Limits from --profile: startups, max-sessions,
+    /// bastion-grace.
+    #[arg(long)]
+    pub bastion: bool,
+    /// The jump host's port (default: a free one; the inventory and the line printed say it).
+    #[arg(long, value_name = "P", requires = "bastion")]
+    pub bastion_port: Option<u16>,
 }
 
 #[derive(Args, Debug)]
@@ -483,6 +519,10 @@ fn host_key_policy() -> impl TypedValueParser<Value = HostKeyPolicy> {
             HostKeyPolicy::Insecure => "insecure",
         },
     )
+}
+
+fn bastion_mode() -> impl TypedValueParser<Value = BastionMode> {
+    named(&BastionMode::ALL, |m| m.name())
 }
 
 fn on_command_error() -> impl TypedValueParser<Value = OnCommandError> {

@@ -38,6 +38,8 @@ const SWEEP_PROFILE: &str = "lan";
 
 /// Where the devices come from.
 #[derive(Debug, Clone)]
+// One per command line: the size of the emulated variant costs nothing worth boxing.
+#[allow(clippy::large_enum_variant)]
 pub enum FleetSource {
     Inventory(PathBuf),
     Emulated {
@@ -77,6 +79,33 @@ pub struct FleetConfig {
     pub shard: Option<(Shard, ShardSource)>,
     /// `--kex`, `--hostkey`, `--ciphers`, `--macs`: over each device's own lists.
     pub algorithms: fleetbench_inventory::algorithms::Algorithms,
+    /// `--bastion` and its options.
+    pub bastion: BastionConfig,
+}
+
+/// `--bastion`, validated: which jump host, how to log in to it, how sessions use it.
+#[derive(Debug, Clone, Default)]
+pub struct BastionConfig {
+    pub target: Option<BastionTarget>,
+    /// `--bastion-key`.
+    pub key: Option<PathBuf>,
+    /// `--ask-bastion-password`.
+    pub ask_password: bool,
+    /// `--bastion-mode` and `--bastion-channels` (the default resolved).
+    pub plan: fleetbench_client::jump::JumpPlan,
+}
+
+/// The jump host `--bastion` names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BastionTarget {
+    /// The emulated fleet's own.
+    Emulated,
+    /// `[user@]host[:port]` in front of every inventory device.
+    Address {
+        user: Option<String>,
+        host: String,
+        port: u16,
+    },
 }
 
 /// What every device is asked to do, less the host keys (known once the fleet is open).
@@ -91,6 +120,8 @@ pub struct JobConfig {
     pub timeout: Option<Duration>,
     /// `--max-output`: the per-step output cap; `None` is the default.
     pub max_output: Option<usize>,
+    /// `--bastion-mode`, `--bastion-channels`.
+    pub bastion: fleetbench_client::jump::JumpPlan,
 }
 
 /// `compare` and `run`: the same measurement, `run` with one strategy and one run.
@@ -219,8 +250,10 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
             }
         }
     };
+    let bastion = bastion(a, &source)?;
     Ok(FleetConfig {
         source,
+        bastion,
         host_keys: a.host_keys,
         known_hosts: a.known_hosts.clone(),
         ask_password: a.ask_password,
@@ -231,6 +264,64 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
             hostkey: a.hostkey.clone(),
             ciphers: a.ciphers.clone(),
             macs: a.macs.clone(),
+        },
+    })
+}
+
+/// `--bastion` against the fleet it fronts.
+fn bastion(a: &FleetArgs, source: &FleetSource) -> Result<BastionConfig> {
+    let b = &a.bastion;
+    let emulated_limit = match source {
+        FleetSource::Emulated { profile, .. } => profile.profile.bastion.max_sessions,
+        FleetSource::Inventory(_) => None,
+    };
+    let target = match (&b.bastion, source) {
+        (None, _) => None,
+        (Some(v), FleetSource::Emulated { network, .. }) => {
+            if !v.is_empty() {
+                return Err(anyhow!(
+                    "--bastion {v:?}: the emulated fleet serves its own jump host; give --bastion alone \
+                     (an address is for an --inventory fleet)"
+                ));
+            }
+            if network.is_some() {
+                return Err(anyhow!(
+                    "--bastion and --network do not mix yet: the jump host's place between the \
+                     emulated namespaces is not emulated"
+                ));
+            }
+            Some(BastionTarget::Emulated)
+        }
+        (Some(v), FleetSource::Inventory(_)) if v.is_empty() => {
+            return Err(anyhow!(
+                "--bastion needs [user@]host[:port] for an --inventory fleet (alone, it means the \
+                 emulated fleet's own)"
+            ));
+        }
+        (Some(v), FleetSource::Inventory(_)) => {
+            let (user, host, port) = fleetbench_inventory::Bastion::parse_target(v)
+                .map_err(|e| anyhow!("--bastion {e}"))?;
+            Some(BastionTarget::Address { user, host, port })
+        }
+    };
+    if target == Some(BastionTarget::Emulated)
+        && (b.bastion_key.is_some() || b.ask_bastion_password)
+    {
+        return Err(anyhow!(
+            "--bastion-key and --ask-bastion-password are for a real jump host; the emulated one's \
+             credentials are fleetbench's"
+        ));
+    }
+    Ok(BastionConfig {
+        target,
+        key: b.bastion_key.clone(),
+        ask_password: b.ask_bastion_password,
+        plan: fleetbench_client::jump::JumpPlan {
+            mode: b.bastion_mode,
+            channels_per_connection: b
+                .bastion_channels
+                .or(emulated_limit)
+                .unwrap_or(fleetbench_client::jump::DEFAULT_CHANNELS),
         },
     })
 }
@@ -259,8 +350,10 @@ fn measure(
         output::check_dir(d)?;
     }
     let debug_slowdown = debug_slowdown()?;
+    let fleet = fleet(a)?;
+    let bastion_plan = fleet.bastion.plan;
     Ok(MeasureConfig {
-        fleet: fleet(a)?,
+        fleet,
         job: JobConfig {
             commands: commands(&a.commands),
             default_commands: a.commands.commands.is_empty(),
@@ -276,6 +369,7 @@ fn measure(
             on_command_error: a.on_command_error,
             timeout: a.timeout.map(Duration::from_secs_f64),
             max_output: a.max_output,
+            bastion: bastion_plan,
         },
         compare: CompareOptions {
             strategies,
@@ -368,6 +462,17 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
     spec.only = shard.as_ref().map(|s| s.info.positions.clone());
     spec.platforms = a.platforms.clone().unwrap_or_default();
     spec.state_dir = a.state_dir.clone();
+    if a.bastion {
+        if shard.is_some() {
+            return Err(anyhow!(
+                "--bastion and --shard do not mix: each shard would serve a jump host of its own"
+            ));
+        }
+        spec.bastion = Some(fleetbench_emulator::BastionSpec {
+            port: a.bastion_port.unwrap_or(0),
+            ..Default::default()
+        });
+    }
     let network = a
         .network
         .network
@@ -379,6 +484,12 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
         ));
     }
     if network.is_some() {
+        if a.bastion {
+            return Err(anyhow!(
+                "--bastion and --network do not mix yet: the jump host's place between the \
+                 emulated namespaces is not emulated"
+            ));
+        }
         if a.record.is_some() {
             // The devices behind the link run in their own namespace; their record stays
             // in memory there (`compare --network --device-view` reads it).

@@ -1,7 +1,7 @@
 //! Opening the fleet of a validated [`FleetConfig`]: the first side effects of `compare` and
 //! `run` (reading the inventory and known_hosts, asking for a password, starting emulators).
 
-use super::config::{FleetConfig, FleetSource, JobConfig};
+use super::config::{BastionTarget, FleetConfig, FleetSource, JobConfig};
 use crate::fleet::Fleet;
 use fleetbench_emulator::FleetSpec;
 use fleetbench_inventory::Device;
@@ -17,7 +17,36 @@ pub fn open(cfg: &FleetConfig) -> Result<Fleet> {
             d.algorithms = d.algorithms.overridden_by(&cfg.algorithms);
         }
     }
+    if let Some(BastionTarget::Address { user, host, port }) = &cfg.bastion.target {
+        let password = if cfg.bastion.ask_password {
+            Some(ask_secret(&format!(
+                "fleetbench: password for the bastion {host}: "
+            ))?)
+        } else {
+            None
+        };
+        for d in &mut fleet.devices {
+            d.bastion = Some(fleetbench_inventory::Bastion {
+                host: host.clone(),
+                port: *port,
+                username: user.clone().unwrap_or_else(|| d.username.clone()),
+                password: password.clone(),
+                key_file: cfg.bastion.key.clone(),
+            });
+        }
+    }
+    fleet.set_bastion_plan(cfg.bastion.plan);
     Ok(fleet)
+}
+
+/// One line from the controlling terminal, echo off.
+fn ask_secret(prompt: &str) -> Result<fleetbench_inventory::Secret> {
+    let pw =
+        rpassword::prompt_password(prompt).context("cannot read a password from the terminal")?;
+    if pw.is_empty() {
+        return Err(anyhow!("an empty password was entered"));
+    }
+    Ok(fleetbench_inventory::Secret::new(pw))
 }
 
 fn open_source(cfg: &FleetConfig) -> Result<Fleet> {
@@ -54,6 +83,9 @@ fn open_source(cfg: &FleetConfig) -> Result<Fleet> {
             spec.base_port = 0;
             spec.platforms = platforms.clone();
             spec.record = cfg.record;
+            if cfg.bastion.target == Some(BastionTarget::Emulated) {
+                spec.bastion = Some(fleetbench_emulator::BastionSpec::default());
+            }
             if let Some((net, method)) = network.as_deref() {
                 if selection.is_some() {
                     return Err(anyhow!(
@@ -97,6 +129,7 @@ pub fn job(cfg: &JobConfig, fleet: &Fleet) -> Job {
     job.on_command_error = cfg.on_command_error;
     job.timeout = cfg.timeout;
     job.max_output = cfg.max_output;
+    job.bastion = cfg.bastion;
     job
 }
 

@@ -127,6 +127,10 @@ pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> R
         println!();
         print!("{}", crate::present::network::round_trips(n));
     }
+    if report.bastion.is_some() {
+        println!();
+        print!("{}", crate::present::bastion::bastion(report));
+    }
     if let Some(dir) = out.plots {
         let mut files = Files::default();
         files.write_into(dir, &crate::present::plot::report_plots(report, "")?)?;

@@ -227,6 +227,7 @@ fn client_devices(results: &[DeviceResult]) -> Vec<Device> {
             device_type: String::new(),
             timeout: fleetbench_inventory::DEFAULT_TIMEOUT,
             algorithms: Default::default(),
+            bastion: None,
         })
         .collect()
 }
@@ -248,6 +249,7 @@ mod tests {
             device_type: "cisco_ios".into(),
             timeout: fleetbench_inventory::DEFAULT_TIMEOUT,
             algorithms: Default::default(),
+            bastion: None,
         }
     }
 

@@ -294,6 +294,7 @@ pub fn measure(
             exit_codes,
         }),
         device_view: None,
+        bastion: None,
     })
 }
 

@@ -104,7 +104,11 @@ pub struct Workspace {
 
 impl Workspace {
     /// Writes the inventories of `devices` (files 0600 in a fresh 0700 folder).
-    pub fn new(devices: &[Device], emulated: bool) -> Result<Workspace, ExternalError> {
+    pub fn new(
+        devices: &[Device],
+        emulated: bool,
+        jump: &write::JumpFiles,
+    ) -> Result<Workspace, ExternalError> {
         let dir = tempfile::Builder::new()
             .prefix("fleetbench-external-")
             .tempdir()
@@ -120,11 +124,15 @@ impl Workspace {
         let netmiko = dir.path().join("devices.yaml");
         let nornir = dir.path().join("nornir");
         let ansible = dir.path().join("ansible.yaml");
-        write::write(&netmiko, Format::Netmiko, devices, opts).map_err(ExternalError::Workspace)?;
-        let nornir_dir = PathBuf::from(format!("{}/", nornir.display()));
-        write::write(&nornir_dir, Format::Nornir, devices, opts)
+        // With a jump host, each inventory carries it the way its tool reads it (an ssh_config
+        // with ProxyJump for netmiko and Nornir, a proxy command for Ansible), its key and
+        // known_hosts beside it, 0600 in this folder.
+        write::write_with(&netmiko, Format::Netmiko, devices, opts, jump)
             .map_err(ExternalError::Workspace)?;
-        write::write(&ansible, Format::AnsibleYaml, devices, opts)
+        let nornir_dir = PathBuf::from(format!("{}/", nornir.display()));
+        write::write_with(&nornir_dir, Format::Nornir, devices, opts, jump)
+            .map_err(ExternalError::Workspace)?;
+        write::write_with(&ansible, Format::AnsibleYaml, devices, opts, jump)
             .map_err(ExternalError::Workspace)?;
         Ok(Workspace {
             dir,

@@ -269,7 +269,19 @@ fn main_table(out: &mut String, r: &Report) {
 
 /// Per-device latency percentiles per strategy: the whole session and each phase's p99.
 fn latency_table(out: &mut String, r: &Report) {
-    let phases = fleetbench_report::Phase::ALL;
+    // The jump host's phases only when some strategy went through one.
+    let phases: Vec<fleetbench_report::Phase> = fleetbench_report::Phase::ALL
+        .into_iter()
+        .filter(|p| {
+            !matches!(
+                p,
+                fleetbench_report::Phase::Bastion | fleetbench_report::Phase::BastionChannel
+            ) || r
+                .strategies
+                .iter()
+                .any(|s| s.latency_s.contains_key(p.as_str()))
+        })
+        .collect();
     let _ = write!(
         out,
         "<div class=\"scroll\"><table class=\"latency\">\n<thead><tr><th></th>\
@@ -278,7 +290,7 @@ fn latency_table(out: &mut String, r: &Report) {
          <th>p99</th><th>max</th><th>sessions</th>",
         phases.len()
     );
-    for p in phases {
+    for p in &phases {
         let _ = write!(out, "<th>{p}</th>");
     }
     out.push_str("</tr></thead>\n<tbody>\n");
@@ -297,7 +309,7 @@ fn latency_table(out: &mut String, r: &Report) {
             fmt_secs(total.max),
             total.count
         );
-        for p in phases {
+        for p in &phases {
             let cell = s
                 .latency_s
                 .get(p.as_str())

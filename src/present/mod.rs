@@ -7,8 +7,8 @@
 //!
 //! # Layout
 //! - [`table`]: `compare`'s strategy table and latency table; [`network`]: the round-trip
-//!   table of a `--network` run; [`device_view`]: the `--device-view` table; [`outputs`]:
-//!   `run`'s `{ip: output}` view.
+//!   table of a `--network` run; [`device_view`]: the `--device-view` table; [`bastion`]:
+//!   the `--bastion` table; [`outputs`]: `run`'s `{ip: output}` view.
 //! - [`check`]: the gate's verdict as markdown.
 //! - [`sweep`]: a sweep's folder (CSV, markdown, setup, plots, page), and
 //!   [`sweep::network`]'s for `sweep --networks`.
@@ -19,6 +19,7 @@
 //! - [`progress`]: the live line per run on a terminal (an `Observer` the command line
 //!   installs; it draws on stderr through indicatif, the one exception to "returns text").
 
+pub mod bastion;
 pub mod check;
 pub mod device_view;
 pub mod export;

@@ -44,7 +44,7 @@ fn fleetbench_run_as_an_external_poller_gets_a_row_from_the_devices_side() {
     let f = recording_fleet(4, "lan");
     let devices = f.devices();
     let j = job(&f, &["show clock"]);
-    let ws = Workspace::new(&devices, true).unwrap();
+    let ws = Workspace::new(&devices, true, &Default::default()).unwrap();
     let exe = env!("CARGO_BIN_EXE_fleetbench");
     let spec = ExternalSpec::parse(&format!(
         "self-threads={exe} run --strategy threads --inventory {{inventory}} --host-keys insecure"
@@ -85,7 +85,7 @@ fn a_hanging_poller_is_ended_with_everything_it_started() {
     let f = recording_fleet(2, "instant");
     let devices = f.devices();
     let j = job(&f, &["show clock"]);
-    let ws = Workspace::new(&devices, true).unwrap();
+    let ws = Workspace::new(&devices, true, &Default::default()).unwrap();
     // A grandchild in the background, the main process waiting on it: both must go.
     let spec = ExternalSpec::parse("hangs=sh -c 'sleep 417.25 & sleep 417.25; wait'").unwrap();
     let t0 = std::time::Instant::now();
@@ -109,7 +109,7 @@ fn a_hanging_poller_is_ended_with_everything_it_started() {
 
 #[test]
 fn a_poller_that_leaves_a_process_behind_is_reported_and_the_process_ended() {
-    let ws = Workspace::new(&[], false).unwrap();
+    let ws = Workspace::new(&[], false, &Default::default()).unwrap();
     let j = fleetbench_client::job::Job::new(vec!["show clock".into()], Default::default());
     // setsid: the leftover leaves the poller's process group; the subreaper still finds it.
     // (The short sleep lets the leftover exec before the poller exits, so its command line
@@ -156,7 +156,7 @@ fn the_results_contract_gives_ok_failed_and_outputs_without_a_device_record() {
     let f = fleet(3, "instant");
     let devices = f.devices();
     let j = job(&f, &["show clock"]);
-    let ws = Workspace::new(&devices, true).unwrap();
+    let ws = Workspace::new(&devices, true, &Default::default()).unwrap();
     let (p0, p1) = (devices[0].port, devices[1].port);
     let script = format!(
         "printf '%s\\n' '{{\"host\": \"127.0.0.1\", \"port\": {p0}, \"ok\": true, \"output\": \"12:00 UTC\", \"error\": null}}' \

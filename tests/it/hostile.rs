@@ -321,6 +321,7 @@ fn a_server_closing_after_its_banner_is_disconnected() {
         device_type: "cisco_ios".into(),
         timeout: Duration::from_secs(5),
         algorithms: Default::default(),
+        bastion: None,
     };
     let j = fleetbench_client::job::Job::new(
         vec!["show clock".into()],

@@ -228,6 +228,7 @@ fn a_hung_worker_is_killed_after_the_session_budget() {
         device_type: "cisco_ios".into(),
         timeout: Duration::from_secs(10),
         algorithms: Default::default(),
+        bastion: None,
     };
     dev.timeout = Duration::from_millis(50);
     let job = Job::new(Vec::new(), Default::default());
@@ -266,6 +267,7 @@ fn a_crashing_worker_leaves_its_stderr_in_the_error_and_is_replaced_a_bounded_nu
             device_type: "cisco_ios".into(),
             timeout: Duration::from_secs(1),
             algorithms: Default::default(),
+            bastion: None,
         })
         .collect();
     let job = Job::new(Vec::new(), Default::default());

@@ -69,6 +69,33 @@ pub enum SessionError {
     /// so only a `Device` built in code can get here.
     #[error("{0}")]
     UnknownPlatform(#[from] fleetbench_inventory::platform::UnknownPlatform),
+
+    // Through a jump host (`--bastion`, [`crate::jump`]).
+    /// The bastion closed the connection before its SSH banner (a notice line at most):
+    /// what sshd's `MaxStartups` does to a connection it drops. A client cannot tell it from
+    /// any other server that closes at once (a TCP wrapper, `PerSourcePenalties`).
+    #[error(
+        "the bastion {bastion} closed the connection before its SSH banner (what sshd does to \
+         a connection over its MaxStartups)"
+    )]
+    DroppedAtStartup { bastion: String },
+    #[error("the bastion {bastion} rejected the login of user '{user}'")]
+    BastionAuthRejected { bastion: String, user: String },
+    /// The bastion answered the `direct-tcpip` open with a failure; `reason` is libssh2's
+    /// reading of its code (the bastion's own text does not reach the client).
+    #[error("the bastion {bastion} refused a channel to {target}: {reason}")]
+    BastionRefused {
+        bastion: String,
+        target: String,
+        reason: String,
+    },
+    /// Any other failure on the way to the bastion (refused, timed out, host key, ...): the
+    /// kind is the inner error's, the phase `bastion`.
+    #[error("bastion {bastion}: {source}")]
+    AtBastion {
+        bastion: String,
+        source: Box<SessionError>,
+    },
 }
 
 /// A line of a known_hosts file.
@@ -128,6 +155,10 @@ impl SessionError {
             SessionError::Interrupted => kind::INTERRUPTED,
             SessionError::CommandRejected { .. } => kind::COMMAND_REJECTED,
             SessionError::UnknownPlatform(_) => kind::UNKNOWN_PLATFORM,
+            SessionError::DroppedAtStartup { .. } => kind::DROPPED_AT_STARTUP,
+            SessionError::BastionAuthRejected { .. } => kind::BASTION_AUTH_REJECTED,
+            SessionError::BastionRefused { .. } => kind::BASTION_REFUSED,
+            SessionError::AtBastion { source, .. } => source.kind(),
         }
     }
 
@@ -149,6 +180,10 @@ impl SessionError {
             SessionError::WorkerDied { .. }
             | SessionError::Interrupted
             | SessionError::UnknownPlatform(_) => None,
+            SessionError::DroppedAtStartup { .. }
+            | SessionError::BastionAuthRejected { .. }
+            | SessionError::AtBastion { .. } => Some(Phase::Bastion),
+            SessionError::BastionRefused { .. } => Some(Phase::BastionChannel),
         }
     }
 }

@@ -56,6 +56,9 @@ pub struct Job {
     /// [`DEFAULT_MAX_OUTPUT`]. Past it the device ends with `output_too_large`.
     #[serde(default)]
     pub max_output: Option<usize>,
+    /// How devices that have a jump host reach it (`--bastion-mode`, `--bastion-channels`).
+    #[serde(default)]
+    pub bastion: JumpPlan,
 }
 
 impl Job {
@@ -67,6 +70,7 @@ impl Job {
             host_keys,
             timeout: None,
             max_output: None,
+            bastion: Default::default(),
         }
     }
 
@@ -94,5 +98,26 @@ impl Job {
             }
         }
         self
+    }
+}
+
+/// sshd's default `MaxSessions`: how many channels a shared connection carries unless told.
+pub const DEFAULT_CHANNELS: usize = 10;
+
+/// How devices with a jump host reach it, for the whole run (part of the [`Job`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JumpPlan {
+    pub mode: fleetbench_report::bastion::BastionMode,
+    /// Most device sessions one shared connection carries at once (the bastion's own
+    /// limit: sshd's `MaxSessions` for sessions, a jump host's cap for forwards).
+    pub channels_per_connection: usize,
+}
+
+impl Default for JumpPlan {
+    fn default() -> Self {
+        JumpPlan {
+            mode: fleetbench_report::bastion::BastionMode::PerSession,
+            channels_per_connection: DEFAULT_CHANNELS,
+        }
     }
 }

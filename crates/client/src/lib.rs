@@ -15,6 +15,8 @@
 //! - [`hostkeys`]: known_hosts reading and checking (strict, accept-new, insecure).
 //! - [`SessionError`]: why one device failed, with its report kind and phase; [`Libssh2`]:
 //!   what this build of libssh2 supports, which inventories are checked against.
+//! - [`jump`]: polling through a jump host (`per-session` or `shared` bastion
+//!   connections), the session core unchanged over a pumped socket pair.
 //! - [`strategy`]: `sequential`, `threads`, `processes`, `async`, `rayon` over that core,
 //!   the one scheduling shell they share, and the worker processes.
 //! - [`observe`]: the events a run sends instead of printing; [`stop`]: the stop token.
@@ -29,6 +31,7 @@ pub mod dialogue;
 mod error;
 pub mod hostkeys;
 pub mod job;
+pub mod jump;
 mod kexinit;
 mod libssh2;
 pub mod observe;

@@ -41,7 +41,7 @@ const CLOSE_WAIT: Duration = Duration::from_secs(2);
 /// runtime, while a normal answer (a few KiB, then a wait) never yields.
 const YIELD_EVERY: usize = 64 * 1024;
 
-const EAGAIN: i32 = -37;
+pub(crate) const EAGAIN: i32 = -37;
 const ERR_AUTH_FAILED: i32 = -18;
 /// What libssh2 says when the server refuses a public key (key file or agent identity).
 const ERR_PUBLICKEY_UNVERIFIED: i32 = -19;
@@ -51,7 +51,7 @@ const ERR_KEX_FAILURE: i32 = -5;
 const ERR_KEY_EXCHANGE: i32 = -8;
 const ERR_SOCKET_TIMEOUT: i32 = -30;
 /// Socket send/recv failures, disconnect, channel closed: the peer went away.
-const ERR_GONE: [i32; 5] = [-7, -13, -26, -27, -43];
+pub(crate) const ERR_GONE: [i32; 5] = [-7, -13, -26, -27, -43];
 
 /// Polls one device on the calling thread (blocking waits with `poll(2)`).
 pub fn poll_blocking(dev: &Device, job: &Job) -> DeviceResult {
@@ -114,13 +114,13 @@ pub fn worker_label() -> String {
 }
 
 #[derive(Default)]
-struct HostKeyFacts {
+pub(crate) struct HostKeyFacts {
     fingerprint: Option<String>,
     new_entry: Option<String>,
 }
 
 /// Records when each phase starts and how long it lasts.
-struct PhaseClock {
+pub(crate) struct PhaseClock {
     begun: Instant,
     started_unix: f64,
     current: Option<(Phase, Option<usize>, Instant)>,
@@ -128,7 +128,7 @@ struct PhaseClock {
 }
 
 impl PhaseClock {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         PhaseClock {
             begun: Instant::now(),
             started_unix: fleetbench_report::unix_now(),
@@ -137,7 +137,7 @@ impl PhaseClock {
         }
     }
 
-    fn enter(&mut self, phase: Phase, index: Option<usize>) {
+    pub(crate) fn enter(&mut self, phase: Phase, index: Option<usize>) {
         self.close_current();
         self.current = Some((phase, index, Instant::now()));
     }
@@ -161,21 +161,21 @@ impl PhaseClock {
 }
 
 /// The socket, the session and the per-phase timeout, for the retry loops.
-struct Conn<'a, I: Io> {
-    io: &'a I,
-    sock: &'a I::Sock,
-    sess: &'a Session,
-    timeout: Duration,
+pub(crate) struct Conn<'a, I: Io> {
+    pub(crate) io: &'a I,
+    pub(crate) sock: &'a I::Sock,
+    pub(crate) sess: &'a Session,
+    pub(crate) timeout: Duration,
 }
 
 impl<I: Io> Conn<'_, I> {
-    fn deadline(&self) -> Instant {
+    pub(crate) fn deadline(&self) -> Instant {
         Instant::now() + self.timeout
     }
 
     /// Waits for the socket in the direction libssh2 is blocked on; a missed deadline is a
     /// timeout of `phase`.
-    async fn wait(&self, phase: Phase, deadline: Instant) -> Result<(), SessionError> {
+    pub(crate) async fn wait(&self, phase: Phase, deadline: Instant) -> Result<(), SessionError> {
         let dirs = Dirs::from(self.sess.block_directions());
         match self.io.ready(self.sock, dirs, deadline).await {
             Ok(true) => Ok(()),
@@ -279,7 +279,7 @@ mod ssh2_or_session {
     }
 }
 
-fn ssh_error(e: &ssh2::Error, phase: Phase, timeout: Duration) -> SessionError {
+pub(crate) fn ssh_error(e: &ssh2::Error, phase: Phase, timeout: Duration) -> SessionError {
     match e.code() {
         ErrorCode::Session(c) if ERR_GONE.contains(&c) => SessionError::Disconnected { phase },
         ErrorCode::Session(ERR_TIMEOUT | ERR_SOCKET_TIMEOUT) => SessionError::Timeout {
@@ -306,7 +306,7 @@ fn io_error(e: io::Error, phase: Phase) -> SessionError {
     }
 }
 
-fn connect_error(e: io::Error, dev: &Device, timeout: Duration) -> SessionError {
+pub(crate) fn connect_error(e: io::Error, dev: &Device, timeout: Duration) -> SessionError {
     match e.kind() {
         io::ErrorKind::ConnectionRefused => SessionError::Refused { addr: dev.addr() },
         io::ErrorKind::TimedOut => SessionError::Timeout {
@@ -387,44 +387,7 @@ async fn run<I: Io>(
         timeout,
     };
 
-    clock.enter(Phase::Handshake, None);
-    let offered = offer_algorithms(&sess, dev)?;
-    match c
-        .retry(Phase::Handshake, c.deadline(), || handshaker.handshake())
-        .await
-    {
-        Ok(()) => {}
-        // A failed key exchange: name the list with nothing in common and both offers. But
-        // libssh2 also reports a server that closed after its banner as a failed key
-        // exchange; when the device's offer cannot be read and the socket is closed, that is
-        // what happened.
-        Err(ssh2_or_session::E::Ssh(e))
-            if matches!(
-                e.code(),
-                ErrorCode::Session(ERR_KEX_FAILURE | ERR_KEY_EXCHANGE)
-            ) =>
-        {
-            let err = negotiation_error(io, dev, &offered, &e, c.deadline()).await;
-            if !matches!(err, SessionError::NoCommonAlgorithm { .. })
-                && peer_closed(sess.as_raw_fd())
-            {
-                return Err(SessionError::Disconnected {
-                    phase: Phase::Handshake,
-                });
-            }
-            return Err(err);
-        }
-        Err(ssh2_or_session::E::Ssh(_)) if peer_closed(sess.as_raw_fd()) => {
-            return Err(SessionError::Disconnected {
-                phase: Phase::Handshake,
-            });
-        }
-        Err(e) => return Err(e.into_session(Phase::Handshake, timeout)),
-    }
-    check_host_key(&sess, dev, job, keys)?;
-
-    clock.enter(Phase::Auth, None);
-    authenticate(&c, dev).await?;
+    secure(&c, &mut handshaker, dev, job, clock, keys).await?;
 
     clock.enter(Phase::Shell, None);
     let deadline = c.deadline();
@@ -447,6 +410,57 @@ async fn run<I: Io>(
     let rejected = d.rejection().cloned();
     *outputs = d.into_outputs();
     rejected.map_or(Ok(()), Err)
+}
+
+/// Key exchange, host key check and login on a connected session: what a device's session
+/// and a jump host's connection ([`crate::jump`]) share.
+pub(crate) async fn secure<I: Io>(
+    c: &Conn<'_, I>,
+    handshaker: &mut Session,
+    dev: &Device,
+    job: &Job,
+    clock: &mut PhaseClock,
+    keys: &mut HostKeyFacts,
+) -> Result<(), SessionError> {
+    clock.enter(Phase::Handshake, None);
+    let offered = offer_algorithms(c.sess, dev)?;
+    match c
+        .retry(Phase::Handshake, c.deadline(), || handshaker.handshake())
+        .await
+    {
+        Ok(()) => {}
+        // A failed key exchange: name the list with nothing in common and both offers. But
+        // libssh2 also reports a server that closed after its banner as a failed key
+        // exchange; when the device's offer cannot be read and the socket is closed, that is
+        // what happened.
+        Err(ssh2_or_session::E::Ssh(e))
+            if matches!(
+                e.code(),
+                ErrorCode::Session(ERR_KEX_FAILURE | ERR_KEY_EXCHANGE)
+            ) =>
+        {
+            let err = negotiation_error(c.io, dev, &offered, &e, c.deadline()).await;
+            if !matches!(err, SessionError::NoCommonAlgorithm { .. })
+                && peer_closed(c.sess.as_raw_fd())
+            {
+                return Err(SessionError::Disconnected {
+                    phase: Phase::Handshake,
+                });
+            }
+            return Err(err);
+        }
+        Err(ssh2_or_session::E::Ssh(_)) if peer_closed(c.sess.as_raw_fd()) => {
+            return Err(SessionError::Disconnected {
+                phase: Phase::Handshake,
+            });
+        }
+        Err(e) => return Err(e.into_session(Phase::Handshake, c.timeout)),
+    }
+    check_host_key(c.sess, dev, job, keys)?;
+
+    clock.enter(Phase::Auth, None);
+    authenticate(c, dev).await?;
+    Ok(())
 }
 
 /// Reads the socket's `TCP_INFO` into `out` when the session is done with it.

@@ -14,5 +14,6 @@ pub fn router(index: u16) -> fleetbench_inventory::Device {
         device_type: "cisco_ios".into(),
         timeout: std::time::Duration::from_secs(10),
         algorithms: Default::default(),
+        bastion: None,
     }
 }

@@ -10,11 +10,62 @@
 //! Neither ever sleeps to poll.
 
 use std::future::Future;
-use std::io;
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 use tokio::io::unix::AsyncFd;
+
+/// The socket a session talks SSH over: a TCP connection to the device, or (through a jump
+/// host) the local end of a socket pair whose other end a pump moves to and from the
+/// bastion's channel ([`crate::jump`]). libssh2 sees only the descriptor.
+#[derive(Debug)]
+pub enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            Stream::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            Stream::Unix(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl AsRawFd for Stream {
+    fn as_raw_fd(&self) -> RawFd {
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        }
+    }
+}
+
+impl Stream {
+    /// A second descriptor of the same socket (for a registration that must outlive or
+    /// precede libssh2's).
+    fn try_clone_fd(&self) -> io::Result<OwnedFd> {
+        Ok(match self {
+            Stream::Tcp(s) => s.try_clone()?.into(),
+            Stream::Unix(s) => s.try_clone()?.into(),
+        })
+    }
+}
 
 /// The socket directions libssh2 is blocked on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +109,10 @@ pub trait Io {
         host: &str,
         port: u16,
         deadline: Instant,
-    ) -> impl Future<Output = io::Result<(TcpStream, Self::Sock)>>;
+    ) -> impl Future<Output = io::Result<(Stream, Self::Sock)>>;
+    /// The handle to wait on for a non-blocking socket this process already holds (the local
+    /// end of a bastion channel).
+    fn adopt(&self, stream: &Stream) -> io::Result<Self::Sock>;
     /// Waits until `sock` is ready for `dirs`. `Ok(false)` when the deadline passed first.
     fn ready(
         &self,
@@ -93,7 +147,7 @@ impl Io for PollIo {
         host: &str,
         port: u16,
         deadline: Instant,
-    ) -> io::Result<(TcpStream, RawFd)> {
+    ) -> io::Result<(Stream, RawFd)> {
         let addrs: Vec<SocketAddr> = (host, port).to_socket_addrs()?.collect();
         let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
         for addr in addrs {
@@ -105,12 +159,16 @@ impl Io for PollIo {
                     s.set_nodelay(true)?;
                     s.set_nonblocking(true)?;
                     let fd = s.as_raw_fd();
-                    return Ok((s, fd));
+                    return Ok((Stream::Tcp(s), fd));
                 }
                 Err(e) => last = e,
             }
         }
         Err(last)
+    }
+
+    fn adopt(&self, stream: &Stream) -> io::Result<RawFd> {
+        Ok(stream.as_raw_fd())
     }
 
     async fn ready(&self, fd: &RawFd, dirs: Dirs, deadline: Instant) -> io::Result<bool> {
@@ -157,31 +215,35 @@ pub struct TokioIo;
 impl Io for TokioIo {
     /// The registration owns a duplicate of the socket; libssh2 owns the other, so the
     /// registration can be dropped (deregistered) independently of the session.
-    type Sock = AsyncFd<TcpStream>;
+    type Sock = AsyncFd<OwnedFd>;
 
     async fn connect(
         &self,
         host: &str,
         port: u16,
         deadline: Instant,
-    ) -> io::Result<(TcpStream, AsyncFd<TcpStream>)> {
+    ) -> io::Result<(Stream, AsyncFd<OwnedFd>)> {
         let left = remaining(deadline).ok_or_else(timed_out)?;
         let stream = tokio::time::timeout(left, tokio::net::TcpStream::connect((host, port)))
             .await
             .map_err(|_| timed_out())??;
         stream.set_nodelay(true)?;
-        let std = stream.into_std()?;
-        let dup = std.try_clone()?;
-        // SAFETY: the TcpStream owns its fd, moves into the AsyncFd and is neither closed nor
-        // replaced while registered; libssh2 holds a separate duplicate.
-        let registered =
-            unsafe { AsyncFd::register(std) }.map_err(|e| io::Error::other(e.to_string()))?;
-        Ok((dup, registered))
+        let std = Stream::Tcp(stream.into_std()?);
+        let registered = self.adopt(&std)?;
+        Ok((std, registered))
+    }
+
+    fn adopt(&self, stream: &Stream) -> io::Result<AsyncFd<OwnedFd>> {
+        // The registration owns a duplicate, so it can be dropped apart from the stream.
+        let dup = stream.try_clone_fd()?;
+        // SAFETY: the OwnedFd is a fresh duplicate that moves into the AsyncFd and is neither
+        // closed nor replaced while registered; libssh2 holds the original.
+        unsafe { AsyncFd::register(dup) }.map_err(|e| io::Error::other(e.to_string()))
     }
 
     async fn ready(
         &self,
-        sock: &AsyncFd<TcpStream>,
+        sock: &AsyncFd<OwnedFd>,
         dirs: Dirs,
         deadline: Instant,
     ) -> io::Result<bool> {

@@ -11,11 +11,15 @@ use rand::Rng;
 use russh::keys::HashAlg;
 use tokio::sync::watch;
 
+use super::bastion::{self, BastionState, Counters};
 use super::config::Shared;
 use super::error::EmulatorError;
 use super::fault::{self, DeviceFaults};
 use super::identity::{self, FleetLayout};
-use super::keys::{host_key, legacy_host_key, ssh_config};
+use super::keys::{
+    bastion_client_key, bastion_config, bastion_host_key, host_key, legacy_host_key, ssh_config,
+};
+use super::profile::BastionLimits;
 use super::profile::SshStack;
 use super::record::Recorder;
 use super::seed::session_rng;
@@ -24,8 +28,8 @@ use super::spec::FleetSpec;
 use fleetbench_inventory::Format;
 use fleetbench_inventory::Secret;
 use fleetbench_inventory::platform::Platform;
-use fleetbench_inventory::write::{self, WriteOptions};
-use fleetbench_inventory::{DEFAULT_TIMEOUT, Device};
+use fleetbench_inventory::write::{self, JumpFiles, WriteOptions};
+use fleetbench_inventory::{Bastion, DEFAULT_TIMEOUT, Device};
 
 /// One running device, as clients see it.
 #[derive(Debug, Clone)]
@@ -53,6 +57,60 @@ pub(super) struct FleetView {
     /// every shard writes the same inventory and `run --shard I/N` on it picks exactly the
     /// devices shard I serves. Otherwise the served devices.
     pub(super) inventory: Vec<(String, String, u16, &'static Platform)>,
+    /// The jump host in front of the fleet, if any.
+    pub(super) bastion: Option<EmulatedBastion>,
+}
+
+/// The fleet's jump host as clients see it (`--bastion`).
+#[derive(Debug, Clone)]
+pub struct EmulatedBastion {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password: Secret,
+    /// `ssh-ed25519 BASE64`
+    pub host_key: String,
+    pub fingerprint: String,
+    /// The client key it accepts for `username`, as an OpenSSH private key file's text.
+    pub client_key: Secret,
+    /// What it enforces (the profile's `startups`, `max-sessions`, `bastion-grace`).
+    pub limits: BastionLimits,
+    pub(super) counters: Arc<Counters>,
+}
+
+impl EmulatedBastion {
+    /// How devices name it: password auth (the client key is for the written inventories).
+    pub fn for_devices(&self) -> Bastion {
+        Bastion {
+            host: self.host.clone(),
+            port: self.port,
+            username: self.username.clone(),
+            password: Some(self.password.clone()),
+            key_file: None,
+        }
+    }
+
+    /// Its known_hosts pattern (`[host]:port`, or the host alone on port 22).
+    pub fn known_hosts_pattern(&self) -> String {
+        known_hosts_pattern(&self.host, self.port)
+    }
+
+    /// What a written inventory needs beside it to reach the devices through this bastion
+    /// with `ssh -W`: the client key, and the known_hosts line pinning the bastion's key.
+    pub fn jump_files(&self) -> JumpFiles {
+        JumpFiles {
+            client_key: Some(self.client_key.clone()),
+            known_hosts: Some(format!("{} {}", self.known_hosts_pattern(), self.host_key)),
+        }
+    }
+}
+
+fn known_hosts_pattern(host: &str, port: u16) -> String {
+    if port == 22 {
+        host.to_string()
+    } else {
+        format!("[{host}]:{port}")
+    }
 }
 
 impl FleetView {
@@ -70,22 +128,27 @@ impl FleetView {
                 device_type: d.platform.device_type.into(),
                 timeout: DEFAULT_TIMEOUT,
                 algorithms: Default::default(),
+                bastion: self.bastion.as_ref().map(EmulatedBastion::for_devices),
             })
             .collect()
     }
 
-    /// Every device's host key (`type base64`), keyed by its known_hosts pattern.
+    /// Every device's host key (`type base64`), keyed by its known_hosts pattern, and the
+    /// bastion's.
     pub(super) fn known_hosts(&self) -> HashMap<String, Vec<String>> {
         self.devices
             .iter()
             .map(|d| {
-                let pattern = if d.port == 22 {
-                    d.host.clone()
-                } else {
-                    format!("[{}]:{}", d.host, d.port)
-                };
-                (pattern, vec![d.host_key.clone()])
+                (
+                    known_hosts_pattern(&d.host, d.port),
+                    vec![d.host_key.clone()],
+                )
             })
+            .chain(
+                self.bastion
+                    .iter()
+                    .map(|b| (b.known_hosts_pattern(), vec![b.host_key.clone()])),
+            )
             .collect()
     }
 
@@ -104,19 +167,31 @@ impl FleetView {
                 device_type: platform.device_type.into(),
                 timeout: DEFAULT_TIMEOUT,
                 algorithms: Default::default(),
+                bastion: self.bastion.as_ref().map(EmulatedBastion::for_devices),
             })
             .collect()
     }
 
+    /// The jump host's files for written inventories (none without one).
+    pub(super) fn jump_files(&self) -> JumpFiles {
+        self.bastion
+            .as_ref()
+            .map_or_else(JumpFiles::default, EmulatedBastion::jump_files)
+    }
+
     pub(super) fn inventory_yaml(&self) -> String {
         let path = Path::new("devices.yaml");
-        write::render(
+        write::render_with(
             path,
             Format::Netmiko,
             &self.inventory_devices(),
             EMULATED_INVENTORY,
+            &self.jump_files(),
         )
         .into_iter()
+        // The inventory alone: a bastion's side files exist only where
+        // `EmulatedFleet::write_inventory` writes them.
+        .filter(|(p, _)| p == path)
         .map(|(_, text)| text)
         .collect()
     }
@@ -131,6 +206,7 @@ pub const EMULATED_INVENTORY: WriteOptions = WriteOptions {
 pub(super) struct BoundFleet {
     pub(super) view: FleetView,
     pub(super) ports: Vec<(Arc<DeviceState>, Port)>,
+    pub(super) bastion: Option<(Arc<BastionState>, Port)>,
 }
 
 impl BoundFleet {
@@ -262,6 +338,10 @@ impl BoundFleet {
                 .map(|d| (d.name.clone(), d.host.clone(), d.port, d.platform))
                 .collect()
         };
+        let bastion = match &spec.bastion {
+            None => None,
+            Some(b) => Some(bind_bastion(spec, b, &infos)?),
+        };
         Ok(BoundFleet {
             view: FleetView {
                 username: spec.username.clone(),
@@ -269,8 +349,10 @@ impl BoundFleet {
                 secret: spec.secret.clone(),
                 devices: infos,
                 inventory,
+                bastion: bastion.as_ref().map(|(view, _, _)| view.clone()),
             },
             ports,
+            bastion: bastion.map(|(_, state, port)| (state, port)),
         })
     }
 
@@ -279,11 +361,76 @@ impl BoundFleet {
         self,
         stop: &watch::Receiver<bool>,
     ) -> (FleetView, Vec<tokio::task::JoinHandle<()>>) {
-        let tasks = self
+        let mut tasks: Vec<_> = self
             .ports
             .into_iter()
             .map(|(dev, port)| tokio::spawn(server::serve_device(dev, port, stop.clone())))
             .collect();
+        if let Some((state, Port::Listening(listener))) = self.bastion {
+            tasks.push(tokio::spawn(bastion::serve(state, listener, stop.clone())));
+        }
         (self.view, tasks)
     }
+}
+
+/// Binds the jump host on the fleet's address, its targets the served devices.
+fn bind_bastion(
+    spec: &FleetSpec,
+    b: &super::spec::BastionSpec,
+    devices: &[DeviceInfo],
+) -> Result<(EmulatedBastion, Arc<BastionState>, Port), EmulatorError> {
+    let key = bastion_host_key(spec.seed)?;
+    let key_err = |message: String| EmulatorError::HostKey { index: 0, message };
+    let host_key = key
+        .public_key()
+        .to_openssh()
+        .map_err(|e| key_err(e.to_string()))?
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let fingerprint = key.public_key().fingerprint(HashAlg::Sha256).to_string();
+    let client = bastion_client_key(spec.seed)?;
+    let client_text = client
+        .to_openssh(russh::keys::ssh_key::LineEnding::LF)
+        .map_err(|e| key_err(e.to_string()))?
+        .to_string();
+    let addr = SocketAddr::new(spec.bind, b.port);
+    let port = Port::bind(addr, false).map_err(|source| EmulatorError::Bind { addr, source })?;
+    let port_no = port
+        .local_addr()
+        .map_err(|source| EmulatorError::Bind { addr, source })?
+        .port();
+    let targets = devices
+        .iter()
+        .filter_map(|d| Some(SocketAddr::new(d.host.parse().ok()?, d.port)))
+        .collect();
+    let counters = Arc::new(Counters::default());
+    let state = Arc::new(BastionState {
+        username: b.username.clone(),
+        password: b.password.clone(),
+        authorized_keys: vec![client.public_key().clone()],
+        limits: spec.profile.bastion,
+        seed: spec.seed,
+        targets,
+        config: Arc::new(bastion_config(key)),
+        counters: counters.clone(),
+    });
+    let host = if spec.bind.is_unspecified() {
+        Ipv4Addr::LOCALHOST.to_string()
+    } else {
+        spec.bind.to_string()
+    };
+    let view = EmulatedBastion {
+        host,
+        port: port_no,
+        username: b.username.clone(),
+        password: Secret::new(b.password.clone()),
+        host_key,
+        fingerprint,
+        client_key: Secret::new(client_text),
+        limits: spec.profile.bastion,
+        counters,
+    };
+    Ok((view, state, port))
 }

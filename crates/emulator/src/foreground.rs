@@ -99,12 +99,17 @@ pub async fn serve_foreground_with(
     let (stop, stop_rx) = watch::channel(false);
     let (view, tasks) = bound.spawn(&stop_rx);
     if let Some((path, format)) = &outputs.inventory {
-        write::write(path, *format, &view.inventory_devices(), EMULATED_INVENTORY).map_err(
-            |source| EmulatorError::Inventory {
-                path: path.clone(),
-                source,
-            },
-        )?;
+        write::write_with(
+            path,
+            *format,
+            &view.inventory_devices(),
+            EMULATED_INVENTORY,
+            &view.jump_files(),
+        )
+        .map_err(|source| EmulatorError::Inventory {
+            path: path.clone(),
+            source,
+        })?;
     }
     for d in &view.devices {
         let faults = d.faults.names();
@@ -128,8 +133,35 @@ pub async fn serve_foreground_with(
             }
         );
     }
+    if let Some(b) = &view.bastion {
+        println!(
+            "bastion {}:{} {} user={} startups={} max-sessions={}",
+            b.host,
+            b.port,
+            b.fingerprint,
+            b.username,
+            b.limits.startups,
+            b.limits
+                .max_sessions
+                .map_or("off".to_string(), |n| n.to_string())
+        );
+    }
     shutdown.await;
     let _ = stop.send(true);
+    if let Some(b) = &view.bastion {
+        // The jump host's own account of the run, for a script that measured through it.
+        let c = b.counters.take();
+        println!(
+            "bastion counts: connections={} dropped_at_startup={} authenticated={} \
+             channels_opened={} channels_refused={} peak_pending={}",
+            c.connections,
+            c.dropped_at_startup,
+            c.authenticated,
+            c.channels_opened,
+            c.channels_refused,
+            c.peak_pending
+        );
+    }
     for t in tasks {
         let _ = t.await;
     }

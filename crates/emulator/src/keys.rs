@@ -84,3 +84,32 @@ pub(super) fn host_key(seed: u64, index: usize) -> Result<PrivateKey, EmulatorEr
     }
     Ok(PrivateKey::from(Ed25519Keypair::from_seed(&bytes)))
 }
+
+/// The jump host's own Ed25519 host key (a seed of its own, apart from every device's).
+pub(super) fn bastion_host_key(seed: u64) -> Result<PrivateKey, EmulatorError> {
+    host_key(seed::mix(seed, 0x4241_5354_494F_4E00), 0)
+}
+
+/// The client key the jump host accepts besides its password: what the written inventories
+/// give `ssh -W` (a key file in a private folder, since a password cannot be passed to it
+/// without a command line or the environment).
+pub(super) fn bastion_client_key(seed: u64) -> Result<PrivateKey, EmulatorError> {
+    host_key(seed::mix(seed, 0x434C_4945_4E54_4B59), 0)
+}
+
+/// The jump host's russh configuration: public key and password auth, like an OpenSSH host.
+pub(super) fn bastion_config(key: PrivateKey) -> russh::server::Config {
+    let mut methods = MethodSet::empty();
+    methods.push(MethodKind::PublicKey);
+    methods.push(MethodKind::Password);
+    russh::server::Config {
+        server_id: russh::SshId::Standard("SSH-2.0-OpenSSH_9.8 fleetbench-bastion".into()),
+        methods,
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        auth_rejection_time: Duration::from_millis(300),
+        keys: vec![key],
+        inactivity_timeout: Some(Duration::from_secs(600)),
+        nodelay: true,
+        ..Default::default()
+    }
+}

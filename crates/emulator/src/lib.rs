@@ -41,6 +41,8 @@
 //!   connections share, `server/channel.rs` the per-channel tasks that apply delays and
 //!   faults.
 //! - [`record`]: the devices' own record of each session (off unless [`FleetSpec::record`]).
+//! - [`bastion`]: the jump host in front of the fleet ([`FleetSpec::bastion`]), with
+//!   [`startups`], sshd's `MaxStartups` rule as a pure function.
 //! - `spec` ([`FleetSpec`] and what it asks of the machine), `keys` (SSH configuration and
 //!   host keys), `bound` (a fleet bound to its ports, and what clients see of it),
 //!   `foreground` ([`serve_foreground`]), `error`, `cpu` (the emulator's own CPU time),
@@ -63,6 +65,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod bastion;
 mod bound;
 pub mod config;
 mod cpu;
@@ -82,6 +85,7 @@ mod server;
 pub mod setup;
 pub mod show;
 mod spec;
+pub mod startups;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -96,7 +100,8 @@ use fleetbench_inventory::platform::Platform;
 use fleetbench_inventory::write;
 use fleetbench_inventory::{Device, Format};
 
-pub use bound::EMULATED_INVENTORY;
+pub use bastion::BastionCounts;
+pub use bound::{EMULATED_INVENTORY, EmulatedBastion};
 pub use error::EmulatorError;
 pub use fault::{DeviceFaults, Fault, FaultRule, FaultTarget};
 pub use foreground::{FleetFiles, serve_foreground, serve_foreground_with};
@@ -104,7 +109,7 @@ pub use platforms::{MixError, PlatformMix};
 pub use profile::Profile;
 pub use record::{End, SessionRecord};
 pub use server::{ESCAPE_CODES, MAX_PREAUTH, WEIRD_PROMPT};
-pub use spec::FleetSpec;
+pub use spec::{BastionSpec, FleetSpec};
 
 use bound::{BoundFleet, FleetView};
 use cpu::CpuTracker;
@@ -225,11 +230,12 @@ impl EmulatedFleet {
     /// Writes this fleet's inventory in `format` at `path` (files 0600; see
     /// [`fleetbench_inventory::write`]); returns the files written.
     pub fn write_inventory(&self, path: &Path, format: Format) -> std::io::Result<Vec<PathBuf>> {
-        write::write(
+        write::write_with(
             path,
             format,
             &self.view.inventory_devices(),
             EMULATED_INVENTORY,
+            &self.view.jump_files(),
         )
     }
 
@@ -255,6 +261,17 @@ impl EmulatedFleet {
     /// Each device's platform, in device order.
     pub fn platforms(&self) -> Vec<&'static Platform> {
         self.view.devices.iter().map(|d| d.platform).collect()
+    }
+
+    /// The jump host in front of the fleet, if it has one ([`FleetSpec::bastion`]).
+    pub fn bastion(&self) -> Option<&EmulatedBastion> {
+        self.view.bastion.as_ref()
+    }
+
+    /// What the jump host counted since the last call (the first: since start), if the fleet
+    /// has one.
+    pub fn take_bastion_counts(&self) -> Option<BastionCounts> {
+        self.view.bastion.as_ref().map(|b| b.counters.take())
     }
 
     /// SHA256 host key fingerprints (`SHA256:...`), in device order.

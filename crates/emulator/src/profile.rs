@@ -21,6 +21,12 @@
 //! `grace` is the login grace time (default 120 s, IOS's `ip ssh time-out`): a connection
 //! not authenticated by then is closed.
 //!
+//! The jump host's keys (they act only with `--bastion`, see [`crate::bastion`]):
+//! `startups=S:R:F` (sshd's `MaxStartups`, default `10:30:100`, [`crate::startups`]),
+//! `max-sessions=N` (channels one bastion connection may hold open, default 10 like sshd's
+//! `MaxSessions`; `off` for no limit) and `bastion-grace` (sshd's `LoginGraceTime`, default
+//! 120 s).
+//!
 //! Where the delays apply: `login` before the first prompt of a shell; `command` before the
 //! output of each `show` command (and of an exec request), never before echo, `terminal`,
 //! `enable` or `exit` answers; `config` before the answer to each configuration-mode line
@@ -34,6 +40,7 @@ use rand::rngs::StdRng;
 
 use super::error::EmulatorError;
 use super::fault::{self, Fault, FaultRule, FaultTarget};
+use super::startups::Startups;
 pub use fleetbench_units::duration::parse as parse_duration;
 
 /// Profile names accepted by [`Profile::by_name`] besides the custom form.
@@ -67,10 +74,38 @@ pub struct Profile {
     pub login_grace: Duration,
     /// The SSH algorithms the devices offer.
     pub ssh: SshStack,
+    /// The jump host's limits (used only when the fleet has one).
+    pub bastion: BastionLimits,
 }
 
 /// IOS's default `ip ssh time-out`: 120 s.
 pub const DEFAULT_LOGIN_GRACE: Duration = Duration::from_secs(120);
+
+/// sshd's default `MaxSessions` (`servconf.c`: `DEFAULT_SESSIONS_MAX`).
+pub const DEFAULT_MAX_SESSIONS: usize = 10;
+
+/// What the emulated jump host enforces (profile keys `startups`, `max-sessions`,
+/// `bastion-grace`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BastionLimits {
+    /// `MaxStartups`: pending connections beyond `start` are dropped at random.
+    pub startups: Startups,
+    /// Channels one connection may hold open at once; `None`: no limit (what sshd does for
+    /// `direct-tcpip` channels, whose number `MaxSessions` does not cap).
+    pub max_sessions: Option<usize>,
+    /// `LoginGraceTime`: a connection not authenticated by then is closed (sshd: 120 s).
+    pub login_grace: Duration,
+}
+
+impl Default for BastionLimits {
+    fn default() -> Self {
+        BastionLimits {
+            startups: Startups::default(),
+            max_sessions: Some(DEFAULT_MAX_SESSIONS),
+            login_grace: Duration::from_secs(120),
+        }
+    }
+}
 
 impl Default for Profile {
     fn default() -> Self {
@@ -89,6 +124,7 @@ impl Profile {
             faults: Vec::new(),
             login_grace: DEFAULT_LOGIN_GRACE,
             ssh: SshStack::Modern,
+            bastion: BastionLimits::default(),
         }
     }
 
@@ -194,9 +230,28 @@ impl Profile {
                         }
                     }
                 }
+                // The jump host's limits (`--bastion`).
+                "startups" => profile.bastion.startups = Startups::parse(value).map_err(err)?,
+                "max-sessions" => {
+                    profile.bastion.max_sessions = match value {
+                        "off" => None,
+                        _ => Some(value.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(
+                            || err(format!("max-sessions={value}: expected a count > 0 or off")),
+                        )?),
+                    }
+                }
+                "bastion-grace" => {
+                    profile.bastion.login_grace = parse_duration(value)
+                        .ok()
+                        .filter(|d| !d.is_zero())
+                        .ok_or_else(|| {
+                            err(format!("bastion-grace={value}: expected a duration > 0"))
+                        })?
+                }
                 other => {
                     return Err(err(format!(
-                        "unknown key '{other}' (known: login, command, config, jitter, fault, ssh, grace)"
+                        "unknown key '{other}' (known: login, command, config, jitter, fault, ssh, \
+                         grace, startups, max-sessions, bastion-grace)"
                     )));
                 }
             }
@@ -261,6 +316,33 @@ mod tests {
             DEFAULT_LOGIN_GRACE
         );
         assert!(Profile::by_name("grace=0").is_err());
+    }
+
+    #[test]
+    fn bastion_keys() {
+        let p = Profile::by_name("lan,startups=3:50:6,max-sessions=4,bastion-grace=2s").unwrap();
+        assert_eq!(p.bastion.startups.to_string(), "3:50:6");
+        assert_eq!(p.bastion.max_sessions, Some(4));
+        assert_eq!(p.bastion.login_grace, Duration::from_secs(2));
+        assert_eq!(
+            Profile::by_name("lan").unwrap().bastion,
+            BastionLimits::default()
+        );
+        assert_eq!(
+            Profile::by_name("max-sessions=off")
+                .unwrap()
+                .bastion
+                .max_sessions,
+            None
+        );
+        for bad in [
+            "startups=20:30:10",
+            "max-sessions=0",
+            "bastion-grace=0",
+            "startups=x",
+        ] {
+            assert!(Profile::by_name(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -46,6 +46,30 @@ pub struct FleetSpec {
     /// larger fleet ([`crate::shard`]). Names, ports, host keys and faults stay those of the
     /// whole fleet, so the shards together are exactly the unsharded fleet. `None`: all.
     pub only: Option<Vec<usize>>,
+    /// A jump host in front of the fleet ([`crate::bastion`]); its limits are the profile's.
+    pub bastion: Option<BastionSpec>,
+}
+
+/// The fleet's jump host: where it listens and who may log in. Public-key auth is offered
+/// too, for the client key [`crate::EmulatedFleet::bastion`] gives (what the written
+/// inventories hand to `ssh -W`).
+#[derive(Debug, Clone)]
+pub struct BastionSpec {
+    /// 0: an ephemeral port on the fleet's address.
+    pub port: u16,
+    pub username: String,
+    pub password: String,
+}
+
+impl Default for BastionSpec {
+    /// An ephemeral port, user `jump`, password `jump`.
+    fn default() -> Self {
+        BastionSpec {
+            port: 0,
+            username: "jump".into(),
+            password: "jump".into(),
+        }
+    }
 }
 
 impl FleetSpec {
@@ -67,6 +91,7 @@ impl FleetSpec {
             state_dir: None,
             only: None,
             platforms: PlatformMix::default(),
+            bastion: None,
         }
     }
 
@@ -86,6 +111,17 @@ impl FleetSpec {
                 "at most {} devices (their addresses in 198.18.0.0/15 would repeat beyond that)",
                 identity::MAX_DEVICES
             )));
+        }
+        if let Some(b) = &self.bastion {
+            if b.username.is_empty() {
+                return Err(EmulatorError::Spec("the bastion needs a user name".into()));
+            }
+            if !self.addresses.is_empty() {
+                // Its place would be between the two namespaces; not emulated yet.
+                return Err(EmulatorError::Spec(
+                    "a bastion in front of a fleet behind the link emulator is not emulated".into(),
+                ));
+            }
         }
         if self.max_sessions == 0 {
             return Err(EmulatorError::Spec(

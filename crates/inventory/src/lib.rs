@@ -28,7 +28,7 @@ pub mod output;
 pub mod platform;
 mod secret;
 
-pub use device::{DEFAULT_TIMEOUT, Device};
+pub use device::{Bastion, DEFAULT_TIMEOUT, Device};
 pub use inventory::{
     DeviceRef, Format, FormatError, Inventory, InventoryError, Location, load, load_with_env,
     netmiko_device_type, parse, parse_with_env, write,

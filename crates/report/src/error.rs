@@ -22,6 +22,12 @@ use std::fmt;
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    /// Through a jump host (`--bastion`): TCP connect, handshake and login to the bastion,
+    /// or the wait for a shared bastion connection that is still logging in.
+    Bastion,
+    /// Through a jump host: the `direct-tcpip` channel to the device opened on the bastion
+    /// (the bastion's own TCP connect to the device included).
+    BastionChannel,
     Connect,
     Handshake,
     Auth,
@@ -35,7 +41,9 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 8] = [
+    pub const ALL: [Phase; 10] = [
+        Phase::Bastion,
+        Phase::BastionChannel,
         Phase::Connect,
         Phase::Handshake,
         Phase::Auth,
@@ -47,6 +55,8 @@ impl Phase {
     ];
     pub fn as_str(self) -> &'static str {
         match self {
+            Phase::Bastion => "bastion",
+            Phase::BastionChannel => "bastion_channel",
             Phase::Connect => "connect",
             Phase::Handshake => "handshake",
             Phase::Auth => "auth",
@@ -87,6 +97,15 @@ pub mod kind {
     pub const INTERRUPTED: &str = "interrupted";
     pub const COMMAND_REJECTED: &str = "command_rejected";
     pub const UNKNOWN_PLATFORM: &str = "unknown_platform";
+
+    /// Through a jump host (`--bastion`). The bastion closed the connection before its SSH
+    /// banner: what a client sees of sshd's `MaxStartups` dropping it (phase `bastion`).
+    pub const DROPPED_AT_STARTUP: &str = "dropped_at_startup";
+    /// The bastion refused the `direct-tcpip` channel to the device: over its per-connection
+    /// channel limit, or a target it will not (or cannot) reach (phase `bastion_channel`).
+    pub const BASTION_REFUSED: &str = "bastion_refused";
+    /// The bastion refused the credentials given for it (phase `bastion`).
+    pub const BASTION_AUTH_REJECTED: &str = "bastion_auth_rejected";
 
     /// The device saw no session in the run.
     pub const NOT_CONTACTED: &str = "not_contacted";

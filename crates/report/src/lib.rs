@@ -29,8 +29,8 @@
 //!   schedule, CPU per device, the lower bound, speed-ups); [`histo`]: the per-phase latency
 //!   HdrHistograms and their exact merge; [`metrics`]: the numbers the gate and the exporters
 //!   read; [`outcome`]: partial runs and errors grouped by kind.
-//! - [`shard`], [`merged`], [`network`], [`device_view`]: what a shard's, a merged, a
-//!   `--network` and a `--device-view` report add.
+//! - [`shard`], [`merged`], [`network`], [`device_view`], [`bastion`]: what a shard's, a
+//!   merged, a `--network`, a `--device-view` and a `--bastion` report add.
 //! - [`schema`]: the report's JSON Schema, generated from these types and committed as
 //!   `report.schema.json` (a test fails when they differ).
 //! - `testing` (feature `testing`, for other crates' tests): constructed reports.
@@ -39,6 +39,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod bastion;
 pub mod device_view;
 mod error;
 pub mod histo;

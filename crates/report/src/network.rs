@@ -239,6 +239,12 @@ pub fn strategy_network(
         let rtt = link.rtt.as_secs_f64();
         let mut total = 0.0;
         for phase in Phase::ALL {
+            // The jump host's phases exist only through one (never behind --network).
+            if matches!(phase, Phase::Bastion | Phase::BastionChannel)
+                && !r.phases.iter().any(|p| p.phase == phase)
+            {
+                continue;
+            }
             let secs = r.phase_secs(phase);
             let rounds = ((secs - device_delay(phase).as_secs_f64()) / rtt).max(0.0);
             per_phase.entry(phase.as_str()).or_default().push(rounds);

@@ -2,6 +2,7 @@
 //! crate's manifest). Every field of the contract always exists; the rest are additions a
 //! reader may rely on from the version that added them on.
 
+use crate::bastion::{BastionCounts, BastionInfo};
 use crate::device_view::Agreement;
 use crate::merged::MergeInfo;
 use crate::network::NetworkReport;
@@ -36,6 +37,9 @@ pub struct Report {
     /// Set on a report made by `fleetbench merge` out of shard reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged: Option<MergeInfo>,
+    /// Set when the devices were reached through a jump host (`--bastion`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bastion: Option<BastionInfo>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -209,6 +213,10 @@ pub struct StrategyReport {
     /// The devices' view of the last run against the client's (`compare --device-view`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_view: Option<Agreement>,
+    /// What the emulated bastion counted during this strategy's runs (`--bastion` on an
+    /// emulated fleet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bastion: Option<BastionCounts>,
 }
 
 /// What marks a report row as an external poller (`compare --external`).
@@ -284,6 +292,7 @@ impl Report {
             network: None,
             shard: None,
             merged: None,
+            bastion: None,
         }
     }
 

@@ -54,6 +54,7 @@ pub fn strat(kind: StrategyKind, walls: &[f64]) -> StrategyReport {
         efficiency: None,
         external: None,
         device_view: None,
+        bastion: None,
     }
 }
 
@@ -79,6 +80,7 @@ pub fn report(strategies: Vec<StrategyReport>) -> Report {
         network: None,
         shard: None,
         merged: None,
+        bastion: None,
     };
     r.compute_speedups();
     r

@@ -42,6 +42,8 @@ pub fn strategy_color(k: StrategyKind) -> RGBColor {
 /// A colour per session phase, for the timeline.
 pub fn phase_color(p: Phase) -> RGBColor {
     match p {
+        Phase::Bastion => RGBColor(0x52, 0x52, 0xa3),
+        Phase::BastionChannel => RGBColor(0xe3, 0x77, 0xc2),
         Phase::Connect => RGBColor(0x8c, 0x56, 0x4b),
         Phase::Handshake => RGBColor(0xd6, 0x27, 0x28),
         Phase::Auth => RGBColor(0xff, 0x7f, 0x0e),

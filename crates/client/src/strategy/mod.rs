@@ -67,7 +67,7 @@ impl Default for RunConfig {
             workers: None,
             worker_exe: None,
             stop: Stop::new(),
-            session: Arc::new(poller::Ssh),
+            session: Arc::new(poller::Ssh::default()),
         }
     }
 }
@@ -133,13 +133,16 @@ pub fn run(
         obs,
     };
     let t0 = Instant::now();
-    let mut out = match kind {
-        StrategyKind::Sequential => sequential::run(&r)?,
-        StrategyKind::Threads => threads::run(&r)?,
-        StrategyKind::Processes => processes::run(&r)?,
-        StrategyKind::Async => asyncrt::run(&r)?,
-        StrategyKind::Rayon => rayon_pool::run(&r)?,
+    let out = match kind {
+        StrategyKind::Sequential => sequential::run(&r),
+        StrategyKind::Threads => threads::run(&r),
+        StrategyKind::Processes => processes::run(&r),
+        StrategyKind::Async => asyncrt::run(&r),
+        StrategyKind::Rayon => rayon_pool::run(&r),
     };
+    // What the session kept for the run (shared bastion connections) ends with it.
+    cfg.session.end_run();
+    let mut out = out?;
     out.wall = t0.elapsed();
     out.strategy = kind;
     out.workers = workers;

@@ -6,8 +6,9 @@
 
 use crate::error::SessionError;
 use crate::job::Job;
+use crate::jump::{self, Jumps};
 use crate::session;
-use crate::wait::TokioIo;
+use crate::wait::{PollIo, TokioIo};
 use fleetbench_inventory::Device;
 use fleetbench_report::{CommandOutput, DeviceResult, ErrorInfo};
 use serde::{Deserialize, Serialize};
@@ -35,21 +36,46 @@ pub trait Poller: Send + Sync + fmt::Debug {
     fn remote(&self) -> Option<RemoteSession> {
         None
     }
+    /// One run is over (called once every device has its result): what the poller kept for
+    /// the run (the shared bastion connections) goes.
+    fn end_run(&self) {}
 }
 
-/// The session core over SSH.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Ssh;
+/// The session core over SSH; devices with a jump host go through it ([`crate::jump`]),
+/// with the run's bastion connections kept here.
+#[derive(Debug, Default)]
+pub struct Ssh {
+    jumps: Jumps,
+}
 
 impl Poller for Ssh {
     fn poll(&self, dev: &Device, job: &Job) -> DeviceResult {
-        session::poll_blocking(dev, job)
+        match &dev.bastion {
+            None => session::poll_blocking(dev, job),
+            Some(b) => pollster::block_on(jump::poll_via(&PollIo, &self.jumps, dev, b, job)),
+        }
     }
     fn poll_async<'a>(&'a self, dev: &'a Device, job: &'a Job) -> PollFuture<'a> {
-        Box::pin(session::poll_device(&TokioIo, dev, job))
+        match &dev.bastion {
+            None => Box::pin(session::poll_device(&TokioIo, dev, job)),
+            Some(b) => Box::pin(jump::poll_via(&TokioIo, &self.jumps, dev, b, job)),
+        }
+    }
+    fn budget(&self, dev: &Device, job: &Job) -> Duration {
+        // Through a bastion: its login (connect, handshake, three auth methods) and the
+        // channel open come first.
+        let extra = if dev.bastion.is_some() {
+            job.timeout.unwrap_or(dev.timeout).saturating_mul(6)
+        } else {
+            Duration::ZERO
+        };
+        session::budget(dev, job).saturating_add(extra)
     }
     fn remote(&self) -> Option<RemoteSession> {
         Some(RemoteSession::default())
+    }
+    fn end_run(&self) {
+        self.jumps.end_run()
     }
 }
 
@@ -72,18 +98,18 @@ impl RemoteSession {
 pub fn ssh(slowdown: f64) -> Arc<dyn Poller> {
     if slowdown > 0.0 {
         Arc::new(Slowed {
-            inner: Ssh,
+            inner: Ssh::default(),
             fraction: slowdown,
         })
     } else {
-        Arc::new(Ssh)
+        Arc::new(Ssh::default())
     }
 }
 
 /// The regression gate's debug knob (`FLEETBENCH_DEBUG_SLOWDOWN`): every session made
 /// `fraction` longer (0.2 = 20%) by waiting after it, client side, as if the client had got
 /// slower. The wait is the session's last phase, so timings and histograms show it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct Slowed {
     inner: Ssh,
     fraction: f64,
@@ -129,6 +155,9 @@ impl Poller for Slowed {
         Some(RemoteSession {
             slowdown: self.fraction,
         })
+    }
+    fn end_run(&self) {
+        self.inner.end_run()
     }
 }
 
@@ -256,7 +285,10 @@ mod tests {
         let d = device("R1");
         let mut j = Job::new(vec!["show clock".into()], HostKeyCheck::default());
         // connect, handshake, 3 auth methods, shell, prompt, enable, 1 command; close (2 s).
-        assert_eq!(Ssh.budget(&d, &j), Duration::from_secs(9 * 10 + 2));
+        assert_eq!(
+            Ssh::default().budget(&d, &j),
+            Duration::from_secs(9 * 10 + 2)
+        );
         j.timeout = Some(Duration::from_secs(1));
         assert_eq!(ssh(1.0).budget(&d, &j), Duration::from_secs(2 * 11));
         assert_eq!(ssh(0.5).remote(), Some(RemoteSession { slowdown: 0.5 }));
@@ -275,7 +307,7 @@ mod tests {
             secs: 0.1,
         });
         let s = Slowed {
-            inner: Ssh,
+            inner: Ssh::default(),
             fraction: 0.5,
         };
         let d = s.extra(&r);

@@ -12,6 +12,7 @@
 //! | `ansible_network_os` (`cisco.ios.ios`, `ios`, ...) | platform (`cisco_ios`, ...) |
 //! | `ansible_private_key_file` (`ansible_ssh_private_key_file`) | key file |
 //! | `ansible_command_timeout` | per-phase timeout |
+//! | `fleetbench_bastion` (`[user@]host[:port]`), `fleetbench_bastion_key_file`, `fleetbench_bastion_password` | the jump host (Ansible itself reads `ansible_paramiko_proxy_command`) |
 //!
 //! Every other variable is the playbook's business and is ignored. A whole value written as
 //! `{{ lookup('env', 'NAME') }}` (or `${NAME}`) is read from the environment.
@@ -191,6 +192,10 @@ impl Tree {
                 platform: var(&["ansible_network_os"]),
                 timeout: var(&["ansible_command_timeout"]),
                 key_file: var(&["ansible_private_key_file", "ansible_ssh_private_key_file"]),
+                bastion: var(&["fleetbench_bastion"]),
+                bastion_key_file: var(&["fleetbench_bastion_key_file"]),
+                bastion_password: var(&["fleetbench_bastion_password"]),
+                ssh_config_file: None,
             };
             let n = per_group.entry(host.group.as_str()).or_insert(0);
             *n += 1;

@@ -174,6 +174,12 @@ pub(super) struct Attrs {
     pub platform: Option<Named>,
     pub timeout: Option<Named>,
     pub key_file: Option<Named>,
+    /// The jump host: fleetbench's keys (`bastion`, Ansible's `fleetbench_bastion`, ...), or
+    /// netmiko's `ssh_config_file`.
+    pub bastion: Option<Named>,
+    pub bastion_key_file: Option<Named>,
+    pub bastion_password: Option<Named>,
+    pub ssh_config_file: Option<Named>,
 }
 
 /// Builds devices from [`Attrs`], checking each value and the fleet for duplicates.
@@ -286,6 +292,21 @@ impl<'e> Builder<'e> {
             None => None,
             Some((p, kv)) => Some(self.tilde(p, &kv, dref)?),
         };
+        let mut jump = super::jump::JumpKeys {
+            target: text(&a.bastion, false)?.map(|(t, (k, v))| (k, t, v.at)),
+            key_file: match text(&a.bastion_key_file, false)? {
+                None => None,
+                Some((p, kv)) => Some(self.tilde(p, &kv, dref)?),
+            },
+            password: text(&a.bastion_password, true)?.map(|(p, _)| Secret::new(p)),
+            ssh_config: None,
+        };
+        if let Some((p, kv)) = text(&a.ssh_config_file, false)? {
+            let at = kv.1.at.clone();
+            jump.ssh_config = Some((kv.0, self.tilde(p, &kv, dref)?, at));
+        }
+        let home = (self.env)("HOME");
+        let bastion = jump.resolve(dref, &host, &username, home.as_deref())?;
         let addr_key = (host.to_ascii_lowercase(), port);
         if let Some((first, first_line)) = self.by_addr.get(&addr_key) {
             return Err(InventoryError::DuplicateDevice {
@@ -308,6 +329,7 @@ impl<'e> Builder<'e> {
             device_type,
             timeout,
             algorithms: Default::default(),
+            bastion,
         })
     }
 

@@ -162,6 +162,14 @@ pub enum InventoryError {
         key: &'static str,
         var: String,
     },
+    /// The jump host of a device (`bastion`, `ssh_config_file` and their kin).
+    #[error("{at}: {device}: {key}: {message}")]
+    Bastion {
+        at: Location,
+        device: DeviceRef,
+        key: &'static str,
+        message: String,
+    },
     #[error("{at}: {device}: {key}: '~' needs HOME, which is not set")]
     HomeUnset {
         at: Location,

@@ -379,6 +379,7 @@ fn fleet(shared: bool) -> Vec<Device> {
             },
             timeout: crate::device::DEFAULT_TIMEOUT,
             algorithms: Default::default(),
+            bastion: None,
         })
         .collect()
 }

@@ -18,11 +18,16 @@ pub const KNOWN_KEYS: &[&str] = &[
     "hostkey",
     "ciphers",
     "macs",
+    "bastion",
+    "bastion_key_file",
+    "bastion_password",
+    "ssh_config_file",
 ];
 
 /// [`KNOWN_KEYS`] as printed in the "unknown key" message.
 pub const KNOWN_KEYS_LIST: &str = "host, ip, port, username, password, secret, device_type, \
-                                   timeout, name, key_file, kex, hostkey, ciphers, macs (netmiko's other options are ignored)";
+                                   timeout, name, key_file, kex, hostkey, ciphers, macs, bastion, bastion_key_file, \
+                                   bastion_password, ssh_config_file (netmiko's other options are ignored)";
 
 /// netmiko `BaseConnection.__init__` keyword arguments (netmiko 4.x) that fleetbench does not
 /// use, plus a few older or driver-specific ones seen in real inventories. `passphrase` is among
@@ -41,7 +46,6 @@ pub const NETMIKO_IGNORED: &[&str] = &[
     "system_host_keys",
     "alt_host_keys",
     "alt_key_file",
-    "ssh_config_file",
     "conn_timeout",
     "auth_timeout",
     "banner_timeout",

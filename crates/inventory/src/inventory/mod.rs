@@ -46,9 +46,11 @@ mod error;
 pub mod format;
 #[cfg(test)]
 mod formats_tests;
+mod jump;
 pub mod keys;
 pub mod limits;
 pub mod nornir;
+mod ssh_config;
 #[cfg(test)]
 mod tests;
 pub mod write;
@@ -162,6 +164,7 @@ struct Fields {
     name: Option<String>,
     key_file: Option<(&'static str, PathBuf)>,
     algorithms: crate::algorithms::Algorithms,
+    jump: jump::JumpKeys,
 }
 
 impl Loader<'_, '_> {
@@ -479,6 +482,41 @@ impl Loader<'_, '_> {
                         .transpose()?
                         .map(|p| (key, p));
                 }
+                "bastion" => {
+                    f.jump.target = self
+                        .optional_text(v, "bastion", &dref)?
+                        .map(|t| ("bastion", t, self.at(&v.span.start)));
+                }
+                "bastion_key_file" => {
+                    f.jump.key_file = self
+                        .optional_text(v, "bastion_key_file", &dref)?
+                        .map(|p| self.expand_tilde(p, "bastion_key_file", v, &dref))
+                        .transpose()?;
+                }
+                "bastion_password" => {
+                    f.jump.password = match &v.data {
+                        YamlData::Value(Scalar::Null) => None,
+                        _ => {
+                            let text = self
+                                .text_of(v)
+                                .ok_or_else(|| invalid("bastion_password", "text", true))?;
+                            Some(Secret::new(self.expand(
+                                text,
+                                "bastion_password",
+                                v,
+                                &dref,
+                            )?))
+                        }
+                    };
+                }
+                "ssh_config_file" => {
+                    let at = self.at(&v.span.start);
+                    f.jump.ssh_config = self
+                        .optional_text(v, "ssh_config_file", &dref)?
+                        .map(|p| self.expand_tilde(p, "ssh_config_file", v, &dref))
+                        .transpose()?
+                        .map(|p| ("ssh_config_file", p, at));
+                }
                 other if keys::NETMIKO_IGNORED.contains(&other) => {
                     if self.warned.insert(other.to_string()) {
                         self.warnings.push(format!(
@@ -510,6 +548,8 @@ impl Loader<'_, '_> {
         let Some(username) = f.username else {
             return Err(missing("username"));
         };
+        let home = (self.env)("HOME");
+        let bastion = f.jump.resolve(&dref, &host, &username, home.as_deref())?;
         let port = f.port.unwrap_or(22);
         let name = f.name.unwrap_or_else(|| match port {
             22 => host.clone(),
@@ -543,6 +583,7 @@ impl Loader<'_, '_> {
                 .unwrap_or_else(|| DEFAULT_DEVICE_TYPE.to_string()),
             timeout: f.timeout.unwrap_or(DEFAULT_TIMEOUT),
             algorithms: f.algorithms,
+            bastion,
         })
     }
 

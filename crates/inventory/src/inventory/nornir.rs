@@ -72,6 +72,8 @@ struct Conn {
 }
 
 const BASE: [&str; 5] = ["hostname", "port", "username", "password", "platform"];
+/// The keys of `data` fleetbench reads: the jump host.
+const DATA_KEYS: [&str; 3] = ["bastion", "bastion_key_file", "bastion_password"];
 
 struct Reader<'a> {
     warnings: Vec<String>,
@@ -113,7 +115,17 @@ impl Reader<'_> {
                         return Err(shape(src, v, &format!("{what}: groups"), "a list of names"));
                     }
                 },
-                "data" => {}
+                // fleetbench's jump host keys live in `data` (Nornir passes it to no plugin).
+                "data" => {
+                    if let YamlData::Mapping(data) = &v.data {
+                        for (dk, dv) in data {
+                            let dkey = src.key(dk).unwrap_or_default();
+                            if let Some(name) = DATA_KEYS.iter().copied().find(|n| *n == dkey) {
+                                e.base.insert(name, src.value(dv));
+                            }
+                        }
+                    }
+                }
                 "connection_options" => {
                     let YamlData::Mapping(conns) = &v.data else {
                         if matches!(v.data, YamlData::Value(saphyr::Scalar::Null)) {
@@ -175,6 +187,9 @@ impl Reader<'_> {
                             "secret" => drop(c.extras.insert("secret", src.value(ev))),
                             "timeout" => drop(c.extras.insert("timeout", src.value(ev))),
                             "key_file" => drop(c.extras.insert("key_file", src.value(ev))),
+                            "ssh_config_file" => {
+                                drop(c.extras.insert("ssh_config_file", src.value(ev)))
+                            }
                             other if keys::NETMIKO_IGNORED.contains(&other) => {
                                 if self.warned.insert(other.to_string()) {
                                     self.warnings.push(format!(
@@ -189,8 +204,8 @@ impl Reader<'_> {
                                     at: src.at(&ek.span.start),
                                     what: format!("{what}.extras"),
                                     key: other.to_string(),
-                                    expected: "secret, timeout, key_file (or a netmiko option, \
-                                               ignored)",
+                                    expected: "secret, timeout, key_file, ssh_config_file (or a \
+                                               netmiko option, ignored)",
                                 }
                                 .into());
                             }
@@ -376,6 +391,14 @@ pub fn load(
                 .get("key_file")
                 .cloned()
                 .map(|v| ("key_file", v)),
+            bastion: get("bastion").map(|v| ("bastion", v)),
+            bastion_key_file: get("bastion_key_file").map(|v| ("bastion_key_file", v)),
+            bastion_password: get("bastion_password").map(|v| ("bastion_password", v)),
+            ssh_config_file: conn
+                .extras
+                .get("ssh_config_file")
+                .cloned()
+                .map(|v| ("ssh_config_file", v)),
         };
         let at = host.at.clone().unwrap_or(Location {
             origin: hosts_src.origin.clone(),

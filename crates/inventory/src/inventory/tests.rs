@@ -158,7 +158,7 @@ const BAD: &[(&str, &str)] = &[
     ),
     (
         "routers:\n  - ip: 192.168.100.1\n    username: a\n    location: lab\n",
-        "devices.yaml:4:5: device 1 (192.168.100.1) in group 'routers': unknown key 'location'; expected one of: host, ip, port, username, password, secret, device_type, timeout, name, key_file, kex, hostkey, ciphers, macs (netmiko's other options are ignored)",
+        "devices.yaml:4:5: device 1 (192.168.100.1) in group 'routers': unknown key 'location'; expected one of: host, ip, port, username, password, secret, device_type, timeout, name, key_file, kex, hostkey, ciphers, macs, bastion, bastion_key_file, bastion_password, ssh_config_file (netmiko's other options are ignored)",
     ),
     (
         "routers:\n  - ip: 192.168.100.1\n    username: a\n    username: b\n",
@@ -255,6 +255,7 @@ fn the_classic_fixture_loads() {
                 device_type: "cisco_ios".into(),
                 timeout: DEFAULT_TIMEOUT,
                 algorithms: Default::default(),
+                bastion: None,
             }
         );
     }

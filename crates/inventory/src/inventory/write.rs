@@ -10,6 +10,7 @@
 use super::attrs::{ansible_network_os, napalm_driver};
 use super::format::Format;
 use crate::device::Device;
+use crate::secret::Secret;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,130 @@ pub struct WriteOptions {
 /// The group every written device belongs to.
 pub const GROUP: &str = "routers";
 
+/// What the written inventories need for a jump host beyond the devices' own `bastion`: a
+/// client key to write (0600) for `ssh -W` to log in with (the emulated bastion's; a real
+/// one's is the devices' `bastion.key_file`), and a known_hosts line to pin its host key.
+#[derive(Debug, Clone, Default)]
+pub struct JumpFiles {
+    pub client_key: Option<Secret>,
+    pub known_hosts: Option<String>,
+}
+
+/// The side files of an inventory whose devices have a jump host: an ssh_config whose
+/// `Host` entries give each device's host a `ProxyJump` (what netmiko's `ssh_config_file`,
+/// nornir_netmiko's extras and `ssh -F` read), the client key and the known_hosts it names.
+struct Jump {
+    config: PathBuf,
+    key: Option<PathBuf>,
+    known_hosts: Option<PathBuf>,
+    /// (alias, bastion) in order of first use.
+    aliases: Vec<(String, crate::device::Bastion)>,
+}
+
+impl Jump {
+    fn plan(path: &Path, format: Format, devices: &[Device], files: &JumpFiles) -> Option<Jump> {
+        let mut aliases: Vec<(String, crate::device::Bastion)> = Vec::new();
+        for b in devices.iter().filter_map(|d| d.bastion.as_ref()) {
+            if !aliases.iter().any(|(_, x)| x.label() == b.label()) {
+                aliases.push((
+                    format!("fleetbench-bastion-{}", aliases.len() + 1),
+                    b.clone(),
+                ));
+            }
+        }
+        if aliases.is_empty() {
+            return None;
+        }
+        let folder = format == Format::Nornir
+            && (path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/'));
+        let (dir, stem) = if folder {
+            (path.to_path_buf(), "bastion".to_string())
+        } else {
+            let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+            let stem = path
+                .file_stem()
+                .map_or("inventory".into(), |s| s.to_string_lossy().into_owned());
+            (dir, stem)
+        };
+        let dir = std::path::absolute(&dir).unwrap_or(dir);
+        let side = |ext: &str| dir.join(format!("{stem}.{ext}"));
+        Some(Jump {
+            config: side("ssh_config"),
+            key: files.client_key.as_ref().map(|_| side("bastion_key")),
+            known_hosts: files
+                .known_hosts
+                .as_ref()
+                .map(|_| side("bastion_known_hosts")),
+            aliases,
+        })
+    }
+
+    fn alias_of(&self, b: &crate::device::Bastion) -> &str {
+        self.aliases
+            .iter()
+            .find(|(_, x)| x.label() == b.label())
+            .map_or("", |(a, _)| a.as_str())
+    }
+
+    /// `ssh -W` through the device's jump host, as a proxy command (Ansible's).
+    fn proxy_command(&self, b: &crate::device::Bastion) -> String {
+        format!(
+            "ssh -F {} -W %h:%p {}",
+            shell_word(&self.config.display().to_string()),
+            self.alias_of(b)
+        )
+    }
+
+    fn ssh_config(&self, devices: &[Device]) -> String {
+        let mut c = String::from(
+            "# Written by fleetbench: the jump host of this inventory's devices, for `ssh -F THIS \
+             -W host:port ALIAS`\n# (netmiko's ssh_config_file, nornir_netmiko's extras, \
+             Ansible's proxy command).\n",
+        );
+        for (alias, b) in &self.aliases {
+            let _ = write!(
+                c,
+                "Host {alias}\n  HostName {}\n  Port {}\n  User {}\n  BatchMode yes\n",
+                b.host, b.port, b.username
+            );
+            if let Some(k) = self.key.as_ref().or(b.key_file.as_ref()) {
+                let _ = write!(c, "  IdentityFile {}\n  IdentitiesOnly yes\n", k.display());
+            }
+            if let Some(k) = &self.known_hosts {
+                let _ = write!(
+                    c,
+                    "  UserKnownHostsFile {}\n  StrictHostKeyChecking yes\n",
+                    k.display()
+                );
+            }
+        }
+        for (alias, b) in &self.aliases {
+            let mut hosts: Vec<&str> = devices
+                .iter()
+                .filter(|d| d.bastion.as_ref().is_some_and(|x| x.label() == b.label()))
+                .map(|d| d.host.as_str())
+                .collect();
+            hosts.sort_unstable();
+            hosts.dedup();
+            let _ = write!(c, "Host {}\n  ProxyJump {alias}\n", hosts.join(" "));
+        }
+        c
+    }
+
+    /// The side files, before the inventory's own.
+    fn files(&self, devices: &[Device], files: &JumpFiles) -> Vec<(PathBuf, String)> {
+        let mut out = Vec::new();
+        if let (Some(p), Some(k)) = (&self.key, &files.client_key) {
+            out.push((p.clone(), k.expose().to_string()));
+        }
+        if let (Some(p), Some(line)) = (&self.known_hosts, &files.known_hosts) {
+            out.push((p.clone(), format!("{line}\n")));
+        }
+        out.push((self.config.clone(), self.ssh_config(devices)));
+        out
+    }
+}
+
 /// The files of `format` for `devices` at `path`, in the order to write them (the one named
 /// by `path`, or `hosts.yaml` for a Nornir folder, last). Nothing is written.
 pub fn render(
@@ -32,10 +157,26 @@ pub fn render(
     devices: &[Device],
     opts: WriteOptions,
 ) -> Vec<(PathBuf, String)> {
-    match format {
-        Format::Netmiko => vec![(path.to_path_buf(), netmiko(devices))],
-        Format::AnsibleYaml => vec![(path.to_path_buf(), ansible_yaml(devices, opts))],
-        Format::AnsibleIni => vec![(path.to_path_buf(), ansible_ini(devices, opts))],
+    render_with(path, format, devices, opts, &JumpFiles::default())
+}
+
+/// [`render`], with what a jump host needs written beside the inventory.
+pub fn render_with(
+    path: &Path,
+    format: Format,
+    devices: &[Device],
+    opts: WriteOptions,
+    files: &JumpFiles,
+) -> Vec<(PathBuf, String)> {
+    let jump = Jump::plan(path, format, devices, files);
+    let mut out = jump
+        .as_ref()
+        .map_or_else(Vec::new, |j| j.files(devices, files));
+    let jump = jump.as_ref();
+    out.extend(match format {
+        Format::Netmiko => vec![(path.to_path_buf(), netmiko(devices, jump))],
+        Format::AnsibleYaml => vec![(path.to_path_buf(), ansible_yaml(devices, opts, jump))],
+        Format::AnsibleIni => vec![(path.to_path_buf(), ansible_ini(devices, opts, jump))],
         Format::Nornir => {
             let folder = path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/');
             let (dir, hosts) = if folder {
@@ -44,7 +185,7 @@ pub fn render(
                 let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
                 (dir, path.to_path_buf())
             };
-            let (h, g, d) = nornir(devices);
+            let (h, g, d) = nornir(devices, jump);
             let mut files = vec![(dir.join("groups.yaml"), g), (dir.join("defaults.yaml"), d)];
             if folder {
                 files.push((dir.join("config.yaml"), nornir_config(&dir)));
@@ -52,7 +193,8 @@ pub fn render(
             files.push((hosts, h));
             files
         }
-    }
+    });
+    out
 }
 
 /// The file of `format` at `path` written last, whose appearance means the rest is there:
@@ -73,7 +215,18 @@ pub fn write(
     devices: &[Device],
     opts: WriteOptions,
 ) -> std::io::Result<Vec<PathBuf>> {
-    let files = render(path, format, devices, opts);
+    write_with(path, format, devices, opts, &JumpFiles::default())
+}
+
+/// [`write`], with what a jump host needs written beside the inventory (all 0600).
+pub fn write_with(
+    path: &Path,
+    format: Format,
+    devices: &[Device],
+    opts: WriteOptions,
+    jump: &JumpFiles,
+) -> std::io::Result<Vec<PathBuf>> {
+    let files = render_with(path, format, devices, opts, jump);
     if format == Format::Nornir
         && (path.as_os_str().to_string_lossy().ends_with('/') || path.is_dir())
     {
@@ -88,6 +241,18 @@ pub fn write(
             .map_err(|e| e.source)?;
     }
     Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// `s` as one POSIX shell word (paramiko splits a proxy command with `shlex`).
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%=,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
 }
 
 /// A YAML double-quoted scalar: JSON strings are valid YAML, so quoting needs no serializer.
@@ -121,7 +286,7 @@ fn secret(d: &Device) -> Option<String> {
     d.secret.as_ref().map(|s| s.expose().to_string())
 }
 
-fn netmiko(devices: &[Device]) -> String {
+fn netmiko(devices: &[Device], jump: Option<&Jump>) -> String {
     let mut y = format!("{GROUP}:\n");
     for d in devices {
         let _ = write!(
@@ -145,12 +310,21 @@ fn netmiko(devices: &[Device]) -> String {
         if d.timeout != crate::device::DEFAULT_TIMEOUT {
             let _ = writeln!(y, "    timeout: {}", d.timeout.as_secs_f64());
         }
+        // netmiko's own key (a netmiko script passes the mapping to ConnectHandler as is).
+        if let (Some(j), Some(_)) = (jump, &d.bastion) {
+            let _ = writeln!(
+                y,
+                "    ssh_config_file: {}",
+                q(&j.config.display().to_string())
+            );
+        }
     }
     y
 }
 
 /// (hosts.yaml, groups.yaml, defaults.yaml)
-fn nornir(devices: &[Device]) -> (String, String, String) {
+fn nornir(devices: &[Device], jump: Option<&Jump>) -> (String, String, String) {
+    let cfg = jump.map(|j| j.config.display().to_string());
     let user = shared(devices, |d| d.username.clone());
     let pass = shared(devices, password);
     let sec = shared(devices, secret);
@@ -161,6 +335,10 @@ fn nornir(devices: &[Device]) -> (String, String, String) {
         match secret {
             Some(s) => drop(writeln!(c, "{indent}      secret: {}", q(s))),
             None => drop(writeln!(c, "{indent}      secret: null")),
+        }
+        // nornir_netmiko passes extras to netmiko's ConnectHandler.
+        if let Some(p) = &cfg {
+            let _ = writeln!(c, "{indent}      ssh_config_file: {}", q(p));
         }
         let _ = write!(
             c,
@@ -243,6 +421,7 @@ fn ansible_vars(
     devices: &[Device],
     d: Option<&Device>,
     opts: WriteOptions,
+    jump: Option<&Jump>,
 ) -> Vec<(&'static str, String)> {
     let mut v = Vec::new();
     let pick = |f: &dyn Fn(&Device) -> Option<String>| -> Option<String> {
@@ -280,10 +459,29 @@ fn ansible_vars(
         }
         v.push(("ansible_become_password", s));
     }
+    if let Some(j) = jump {
+        // Ansible's network_cli (paramiko) goes through `ssh -W`; fleetbench reads its own.
+        if let Some(c) = pick(&|x| x.bastion.as_ref().map(|b| j.proxy_command(b))) {
+            v.push(("ansible_paramiko_proxy_command", c));
+        }
+        if let Some(t) = pick(&|x| x.bastion.as_ref().map(|b| b.label())) {
+            v.push(("fleetbench_bastion", t));
+        }
+        let key = |x: &Device| {
+            let b = x.bastion.as_ref()?;
+            j.key
+                .as_ref()
+                .or(b.key_file.as_ref())
+                .map(|k| k.display().to_string())
+        };
+        if let Some(k) = pick(&key) {
+            v.push(("fleetbench_bastion_key_file", k));
+        }
+    }
     v
 }
 
-fn ansible_yaml(devices: &[Device], opts: WriteOptions) -> String {
+fn ansible_yaml(devices: &[Device], opts: WriteOptions, jump: Option<&Jump>) -> String {
     let mut y = format!("all:\n  children:\n    {GROUP}:\n      hosts:\n");
     for d in devices {
         let _ = write!(
@@ -293,12 +491,12 @@ fn ansible_yaml(devices: &[Device], opts: WriteOptions) -> String {
             q(&d.host),
             d.port
         );
-        for (k, v) in ansible_vars(devices, Some(d), opts) {
+        for (k, v) in ansible_vars(devices, Some(d), opts, jump) {
             let _ = writeln!(y, "          {k}: {}", q(&v));
         }
     }
     y.push_str("      vars:\n");
-    for (k, v) in ansible_vars(devices, None, opts) {
+    for (k, v) in ansible_vars(devices, None, opts, jump) {
         let value = if v == "true" || v == "false" {
             v
         } else {
@@ -321,7 +519,7 @@ fn ini_value(v: &str) -> String {
     }
 }
 
-fn ansible_ini(devices: &[Device], opts: WriteOptions) -> String {
+fn ansible_ini(devices: &[Device], opts: WriteOptions, jump: Option<&Jump>) -> String {
     let mut s = format!("[{GROUP}]\n");
     for d in devices {
         let _ = write!(
@@ -331,13 +529,13 @@ fn ansible_ini(devices: &[Device], opts: WriteOptions) -> String {
             ini_value(&d.host),
             d.port
         );
-        for (k, v) in ansible_vars(devices, Some(d), opts) {
+        for (k, v) in ansible_vars(devices, Some(d), opts, jump) {
             let _ = write!(s, " {k}={}", ini_value(&v));
         }
         s.push('\n');
     }
     let _ = write!(s, "\n[{GROUP}:vars]\n");
-    for (k, v) in ansible_vars(devices, None, opts) {
+    for (k, v) in ansible_vars(devices, None, opts, jump) {
         let _ = writeln!(s, "{k}={}", ini_value(&v));
     }
     s

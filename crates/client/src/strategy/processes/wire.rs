@@ -2,9 +2,9 @@
 
 use crate::job::Job;
 use crate::strategy::poller::RemoteSession;
-use fleetbench_inventory::Device;
 use fleetbench_inventory::Secret;
 use fleetbench_inventory::algorithms::{Algorithms, Kind, Spec};
+use fleetbench_inventory::{Bastion, Device};
 use fleetbench_report::DeviceResult;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -75,6 +75,19 @@ pub(super) struct WireDevice {
     /// `kex`, `hostkey`, `ciphers`, `macs` in OpenSSH syntax (checked before the run).
     #[serde(default)]
     algorithms: Vec<(String, String)>,
+    /// The jump host, with its password in plain text (same rules as the device's).
+    #[serde(default)]
+    bastion: Option<WireBastion>,
+}
+
+/// A [`Bastion`] on the pipe: its password exposed, like the device's (see [`WireDevice`]).
+#[derive(Serialize, Deserialize)]
+struct WireBastion {
+    host: String,
+    port: u16,
+    username: String,
+    password: Option<String>,
+    key_file: Option<PathBuf>,
 }
 
 impl From<&Device> for WireDevice {
@@ -97,6 +110,13 @@ impl From<&Device> for WireDevice {
                         .map(|s| (k.key().to_string(), s.to_string()))
                 })
                 .collect(),
+            bastion: d.bastion.as_ref().map(|b| WireBastion {
+                host: b.host.clone(),
+                port: b.port,
+                username: b.username.clone(),
+                password: b.password.as_ref().map(|s| s.expose().to_string()),
+                key_file: b.key_file.clone(),
+            }),
         }
     }
 }
@@ -124,6 +144,13 @@ impl From<WireDevice> for Device {
                 }
                 a
             },
+            bastion: w.bastion.map(|b| Bastion {
+                host: b.host,
+                port: b.port,
+                username: b.username,
+                password: b.password.map(Secret::new),
+                key_file: b.key_file,
+            }),
         }
     }
 }
@@ -136,6 +163,13 @@ mod tests {
     fn wire_device_round_trips_with_secrets() {
         let mut d = crate::testing::router(3);
         d.algorithms.kex = Spec::parse(Kind::Kex, "+diffie-hellman-group14-sha1").ok();
+        d.bastion = Some(Bastion {
+            host: "127.0.0.1".into(),
+            port: 2222,
+            username: "jump".into(),
+            password: Some(Secret::new("jump-pw")),
+            key_file: None,
+        });
         let json = serde_json::to_string(&WireDevice::from(&d)).unwrap();
         let back: WireDevice = serde_json::from_str(&json).unwrap();
         assert_eq!(Device::from(back), d);
