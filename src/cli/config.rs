@@ -42,7 +42,8 @@ pub enum FleetSource {
     Inventory(PathBuf),
     Emulated {
         devices: usize,
-        profile: ProfileArg,
+        /// Boxed: a profile with its limits is large.
+        profile: Box<ProfileArg>,
         seed: u64,
         /// `--network`: behind the link emulator, by this method (boxed: it is large and rare).
         network: Option<Box<(NetworkSpec, Method)>>,
@@ -91,6 +92,8 @@ pub struct JobConfig {
     pub timeout: Option<Duration>,
     /// `--max-output`: the per-step output cap; `None` is the default.
     pub max_output: Option<usize>,
+    /// `--aaa-timeout`: the devices' AAA timeout the client assumes.
+    pub aaa_timeout: Option<Duration>,
 }
 
 /// `compare` and `run`: the same measurement, `run` with one strategy and one run.
@@ -212,7 +215,7 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
             check_fault_targets(&profile, devices)?;
             FleetSource::Emulated {
                 devices,
-                profile,
+                profile: Box::new(profile),
                 seed: a.emulation.seed,
                 network: network.map(Box::new),
                 platforms: a.platforms.clone().unwrap_or_default(),
@@ -276,6 +279,7 @@ fn measure(
             on_command_error: a.on_command_error,
             timeout: a.timeout.map(Duration::from_secs_f64),
             max_output: a.max_output,
+            aaa_timeout: a.limits.aaa_timeout.map(Duration::from_secs_f64),
         },
         compare: CompareOptions {
             strategies,
@@ -286,6 +290,11 @@ fn measure(
                 worker_exe: a.worker_exe.clone(),
                 stop: stop.clone(),
                 session: fleetbench_client::strategy::poller::ssh(debug_slowdown),
+                retry: fleetbench_client::strategy::retry::RetryPolicy {
+                    retries: a.limits.retries,
+                    seed: a.emulation.seed,
+                },
+                connect_rate: a.limits.connect_rate,
             },
             external: Default::default(),
         },

@@ -97,6 +97,7 @@ pub fn job(cfg: &JobConfig, fleet: &Fleet) -> Job {
     job.on_command_error = cfg.on_command_error;
     job.timeout = cfg.timeout;
     job.max_output = cfg.max_output;
+    job.aaa_timeout = cfg.aaa_timeout;
     job
 }
 

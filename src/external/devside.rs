@@ -86,6 +86,7 @@ fn error(kind: &str, phase: Phase, message: String) -> ErrorInfo {
         kind: kind.to_string(),
         message,
         phase: Some(phase),
+        client_kind: None,
     }
 }
 
@@ -275,6 +276,9 @@ mod tests {
             ],
             closed_unix: t + 1.8,
             end,
+            refused: None,
+            aaa: Default::default(),
+            auth_failures: 0,
         }
     }
 

@@ -77,6 +77,7 @@ impl RunError {
             kind: self.kind().to_string(),
             message,
             phase: None,
+            client_kind: None,
         }
     }
 }

@@ -247,8 +247,27 @@ impl Dialogue {
     }
 
     /// The error for the device closing the channel before the dialogue finished.
+    /// Before the first prompt, a line matching the platform's session-limit markers says
+    /// why (`vty_busy`: NX-OS's `CLI session limit 32 reached. Exiting.`).
     pub fn eof_error(&self) -> SessionError {
         let (phase, _) = self.phase();
+        if self.state == State::FirstPrompt {
+            let text = String::from_utf8_lossy(&self.buf);
+            let said = text
+                .split(['\r', '\n'])
+                .find(|l| self.platform.session_limit.iter().any(|m| m.matches(l)));
+            if let Some(line) = said {
+                return SessionError::VtyBusy {
+                    phase,
+                    line: self
+                        .scrub
+                        .scrub(line.trim())
+                        .chars()
+                        .take(TAIL_CHARS)
+                        .collect(),
+                };
+            }
+        }
         SessionError::Disconnected { phase }
     }
 

@@ -69,6 +69,16 @@ pub enum SessionError {
     /// so only a `Device` built in code can get here.
     #[error("{0}")]
     UnknownPlatform(#[from] fleetbench_inventory::platform::UnknownPlatform),
+    /// The login was rejected only after `secs`, at least the devices' AAA timeout: the
+    /// device waited for its AAA server in vain (a wrong password is rejected at once).
+    #[error(
+        "login rejected after {secs:.1} s, past the devices' AAA timeout ({limit:.1} s, \
+         --aaa-timeout): the device's AAA server did not answer in time"
+    )]
+    AaaTimeout { secs: f64, limit: f64 },
+    /// The device said every session line is busy (`line` is its words).
+    #[error("every vty line of the device is busy: \"{line}\"")]
+    VtyBusy { phase: Phase, line: String },
 }
 
 /// A line of a known_hosts file.
@@ -128,6 +138,8 @@ impl SessionError {
             SessionError::Interrupted => kind::INTERRUPTED,
             SessionError::CommandRejected { .. } => kind::COMMAND_REJECTED,
             SessionError::UnknownPlatform(_) => kind::UNKNOWN_PLATFORM,
+            SessionError::AaaTimeout { .. } => kind::AAA_TIMEOUT,
+            SessionError::VtyBusy { .. } => kind::VTY_BUSY,
         }
     }
 
@@ -140,7 +152,10 @@ impl SessionError {
             | SessionError::OutputTooLarge { phase, .. }
             | SessionError::Disconnected { phase }
             | SessionError::Ssh { phase, .. } => Some(*phase),
-            SessionError::AuthRejected { .. } => Some(Phase::Auth),
+            SessionError::AuthRejected { .. } | SessionError::AaaTimeout { .. } => {
+                Some(Phase::Auth)
+            }
+            SessionError::VtyBusy { phase, .. } => Some(*phase),
             SessionError::EnableRejected => Some(Phase::Enable),
             SessionError::HostKeyUnknown { .. }
             | SessionError::HostKeyChanged { .. }
@@ -159,6 +174,7 @@ impl From<&SessionError> for ErrorInfo {
             kind: e.kind().to_string(),
             message: e.to_string(),
             phase: e.phase(),
+            client_kind: None,
         }
     }
 }

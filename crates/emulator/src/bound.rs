@@ -11,11 +11,13 @@ use rand::Rng;
 use russh::keys::HashAlg;
 use tokio::sync::watch;
 
+use super::aaa::AaaServer;
 use super::config::Shared;
 use super::error::EmulatorError;
 use super::fault::{self, DeviceFaults};
 use super::identity::{self, FleetLayout};
 use super::keys::{host_key, legacy_host_key, ssh_config};
+use super::login_block::LoginWatch;
 use super::profile::SshStack;
 use super::record::Recorder;
 use super::seed::session_rng;
@@ -153,6 +155,12 @@ impl BoundFleet {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let authorized = Arc::new(authorized);
+        // One AAA server for every device this process serves.
+        let aaa = spec
+            .profile
+            .limits
+            .aaa
+            .map(|a| Arc::new(AaaServer::new(a, profile.clone(), spec.seed)));
         let now = Utc::now();
         let mut ports = Vec::with_capacity(spec.devices);
         let mut infos = Vec::with_capacity(spec.devices);
@@ -205,7 +213,7 @@ impl BoundFleet {
                 profile.clone(),
                 spec.seed,
                 now - chrono::TimeDelta::minutes(up_minutes),
-                spec.max_sessions,
+                spec.profile.limits.vty.unwrap_or(spec.max_sessions),
                 Arc::new(ssh_config(key, !authorized.is_empty(), spec.profile.ssh)),
                 Arc::new(Shared::new(
                     FleetLayout::new(spec.devices, spec.seed),
@@ -216,6 +224,12 @@ impl BoundFleet {
             );
             dev.authorized_keys = authorized.clone();
             dev.recorder = recorder.clone();
+            dev.aaa = aaa.clone();
+            dev.watch = spec
+                .profile
+                .limits
+                .block_for
+                .map(|b| std::sync::Mutex::new(LoginWatch::new(b)));
             let host = if ip.is_unspecified() {
                 Ipv4Addr::LOCALHOST.to_string()
             } else {

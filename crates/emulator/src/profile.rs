@@ -19,7 +19,8 @@
 //! older IOS SSH stack offers (SHA-1 key exchanges, an `ssh-rsa` host key, CBC/CTR ciphers,
 //! `hmac-sha1`); `ssh=modern` (the default) offers current OpenSSH-like algorithms.
 //! `grace` is the login grace time (default 120 s, IOS's `ip ssh time-out`): a connection
-//! not authenticated by then is closed.
+//! not authenticated by then is closed. The shared limits (`aaa=16@20ms`, `vty=5`,
+//! `block-for=120s/3/60s`, `preauth=10:30:100`, ...) are [`super::limits`]'s keys.
 //!
 //! Where the delays apply: `login` before the first prompt of a shell; `command` before the
 //! output of each `show` command (and of an exec request), never before echo, `terminal`,
@@ -34,6 +35,7 @@ use rand::rngs::StdRng;
 
 use super::error::EmulatorError;
 use super::fault::{self, Fault, FaultRule, FaultTarget};
+use super::limits::{self, Limits};
 pub use fleetbench_units::duration::parse as parse_duration;
 
 /// Profile names accepted by [`Profile::by_name`] besides the custom form.
@@ -67,6 +69,9 @@ pub struct Profile {
     pub login_grace: Duration,
     /// The SSH algorithms the devices offer.
     pub ssh: SshStack,
+    /// The shared limits: the fleet's AAA server, vty lines, login blocks, pre-auth rules
+    /// ([`super::limits`]).
+    pub limits: Limits,
 }
 
 /// IOS's default `ip ssh time-out`: 120 s.
@@ -89,6 +94,7 @@ impl Profile {
             faults: Vec::new(),
             login_grace: DEFAULT_LOGIN_GRACE,
             ssh: SshStack::Modern,
+            limits: Limits::default(),
         }
     }
 
@@ -194,13 +200,19 @@ impl Profile {
                         }
                     }
                 }
+                // The shared limits (`aaa=16@20ms`, `vty=5`, ...): their own module.
+                k if limits::KEYS.contains(&k) => {
+                    profile.limits.set(k, value).map_err(err)?;
+                }
                 other => {
                     return Err(err(format!(
-                        "unknown key '{other}' (known: login, command, config, jitter, fault, ssh, grace)"
+                        "unknown key '{other}' (known: login, command, config, jitter, fault, ssh, grace, {})",
+                        limits::KEYS.join(", ")
                     )));
                 }
             }
         }
+        profile.limits.finish().map_err(err)?;
         profile.name = s_trim.to_string();
         Ok(profile)
     }

@@ -88,6 +88,20 @@ pub mod kind {
     pub const COMMAND_REJECTED: &str = "command_rejected";
     pub const UNKNOWN_PLATFORM: &str = "unknown_platform";
 
+    // The devices' shared limits (issue 23). A client tells some apart by what the device
+    // sends (a slow rejection, a session-limit message); the others only the devices' own
+    // record can name, for emulated fleets (`error.client_kind` then keeps the client's).
+    /// The device's AAA server did not answer in time, and the login failed.
+    pub const AAA_TIMEOUT: &str = "aaa_timeout";
+    /// The device's AAA server turned the request away (its queue was full).
+    pub const AAA_REJECTED: &str = "aaa_rejected";
+    /// Every vty line of the device was busy.
+    pub const VTY_BUSY: &str = "vty_busy";
+    /// The device was in `login block-for` quiet mode.
+    pub const LOGIN_BLOCKED: &str = "login_blocked";
+    /// The SSH server dropped the connection before its banner (`MaxStartups`).
+    pub const DROPPED_AT_STARTUP: &str = "dropped_at_startup";
+
     /// The device saw no session in the run.
     pub const NOT_CONTACTED: &str = "not_contacted";
     pub const NOT_AUTHENTICATED: &str = "not_authenticated";
