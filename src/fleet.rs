@@ -26,6 +26,9 @@ pub struct Fleet {
     pub known_hosts_out: Option<PathBuf>,
     /// The shard of a larger fleet these devices are (`--shard`), if any.
     pub shard: Option<ShardInfo>,
+    /// An emulated fleet with shared limits (`aaa`, `vty`, `block-for`): it records its
+    /// sessions, and reports say what the limits did.
+    pub limits: bool,
     emulated: Option<EmulatedFleet>,
     network: Option<NetworkedFleet>,
 }
@@ -34,6 +37,7 @@ impl Fleet {
     /// Starts `spec` in this process on loopback; `profile_name` is what the report shows.
     /// With [`FleetSpec::only`], the fleet is the devices served.
     pub fn emulated(spec: FleetSpec, profile_name: &str) -> Result<Fleet, EmulatorError> {
+        let limits = spec.profile.limits.any();
         let fleet = EmulatedFleet::start(spec)?;
         let devices = fleet.devices();
         Ok(Fleet {
@@ -47,6 +51,7 @@ impl Fleet {
             host_keys: HostKeyCheck::strict(fleet.known_hosts()),
             known_hosts_out: None,
             shard: None,
+            limits,
             emulated: Some(fleet),
             network: None,
         })
@@ -62,6 +67,7 @@ impl Fleet {
         method: Method,
     ) -> Result<Fleet, NetworkedFleetError> {
         let n = spec.devices;
+        let limits = spec.profile.limits.any();
         let fleet = NetworkedFleet::start(network, method, spec)?;
         Ok(Fleet {
             devices: fleet.devices(),
@@ -76,6 +82,7 @@ impl Fleet {
             emulated: None,
             network: Some(fleet),
             shard: None,
+            limits,
         })
     }
 
@@ -148,6 +155,7 @@ impl Fleet {
             host_keys,
             known_hosts_out: (policy == HostKeyPolicy::AcceptNew).then_some(out),
             shard: None,
+            limits: false,
             emulated: None,
             network: None,
         })
@@ -187,6 +195,13 @@ impl Fleet {
         self.emulated
             .as_ref()
             .or(self.network.as_ref().map(NetworkedFleet::emulated))
+    }
+
+    /// The records of every session the in-process emulator served since the last call
+    /// (empty unless it records: `--device-view`, external pollers, shared limits).
+    pub fn take_records(&self) -> Vec<fleetbench_emulator::SessionRecord> {
+        self.emulator()
+            .map_or_else(Vec::new, EmulatedFleet::take_sessions)
     }
 
     /// Stops the emulator, if any (dropping the fleet does it too).

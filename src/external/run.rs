@@ -295,6 +295,7 @@ pub fn measure(
             exit_codes,
         }),
         device_view: None,
+        device_limits: None,
     })
 }
 

@@ -621,7 +621,14 @@ async fn converse<I: Io>(
                     other => other,
                 })?
             }
-            Err(e) => return Err(c.io_failure(e, phase.0)),
+            // A device that closes the channel right after its last words (NX-OS's session
+            // limit) may be read as gone rather than at EOF: the dialogue says which.
+            Err(e) => {
+                return Err(match c.io_failure(e, phase.0) {
+                    SessionError::Disconnected { .. } => d.eof_error(),
+                    other => other,
+                });
+            }
         }
     }
 }

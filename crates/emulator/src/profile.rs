@@ -276,6 +276,24 @@ mod tests {
     }
 
     #[test]
+    fn shared_limits_in_the_custom_form() {
+        let p =
+            Profile::by_name("lan,aaa=16@20ms,aaa-timeout=2s,vty=16,block-for=120s/3/60s").unwrap();
+        let aaa = p.limits.aaa.unwrap();
+        assert_eq!((aaa.capacity, aaa.timeout), (16, Duration::from_secs(2)));
+        assert_eq!(p.limits.vty, Some(16));
+        assert!(p.limits.block_for.is_some() && p.limits.any());
+        assert_eq!(p.login, Duration::from_millis(10), "the base's delays stay");
+        assert!(!Profile::by_name("lan").unwrap().limits.any());
+        let e = Profile::by_name("instant,aaa-queue=4")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("aaa=C@L"), "{e}");
+        let e = Profile::by_name("instant,vty=x").unwrap_err().to_string();
+        assert!(e.contains("vty=x"), "{e}");
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));

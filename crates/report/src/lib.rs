@@ -30,7 +30,8 @@
 //!   HdrHistograms and their exact merge; [`metrics`]: the numbers the gate and the exporters
 //!   read; [`outcome`]: partial runs and errors grouped by kind.
 //! - [`shard`], [`merged`], [`network`], [`device_view`]: what a shard's, a merged, a
-//!   `--network` and a `--device-view` report add.
+//!   `--network` and a `--device-view` report add; [`limits`]: the devices' own count of what
+//!   their shared limits (AAA, vty lines, login blocks, `MaxStartups`) did to a run.
 //! - [`schema`]: the report's JSON Schema, generated from these types and committed as
 //!   `report.schema.json` (a test fails when they differ).
 //! - `testing` (feature `testing`, for other crates' tests): constructed reports.
@@ -42,6 +43,7 @@
 pub mod device_view;
 mod error;
 pub mod histo;
+pub mod limits;
 pub mod merged;
 pub mod metrics;
 pub mod network;

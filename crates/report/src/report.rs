@@ -3,6 +3,7 @@
 //! reader may rely on from the version that added them on.
 
 use crate::device_view::Agreement;
+use crate::limits::DeviceLimits;
 use crate::merged::MergeInfo;
 use crate::network::NetworkReport;
 use crate::result::{DeviceResult, ErrorInfo};
@@ -209,6 +210,10 @@ pub struct StrategyReport {
     /// The devices' view of the last run against the client's (`compare --device-view`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_view: Option<Agreement>,
+    /// What the devices' shared limits did to the last run, by the devices' own count (an
+    /// emulated fleet with `aaa`, `vty` or `block-for` in its profile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_limits: Option<DeviceLimits>,
 }
 
 /// What marks a report row as an external poller (`compare --external`).

@@ -54,6 +54,7 @@ pub fn strat(kind: StrategyKind, walls: &[f64]) -> StrategyReport {
         efficiency: None,
         external: None,
         device_view: None,
+        device_limits: None,
     }
 }
 
