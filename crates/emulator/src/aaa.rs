@@ -37,8 +37,7 @@ use std::sync::PoisonError;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::profile::Profile;
-use crate::seed::session_rng;
+use crate::seed::{jittered, session_rng};
 
 /// IOS's default `tacacs-server timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -181,17 +180,18 @@ pub(crate) enum Outcome {
 pub(crate) struct AaaServer {
     pub spec: AaaSpec,
     model: Mutex<AaaModel>,
-    profile: std::sync::Arc<Profile>,
+    /// The profile's jitter, applied to each service time.
+    jitter: f64,
     seed: u64,
     requests: AtomicU64,
 }
 
 impl AaaServer {
-    pub fn new(spec: AaaSpec, profile: std::sync::Arc<Profile>, seed: u64) -> AaaServer {
+    pub fn new(spec: AaaSpec, jitter: f64, seed: u64) -> AaaServer {
         AaaServer {
             spec,
             model: Mutex::new(AaaModel::new(spec.capacity, Instant::now())),
-            profile,
+            jitter,
             seed,
             requests: AtomicU64::new(0),
         }
@@ -203,7 +203,7 @@ impl AaaServer {
     pub async fn ask(&self) -> Outcome {
         let ordinal = self.requests.fetch_add(1, Ordering::Relaxed);
         let mut rng = session_rng(self.seed ^ 0xAAA0, usize::MAX, ordinal);
-        let service = self.profile.jittered(self.spec.service, &mut rng);
+        let service = jittered(self.spec.service, self.jitter, &mut rng);
         let now = Instant::now();
         let answer = self
             .model

@@ -160,7 +160,7 @@ impl BoundFleet {
             .profile
             .limits
             .aaa
-            .map(|a| Arc::new(AaaServer::new(a, profile.clone(), spec.seed)));
+            .map(|a| Arc::new(AaaServer::new(a, spec.profile.jitter, spec.seed)));
         let now = Utc::now();
         let mut ports = Vec::with_capacity(spec.devices);
         let mut infos = Vec::with_capacity(spec.devices);

@@ -30,7 +30,6 @@
 
 use std::time::Duration;
 
-use rand::Rng;
 use rand::rngs::StdRng;
 
 use super::error::EmulatorError;
@@ -224,11 +223,7 @@ impl Profile {
 
     /// `base` stretched by a jitter draw.
     pub(crate) fn jittered(&self, base: Duration, rng: &mut StdRng) -> Duration {
-        if self.jitter <= 0.0 || base.is_zero() {
-            return base;
-        }
-        let factor = 1.0 + rng.random_range(-self.jitter..=self.jitter);
-        base.mul_f64(factor.max(0.0))
+        super::seed::jittered(base, self.jitter, rng)
     }
 }
 
