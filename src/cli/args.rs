@@ -58,9 +58,9 @@ pub enum Cmd {
 /// The emulated fleet's behaviour (`compare`, `run`, `sweep`, `emulate`).
 #[derive(Args, Debug, Clone)]
 pub struct EmulationArgs {
-    /// Latency and fault profile of the emulated fleet: classic, instant, lan, latency-1s,
-    /// chaos, or a custom `login=200ms,command=1s,jitter=10%` (default: classic; lan for
-    /// sweep).
+    /// Latency, fault and limit profile of the emulated fleet: classic, instant, lan,
+    /// latency-1s, chaos, or a custom `login=200ms,command=1s,jitter=10%` (shared limits:
+    /// `aaa=16@20ms,vty=5,block-for=120s/3/60s`) (default: classic; lan for sweep).
     #[arg(long, value_name = "NAME", value_parser = ProfileArg::parse)]
     pub profile: Option<ProfileArg>,
     /// Seed for the emulated fleet's jitter and faults: the same seed, the same fleet.

@@ -268,15 +268,16 @@ fn idle_connections_cannot_lock_a_device_out() {
     let out = run(StrategyKind::Threads, &devices, &j, None);
     assert!(out.results[0].ok, "{:?}", out.results[0].error);
     // The device refused the 45 beyond its vty lines and closed the one whose place the
-    // first client took (the second found that line free again); four still hold a line
-    // (until `ident-grace`).
+    // first client took; the second client found that line free again, or (when it came
+    // before the device had seen the first one's close) took another silent one's. The
+    // rest hold their lines until `ident-grace`.
     // (Their closes already happened: a short wait tells the open ones.)
     let closed = idle
         .iter_mut()
         .map(|s| closed_by_peer(s, Duration::from_millis(300)))
         .filter(|&c| c)
         .count();
-    assert_eq!(closed, 46, "of 50");
+    assert!((46..=47).contains(&closed), "{closed} of 50 closed");
 }
 
 /// A connection that sent its SSH identification and then stalls is a client, not an idle
