@@ -36,8 +36,11 @@ pub struct Fleet {
 impl Fleet {
     /// Starts `spec` in this process on loopback; `profile_name` is what the report shows.
     /// With [`FleetSpec::only`], the fleet is the devices served.
-    pub fn emulated(spec: FleetSpec, profile_name: &str) -> Result<Fleet, EmulatorError> {
+    /// A profile with shared limits makes the fleet record its sessions: their refusals are
+    /// told from the devices' record.
+    pub fn emulated(mut spec: FleetSpec, profile_name: &str) -> Result<Fleet, EmulatorError> {
         let limits = spec.profile.limits.any();
+        spec.record |= limits;
         let fleet = EmulatedFleet::start(spec)?;
         let devices = fleet.devices();
         Ok(Fleet {
@@ -61,13 +64,14 @@ impl Fleet {
     /// method the calling thread moves into the client namespace, and an unprivileged process
     /// must not have started a thread yet).
     pub fn behind_network(
-        spec: FleetSpec,
+        mut spec: FleetSpec,
         profile_name: &str,
         network: &NetworkSpec,
         method: Method,
     ) -> Result<Fleet, NetworkedFleetError> {
         let n = spec.devices;
         let limits = spec.profile.limits.any();
+        spec.record |= limits;
         let fleet = NetworkedFleet::start(network, method, spec)?;
         Ok(Fleet {
             devices: fleet.devices(),

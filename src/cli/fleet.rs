@@ -53,8 +53,7 @@ fn open_source(cfg: &FleetConfig) -> Result<Fleet> {
             spec.seed = *seed;
             spec.base_port = 0;
             spec.platforms = platforms.clone();
-            // The shared limits' refusals are told from the devices' record.
-            spec.record = cfg.record || profile.profile.limits.any();
+            spec.record = cfg.record;
             if let Some((net, method)) = network.as_deref() {
                 if selection.is_some() {
                     return Err(anyhow!(

@@ -351,3 +351,57 @@ fn the_descriptor_preflight_refuses_under_a_low_hard_limit() {
     assert!(out.stderr.contains("fewer devices"), "{}", out.stderr);
     assert!(out.stdout.is_empty(), "no run: {}", out.stdout);
 }
+
+/// `fault=fail:50%` drops half the connections right after accept (a reset before the
+/// banner, `disconnected` in the handshake): with retries every device of every strategy
+/// gets through, worker processes included (their parent retries).
+#[test]
+fn retries_cure_dropped_connections_under_every_strategy() {
+    let f = fleet(8, "instant,fault=fail:50%");
+    let j = job(&f);
+    let run = RunConfig {
+        retry: RetryPolicy {
+            retries: 12,
+            seed: 2,
+        },
+        ..cfg(8)
+    };
+    for s in compare(&f, &j, &StrategyKind::ALL, run) {
+        assert_eq!(s.ok(), 8, "{}: {:?}", s.strategy, kinds(&s.devices));
+        let retried: Vec<&DeviceResult> = s.devices.iter().filter(|d| d.attempts > 1).collect();
+        assert!(
+            !retried.is_empty(),
+            "{}: half the connections drop",
+            s.strategy
+        );
+        for d in retried {
+            assert_eq!(d.retried.len() as u32, d.attempts - 1);
+            assert!(
+                d.retried.iter().all(|e| e.kind == "disconnected"),
+                "{:?}",
+                d.retried
+            );
+        }
+    }
+}
+
+/// `--connect-rate 20/s`: every strategy's sessions start at least 50 ms apart, worker
+/// processes' too (their parent releases them).
+#[test]
+fn the_connect_rate_spaces_the_sessions_of_every_strategy() {
+    let f = fleet(6, "instant");
+    let j = job(&f);
+    let run = RunConfig {
+        connect_rate: Some(20.0),
+        ..cfg(6)
+    };
+    for s in compare(&f, &j, &StrategyKind::ALL, run) {
+        assert_eq!(s.ok(), 6, "{}", s.strategy);
+        let mut starts: Vec<f64> = s.devices.iter().map(|d| d.started_unix).collect();
+        starts.sort_by(f64::total_cmp);
+        for w in starts.windows(2) {
+            // The clock of a session's start is read just after its release.
+            assert!(w[1] - w[0] >= 0.045, "{}: {starts:?}", s.strategy);
+        }
+    }
+}

@@ -301,3 +301,51 @@ impl Drop for LineGuard {
         self.dev.lines().remove(self.id);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(since: Instant, vty: bool, cut: std::net::TcpStream) -> Line {
+        Line {
+            id: 0,
+            since,
+            state: Arc::new(LineState::default()),
+            authenticated: false,
+            vty,
+            cut,
+        }
+    }
+
+    #[test]
+    fn lines_count_vty_lines_and_pending_logins_and_evict_exactly() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let socket = || std::net::TcpStream::connect(addr).unwrap();
+        let t0 = Instant::now();
+        let mut lines = Lines::default();
+        let a = lines.add(line(t0, true, socket()));
+        let b = lines.add(line(t0, true, socket()));
+        let c = lines.add(line(t0, false, socket()));
+        assert_eq!((lines.vty_in_use(), lines.pending().len()), (2, 3));
+        // A logged-in session holds its line but is no longer pending.
+        lines
+            .conns
+            .iter_mut()
+            .find(|l| l.id == b)
+            .unwrap()
+            .authenticated = true;
+        assert_eq!((lines.vty_in_use(), lines.pending().len()), (2, 2));
+        lines.conns[0].state.heard.store(true, Ordering::Release);
+        assert!(lines.pending().iter().any(|p| p.id == a && p.heard));
+        // Evicting frees the place and the line at once, and marks the connection idle.
+        let state = lines.conns[0].state.clone();
+        lines.evict(a, true);
+        assert!(state.idle_closed.load(Ordering::Acquire));
+        assert_eq!((lines.vty_in_use(), lines.pending().len()), (1, 1));
+        // Removing what is gone is nothing.
+        lines.remove(a);
+        lines.remove(c);
+        assert_eq!((lines.vty_in_use(), lines.pending().len()), (1, 0));
+    }
+}
