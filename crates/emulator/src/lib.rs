@@ -58,7 +58,11 @@
 //!
 //! # Invariants
 //! - Nothing binds a non-loopback address unless the caller passes one in [`FleetSpec::bind`].
-//! - A delay never blocks a connection's event loop: the russh handler only forwards bytes.
+//! - A delay never blocks a connection's event loop: the russh handler only forwards bytes
+//!   (and awaits the fleet's AAA server's answer to an authentication, which its client waits
+//!   for anyway).
+//! - Everything a shared limit decides (who is admitted, an AAA answer, a login block) is a
+//!   pure rule over the time and a seeded draw, and every session it turns away is recorded.
 //! - Everything random (host keys, jitter, fault placement) derives from [`FleetSpec::seed`].
 //! - Passwords and secrets are never printed (the inventory file, which must hold them, aside).
 //! - Only [`serve_foreground`] prints (a line per device, for `fleetbench emulate`).
