@@ -405,3 +405,50 @@ fn the_connect_rate_spaces_the_sessions_of_every_strategy() {
         }
     }
 }
+
+/// The client's limit flags on the command line: values checked (exit 2), and a run that
+/// uses them all.
+#[test]
+fn the_client_limit_flags_parse_and_apply() {
+    for bad in [
+        ["--retries", "-1"],
+        ["--retries", "21"],
+        ["--connect-rate", "0"],
+        ["--connect-rate", "fast"],
+        ["--aaa-timeout", "0"],
+    ] {
+        let out = run_bounded(
+            bin().args(["compare", "--emulate", "1"]).args(bad),
+            Duration::from_secs(60),
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", out.stderr);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = run_bounded(
+        bin()
+            .args([
+                "run",
+                "--strategy",
+                "threads",
+                "--emulate",
+                "4",
+                "--profile",
+                "instant,aaa=2@10ms,vty=2",
+                "--retries",
+                "2",
+                "--connect-rate",
+                "50/s",
+                "--aaa-timeout",
+                "0.5",
+                "--json",
+            ])
+            .arg(&json),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
+    let report = crate::cli::report(&json);
+    let limits = &report["strategies"][0]["device_limits"];
+    assert_eq!(limits["aaa_answered"], 4, "{limits}");
+    assert_eq!(limits["sessions"], 4);
+}

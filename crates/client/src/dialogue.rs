@@ -246,29 +246,16 @@ impl Dialogue {
         }
     }
 
-    /// The error for the device closing the channel before the dialogue finished.
-    /// Before the first prompt, a line matching the platform's session-limit markers says
-    /// why (`vty_busy`: NX-OS's `CLI session limit 32 reached. Exiting.`).
+    /// The error for the device closing the channel early; `vty_busy` if it said it is full.
     pub fn eof_error(&self) -> SessionError {
-        let (phase, _) = self.phase();
-        if self.state == State::FirstPrompt {
-            let text = String::from_utf8_lossy(&self.buf);
-            let said = text
-                .split(['\r', '\n'])
-                .find(|l| self.platform.session_limit.iter().any(|m| m.matches(l)));
-            if let Some(line) = said {
-                return SessionError::VtyBusy {
-                    phase,
-                    line: self
-                        .scrub
-                        .scrub(line.trim())
-                        .chars()
-                        .take(TAIL_CHARS)
-                        .collect(),
-                };
-            }
+        let (phase, text) = (self.phase().0, String::from_utf8_lossy(&self.buf));
+        match self.platform.session_limit_line(&text) {
+            Some(l) if self.state == State::FirstPrompt => SessionError::VtyBusy {
+                phase,
+                line: self.scrub.scrub(l).chars().take(TAIL_CHARS).collect(),
+            },
+            _ => SessionError::Disconnected { phase },
         }
-        SessionError::Disconnected { phase }
     }
 
     /// Nothing to send before the device speaks: every platform prints its prompt on shell

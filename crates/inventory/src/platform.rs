@@ -269,6 +269,14 @@ pub fn supported_list() -> String {
 }
 
 impl Platform {
+    /// The first line of `text` by which the device says every session line is busy
+    /// ([`Platform::session_limit`]), trimmed.
+    pub fn session_limit_line<'t>(&self, text: &'t str) -> Option<&'t str> {
+        text.split(['\r', '\n'])
+            .find(|l| self.session_limit.iter().any(|m| m.matches(l)))
+            .map(str::trim)
+    }
+
     /// The row of a netmiko `device_type` (exact, as netmiko matches it).
     pub fn by_device_type(name: &str) -> Result<&'static Platform, UnknownPlatform> {
         PLATFORMS
