@@ -10,7 +10,7 @@
 //! | `async`      | tokio tasks over non-blocking libssh2, W at once (semaphore)  |
 //! | `rayon`      | a dedicated rayon pool of W threads, one spawned job per device |
 //!
-//! Every strategy takes its devices from the one queue of the shell ([`pool`]), which also
+//! Every strategy takes its devices from the one queue of the shell (`pool.rs`), which also
 //! paces new connections (`--connect-rate`, [`pace`]) and retries failed devices
 //! (`--retries`, [`retry`]) the same way for all five.
 

@@ -1,5 +1,5 @@
 //! `--connect-rate R/s`: an open-loop cap on new connections, shared by every worker of a
-//! run. The run's queue ([`super::pool::Feed`]) hands out release times `1/R` apart, and a
+//! run. The run's queue (the shell's `Feed`) hands out release times `1/R` apart, and a
 //! worker waits for its slot before it connects (first attempts and retries alike). Open
 //! loop: the slots follow the clock, not the sessions' ends, so a slow device does not slow
 //! the rate; a slot nobody took is not saved up, so a pause is never followed by a burst.
