@@ -49,6 +49,7 @@ fn not_reported() -> ErrorInfo {
         message: "the poller reported nothing for this device (no results line, no device record)"
             .into(),
         phase: None,
+        client_kind: None,
     }
 }
 
@@ -84,11 +85,13 @@ pub fn read(path: &Path, devices: &[Device], command: &str) -> Option<Vec<Device
                                 kind: "poller_reported".into(),
                                 message: "the poller reported this device failed".into(),
                                 phase: None,
+                                client_kind: None,
                             }),
                             Some(serde_json::Value::String(m)) => Some(ErrorInfo {
                                 kind: "poller_reported".into(),
                                 message: m,
                                 phase: None,
+                                client_kind: None,
                             }),
                             Some(v) => {
                                 Some(serde_json::from_value::<ErrorInfo>(v.clone()).unwrap_or(
@@ -96,6 +99,7 @@ pub fn read(path: &Path, devices: &[Device], command: &str) -> Option<Vec<Device
                                         kind: "poller_reported".into(),
                                         message: v.to_string(),
                                         phase: None,
+                                        client_kind: None,
                                     },
                                 ))
                             }

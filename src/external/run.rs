@@ -77,6 +77,7 @@ impl RunError {
             kind: self.kind().to_string(),
             message,
             phase: None,
+            client_kind: None,
         }
     }
 }
@@ -295,6 +296,7 @@ pub fn measure(
         }),
         device_view: None,
         bastion: None,
+        device_limits: None,
     })
 }
 

@@ -15,6 +15,7 @@ mod external;
 mod faults;
 mod gate;
 mod hostile;
+mod limits;
 mod network;
 mod platforms;
 mod processes;

@@ -229,6 +229,8 @@ mod tests {
             new_host_key: None,
             worker: String::new(),
             tcp: None,
+            attempts: 1,
+            retried: Vec::new(),
         }
     }
 
