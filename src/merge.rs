@@ -138,6 +138,7 @@ pub fn merge(inputs: &[(String, Report)]) -> Result<Report, MergeError> {
         shard: None,
         network: None,
         bastion: first.bastion.clone(),
+        verdict: None,
         merged: Some(MergeInfo {
             shards: first_info.count,
             fleet_digest: first_info.fleet_digest.clone(),

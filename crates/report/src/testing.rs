@@ -82,6 +82,7 @@ pub fn report(strategies: Vec<StrategyReport>) -> Report {
         shard: None,
         merged: None,
         bastion: None,
+        verdict: None,
     };
     r.compute_speedups();
     r
@@ -207,6 +208,7 @@ pub fn full_report(n: usize) -> Report {
                 h.record(d).unwrap();
             }
             s.latency_s = h.percentiles();
+            s.histograms = h.encode().unwrap();
             s.devices = devices;
             s
         })
