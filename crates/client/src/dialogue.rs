@@ -688,7 +688,12 @@ pub fn tail_text(buf: &[u8]) -> String {
 fn tail_text_scrubbed(buf: &[u8], scrub: &Scrubber) -> String {
     let from = buf.len().saturating_sub(TAIL_BYTES + scrub.longest());
     let text = String::from_utf8_lossy(&buf[from..]);
-    let text = scrub.scrub(&text);
+    // Cut from the buffer: its first line may have lost the words that say it is a secret.
+    let text = if from > 0 {
+        scrub.scrub_tail(&text)
+    } else {
+        scrub.scrub(&text)
+    };
     let skip = text.chars().count().saturating_sub(TAIL_CHARS);
     text.chars()
         .skip(skip)

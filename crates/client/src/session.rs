@@ -371,6 +371,11 @@ async fn run<I: Io>(
 ) -> Result<(), SessionError> {
     let timeout = job.timeout.unwrap_or(dev.timeout);
     let platform = Platform::by_device_type(&dev.device_type)?;
+    if let (None, None, Some(why)) = (&dev.password, &dev.key_file, &job.no_agent) {
+        // Nothing to log in with: a login offering nothing would only count against the
+        // account (and trip a login block).
+        return Err(SessionError::NoCredentials { why: why.clone() });
+    }
 
     clock.enter(Phase::Connect, None);
     let (stream, sock) = io

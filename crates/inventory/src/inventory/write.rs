@@ -208,6 +208,50 @@ pub fn ready_file(path: &Path, format: Format) -> PathBuf {
     }
 }
 
+/// The known_hosts file of the inventory file `inventory`: beside it, named after it
+/// (`devices.yaml` → `devices.known_hosts`). A written inventory's is beside its
+/// [`ready_file`] (a Nornir folder's `hosts.yaml` → `hosts.known_hosts` in the folder); a
+/// folder given as an inventory reads `hosts.known_hosts` in it.
+pub fn known_hosts_beside(inventory: &Path) -> PathBuf {
+    if inventory.is_dir() {
+        inventory.join("hosts.known_hosts")
+    } else {
+        inventory.with_extension("known_hosts")
+    }
+}
+
+/// Writes `lines` (`pattern type base64`, one per host) as the known_hosts file of the
+/// inventory `path` of `format` ([`known_hosts_beside`] its ready file), 0600 and atomically:
+/// before the inventory itself, so the inventory's appearance still means "ready".
+pub fn write_known_hosts(
+    path: &Path,
+    format: Format,
+    lines: &[String],
+) -> std::io::Result<PathBuf> {
+    let file = known_hosts_beside(&ready_file(path, format));
+    let mut text = String::from(
+        "# Written by fleetbench beside its inventory: the host keys of these devices. fleetbench\n\
+         # checks them strictly when it reads the inventory; OpenSSH, netmiko and Ansible can too\n\
+         # (`UserKnownHostsFile`, `ssh_config_file`, `ansible_ssh_common_args`).\n",
+    );
+    for l in lines {
+        text.push_str(l);
+        text.push('\n');
+    }
+    if format == Format::Nornir
+        && (path.as_os_str().to_string_lossy().ends_with('/') || path.is_dir())
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)?;
+    }
+    crate::output::write(&file, text.as_bytes(), crate::output::Access::Private)
+        .map_err(|e| e.source)?;
+    Ok(file)
+}
+
 /// Renders and writes; returns the paths written. A folder for Nornir is created (0700).
 pub fn write(
     path: &Path,
