@@ -128,7 +128,7 @@ fn run_external(
         (None, None) => &external::NoDeviceView,
     };
     for spec in &plan.pollers {
-        let sr = external::measure(spec, &fleet.devices, job, &ws, &eopts, view)?;
+        let sr = external::measure_observed(spec, &fleet.devices, job, &ws, &eopts, view, obs)?;
         obs.on(&Event::StrategyFinished { report: &sr });
         if let Some(e) = sr
             .external

@@ -1,13 +1,10 @@
 use clap::Parser;
-use fleetbench::cli::{self, Causes, Cli};
+use fleetbench::cli::{self, Cli};
 
 fn main() {
     let code = match Cli::try_parse() {
         Err(e) => cli::parse_error(&e),
-        Ok(c) => cli::run(c).unwrap_or_else(|e| {
-            eprintln!("fleetbench: error: {:#}", Causes(&e));
-            cli::EXIT_USAGE
-        }),
+        Ok(c) => cli::exit_code(cli::run(c)),
     };
     std::process::exit(code);
 }

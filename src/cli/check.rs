@@ -17,13 +17,13 @@ pub fn run(a: &CheckArgs) -> Result<i32> {
     for (path, bytes) in crate::present::export::render_all(&current, &cfg.exports)? {
         files.write(path, &bytes)?;
     }
-    print!("{}", crate::present::check::markdown(&outcome));
+    super::stdio::out(&crate::present::check::markdown(&outcome))?;
     let n = outcome.regressions();
     if n == 0 {
-        eprintln!("fleetbench: check: no regression");
+        crate::errln!("fleetbench: check: no regression");
         Ok(EXIT_OK)
     } else {
-        eprintln!(
+        crate::errln!(
             "fleetbench: check: {n} regression(s) against {}",
             cfg.baseline.display()
         );

@@ -144,6 +144,8 @@ pub struct MeasureConfig {
     /// `FLEETBENCH_DEBUG_SLOWDOWN`, for testing the regression gate (already in
     /// `compare.run.session`; kept to say so).
     pub debug_slowdown: f64,
+    /// `compare --baseline`: a report read before the run, whose figures the page shows.
+    pub baseline: Option<fleetbench_report::Report>,
 }
 
 #[derive(Debug, Clone)]
@@ -397,6 +399,7 @@ fn measure(
         html: a.html.clone(),
         progress: a.progress.progress.resolve(),
         plots,
+        baseline: None,
         verbose: a.verbose,
     })
 }
@@ -427,6 +430,12 @@ pub fn compare(a: &CompareArgs, stop: &Stop) -> Result<MeasureConfig> {
         device_view: a.device_view,
     };
     cfg.fleet.record = cfg.compare.external.needs_record();
+    // Read now: a baseline that is not a report is bad input, found before any polling.
+    cfg.baseline = a
+        .baseline
+        .as_deref()
+        .map(super::check::read_report)
+        .transpose()?;
     Ok(cfg)
 }
 
@@ -489,7 +498,10 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
         .map(|n| (n, a.network.network_method));
     if network.is_none() && !a.exec.is_empty() {
         return Err(anyhow!(
-            "a command after `--` runs inside the emulated network: it needs --network"
+            "a command after `--` runs inside the emulated network: it needs --network; \
+             `--network local` runs it beside a fleet with no added delay (fleetbench emulate \
+             --devices N --network local -- {})",
+            a.exec.join(" ")
         ));
     }
     if network.is_some() {
@@ -555,6 +567,15 @@ pub fn sweep(a: &SweepArgs, command_line: String, stop: &Stop) -> Result<SweepOp
         Some(dir) => dir.clone(),
     };
     output::check_dir(&out)?;
+    if let Some(page) = &a.html {
+        if !a.networks.is_empty() {
+            return Err(anyhow!(
+                "sweep --networks writes no page (its summary.md and plots are in --out): leave \
+                 out --html"
+            ));
+        }
+        output::check_file(page)?;
+    }
     Ok(SweepOptions {
         sizes: a.sizes.clone(),
         profile_spec: profile.profile,

@@ -22,13 +22,18 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
     let opts = config::sweep(a, command_line, &Stop::new())?;
     signals::install(&opts.stop).context("installing the signal handlers")?;
     fleetbench_rusage::raise_nofile_limit();
-    eprintln!("fleetbench: sweep into {}", opts.out.display());
+    crate::errln!("fleetbench: sweep into {}", opts.out.display());
     let console = Console::new(Mode::Sweep, false, a.progress.progress.resolve());
-    let (points, files) = sweep_into(&opts, &console)?;
-    if let Some(last) = points.last() {
-        print!("{}", crate::present::table::strategies(&last.report));
+    let (points, mut files, page) = sweep_into(&opts, &console)?;
+    if let Some(path) = &a.html {
+        // The folder's page, also where it was asked for (its plots are inline).
+        files.write(path.clone(), page.as_bytes())?;
+        crate::errln!("fleetbench: page written to {}", path.display());
     }
-    eprintln!(
+    if let Some(last) = points.last() {
+        super::stdio::out(&crate::present::table::strategies(&last.report))?;
+    }
+    crate::errln!(
         "fleetbench: {} written to {} (open {} for the whole sweep on one page)",
         crate::present::plural::count(files.written.len(), "file"),
         opts.out.display(),
@@ -39,8 +44,8 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
 
 /// Measures every point of `opts` and writes the sweep's folder: setup.md first, each point's
 /// report and plots as soon as it is measured (an interrupted sweep keeps what it measured),
-/// then sweep.csv, the scaling plots, summary.md and index.html.
-fn sweep_into(opts: &SweepOptions, obs: &dyn Observer) -> Result<(Vec<Point>, Files)> {
+/// then sweep.csv, the scaling plots, summary.md and index.html (returned too).
+fn sweep_into(opts: &SweepOptions, obs: &dyn Observer) -> Result<(Vec<Point>, Files, String)> {
     let dir = &opts.out;
     output::create_dir(dir)?;
     let setup = Setup::gather();
@@ -69,7 +74,7 @@ fn sweep_into(opts: &SweepOptions, obs: &dyn Observer) -> Result<(Vec<Point>, Fi
     )?;
     let page = files_of::index_html(opts, &points, scaling);
     files.write(dir.join("index.html"), page.as_bytes())?;
-    Ok((points, files))
+    Ok((points, files, page))
 }
 
 /// `sweep --networks`: the same, over networks, with wall time against RTT.
@@ -81,10 +86,10 @@ fn networks(a: &SweepArgs, command_line: String) -> Result<i32> {
     }
     signals::install(&opts.base.stop).context("installing the signal handlers")?;
     fleetbench_rusage::raise_nofile_limit();
-    eprintln!("fleetbench: network sweep into {}", opts.base.out.display());
+    crate::errln!("fleetbench: network sweep into {}", opts.base.out.display());
     let console = Console::new(Mode::Sweep, false, a.progress.progress.resolve());
     let (points, files) = networks_into(&opts, &console)?;
-    eprintln!(
+    crate::errln!(
         "fleetbench: {} file(s) written to {}",
         files.written.len(),
         opts.base.out.display()

@@ -155,14 +155,36 @@ pub fn measure(
     opts: &ExternalOptions,
     view: &dyn DeviceView,
 ) -> Result<StrategyReport, ExternalError> {
+    measure_observed(
+        spec,
+        devices,
+        job,
+        ws,
+        opts,
+        view,
+        &fleetbench_client::observe::Quiet,
+    )
+}
+
+/// [`measure`], telling `obs` when each run starts and ends (the live line, the line per
+/// run and its failure's reason, like a built-in strategy's).
+pub fn measure_observed(
+    spec: &ExternalSpec,
+    devices: &[Device],
+    job: &Job,
+    ws: &Workspace,
+    opts: &ExternalOptions,
+    view: &dyn DeviceView,
+    obs: &dyn fleetbench_client::observe::Observer,
+) -> Result<StrategyReport, ExternalError> {
+    use fleetbench_client::observe::Event;
     let command = job.commands.first().cloned().unwrap_or_default();
-    let secrets: Vec<String> = devices
-        .iter()
-        .flat_map(|d| [d.password.as_ref(), d.secret.as_ref()])
-        .flatten()
-        .map(|s| s.expose().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
+    // Masked as a device's own output is (the session core's one rule).
+    let secrets = fleetbench_client::scrub::Scrubber::new(
+        devices
+            .iter()
+            .flat_map(|d| d.password.iter().chain(d.secret.iter())),
+    );
     let mut runs = Vec::new();
     let mut histos = LatencyHistograms::new();
     let mut last_devices = Vec::new();
@@ -182,6 +204,13 @@ pub fn measure(
             break;
         }
         view.begin();
+        let run = if measured { i - opts.warmup } else { i };
+        obs.on(&Event::ExternalRunStarted {
+            name: &spec.name,
+            run,
+            warmup: !measured,
+            devices: devices.len(),
+        });
         let stop = || opts.stop.is_requested();
         let files = (log("out")?, log("err")?);
         let tree = process::run_tree(&argv, opts.cwd.as_deref(), files, opts.deadline, &stop)
@@ -233,6 +262,17 @@ pub fn measure(
                 }
             }
         }
+        let ok = devs.iter().filter(|d| d.ok).count();
+        let info = err.as_ref().map(RunError::info);
+        obs.on(&Event::ExternalRunFinished {
+            name: &spec.name,
+            run,
+            warmup: !measured,
+            wall: tree.wall,
+            ok,
+            failed: devs.len() - ok,
+            error: info.as_ref(),
+        });
         if !measured {
             continue;
         }
@@ -246,7 +286,6 @@ pub fn measure(
         // As for the built-in strategies: this run's histograms, added to the row's.
         let run_histos = LatencyHistograms::from_results(&devs).unwrap_or_default();
         let _ = histos.merge(&run_histos);
-        let ok = devs.iter().filter(|d| d.ok).count();
         runs.push(RunSummary {
             wall_s: tree.wall.as_secs_f64(),
             ok,
@@ -260,7 +299,7 @@ pub fn measure(
             started_unix: tree.started_unix,
             ended_unix: tree.started_unix + tree.wall.as_secs_f64(),
         });
-        run_errors.push(err.as_ref().map(RunError::info));
+        run_errors.push(info);
         last_devices = devs;
     }
     let walls: Vec<f64> = runs.iter().map(|r| r.wall_s).collect();
@@ -301,12 +340,16 @@ pub fn measure(
 }
 
 /// The last 600 bytes of the poller's stderr, one line, with every known secret masked.
-fn stderr_tail(path: &Path, secrets: &[String]) -> String {
+fn stderr_tail(path: &Path, secrets: &fleetbench_client::scrub::Scrubber) -> String {
     let bytes = std::fs::read(path).unwrap_or_default();
-    let start = bytes.len().saturating_sub(600);
-    let mut s = String::from_utf8_lossy(&bytes[start..]).into_owned();
-    for secret in secrets {
-        s = s.replace(secret.as_str(), "***");
-    }
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let start = bytes.len().saturating_sub(600 + secrets.longest());
+    let s = String::from_utf8_lossy(&bytes[start..]);
+    let s = if start > 0 {
+        secrets.scrub_tail(&s)
+    } else {
+        secrets.scrub(&s)
+    };
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let skip = s.chars().count().saturating_sub(600);
+    s.chars().skip(skip).collect()
 }

@@ -10,6 +10,9 @@
 //!   table of a `--network` run; [`device_view`]: the `--device-view` table; [`bastion`]:
 //!   the `--bastion` table; [`limits`]: what the devices' shared limits did; [`outputs`]:
 //!   `run`'s `{ip: output}` view.
+//! - [`verdict`]: the answer after a comparison (the fastest strategy and its speed-ups with
+//!   their uncertainty, rows not compared and why, failures by kind with what to do, where
+//!   the machine shaped the figures), as sentences the terminal and the page share.
 //! - [`check`]: the gate's verdict as markdown.
 //! - [`sweep`]: a sweep's folder (CSV, markdown, setup, plots, page), and
 //!   [`sweep::network`]'s for `sweep --networks`.
@@ -36,3 +39,4 @@ pub mod progress;
 pub mod sanitize;
 pub mod sweep;
 pub mod table;
+pub mod verdict;

@@ -1,6 +1,6 @@
 //! Median wall time against the network's round-trip time per strategy (`sweep --networks`).
 
-use super::axes::log_axis;
+use super::axes::{log_axis, log_ticks};
 use super::style::{FONT, Mark, PlotError, draw_err, legend, median_line, strategy_color};
 use fleetbench_report::StrategyKind;
 use plotters::coord::combinators::IntoLogRange;
@@ -78,7 +78,12 @@ pub fn wall_vs_rtt(
             .margin(16)
             .x_label_area_size(48)
             .y_label_area_size(76)
-            .build_cartesian_2d(0.0..xmax * 1.08, (ymin * 0.6..ymax * 1.8).log_scale())
+            .build_cartesian_2d(
+                0.0..xmax * 1.08,
+                (ymin * 0.6..ymax * 1.8)
+                    .log_scale()
+                    .with_key_points(log_ticks(ymin * 0.6, ymax * 1.8)),
+            )
             .map_err(&e)?;
         chart
             .configure_mesh()
