@@ -87,6 +87,7 @@ p.note { color: #555; font-size: 0.92em; }
 .verdict { background: #eef6ee; border: 1px solid #8fbf8f; padding: 0.5em 1em; margin: 1em 0; }
 .verdict p { margin: 0.3em 0; } .verdict p.answer { font-size: 1.15em; font-weight: 600; }
 td.base { color: #555; background: #f8f8f8; }
+tr.kind td { border-bottom: none; } tr.detail td { color: #333; padding-bottom: 0.6em; }
 ";
 
 fn head(out: &mut String, title: &str) {
@@ -509,10 +510,10 @@ fn report_sections(out: &mut String, r: &Report, opts: &PageOptions, level: u8) 
     answer::verdict(out, &v);
     answer::distortions(out, &v);
     partial_banner(out, r);
-    h(out, "Wall time per strategy");
-    main_table(out, r, opts.baseline.as_ref());
     h(out, "Failures by kind");
     answer::failures(out, r, &v);
+    h(out, "Wall time per strategy");
+    main_table(out, r, opts.baseline.as_ref());
     h(out, "Device latency");
     figure(
         out,

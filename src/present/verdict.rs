@@ -105,9 +105,14 @@ pub fn distortion(d: &Distortion) -> String {
             cpu_s,
             wall_s,
             cores,
+            cpu_bound,
         } => format!(
-            "{row} kept the {} {} busy ({} of CPU, client and emulator, in a {} run): the \
+            "{row} {}kept the {} {} busy ({} of CPU, client and emulator, in a {} run): the \
              machine's CPU, not the devices or the link, set its time",
+            cpu_bound.map_or(String::new(), |b| format!(
+                "ran at {} of the CPU bound and ",
+                human::pct(b)
+            )),
             count(*cores, "core"),
             human::pct(*busy),
             human::secs(*cpu_s),
@@ -142,6 +147,10 @@ impl Sentences {
         if let Some(f) = &v.fastest {
             for sp in &v.speedups {
                 let mut line = format!("{} ran {} times faster than {}", f.row, times(sp), sp.row);
+                // Within one standard deviation of 1: the runs cannot tell the two apart.
+                if sp.plus_minus.is_some_and(|pm| sp.times - pm <= 1.0) {
+                    line.push_str(" (within the runs' spread: no real difference)");
+                }
                 if sp.ok != f.ok {
                     let _ = write!(
                         line,

@@ -3,6 +3,7 @@
 // Test code: a failed unwrap is a failed test (the workspace denies these outside tests).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod answer;
 mod architecture;
 mod bastion;
 mod bounds;

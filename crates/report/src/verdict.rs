@@ -245,13 +245,17 @@ pub fn failure_groups(r: &Report) -> Vec<FailureGroup> {
 #[serde(tag = "what", rename_all = "snake_case")]
 pub enum Distortion {
     /// The row's runs kept the cores `busy` (median over runs of CPU / (cores x wall)):
-    /// `cpu_s` of client and in-process emulator CPU in a `wall_s` run (medians).
+    /// `cpu_s` of client and in-process emulator CPU in a `wall_s` run (medians); or it ran
+    /// at `cpu_bound` (the `cpu-bd` column) of the fleet's lower bound when that bound is
+    /// the CPU's term, not the slowest session's.
     CpuBusy {
         row: String,
         busy: f64,
         cpu_s: f64,
         wall_s: f64,
         cores: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cpu_bound: Option<f64>,
     },
     /// Sessions retransmitted although the link loses nothing on purpose and its queue
     /// dropped nothing: replies came later than TCP's retransmission timeout.
@@ -275,6 +279,8 @@ pub enum Distortion {
 pub fn distortions(r: &Report) -> Vec<Distortion> {
     let mut out = Vec::new();
     let cores = r.machine.cores.max(1);
+    // The bound is the CPU's when its CPU term is the larger one.
+    let cpu_binds = crate::stats::bound_terms(r).is_some_and(|(latency, cpu)| cpu >= latency);
     for s in r.strategies.iter().filter(|s| polled(s)) {
         let busy: Vec<f64> = s
             .runs
@@ -286,7 +292,11 @@ pub fn distortions(r: &Report) -> Vec<Distortion> {
             continue;
         }
         let median = crate::spread::Spread::of(&busy).median;
-        if median >= BUSY_FLAG {
+        let at_bound = s
+            .efficiency
+            .map(|e| e.cpu_bound)
+            .filter(|b| cpu_binds && *b >= BUSY_FLAG);
+        if median >= BUSY_FLAG || at_bound.is_some() {
             let cpu: Vec<f64> = s
                 .runs
                 .iter()
@@ -298,6 +308,7 @@ pub fn distortions(r: &Report) -> Vec<Distortion> {
                 cpu_s: crate::spread::Spread::of(&cpu).median,
                 wall_s: s.wall_s.median,
                 cores,
+                cpu_bound: at_bound,
             });
         }
     }

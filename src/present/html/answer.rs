@@ -10,10 +10,15 @@ use fleetbench_report::Report;
 use fleetbench_report::verdict::Verdict;
 use std::fmt::Write as _;
 
-/// The verdict: one line per comparison, how it was computed, the rows not compared.
+/// The verdict: one line per comparison, how it was computed, the rows not compared, and a
+/// line naming the failures the table below details.
 pub(super) fn verdict(out: &mut String, v: &Verdict) {
     let s = Sentences::of(v);
-    if s.speedups.is_empty() && s.note.is_none() && s.not_comparable.is_empty() {
+    if s.speedups.is_empty()
+        && s.note.is_none()
+        && s.not_comparable.is_empty()
+        && s.failures.is_empty()
+    {
         return;
     }
     out.push_str("<div class=\"verdict\">\n");
@@ -25,6 +30,18 @@ pub(super) fn verdict(out: &mut String, v: &Verdict) {
     }
     for l in &s.not_comparable {
         let _ = writeln!(out, "<p class=\"fail\">{}</p>", escape(l));
+    }
+    if !v.failures.is_empty() {
+        let kinds: Vec<String> = v
+            .failures
+            .iter()
+            .map(|g| format!("{} ({})", g.kind, count(g.devices, "device")))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<p class=\"fail\">Failures: {}; what to do about each is in the table below.</p>",
+            escape(&kinds.join(", "))
+        );
     }
     out.push_str("</div>\n");
 }
@@ -60,15 +77,14 @@ pub(super) fn failures(out: &mut String, r: &Report, v: &Verdict) {
     for st in &r.strategies {
         let _ = write!(out, "<th>{}</th>", escape(st.strategy.name()));
     }
-    out.push_str(
-        "<th>devices</th><th class=\"l\">which</th><th class=\"l\">example message</th>\
-         <th class=\"l\">what to do</th></tr></thead>\n<tbody>\n",
-    );
+    out.push_str("<th>devices</th><th class=\"l\">which</th></tr></thead>\n<tbody>\n");
+    // The kind's counts on one row, its example and what to do on a full-width row under it.
+    let width = 4 + r.strategies.len();
     for (g, lines) in v.failures.iter().zip(&s.failures) {
         let phases: Vec<&str> = g.phases.iter().map(|p| p.as_str()).collect();
         let _ = write!(
             out,
-            "<tr><td class=\"l fail\" id=\"kind-{}\">{}</td><td class=\"l\">{}</td>",
+            "<tr class=\"kind\"><td class=\"l fail\" id=\"kind-{}\">{}</td><td class=\"l\">{}</td>",
             escape(&g.kind),
             escape(&g.kind),
             if phases.is_empty() {
@@ -101,8 +117,9 @@ pub(super) fn failures(out: &mut String, r: &Report, v: &Verdict) {
         };
         let _ = writeln!(
             out,
-            "<td>{}</td><td class=\"l wrap\">{}</td><td class=\"l wrap\">{}</td>\
-             <td class=\"l wrap\">{todo}</td></tr>",
+            "<td>{}</td><td class=\"l wrap\">{}</td></tr>\n<tr class=\"detail\"><td \
+             colspan=\"{width}\" class=\"l wrap\"><span class=\"note\">e.g.</span> {}<br/>\
+             <strong>What to do:</strong> {todo}</td></tr>",
             g.devices,
             escape(&which),
             escape(&labels::one_line(&g.example, 300)),

@@ -191,31 +191,41 @@ fn the_answer_comes_first_and_errors_are_one_matrix() {
         .unwrap();
     let rows: Vec<_> = errors
         .descendants()
-        .filter(|n| n.has_tag_name("tr"))
-        .skip(1)
+        .filter(|n| n.has_tag_name("tr") && n.attribute("class") == Some("kind"))
         .collect();
     assert_eq!(
         rows.len(),
         1,
         "one row for the one kind (timeout), not one per strategy"
     );
+    let text_of = |n: roxmltree::Node| -> String {
+        n.descendants()
+            .filter(|n| n.is_text())
+            .filter_map(|n| n.text())
+            .collect()
+    };
     let cells: Vec<String> = rows[0]
         .children()
         .filter(|c| c.has_tag_name("td"))
-        .map(|td| {
-            td.descendants()
-                .filter(|n| n.is_text())
-                .filter_map(|n| n.text())
-                .collect()
-        })
+        .map(text_of)
         .collect();
-    // kind, phase, one count per strategy, devices, which, example, what to do.
-    assert_eq!(cells.len(), 2 + StrategyKind::ALL.len() + 4, "{cells:?}");
+    // kind, phase, one count per strategy, devices, which.
+    assert_eq!(cells.len(), 2 + StrategyKind::ALL.len() + 2, "{cells:?}");
     assert_eq!(cells[0], "timeout");
     assert!(cells[2..7].iter().all(|c| c == "1"), "{cells:?}");
+    assert_eq!(cells[8], "R3");
+    let detail = errors
+        .descendants()
+        .find(|n| n.has_tag_name("tr") && n.attribute("class") == Some("detail"))
+        .map(text_of)
+        .unwrap();
     assert!(
-        cells[10].contains("docs/src/troubleshooting.md#timeout"),
-        "{cells:?}"
+        detail.contains("docs/src/troubleshooting.md#timeout"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("What to do:") && detail.contains("timeout on R3"),
+        "{detail}"
     );
     assert!(
         text.contains("Session latency per strategy"),

@@ -87,6 +87,7 @@ pub fn wall_vs_rtt(
             .map_err(&e)?;
         chart
             .configure_mesh()
+            .x_max_light_lines(0)
             .x_desc("round-trip time to the devices, ms")
             .y_desc("median wall time per run, s (log scale)")
             .x_label_formatter(&|v| format!("{v:.0}"))

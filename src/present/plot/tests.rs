@@ -209,3 +209,47 @@ fn timelines_find_every_row_and_show_failures_on_top() {
     assert!((34..=50).contains(&labels), "{labels}");
     assert_eq!(svg.matches("<title>").count(), 100);
 }
+
+/// No plot draws a minor grid (plotters' light lines, `opacity="0.1"`): at small scales they
+/// made a grey smear between the labelled lines.
+#[test]
+fn no_plot_draws_a_minor_grid() {
+    let r = full_report(7);
+    let mut svgs = vec![
+        ("wall", wall_time(&r).unwrap()),
+        ("timeline", timeline(&r, &r.strategies[2]).unwrap()),
+        ("latency", latency_cdf(&r).unwrap()),
+    ];
+    let points: Vec<ScalingPoint> = [3, 30, 300]
+        .into_iter()
+        .flat_map(|n| {
+            let mut r = full_report(3);
+            r.fleet.devices = n;
+            ScalingPoint::from_report(&r)
+        })
+        .collect();
+    svgs.push(("scaling", scaling(&points, "x").unwrap()));
+    let workers: Vec<WorkersPoint> = [2, 8, 32]
+        .into_iter()
+        .flat_map(|w| {
+            let mut r = full_report(3);
+            for s in &mut r.strategies {
+                s.workers = if s.strategy.kind() == Some(StrategyKind::Sequential) {
+                    1
+                } else {
+                    w
+                };
+            }
+            WorkersPoint::from_report(&r)
+        })
+        .collect();
+    svgs.push(("workers", wall_vs_workers(&workers, "x").unwrap()));
+    for (what, svg) in svgs {
+        assert_eq!(
+            svg.matches("opacity=\"0.1\"").count(),
+            0,
+            "{what}: a minor grid"
+        );
+        assert_readable_numbers(&svg, what);
+    }
+}

@@ -195,28 +195,35 @@ pub fn timeline(report: &Report, s: &StrategyReport) -> Result<String, PlotError
         // Failed sessions last, on top, at least a few pixels wide, with their kind.
         let kind_style = TextStyle::from((FONT, if row_px >= LABELLED_ROW_PX { 12 } else { 10 }))
             .pos(Pos::new(HPos::Left, VPos::Center));
-        for (i, d) in s.devices.iter().enumerate().filter(|(_, d)| !d.ok) {
-            let (a, b) = span(d);
-            let y = i as f64;
-            let (pa, _) = chart.backend_coord(&(a, y));
-            let (pb, _) = chart.backend_coord(&(b, y));
-            let pb = pb.max(pa + MIN_BAR_PX);
-            let top = chart.backend_coord(&(a, y - half)).1;
-            let bottom = chart.backend_coord(&(a, y + half)).1;
-            left.draw(&Rectangle::new(
-                [(pa, top.min(bottom)), (pb, top.max(bottom))],
-                FAILED_COLOR.filled(),
-            ))
+        let px_per_unit = {
+            let (x0, _) = chart.backend_coord(&(0.0, 0.0));
+            let (x1, _) = chart.backend_coord(&(xmax, 0.0));
+            f64::from((x1 - x0).max(1)) / xmax
+        };
+        let min_w = f64::from(MIN_BAR_PX) / px_per_unit;
+        let failures: Vec<(f64, f64, f64, &str)> = s
+            .devices
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| !d.ok)
+            .map(|(i, d)| {
+                let (a, b) = span(d);
+                let kind = d.error.as_ref().map_or("failed", |x| x.kind.as_str());
+                (i as f64, a, b.max(a + min_w), kind)
+            })
+            .collect();
+        // Narrower than the phases' bars, so the phase it failed in still shows around it.
+        let thin = half * 0.55;
+        chart
+            .draw_series(failures.iter().map(|&(y, a, b, _)| {
+                Rectangle::new([(a, y - thin), (b, y + thin)], FAILED_COLOR.filled())
+            }))
             .map_err(&e)?;
-            let kind = d.error.as_ref().map_or("failed", |x| x.kind.as_str());
-            let (_, py) = chart.backend_coord(&(a, y));
-            left.draw(&Text::new(
-                kind.to_string(),
-                (pb + 4, py),
-                kind_style.clone(),
-            ))
+        chart
+            .draw_series(failures.iter().map(|&(y, _, b, kind)| {
+                EmptyElement::at((b, y)) + Text::new(kind.to_string(), (4, 0), kind_style.clone())
+            }))
             .map_err(&e)?;
-        }
         if failed {
             items.push((
                 "failed (its kind after it)".to_string(),
