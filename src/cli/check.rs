@@ -4,14 +4,12 @@
 use super::args::CheckArgs;
 use super::files::Files;
 use super::{EXIT_FAILED, EXIT_OK, config};
-use anyhow::{Context, Result};
-use fleetbench_report::Report;
-use std::path::Path;
+use anyhow::Result;
 
 pub fn run(a: &CheckArgs) -> Result<i32> {
     let cfg = config::check(a)?;
-    let baseline = read_report(&cfg.baseline)?;
-    let current = read_report(&cfg.report)?;
+    let baseline = super::files::read_report(&cfg.baseline)?;
+    let current = super::files::read_report(&cfg.report)?;
     let outcome = crate::check::check(&baseline, &current, &cfg.thresholds)?;
     let mut files = Files::default();
     for (path, bytes) in crate::present::export::render_all(&current, &cfg.exports)? {
@@ -29,11 +27,4 @@ pub fn run(a: &CheckArgs) -> Result<i32> {
         );
         Ok(EXIT_FAILED)
     }
-}
-
-/// A `--json` report from a file.
-pub fn read_report(path: &Path) -> Result<Report> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_slice(&bytes)
-        .with_context(|| format!("{} is not a fleetbench report", path.display()))
 }

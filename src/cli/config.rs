@@ -434,7 +434,7 @@ pub fn compare(a: &CompareArgs, stop: &Stop) -> Result<MeasureConfig> {
     cfg.baseline = a
         .baseline
         .as_deref()
-        .map(super::check::read_report)
+        .map(super::files::read_report)
         .transpose()?;
     Ok(cfg)
 }

@@ -1,8 +1,8 @@
 //! `fleetbench export`: a report in a benchmark tracker's format.
 
 use super::args::ExportArgs;
-use super::check::read_report;
 use super::files::Files;
+use super::files::read_report;
 use super::{EXIT_OK, config};
 use crate::present::export;
 use anyhow::Result;

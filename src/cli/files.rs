@@ -1,4 +1,5 @@
-//! Where the command line writes files: every file it produces goes through the one writer
+//! Where the command line writes files (and reads the reports it is given): every file it
+//! produces goes through the one writer
 //! (`fleetbench_inventory::output`: atomic, one permission policy), bytes made by
 //! [`crate::present`], and each is listed for the closing line. The report first: nothing
 //! written later can cost it.
@@ -40,4 +41,12 @@ impl Files {
         }
         Ok(())
     }
+}
+
+/// A `--json` report from a file.
+pub fn read_report(path: &Path) -> anyhow::Result<fleetbench_report::Report> {
+    use anyhow::Context as _;
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a fleetbench report", path.display()))
 }

@@ -205,7 +205,7 @@ pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> R
     sections.push(crate::present::limits::device_limits(report));
     sections.push(crate::present::verdict::terminal(
         &verdict_of(report),
-        "Verdict",
+        crate::present::verdict::Part::All,
     ));
     for s in sections.into_iter().filter(|s| !s.is_empty()) {
         text.push('\n');

@@ -1,7 +1,7 @@
 //! `fleetbench merge`: shard reports into one report of the whole fleet ([`crate::merge`]).
 
-use super::check::read_report;
 use super::config;
+use super::files::read_report;
 use super::measure::{Outputs, present};
 use anyhow::Result;
 

@@ -59,7 +59,7 @@ impl Console {
 /// `: every device failed (refused)` after a strategy's line when it polled nothing, so the
 /// reason is on the screen as the run goes, not only in the report.
 fn why_failed(sr: &fleetbench_report::StrategyReport) -> String {
-    match fleetbench_report::verdict::comparability(sr) {
+    match fleetbench_report::outcome::comparability(sr) {
         Err(
             w @ (fleetbench_report::verdict::NotComparable::NothingPolled { .. }
             | fleetbench_report::verdict::NotComparable::RunFailed { .. }),

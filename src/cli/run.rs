@@ -14,7 +14,10 @@ pub fn run(a: &RunArgs) -> Result<i32> {
     write_page(&report, cfg.html.as_deref())?;
     let mut text = crate::present::outputs::device_outputs(&report, a.raw);
     // One strategy: no comparison, but the failures with what to do, and what shaped the run.
-    let answer = crate::present::verdict::terminal(&super::measure::verdict_of(&report), "Verdict");
+    let answer = crate::present::verdict::terminal(
+        &super::measure::verdict_of(&report),
+        crate::present::verdict::Part::Failures,
+    );
     if !answer.is_empty() {
         text.push('\n');
         text.push_str(&answer);

@@ -31,7 +31,15 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
         crate::errln!("fleetbench: page written to {}", path.display());
     }
     if let Some(last) = points.last() {
-        super::stdio::out(&crate::present::table::strategies(&last.report))?;
+        // The last point at a glance, and its answer.
+        let answer = crate::present::verdict::terminal(
+            &super::measure::verdict_of(&last.report),
+            crate::present::verdict::Part::All,
+        );
+        super::stdio::out(&format!(
+            "{}\n{answer}",
+            crate::present::table::strategies(&last.report)
+        ))?;
     }
     crate::errln!(
         "fleetbench: {} written to {} (open {} for the whole sweep on one page)",

@@ -44,25 +44,9 @@ impl Default for PageOptions {
     }
 }
 
-/// Text for an HTML/XML text node or attribute: markup characters escaped, and control
-/// characters (which XML forbids and a device may send) shown as `\u{..}`.
+/// Text for an HTML/XML text node or attribute ([`crate::present::sanitize::for_xml`]).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::present::sanitize::for_xml(s)
 }
 
 const STYLE: &str = "

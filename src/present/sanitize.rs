@@ -1,3 +1,6 @@
+//! Device text made safe where it is shown: on a terminal ([`for_terminal`]), and in an
+//! HTML or SVG text node or attribute ([`for_xml`]).
+//!
 //! Device output on a terminal: a device may send control sequences (OSC set-title,
 //! `ESC [6n` cursor reports, screen clears) that a terminal would obey. What `run` prints is
 //! passed through [`for_terminal`]; the JSON report keeps the exact text, and `--raw` prints it
@@ -27,6 +30,28 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
 /// if they do.
 fn is_unsafe(c: char) -> bool {
     c != '\t' && c.is_control()
+}
+
+/// Text for an HTML/XML text node or attribute: markup characters escaped, and control
+/// characters (which XML forbids and a device may send) shown as `\u{..}`.
+pub fn for_xml(s: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -214,17 +214,31 @@ fn runs_of(fastest: usize, others: &[Speedup]) -> String {
     }
 }
 
+/// What a screen shows of the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Everything (`compare`, `merge`, `sweep`).
+    All,
+    /// No comparison, one strategy ran (`run`): the failures and what shaped the figures.
+    Failures,
+}
+
 /// The verdict for a terminal (device text escaped), or an empty string when there is
-/// nothing to say. `title` heads it (`Verdict`).
-pub fn terminal(v: &Verdict, title: &str) -> String {
-    let s = Sentences::of(v);
+/// nothing to say.
+pub fn terminal(v: &Verdict, part: Part) -> String {
+    let mut s = Sentences::of(v);
+    if part == Part::Failures {
+        s.speedups.clear();
+        s.note = None;
+        s.not_comparable.clear();
+    }
     if s.is_empty() {
         return String::new();
     }
     let t = |x: &str| sanitize::for_terminal(x).into_owned();
     let mut out = String::new();
     if !s.speedups.is_empty() || s.note.is_some() || !s.not_comparable.is_empty() {
-        let _ = writeln!(out, "{title}:");
+        let _ = writeln!(out, "Verdict:");
         for l in &s.speedups {
             let _ = writeln!(out, "  {}", t(l));
         }
@@ -274,7 +288,7 @@ mod tests {
             strat(StrategyKind::Threads, &[2.9, 3.0, 3.1]),
             strat(StrategyKind::Async, &[1.0, 1.01, 0.99]),
         ]);
-        let t = terminal(r.verdict.as_ref().unwrap(), "Verdict");
+        let t = terminal(r.verdict.as_ref().unwrap(), Part::All);
         assert!(
             t.contains("async ran 3.00 ± 0.10 times faster than threads"),
             "{t}"
@@ -295,7 +309,7 @@ mod tests {
         let mut b = a.clone();
         b.strategy = StrategyKind::Async.into();
         let r = testing::report(vec![a, b]);
-        let t = terminal(r.verdict.as_ref().unwrap(), "Verdict");
+        let t = terminal(r.verdict.as_ref().unwrap(), Part::All);
         assert!(
             t.contains("not comparable: no strategy polled a device to the end"),
             "{t}"
@@ -323,7 +337,7 @@ mod tests {
         a.devices[0].name = "R\x1b]0;pwned\x07".into();
         a.devices[0].error.as_mut().unwrap().message = "tail \x1b[2J".into();
         let r = testing::report(vec![a]);
-        let t = terminal(r.verdict.as_ref().unwrap(), "Verdict");
+        let t = terminal(r.verdict.as_ref().unwrap(), Part::All);
         assert!(!t.contains('\x1b'), "{t:?}");
     }
 }

@@ -188,7 +188,7 @@ pub struct StrategyReport {
     /// Per-device results of the last measured run.
     pub devices: Vec<DeviceResult>,
     /// Median wall time of sequential divided by this strategy's, when both polled
-    /// ([`crate::verdict::comparability`]); absent for a row whose runs failed.
+    /// ([`crate::outcome::comparability`]); absent for a row whose runs failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speedup: Option<f64>,
     /// Client CPU per run, median.

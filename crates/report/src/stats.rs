@@ -7,7 +7,6 @@
 use crate::report::{Efficiency, Report, RunSummary, StrategyReport};
 use crate::result::DeviceResult;
 use crate::spread::Spread;
-use crate::strategy::StrategyKind;
 
 /// The slowest device's session time.
 pub fn slowest(results: &[DeviceResult]) -> f64 {
@@ -73,7 +72,7 @@ pub fn mib(bytes: u64) -> f64 {
 /// a bound: concurrent runs spend less CPU per session than sequential (fewer wake-ups per
 /// byte), and at 1000 devices threads and async "beat" it by 33%-90%.
 ///
-/// Only the runs of built-in strategies that polled ([`crate::verdict::polled`]) count: a
+/// Only the runs of built-in strategies that polled ([`crate::outcome::polled`]) count: a
 /// run in which every device failed at once (a closed port) or an external poller that
 /// never polled (`sleep 0.3`) spent almost no CPU on no session, and would drag the bound
 /// towards zero for every row; an external poller's CPU leaves out the emulator's share,
@@ -90,7 +89,7 @@ pub fn bound_terms(report: &Report) -> Option<(f64, f64)> {
         report
             .strategies
             .iter()
-            .filter(|s| s.strategy.kind().is_some() && crate::verdict::polled(s))
+            .filter(|s| s.strategy.kind().is_some() && crate::outcome::polled(s))
             .flat_map(|s| &s.runs)
     };
     let latency = runs().map(|r| r.slowest_s).reduce(f64::min)?;
@@ -101,31 +100,9 @@ pub fn bound_terms(report: &Report) -> Option<(f64, f64)> {
     Some((latency, cpu / cores))
 }
 
-/// The figures that compare strategies within a report: derived here, stored in the
-/// report so every reader sees the same ones.
+/// The efficiencies, derived here, stored in the report so every reader sees the same ones
+/// (the speed-ups and the verdict: [`crate::answer`]).
 impl Report {
-    /// Fills the fields that compare strategies: `speedup` of every row from the sequential
-    /// median, if sequential ran, `efficiency` ([`Report::compute_efficiency`]) and the
-    /// `verdict` ([`crate::verdict::Verdict::of`]). A row whose runs failed
-    /// ([`crate::verdict::comparability`]) gets neither speed-up nor efficiency, and when
-    /// sequential's runs failed no row has a speed-up against it.
-    pub fn compute_speedups(&mut self) {
-        self.compute_efficiency();
-        let seq = self
-            .strategies
-            .iter()
-            .find(|s| s.strategy == StrategyKind::Sequential)
-            .filter(|s| crate::verdict::polled(s))
-            .map(|s| s.wall_s.median);
-        for s in &mut self.strategies {
-            let polled = crate::verdict::polled(s);
-            s.speedup = seq
-                .filter(|_| s.wall_s.median > 0.0 && polled)
-                .map(|q| q / s.wall_s.median);
-        }
-        self.verdict = Some(crate::verdict::Verdict::of(self));
-    }
-
     /// Fills `efficiency` of every row that polled: its median wall time against the ideal
     /// schedule of its own sessions, and against the report's lower bound ([`lower_bound`]).
     /// Rows whose runs failed get none (and move nobody's: the bound ignores them).
@@ -135,7 +112,7 @@ impl Report {
         };
         for s in &mut self.strategies {
             let wall = s.wall_s.median;
-            if wall <= 0.0 || !crate::verdict::polled(s) {
+            if wall <= 0.0 || !crate::outcome::polled(s) {
                 s.efficiency = None;
                 continue;
             }
@@ -153,6 +130,7 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strategy::StrategyKind;
     use crate::testing::{self, report};
 
     /// The case the old bound got wrong: threads spent less CPU per session than sequential.

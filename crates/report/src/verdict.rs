@@ -17,9 +17,6 @@
 //! the two relative errors). With one run in either row there is no σ and none is shown.
 
 use crate::error::Phase;
-use crate::network::{SESSION_ROUND_TRIPS, phase_round_trips, session_round_trips};
-use crate::outcome;
-use crate::report::{Report, StrategyReport};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -60,46 +57,6 @@ pub struct RowNotComparable {
     pub why: NotComparable,
 }
 
-/// Whether `s`'s figures can be compared with other rows' (see the module docs).
-pub fn comparability(s: &StrategyReport) -> Result<(), NotComparable> {
-    if s.runs.is_empty() {
-        return Err(NotComparable::NoRuns);
-    }
-    let never_ran = outcome::never_ran(s);
-    if never_ran > 0 {
-        return Err(NotComparable::Interrupted { never_ran });
-    }
-    if let Some(ext) = &s.external {
-        if let Some((i, e)) = ext
-            .run_errors
-            .iter()
-            .enumerate()
-            .find_map(|(i, e)| e.as_ref().map(|e| (i, e)))
-        {
-            return Err(NotComparable::RunFailed {
-                run: i + 1,
-                kind: e.kind.clone(),
-                message: e.message.clone(),
-            });
-        }
-    }
-    if let Some(i) = s.runs.iter().position(|r| r.ok == 0) {
-        return Err(NotComparable::NothingPolled {
-            run: i + 1,
-            kinds: outcome::error_groups(s)
-                .into_iter()
-                .map(|g| g.kind)
-                .collect(),
-        });
-    }
-    Ok(())
-}
-
-/// Whether the row polled: [`comparability`] is `Ok`.
-pub fn polled(s: &StrategyReport) -> bool {
-    comparability(s).is_ok()
-}
-
 /// The mean and sample standard deviation of a row's measured wall times.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct WallMean {
@@ -110,8 +67,8 @@ pub struct WallMean {
 }
 
 impl WallMean {
-    pub fn of(s: &StrategyReport) -> WallMean {
-        let w: Vec<f64> = s.runs.iter().map(|r| r.wall_s).collect();
+    /// Of a row's measured wall times (`StrategyReport::runs`).
+    pub fn of_walls(w: &[f64]) -> WallMean {
         let n = w.len();
         let mean_s = if n == 0 {
             0.0
@@ -193,53 +150,6 @@ pub struct FailureGroup {
     pub example: String,
 }
 
-/// The failures of every row's last run, one group per kind, most devices first (ties by
-/// kind name).
-pub fn failure_groups(r: &Report) -> Vec<FailureGroup> {
-    let mut groups: Vec<FailureGroup> = Vec::new();
-    // Per kind, the device names seen, in first-seen order (inventory order within a row).
-    let mut names: Vec<Vec<String>> = Vec::new();
-    for s in &r.strategies {
-        for g in outcome::error_groups(s) {
-            let i = match groups.iter().position(|x| x.kind == g.kind) {
-                Some(i) => i,
-                None => {
-                    groups.push(FailureGroup {
-                        kind: g.kind.clone(),
-                        phases: Vec::new(),
-                        devices: 0,
-                        named: Vec::new(),
-                        rows: Vec::new(),
-                        example: g.example.clone(),
-                    });
-                    names.push(Vec::new());
-                    groups.len() - 1
-                }
-            };
-            for p in &g.phases {
-                if !groups[i].phases.contains(p) {
-                    groups[i].phases.push(*p);
-                }
-            }
-            groups[i].rows.push(RowCount {
-                row: s.strategy.name().to_string(),
-                devices: g.devices.len(),
-            });
-            for d in g.devices {
-                if !names[i].contains(&d) {
-                    names[i].push(d);
-                }
-            }
-        }
-    }
-    for (g, n) in groups.iter_mut().zip(names) {
-        g.devices = n.len();
-        g.named = n.into_iter().take(NAMED_DEVICES).collect();
-    }
-    groups.sort_by(|a, b| b.devices.cmp(&a.devices).then_with(|| a.kind.cmp(&b.kind)));
-    groups
-}
-
 /// Where the machine, not the devices or the link, shaped a row's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "what", rename_all = "snake_case")]
@@ -275,89 +185,6 @@ pub enum Distortion {
     },
 }
 
-/// What shaped the figures besides the devices and the link, per comparable row.
-pub fn distortions(r: &Report) -> Vec<Distortion> {
-    let mut out = Vec::new();
-    let cores = r.machine.cores.max(1);
-    // The bound is the CPU's when its CPU term is the larger one.
-    let cpu_binds = crate::stats::bound_terms(r).is_some_and(|(latency, cpu)| cpu >= latency);
-    for s in r.strategies.iter().filter(|s| polled(s)) {
-        let busy: Vec<f64> = s
-            .runs
-            .iter()
-            .filter(|x| x.wall_s > 0.0)
-            .map(|x| (x.cpu.total_s() + x.server_cpu_s) / (cores as f64 * x.wall_s))
-            .collect();
-        if busy.is_empty() {
-            continue;
-        }
-        let median = crate::spread::Spread::of(&busy).median;
-        let at_bound = s
-            .efficiency
-            .map(|e| e.cpu_bound)
-            .filter(|b| cpu_binds && *b >= BUSY_FLAG);
-        if median >= BUSY_FLAG || at_bound.is_some() {
-            let cpu: Vec<f64> = s
-                .runs
-                .iter()
-                .map(|x| x.cpu.total_s() + x.server_cpu_s)
-                .collect();
-            out.push(Distortion::CpuBusy {
-                row: s.strategy.name().to_string(),
-                busy: median,
-                cpu_s: crate::spread::Spread::of(&cpu).median,
-                wall_s: s.wall_s.median,
-                cores,
-                cpu_bound: at_bound,
-            });
-        }
-    }
-    let Some(n) = &r.network else {
-        return out;
-    };
-    let lossless = n.classes.iter().all(|c| c.link.loss == 0.0);
-    let commands = n
-        .session_round_trips
-        .saturating_sub(session_round_trips(0, n.method)) as usize;
-    for sn in &n.strategies {
-        let Some(s) = r
-            .strategies
-            .iter()
-            .find(|s| s.strategy.name() == sn.strategy)
-        else {
-            continue;
-        };
-        if !polled(s) {
-            continue;
-        }
-        let drops = sn.traffic.map_or(0, |t| t.queue_drops);
-        if lossless && drops == 0 && sn.retransmits > 0 {
-            out.push(Distortion::Retransmits {
-                row: sn.strategy.clone(),
-                sessions: sn.retransmitting_sessions,
-                of: s.devices.len(),
-                retransmits: sn.retransmits,
-            });
-        }
-        for &(phase, k) in SESSION_ROUND_TRIPS {
-            let model = phase_round_trips(phase, k, commands, n.method);
-            let Some(&measured) = sn.round_trips.get(phase.as_str()) else {
-                continue;
-            };
-            let m = f64::from(model);
-            if model > 0 && measured >= m + ROUND_TRIP_SLACK && measured >= m * ROUND_TRIP_RATIO {
-                out.push(Distortion::ExtraRoundTrips {
-                    row: sn.strategy.clone(),
-                    phase,
-                    measured,
-                    model,
-                });
-            }
-        }
-    }
-    out
-}
-
 /// The answer of a comparison (see the module docs).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Verdict {
@@ -377,57 +204,3 @@ pub struct Verdict {
     #[serde(default)]
     pub distortions: Vec<Distortion>,
 }
-
-impl Verdict {
-    /// The verdict of `r` (its rows as they are; speed-ups and bounds need not be filled).
-    pub fn of(r: &Report) -> Verdict {
-        let mut not_comparable = Vec::new();
-        let mut rows: Vec<(&StrategyReport, WallMean)> = Vec::new();
-        for s in &r.strategies {
-            match comparability(s) {
-                Ok(()) => rows.push((s, WallMean::of(s))),
-                Err(why) => not_comparable.push(RowNotComparable {
-                    row: s.strategy.name().to_string(),
-                    why,
-                }),
-            }
-        }
-        let fastest = rows
-            .iter()
-            .filter(|(_, w)| w.mean_s > 0.0)
-            .min_by(|a, b| a.1.mean_s.total_cmp(&b.1.mean_s))
-            .copied();
-        let mut speedups = Vec::new();
-        if let Some((f, fw)) = fastest {
-            for (s, w) in &rows {
-                if s.strategy == f.strategy {
-                    continue;
-                }
-                if let Some((times, plus_minus)) = ratio(&fw, w) {
-                    speedups.push(Speedup {
-                        row: s.strategy.name().to_string(),
-                        wall: *w,
-                        times,
-                        plus_minus,
-                        ok: s.ok(),
-                    });
-                }
-            }
-            speedups.sort_by(|a, b| a.times.total_cmp(&b.times));
-        }
-        Verdict {
-            fastest: fastest.map(|(s, wall)| Fastest {
-                row: s.strategy.name().to_string(),
-                wall,
-                ok: s.ok(),
-            }),
-            speedups,
-            not_comparable,
-            failures: failure_groups(r),
-            distortions: distortions(r),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests;

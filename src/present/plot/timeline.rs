@@ -4,8 +4,8 @@
 
 use super::axes::{AXIS_LABELS, fmt_value, linear_axis, unit_for};
 use super::style::{FONT, Mark, PlotError, draw_err, fleet_desc, legend, phase_color};
-use crate::present::html::escape;
 use crate::present::plural::count;
+use crate::present::sanitize::for_xml as escape;
 use fleetbench_report::{Phase, Report, StrategyReport};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

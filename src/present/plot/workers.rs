@@ -25,7 +25,7 @@ impl WorkersPoint {
         report
             .strategies
             .iter()
-            .filter(|s| !s.runs.is_empty() && fleetbench_report::verdict::polled(s))
+            .filter(|s| !s.runs.is_empty() && fleetbench_report::outcome::polled(s))
             .filter_map(|s| Some((s, s.strategy.kind()?)))
             .map(|(s, strategy)| WorkersPoint {
                 strategy,

@@ -1,11 +1,13 @@
-//! Unit tests of `verdict`.
+//! Unit tests of `answer` (the verdict's computation).
 
 use super::*;
+use crate::error::Phase;
 use crate::network::{ClassReport, LinkParams, Method, NetworkReport, StrategyNetwork, Traffic};
 use crate::report::ExternalInfo;
 use crate::result::ErrorInfo;
-use crate::strategy::{StrategyId, StrategyKind};
+use crate::strategy::StrategyId;
 use crate::testing::{self, device, strat};
+use crate::verdict::NotComparable;
 use std::collections::BTreeMap;
 
 /// `kind` over `n` devices that all failed with `error` in every run.
@@ -113,7 +115,7 @@ fn the_speedup_and_its_uncertainty_are_hyperfines() {
         ..slow
     };
     assert_eq!(ratio(&fast, &one).unwrap().1, None);
-    let w = WallMean::of(&strat(StrategyKind::Threads, &[1.0, 2.0, 3.0]));
+    let w = wall_mean(&strat(StrategyKind::Threads, &[1.0, 2.0, 3.0]));
     assert_eq!((w.mean_s, w.sd_s, w.runs), (2.0, Some(1.0), 3));
 
     let r = testing::report(vec![
