@@ -21,7 +21,7 @@ use super::Inventory;
 use super::attrs::{Attrs, Builder, Source, Value};
 use super::error::{DeviceRef, FormatError, InventoryError, Location};
 use saphyr::{MarkedYaml, YamlData};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Variables, in the order written.
 type Vars = Vec<(String, Value)>;
@@ -30,7 +30,10 @@ type Vars = Vec<(String, Value)>;
 struct Group {
     vars: Vars,
     children: Vec<String>,
-    hosts: Vec<String>,
+    /// `children` as a set: a group may list many children, and each is linked once.
+    child_set: HashSet<String>,
+    /// Hosts listed in the group itself, as a set (each host knows its own groups).
+    hosts: HashSet<String>,
 }
 
 struct Host {
@@ -38,6 +41,8 @@ struct Host {
     at: Location,
     /// The first group it was listed in, for messages.
     group: String,
+    /// The groups that list it directly, in the order first listed.
+    groups: Vec<String>,
     vars: Vars,
 }
 
@@ -49,6 +54,10 @@ struct Tree {
     host_index: HashMap<String, usize>,
 }
 
+/// What a group's place in the graph says: its depth below `all` (the longest path, as
+/// Ansible computes it).
+type Depths<'t> = HashMap<&'t str, usize>;
+
 impl Tree {
     fn group(&mut self, name: &str) -> &mut Group {
         self.groups.entry(name.to_string()).or_default()
@@ -56,7 +65,7 @@ impl Tree {
 
     fn link(&mut self, parent: &str, child: &str) {
         let p = self.group(parent);
-        if !p.children.iter().any(|c| c == child) {
+        if p.child_set.insert(child.to_string()) {
             p.children.push(child.to_string());
         }
         self.group(child);
@@ -70,6 +79,7 @@ impl Tree {
                     name: name.to_string(),
                     at,
                     group: group.to_string(),
+                    groups: Vec::new(),
                     vars: Vec::new(),
                 });
                 self.host_index
@@ -79,67 +89,80 @@ impl Tree {
         };
         self.hosts[i].vars.extend(vars);
         let g = self.group(group);
-        if !g.hosts.iter().any(|h| h == name) {
-            g.hosts.push(name.to_string());
+        if g.hosts.insert(name.to_string()) {
+            self.hosts[i].groups.push(group.to_string());
         }
     }
 
-    /// Each group's depth below `all` (the longest path, as Ansible computes it).
-    fn depths(&self) -> HashMap<&str, usize> {
-        let mut depth: HashMap<&str, usize> = HashMap::new();
-        let mut stack: Vec<(&str, usize, Vec<&str>)> = vec![("all", 0, Vec::new())];
-        // Top-level groups nobody lists as a child are children of `all`.
-        let listed: std::collections::HashSet<&str> = self
-            .groups
-            .values()
-            .flat_map(|g| g.children.iter().map(String::as_str))
-            .collect();
-        for name in self.groups.keys() {
-            if name != "all" && !listed.contains(name.as_str()) {
-                stack.push((name.as_str(), 1, vec!["all"]));
+    /// Each group's parents, from the children lists, once.
+    fn parents(&self) -> HashMap<&str, Vec<&str>> {
+        let mut parents: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (name, g) in &self.groups {
+            for c in &g.children {
+                parents.entry(c.as_str()).or_default().push(name.as_str());
             }
         }
-        while let Some((name, d, path)) = stack.pop() {
-            if path.contains(&name) {
-                continue; // a cycle: Ansible refuses it; depth stays as found so far
+        parents
+    }
+
+    /// Each group's depth below `all` (the longest path, as Ansible computes it), each group
+    /// resolved once however many paths lead to it: a graph of shared ancestors ("diamonds")
+    /// costs its size, not its number of paths. Iterative, so a deep chain cannot overflow
+    /// the stack; an edge back to a group still being resolved (a cycle, which Ansible
+    /// refuses) is ignored.
+    fn depths<'t>(&'t self, parents: &HashMap<&'t str, Vec<&'t str>>) -> Depths<'t> {
+        let mut depth: Depths<'t> = HashMap::with_capacity(self.groups.len());
+        let mut open: HashSet<&str> = HashSet::new();
+        for name in self.groups.keys() {
+            let mut stack: Vec<(&str, usize)> = vec![(name.as_str(), 0)];
+            if depth.contains_key(name.as_str()) {
+                continue;
             }
-            let e = depth.entry(name).or_insert(0);
-            *e = (*e).max(d);
-            if let Some(g) = self.groups.get(name) {
-                let mut p = path.clone();
-                p.push(name);
-                for c in &g.children {
-                    stack.push((c.as_str(), d + 1, p.clone()));
+            open.insert(name.as_str());
+            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+                let ps = parents.get(node).map_or(&[][..], Vec::as_slice);
+                if let Some(&p) = ps.get(*next) {
+                    *next += 1;
+                    if !depth.contains_key(p) && open.insert(p) {
+                        stack.push((p, 0));
+                    }
+                    continue;
                 }
+                let d = if node == "all" {
+                    0
+                } else {
+                    ps.iter()
+                        .filter_map(|p| depth.get(p))
+                        .map(|d| d + 1)
+                        .max()
+                        .unwrap_or(1)
+                };
+                depth.insert(node, d);
+                open.remove(node);
+                stack.pop();
             }
         }
         depth
     }
 
-    /// Every group a host belongs to, directly or through children.
-    fn host_groups(&self, host: &str) -> Vec<&str> {
-        let mut direct: Vec<&str> = self
-            .groups
-            .iter()
-            .filter(|(_, g)| g.hosts.iter().any(|h| h == host))
-            .map(|(n, _)| n.as_str())
-            .collect();
-        let mut all = Vec::new();
-        while let Some(g) = direct.pop() {
-            if all.contains(&g) {
+    /// Every group reachable upwards from `direct` (them included, and `all`), each once.
+    fn ancestors<'t>(direct: &[&'t str], parents: &HashMap<&'t str, Vec<&'t str>>) -> Vec<&'t str> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut stack: Vec<&str> = direct.to_vec();
+        let mut out = Vec::new();
+        while let Some(g) = stack.pop() {
+            if !seen.insert(g) {
                 continue;
             }
-            all.push(g);
-            for (n, parent) in &self.groups {
-                if parent.children.iter().any(|c| c == g) {
-                    direct.push(n.as_str());
-                }
+            out.push(g);
+            if let Some(ps) = parents.get(g) {
+                stack.extend(ps.iter().copied());
             }
         }
-        if !all.contains(&"all") {
-            all.push("all");
+        if !seen.contains("all") {
+            out.push("all");
         }
-        all
+        out
     }
 
     fn into_inventory(
@@ -156,23 +179,39 @@ impl Tree {
                 },
             });
         }
-        let depths = self.depths();
+        let parents = self.parents();
+        let depths = self.depths(&parents);
         let mut builder = Builder::new(env);
         let mut devices = Vec::with_capacity(self.hosts.len());
         let mut per_group: HashMap<&str, usize> = HashMap::new();
+        // Hosts in the same groups share their groups' variables: merged once per set.
+        let mut by_groups: HashMap<Vec<&str>, HashMap<&str, &Value>> = HashMap::new();
+        let mut memberships: u64 = 0;
         for host in &self.hosts {
-            let mut groups = self.host_groups(&host.name);
-            groups.sort_by_key(|g| (depths.get(g).copied().unwrap_or(0), *g));
-            let mut merged: HashMap<&str, &Value> = HashMap::new();
-            let layers = groups
-                .iter()
-                .filter_map(|g| self.groups.get(*g))
-                .map(|g| &g.vars)
-                .chain(std::iter::once(&host.vars));
-            for vars in layers {
-                for (k, v) in vars {
-                    merged.insert(k.as_str(), v);
+            let mut direct: Vec<&str> = host.groups.iter().map(String::as_str).collect();
+            direct.sort_unstable();
+            if !by_groups.contains_key(&direct) {
+                let mut groups = Tree::ancestors(&direct, &parents);
+                memberships += groups.len() as u64;
+                if memberships > super::limits::MAX_GROUP_MEMBERSHIPS {
+                    return Err(FormatError::GroupGraphTooLarge {
+                        origin: origin.to_string(),
+                        limit: super::limits::MAX_GROUP_MEMBERSHIPS,
+                    }
+                    .into());
                 }
+                groups.sort_by_key(|g| (depths.get(g).copied().unwrap_or(0), *g));
+                let mut vars: HashMap<&str, &Value> = HashMap::new();
+                for g in groups.iter().filter_map(|g| self.groups.get(*g)) {
+                    for (k, v) in &g.vars {
+                        vars.insert(k.as_str(), v);
+                    }
+                }
+                by_groups.insert(direct.clone(), vars);
+            }
+            let mut merged = by_groups.get(&direct).cloned().unwrap_or_default();
+            for (k, v) in &host.vars {
+                merged.insert(k.as_str(), v);
             }
             let var = |names: &[&'static str]| {
                 names
@@ -470,8 +509,22 @@ pub fn parse_ini(
                     let col = line.find(&format!(":{p}")).map_or(0, |c| c + 1);
                     vars.insert(0, ("ansible_port".into(), Value::ini(at(col), p)));
                 }
-                let names = expand_range(&pattern).map_err(|m| err(0, m))?;
-                for name in names {
+                let pattern_ = Pattern::parse(&pattern).map_err(|m| err(0, m))?;
+                // The product of the pattern's ranges, against what the inventory may still
+                // hold, before a single name is made.
+                let hosts = pattern_.hosts();
+                let total = hosts + tree.hosts.len() as u128;
+                if total > u128::from(super::limits::MAX_HOSTS) {
+                    return Err(FormatError::TooManyHosts {
+                        at: at(0),
+                        pattern: pattern.clone(),
+                        hosts,
+                        total,
+                        limit: super::limits::MAX_HOSTS,
+                    }
+                    .into());
+                }
+                for name in pattern_.names() {
                     tree.add_host(group, &name, at(0), vars.clone());
                 }
             }
@@ -494,41 +547,173 @@ fn unquote(v: &str) -> String {
     }
 }
 
-/// `r[01:03]` gives `r01`, `r02`, `r03`; `r[1:5:2]` steps; a name without brackets is itself.
-fn expand_range(pattern: &str) -> Result<Vec<String>, String> {
-    let Some(open) = pattern.find('[') else {
-        return Ok(vec![pattern.to_string()]);
-    };
-    let close = pattern[open..]
-        .find(']')
-        .map(|c| open + c)
-        .ok_or_else(|| format!("unclosed '[' in host pattern {pattern:?}"))?;
-    let spec = &pattern[open + 1..close];
-    let parts: Vec<&str> = spec.split(':').collect();
-    let bad =
-        || format!("host range [{spec}] must be [START:END] or [START:END:STEP] with numbers");
-    let (start, end, step) = match parts.as_slice() {
-        [s, e] => (*s, *e, "1"),
-        [s, e, st] => (*s, *e, *st),
-        _ => return Err(bad()),
-    };
-    let width = start.len();
-    let (a, b, st): (u64, u64, u64) = (
-        start.parse().map_err(|_| bad())?,
-        end.parse().map_err(|_| bad())?,
-        step.parse().map_err(|_| bad())?,
-    );
-    if a > b || st == 0 || (b - a) / st > 100_000 {
-        return Err(bad());
+/// One bracket of a host pattern: the values it runs through.
+#[derive(Debug, Clone, PartialEq)]
+enum Range {
+    /// `[01:20]`, `[1:9:2]`: numbers, zero-filled to `width` when the start has a leading 0.
+    Numbers {
+        start: u64,
+        end: u64,
+        step: u64,
+        width: usize,
+    },
+    /// `[a:f]`: letters of `a..zA..Z` (Python's `string.ascii_letters`), by `step`.
+    Letters {
+        start: usize,
+        end: usize,
+        step: usize,
+    },
+}
+
+/// Python's `string.ascii_letters`, the alphabet of Ansible's letter ranges.
+const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+impl Range {
+    /// `START:END` or `START:END:STEP` as Ansible's `expand_hostname_range` reads it: an
+    /// empty start is 0, a start with a leading zero fixes the width (and the end must be as
+    /// wide), a single letter on both sides is a letter range, an end below the start is no
+    /// host.
+    fn parse(spec: &str) -> Result<Range, String> {
+        let parts: Vec<&str> = spec.split(':').collect();
+        let (start, end, step) = match parts.as_slice() {
+            [s, e] => (*s, *e, "1"),
+            [s, e, st] => (*s, *e, *st),
+            _ => {
+                return Err(format!(
+                    "host range [{spec}] must be [START:END] or [START:END:STEP]"
+                ));
+            }
+        };
+        let start = if start.is_empty() { "0" } else { start };
+        if end.is_empty() {
+            return Err(format!("host range [{spec}] must give its END"));
+        }
+        let step: u64 =
+            step.parse().ok().filter(|&s| s > 0).ok_or_else(|| {
+                format!("host range [{spec}]: STEP must be a whole number above 0")
+            })?;
+        let letter = |t: &str| {
+            (t.len() == 1)
+                .then(|| LETTERS.iter().position(|&c| c == t.as_bytes()[0]))
+                .flatten()
+        };
+        if let (Some(a), Some(b)) = (letter(start), letter(end)) {
+            if a > b {
+                return Err(format!("host range [{spec}] must have START <= END"));
+            }
+            return Ok(Range::Letters {
+                start: a,
+                end: b,
+                step: usize::try_from(step).unwrap_or(usize::MAX),
+            });
+        }
+        let number = |t: &str| {
+            t.parse::<u64>().map_err(|_| {
+                format!(
+                    "host range [{spec}] must run between two numbers or two letters (a-z, A-Z)"
+                )
+            })
+        };
+        let (a, b) = (number(start)?, number(end)?);
+        let width = if start.len() > 1 && start.starts_with('0') {
+            if start.len() != end.len() {
+                return Err(format!(
+                    "host range [{spec}]: a zero-padded START and its END must have the same width"
+                ));
+            }
+            start.len()
+        } else {
+            0
+        };
+        Ok(Range::Numbers {
+            start: a,
+            end: b,
+            step,
+            width,
+        })
     }
-    let (head, tail) = (&pattern[..open], &pattern[close + 1..]);
-    let mut out = Vec::new();
-    for n in (a..=b).step_by(st as usize) {
-        for rest in expand_range(tail)? {
-            out.push(format!("{head}{n:0width$}{rest}"));
+
+    /// How many values it runs through.
+    fn len(&self) -> u128 {
+        match *self {
+            Range::Numbers {
+                start, end, step, ..
+            } if end >= start => u128::from((end - start) / step) + 1,
+            Range::Numbers { .. } => 0,
+            Range::Letters { start, end, step } => ((end - start) / step) as u128 + 1,
         }
     }
-    Ok(out)
+
+    fn value(&self, i: u128) -> String {
+        match *self {
+            Range::Numbers {
+                start, step, width, ..
+            } => {
+                // `i` is below `len()`, so this stays within `start..=end`.
+                let n = u128::from(start) + i * u128::from(step);
+                format!("{n:0width$}")
+            }
+            Range::Letters { start, step, .. } => {
+                let at = start + (i as usize) * step;
+                char::from(LETTERS[at.min(LETTERS.len() - 1)]).to_string()
+            }
+        }
+    }
+}
+
+/// An INI host pattern: literal text and brackets, `r[01:03].lab` or `sw-[a:c][1:2]`.
+#[derive(Debug, Clone, PartialEq)]
+struct Pattern {
+    /// Literal text before each range, and after the last.
+    texts: Vec<String>,
+    ranges: Vec<Range>,
+}
+
+impl Pattern {
+    fn parse(pattern: &str) -> Result<Pattern, String> {
+        let mut texts = Vec::new();
+        let mut ranges = Vec::new();
+        let mut rest = pattern;
+        while let Some(open) = rest.find('[') {
+            let close = rest[open..]
+                .find(']')
+                .map(|c| open + c)
+                .ok_or_else(|| format!("unclosed '[' in host pattern {pattern:?}"))?;
+            texts.push(rest[..open].to_string());
+            ranges.push(Range::parse(&rest[open + 1..close])?);
+            rest = &rest[close + 1..];
+        }
+        texts.push(rest.to_string());
+        Ok(Pattern { texts, ranges })
+    }
+
+    /// How many names it stands for: the product of its ranges (checked before any is made).
+    fn hosts(&self) -> u128 {
+        self.ranges
+            .iter()
+            .fold(1u128, |n, r| n.saturating_mul(r.len()))
+    }
+
+    /// Every name, the first range varying slowest (Ansible's order).
+    fn names(&self) -> impl Iterator<Item = String> + '_ {
+        let total = self.hosts();
+        (0..total).map(move |mut k| {
+            let mut picks = vec![0u128; self.ranges.len()];
+            for (i, r) in self.ranges.iter().enumerate().rev() {
+                let len = r.len().max(1);
+                picks[i] = k % len;
+                k /= len;
+            }
+            let mut name = String::new();
+            for (i, text) in self.texts.iter().enumerate() {
+                name.push_str(text);
+                if let (Some(r), Some(&p)) = (self.ranges.get(i), picks.get(i)) {
+                    name.push_str(&r.value(p));
+                }
+            }
+            name
+        })
+    }
 }
 
 #[cfg(test)]
@@ -537,13 +722,34 @@ mod tests {
 
     #[test]
     fn ranges() {
-        assert_eq!(expand_range("r[01:03]").unwrap(), ["r01", "r02", "r03"]);
+        let expand = |p: &str| Pattern::parse(p).map(|p| p.names().collect::<Vec<_>>());
+        assert_eq!(expand("r[01:03]").unwrap(), ["r01", "r02", "r03"]);
         assert_eq!(
-            expand_range("r[1:5:2].lab").unwrap(),
+            expand("r[1:5:2].lab").unwrap(),
             ["r1.lab", "r3.lab", "r5.lab"]
         );
-        assert_eq!(expand_range("plain").unwrap(), ["plain"]);
-        assert!(expand_range("r[5:1]").is_err());
-        assert!(expand_range("r[a:b]").is_err());
+        assert_eq!(expand("plain").unwrap(), ["plain"]);
+        // As Ansible: an end below the start is no host, not an error.
+        assert_eq!(expand("r[5:1]").unwrap(), Vec::<String>::new());
+        assert_eq!(expand("r[:2]").unwrap(), ["r0", "r1", "r2"]);
+        assert_eq!(expand("sw-[a:c]").unwrap(), ["sw-a", "sw-b", "sw-c"]);
+        assert_eq!(expand("x[y:B:2]").unwrap(), ["xy", "xA"]);
+        assert_eq!(
+            expand("r[1:2]-[a:b]").unwrap(),
+            ["r1-a", "r1-b", "r2-a", "r2-b"]
+        );
+        assert!(
+            expand("r[a:B0]")
+                .unwrap_err()
+                .contains("two numbers or two letters")
+        );
+        assert!(expand("r[01:100]").unwrap_err().contains("same width"));
+        assert!(expand("r[1:]").unwrap_err().contains("END"));
+        assert!(expand("r[1:3:0]").unwrap_err().contains("STEP"));
+        assert!(expand("r[1:3").unwrap_err().contains("unclosed"));
+        // Counted, not expanded: a product far past any memory is just a number.
+        let p = Pattern::parse("r[1:1000][1:1000][1:1000][0:18446744073709551615]").unwrap();
+        assert_eq!(p.hosts(), 1_000_000_000 * 18_446_744_073_709_551_616);
+        assert_eq!(Pattern::parse("r[1:1000000]").unwrap().hosts(), 1_000_000);
     }
 }
