@@ -585,3 +585,44 @@ fn a_poller_that_cannot_start_is_a_failed_row() {
             .all(|d| d.error.as_ref().unwrap().kind == "poller_not_started")
     );
 }
+
+/// `{results}` and `--device-record` given as FIFOs blocked forever: `--external-timeout`
+/// did not fire, the first SIGTERM was ignored. They are refused at once now (the devices
+/// then have nothing said about them: `not_reported`).
+#[test]
+fn fifos_as_results_or_device_record_do_not_block() {
+    let f = fleet(2, "instant");
+    let devices = f.devices();
+    let j = job(&f, &["show clock"]);
+    let ws = Workspace::new(&devices, true, &Default::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("record.fifo");
+    let c = std::ffi::CString::new(record.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let spec = ExternalSpec::parse("fifo=sh -c 'mkfifo \"$1\"' sh {results}").unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let view = external::RecordFile(record);
+        let sr = external::measure(
+            &spec,
+            &devices,
+            &j,
+            &ws,
+            &opts(Duration::from_secs(20)),
+            &view,
+        );
+        let _ = tx.send(sr.map(|sr| {
+            sr.devices
+                .iter()
+                .map(|d| d.error.as_ref().map(|e| e.kind.clone()))
+                .collect::<Vec<_>>()
+        }));
+    });
+    let kinds = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("a FIFO blocked the poller's row")
+        .unwrap();
+    assert_eq!(kinds, vec![Some("not_reported".to_string()); 2]);
+    drop(f);
+}
