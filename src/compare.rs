@@ -71,11 +71,6 @@ pub fn run(
                 source,
             })?;
         sr.bastion = fleet.take_bastion_counts();
-        if opts.external.device_view
-            && let Some(emulator) = fleet.emulator()
-        {
-            sr.device_view = Some(crate::external::devside::check(emulator, &sr, job));
-        }
         let sessions = (fleet.devices.len() * (opts.warmup + opts.runs)) as u64;
         if let (Some(n), Some(nr)) = (
             fleet.strategy_network(kind.name(), &sr.devices, &job.commands, since, sessions),
@@ -190,6 +185,9 @@ fn one_run(
 
 /// Runs one strategy `warmup + runs` times over `fleet` and summarises the measured runs.
 /// The in-process emulator's CPU ([`Fleet::server_cpu`]) is told apart from the client's.
+/// When the emulator records its sessions, each run's record is taken after it: the last
+/// run's gives failed devices the devices' own cause, the counts of what the shared limits
+/// did, and `--device-view`'s comparison.
 pub fn measure(
     kind: StrategyKind,
     fleet: &Fleet,
@@ -203,11 +201,14 @@ pub fn measure(
             break;
         }
         one_run(kind, (k, true), fleet, job, &opts.run, obs)?;
+        // A warm-up's sessions are not the measured runs'.
+        drop(fleet.take_records());
     }
     // Each strategy's peak is its own: reset the high-water mark after the warm-up.
     fleetbench_rusage::reset_peak_rss();
     let mut runs = Vec::new();
     let mut last = None;
+    let mut records = Vec::new();
     let mut histos = LatencyHistograms::new();
     let mut children_peak = 0u64;
     for k in 0..opts.runs.max(1) {
@@ -216,8 +217,10 @@ pub fn measure(
             .then(|| fleetbench_rusage::ChildRssSampler::start(Duration::from_millis(10)));
         let (cpu0, srv0) = (cpu_now(), fleet.server_cpu());
         let started_unix = fleetbench_report::unix_now();
-        let out = one_run(kind, (k, false), fleet, job, &opts.run, obs)?;
+        let mut out = one_run(kind, (k, false), fleet, job, &opts.run, obs)?;
         let ended_unix = fleetbench_report::unix_now();
+        records = fleet.take_records();
+        crate::external::devside::add_device_causes(&mut out.results, &records);
         let server = fleet.server_cpu().saturating_sub(srv0).as_secs_f64();
         let (child_peak, sampler_cpu) = sampler.map_or((0, Duration::ZERO), |s| s.finish());
         children_peak = children_peak.max(child_peak);
@@ -290,7 +293,14 @@ pub fn measure(
         external: None,
         device_view: None,
         bastion: None,
+        device_limits: None,
     };
     sr.cpu_per_device_s = stats::client_cpu_per_device(&sr).unwrap_or(0.0);
+    if fleet.limits {
+        sr.device_limits = Some(crate::external::devside::device_limits(&records));
+    }
+    if opts.external.device_view && fleet.emulator().is_some() {
+        sr.device_view = Some(crate::external::devside::check(&records, &sr, job));
+    }
     Ok(sr)
 }

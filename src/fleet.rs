@@ -28,6 +28,9 @@ pub struct Fleet {
     pub known_hosts_out: Option<PathBuf>,
     /// The shard of a larger fleet these devices are (`--shard`), if any.
     pub shard: Option<ShardInfo>,
+    /// An emulated fleet with shared limits (`aaa`, `vty`, `block-for`): it records its
+    /// sessions, and reports say what the limits did.
+    pub limits: bool,
     emulated: Option<EmulatedFleet>,
     network: Option<NetworkedFleet>,
     /// The report's `bastion` object, when devices go through a jump host.
@@ -37,7 +40,11 @@ pub struct Fleet {
 impl Fleet {
     /// Starts `spec` in this process on loopback; `profile_name` is what the report shows.
     /// With [`FleetSpec::only`], the fleet is the devices served.
-    pub fn emulated(spec: FleetSpec, profile_name: &str) -> Result<Fleet, EmulatorError> {
+    /// A profile with shared limits makes the fleet record its sessions: their refusals are
+    /// told from the devices' record.
+    pub fn emulated(mut spec: FleetSpec, profile_name: &str) -> Result<Fleet, EmulatorError> {
+        let limits = spec.profile.limits.any();
+        spec.record |= limits;
         let fleet = EmulatedFleet::start(spec)?;
         let devices = fleet.devices();
         Ok(Fleet {
@@ -51,6 +58,7 @@ impl Fleet {
             host_keys: HostKeyCheck::strict(fleet.known_hosts()),
             known_hosts_out: None,
             shard: None,
+            limits,
             emulated: Some(fleet),
             network: None,
             bastion: None,
@@ -61,12 +69,14 @@ impl Fleet {
     /// method the calling thread moves into the client namespace, and an unprivileged process
     /// must not have started a thread yet).
     pub fn behind_network(
-        spec: FleetSpec,
+        mut spec: FleetSpec,
         profile_name: &str,
         network: &NetworkSpec,
         method: Method,
     ) -> Result<Fleet, NetworkedFleetError> {
         let n = spec.devices;
+        let limits = spec.profile.limits.any();
+        spec.record |= limits;
         let fleet = NetworkedFleet::start(network, method, spec)?;
         Ok(Fleet {
             devices: fleet.devices(),
@@ -82,6 +92,7 @@ impl Fleet {
             network: Some(fleet),
             shard: None,
             bastion: None,
+            limits,
         })
     }
 
@@ -154,6 +165,7 @@ impl Fleet {
             host_keys,
             known_hosts_out: (policy == HostKeyPolicy::AcceptNew).then_some(out),
             shard: None,
+            limits: false,
             emulated: None,
             network: None,
             bastion: None,
@@ -234,6 +246,13 @@ impl Fleet {
         self.emulated
             .as_ref()
             .or(self.network.as_ref().map(NetworkedFleet::emulated))
+    }
+
+    /// The records of every session the in-process emulator served since the last call
+    /// (empty unless it records: `--device-view`, external pollers, shared limits).
+    pub fn take_records(&self) -> Vec<fleetbench_emulator::SessionRecord> {
+        self.emulator()
+            .map_or_else(Vec::new, EmulatedFleet::take_sessions)
     }
 
     /// Stops the emulator, if any (dropping the fleet does it too).

@@ -16,7 +16,8 @@
 //! - [`check`]: the regression gate over two reports; [`merge`]: shard reports back into
 //!   one; [`shard`]: `--shard I/N` and the job engines' indexes.
 //! - [`external`]: any poller's command line measured from outside against the same fleet.
-//! - [`fleet`]: the devices of a run, with their emulator and network if any.
+//! - [`fleet`]: the devices of a run, with their emulator and network if any;
+//!   [`preflight`]: the open files a run needs against the limit, before it starts.
 //! - [`present`]: every table, markdown, CSV, HTML page, SVG plot and export, made from the
 //!   data above; no domain module imports it.
 
@@ -29,6 +30,7 @@ pub mod compare;
 pub mod external;
 pub mod fleet;
 pub mod merge;
+pub mod preflight;
 pub mod present;
 pub mod shard;
 pub mod sweep;

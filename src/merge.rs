@@ -447,6 +447,10 @@ fn merge_strategy(
         external: None,
         device_view: None,
         bastion: None,
+        device_limits: parts
+            .iter()
+            .filter_map(|(_, s, _)| s.device_limits.clone())
+            .reduce(|a, b| a.merged(&b)),
         strategy: kind.into(),
         workers: sum(|s| s.workers),
         wall_s: Spread::of(&walls),

@@ -59,9 +59,9 @@ pub enum Cmd {
 /// The emulated fleet's behaviour (`compare`, `run`, `sweep`, `emulate`).
 #[derive(Args, Debug, Clone)]
 pub struct EmulationArgs {
-    /// Latency and fault profile of the emulated fleet: classic, instant, lan, latency-1s,
-    /// chaos, or a custom `login=200ms,command=1s,jitter=10%` (default: classic; lan for
-    /// sweep).
+    /// Latency, fault and limit profile of the emulated fleet: classic, instant, lan,
+    /// latency-1s, chaos, or a custom `login=200ms,command=1s,jitter=10%` (shared limits:
+    /// `aaa=16@20ms,vty=5,block-for=120s/3/60s`) (default: classic; lan for sweep).
     #[arg(long, value_name = "NAME", value_parser = ProfileArg::parse)]
     pub profile: Option<ProfileArg>,
     /// Seed for the emulated fleet's jitter and faults: the same seed, the same fleet.
@@ -206,6 +206,28 @@ pub struct FleetArgs {
     /// The fleetbench binary to start worker processes from (default: this one).
     #[arg(long, value_name = "PATH", hide = true)]
     pub worker_exe: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: ClientLimitArgs,
+}
+
+/// The client's answers to the devices' shared limits (`compare`, `run`).
+#[derive(Args, Debug, Clone)]
+pub struct ClientLimitArgs {
+    /// Poll a device again, up to N more times, when its session failed before the shell
+    /// for a reason that can pass (refused or reset, timed out, every vty line busy, an AAA
+    /// that did not answer, a login block), after an exponential backoff (250 ms, doubling,
+    /// at most 8 s) with jitter from --seed. A rejected password is never retried.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = retries)]
+    pub retries: u32,
+    /// Open at most R new connections per second, every worker of the strategy together
+    /// (an open-loop cap, retries included): `200`, `200/s`, `0.5/s`.
+    #[arg(long, value_name = "R/s", value_parser = connect_rate)]
+    pub connect_rate: Option<f64>,
+    /// The devices' AAA (TACACS+/RADIUS) timeout in seconds (default 5, IOS's
+    /// `tacacs-server timeout`): a login rejected only after about this long is
+    /// aaa_timeout, not auth_rejected.
+    #[arg(long, value_name = "SECS", value_parser = positive_secs, allow_negative_numbers = true)]
+    pub aaa_timeout: Option<f64>,
 }
 
 /// A jump host in front of the fleet (`compare`, `run`).
@@ -579,6 +601,27 @@ fn at_least_one(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err("expected a whole number of at least 1".to_string()),
+    }
+}
+
+/// Most `--retries`: each one may wait up to 8 s, so this bounds a device to minutes.
+pub const MAX_RETRIES: u32 = 20;
+
+/// `--retries N`, 0 to [`MAX_RETRIES`].
+fn retries(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if n <= MAX_RETRIES => Ok(n),
+        _ => Err(format!("expected a whole number from 0 to {MAX_RETRIES}")),
+    }
+}
+
+/// `--connect-rate R/s`: connections per second, above 0 and at most a million.
+fn connect_rate(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let n = t.strip_suffix("/s").unwrap_or(t).trim();
+    match n.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 && r <= 1e6 => Ok(r),
+        _ => Err("expected connections per second above 0, like 200 or 200/s".to_string()),
     }
 }
 

@@ -44,7 +44,8 @@ pub enum FleetSource {
     Inventory(PathBuf),
     Emulated {
         devices: usize,
-        profile: ProfileArg,
+        /// Boxed: a profile with its limits is large.
+        profile: Box<ProfileArg>,
         seed: u64,
         /// `--network`: behind the link emulator, by this method (boxed: it is large and rare).
         network: Option<Box<(NetworkSpec, Method)>>,
@@ -122,6 +123,8 @@ pub struct JobConfig {
     pub max_output: Option<usize>,
     /// `--bastion-mode`, `--bastion-channels`.
     pub bastion: fleetbench_client::jump::JumpPlan,
+    /// `--aaa-timeout`: the devices' AAA timeout the client assumes.
+    pub aaa_timeout: Option<Duration>,
 }
 
 /// `compare` and `run`: the same measurement, `run` with one strategy and one run.
@@ -244,7 +247,7 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
             check_fault_targets(&profile, devices)?;
             FleetSource::Emulated {
                 devices,
-                profile,
+                profile: Box::new(profile),
                 seed: a.emulation.seed,
                 network: network.map(Box::new),
                 platforms: a.platforms.clone().unwrap_or_default(),
@@ -382,6 +385,7 @@ fn measure(
             timeout: a.timeout.map(Duration::from_secs_f64),
             max_output: a.max_output,
             bastion: bastion_plan,
+            aaa_timeout: a.limits.aaa_timeout.map(Duration::from_secs_f64),
         },
         compare: CompareOptions {
             strategies,
@@ -392,6 +396,11 @@ fn measure(
                 worker_exe: a.worker_exe.clone(),
                 stop: stop.clone(),
                 session: fleetbench_client::strategy::poller::ssh(debug_slowdown),
+                retry: fleetbench_client::strategy::retry::RetryPolicy {
+                    retries: a.limits.retries,
+                    seed: a.emulation.seed,
+                },
+                connect_rate: a.limits.connect_rate,
             },
             external: Default::default(),
         },

@@ -133,6 +133,7 @@ pub fn job(cfg: &JobConfig, fleet: &Fleet) -> Job {
     job.timeout = cfg.timeout;
     job.max_output = cfg.max_output;
     job.bastion = cfg.bastion;
+    job.aaa_timeout = cfg.aaa_timeout;
     job
 }
 

@@ -19,8 +19,15 @@ pub fn measure(cfg: &MeasureConfig, mode: Mode) -> Result<Report> {
         fleetbench_netem::sys::gain_namespace_rights()?;
     }
     signals::install(&cfg.compare.run.stop).context("installing the signal handlers")?;
-    fleetbench_rusage::raise_nofile_limit();
+    // An emulated fleet starts in `open`: its need is checked before; an inventory's size
+    // is known once read.
+    if let FleetSource::Emulated { devices, .. } = &cfg.fleet.source {
+        descriptors(cfg, *devices, *devices)?;
+    }
     let fleet = fleet::open(&cfg.fleet)?;
+    if let FleetSource::Inventory(_) = &cfg.fleet.source {
+        descriptors(cfg, fleet.devices.len(), 0)?;
+    }
     let job = fleet::job(&cfg.job, &fleet);
     if cfg.debug_slowdown > 0.0 {
         eprintln!(
@@ -35,6 +42,50 @@ pub fn measure(cfg: &MeasureConfig, mode: Mode) -> Result<Report> {
     let report = crate::compare::run(&cfg.compare, &fleet, &job, &console)?;
     fleet.stop();
     Ok(report)
+}
+
+/// The descriptor preflight ([`crate::preflight`]) of a run over `devices`, `emulated` of them
+/// in this process: raises the soft limit up to the hard one when the run needs more, says
+/// so, and refuses (exit 2) with the fix when even that is short.
+fn descriptors(cfg: &MeasureConfig, devices: usize, emulated: usize) -> Result<()> {
+    let c = &cfg.compare;
+    let plan: Vec<(StrategyKind, usize)> = c
+        .strategies
+        .iter()
+        .map(|&k| {
+            let w = match k {
+                StrategyKind::Sequential => 1,
+                _ => c
+                    .run
+                    .workers
+                    .unwrap_or_else(|| fleetbench_client::strategy::default_workers(k, devices))
+                    .min(devices.max(1)),
+            };
+            (k, w)
+        })
+        .collect();
+    let relay = matches!(
+        &cfg.fleet.source,
+        FleetSource::Emulated { network: Some(n), .. } if n.1 == fleetbench_netem::Method::Relay
+    );
+    let limits = fleetbench_rusage::nofile_limits();
+    // Raised whatever the need: external pollers inherit it.
+    let raised = fleetbench_rusage::raise_nofile_limit();
+    let (Some(need), Some((soft, hard))) = (crate::preflight::need(&plan, emulated, relay), limits)
+    else {
+        return Ok(());
+    };
+    if need.total <= soft {
+        return Ok(());
+    }
+    if let Some(why) = need.shortfall(raised, hard) {
+        return Err(anyhow::anyhow!("{why}"));
+    }
+    eprintln!(
+        "fleetbench: {}; raised the open-file limit from {soft} to {raised}",
+        need.describe()
+    );
+    Ok(())
 }
 
 /// The up-front estimate of a long run over an emulated fleet, from its profile's delays
@@ -137,6 +188,12 @@ pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> R
     if report.bastion.is_some() {
         println!();
         print!("{}", shown(crate::present::bastion::bastion(report)));
+    }
+    // The devices' shared limits: what they did, by the devices' own count.
+    let limits = crate::present::limits::device_limits(report);
+    if !limits.is_empty() {
+        println!();
+        print!("{}", shown(limits));
     }
     if let Some(dir) = out.plots {
         let mut files = Files::default();

@@ -11,23 +11,44 @@
 //! the first prompt), each requested `command` (received to answered), `close` (last answer
 //! to the connection's end). What happens before the device accepts (the client's connect)
 //! is invisible to it.
+//!
+//! A session one of the devices' shared limits turned away fails with the device's cause
+//! (`vty_busy`, `login_blocked`, `dropped_at_startup`, `aaa_timeout`, `aaa_rejected`); the
+//! same matching gives a built-in strategy's failed results the device's cause
+//! ([`add_device_causes`]) and counts what the limits did ([`device_limits`]).
 
+use fleetbench_emulator::record::Refused;
 use fleetbench_emulator::{End, SessionRecord};
 use fleetbench_inventory::Device;
-use fleetbench_report::Phase;
 use fleetbench_report::device_view::{Agreement, agreement};
+use fleetbench_report::limits::DeviceLimits;
 use fleetbench_report::{DeviceResult, ErrorInfo, PhaseTime};
+use fleetbench_report::{Phase, kind};
 use std::collections::HashMap;
 
-/// One result per device, in `devices` order, from the records of one run. A record is the
-/// device's whose name it carries (behind `--network` every device listens on port 22, and
-/// behind the relay the client dials another port than the device's), else the one on its
-/// port (an inventory that renamed the devices).
+/// One result per device, in `devices` order, from the records of one run.
 pub fn results(
     devices: &[Device],
     records: &[SessionRecord],
     commands: &[String],
 ) -> Vec<DeviceResult> {
+    sessions_of(devices, records)
+        .into_iter()
+        .zip(devices)
+        .map(|(sessions, d)| one(d, &sessions, commands))
+        .collect()
+}
+
+/// Each device's sessions in a run's records, in `devices` order, oldest first. A record is
+/// the device's whose name it carries (behind `--network` every device listens on port 22,
+/// and behind the relay the client dials another port than the device's), else the one on
+/// its port (an inventory that renamed the devices). The one matching of records to
+/// devices: external pollers' results and the built-in strategies' device causes both use
+/// it.
+fn sessions_of<'r>(
+    devices: &[Device],
+    records: &'r [SessionRecord],
+) -> Vec<Vec<&'r SessionRecord>> {
     let mut by_name: HashMap<&str, Vec<&SessionRecord>> = HashMap::new();
     let mut by_port: HashMap<u16, Vec<&SessionRecord>> = HashMap::new();
     for r in records {
@@ -48,9 +69,126 @@ pub fn results(
             } else {
                 by_port.get(&d.port)
             };
-            one(d, sessions.map_or(&[][..], Vec::as_slice), commands)
+            sessions.cloned().unwrap_or_default()
         })
         .collect()
+}
+
+/// The device's own account of why session `s` failed, when one of its shared limits did
+/// it: the kind and the device's words.
+fn limit_cause(s: &SessionRecord) -> Option<(&'static str, String)> {
+    if let Some(why) = s.refused {
+        return Some(match why {
+            Refused::VtyBusy => (kind::VTY_BUSY, "every vty line was busy".to_string()),
+            Refused::LoginBlocked => (
+                kind::LOGIN_BLOCKED,
+                "the device was in login block-for quiet mode".to_string(),
+            ),
+            Refused::DroppedAtStartup => (
+                kind::DROPPED_AT_STARTUP,
+                "MaxStartups dropped the connection before its banner".to_string(),
+            ),
+            Refused::Idle => (
+                kind::DROPPED_AT_STARTUP,
+                "closed before the banner for sending nothing".to_string(),
+            ),
+        });
+    }
+    if s.authenticated_unix.is_some() {
+        return None;
+    }
+    let a = &s.aaa;
+    if a.timeouts > 0 {
+        Some((
+            kind::AAA_TIMEOUT,
+            format!(
+                "{} of {} AAA requests timed out (waited {:.2} s in all)",
+                a.timeouts, a.requests, a.wait_s
+            ),
+        ))
+    } else if a.rejections > 0 {
+        Some((
+            kind::AAA_REJECTED,
+            format!(
+                "the AAA server refused {} of {} requests (its queue was full)",
+                a.rejections, a.requests
+            ),
+        ))
+    } else {
+        None
+    }
+}
+
+/// Gives each failed result of a built-in strategy the device's own cause, from the records
+/// of the same run, when one of the devices' limits turned the session away and the client
+/// could not tell (a reset before the banner, a fast rejection): `kind` becomes the
+/// device's, `client_kind` keeps the client's.
+pub fn add_device_causes(results: &mut [DeviceResult], records: &[SessionRecord]) {
+    let sessions = sessions_of(&client_devices(results), records);
+    for (r, sessions) in results.iter_mut().zip(sessions) {
+        let Some(s) = attempt_of(r, &sessions) else {
+            continue;
+        };
+        let (Some(err), Some((kind, words))) = (r.error.as_mut(), limit_cause(s)) else {
+            continue;
+        };
+        if err.kind != kind {
+            err.message = format!(
+                "{words} (the device's record); the client saw: {}",
+                err.message
+            );
+            err.client_kind = Some(std::mem::replace(&mut err.kind, kind.to_string()));
+        }
+    }
+}
+
+/// The device's record of the client's session `r` (its last attempt): among the device's
+/// sessions, the one whose accept and close best match the client's start and end (two
+/// clocks of one machine; a refused session is as short on both sides). `None` when none
+/// was accepted within a second of the client's session.
+fn attempt_of<'r>(r: &DeviceResult, sessions: &[&'r SessionRecord]) -> Option<&'r SessionRecord> {
+    const SLACK: f64 = 1.0;
+    sessions
+        .iter()
+        .copied()
+        .filter(|s| {
+            s.accepted_unix >= r.started_unix - SLACK && s.accepted_unix <= r.ended_unix + SLACK
+        })
+        .min_by(|a, b| {
+            let gap = |s: &SessionRecord| {
+                (s.accepted_unix - r.started_unix).abs() + (s.closed_unix - r.ended_unix).abs()
+            };
+            gap(a).total_cmp(&gap(b))
+        })
+}
+
+/// What the devices' limits did to one run, by their own count.
+pub fn device_limits(records: &[SessionRecord]) -> DeviceLimits {
+    let mut d = DeviceLimits {
+        sessions: records.len(),
+        ..DeviceLimits::default()
+    };
+    let (mut first, mut last) = (f64::INFINITY, f64::NEG_INFINITY);
+    for s in records {
+        match s.refused {
+            Some(Refused::VtyBusy) => d.vty_busy += 1,
+            Some(Refused::LoginBlocked) => d.login_blocked += 1,
+            Some(Refused::DroppedAtStartup) => d.dropped_at_startup += 1,
+            Some(Refused::Idle) => d.idle_closed += 1,
+            None => {}
+        }
+        d.auth_failures += u64::from(s.auth_failures);
+        d.aaa_requests += u64::from(s.aaa.requests);
+        d.aaa_answered += u64::from(s.aaa.answered);
+        d.aaa_timeouts += u64::from(s.aaa.timeouts);
+        d.aaa_rejections += u64::from(s.aaa.rejections);
+        d.aaa_fallbacks += u64::from(s.aaa.fallbacks);
+        d.aaa_wait_s += s.aaa.wait_s;
+        first = first.min(s.accepted_unix);
+        last = last.max(s.closed_unix);
+    }
+    d.span_s = (last - first).max(0.0);
+    d
 }
 
 fn one(d: &Device, sessions: &[&SessionRecord], commands: &[String]) -> DeviceResult {
@@ -86,6 +224,7 @@ fn error(kind: &str, phase: Phase, message: String) -> ErrorInfo {
         kind: kind.to_string(),
         message,
         phase: Some(phase),
+        client_kind: None,
     }
 }
 
@@ -108,6 +247,20 @@ fn matched(s: &SessionRecord, commands: &[String]) -> Vec<Option<usize>> {
 }
 
 fn verdict(s: &SessionRecord, commands: &[String]) -> Result<(), ErrorInfo> {
+    if let Some((kind, words)) = limit_cause(s) {
+        let phase = if s.authenticated_unix.is_some() {
+            Phase::Shell
+        } else if s.auth_started_unix.is_some() {
+            Phase::Auth
+        } else {
+            Phase::Connect
+        };
+        return Err(error(
+            kind,
+            phase,
+            format!("session from {}: {words}", s.client),
+        ));
+    }
     if s.authenticated_unix.is_none() {
         return Err(error(
             "not_authenticated",
@@ -195,20 +348,14 @@ fn phases(s: &SessionRecord, commands: &[String], t0: f64) -> Vec<PhaseTime> {
     out
 }
 
-/// The devices' view of a built-in strategy's last measured run (taken from `fleet`'s
-/// record, which it empties), against the client's results.
+/// The devices' view of a built-in strategy's last measured run (`records`, that run's),
+/// against the client's results.
 pub fn check(
-    fleet: &fleetbench_emulator::EmulatedFleet,
+    records: &[SessionRecord],
     sr: &fleetbench_report::StrategyReport,
     job: &fleetbench_client::job::Job,
 ) -> Agreement {
-    let since = sr.runs.last().map_or(0.0, |r| r.started_unix);
-    let records: Vec<SessionRecord> = fleet
-        .take_sessions()
-        .into_iter()
-        .filter(|r| r.accepted_unix >= since)
-        .collect();
-    let seen = results(&client_devices(&sr.devices), &records, &job.commands);
+    let seen = results(&client_devices(&sr.devices), records, &job.commands);
     agreement(&sr.devices, &seen)
 }
 
@@ -277,6 +424,9 @@ mod tests {
             ],
             closed_unix: t + 1.8,
             end,
+            refused: None,
+            aaa: Default::default(),
+            auth_failures: 0,
         }
     }
 
@@ -331,5 +481,119 @@ mod tests {
         let r = results(&devices, &records, &["show clock".to_string()]);
         assert!(r[0].ok, "{:?}", r[0].error);
         assert_eq!(r[1].error.as_ref().unwrap().kind, "unclean_close");
+    }
+
+    #[test]
+    fn limit_refusals_carry_the_devices_cause_to_client_results_and_counts() {
+        let devices = [dev(1), dev(2), dev(3), dev(4)];
+        let mut vty = rec(1, 100.0, false, End::Dropped);
+        vty.auth_started_unix = None;
+        vty.authenticated_unix = None;
+        vty.refused = Some(Refused::VtyBusy);
+        let mut aaa = rec(2, 100.0, false, End::Dropped);
+        aaa.authenticated_unix = None;
+        aaa.auth_failures = 1;
+        aaa.aaa = fleetbench_emulator::record::AaaRecord {
+            requests: 1,
+            timeouts: 1,
+            wait_s: 0.2,
+            ..Default::default()
+        };
+        // A retried device: the first attempt was blocked, the last one went through.
+        let mut blocked = rec(3, 99.0, false, End::Dropped);
+        blocked.refused = Some(Refused::LoginBlocked);
+        let fine = rec(3, 100.0, true, End::Exit);
+        let plain = rec(4, 100.0, false, End::Dropped);
+        let records = [vty, aaa, blocked, fine, plain];
+        // The client's view of each device's last session, on the devices' clock.
+        let failed = |d: &Device, kind: &str| DeviceResult {
+            error: Some(ErrorInfo {
+                kind: kind.into(),
+                message: "seen".into(),
+                phase: Some(Phase::Handshake),
+                client_kind: None,
+            }),
+            started_unix: 99.99,
+            ended_unix: 101.8,
+            ..DeviceResult::blank(&d.name, &d.host, d.port)
+        };
+        let mut client = vec![
+            failed(&devices[0], "disconnected"),
+            failed(&devices[1], "auth_rejected"),
+            DeviceResult {
+                ok: true,
+                ..DeviceResult::blank("R3", "127.0.0.1", 3)
+            },
+            failed(&devices[3], "disconnected"),
+        ];
+        add_device_causes(&mut client, &records);
+        let e = client[0].error.as_ref().unwrap();
+        assert_eq!(
+            (e.kind.as_str(), e.client_kind.as_deref()),
+            ("vty_busy", Some("disconnected"))
+        );
+        assert!(e.message.contains("the client saw: seen"), "{}", e.message);
+        let e = client[1].error.as_ref().unwrap();
+        assert_eq!(
+            (e.kind.as_str(), e.client_kind.as_deref()),
+            ("aaa_timeout", Some("auth_rejected"))
+        );
+        assert!(client[2].error.is_none());
+        // No limit behind it: the client's kind stands.
+        let e = client[3].error.as_ref().unwrap();
+        assert_eq!(
+            (e.kind.as_str(), e.client_kind.as_deref()),
+            ("disconnected", None)
+        );
+
+        // The devices' side of the same records, as an external poller's results.
+        let cmds = vec!["show clock".to_string()];
+        let seen = results(&devices, &records, &cmds);
+        let kinds: Vec<Option<&str>> = seen
+            .iter()
+            .map(|r| r.error.as_ref().map(|e| e.kind.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                Some("vty_busy"),
+                Some("aaa_timeout"),
+                None,
+                Some("command_unanswered")
+            ]
+        );
+
+        let d = device_limits(&records);
+        assert_eq!((d.sessions, d.vty_busy, d.login_blocked), (5, 1, 1));
+        assert_eq!((d.aaa_requests, d.aaa_timeouts, d.auth_failures), (1, 1, 1));
+        assert!((d.span_s - 2.8).abs() < 1e-9, "{}", d.span_s);
+    }
+
+    #[test]
+    fn of_sessions_sharing_a_device_the_one_matching_the_clients_times_gives_the_cause() {
+        // Two clients on one device at once: a long session, and a short refused one.
+        let long = rec(1, 100.0, true, End::Exit);
+        let mut short = rec(1, 100.1, false, End::Dropped);
+        short.closed_unix = 100.1;
+        short.refused = Some(Refused::VtyBusy);
+        let mut r = DeviceResult {
+            error: Some(ErrorInfo {
+                kind: "refused".into(),
+                message: "m".into(),
+                phase: Some(Phase::Connect),
+                client_kind: None,
+            }),
+            started_unix: 100.09,
+            ended_unix: 100.11,
+            ..DeviceResult::blank("R1b", "127.0.0.1", 1)
+        };
+        add_device_causes(std::slice::from_mut(&mut r), &[short.clone(), long.clone()]);
+        assert_eq!(r.error.as_ref().unwrap().kind, "vty_busy");
+        // A result from another time matches nothing and keeps its kind.
+        r.error.as_mut().unwrap().kind = "refused".into();
+        r.started_unix = 500.0;
+        r.ended_unix = 500.1;
+        add_device_causes(std::slice::from_mut(&mut r), &[short, long]);
+        assert_eq!(r.error.as_ref().unwrap().kind, "refused");
     }
 }

@@ -49,6 +49,7 @@ fn not_reported() -> ErrorInfo {
         message: "the poller reported nothing for this device (no results line, no device record)"
             .into(),
         phase: None,
+        client_kind: None,
     }
 }
 
@@ -132,6 +133,7 @@ fn too_large(max_output: usize, len: u64) -> ErrorInfo {
             fleetbench_units::size::human(usize::try_from(len).unwrap_or(usize::MAX))
         ),
         phase: None,
+        client_kind: None,
     }
 }
 
@@ -205,11 +207,13 @@ pub fn read(
                                 kind: "poller_reported".into(),
                                 message: "the poller reported this device failed".into(),
                                 phase: None,
+                                client_kind: None,
                             }),
                             Some(serde_json::Value::String(m)) => Some(ErrorInfo {
                                 kind: "poller_reported".into(),
                                 message: m,
                                 phase: None,
+                                client_kind: None,
                             }),
                             Some(v) => {
                                 Some(serde_json::from_value::<ErrorInfo>(v.clone()).unwrap_or(
@@ -217,6 +221,7 @@ pub fn read(
                                         kind: "poller_reported".into(),
                                         message: v.to_string(),
                                         phase: None,
+                                        client_kind: None,
                                     },
                                 ))
                             }

@@ -83,6 +83,7 @@ impl RunError {
             kind: self.kind().to_string(),
             message,
             phase: None,
+            client_kind: None,
         }
     }
 }
@@ -336,6 +337,7 @@ pub fn measure(
         }),
         device_view: None,
         bastion: None,
+        device_limits: None,
     })
 }
 

@@ -43,6 +43,8 @@ fn device(i: usize, run_start: f64) -> DeviceResult {
         new_host_key: None,
         worker: "thread t".into(),
         tcp: None,
+        attempts: 1,
+        retried: Vec::new(),
     }
 }
 

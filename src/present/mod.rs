@@ -8,7 +8,8 @@
 //! # Layout
 //! - [`table`]: `compare`'s strategy table and latency table; [`network`]: the round-trip
 //!   table of a `--network` run; [`device_view`]: the `--device-view` table; [`bastion`]:
-//!   the `--bastion` table; [`outputs`]: `run`'s `{ip: output}` view.
+//!   the `--bastion` table; [`limits`]: what the devices' shared limits did; [`outputs`]:
+//!   `run`'s `{ip: output}` view.
 //! - [`check`]: the gate's verdict as markdown.
 //! - [`sweep`]: a sweep's folder (CSV, markdown, setup, plots, page), and
 //!   [`sweep::network`]'s for `sweep --networks`.
@@ -26,6 +27,7 @@ pub mod export;
 pub mod html;
 pub mod human;
 pub mod labels;
+pub mod limits;
 pub mod network;
 pub mod outputs;
 pub mod plot;

@@ -370,7 +370,7 @@ fn latency_profile_delays_login_and_show_but_not_echo() {
 }
 
 #[test]
-fn vty_limit_refuses_extra_sessions() {
+fn ios_takes_a_vty_line_at_connect_and_refuses_before_the_banner() {
     let mut spec = FleetSpec::new(1, Profile::instant());
     spec.max_sessions = 2;
     let f = EmulatedFleet::start(spec).unwrap();
@@ -379,32 +379,59 @@ fn vty_limit_refuses_extra_sessions() {
     let mut b = Shell::open(p);
     a.until("R1>");
     b.until("R1>");
-    let mut c = Shell::open(p);
-    let refused = c.rest();
-    assert!(refused.contains("vty lines"), "{refused:?}");
-    assert!(!refused.contains("R1>"));
+    // The third is reset before the SSH banner (so soon that the connect itself may see
+    // it): no login, no shell.
+    let reset = |e: std::io::Error| assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset);
+    match tcp(p) {
+        Err(e) => reset(e),
+        Ok(mut c) => {
+            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut buf = [0u8; 64];
+            match c.read(&mut buf) {
+                Ok(0) => {}
+                Ok(n) => panic!("got {:?}", String::from_utf8_lossy(&buf[..n])),
+                Err(e) => reset(e),
+            }
+        }
+    }
     // A freed line can be used again.
     a.send("exit\n");
     a.rest();
     drop(a);
     let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let mut d = Shell::open(p);
-        match d.try_until("R1>") {
-            Ok(_) => break,
-            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => panic!("line never freed: {e:?}"),
-        }
+    while handshake(p, TIMEOUT_MS).is_err() {
+        assert!(Instant::now() < deadline, "line never freed");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 #[test]
-fn preauth_connections_are_capped() {
-    let f = fleet(1, "instant");
+fn nxos_logs_in_and_then_says_its_session_limit() {
+    let mut spec = FleetSpec::new(1, Profile::by_name("instant,vty=1").unwrap());
+    spec.platforms = fleetbench_emulator::PlatformMix::parse("nxos").unwrap();
+    let f = EmulatedFleet::start(spec).unwrap();
     let p = port(&f, 0);
-    let held: Vec<TcpStream> = (0..fleetbench_emulator::MAX_PREAUTH)
+    let mut a = Shell::open(p);
+    a.until("#");
+    let mut b = Shell::open(p);
+    let refused = b.rest();
+    assert!(
+        refused.contains("CLI session limit 1 reached. Exiting."),
+        "{refused:?}"
+    );
+    assert!(!refused.contains('#'));
+}
+
+#[test]
+fn max_startups_drops_beyond_full_with_sshds_words() {
+    // A hard cap of 3 unauthenticated connections, lines enough for all.
+    let f = fleet(1, "instant,preauth=3,vty=10");
+    let p = port(&f, 0);
+    // Three clients that spoke (so none is taken for an idle socket) and then wait.
+    let held: Vec<TcpStream> = (0..3)
         .map(|_| {
             let mut s = tcp(p).unwrap();
+            s.write_all(b"SSH-2.0-held\r\n").unwrap();
             s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
             let mut banner = [0u8; 4];
             s.read_exact(&mut banner).unwrap();
@@ -416,12 +443,9 @@ fn preauth_connections_are_capped() {
     extra
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
-    let mut buf = [0u8; 16];
-    let n = extra.read(&mut buf).unwrap_or(0);
-    assert_eq!(
-        n, 0,
-        "the connection over the cap is closed without a banner"
-    );
+    let mut got = Vec::new();
+    let _ = extra.read_to_end(&mut got);
+    assert_eq!(got, fleetbench_emulator::startups::DROP_NOTICE);
     drop(held);
     // Once they are gone, logins work again.
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -16,6 +16,7 @@ mod faults;
 mod gate;
 mod harden;
 mod hostile;
+mod limits;
 mod network;
 mod platforms;
 mod processes;

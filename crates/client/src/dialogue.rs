@@ -246,10 +246,16 @@ impl Dialogue {
         }
     }
 
-    /// The error for the device closing the channel before the dialogue finished.
+    /// The error for the device closing the channel early; `vty_busy` if it said it is full.
     pub fn eof_error(&self) -> SessionError {
-        let (phase, _) = self.phase();
-        SessionError::Disconnected { phase }
+        let (phase, text) = (self.phase().0, String::from_utf8_lossy(&self.buf));
+        match self.platform.session_limit_line(&text) {
+            Some(l) if self.state == State::FirstPrompt => SessionError::VtyBusy {
+                phase,
+                line: self.scrub.scrub(l).chars().take(TAIL_CHARS).collect(),
+            },
+            _ => SessionError::Disconnected { phase },
+        }
     }
 
     /// Nothing to send before the device speaks: every platform prints its prompt on shell

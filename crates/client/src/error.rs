@@ -96,6 +96,16 @@ pub enum SessionError {
         bastion: String,
         source: Box<SessionError>,
     },
+    /// The login was rejected only after `secs`, at least the devices' AAA timeout: the
+    /// device waited for its AAA server in vain (a wrong password is rejected at once).
+    #[error(
+        "login rejected after {secs:.1} s, past the devices' AAA timeout ({limit:.1} s, \
+         --aaa-timeout): the device's AAA server did not answer in time"
+    )]
+    AaaTimeout { secs: f64, limit: f64 },
+    /// The device said every session line is busy (`line` is its words).
+    #[error("every vty line of the device is busy: \"{line}\"")]
+    VtyBusy { phase: Phase, line: String },
 }
 
 /// A line of a known_hosts file.
@@ -159,6 +169,8 @@ impl SessionError {
             SessionError::BastionAuthRejected { .. } => kind::BASTION_AUTH_REJECTED,
             SessionError::BastionRefused { .. } => kind::BASTION_REFUSED,
             SessionError::AtBastion { source, .. } => source.kind(),
+            SessionError::AaaTimeout { .. } => kind::AAA_TIMEOUT,
+            SessionError::VtyBusy { .. } => kind::VTY_BUSY,
         }
     }
 
@@ -171,7 +183,10 @@ impl SessionError {
             | SessionError::OutputTooLarge { phase, .. }
             | SessionError::Disconnected { phase }
             | SessionError::Ssh { phase, .. } => Some(*phase),
-            SessionError::AuthRejected { .. } => Some(Phase::Auth),
+            SessionError::AuthRejected { .. } | SessionError::AaaTimeout { .. } => {
+                Some(Phase::Auth)
+            }
+            SessionError::VtyBusy { phase, .. } => Some(*phase),
             SessionError::EnableRejected => Some(Phase::Enable),
             SessionError::HostKeyUnknown { .. }
             | SessionError::HostKeyChanged { .. }
@@ -194,6 +209,7 @@ impl From<&SessionError> for ErrorInfo {
             kind: e.kind().to_string(),
             message: e.to_string(),
             phase: e.phase(),
+            client_kind: None,
         }
     }
 }

@@ -59,7 +59,18 @@ pub struct Job {
     /// How devices that have a jump host reach it (`--bastion-mode`, `--bastion-channels`).
     #[serde(default)]
     pub bastion: JumpPlan,
+    /// The devices' AAA timeout (`--aaa-timeout`); `None` is [`DEFAULT_AAA_TIMEOUT`]. A
+    /// login rejected only after this long is `aaa_timeout`, not `auth_rejected`.
+    #[serde(default)]
+    pub aaa_timeout: Option<Duration>,
 }
+
+/// IOS's default `tacacs-server timeout`: how long a device waits for its AAA server.
+pub const DEFAULT_AAA_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A rejection this share of the AAA timeout late or later is the AAA's: the device's own
+/// answer comes a few milliseconds after it stops waiting, a wrong password's at once.
+pub const AAA_LATE_SHARE: f64 = 0.9;
 
 impl Job {
     pub fn new(commands: Vec<String>, host_keys: HostKeyCheck) -> Self {
@@ -71,7 +82,15 @@ impl Job {
             timeout: None,
             max_output: None,
             bastion: Default::default(),
+            aaa_timeout: None,
         }
+    }
+
+    /// How late a rejection must come to be the AAA server's (see [`AAA_LATE_SHARE`]).
+    pub fn aaa_late(&self) -> Duration {
+        self.aaa_timeout
+            .unwrap_or(DEFAULT_AAA_TIMEOUT)
+            .mul_f64(AAA_LATE_SHARE)
     }
 
     /// The per-step output cap in bytes.

@@ -3,8 +3,9 @@
 //! per-strategy lines, a progress display).
 //!
 //! Every strategy sends the same events, interrupted or not: for each run a
-//! [`Event::RunStarted`], a [`Event::DeviceStarted`] for every device a worker actually
-//! started, exactly one [`Event::DeviceFinished`] per device (ok, failed, or never started
+//! [`Event::RunStarted`], a [`Event::DeviceStarted`] for every session a worker actually
+//! started (one per attempt of a device retried under `--retries`), exactly one
+//! [`Event::DeviceFinished`] per device (ok, failed, or never started
 //! because the run was stopped), then a [`Event::RunFinished`]; after a strategy's runs, one
 //! [`Event::StrategyFinished`]. Device events may come from any thread.
 
@@ -33,7 +34,7 @@ pub enum Event<'a> {
         warmup: bool,
         devices: usize,
     },
-    /// A worker is about to connect to device `index`.
+    /// A worker is about to connect to device `index` (again, for a retried device).
     DeviceStarted {
         index: usize,
         device: &'a Device,

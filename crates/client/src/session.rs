@@ -91,6 +91,8 @@ pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult
         new_host_key: keys.new_entry,
         worker: worker_label(),
         tcp,
+        attempts: 1,
+        retried: Vec::new(),
     }
 }
 
@@ -308,7 +310,11 @@ fn io_error(e: io::Error, phase: Phase) -> SessionError {
 
 pub(crate) fn connect_error(e: io::Error, dev: &Device, timeout: Duration) -> SessionError {
     match e.kind() {
-        io::ErrorKind::ConnectionRefused => SessionError::Refused { addr: dev.addr() },
+        // A reset while connecting: the server took the connection and threw it away at once
+        // (a device with every vty line busy, or in quiet mode, refuses it so).
+        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset => {
+            SessionError::Refused { addr: dev.addr() }
+        }
         io::ErrorKind::TimedOut => SessionError::Timeout {
             phase: Phase::Connect,
             secs: timeout.as_secs_f64(),
@@ -459,7 +465,7 @@ pub(crate) async fn secure<I: Io>(
     check_host_key(c.sess, dev, job, keys)?;
 
     clock.enter(Phase::Auth, None);
-    authenticate(c, dev).await?;
+    authenticate(c, dev, job.aaa_late()).await?;
     Ok(())
 }
 
@@ -629,7 +635,14 @@ async fn converse<I: Io>(
                     other => other,
                 })?
             }
-            Err(e) => return Err(c.io_failure(e, phase.0)),
+            // A device that closes the channel right after its last words (NX-OS's session
+            // limit) may be read as gone rather than at EOF: the dialogue says which.
+            Err(e) => {
+                return Err(match c.io_failure(e, phase.0) {
+                    SessionError::Disconnected { .. } => d.eof_error(),
+                    other => other,
+                });
+            }
         }
     }
 }

@@ -9,8 +9,9 @@
 //!   can be done at once (worker processes are killed, async sessions dropped); threads that
 //!   are inside a blocking session still finish it within its deadlines.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Instant;
 
 /// A cloneable stop token; every clone sees the same state. It never resets: a new run takes
 /// a new token.
@@ -24,6 +25,9 @@ struct Inner {
     requested: AtomicBool,
     urgent: AtomicBool,
     notify: tokio::sync::Notify,
+    /// Wakes threads waiting in [`Stop::sleep_until`].
+    woken: Mutex<()>,
+    wake: Condvar,
 }
 
 impl Stop {
@@ -35,6 +39,12 @@ impl Stop {
     pub fn request(&self) {
         self.inner.requested.store(true, Ordering::SeqCst);
         self.inner.notify.notify_waiters();
+        let _guard = self
+            .inner
+            .woken
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.inner.wake.notify_all();
     }
 
     /// Start no new device and abandon the ones in flight where possible (SIGTERM).
@@ -51,6 +61,48 @@ impl Stop {
     /// Whether devices in flight should be abandoned.
     pub fn is_urgent(&self) -> bool {
         self.inner.urgent.load(Ordering::SeqCst)
+    }
+
+    /// Blocks the calling thread until `at`, or until a stop is requested: true when `at`
+    /// came (a paced start, a retry's backoff), false on a stop.
+    pub fn sleep_until(&self, at: Instant) -> bool {
+        let mut guard = self
+            .inner
+            .woken
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if self.is_requested() {
+                return false;
+            }
+            let now = Instant::now();
+            if now >= at {
+                return true;
+            }
+            guard = match self.inner.wake.wait_timeout(guard, at - now) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+        }
+    }
+
+    /// The async [`Stop::sleep_until`]: true when `at` came, false on a stop.
+    pub async fn sleep_until_async(&self, at: Instant) -> bool {
+        tokio::select! {
+            () = tokio::time::sleep_until(tokio::time::Instant::from_std(at)) => !self.is_requested(),
+            () = self.requested() => false,
+        }
+    }
+
+    /// Resolves once a stop of either kind has been requested.
+    pub async fn requested(&self) {
+        loop {
+            let notified = self.inner.notify.notified();
+            if self.is_requested() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Resolves once [`Stop::terminate`] has been called (for async code that can drop its
@@ -82,6 +134,30 @@ mod tests {
         a.terminate();
         assert!(b.is_requested() && b.is_urgent());
         assert!(!Stop::new().is_requested(), "a new token starts clear");
+    }
+
+    #[test]
+    fn a_request_wakes_a_sleeping_thread_and_a_task() {
+        let stop = Stop::new();
+        let s2 = stop.clone();
+        let t0 = Instant::now();
+        let far = t0 + Duration::from_secs(60);
+        let waker = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            s2.request();
+        });
+        assert!(!stop.sleep_until(far));
+        waker.join().unwrap();
+        assert!(t0.elapsed() < Duration::from_secs(30));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        assert!(!rt.block_on(stop.sleep_until_async(far)));
+        // Without a stop, the time comes.
+        let go = Stop::new();
+        assert!(go.sleep_until(Instant::now() + Duration::from_millis(5)));
+        assert!(rt.block_on(go.sleep_until_async(Instant::now() + Duration::from_millis(5))));
     }
 
     #[test]

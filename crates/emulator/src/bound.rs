@@ -11,6 +11,7 @@ use rand::Rng;
 use russh::keys::HashAlg;
 use tokio::sync::watch;
 
+use super::aaa::AaaServer;
 use super::bastion::{self, BastionState, Counters};
 use super::config::Shared;
 use super::error::EmulatorError;
@@ -19,6 +20,7 @@ use super::identity::{self, FleetLayout};
 use super::keys::{
     bastion_client_key, bastion_config, bastion_host_key, host_key, legacy_host_key, ssh_config,
 };
+use super::login_block::LoginWatch;
 use super::profile::BastionLimits;
 use super::profile::SshStack;
 use super::record::Recorder;
@@ -229,6 +231,12 @@ impl BoundFleet {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let authorized = Arc::new(authorized);
+        // One AAA server for every device this process serves.
+        let aaa = spec
+            .profile
+            .limits
+            .aaa
+            .map(|a| Arc::new(AaaServer::new(a, spec.profile.jitter, spec.seed)));
         let now = Utc::now();
         let mut ports = Vec::with_capacity(spec.devices);
         let mut infos = Vec::with_capacity(spec.devices);
@@ -281,7 +289,7 @@ impl BoundFleet {
                 profile.clone(),
                 spec.seed,
                 now - chrono::TimeDelta::minutes(up_minutes),
-                spec.max_sessions,
+                spec.profile.limits.vty.unwrap_or(spec.max_sessions),
                 Arc::new(ssh_config(key, !authorized.is_empty(), spec.profile.ssh)),
                 Arc::new(Shared::new(
                     FleetLayout::new(spec.devices, spec.seed),
@@ -292,6 +300,12 @@ impl BoundFleet {
             );
             dev.authorized_keys = authorized.clone();
             dev.recorder = recorder.clone();
+            dev.aaa = aaa.clone();
+            dev.watch = spec
+                .profile
+                .limits
+                .block_for
+                .map(|b| std::sync::Mutex::new(LoginWatch::new(b)));
             let host = if ip.is_unspecified() {
                 Ipv4Addr::LOCALHOST.to_string()
             } else {

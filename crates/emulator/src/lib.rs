@@ -37,6 +37,10 @@
 //! - [`profile`]: latency profiles (`classic`, `instant`, `lan`, `latency-1s`, `chaos`, custom).
 //! - [`fault`]: fault kinds, their spelling, and their seeded assignment to devices; `seed`:
 //!   the mixer every seeded choice derives from.
+//! - [`limits`]: the shared limits of a profile, each modelled in its own pure module:
+//!   [`aaa`] (the fleet's one AAA server), [`login_block`] (IOS `login block-for`),
+//!   [`preauth`] (OpenSSH's `MaxStartups` rule and the vty lines taken at connect, usable
+//!   on any listener).
 //! - `server`: listeners and the russh handler; `server/device.rs` what a device's
 //!   connections share, `server/channel.rs` the per-channel tasks that apply delays and
 //!   faults.
@@ -56,7 +60,11 @@
 //!
 //! # Invariants
 //! - Nothing binds a non-loopback address unless the caller passes one in [`FleetSpec::bind`].
-//! - A delay never blocks a connection's event loop: the russh handler only forwards bytes.
+//! - A delay never blocks a connection's event loop: the russh handler only forwards bytes
+//!   (and awaits the fleet's AAA server's answer to an authentication, which its client waits
+//!   for anyway).
+//! - Everything a shared limit decides (who is admitted, an AAA answer, a login block) is a
+//!   pure rule over the time and a seeded draw, and every session it turns away is recorded.
 //! - Everything random (host keys, jitter, fault placement) derives from [`FleetSpec::seed`].
 //! - Passwords and secrets are never printed (the inventory file, which must hold them, aside).
 //! - Only [`serve_foreground`] prints (a line per device, for `fleetbench emulate`).
@@ -65,6 +73,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod aaa;
 pub mod bastion;
 mod bound;
 pub mod config;
@@ -76,8 +85,11 @@ mod foreground;
 pub mod identity;
 pub mod ios;
 mod keys;
+pub mod limits;
+pub mod login_block;
 pub mod memlock;
 pub mod platforms;
+pub mod preauth;
 pub mod profile;
 pub mod record;
 mod seed;
@@ -108,7 +120,7 @@ pub use foreground::{FleetFiles, serve_foreground, serve_foreground_with};
 pub use platforms::{MixError, PlatformMix};
 pub use profile::Profile;
 pub use record::{End, SessionRecord};
-pub use server::{ESCAPE_CODES, MAX_PREAUTH, WEIRD_PROMPT};
+pub use server::{ESCAPE_CODES, WEIRD_PROMPT};
 pub use spec::{BastionSpec, FleetSpec};
 
 use bound::{BoundFleet, FleetView};

@@ -19,7 +19,8 @@
 //! older IOS SSH stack offers (SHA-1 key exchanges, an `ssh-rsa` host key, CBC/CTR ciphers,
 //! `hmac-sha1`); `ssh=modern` (the default) offers current OpenSSH-like algorithms.
 //! `grace` is the login grace time (default 120 s, IOS's `ip ssh time-out`): a connection
-//! not authenticated by then is closed.
+//! not authenticated by then is closed. The shared limits (`aaa=16@20ms`, `vty=5`,
+//! `block-for=120s/3/60s`, `preauth=10:30:100`, ...) are [`super::limits`]'s keys.
 //!
 //! The jump host's keys (they act only with `--bastion`, see [`crate::bastion`]):
 //! `startups=S:R:F` (sshd's `MaxStartups`, default `10:30:100`, [`crate::startups`]),
@@ -35,11 +36,11 @@
 
 use std::time::Duration;
 
-use rand::Rng;
 use rand::rngs::StdRng;
 
 use super::error::EmulatorError;
 use super::fault::{self, Fault, FaultRule, FaultTarget};
+use super::limits::{self, Limits};
 use super::startups::Startups;
 pub use fleetbench_units::duration::parse as parse_duration;
 
@@ -76,6 +77,9 @@ pub struct Profile {
     pub ssh: SshStack,
     /// The jump host's limits (used only when the fleet has one).
     pub bastion: BastionLimits,
+    /// The shared limits: the fleet's AAA server, vty lines, login blocks, pre-auth rules
+    /// ([`super::limits`]).
+    pub limits: Limits,
 }
 
 /// IOS's default `ip ssh time-out`: 120 s.
@@ -125,6 +129,7 @@ impl Profile {
             login_grace: DEFAULT_LOGIN_GRACE,
             ssh: SshStack::Modern,
             bastion: BastionLimits::default(),
+            limits: Limits::default(),
         }
     }
 
@@ -248,14 +253,20 @@ impl Profile {
                             err(format!("bastion-grace={value}: expected a duration > 0"))
                         })?
                 }
+                // The shared limits (`aaa=16@20ms`, `vty=5`, ...): their own module.
+                k if limits::KEYS.contains(&k) => {
+                    profile.limits.set(k, value).map_err(err)?;
+                }
                 other => {
                     return Err(err(format!(
                         "unknown key '{other}' (known: login, command, config, jitter, fault, ssh, \
-                         grace, startups, max-sessions, bastion-grace)"
+                         grace, startups, max-sessions, bastion-grace, {})",
+                        limits::KEYS.join(", ")
                     )));
                 }
             }
         }
+        profile.limits.finish().map_err(err)?;
         profile.name = s_trim.to_string();
         Ok(profile)
     }
@@ -267,11 +278,7 @@ impl Profile {
 
     /// `base` stretched by a jitter draw.
     pub(crate) fn jittered(&self, base: Duration, rng: &mut StdRng) -> Duration {
-        if self.jitter <= 0.0 || base.is_zero() {
-            return base;
-        }
-        let factor = 1.0 + rng.random_range(-self.jitter..=self.jitter);
-        base.mul_f64(factor.max(0.0))
+        super::seed::jittered(base, self.jitter, rng)
     }
 }
 
@@ -343,6 +350,24 @@ mod tests {
         ] {
             assert!(Profile::by_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn shared_limits_in_the_custom_form() {
+        let p =
+            Profile::by_name("lan,aaa=16@20ms,aaa-timeout=2s,vty=16,block-for=120s/3/60s").unwrap();
+        let aaa = p.limits.aaa.unwrap();
+        assert_eq!((aaa.capacity, aaa.timeout), (16, Duration::from_secs(2)));
+        assert_eq!(p.limits.vty, Some(16));
+        assert!(p.limits.block_for.is_some() && p.limits.any());
+        assert_eq!(p.login, Duration::from_millis(10), "the base's delays stay");
+        assert!(!Profile::by_name("lan").unwrap().limits.any());
+        let e = Profile::by_name("instant,aaa-queue=4")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("aaa=C@L"), "{e}");
+        let e = Profile::by_name("instant,vty=x").unwrap_err().to_string();
+        assert!(e.contains("vty=x"), "{e}");
     }
 
     #[test]

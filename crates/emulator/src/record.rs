@@ -50,6 +50,66 @@ pub struct SessionRecord {
     pub commands: Vec<CommandRecord>,
     pub closed_unix: f64,
     pub end: End,
+    /// Why the device turned the session away before any work, if it did: before the SSH
+    /// banner (a vty line, quiet mode, `MaxStartups`, a silent connection) or, on platforms
+    /// that take the vty line at login, right after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Refused>,
+    /// The session's requests to the fleet's AAA server (none without one).
+    #[serde(default, skip_serializing_if = "AaaRecord::is_empty")]
+    pub aaa: AaaRecord,
+    /// Password and keyboard-interactive attempts the device rejected.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub auth_failures: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// Why a device turned a session away (see [`SessionRecord::refused`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refused {
+    /// Every vty line was busy.
+    VtyBusy,
+    /// The device was in `login block-for` quiet mode.
+    LoginBlocked,
+    /// `MaxStartups` dropped it before its banner.
+    DroppedAtStartup,
+    /// It sent nothing at all: closed after `ident-grace`, or to make room for a newcomer.
+    Idle,
+}
+
+/// One session's requests to the fleet's AAA server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct AaaRecord {
+    /// Requests sent (one per password or keyboard-interactive attempt).
+    pub requests: u32,
+    /// Answered by the server in time.
+    pub answered: u32,
+    /// The device stopped waiting (its AAA timeout).
+    pub timeouts: u32,
+    /// The server's queue was full.
+    pub rejections: u32,
+    /// Timeouts and rejections after which the local database decided.
+    pub fallbacks: u32,
+    /// Time spent waiting for the server, all requests together, seconds.
+    pub wait_s: f64,
+}
+
+impl AaaRecord {
+    pub fn is_empty(&self) -> bool {
+        self.requests == 0
+    }
+}
+
+/// How one AAA request ended, for the record.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum AaaEvent {
+    Answered(Duration),
+    TimedOut(Duration),
+    Rejected,
 }
 
 /// One command line.
@@ -182,6 +242,9 @@ impl Live {
                 commands: Vec::new(),
                 closed_unix: 0.0,
                 end: End::Dropped,
+                refused: None,
+                aaa: AaaRecord::default(),
+                auth_failures: 0,
             })),
             recorder,
             hidden,
@@ -242,6 +305,38 @@ impl Live {
 
     pub fn ended(&self, end: End) {
         self.with(|r| r.end = end)
+    }
+
+    /// The device turned the session away.
+    pub fn refused(&self, why: Refused) {
+        self.with(|r| {
+            r.refused.get_or_insert(why);
+        })
+    }
+
+    /// One AAA request ended; `fallback` when the local database decided after it.
+    pub fn aaa(&self, event: AaaEvent, fallback: bool) {
+        self.with(|r| {
+            let a = &mut r.aaa;
+            a.requests += 1;
+            match event {
+                AaaEvent::Answered(w) => {
+                    a.answered += 1;
+                    a.wait_s += w.as_secs_f64();
+                }
+                AaaEvent::TimedOut(w) => {
+                    a.timeouts += 1;
+                    a.wait_s += w.as_secs_f64();
+                }
+                AaaEvent::Rejected => a.rejections += 1,
+            }
+            a.fallbacks += u32::from(fallback);
+        })
+    }
+
+    /// The device rejected an authentication attempt.
+    pub fn auth_failed(&self) {
+        self.with(|r| r.auth_failures += 1)
     }
 
     /// The connection is gone: stamp it and hand the record over.

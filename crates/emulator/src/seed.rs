@@ -12,3 +12,17 @@ pub(crate) use fleetbench_units::seed::mix;
 pub(crate) fn session_rng(seed: u64, device: usize, session: u64) -> StdRng {
     StdRng::seed_from_u64(mix(mix(seed, device as u64), session))
 }
+
+/// `base` stretched by a uniform draw in `1 ± jitter` (never below zero).
+pub(crate) fn jittered(
+    base: std::time::Duration,
+    jitter: f64,
+    rng: &mut StdRng,
+) -> std::time::Duration {
+    use rand::Rng;
+    if jitter <= 0.0 || base.is_zero() {
+        return base;
+    }
+    let factor = 1.0 + rng.random_range(-jitter..=jitter);
+    base.mul_f64(factor.max(0.0))
+}

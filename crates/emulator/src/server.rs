@@ -1,10 +1,13 @@
 //! The SSH side of one emulated device: its listener and the russh handler of each connection.
 //!
 //! russh runs one event loop per connection and calls the [`Conn`] handler on it, so the
-//! handler never waits: it answers requests at once and hands typed bytes to a per-channel
-//! task ([`channel`]), which owns the session's CLI (its platform's), sleeps for the
-//! profile's delays and replies through the session's handle. Echo is sent before any
-//! injected delay. What a device's connections share is [`device`].
+//! handler never waits on the CLI: it answers requests at once and hands typed bytes to a
+//! per-channel task ([`channel`]), which owns the session's CLI (its platform's), sleeps for
+//! the profile's delays and replies through the session's handle. Echo is sent before any
+//! injected delay. The one wait in the handler is an authentication's answer from the
+//! fleet's AAA server, which the client is blocked on anyway. What a device's connections
+//! share is [`device`]; who is let in before authentication is decided at accept
+//! ([`crate::preauth`], `login block-for`), and turned-away connections are recorded too.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -20,21 +23,21 @@ use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{mpsc, watch};
 
-use super::record::Live;
+use super::aaa::Outcome;
+use super::preauth::Refusal;
+use super::record::{AaaEvent, Live, Refused};
 use super::seed::session_rng;
+use super::startups::DROP_NOTICE;
 
 mod channel;
 mod device;
+mod heard;
 pub use self::channel::ESCAPE_CODES;
 use self::channel::{ChannelTask, Kind, Out};
 pub(crate) use self::device::DeviceState;
-use self::device::Slot;
+use self::device::LineGuard;
 pub use self::device::WEIRD_PROMPT;
-
-/// Connections that may sit before authentication on one device; more are closed at once.
-/// Bounds what a connect flood can hold open without limiting honest concurrency (the vty
-/// limit is far lower).
-pub const MAX_PREAUTH: usize = 50;
+use self::heard::Heard;
 
 /// A bound port: listening, or (fault `refuse`) bound only, so connects get a RST.
 pub(crate) enum Port {
@@ -114,11 +117,57 @@ pub(crate) async fn serve_device(
             tokio::spawn(hold_silently(stream, stop.clone()));
             continue;
         }
-        let Some(slot) = Slot::take(&dev, |d| &d.preauth, MAX_PREAUTH) else {
-            drop(stream);
+        let now = std::time::Instant::now();
+        if dev.blocked(now) {
+            refuse(&dev, stream, Refused::LoginBlocked);
+            continue;
+        }
+        let Ok(cut) = stream.into_std().and_then(|s| {
+            let cut = s.try_clone()?;
+            Ok((TcpStream::from_std(s)?, cut))
+        }) else {
             continue;
         };
-        tokio::spawn(run_connection(dev.clone(), stream, slot, stop.clone()));
+        let (stream, cut) = cut;
+        let draw = session_rng(dev.seed ^ 0x57A7, dev.index, ordinal).random_range(0..100);
+        match dev.admit(now, draw, cut) {
+            Ok(line) => {
+                tokio::spawn(run_connection(dev.clone(), stream, line, stop.clone()));
+            }
+            Err(Refusal::Startups) => {
+                refuse(&dev, stream, Refused::DroppedAtStartup);
+            }
+            Err(Refusal::VtyBusy) => refuse(&dev, stream, Refused::VtyBusy),
+        }
+    }
+}
+
+/// Turns a connection away before any SSH, and records why. `MaxStartups` says so first,
+/// as sshd does, and closes; a busy or quiet device refuses the connection (IOS refuses it
+/// at the TCP level; this one is already accepted, so it is reset before the banner).
+fn refuse(dev: &DeviceState, stream: TcpStream, why: Refused) {
+    if let Some(r) = &dev.recorder {
+        let port = stream.local_addr().map_or(0, |a| a.port());
+        let hidden = Arc::new([String::new(), String::new()]);
+        let live = Live::new(
+            r.clone(),
+            &dev.hostname,
+            port,
+            stream.peer_addr().ok(),
+            hidden,
+        );
+        live.refused(why);
+        live.close();
+    }
+    if why == Refused::DroppedAtStartup {
+        // One small write into the empty buffer of a new socket never blocks (tokio's
+        // `try_write` would: it has seen no write readiness yet).
+        if let Ok(s) = stream.into_std() {
+            let _ = std::io::Write::write(&mut &s, DROP_NOTICE);
+        }
+    } else {
+        let _ = stream.set_zero_linger();
+        drop(stream);
     }
 }
 
@@ -139,7 +188,7 @@ async fn hold_silently(mut stream: TcpStream, mut stop: watch::Receiver<bool>) {
 async fn run_connection(
     dev: Arc<DeviceState>,
     stream: TcpStream,
-    preauth: Slot,
+    line: LineGuard,
     mut stop: watch::Receiver<bool>,
 ) {
     // Small interactive writes: Nagle plus delayed ACK would add up to 40 ms per exchange.
@@ -151,43 +200,59 @@ async fn run_connection(
     });
     // However the connection ends, its record is closed and handed over.
     let _closer = live.clone().map(CloseOnDrop);
-    let grace_ends = tokio::time::Instant::now() + dev.login_grace;
-    // russh runs the session in a task of its own that ends only with its socket (a
-    // disconnect request waits behind an unfinished key exchange), so the grace time shuts
-    // the socket down under it through a second handle.
-    let Ok((stream, cut)) = stream.into_std().and_then(|s| {
-        let cut = s.try_clone()?;
-        Ok((TcpStream::from_std(s)?, cut))
-    }) else {
-        return;
-    };
+    let accepted = tokio::time::Instant::now();
+    let grace_ends = accepted + dev.login_grace;
+    let ident_ends = accepted + dev.profile.limits.ident_grace;
+    let state = line.state.clone();
+    let line = Arc::new(line);
     let authenticated = Arc::new(AtomicBool::new(false));
     let handler = Conn {
         dev: dev.clone(),
-        preauth: Some(preauth),
-        vty: None,
+        line: line.clone(),
         over_limit: false,
         inputs: HashMap::new(),
-        live,
+        live: live.clone(),
         authenticated: authenticated.clone(),
+    };
+    // russh runs the session in a task of its own that ends only with its socket (a
+    // disconnect request waits behind an unfinished key exchange), so the grace times shut
+    // the socket down under it (through the line's second handle on it).
+    let watchdog = async {
+        // A connection that has sent nothing at all by `ident-grace` is closed.
+        tokio::time::sleep_until(ident_ends.min(grace_ends)).await;
+        if !state.heard.load(Ordering::Acquire) {
+            line.close(true);
+            return;
+        }
+        tokio::time::sleep_until(grace_ends).await;
+        if !authenticated.load(Ordering::Acquire) {
+            line.close(false);
+            return;
+        }
+        std::future::pending::<()>().await;
+    };
+    let mut watchdog = std::pin::pin!(watchdog);
+    let stream = Heard {
+        inner: stream,
+        state: state.clone(),
     };
     let session = tokio::select! {
         _ = stopped(&mut stop) => return,
-        // A client that never sends its banner keeps `run_stream` waiting: drop it at the
-        // end of the grace time like one that stalls later.
-        _ = tokio::time::sleep_until(grace_ends) => return,
+        // A client that never sends its banner keeps `run_stream` waiting: the watchdog
+        // ends it.
+        _ = &mut watchdog => {
+            idle_record(&live, &state);
+            return;
+        }
         s = russh::server::run_stream(dev.config.clone(), stream, handler) => match s {
             Ok(s) => s,
-            Err(_) => return,
+            Err(_) => {
+                idle_record(&live, &state);
+                return;
+            }
         },
     };
     let handle = session.handle();
-    let grace = async {
-        tokio::time::sleep_until(grace_ends).await;
-        if authenticated.load(Ordering::Acquire) {
-            std::future::pending::<()>().await;
-        }
-    };
     tokio::select! {
         _ = session => {}
         _ = stopped(&mut stop) => {
@@ -195,9 +260,15 @@ async fn run_connection(
                 .disconnect(Disconnect::ByApplication, "emulator shutting down".into(), String::new())
                 .await;
         }
-        _ = grace => {
-            let _ = cut.shutdown(std::net::Shutdown::Both);
-        }
+        _ = &mut watchdog => {}
+    }
+    idle_record(&live, &state);
+}
+
+/// A connection the device closed for sending nothing says so in its record.
+fn idle_record(live: &Option<Live>, state: &device::LineState) {
+    if state.idle_closed.load(Ordering::Acquire) {
+        live.as_ref().inspect(|l| l.refused(Refused::Idle));
     }
 }
 
@@ -213,11 +284,10 @@ impl Drop for CloseOnDrop {
 /// The russh handler of one connection.
 struct Conn {
     dev: Arc<DeviceState>,
-    /// Held until authentication succeeds (or the connection ends).
-    preauth: Option<Slot>,
-    /// The vty line, held from authentication to the end of the connection.
-    vty: Option<Slot>,
-    /// Authenticated while every vty line was busy: the shell says so and closes.
+    /// Its place on the device (and its vty line, once it has one), until it ends.
+    line: Arc<LineGuard>,
+    /// Logged in while every vty line was busy (platforms that take it at login): the shell
+    /// says so and closes.
     over_limit: bool,
     /// Typed bytes go to the channel's CLI task.
     inputs: HashMap<ChannelId, mpsc::UnboundedSender<Vec<u8>>>,
@@ -228,11 +298,31 @@ struct Conn {
 }
 
 impl Conn {
-    fn check(&self, user: &str, password: &[u8]) -> Auth {
+    /// One password or keyboard-interactive attempt: with an AAA server, one request to it,
+    /// answered (or not) before the device decides; a rejection counts for `block-for`.
+    async fn check(&self, user: &str, password: &[u8]) -> Auth {
         self.live.as_ref().inspect(|l| l.auth_attempt());
-        if user == self.dev.username && password == self.dev.password.as_bytes() {
+        let right = user == self.dev.username && password == self.dev.password.as_bytes();
+        let verdict = match &self.dev.aaa {
+            None => right,
+            Some(aaa) => {
+                // No answer: the next method (the local database) or a failure.
+                let local = aaa.spec.fallback == crate::aaa::Fallback::Local;
+                let (event, verdict) = match aaa.ask().await {
+                    Outcome::Answered(w) => (AaaEvent::Answered(w), right),
+                    Outcome::TimedOut(w) => (AaaEvent::TimedOut(w), local && right),
+                    Outcome::Refused => (AaaEvent::Rejected, local && right),
+                };
+                let fell_back = local && !matches!(event, AaaEvent::Answered(_));
+                self.live.as_ref().inspect(|l| l.aaa(event, fell_back));
+                verdict
+            }
+        };
+        if verdict {
             Auth::Accept
         } else {
+            self.live.as_ref().inspect(|l| l.auth_failed());
+            self.dev.login_failed(std::time::Instant::now());
             Auth::reject()
         }
     }
@@ -290,8 +380,10 @@ impl russh::server::Handler for Conn {
             .map(|b| format!("{}\r\n", b.trim_start_matches('\n').replace('\n', "\r\n"))))
     }
 
+    /// Awaits the AAA server when there is one: only this connection waits (its client is
+    /// waiting for the answer anyway); the login grace time still runs beside it.
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
-        Ok(self.check(user, password.as_bytes()))
+        Ok(self.check(user, password.as_bytes()).await)
     }
 
     async fn auth_publickey_offered(
@@ -324,17 +416,18 @@ impl russh::server::Handler for Conn {
             },
             Some(mut answers) => {
                 let answer = answers.next().unwrap_or_default();
-                self.check(user, &answer)
+                self.check(user, &answer).await
             }
         })
     }
 
     async fn auth_succeeded(&mut self, _session: &mut Session) -> Result<(), Self::Error> {
         self.authenticated.store(true, Ordering::Release);
-        self.preauth = None;
         self.live.as_ref().inspect(|l| l.authenticated());
-        self.vty = Slot::take(&self.dev, |d| &d.vty, self.dev.max_sessions);
-        self.over_limit = self.vty.is_none();
+        self.over_limit = !self.dev.logged_in(&self.line);
+        if self.over_limit {
+            self.live.as_ref().inspect(|l| l.refused(Refused::VtyBusy));
+        }
         Ok(())
     }
 

@@ -28,7 +28,9 @@ pub struct FleetSpec {
     pub password: String,
     /// Enable secret.
     pub secret: String,
-    /// vty lines per device: concurrent authenticated sessions beyond this are refused.
+    /// vty lines per device: concurrent sessions beyond this are refused, the way the
+    /// device's platform refuses them ([`crate::platforms::vty_refusal`]). The profile's
+    /// `vty=N` takes precedence.
     pub max_sessions: usize,
     /// OpenSSH public key lines (`ssh-ed25519 AAAA... comment`) that may log in as
     /// `username` with public-key auth. Empty (the default): only password and

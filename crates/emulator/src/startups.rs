@@ -1,7 +1,7 @@
 //! sshd's `MaxStartups` rule as a pure function: whether a new connection is dropped, given
 //! how many connections are pending (accepted, not yet authenticated) and a draw in 0..100.
-//! The emulated bastion applies it ([`crate::bastion`]); a device's own pre-authentication
-//! limit can apply the same rule.
+//! The emulated bastion applies it ([`crate::bastion`]), and so does every device's own
+//! pre-authentication limit ([`crate::preauth`], profile key `preauth`).
 //!
 //! Read from OpenSSH (openssh-portable): `sshd_config(5)`, *MaxStartups*: "Specifies the
 //! maximum number of concurrent unauthenticated connections to the SSH daemon ... random

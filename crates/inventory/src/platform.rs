@@ -37,6 +37,10 @@ pub struct Platform {
     /// Strip ANSI escape sequences (colours, titles, bracketed paste `ESC[?2004h`) before
     /// looking for the prompt and in the output: shells send them, network CLIs do not.
     pub strip_ansi: bool,
+    /// Lines by which a device that logged the user in says every session line is busy,
+    /// then closes (`vty_busy`). Empty where the platform refuses such a connection before
+    /// the login, which a client cannot tell from other refusals.
+    pub session_limit: &'static [Marker],
 }
 
 /// How a prompt looks.
@@ -107,6 +111,7 @@ pub static PLATFORMS: &[Platform] = &[
         exit: "exit",
         clock_command: "show clock",
         strip_ansi: false,
+        session_limit: &[],
     },
     Platform {
         device_type: "cisco_xe",
@@ -120,6 +125,7 @@ pub static PLATFORMS: &[Platform] = &[
         exit: "exit",
         clock_command: "show clock",
         strip_ansi: false,
+        session_limit: &[],
     },
     Platform {
         device_type: "cisco_nxos",
@@ -139,6 +145,7 @@ pub static PLATFORMS: &[Platform] = &[
         exit: "exit",
         clock_command: "show clock",
         strip_ansi: false,
+        session_limit: &[Marker::Contains("CLI session limit")],
     },
     Platform {
         device_type: "cisco_xr",
@@ -161,6 +168,7 @@ pub static PLATFORMS: &[Platform] = &[
         exit: "exit",
         clock_command: "show clock",
         strip_ansi: false,
+        session_limit: &[],
     },
     Platform {
         device_type: "arista_eos",
@@ -179,6 +187,7 @@ pub static PLATFORMS: &[Platform] = &[
         exit: "exit",
         clock_command: "show clock",
         strip_ansi: false,
+        session_limit: &[],
     },
     Platform {
         device_type: "juniper_junos",
@@ -204,6 +213,7 @@ pub static PLATFORMS: &[Platform] = &[
         exit: "exit",
         clock_command: "show system uptime",
         strip_ansi: false,
+        session_limit: &[],
     },
     Platform {
         device_type: "linux",
@@ -225,6 +235,7 @@ pub static PLATFORMS: &[Platform] = &[
         exit: "exit",
         clock_command: "date",
         strip_ansi: true,
+        session_limit: &[Marker::Starts("Too many logins for")],
     },
 ];
 
@@ -258,6 +269,14 @@ pub fn supported_list() -> String {
 }
 
 impl Platform {
+    /// The first line of `text` by which the device says every session line is busy
+    /// ([`Platform::session_limit`]), trimmed.
+    pub fn session_limit_line<'t>(&self, text: &'t str) -> Option<&'t str> {
+        text.split(['\r', '\n'])
+            .find(|l| self.session_limit.iter().any(|m| m.matches(l)))
+            .map(str::trim)
+    }
+
     /// The row of a netmiko `device_type` (exact, as netmiko matches it).
     pub fn by_device_type(name: &str) -> Result<&'static Platform, UnknownPlatform> {
         PLATFORMS

@@ -98,14 +98,26 @@ pub mod kind {
     pub const COMMAND_REJECTED: &str = "command_rejected";
     pub const UNKNOWN_PLATFORM: &str = "unknown_platform";
 
-    /// Through a jump host (`--bastion`). The bastion closed the connection before its SSH
-    /// banner: what a client sees of sshd's `MaxStartups` dropping it (phase `bastion`).
+    /// An SSH server (a jump host's sshd, or a device's own pre-authentication slots) closed
+    /// the connection before its banner: what a client sees of `MaxStartups` dropping it
+    /// (phase `bastion` through a jump host, `connect`/`handshake` otherwise).
     pub const DROPPED_AT_STARTUP: &str = "dropped_at_startup";
     /// The bastion refused the `direct-tcpip` channel to the device: over its per-connection
     /// channel limit, or a target it will not (or cannot) reach (phase `bastion_channel`).
     pub const BASTION_REFUSED: &str = "bastion_refused";
     /// The bastion refused the credentials given for it (phase `bastion`).
     pub const BASTION_AUTH_REJECTED: &str = "bastion_auth_rejected";
+    // The devices' shared limits (issue 23). A client tells some apart by what the device
+    // sends (a slow rejection, a session-limit message); the others only the devices' own
+    // record can name, for emulated fleets (`error.client_kind` then keeps the client's).
+    /// The device's AAA server did not answer in time, and the login failed.
+    pub const AAA_TIMEOUT: &str = "aaa_timeout";
+    /// The device's AAA server turned the request away (its queue was full).
+    pub const AAA_REJECTED: &str = "aaa_rejected";
+    /// Every vty line of the device was busy.
+    pub const VTY_BUSY: &str = "vty_busy";
+    /// The device was in `login block-for` quiet mode.
+    pub const LOGIN_BLOCKED: &str = "login_blocked";
 
     /// The device saw no session in the run.
     pub const NOT_CONTACTED: &str = "not_contacted";

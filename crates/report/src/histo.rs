@@ -298,6 +298,8 @@ mod tests {
             new_host_key: None,
             worker: String::new(),
             tcp: None,
+            attempts: 1,
+            retried: Vec::new(),
         }
     }
 

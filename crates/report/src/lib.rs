@@ -31,6 +31,9 @@
 //!   read; [`outcome`]: partial runs and errors grouped by kind.
 //! - [`shard`], [`merged`], [`network`], [`device_view`], [`bastion`]: what a shard's, a
 //!   merged, a `--network`, a `--device-view` and a `--bastion` report add.
+//! - [`shard`], [`merged`], [`network`], [`device_view`]: what a shard's, a merged, a
+//!   `--network` and a `--device-view` report add; [`limits`]: the devices' own count of what
+//!   their shared limits (AAA, vty lines, login blocks, `MaxStartups`) did to a run.
 //! - [`schema`]: the report's JSON Schema, generated from these types and committed as
 //!   `report.schema.json` (a test fails when they differ).
 //! - `testing` (feature `testing`, for other crates' tests): constructed reports.
@@ -43,6 +46,7 @@ pub mod bastion;
 pub mod device_view;
 mod error;
 pub mod histo;
+pub mod limits;
 pub mod merged;
 pub mod metrics;
 pub mod network;

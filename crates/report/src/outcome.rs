@@ -81,6 +81,7 @@ mod tests {
                 kind: INTERRUPTED.into(),
                 message: "run interrupted before this device finished".into(),
                 phase: None,
+                client_kind: None,
             });
         }
         assert_eq!(never_ran(&r.strategies[0]), 3);
@@ -97,6 +98,7 @@ mod tests {
                 kind: "auth_rejected".into(),
                 message: "authentication rejected for user 'cisco'".into(),
                 phase: Some(Phase::Auth),
+                client_kind: None,
             });
         }
         let g = error_groups(&r.strategies[1]);

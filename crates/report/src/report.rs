@@ -4,6 +4,7 @@
 
 use crate::bastion::{BastionCounts, BastionInfo};
 use crate::device_view::Agreement;
+use crate::limits::DeviceLimits;
 use crate::merged::MergeInfo;
 use crate::network::NetworkReport;
 use crate::result::{DeviceResult, ErrorInfo};
@@ -222,6 +223,10 @@ pub struct StrategyReport {
     /// emulated fleet).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bastion: Option<BastionCounts>,
+    /// What the devices' shared limits did to the last run, by the devices' own count (an
+    /// emulated fleet with `aaa`, `vty` or `block-for` in its profile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_limits: Option<DeviceLimits>,
 }
 
 /// What marks a report row as an external poller (`compare --external`).

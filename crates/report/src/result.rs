@@ -33,6 +33,11 @@ pub struct ErrorInfo {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub phase: Option<Phase>,
+    /// Set when `kind` is the device's own account of the failure, from an emulated fleet's
+    /// session record (`vty_busy` for a connection the client saw reset before the SSH
+    /// banner): the kind the client itself could tell (`disconnected`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub client_kind: Option<String>,
 }
 
 /// The result of polling one device once.
@@ -65,6 +70,16 @@ pub struct DeviceResult {
     /// The client socket's `TCP_INFO` just before it closed (Linux; once connected).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub tcp: Option<TcpStats>,
+    /// Sessions made for this device (`--retries`): this result is the last one's.
+    #[serde(default = "one")]
+    pub attempts: u32,
+    /// The errors of the sessions before the last, in order.
+    #[serde(default)]
+    pub retried: Vec<ErrorInfo>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl DeviceResult {
@@ -86,6 +101,8 @@ impl DeviceResult {
             new_host_key: None,
             worker: String::new(),
             tcp: None,
+            attempts: 1,
+            retried: Vec::new(),
         }
     }
 
@@ -153,7 +170,8 @@ impl Serialize for DeviceResult {
             .iter()
             .filter(|o| o.is_some())
             .count()
-            + usize::from(self.tcp.is_some());
+            + usize::from(self.tcp.is_some())
+            + 2 * usize::from(self.attempts != 1);
         let mut st = s.serialize_struct("DeviceResult", 12 + optional)?;
         st.serialize_field("name", &self.name)?;
         st.serialize_field("host", &self.host)?;
@@ -177,6 +195,14 @@ impl Serialize for DeviceResult {
         match &self.tcp {
             Some(t) => st.serialize_field("tcp", t)?,
             None => st.skip_field("tcp")?,
+        }
+        // Written only for a device that was retried: most reports never have them.
+        if self.attempts != 1 {
+            st.serialize_field("attempts", &self.attempts)?;
+            st.serialize_field("retried", &self.retried)?;
+        } else {
+            st.skip_field("attempts")?;
+            st.skip_field("retried")?;
         }
         st.end()
     }
@@ -215,6 +241,13 @@ struct DeviceResultShape {
     /// The client socket's `TCP_INFO` just before it closed (Linux; once connected).
     #[serde(default)]
     tcp: Option<TcpStats>,
+    /// Sessions made for this device (`--retries`; absent: 1): this result is the last
+    /// one's.
+    #[serde(default)]
+    attempts: Option<u32>,
+    /// The errors of the sessions before the last, in order (absent: none).
+    #[serde(default)]
+    retried: Option<Vec<ErrorInfo>>,
 }
 
 impl JsonSchema for DeviceResult {
@@ -251,6 +284,8 @@ mod tests {
             new_host_key: None,
             worker: "1/main".into(),
             tcp: None,
+            attempts: 1,
+            retried: Vec::new(),
         }
     }
 

@@ -55,6 +55,7 @@ pub fn strat(kind: StrategyKind, walls: &[f64]) -> StrategyReport {
         external: None,
         device_view: None,
         bastion: None,
+        device_limits: None,
     }
 }
 
@@ -146,6 +147,7 @@ pub fn device(i: usize, t0: f64, start_s: f64, total_s: f64, error: Option<&str>
             kind: kind.to_string(),
             message: format!("{kind} on R{}", i + 1),
             phase: Some(Phase::Auth),
+            client_kind: None,
         }),
         started_unix: t0 + start_s,
         ended_unix: t0 + start_s + total_s,
@@ -154,6 +156,8 @@ pub fn device(i: usize, t0: f64, start_s: f64, total_s: f64, error: Option<&str>
         new_host_key: None,
         worker: "thread main".into(),
         tcp: None,
+        attempts: 1,
+        retried: Vec::new(),
     }
 }
 

@@ -8,7 +8,8 @@
 //! # Layout
 //! - [`cpu_now`]: CPU so far; a run's CPU is the difference across it.
 //! - [`peak_rss`], [`reset_peak_rss`], [`vm_hwm`], [`ChildRssSampler`]: peak resident memory.
-//! - [`raise_nofile_limit`]: the soft open-file limit up to the hard one.
+//! - [`raise_nofile_limit`]: the soft open-file limit up to the hard one; [`nofile_limits`]:
+//!   both, as they are.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -174,6 +175,18 @@ impl Drop for ChildRssSampler {
     fn drop(&mut self) {
         self.stop_thread();
     }
+}
+
+/// The open-file limits of this process, soft and hard (`None` where they cannot be read;
+/// `u64::MAX` for unlimited).
+pub fn nofile_limits() -> Option<(u64, u64)> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit with a valid rlimit struct.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    (rc == 0).then_some((lim.rlim_cur, lim.rlim_max))
 }
 
 /// Raises the soft open-file limit to the hard limit: a 1000-device run holds two sockets per

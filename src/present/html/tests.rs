@@ -80,6 +80,7 @@ fn hostile_text_is_escaped_and_control_characters_dropped() {
         kind: "prompt_not_seen".into(),
         message: "last output: \u{1b}[0m</td><script>".into(),
         phase: None,
+        client_kind: None,
     });
     let page = report_page(&r, &PageOptions::default());
     let text = well_formed(&page);
@@ -97,6 +98,7 @@ fn an_interrupted_run_says_so() {
             kind: fleetbench_report::kind::INTERRUPTED.into(),
             message: "run interrupted before this device finished".into(),
             phase: None,
+            client_kind: None,
         });
     }
     r.strategies.truncate(2);

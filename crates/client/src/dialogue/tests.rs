@@ -483,3 +483,35 @@ fn extract_output_drops_echo_and_blank_edges() {
     );
     assert_eq!(extract_output(b"x\r\ny\r\n", "show clock"), "x\ny");
 }
+
+#[test]
+fn a_session_limit_message_before_the_first_prompt_is_vty_busy() {
+    let nxos = Platform::by_device_type("cisco_nxos").unwrap();
+    let mut d = Dialogue::for_platform(nxos, vec!["show clock".into()], None);
+    assert_eq!(
+        d.on_bytes(b"\r\nCLI session limit 32 reached. Exiting.\r\n")
+            .unwrap(),
+        Action::Wait
+    );
+    assert_eq!(
+        d.eof_error(),
+        SessionError::VtyBusy {
+            phase: Phase::Prompt,
+            line: "CLI session limit 32 reached. Exiting.".into()
+        }
+    );
+    // The same words on IOS mean nothing: IOS refuses before the login.
+    let mut ios = dialogue(&["show clock"], None);
+    ios.on_bytes(b"CLI session limit 32 reached. Exiting.\r\n")
+        .unwrap();
+    assert_eq!(
+        ios.eof_error(),
+        SessionError::Disconnected {
+            phase: Phase::Prompt
+        }
+    );
+    let linux = Platform::by_device_type("linux").unwrap();
+    let mut l = Dialogue::for_platform(linux, vec![], None);
+    l.on_bytes(b"Too many logins for 'cisco'.\r\n").unwrap();
+    assert_eq!(l.eof_error().kind(), "vty_busy");
+}

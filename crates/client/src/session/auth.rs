@@ -4,6 +4,7 @@ use super::{Conn, ssh2_or_session};
 use crate::error::{Phase, SessionError};
 use crate::wait::Io;
 use fleetbench_inventory::Device;
+use std::time::{Duration, Instant};
 
 /// Answers every keyboard-interactive challenge with the password, as paramiko and netmiko do
 /// for IOS's single `Password:` challenge.
@@ -20,8 +21,23 @@ impl ssh2::KeyboardInteractivePrompt for PasswordPrompter<'_> {
     }
 }
 
-pub(super) async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result<(), SessionError> {
+/// Authenticates with the device's credentials. `aaa_late`: a password or
+/// keyboard-interactive rejection that took at least this long is the device's AAA server
+/// timing out (`aaa_timeout`), and no other method is tried after it (the device would only
+/// wait for the same silent server again).
+pub(super) async fn authenticate<I: Io>(
+    c: &Conn<'_, I>,
+    dev: &Device,
+    aaa_late: Duration,
+) -> Result<(), SessionError> {
     let user = dev.username.as_str();
+    let late = |t0: Instant| {
+        let secs = t0.elapsed();
+        (secs >= aaa_late).then(|| SessionError::AaaTimeout {
+            secs: secs.as_secs_f64(),
+            limit: aaa_late.as_secs_f64() / crate::job::AAA_LATE_SHARE,
+        })
+    };
     // Each method gets its own deadline: a device answers each attempt separately and may
     // pause before a rejection (IOS does, and so does the emulator), so one deadline for all
     // of them would report a slow "no" as a timeout.
@@ -58,6 +74,7 @@ pub(super) async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result
     };
     // Password first (what IOS offers); libssh2 does not fall back by itself, so
     // keyboard-interactive is tried explicitly when the server refuses plain password auth.
+    let t0 = Instant::now();
     match c
         .retry(Phase::Auth, c.deadline(), || {
             c.sess.userauth_password(user, password.expose())
@@ -65,19 +82,25 @@ pub(super) async fn authenticate<I: Io>(c: &Conn<'_, I>, dev: &Device) -> Result
         .await
     {
         Ok(()) => return Ok(()),
-        Err(e) if e.is_auth_failure() => {}
+        Err(e) if e.is_auth_failure() => {
+            if let Some(aaa) = late(t0) {
+                return Err(aaa);
+            }
+        }
         Err(e) => return Err(auth_err(e)),
     }
     let mut prompter = PasswordPrompter(password.expose());
-    c.retry(Phase::Auth, c.deadline(), || {
-        c.sess.userauth_keyboard_interactive(user, &mut prompter)
-    })
-    .await
-    .map_err(auth_err)?;
-    if c.sess.authenticated() {
-        Ok(())
-    } else {
-        Err(rejected())
+    let t0 = Instant::now();
+    let outcome = c
+        .retry(Phase::Auth, c.deadline(), || {
+            c.sess.userauth_keyboard_interactive(user, &mut prompter)
+        })
+        .await;
+    match outcome {
+        Ok(()) if c.sess.authenticated() => Ok(()),
+        Ok(()) => Err(late(t0).unwrap_or_else(rejected)),
+        Err(e) if e.is_auth_failure() => Err(late(t0).unwrap_or_else(rejected)),
+        Err(e) => Err(auth_err(e)),
     }
 }
 

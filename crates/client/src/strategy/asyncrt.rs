@@ -4,7 +4,7 @@
 //! does. SIGTERM drops the sessions in flight at once (their sockets close with them).
 
 use super::poller::not_run;
-use super::pool::Run;
+use super::pool::{Attempts, Next, Run};
 use super::{RunOutcome, StrategyError};
 use crate::error::SessionError;
 use crate::session::worker_label;
@@ -48,14 +48,30 @@ pub(super) fn run(r: &Run<'_>) -> Result<RunOutcome, StrategyError> {
         for _ in 0..r.workers {
             let (feed, shared, tx) = (feed.clone(), shared.clone(), tx.clone());
             let poller = r.cfg.session.clone();
+            let retry = r.cfg.retry;
             tokio::spawn(async move {
                 let (devices, job) = &*shared;
                 while let Some(i) = feed.take() {
                     let dev = &devices[i];
-                    let _ = tx.send(Msg::Started(i, worker_label(), unix_now()));
-                    let r = tokio::select! {
-                        r = poller.poll_async(dev, job) => r,
-                        () = feed.stop().urgent() => not_run(dev, SessionError::Interrupted),
+                    let mut attempts = Attempts::new(i, retry);
+                    let r = loop {
+                        if !feed.wait_release_async().await {
+                            break attempts.stopped_or_interrupted(dev);
+                        }
+                        let _ = tx.send(Msg::Started(i, worker_label(), unix_now()));
+                        let r = tokio::select! {
+                            r = poller.poll_async(dev, job) => r,
+                            () = feed.stop().urgent() => not_run(dev, SessionError::Interrupted),
+                        };
+                        match attempts.after(r) {
+                            Next::Done(r) => break *r,
+                            Next::Retry(wait) => {
+                                let at = std::time::Instant::now() + wait;
+                                if !feed.stop().sleep_until_async(at).await {
+                                    break attempts.stopped_or_interrupted(dev);
+                                }
+                            }
+                        }
                     };
                     let _ = tx.send(Msg::Done(i, Box::new(r)));
                 }

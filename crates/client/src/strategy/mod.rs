@@ -9,12 +9,18 @@
 //! | `processes`  | a pool of W worker processes (this binary, re-executed), pipes |
 //! | `async`      | tokio tasks over non-blocking libssh2, W at once (semaphore)  |
 //! | `rayon`      | a dedicated rayon pool of W threads, one spawned job per device |
+//!
+//! Every strategy takes its devices from the one queue of the shell (`pool.rs`), which also
+//! paces new connections (`--connect-rate`, [`pace`]) and retries failed devices
+//! (`--retries`, [`retry`]) the same way for all five.
 
 mod asyncrt;
+pub mod pace;
 pub mod poller;
 mod pool;
 pub mod processes;
 mod rayon_pool;
+pub mod retry;
 mod sequential;
 mod threads;
 
@@ -59,6 +65,11 @@ pub struct RunConfig {
     pub stop: Stop,
     /// How one device is polled: the SSH session core, possibly wrapped, or a mock.
     pub session: Arc<dyn Poller>,
+    /// Retries of failed devices (`--retries`; none by default).
+    pub retry: retry::RetryPolicy,
+    /// Most new connections per second, all workers together (`--connect-rate`); `None`:
+    /// no cap.
+    pub connect_rate: Option<f64>,
 }
 
 impl Default for RunConfig {
@@ -68,6 +79,8 @@ impl Default for RunConfig {
             worker_exe: None,
             stop: Stop::new(),
             session: Arc::new(poller::Ssh::default()),
+            retry: retry::RetryPolicy::default(),
+            connect_rate: None,
         }
     }
 }

@@ -170,6 +170,12 @@ pub struct Mock {
     pub latencies: Vec<Duration>,
     /// Names of devices that fail.
     pub refuse: Vec<String>,
+    /// When above 0, the devices of `refuse` fail only their first this many sessions.
+    pub fail_first: usize,
+    /// Sessions started per device name.
+    sessions: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+    /// When each session started, in order.
+    starts: std::sync::Mutex<Vec<std::time::Instant>>,
     /// Requested as the first session begins (a Ctrl-C at a known point).
     pub stop_at_first: Option<crate::stop::Stop>,
     in_flight: AtomicUsize,
@@ -201,6 +207,28 @@ impl Mock {
         self.polled.load(Ordering::SeqCst)
     }
 
+    /// When each session started, in the order they did.
+    pub fn starts(&self) -> Vec<std::time::Instant> {
+        self.starts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Counts a session of `dev`; whether this one fails.
+    fn fails(&self, dev: &Device) -> bool {
+        if !self.refuse.contains(&dev.name) {
+            return false;
+        }
+        let mut seen = self
+            .sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = seen.entry(dev.name.clone()).or_default();
+        *n += 1;
+        self.fail_first == 0 || *n <= self.fail_first
+    }
+
     fn latency(&self, dev: &Device) -> Duration {
         if self.latencies.is_empty() {
             return Duration::ZERO;
@@ -221,6 +249,10 @@ impl Mock {
         }
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        self.starts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(std::time::Instant::now());
         fleetbench_report::unix_now()
     }
 
@@ -230,7 +262,7 @@ impl Mock {
         r.started_unix = started_unix;
         r.ended_unix = fleetbench_report::unix_now();
         r.worker = session::worker_label();
-        if self.refuse.contains(&dev.name) {
+        if self.fails(dev) {
             r.error = Some(ErrorInfo::from(&SessionError::Refused { addr: dev.addr() }));
         } else {
             r.ok = true;

@@ -1,11 +1,15 @@
 //! The scheduling shell every strategy shares: a [`Feed`] hands out device indices in
-//! inventory order until it is empty or the run is stopped; a [`Collector`] takes each
+//! inventory order until it is empty or the run is stopped, and release times for new
+//! connections under `--connect-rate`; [`Attempts`] decides, after each session of a device,
+//! whether it is retried and after what wait (`--retries`); a [`Collector`] takes each
 //! result once, announces it, and at the end fills the devices never started (`interrupted`
 //! after a stop) so every device has exactly one result and one
-//! [`Event::DeviceFinished`]. A strategy only decides who calls [`Feed::take`] and where the
-//! session runs.
+//! [`Event::DeviceFinished`]. A strategy only decides who calls [`Feed::take`], where the
+//! session runs and how it waits.
 
+use super::pace::Pacer;
 use super::poller::{Poller, not_run};
+use super::retry::RetryPolicy;
 use super::{RunConfig, RunOutcome};
 use crate::error::SessionError;
 use crate::job::Job;
@@ -13,11 +17,11 @@ use crate::observe::{Event, Observer};
 use crate::session;
 use crate::stop::Stop;
 use fleetbench_inventory::Device;
-use fleetbench_report::DeviceResult;
 use fleetbench_report::StrategyKind;
+use fleetbench_report::{DeviceResult, ErrorInfo};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Threads that run sessions get a small stack: the session core needs little, and 1000
 /// threads must fit easily.
@@ -33,9 +37,16 @@ pub(super) struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    /// The run's queue, in inventory order, obeying the run's stop token.
+    /// The run's queue, in inventory order, obeying the run's stop token and connect rate.
     pub fn feed(&self) -> Feed {
-        Feed::new(self.devices.len(), &self.cfg.stop)
+        let mut feed = Feed::new(self.devices.len(), &self.cfg.stop);
+        feed.pacer = self.cfg.connect_rate.map(Pacer::new);
+        feed
+    }
+
+    /// The attempts of device `index`.
+    pub fn attempts(&self, index: usize) -> Attempts {
+        Attempts::new(index, self.cfg.retry)
     }
 
     pub fn collector(&self) -> Collector<'a> {
@@ -59,12 +70,13 @@ impl<'a> Run<'a> {
     }
 }
 
-/// The queue of device indices of one run.
+/// The queue of device indices of one run, and its connect rate.
 #[derive(Debug)]
 pub(super) struct Feed {
     next: AtomicUsize,
     len: usize,
     stop: Stop,
+    pacer: Option<Pacer>,
 }
 
 impl Feed {
@@ -73,6 +85,26 @@ impl Feed {
             next: AtomicUsize::new(0),
             len,
             stop: stop.clone(),
+            pacer: None,
+        }
+    }
+
+    /// When the next connection may open (`--connect-rate`); `None`: at once.
+    pub(super) fn release(&self) -> Option<Instant> {
+        self.pacer.as_ref().map(|p| p.reserve(Instant::now()))
+    }
+
+    /// Waits on the calling thread for the next connection's release time; false when the
+    /// run was stopped meanwhile.
+    pub(super) fn wait_release(&self) -> bool {
+        self.release().is_none_or(|at| self.stop.sleep_until(at))
+    }
+
+    /// [`Feed::wait_release`] for async workers.
+    pub(super) async fn wait_release_async(&self) -> bool {
+        match self.release() {
+            None => true,
+            Some(at) => self.stop.sleep_until_async(at).await,
         }
     }
 
@@ -165,32 +197,109 @@ impl<'a> Collector<'a> {
     }
 }
 
-/// Polls device `index` with `poller` on the calling thread, announced.
+/// What comes after one session of a device.
+#[derive(Debug)]
+pub(super) enum Next {
+    /// Poll it again after this wait.
+    Retry(Duration),
+    /// Its result (the last session's, with the attempts before it).
+    Done(Box<DeviceResult>),
+}
+
+/// The sessions of one device: whether a failed one is retried, and its final result.
+#[derive(Debug)]
+pub(super) struct Attempts {
+    index: usize,
+    policy: RetryPolicy,
+    made: u32,
+    /// The errors of the attempts before the last one.
+    earlier: Vec<ErrorInfo>,
+    /// The last attempt, when it is to be retried.
+    last: Option<DeviceResult>,
+}
+
+impl Attempts {
+    pub(super) fn new(index: usize, policy: RetryPolicy) -> Attempts {
+        Attempts {
+            index,
+            policy,
+            made: 0,
+            earlier: Vec::new(),
+            last: None,
+        }
+    }
+
+    /// A session ended with `r`.
+    pub(super) fn after(&mut self, r: DeviceResult) -> Next {
+        self.made += 1;
+        if let Some(prev) = self.last.take() {
+            self.earlier.extend(prev.error);
+        }
+        match self.policy.next(self.index, self.made, &r) {
+            Some(wait) => {
+                self.last = Some(r);
+                Next::Retry(wait)
+            }
+            None => Next::Done(Box::new(self.finish(r))),
+        }
+    }
+
+    fn finish(&mut self, mut r: DeviceResult) -> DeviceResult {
+        r.attempts = self.made.max(1);
+        r.retried = std::mem::take(&mut self.earlier);
+        r
+    }
+
+    /// The device's result when the run stopped before its next attempt: the last
+    /// attempt's, or `None` when it never started.
+    pub(super) fn stopped(&mut self) -> Option<DeviceResult> {
+        let last = self.last.take()?;
+        Some(self.finish(last))
+    }
+
+    /// [`Attempts::stopped`], or `interrupted` for a device never started.
+    pub(super) fn stopped_or_interrupted(&mut self, dev: &Device) -> DeviceResult {
+        self.stopped()
+            .unwrap_or_else(|| not_run(dev, SessionError::Interrupted))
+    }
+}
+
+/// Polls device `index` with `poller` on the calling thread, each attempt paced and
+/// announced, retried as the run says.
 pub(super) fn poll_here(
     index: usize,
     devices: &[Device],
     job: &Job,
     poller: &dyn Poller,
     col: &Collector<'_>,
+    feed: &Feed,
+    mut attempts: Attempts,
 ) {
-    col.started(
-        index,
-        &session::worker_label(),
-        fleetbench_report::unix_now(),
-    );
-    col.finish(index, poller.poll(&devices[index], job));
+    let dev = &devices[index];
+    loop {
+        if !feed.wait_release() {
+            return col.finish(index, attempts.stopped_or_interrupted(dev));
+        }
+        col.started(
+            index,
+            &session::worker_label(),
+            fleetbench_report::unix_now(),
+        );
+        match attempts.after(poller.poll(dev, job)) {
+            Next::Done(r) => return col.finish(index, *r),
+            Next::Retry(wait) => {
+                if !feed.stop().sleep_until(Instant::now() + wait) {
+                    return col.finish(index, attempts.stopped_or_interrupted(dev));
+                }
+            }
+        }
+    }
 }
 
 /// The worker loop of the in-process strategies: take, poll here, repeat.
-pub(super) fn work(
-    feed: &Feed,
-    devices: &[Device],
-    job: &Job,
-    poller: &dyn Poller,
-    col: &Collector<'_>,
-) {
+pub(super) fn work(r: &Run<'_>, feed: &Feed, col: &Collector<'_>) {
     while let Some(i) = feed.take() {
-        poll_here(i, devices, job, poller, col);
+        poll_here(i, r.devices, r.job, r.poller(), col, feed, r.attempts(i));
     }
 }
 

@@ -32,7 +32,7 @@ pub(super) fn run(r: &Run<'_>) -> Result<RunOutcome, StrategyError> {
             // One job per device; each polls whichever device is next in the queue.
             s.spawn(move |_| {
                 if let Some(i) = feed.take() {
-                    poll_here(i, r.devices, r.job, r.poller(), col);
+                    poll_here(i, r.devices, r.job, r.poller(), col, feed, r.attempts(i));
                 }
             });
         }

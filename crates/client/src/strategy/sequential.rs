@@ -6,6 +6,6 @@ use std::time::Duration;
 
 pub(super) fn run(r: &Run<'_>) -> Result<RunOutcome, StrategyError> {
     let (feed, col) = (r.feed(), r.collector());
-    work(&feed, r.devices, r.job, r.poller(), &col);
+    work(r, &feed, &col);
     r.outcome(col, Duration::ZERO, 1)
 }

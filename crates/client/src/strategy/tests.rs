@@ -191,3 +191,125 @@ fn an_empty_fleet_is_an_empty_run() {
         }
     }
 }
+
+#[test]
+fn retried_devices_end_with_their_last_attempt_and_its_history_under_every_strategy() {
+    for kind in IN_PROCESS {
+        // R2 and R5 fail their first two sessions (`refused`, retryable), then succeed.
+        let mut mock = Mock::new(vec![Duration::from_millis(1)]).refusing(&["R2", "R5"]);
+        mock.fail_first = 2;
+        let mock = Arc::new(mock);
+        let c = RunConfig {
+            retry: retry::RetryPolicy {
+                retries: 3,
+                seed: 9,
+            },
+            ..cfg(&mock, 3)
+        };
+        let tally = Tally::default();
+        let obs = |e: &Event<'_>| tally.on(e);
+        let out = run(kind, &devices(6), &job(), &c, &obs).unwrap();
+        assert_eq!(out.ok(), 6, "{kind}");
+        assert_eq!(
+            mock.polled(),
+            6 + 4,
+            "{kind}: two retries each for two devices"
+        );
+        assert_eq!(
+            tally.started.load(Ordering::SeqCst),
+            10,
+            "{kind}: each attempt announced"
+        );
+        assert_eq!(
+            tally.finished.lock().unwrap().len(),
+            6,
+            "{kind}: one result each"
+        );
+        for r in &out.results {
+            let (attempts, kinds) = if ["R2", "R5"].contains(&r.name.as_str()) {
+                (3, vec!["refused"; 2])
+            } else {
+                (1, vec![])
+            };
+            assert_eq!(r.attempts, attempts, "{kind} {}", r.name);
+            let got: Vec<&str> = r.retried.iter().map(|e| e.kind.as_str()).collect();
+            assert_eq!(got, kinds, "{kind} {}", r.name);
+        }
+        // Without retries, the same run fails them.
+        let mut mock = Mock::new(vec![]).refusing(&["R2", "R5"]);
+        mock.fail_first = 2;
+        let mock = Arc::new(mock);
+        let out = run(kind, &devices(6), &job(), &cfg(&mock, 3), &Quiet).unwrap();
+        assert_eq!((out.ok(), mock.polled()), (4, 6), "{kind}");
+    }
+}
+
+#[test]
+fn retries_give_up_after_n_and_keep_every_error() {
+    let mock = Arc::new(Mock::new(vec![]).refusing(&["R1"]));
+    let c = RunConfig {
+        retry: retry::RetryPolicy {
+            retries: 2,
+            seed: 1,
+        },
+        ..cfg(&mock, 1)
+    };
+    let out = run(StrategyKind::Sequential, &devices(1), &job(), &c, &Quiet).unwrap();
+    let r = &out.results[0];
+    assert!(!r.ok);
+    assert_eq!((r.attempts, r.retried.len(), mock.polled()), (3, 2, 3));
+    assert_eq!(r.error.as_ref().unwrap().kind, "refused");
+}
+
+#[test]
+fn a_stop_during_a_backoff_keeps_the_last_attempt() {
+    // The backoff of a first retry is at least 125 ms; the stop comes during it.
+    for kind in IN_PROCESS {
+        let mock = Arc::new(Mock::new(vec![]).refusing(&["R1"]));
+        let c = RunConfig {
+            retry: retry::RetryPolicy {
+                retries: 5,
+                seed: 1,
+            },
+            ..cfg(&mock, 1)
+        };
+        let stop = c.stop.clone();
+        let obs = |e: &Event<'_>| {
+            if let Event::DeviceStarted { .. } = e {
+                stop.request();
+            }
+        };
+        let out = run(kind, &devices(1), &job(), &c, &obs).unwrap();
+        let r = &out.results[0];
+        assert_eq!(r.error.as_ref().unwrap().kind, "refused", "{kind}");
+        assert_eq!(r.attempts, 1, "{kind}: no new session after the stop");
+    }
+}
+
+#[test]
+fn the_connect_rate_spaces_every_start_of_every_strategy() {
+    for kind in IN_PROCESS {
+        // 40 instant devices at 200/s on 8 workers: starts 5 ms apart, about 195 ms in all.
+        let mock = Arc::new(Mock::new(vec![]));
+        let c = RunConfig {
+            connect_rate: Some(200.0),
+            ..cfg(&mock, 8)
+        };
+        let out = run(kind, &devices(40), &job(), &c, &Quiet).unwrap();
+        assert_eq!(out.ok(), 40, "{kind}");
+        let mut starts = mock.starts();
+        starts.sort();
+        let span = starts[39] - starts[0];
+        // A ratio of the schedule, not a timing: 39 intervals of 5 ms at least.
+        assert!(
+            span >= Duration::from_millis(39 * 5) - Duration::from_millis(1),
+            "{kind}: {span:?}"
+        );
+        // Without a cap, instant sessions on 8 workers start far closer together.
+        let free = Arc::new(Mock::new(vec![]));
+        run(kind, &devices(40), &job(), &cfg(&free, 8), &Quiet).unwrap();
+        let mut s = free.starts();
+        s.sort();
+        assert!(s[39] - s[0] < span, "{kind}");
+    }
+}

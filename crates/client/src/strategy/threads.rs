@@ -17,7 +17,7 @@ pub(super) fn run(r: &Run<'_>) -> Result<RunOutcome, StrategyError> {
             let spawned = std::thread::Builder::new()
                 .name(format!("thread-{w}"))
                 .stack_size(THREAD_STACK)
-                .spawn_scoped(s, move || work(feed, r.devices, r.job, r.poller(), col));
+                .spawn_scoped(s, move || work(r, feed, col));
             if spawned.is_err() {
                 // The OS refused more threads: the ones already running drain the queue.
                 break;

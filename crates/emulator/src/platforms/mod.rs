@@ -38,6 +38,46 @@ pub fn new_cli(platform: &'static Platform, setup: &CliSetup) -> Box<dyn DeviceC
     }
 }
 
+/// How a device turns a session away when every vty line is busy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VtyRefusal {
+    /// The line is taken when the connection arrives; with none free the connection is
+    /// refused before any SSH is spoken (the emulator resets it before its banner).
+    AtConnect,
+    /// The line is taken at login; with none free the shell says [`VtyRefusal::message`]
+    /// and closes.
+    AfterLogin,
+}
+
+impl VtyRefusal {
+    /// What a device of `platform` prints when it refuses a session after login, with
+    /// `lines` vty lines and the user `user`.
+    pub fn message(platform: &Platform, lines: usize, user: &str) -> String {
+        match platform.short {
+            // netmiko #1893 and #2098 quote it from NX-OS.
+            "nxos" => format!("CLI session limit {lines} reached. Exiting.\r\n"),
+            // pam_limits' `maxlogins`, as a Linux shell refuses it.
+            "linux" => format!("Too many logins for '{user}'.\r\n"),
+            _ => format!("% All {lines} vty lines are in use\r\n"),
+        }
+    }
+}
+
+/// How a device of `platform` refuses a session over its vty limit. IOS and IOS-XE allocate
+/// a vty line for an incoming connection before the login ("just sitting at a login prompt
+/// is enough to tie up a VTY line", the Cisco IOS Cookbook) and refuse the connection when
+/// none is free; IOS-XR's `ssh server session-limit`, EOS's `management ssh connection
+/// limit` and Junos's `system services ssh connection-limit` are taken to refuse the same
+/// way (their documentation says the connection is rejected, not how). NX-OS logs the user
+/// in and then says `CLI session limit N reached. Exiting.` (netmiko #1893, #2098); a Linux
+/// host with pam_limits' `maxlogins` says `Too many logins for 'user'.` after the login.
+pub fn vty_refusal(platform: &Platform) -> VtyRefusal {
+    match platform.short {
+        "nxos" | "linux" => VtyRefusal::AfterLogin,
+        _ => VtyRefusal::AtConnect,
+    }
+}
+
 /// Errors of a `--platforms` spec.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MixError {

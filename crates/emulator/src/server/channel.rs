@@ -93,10 +93,13 @@ pub(super) struct ChannelTask {
 }
 
 impl ChannelTask {
+    /// Logged in over the vty limit on a platform that takes the line at login: its
+    /// message, then the end of the session.
     pub(super) async fn refuse_busy(self) {
-        let msg = format!(
-            "\r\n% Connection refused: all {} vty lines of {} are in use\r\n",
-            self.dev.max_sessions, self.dev.hostname
+        let msg = crate::platforms::VtyRefusal::message(
+            self.dev.platform,
+            self.dev.max_sessions,
+            &self.dev.username,
         );
         let _ = self.out.raw(msg.into_bytes()).await;
         self.out.finish(1).await;

@@ -1,17 +1,20 @@
 //! One emulated device as its connections see it: everything they share ([`DeviceState`]),
-//! the slots of its bounded counters (pre-auth connections, vty lines), and the CLI a new
-//! session gets.
+//! its connections and vty lines ([`Lines`], held through a [`LineGuard`]), and the CLI a
+//! new session gets.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
+use crate::aaa::AaaServer;
 use crate::config::Shared;
 use crate::engine::DeviceCli;
 use crate::fault::DeviceFaults;
-use crate::platforms::new_cli;
+use crate::login_block::LoginWatch;
+use crate::platforms::{VtyRefusal, new_cli, vty_refusal};
+use crate::preauth::{Admission, EVICT_AFTER, Pending, Verdict};
 use crate::profile::Profile;
 use crate::record::Recorder;
 use crate::setup::CliSetup;
@@ -34,6 +37,7 @@ pub(crate) struct DeviceState {
     pub profile: Arc<Profile>,
     pub seed: u64,
     pub boot: DateTime<Utc>,
+    /// vty lines: concurrent sessions.
     pub max_sessions: usize,
     pub config: Arc<russh::server::Config>,
     /// Public keys accepted for `username` (public-key auth is offered only when non-empty).
@@ -46,8 +50,12 @@ pub(crate) struct DeviceState {
     pub login_grace: Duration,
     /// Identity, place in the fleet, running and startup configs.
     pub device: Arc<Shared>,
-    pub(super) preauth: AtomicUsize,
-    pub(super) vty: AtomicUsize,
+    /// The fleet's AAA server, when the profile has one.
+    pub aaa: Option<Arc<AaaServer>>,
+    /// `login block-for`, when the profile sets it.
+    pub watch: Option<Mutex<LoginWatch>>,
+    /// The connections and vty lines in use.
+    pub(super) lines: Mutex<Lines>,
     pub(super) sessions_started: AtomicU64,
     pub(super) accepted: AtomicU64,
 }
@@ -85,11 +93,103 @@ impl DeviceState {
             recorder: None,
             login_grace,
             device,
-            preauth: AtomicUsize::new(0),
-            vty: AtomicUsize::new(0),
+            aaa: None,
+            watch: None,
+            lines: Mutex::new(Lines::default()),
             sessions_started: AtomicU64::new(0),
             accepted: AtomicU64::new(0),
         }
+    }
+
+    /// How this device refuses a session over its vty limit.
+    pub fn vty_refusal(&self) -> VtyRefusal {
+        vty_refusal(self.platform)
+    }
+
+    /// Who may connect: the profile's `MaxStartups`, and the vty lines when this platform
+    /// takes one at connect.
+    pub fn admission(&self) -> Admission {
+        Admission {
+            startups: self.profile.limits.preauth,
+            vty_at_connect: (self.vty_refusal() == VtyRefusal::AtConnect)
+                .then_some(self.max_sessions),
+            evict_after: EVICT_AFTER,
+        }
+    }
+
+    /// Whether the device is in `login block-for` quiet mode.
+    pub fn blocked(&self, now: Instant) -> bool {
+        self.watch.as_ref().is_some_and(|w| {
+            w.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .blocked(now)
+        })
+    }
+
+    /// A login failed (counted by `login block-for`).
+    pub fn login_failed(&self, now: Instant) {
+        if let Some(w) = &self.watch {
+            w.lock().unwrap_or_else(PoisonError::into_inner).failed(now);
+        }
+    }
+
+    fn lines(&self) -> std::sync::MutexGuard<'_, Lines> {
+        self.lines.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Decides on a connection arriving `now` (a uniform `draw` in 0..100): on admission it
+    /// is registered, holding a vty line where the platform takes one at connect, and a
+    /// silent connection it replaces is cut. `cut` shuts the new connection's socket.
+    pub fn admit(
+        self: &Arc<Self>,
+        now: Instant,
+        draw: u32,
+        cut: std::net::TcpStream,
+    ) -> Result<LineGuard, crate::preauth::Refusal> {
+        let admission = self.admission();
+        let mut lines = self.lines();
+        match admission.admit(&lines.pending(), lines.vty_in_use(), now, draw) {
+            Verdict::Refuse(why) => Err(why),
+            Verdict::Admit { evict } => {
+                if let Some(id) = evict {
+                    lines.evict(id, true);
+                }
+                let state = Arc::new(LineState::default());
+                let id = lines.add(Line {
+                    id: 0,
+                    since: now,
+                    state: state.clone(),
+                    authenticated: false,
+                    vty: admission.vty_at_connect.is_some(),
+                    cut,
+                });
+                Ok(LineGuard {
+                    dev: self.clone(),
+                    id,
+                    state,
+                })
+            }
+        }
+    }
+
+    /// The connection of `guard` logged in. Where the line is taken at login, takes it:
+    /// false when every line is busy.
+    pub fn logged_in(&self, guard: &LineGuard) -> bool {
+        let at_login = self.vty_refusal() == VtyRefusal::AfterLogin;
+        let max = self.max_sessions;
+        let mut lines = self.lines();
+        let in_use = lines.vty_in_use();
+        let Some(line) = lines.conns.iter_mut().find(|l| l.id == guard.id) else {
+            return false;
+        };
+        line.authenticated = true;
+        if at_login && !line.vty {
+            if in_use >= max {
+                return false;
+            }
+            line.vty = true;
+        }
+        true
     }
 
     /// What a session's CLI is made from: who the device is, the login, the CLI's faults.
@@ -112,32 +212,140 @@ impl DeviceState {
     }
 }
 
-/// A taken slot of a per-device counter (pre-auth connections, vty lines); freed on drop.
-pub(super) struct Slot {
-    dev: Arc<DeviceState>,
-    counter: fn(&DeviceState) -> &AtomicUsize,
+/// What a connection and the device's registry share about it.
+#[derive(Debug, Default)]
+pub(crate) struct LineState {
+    /// The client has sent at least one byte.
+    pub heard: AtomicBool,
+    /// The device closed it for sending nothing (for a newcomer, or after `ident-grace`).
+    pub idle_closed: AtomicBool,
 }
 
-impl Slot {
-    pub(super) fn take(
-        dev: &Arc<DeviceState>,
-        counter: fn(&DeviceState) -> &AtomicUsize,
-        max: usize,
-    ) -> Option<Slot> {
-        counter(dev)
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
+/// One connection of a device.
+#[derive(Debug)]
+struct Line {
+    id: u64,
+    since: Instant,
+    state: Arc<LineState>,
+    authenticated: bool,
+    /// It holds a vty line.
+    vty: bool,
+    /// Shuts its socket (a second handle on it).
+    cut: std::net::TcpStream,
+}
+
+/// A device's connections, from accept to close.
+#[derive(Debug, Default)]
+pub(crate) struct Lines {
+    next: u64,
+    conns: Vec<Line>,
+}
+
+impl Lines {
+    fn add(&mut self, mut line: Line) -> u64 {
+        self.next += 1;
+        line.id = self.next;
+        self.conns.push(line);
+        self.next
+    }
+
+    fn pending(&self) -> Vec<Pending> {
+        self.conns
+            .iter()
+            .filter(|l| !l.authenticated)
+            .map(|l| Pending {
+                id: l.id,
+                since: l.since,
+                heard: l.state.heard.load(Ordering::Acquire),
+                vty: l.vty,
             })
-            .ok()
-            .map(|_| Slot {
-                dev: dev.clone(),
-                counter,
-            })
+            .collect()
+    }
+
+    fn vty_in_use(&self) -> usize {
+        self.conns.iter().filter(|l| l.vty).count()
+    }
+
+    /// Closes connection `id` (`idle`: for sending nothing); its place is free at once.
+    fn evict(&mut self, id: u64, idle: bool) {
+        if let Some(at) = self.conns.iter().position(|l| l.id == id) {
+            let line = self.conns.swap_remove(at);
+            line.state.idle_closed.store(idle, Ordering::Release);
+            let _ = line.cut.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn remove(&mut self, id: u64) {
+        if let Some(at) = self.conns.iter().position(|l| l.id == id) {
+            self.conns.swap_remove(at);
+        }
     }
 }
 
-impl Drop for Slot {
+/// A connection's place on its device (and its vty line, once it has one); freed on drop.
+pub(crate) struct LineGuard {
+    dev: Arc<DeviceState>,
+    id: u64,
+    pub(crate) state: Arc<LineState>,
+}
+
+impl LineGuard {
+    /// Shuts the connection's socket under its session (`idle`: it sent nothing).
+    pub fn close(&self, idle: bool) {
+        self.dev.lines().evict(self.id, idle);
+    }
+}
+
+impl Drop for LineGuard {
     fn drop(&mut self) {
-        (self.counter)(&self.dev).fetch_sub(1, Ordering::AcqRel);
+        self.dev.lines().remove(self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(since: Instant, vty: bool, cut: std::net::TcpStream) -> Line {
+        Line {
+            id: 0,
+            since,
+            state: Arc::new(LineState::default()),
+            authenticated: false,
+            vty,
+            cut,
+        }
+    }
+
+    #[test]
+    fn lines_count_vty_lines_and_pending_logins_and_evict_exactly() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let socket = || std::net::TcpStream::connect(addr).unwrap();
+        let t0 = Instant::now();
+        let mut lines = Lines::default();
+        let a = lines.add(line(t0, true, socket()));
+        let b = lines.add(line(t0, true, socket()));
+        let c = lines.add(line(t0, false, socket()));
+        assert_eq!((lines.vty_in_use(), lines.pending().len()), (2, 3));
+        // A logged-in session holds its line but is no longer pending.
+        lines
+            .conns
+            .iter_mut()
+            .find(|l| l.id == b)
+            .unwrap()
+            .authenticated = true;
+        assert_eq!((lines.vty_in_use(), lines.pending().len()), (2, 2));
+        lines.conns[0].state.heard.store(true, Ordering::Release);
+        assert!(lines.pending().iter().any(|p| p.id == a && p.heard));
+        // Evicting frees the place and the line at once, and marks the connection idle.
+        let state = lines.conns[0].state.clone();
+        lines.evict(a, true);
+        assert!(state.idle_closed.load(Ordering::Acquire));
+        assert_eq!((lines.vty_in_use(), lines.pending().len()), (1, 1));
+        // Removing what is gone is nothing.
+        lines.remove(a);
+        lines.remove(c);
+        assert_eq!((lines.vty_in_use(), lines.pending().len()), (1, 0));
     }
 }

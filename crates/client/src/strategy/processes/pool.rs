@@ -6,7 +6,8 @@ use crate::error::SessionError;
 use crate::job::Job;
 use crate::strategy::poller::not_run;
 use crate::strategy::poller::{Poller, RemoteSession};
-use crate::strategy::pool::{Collector, Feed, Run, outcome};
+use crate::strategy::pool::{Attempts, Collector, Feed, Next, Run, outcome};
+use crate::strategy::retry::RetryPolicy;
 use crate::strategy::{RunOutcome, StrategyError};
 use fleetbench_inventory::Device;
 use std::path::Path;
@@ -23,6 +24,7 @@ struct Pool<'a> {
     exe: &'a Path,
     feed: &'a Feed,
     col: &'a Collector<'a>,
+    retry: RetryPolicy,
     /// Worker processes started so far, replacements included.
     started: AtomicUsize,
     /// Replacement attempts so far, capped at the number of devices.
@@ -39,12 +41,28 @@ impl Pool<'_> {
             let dev = &self.devices[i];
             let started = |worker: &str, unix: f64| self.col.started(i, worker, unix);
             let budget = self.poller.budget(dev, self.job);
-            let (result, died) = match w.poll((i, dev), budget, self.feed.stop(), &started) {
-                Ok(r) => (r, false),
-                Err(Lost::Died(message)) => {
-                    (not_run(dev, SessionError::WorkerDied { message }), true)
+            // The parent paces and retries, so the rate and the backoff hold across every
+            // worker process.
+            let mut attempts = Attempts::new(i, self.retry);
+            let (result, died) = loop {
+                if !self.feed.wait_release() {
+                    break (attempts.stopped_or_interrupted(dev), false);
                 }
-                Err(Lost::Stopped) => (not_run(dev, SessionError::Interrupted), true),
+                let r = match w.poll((i, dev), budget, self.feed.stop(), &started) {
+                    Ok(r) => r,
+                    Err(Lost::Died(message)) => {
+                        break (not_run(dev, SessionError::WorkerDied { message }), true);
+                    }
+                    Err(Lost::Stopped) => break (not_run(dev, SessionError::Interrupted), true),
+                };
+                match attempts.after(r) {
+                    Next::Done(r) => break (*r, false),
+                    Next::Retry(wait) => {
+                        if !self.feed.stop().sleep_until(Instant::now() + wait) {
+                            break (attempts.stopped_or_interrupted(dev), false);
+                        }
+                    }
+                }
             };
             self.col.finish(i, result);
             if died {
@@ -137,6 +155,7 @@ pub(in crate::strategy) fn run(r: &Run<'_>) -> Result<RunOutcome, StrategyError>
         exe: &exe,
         feed: &feed,
         col: &col,
+        retry: cfg.retry,
         started: AtomicUsize::new(pool.len()),
         replacements: AtomicUsize::new(0),
         gave_up: Mutex::new(None),
