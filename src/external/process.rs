@@ -183,6 +183,8 @@ pub fn run_tree(
         source,
     })?;
     let pid = child.id() as i32;
+    // Alive until we wait for it, so its start time is there to read.
+    let started_ticks = start_ticks(pid).unwrap_or(0);
     super::cleanup::group(pid);
     let captures = (
         child
@@ -247,6 +249,7 @@ pub fn run_tree(
         pgid: pid,
         marker: &marker,
         seen,
+        started: started_ticks,
     };
     for orphan in reap_orphans(&id, Instant::now() + GRACE * 2) {
         cpu.user_s += orphan.user_s;
@@ -354,16 +357,31 @@ fn end_pids(pids: &[i32]) {
 
 /// Whether our child `pid` came to us from a poller's tree rather than from a fork of ours:
 /// it carries the run's marker (only readable while it lives), or sits in the poller's
-/// process group, or in a session other than ours (a daemon's `setsid`: no fork of ours
-/// does that), or was seen in the tree while it lived. A zombie's environment cannot be
-/// read, which is how double-forked pollers left zombies behind before.
+/// process group, or was seen in the tree while it lived; or it is a zombie in a session
+/// other than ours (a daemon's `setsid`) that started after the poller did. A zombie's
+/// environment cannot be read, which is how double-forked pollers left zombies behind
+/// before. A live process of another session is never taken for the poller's on that alone:
+/// it may be a child of this process's own (a test's pseudo-terminal session).
 fn inherited(pid: i32, tree: &TreeId<'_>) -> bool {
-    let Some((_, pgrp, session, _)) = stat_full(pid) else {
+    let Some((_, pgrp, session, state)) = stat_full(pid) else {
         return false;
     };
+    if pgrp == tree.pgid || tree.seen.contains(&pid) || marked(pid, tree.marker) {
+        return true;
+    }
     // SAFETY: getsid(0) reads this process's session id.
     let ours = unsafe { libc::getsid(0) };
-    pgrp == tree.pgid || session != ours || tree.seen.contains(&pid) || marked(pid, tree.marker)
+    state == 'Z' && session != ours && start_ticks(pid).is_some_and(|t| t >= tree.started)
+}
+
+/// When a process started, in clock ticks since boot (`/proc/PID/stat` field 22).
+fn start_ticks(pid: i32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    s[s.rfind(')')? + 2..]
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()
 }
 
 /// What tells a poller run's processes apart.
@@ -372,6 +390,8 @@ struct TreeId<'a> {
     marker: &'a [u8],
     /// Every process seen in the tree while it ran.
     seen: std::collections::HashSet<i32>,
+    /// When the poller's main process started, in clock ticks since boot.
+    started: u64,
 }
 
 /// Reaps children of ours that the poller left (re-parented here, alive or already zombies),
