@@ -24,7 +24,7 @@ use fleetbench_inventory::output;
 use fleetbench_netem::{Method, NetworkSpec};
 use fleetbench_report::StrategyKind;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The command used when none is given: the classic experiment's.
@@ -340,6 +340,16 @@ pub fn emulated_names(n: usize) -> Vec<String> {
     (0..n).map(fleetbench_emulator::device_name).collect()
 }
 
+/// Two outputs on one file, or one inside the plots folder, would overwrite each other.
+fn distinct(files: &[(&str, Option<&Path>)], plots: Option<&Path>) -> Result<()> {
+    let files: Vec<(&str, &Path)> = files
+        .iter()
+        .filter_map(|(f, p)| Some((*f, (*p)?)))
+        .collect();
+    let dirs: Vec<(&str, &Path)> = plots.map(|d| ("--plots", d)).into_iter().collect();
+    Ok(output::check_distinct(&files, &dirs)?)
+}
+
 fn measure(
     a: &FleetArgs,
     strategies: Vec<StrategyKind>,
@@ -353,17 +363,10 @@ fn measure(
     if let Some(d) = &plots {
         output::check_dir(d)?;
     }
-    // Two outputs on one file, or one inside the plots folder, would overwrite each other.
-    let files: Vec<(&str, &std::path::Path)> = [("--json", &a.json), ("--html", &a.html)]
-        .into_iter()
-        .filter_map(|(f, p)| Some((f, p.as_deref()?)))
-        .collect();
-    let dirs: Vec<(&str, &std::path::Path)> = plots
-        .as_deref()
-        .map(|d| ("--plots", d))
-        .into_iter()
-        .collect();
-    output::check_distinct(&files, &dirs)?;
+    distinct(
+        &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
+        plots.as_deref(),
+    )?;
     let debug_slowdown = debug_slowdown()?;
     let fleet = fleet(a)?;
     let bastion_plan = fleet.bastion.plan;
@@ -489,14 +492,12 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
         let files = fleetbench_inventory::write::planned_files(p, *format, a.bastion);
         fleetbench_inventory::write::check_overwrite(&files, a.force)
             .map_err(|e| anyhow!("--write-inventory: {e}"))?;
-        if let Some(r) = &a.record {
-            let named: Vec<(&str, &std::path::Path)> = files
-                .iter()
-                .map(|f| ("--write-inventory", f.as_path()))
-                .chain([("--record", r.as_path())])
-                .collect();
-            output::check_distinct(&named, &[])?;
-        }
+        let mut named: Vec<_> = files
+            .iter()
+            .map(|f| ("--write-inventory", Some(f.as_path())))
+            .collect();
+        named.push(("--record", a.record.as_deref()));
+        distinct(&named, None)?;
     }
     if let Some(p) = &a.record {
         output::check_file(p)?;
@@ -578,13 +579,7 @@ pub fn merge(a: &MergeArgs) -> Result<MergeConfig> {
     if let Some(d) = &a.plots {
         output::check_dir(d)?;
     }
-    let dirs: Vec<(&str, &std::path::Path)> = a
-        .plots
-        .as_deref()
-        .map(|d| ("--plots", d))
-        .into_iter()
-        .collect();
-    output::check_distinct(&[("--output", &a.output)], &dirs)?;
+    distinct(&[("--output", Some(&a.output))], a.plots.as_deref())?;
     Ok(MergeConfig {
         reports: a.reports.clone(),
         output: a.output.clone(),
@@ -678,12 +673,12 @@ pub fn check(a: &CheckArgs) -> Result<CheckConfig> {
     for t in &a.exports {
         output::check_file(&t.path)?;
     }
-    let files: Vec<(&str, &std::path::Path)> = a
+    let files: Vec<_> = a
         .exports
         .iter()
-        .map(|t| ("--export", t.path.as_path()))
+        .map(|t| ("--export", Some(t.path.as_path())))
         .collect();
-    output::check_distinct(&files, &[])?;
+    distinct(&files, None)?;
     Ok(CheckConfig {
         baseline: a.baseline.clone(),
         report: a.report.clone(),
