@@ -94,6 +94,8 @@ pub fn run(
     if !opts.external.pollers.is_empty() && !opts.run.stop.is_requested() {
         run_external(opts, fleet, job, obs, &mut report)?;
     }
+    // Fewer runs or strategies than asked, even if every device reached answered.
+    report.interrupted = opts.run.stop.is_requested();
     report.compute_speedups();
     Ok(report)
 }

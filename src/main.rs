@@ -5,7 +5,12 @@ fn main() {
     let code = match Cli::try_parse() {
         Err(e) => cli::parse_error(&e),
         Ok(c) => cli::run(c).unwrap_or_else(|e| {
-            eprintln!("fleetbench: error: {:#}", Causes(&e));
+            // An error may quote a file or a device: escaped like everything shown.
+            let message = format!("{:#}", Causes(&e));
+            eprintln!(
+                "fleetbench: error: {}",
+                fleetbench::present::sanitize::for_terminal_text(&message)
+            );
             cli::EXIT_USAGE
         }),
     };

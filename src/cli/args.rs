@@ -324,7 +324,8 @@ pub struct EmulateArgs {
     pub emulation: EmulationArgs,
     /// Written (atomically) once every listener is bound: its appearance means ready. Each
     /// device has its netmiko `device_type`. A stale file is removed before binding, and
-    /// this one when the fleet stops. The format follows the name (`*.ini` or `hosts`:
+    /// every file written when the fleet stops (a file fleetbench did not write is refused
+    /// unless --force). The format follows the name (`*.ini` or `hosts`:
     /// Ansible INI; `*ansible*.yaml`: Ansible; `hosts.yaml` or a folder `DIR/`: Nornir; else
     /// netmiko) unless --inventory-format says.
     #[arg(long, value_name = "FILE")]
@@ -332,6 +333,10 @@ pub struct EmulateArgs {
     /// netmiko, nornir, ansible or ansible-ini.
     #[arg(long, value_name = "FORMAT", requires = "write_inventory", value_parser = inventory_format)]
     pub inventory_format: Option<fleetbench_inventory::Format>,
+    /// Replace inventory files that exist but were not written by fleetbench (by default such
+    /// a file is never replaced or removed; fleetbench's own carry a first line saying so).
+    #[arg(long, requires = "write_inventory")]
+    pub force: bool,
     /// Append the devices' record of every session (accepted, authenticated, prompt, each
     /// command received and answered, closed, client address) to FILE, a JSON line each.
     #[arg(long, value_name = "FILE")]

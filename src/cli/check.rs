@@ -17,7 +17,10 @@ pub fn run(a: &CheckArgs) -> Result<i32> {
     for (path, bytes) in crate::present::export::render_all(&current, &cfg.exports)? {
         files.write(path, &bytes)?;
     }
-    print!("{}", crate::present::check::markdown(&outcome));
+    print!(
+        "{}",
+        crate::present::sanitize::for_terminal_text(&crate::present::check::markdown(&outcome))
+    );
     let n = outcome.regressions();
     if n == 0 {
         eprintln!("fleetbench: check: no regression");
@@ -31,9 +34,11 @@ pub fn run(a: &CheckArgs) -> Result<i32> {
     }
 }
 
-/// A `--json` report from a file.
+/// A `--json` report from a file: a regular file of at most 1 GiB (`input::REPORT`), so a
+/// FIFO or a link to `/dev/zero` is refused at once instead of blocking or growing.
 pub fn read_report(path: &Path) -> Result<Report> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    use fleetbench_inventory::input;
+    let bytes = input::read(path, input::REPORT)?;
     serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not a fleetbench report", path.display()))
 }

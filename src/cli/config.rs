@@ -24,7 +24,7 @@ use fleetbench_inventory::output;
 use fleetbench_netem::{Method, NetworkSpec};
 use fleetbench_report::StrategyKind;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The command used when none is given: the classic experiment's.
@@ -242,6 +242,7 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
         Some(path) => FleetSource::Inventory(path.clone()),
         None => {
             let devices = a.emulate.unwrap_or(CLASSIC_DEVICES);
+            check_fleet_size("--emulate", devices)?;
             let profile = profile_or(&a.emulation, DEFAULT_PROFILE)?;
             check_fault_targets(&profile, devices)?;
             FleetSource::Emulated {
@@ -339,6 +340,16 @@ pub fn emulated_names(n: usize) -> Vec<String> {
     (0..n).map(fleetbench_emulator::device_name).collect()
 }
 
+/// Two outputs on one file, or one inside the plots folder, would overwrite each other.
+fn distinct(files: &[(&str, Option<&Path>)], plots: Option<&Path>) -> Result<()> {
+    let files: Vec<(&str, &Path)> = files
+        .iter()
+        .filter_map(|(f, p)| Some((*f, (*p)?)))
+        .collect();
+    let dirs: Vec<(&str, &Path)> = plots.map(|d| ("--plots", d)).into_iter().collect();
+    Ok(output::check_distinct(&files, &dirs)?)
+}
+
 fn measure(
     a: &FleetArgs,
     strategies: Vec<StrategyKind>,
@@ -352,6 +363,10 @@ fn measure(
     if let Some(d) = &plots {
         output::check_dir(d)?;
     }
+    distinct(
+        &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
+        plots.as_deref(),
+    )?;
     let debug_slowdown = debug_slowdown()?;
     let fleet = fleet(a)?;
     let bastion_plan = fleet.bastion.plan;
@@ -410,6 +425,9 @@ pub fn compare(a: &CompareArgs, stop: &Stop) -> Result<MeasureConfig> {
     if let Some(dup) = a.externals.iter().find(|e| !names.insert(e.name.as_str())) {
         return Err(crate::external::ExternalError::Duplicate(dup.name.clone()).into());
     }
+    for e in &a.externals {
+        e.check_program()?;
+    }
     let mut cfg = measure(
         &a.fleet,
         strategies,
@@ -434,9 +452,24 @@ pub fn run(a: &RunArgs, stop: &Stop) -> Result<MeasureConfig> {
     measure(&a.fleet, vec![a.strategy], (a.workers, 1, 0), None, stop)
 }
 
+/// An emulated fleet's size, checked before anything is sized from it: the emulator's own
+/// limit (its devices' addresses repeat beyond it), the same for every command.
+fn check_fleet_size(flag: &str, devices: usize) -> Result<()> {
+    let max = fleetbench_emulator::identity::MAX_DEVICES;
+    if devices > max {
+        return Err(anyhow!(
+            "{flag} {devices}: an emulated fleet has at most {max} devices (their addresses in \
+             198.18.0.0/15 would repeat beyond that); use several fleets with --shard, or an \
+             --inventory"
+        ));
+    }
+    Ok(())
+}
+
 pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
-    let last = u32::from(a.base_port) + a.devices as u32 - 1;
-    if a.base_port == 0 || last > u32::from(u16::MAX) {
+    check_fleet_size("--devices", a.devices)?;
+    let last = u64::from(a.base_port) + a.devices as u64 - 1;
+    if a.base_port == 0 || last > u64::from(u16::MAX) {
         return Err(anyhow!(
             "ports {}..={last} do not fit in 1..=65535",
             a.base_port
@@ -453,6 +486,18 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
         && *format != Format::Nornir
     {
         output::check_file(p)?;
+    }
+    if let Some((p, format)) = &inventory {
+        // Every file the inventory is made of: none may be a user's own, unless --force.
+        let files = fleetbench_inventory::write::planned_files(p, *format, a.bastion);
+        fleetbench_inventory::write::check_overwrite(&files, a.force)
+            .map_err(|e| anyhow!("--write-inventory: {e}"))?;
+        let mut named: Vec<_> = files
+            .iter()
+            .map(|f| ("--write-inventory", Some(f.as_path())))
+            .collect();
+        named.push(("--record", a.record.as_deref()));
+        distinct(&named, None)?;
     }
     if let Some(p) = &a.record {
         output::check_file(p)?;
@@ -521,6 +566,7 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
         outputs: FleetFiles {
             inventory,
             record: a.record.clone(),
+            force: a.force,
         },
         network,
         exec: a.exec.clone(),
@@ -533,6 +579,7 @@ pub fn merge(a: &MergeArgs) -> Result<MergeConfig> {
     if let Some(d) = &a.plots {
         output::check_dir(d)?;
     }
+    distinct(&[("--output", Some(&a.output))], a.plots.as_deref())?;
     Ok(MergeConfig {
         reports: a.reports.clone(),
         output: a.output.clone(),
@@ -542,6 +589,9 @@ pub fn merge(a: &MergeArgs) -> Result<MergeConfig> {
 
 pub fn sweep(a: &SweepArgs, command_line: String, stop: &Stop) -> Result<SweepOptions> {
     let profile = profile_or(&a.emulation, SWEEP_PROFILE)?;
+    for &n in &a.sizes {
+        check_fleet_size("--sizes", n)?;
+    }
     check_fault_targets(&profile, a.sizes.iter().copied().max().unwrap_or(0))?;
     let out = match &a.out {
         None => crate::sweep::fresh_dir(std::path::Path::new("results")),
@@ -623,6 +673,12 @@ pub fn check(a: &CheckArgs) -> Result<CheckConfig> {
     for t in &a.exports {
         output::check_file(&t.path)?;
     }
+    let files: Vec<_> = a
+        .exports
+        .iter()
+        .map(|t| ("--export", Some(t.path.as_path())))
+        .collect();
+    distinct(&files, None)?;
     Ok(CheckConfig {
         baseline: a.baseline.clone(),
         report: a.report.clone(),

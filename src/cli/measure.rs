@@ -154,7 +154,9 @@ pub struct Outputs<'a> {
 pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> Result<i32> {
     write_report(report, out.json)?;
     write_page(report, out.html)?;
-    print!("{}", table::strategies(report));
+    // Tables show names and messages from devices and files: escaped, lines kept.
+    let shown = |text: String| crate::present::sanitize::for_terminal_text(&text).into_owned();
+    print!("{}", shown(table::strategies(report)));
     // Strategies a stop came before: say so, rather than leave them out silently.
     let missing: Vec<&str> = planned
         .iter()
@@ -166,27 +168,32 @@ pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> R
             "not run (interrupted before they started): {}",
             missing.join(", ")
         );
+    } else if report.interrupted {
+        println!("interrupted: fewer runs than asked for; the last one reported may be partial");
     }
     println!();
-    print!("{}", table::latency(report));
+    print!("{}", shown(table::latency(report)));
     // `compare --device-view`: the devices' record against each strategy's results.
     if report.strategies.iter().any(|s| s.device_view.is_some()) {
         println!();
-        print!("{}", crate::present::device_view::device_view(report));
+        print!(
+            "{}",
+            shown(crate::present::device_view::device_view(report))
+        );
     }
     if let Some(n) = &report.network {
         println!();
-        print!("{}", crate::present::network::round_trips(n));
+        print!("{}", shown(crate::present::network::round_trips(n)));
     }
     if report.bastion.is_some() {
         println!();
-        print!("{}", crate::present::bastion::bastion(report));
+        print!("{}", shown(crate::present::bastion::bastion(report)));
     }
     // The devices' shared limits: what they did, by the devices' own count.
     let limits = crate::present::limits::device_limits(report);
     if !limits.is_empty() {
         println!();
-        print!("{limits}");
+        print!("{}", shown(limits));
     }
     if let Some(dir) = out.plots {
         let mut files = Files::default();

@@ -72,9 +72,10 @@ impl fmt::Display for Causes<'_> {
     }
 }
 
-/// 0 when every device answered, else 1.
+/// 0 when every device answered in every run asked for, else 1 (a failed device, or a stop
+/// that cut the run short).
 fn exit_of(report: &fleetbench_report::Report) -> i32 {
-    if report.failed_devices() > 0 {
+    if report.failed_devices() > 0 || report.interrupted {
         EXIT_FAILED
     } else {
         EXIT_OK

@@ -26,7 +26,12 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
     let console = Console::new(Mode::Sweep, false, a.progress.progress.resolve());
     let (points, files) = sweep_into(&opts, &console)?;
     if let Some(last) = points.last() {
-        print!("{}", crate::present::table::strategies(&last.report));
+        print!(
+            "{}",
+            crate::present::sanitize::for_terminal_text(&crate::present::table::strategies(
+                &last.report
+            ))
+        );
     }
     eprintln!(
         "fleetbench: {} written to {} (open {} for the whole sweep on one page)",

@@ -23,6 +23,7 @@
 //! processes behind gets a typed error on its run ([`RunError`]); everything it started is
 //! ended and reaped, and the next run goes on.
 
+pub mod cleanup;
 pub mod devside;
 pub mod process;
 pub mod results;

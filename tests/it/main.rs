@@ -14,6 +14,7 @@ mod emulator;
 mod external;
 mod faults;
 mod gate;
+mod harden;
 mod hostile;
 mod limits;
 mod network;

@@ -41,6 +41,11 @@ pub struct Report {
     /// Set when the devices were reached through a jump host (`--bastion`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bastion: Option<BastionInfo>,
+    /// True when a stop (Ctrl-C, SIGTERM) cut the run short: the report holds fewer runs or
+    /// strategies than were asked for, the partial run last, even if every device it reached
+    /// answered. Such a run exits with status 1.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -298,6 +303,7 @@ impl Report {
             shard: None,
             merged: None,
             bastion: None,
+            interrupted: false,
         }
     }
 

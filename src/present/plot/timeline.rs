@@ -160,5 +160,6 @@ pub fn timeline(report: &Report, s: &StrategyReport) -> Result<String, PlotError
         legend(&right, &items)?;
         root.present().map_err(&e)?;
     }
-    Ok(svg)
+    // Names and paths from the report are drawn as text: valid XML whatever they hold.
+    Ok(crate::present::sanitize::for_xml(&svg).into_owned())
 }
