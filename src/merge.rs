@@ -138,6 +138,8 @@ pub fn merge(inputs: &[(String, Report)]) -> Result<Report, MergeError> {
         shard: None,
         network: None,
         bastion: first.bastion.clone(),
+        // A tune's search is one process's; shards of it do not add up.
+        tune: None,
         merged: Some(MergeInfo {
             shards: first_info.count,
             fleet_digest: first_info.fleet_digest.clone(),

@@ -41,6 +41,10 @@ pub struct Report {
     /// Set when the devices were reached through a jump host (`--bastion`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bastion: Option<BastionInfo>,
+    /// Set by `fleetbench tune`: every measured point, the chosen worker counts and why
+    /// (`strategies` then holds each strategy's last run at its chosen point).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tune: Option<crate::tune::TuneInfo>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -298,6 +302,7 @@ impl Report {
             shard: None,
             merged: None,
             bastion: None,
+            tune: None,
         }
     }
 

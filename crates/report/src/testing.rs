@@ -82,6 +82,7 @@ pub fn report(strategies: Vec<StrategyReport>) -> Report {
         shard: None,
         merged: None,
         bastion: None,
+        tune: None,
     };
     r.compute_speedups();
     r
