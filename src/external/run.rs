@@ -173,7 +173,7 @@ pub fn measure(
     for i in 0..opts.warmup + opts.runs.max(1) {
         let measured = i >= opts.warmup;
         let results_path = ws.path().join(format!("results-{i}.jsonl"));
-        let argv = spec.argv_for(ws, &command, &results_path);
+        let argv = spec.argv_for(ws, &command, &results_path, opts.workers);
         let log = |what: &str| {
             std::fs::File::create(ws.path().join(format!("{}-{i}.{what}", spec.name)))
                 .map_err(ExternalError::Workspace)
