@@ -494,6 +494,8 @@ pub fn report_page(r: &Report, opts: &PageOptions) -> String {
     let mut out = String::new();
     head(&mut out, &title);
     let _ = writeln!(out, "<h1>{}</h1>", escape(&title));
+    // `tune`: the verdict first.
+    out.push_str(&crate::present::tune::html_section(r));
     setup(&mut out, r, opts, true);
     report_sections(&mut out, r, opts, 2);
     out.push_str("</body>\n</html>\n");

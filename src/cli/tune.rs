@@ -1,0 +1,81 @@
+//! `fleetbench tune`: the worker count to use per strategy and poller, found in few runs,
+//! said as a verdict, recorded in the report and the page.
+
+use super::args::TuneArgs;
+use super::config::{self, FleetSource, TuneConfig};
+use super::files::Files;
+use super::render::{Console, Mode};
+use super::{exit_of, fleet, signals};
+use crate::present::tune as show;
+use anyhow::{Context, Result};
+use fleetbench_client::stop::Stop;
+use fleetbench_report::StrategyId;
+use fleetbench_report::tune::{TunePoint, TuneSearch};
+
+/// Lines while the search goes, above the live line.
+struct Lines<'a>(&'a Console);
+
+impl crate::tune::Watch for Lines<'_> {
+    fn measured(&self, strategy: &StrategyId, point: &TunePoint) {
+        self.0.line(&show::run_line(strategy.name(), point));
+    }
+    fn finished(&self, search: &TuneSearch) {
+        self.0.line(&show::search_line(search));
+    }
+}
+
+pub fn run(a: &TuneArgs) -> Result<i32> {
+    let mut cfg = config::tune(a, &Stop::new())?;
+    let m = &cfg.measure;
+    if m.fleet.needs_namespaces() {
+        // Before any thread: see `netem::sys`.
+        fleetbench_netem::sys::gain_namespace_rights()?;
+    }
+    signals::install(&m.compare.run.stop).context("installing the signal handlers")?;
+    fleetbench_rusage::raise_nofile_limit();
+    let fleet = fleet::open(&m.fleet)?;
+    let n = fleet.devices.len();
+    cfg.tune.failure_budget = cfg.failure_budget.devices(n);
+    if let FleetSource::Inventory(_) = &m.fleet.source {
+        let budget = *cfg
+            .tune
+            .login_budget
+            .get_or_insert(config::TUNE_REAL_BUDGET_POLLS * n as u64);
+        let most = cfg
+            .tune
+            .max_workers
+            .unwrap_or(config::TUNE_REAL_MAX_WORKERS);
+        let searches = cfg.tune.strategies.len() + cfg.tune.externals.len();
+        let plan =
+            crate::safety::LoginPlan::tune(n, budget, most, searches, cfg.tune.run.connect_rate);
+        super::confirm::confirm(&plan, &cfg.confirm)?;
+    }
+    let job = fleet::job(&m.job, &fleet);
+    // A line per run is this command's own (why each point): the progress keeps only its
+    // live line on a terminal.
+    let progress = match m.progress {
+        crate::present::progress::Mode::Lines => crate::present::progress::Mode::Off,
+        p => p,
+    };
+    let console = Console::new(Mode::Sweep, m.verbose, progress);
+    let report = crate::tune::run(&cfg.tune, &fleet, &job, &console, &Lines(&console))?;
+    fleet.stop();
+    write(&cfg, &report)?;
+    for line in show::verdict(&report) {
+        println!("{line}");
+    }
+    if let Some(t) = &report.tune {
+        println!();
+        print!("{}", show::table(t));
+    }
+    Ok(exit_of(&report))
+}
+
+/// The report first, then the page.
+fn write(cfg: &TuneConfig, report: &fleetbench_report::Report) -> Result<()> {
+    if let Some(path) = &cfg.measure.json {
+        Files::default().json(path.clone(), report)?;
+        eprintln!("fleetbench: report written to {}", path.display());
+    }
+    super::measure::write_page(report, cfg.measure.html.as_deref())
+}
