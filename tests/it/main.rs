@@ -24,3 +24,4 @@ mod screens;
 mod security;
 mod shards;
 mod strategies;
+mod tune;
