@@ -498,7 +498,7 @@ pub struct TuneArgs {
     /// polls of the fleet on a real inventory).
     #[arg(long, value_name = "N", value_parser = positive_count)]
     pub login_budget: Option<u64>,
-    /// Most time in all, shared by the searches: `90s`, `10m`, `1h` (default 30m).
+    /// Most time in all, shared by the searches: `90s`, `10m`, `1h`.
     #[arg(long, value_name = "TIME", default_value = "30m", value_parser = long_duration)]
     pub time_budget: std::time::Duration,
     #[command(flatten)]

@@ -489,7 +489,8 @@ pub fn tune(a: &TuneArgs, stop: &Stop) -> Result<TuneConfig> {
     }
     if let Some(e) = a.externals.iter().find(|e| !e.takes_workers()) {
         return Err(anyhow!(
-            "--external {}: tune sets the poller's concurrency through {{workers}} in its              command (like `-w {{workers}}` or `max_workers={{workers}}`), and this one has none",
+            "--external {}: tune sets the poller's concurrency through {{workers}} in its \
+             command (like `-w {{workers}}` or `max_workers={{workers}}`), and this one has none",
             e.name
         ));
     }

@@ -227,6 +227,22 @@ fn notes(s: &TuneSearch, t: &TuneInfo, devices: usize) -> Vec<String> {
             kinds_list(&s.persistent)
         ));
     }
+    let spreads: Vec<f64> = s
+        .points
+        .iter()
+        .filter(|p| p.runs.len() >= 2)
+        .map(TunePoint::spread)
+        .collect();
+    let noise = fleetbench_report::Spread::of(&spreads).median;
+    if noise > t.settings.tolerance {
+        out.push(format!(
+            "{name}: repeated runs spread by {} (the median over repeated points), more than the \
+             tolerance ({}): the answer is uncertain; measure on a quiet machine, with a larger \
+             fleet, or a wider --tolerance",
+            human::pct(noise),
+            human::pct(t.settings.tolerance)
+        ));
+    }
     match &s.stopped {
         Reason::LoginBudget { .. }
         | Reason::TimeBudget { .. }

@@ -18,8 +18,8 @@
 //!   the most workers are reached.
 //! - **The knee** is the fewest clean workers whose throughput is within the tolerance of the
 //!   best clean throughput (the target). The best is read as the median of the clean points
-//!   within the tolerance and the noise of the highest one: the highest of several noisy
-//!   points is biased upwards. It lies between the most workers short of the
+//!   within the tolerance and the noise (at most the tolerance again) of the highest one:
+//!   the highest of several noisy points is biased upwards. It lies between the most workers short of the
 //!   target (`below`) and the fewest reaching it (`above`); bisect that interval at its
 //!   geometric middle until it is within the resolution, or until the throughputs at both
 //!   ends differ by less than their noise (no point between could be told apart).
@@ -326,7 +326,10 @@ impl<'a> Analysis<'a> {
         let Some(best) = self.best() else {
             return 0.0;
         };
-        let floor = (1.0 - self.s.tolerance - self.noise(best) - self.pooled) * best.throughput();
+        // The noise widens the window by at most the tolerance again: with runs that spread
+        // wildly, the whole curve would otherwise count as the plateau.
+        let widen = (self.noise(best) + self.pooled).min(self.s.tolerance);
+        let floor = (1.0 - self.s.tolerance - widen) * best.throughput();
         let near: Vec<f64> = self
             .clean
             .iter()

@@ -1,4 +1,4 @@
-//! Figures against the worker count, log scale: `tune`'s throughput and failures per
+//! Figures against the worker count, log scale (no minor grid: on a log axis it smears): `tune`'s throughput and failures per
 //! strategy in one picture ([`tune`]), and a sweep's wall time per strategy when it varies
 //! the workers ([`wall_vs_workers`]).
 
@@ -105,6 +105,7 @@ pub fn tune(t: &TuneInfo, devices: usize) -> Result<String, PlotError> {
             .map_err(&e)?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
             .x_label_formatter(&log_axis)
             .y_label_formatter(&linear_axis(0.0, ymax))
             .y_desc("devices polled per second")
@@ -130,6 +131,7 @@ pub fn tune(t: &TuneInfo, devices: usize) -> Result<String, PlotError> {
             .map_err(&e)?;
         fails
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
             .x_desc("workers (log scale)")
             .y_desc("devices failed")
             .x_label_formatter(&log_axis)
@@ -215,6 +217,7 @@ pub fn wall_vs_workers(points: &[WorkersPoint], subtitle: &str) -> Result<String
             .map_err(&e)?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
             .x_desc("workers (log scale)")
             .y_desc("median wall time per run, s (log scale)")
             .x_label_formatter(&log_axis)

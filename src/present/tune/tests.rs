@@ -218,6 +218,20 @@ fn t_mut(r: &mut Report) -> &mut TuneInfo {
 }
 
 #[test]
+fn runs_that_spread_more_than_the_tolerance_are_flagged() {
+    let mut r = recorded();
+    let t = t_mut(&mut r);
+    t.searches.truncate(1);
+    t.searches[0].points[1].runs.push(run(20.0, 0, Why::Start));
+    let v = verdict(&r);
+    assert_eq!(v.len(), 2, "{v:?}");
+    assert!(
+        v[1].starts_with("threads: repeated runs spread by 32%"),
+        "{v:?}"
+    );
+}
+
+#[test]
 fn the_lines_while_it_searches_say_why() {
     let r = recorded();
     let a = &r.tune.as_ref().unwrap().searches[1];

@@ -493,3 +493,41 @@ fn the_middle_of_an_interval_is_strictly_inside() {
     assert_eq!(round_rate(812.4), 812.0);
     assert_eq!(round_rate(2.345), 2.3);
 }
+
+/// The table of docs/src/tune.md ("How many runs"): each curve's knee, the one found, and the
+/// runs it took against a grid's 54 (1..1000 workers at 10%). Update the page with this test.
+#[test]
+fn the_run_counts_the_guide_shows() {
+    let s = settings();
+    let flat = Curve {
+        throughput: Box::new(|_, _| 500.0),
+        ..Curve::knee(1.0, 1.0, 0.01)
+    };
+    let cases = [
+        (Curve::knee(0.025, 800.0, 0.01), 19, 19, 15),
+        (Curve::knee(0.15, 800.0, 0.01), 114, 118, 12),
+        (Curve::knee(0.0023, 1300.0, 0.01), 3, 3, 5),
+        (Curve::knee(0.5, 600.0, 0.01), 285, 304, 15),
+        (flat, 1, 1, 2),
+        (cliff(), 114, 118, 20),
+    ];
+    for (c, knee, found, runs) in cases {
+        assert_eq!(true_knee(&c, DEVICES, s.tolerance), knee);
+        let (points, o, n) = drive(&s, &c);
+        assert_eq!((o.answer.unwrap().workers, n), (found, runs), "{points:?}");
+    }
+    assert_eq!(grid_points(1, DEVICES, 0.1), 54);
+    let runs: Vec<usize> = (1..=12)
+        .map(|seed| {
+            let c = Curve {
+                seed,
+                ..Curve::knee(0.025, 800.0, 0.06)
+            };
+            drive(&s, &c).2
+        })
+        .collect();
+    assert_eq!(
+        (runs.iter().sum::<usize>(), runs.iter().max()),
+        (198, Some(&22))
+    );
+}
