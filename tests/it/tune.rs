@@ -58,9 +58,15 @@ fn tune_finds_the_knee_of_an_aaa_limit_near_its_model_and_records_why() {
         let points = s["points"].as_array().unwrap();
         assert_eq!(points[0]["runs"][0]["why"]["rule"], "start");
         assert_eq!(points[0]["workers"], 1);
-        let runs: usize = points.iter().map(|p| p["runs"].as_array().unwrap().len()).sum();
+        let runs: usize = points
+            .iter()
+            .map(|p| p["runs"].as_array().unwrap().len())
+            .sum();
         assert_eq!(s["runs"].as_u64(), Some(runs as u64));
-        assert!(runs < s["grid_runs"].as_u64().unwrap() as usize, "{name}: {runs} runs");
+        assert!(
+            runs < s["grid_runs"].as_u64().unwrap() as usize,
+            "{name}: {runs} runs"
+        );
         assert!(points.iter().any(|p| p["workers"].as_f64() == Some(found)));
         for p in points {
             for run in p["runs"].as_array().unwrap() {
@@ -75,7 +81,12 @@ fn tune_finds_the_knee_of_an_aaa_limit_near_its_model_and_records_why() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["strategy"].as_str().unwrap(), s["workers"].as_u64().unwrap()))
+        .map(|s| {
+            (
+                s["strategy"].as_str().unwrap(),
+                s["workers"].as_u64().unwrap(),
+            )
+        })
         .collect();
     for (s, (name, w)) in searches.iter().zip(&rows) {
         assert_eq!(s["strategy"].as_str(), Some(*name));
@@ -89,9 +100,15 @@ fn tune_finds_the_knee_of_an_aaa_limit_near_its_model_and_records_why() {
         out.stdout
     );
     assert!(first.contains(" workers: 60 devices in "), "{first}");
-    assert!(out.stderr.contains("[the start: the lowest count]"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("[the start: the lowest count]"),
+        "{}",
+        out.stderr
+    );
     let page = std::fs::read_to_string(&html).unwrap();
-    let verdict = page.find(&first.replace('\'', "&#39;")).expect("the verdict on the page");
+    let verdict = page
+        .find(&first.replace('\'', "&#39;"))
+        .expect("the verdict on the page");
     assert!(verdict < page.find("Wall time per strategy").unwrap());
     assert!(page.contains("Throughput and failures against workers"));
 }
@@ -107,11 +124,7 @@ fn real_fleet(n: usize, dir: &std::path::Path) -> (EmulatedFleet, String, String
     let inv = dir.join("devices.yaml");
     std::fs::write(&inv, f.inventory_yaml()).unwrap();
     let kh = dir.join("known_hosts");
-    (
-        f,
-        inv.display().to_string(),
-        kh.display().to_string(),
-    )
+    (f, inv.display().to_string(), kh.display().to_string())
 }
 
 #[test]
@@ -140,12 +153,23 @@ fn a_real_inventory_is_told_and_asked_for_and_never_polled_without_yes() {
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("add --yes to go ahead"), "{}", out.stderr);
-    assert!(f.take_sessions().is_empty(), "a device was polled before the answer");
+    assert!(
+        out.stderr.contains("add --yes to go ahead"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        f.take_sessions().is_empty(),
+        "a device was polled before the answer"
+    );
     // Below the threshold: said, not asked.
     let out = fleetbench(&compare);
     assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
-    assert!(out.stderr.contains("up to 40 logins in all"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("up to 40 logins in all"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(f.take_sessions().len(), 40);
     // Above it with --yes: polled.
     let out = fleetbench(&[&compare[..], &["--confirm-above", "30", "--yes"]].concat());
@@ -196,7 +220,12 @@ fn tune_on_a_real_inventory_keeps_its_login_budget_and_starts_low() {
     // A budget above the default threshold (200 logins) is refused without --yes.
     let out = tune(&["--login-budget", "250"]);
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
-    assert!(out.stderr.contains("up to 250 logins in all (the login budget"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("up to 250 logins in all (the login budget"),
+        "{}",
+        out.stderr
+    );
     assert!(f.take_sessions().is_empty());
     // 45 logins: four polls of 10 devices fit, a fifth does not.
     let out = tune(&["--login-budget", "45"]);
@@ -211,7 +240,8 @@ fn tune_on_a_real_inventory_keeps_its_login_budget_and_starts_low() {
     assert_eq!(s["points"][0]["workers"], 1);
     assert!(s["answer"]["workers"].as_u64().is_some(), "{s}");
     assert!(
-        out.stdout.contains("the search ended early (its login budget"),
+        out.stdout
+            .contains("the search ended early (its login budget"),
         "{}",
         out.stdout
     );
@@ -242,12 +272,21 @@ fn sweep_over_an_inventory_varies_the_workers_and_draws_them() {
     // 3 worker settings x 2 strategies x 6 devices = 36 logins, above 20.
     let out = fleetbench(&args);
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
-    assert!(out.stderr.contains("up to 36 logins in all"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("up to 36 logins in all"),
+        "{}",
+        out.stderr
+    );
     assert!(f.take_sessions().is_empty());
     let out = fleetbench(&[&args[..], &["--yes"]].concat());
     assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
     assert_eq!(f.take_sessions().len(), 36);
-    for name in ["report-n6-w1.json", "report-n6-w6.json", "workers-n6.svg", "index.html"] {
+    for name in [
+        "report-n6-w1.json",
+        "report-n6-w6.json",
+        "workers-n6.svg",
+        "index.html",
+    ] {
         assert!(out_dir.join(name).exists(), "{name} missing");
     }
     let svg = std::fs::read_to_string(out_dir.join("workers-n6.svg")).unwrap();
