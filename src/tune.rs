@@ -225,9 +225,12 @@ fn search_one(
     let id = searcher.id();
     let started = Instant::now();
     let mut points: Vec<TunePoint> = Vec::new();
-    // The last run's row at each point still worth keeping: the answer so far and the
-    // latest (memory stays a few runs' results, whatever the number of points).
-    let mut rows: Vec<((usize, Option<f64>), StrategyReport)> = Vec::new();
+    // The last run's row at each worker count (any of them may end as the answer), and the
+    // newest row of all. Outputs stay only in the answer so far and the newest: they can be
+    // MiBs per device, and the other rows keep the devices' results without them.
+    let mut rows: BTreeMap<usize, StrategyReport> = BTreeMap::new();
+    // The newest run: at a worker count of `rows` (`Ok`), or at a connect rate (`Err`).
+    let mut newest: Option<Result<usize, StrategyReport>> = None;
     let mut spent = Spent::default();
     let outcome = loop {
         if opts.run.stop.is_requested() {
@@ -285,18 +288,30 @@ fn search_one(
         let keep = search::conclude(s, &points, Reason::Interrupted)
             .answer
             .map(|a| a.workers);
-        rows.retain(|((w, r), _)| r.is_none() && Some(*w) == keep);
-        rows.push(((workers, rate), row));
+        newest = Some(match rate {
+            None => {
+                rows.insert(workers, row);
+                Ok(workers)
+            }
+            Some(_) => Err(row),
+        });
+        for (w, r) in rows.iter_mut() {
+            if Some(*w) != keep && !matches!(newest, Some(Ok(n)) if n == *w) {
+                for d in &mut r.devices {
+                    d.outputs = Vec::new();
+                }
+            }
+        }
     };
     let row = outcome
         .answer
         .as_ref()
-        .and_then(|a| {
-            rows.iter()
-                .rposition(|((w, r), _)| *w == a.workers && r.is_none())
-        })
-        .or_else(|| rows.len().checked_sub(1))
-        .map(|i| rows.swap_remove(i).1);
+        .and_then(|a| rows.remove(&a.workers))
+        .or_else(|| match newest {
+            Some(Ok(w)) => rows.remove(&w),
+            Some(Err(row)) => Some(row),
+            None => None,
+        });
     let runs: usize = points.iter().map(|p| p.runs.len()).sum();
     let rate_runs = points
         .iter()

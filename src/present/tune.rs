@@ -1,12 +1,10 @@
 //! What `fleetbench tune` shows: the verdict a person can act on ([`verdict`]), a line per
 //! measured run saying how the search chose it ([`run_line`]) and one per finished search
 //! ([`search_line`]), the table of the searches ([`table`]) and of every point
-//! ([`points_table`]), and the page's section ([`html_section`]: the verdict first, then the
-//! plot of throughput and failures against workers, the tables).
+//! ([`points_table`]); the page puts them in its tune section (`html.rs`: the verdict first,
+//! then the plot of throughput and failures against workers, the tables).
 
-use crate::present::html::escape;
 use crate::present::human;
-use crate::present::plot;
 use crate::present::plural::{count, noun};
 use fleetbench_report::Report;
 use fleetbench_report::tune::{
@@ -521,51 +519,6 @@ pub fn points_table(s: &TuneSearch) -> String {
                 why_text(&r.why)
             );
         }
-    }
-    out
-}
-
-/// The page's tune section: the verdict first, the plot, the searches' table, every point.
-pub fn html_section(report: &Report) -> String {
-    let Some(t) = &report.tune else {
-        return String::new();
-    };
-    let mut out = String::new();
-    out.push_str("<div class=\"banner\">\n");
-    for (i, line) in verdict(report).iter().enumerate() {
-        if i == 0 {
-            let _ = writeln!(out, "<p><strong>{}</strong></p>", escape(line));
-        } else {
-            let _ = writeln!(out, "<p>{}</p>", escape(line));
-        }
-    }
-    out.push_str("</div>\n<h2>Throughput and failures against workers</h2>\n");
-    match plot::tune(t, report.fleet.devices) {
-        Ok(svg) => {
-            let _ = writeln!(
-                out,
-                "<figure>{svg}<figcaption>Devices polled per second (top) and devices failed \
-                 (bottom) at each worker count measured; a ring marks each chosen count.</figcaption></figure>"
-            );
-        }
-        Err(e) => {
-            let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(&e.to_string()));
-        }
-    }
-    let _ = writeln!(
-        out,
-        "<h2>The searches</h2>\n<pre>{}</pre>",
-        escape(&table(t))
-    );
-    for s in &t.searches {
-        let _ = writeln!(
-            out,
-            "<details><summary>{}: every point ({}, {} logins)</summary><pre>{}</pre></details>",
-            escape(s.strategy.name()),
-            count(s.runs, "run"),
-            s.logins,
-            escape(&points_table(s))
-        );
     }
     out
 }
