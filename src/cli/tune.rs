@@ -68,7 +68,18 @@ pub fn run(a: &TuneArgs) -> Result<i32> {
         println!();
         print!("{}", show::table(t));
     }
-    Ok(exit_of(&report))
+    // Ctrl-C: a partial answer, said as one (the interrupted run itself is not in it).
+    let interrupted = report.tune.as_ref().is_some_and(|t| {
+        t.searches.len() < cfg.tune.strategies.len() + cfg.tune.externals.len()
+            || t.searches
+                .iter()
+                .any(|s| s.stopped == fleetbench_report::tune::Reason::Interrupted)
+    });
+    Ok(if interrupted {
+        super::EXIT_FAILED
+    } else {
+        exit_of(&report)
+    })
 }
 
 /// The report first, then the page.

@@ -216,6 +216,21 @@ fn notes(s: &TuneSearch, t: &TuneInfo, devices: usize) -> Vec<String> {
             r.failed,
         ));
     }
+    // A real fleet is not searched for its connect rate: the knee's own rate is a safe start.
+    if s.connect_rate.is_none()
+        && t.settings.cautious
+        && let (Some(f), Some(a)) = (&s.failures, &s.answer)
+        && let Some(kind) = main_kind(&f.kinds)
+        && crate::tune::search::RATE_KINDS.contains(&kind)
+    {
+        out.push(format!(
+            "{name}: the trouble at {} is about the rate of new logins ({kind}): --connect-rate \
+             {} (what {} sustained cleanly) lets more workers run without raising it",
+            count(f.failing_from, "worker"),
+            fmt_rate_flag(a.throughput.floor().max(1.0)),
+            count(a.workers, "worker"),
+        ));
+    }
     if !s.persistent.is_empty() {
         let n: usize = s.persistent.values().sum();
         out.push(format!(

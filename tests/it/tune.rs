@@ -302,3 +302,59 @@ fn sweep_over_an_inventory_varies_the_workers_and_draws_them() {
     let out = fleetbench(&["sweep", "--inventory", &inv, "--sizes", "1,2"]);
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
 }
+
+#[test]
+fn ctrl_c_during_tune_keeps_the_answer_so_far() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("partial.json");
+    let mut child = crate::cli::bin()
+        .args([
+            "tune",
+            "--emulate",
+            "8",
+            "--profile",
+            "login=300ms,command=100ms",
+            "--strategies",
+            "async,threads",
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.contains("  2 workers:")) {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no second point: {seen:#?}"));
+        seen.push(line);
+    }
+    // SAFETY: kill(2) on the pid of a child this test spawned and has not reaped.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    let status = crate::cli::wait_bounded(child, std::time::Duration::from_secs(60));
+    seen.extend(rx.iter());
+    assert_eq!(status.code(), Some(1), "{seen:#?}");
+    let r = report(&json);
+    let searches = r["tune"]["searches"].as_array().unwrap();
+    assert_eq!(searches.len(), 1, "threads never started");
+    assert_eq!(searches[0]["stopped"]["rule"], "interrupted");
+    // The points measured to the end, and none cut short.
+    let points = searches[0]["points"].as_array().unwrap();
+    assert!(points.len() >= 2, "{points:?}");
+    for p in points {
+        for run in p["runs"].as_array().unwrap() {
+            assert_eq!(run["failed"], 0, "an interrupted run was kept: {p}");
+        }
+    }
+    assert!(searches[0]["answer"]["workers"].as_u64().is_some());
+}

@@ -218,6 +218,31 @@ fn t_mut(r: &mut Report) -> &mut TuneInfo {
 }
 
 #[test]
+fn a_real_fleet_s_rate_trouble_gets_the_knee_s_rate_as_advice() {
+    let mut r = recorded();
+    let t = t_mut(&mut r);
+    t.settings.cautious = true;
+    t.searches.truncate(2);
+    t.searches[1].connect_rate = None;
+    t.searches[1].stopped = Reason::Trouble { workers: 171 };
+    let v = verdict(&r);
+    assert!(
+        v.contains(
+            &"async: the trouble at 171 workers is about the rate of new logins (aaa_timeout): \
+              --connect-rate 70 (what 120 workers sustained cleanly) lets more workers run \
+              without raising it"
+                .to_string()
+        ),
+        "{v:#?}"
+    );
+    assert!(
+        v.iter().any(|l| l
+            .starts_with("async: stopped climbing at the first sign of trouble, at 171 workers")),
+        "{v:#?}"
+    );
+}
+
+#[test]
 fn runs_that_spread_more_than_the_tolerance_are_flagged() {
     let mut r = recorded();
     let t = t_mut(&mut r);
