@@ -4,8 +4,8 @@
 //! be written is a usage error now, not after a run.
 
 use super::args::{
-    CheckArgs, CommandArgs, CompareArgs, ConfirmArgs, EmulateArgs, EmulationArgs, ExportArgs,
-    FleetArgs, MergeArgs, ProfileArg, RunArgs, SweepArgs, TuneArgs,
+    CheckArgs, CommandArgs, CompareArgs, EmulateArgs, EmulationArgs, ExportArgs, FleetArgs,
+    MergeArgs, ProfileArg, RunArgs, SweepArgs,
 };
 use crate::check::Thresholds;
 use crate::compare::CompareOptions;
@@ -26,6 +26,11 @@ use fleetbench_report::StrategyKind;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
+
+mod real;
+mod tuning;
+pub use real::{ConfirmConfig, InventorySweepConfig, sweep_inventory};
+pub use tuning::{TUNE_REAL_BUDGET_POLLS, TUNE_REAL_MAX_WORKERS, TuneConfig, tune};
 
 /// The command used when none is given: the classic experiment's.
 pub const DEFAULT_COMMAND: &str = "show clock";
@@ -147,41 +152,6 @@ pub struct MeasureConfig {
     /// `--yes`, `--confirm-above`: before polling a real inventory many times (`None` for
     /// `run`, which polls it once).
     pub confirm: Option<ConfirmConfig>,
-}
-
-/// `--yes` and `--confirm-above`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ConfirmConfig {
-    pub yes: bool,
-    pub above: u64,
-}
-
-impl From<&ConfirmArgs> for ConfirmConfig {
-    fn from(a: &ConfirmArgs) -> Self {
-        ConfirmConfig {
-            yes: a.yes,
-            above: a.confirm_above,
-        }
-    }
-}
-
-/// `tune`: the fleet and job as for `compare`, and the search.
-#[derive(Debug, Clone)]
-pub struct TuneConfig {
-    pub measure: MeasureConfig,
-    pub tune: crate::tune::TuneOptions,
-    pub confirm: ConfirmConfig,
-    /// `--failure-budget` as given (a share becomes devices once the fleet is known).
-    pub failure_budget: super::args::FailureBudget,
-}
-
-/// `sweep --inventory`: the sweep, and the real fleet it polls.
-#[derive(Debug, Clone)]
-pub struct InventorySweepConfig {
-    pub sweep: SweepOptions,
-    pub fleet: FleetConfig,
-    pub job: JobConfig,
-    pub confirm: ConfirmConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -470,76 +440,6 @@ pub fn compare(a: &CompareArgs, stop: &Stop) -> Result<MeasureConfig> {
     Ok(cfg)
 }
 
-/// The most workers `tune` tries on a real inventory unless told: a first look that does not
-/// hit a production AAA server with hundreds of logins at once.
-pub const TUNE_REAL_MAX_WORKERS: usize = 64;
-/// `tune`'s login budget on a real inventory unless told, in polls of the whole fleet.
-pub const TUNE_REAL_BUDGET_POLLS: u64 = 10;
-/// The strategies `tune` searches unless told.
-pub const TUNE_STRATEGIES: [StrategyKind; 2] = [StrategyKind::Async, StrategyKind::Threads];
-
-pub fn tune(a: &TuneArgs, stop: &Stop) -> Result<TuneConfig> {
-    let strategies = a
-        .strategies
-        .clone()
-        .unwrap_or_else(|| TUNE_STRATEGIES.to_vec());
-    let mut names = std::collections::HashSet::new();
-    if let Some(dup) = a.externals.iter().find(|e| !names.insert(e.name.as_str())) {
-        return Err(crate::external::ExternalError::Duplicate(dup.name.clone()).into());
-    }
-    if let Some(e) = a.externals.iter().find(|e| !e.takes_workers()) {
-        return Err(anyhow!(
-            "--external {}: tune sets the poller's concurrency through {{workers}} in its \
-             command (like `-w {{workers}}` or `max_workers={{workers}}`), and this one has none",
-            e.name
-        ));
-    }
-    if a.max_workers.is_some_and(|m| m < a.start_workers) {
-        return Err(anyhow!("--max-workers is below --start-workers"));
-    }
-    let mut cfg = measure(&a.fleet, strategies.clone(), (None, 1, 0), None, stop)?;
-    cfg.fleet.record = !a.externals.is_empty();
-    let real = matches!(cfg.fleet.source, FleetSource::Inventory(_));
-    let aaa_per_s = match &cfg.fleet.source {
-        FleetSource::Emulated { profile, .. } => profile
-            .profile
-            .limits
-            .aaa
-            .as_ref()
-            .filter(|x| !x.service.is_zero())
-            .map(|x| x.capacity as f64 / x.service.as_secs_f64()),
-        FleetSource::Inventory(_) => None,
-    };
-    let tune = crate::tune::TuneOptions {
-        strategies,
-        externals: a.externals.clone(),
-        external_deadline: a
-            .external_timeout
-            .or(a.fleet.timeout)
-            .map_or(crate::external::DEFAULT_DEADLINE, Duration::from_secs_f64),
-        tolerance: a.tolerance,
-        failure_budget: 0,
-        resolution: a.resolution,
-        start: a.start_workers,
-        max_workers: a
-            .max_workers
-            .or(real.then_some(TUNE_REAL_MAX_WORKERS.max(a.start_workers))),
-        max_runs: a.max_runs,
-        login_budget: a.login_budget,
-        time_budget: Some(a.time_budget),
-        cautious: real,
-        probe: !a.no_probe && !real,
-        aaa_per_s,
-        run: cfg.compare.run.clone(),
-    };
-    Ok(TuneConfig {
-        measure: cfg,
-        tune,
-        confirm: (&a.confirm).into(),
-        failure_budget: a.failure_budget,
-    })
-}
-
 pub fn run(a: &RunArgs, stop: &Stop) -> Result<MeasureConfig> {
     measure(&a.fleet, vec![a.strategy], (a.workers, 1, 0), None, stop)
 }
@@ -687,47 +587,6 @@ pub fn sweep(a: &SweepArgs, command_line: String, stop: &Stop) -> Result<SweepOp
         command_line,
         stop: stop.clone(),
         inventory: None,
-    })
-}
-
-/// `sweep --inventory FILE`: the worker settings over real devices (host keys under
-/// accept-new, as for `compare`).
-pub fn sweep_inventory(
-    a: &SweepArgs,
-    command_line: String,
-    stop: &Stop,
-) -> Result<InventorySweepConfig> {
-    let Some(path) = &a.inventory else {
-        return Err(anyhow!("sweep_inventory needs --inventory"));
-    };
-    let mut sweep = sweep(a, command_line, stop)?;
-    sweep.inventory = Some(path.clone());
-    sweep.profile = format!("inventory {}", path.display());
-    let fleet = FleetConfig {
-        source: FleetSource::Inventory(path.clone()),
-        host_keys: HostKeyPolicy::AcceptNew,
-        known_hosts: None,
-        ask_password: false,
-        record: false,
-        shard: None,
-        algorithms: Default::default(),
-        bastion: BastionConfig::default(),
-    };
-    let job = JobConfig {
-        commands: commands(&a.commands),
-        default_commands: a.commands.commands.is_empty(),
-        commands_by_type: BTreeMap::new(),
-        on_command_error: OnCommandError::Fail,
-        timeout: None,
-        max_output: None,
-        bastion: Default::default(),
-        aaa_timeout: None,
-    };
-    Ok(InventorySweepConfig {
-        sweep,
-        fleet,
-        job,
-        confirm: (&a.confirm).into(),
     })
 }
 

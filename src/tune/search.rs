@@ -47,17 +47,17 @@
 
 use fleetbench_report::kind;
 use fleetbench_report::tune::{FailureOnset, RateChoice, Reason, TuneChoice, TunePoint, Why};
+use rate::RateSearch;
+#[cfg(test)]
+use rate::round_rate;
 use std::collections::BTreeMap;
+
+mod rate;
 
 /// The noise assumed for a point of one run before any point was repeated.
 pub const PRIOR_NOISE: f64 = 0.02;
 /// The most runs one search makes: a guard (a knee at 500 workers takes about 20).
 pub const MAX_STEPS: usize = 80;
-/// The connect rate steps by this factor until a rate fails (or is clean).
-const RATE_STEP: f64 = 1.25;
-/// Below this fraction of the knee's throughput, a rate that still fails says the rate is
-/// not the limit: the rate search gives up.
-const RATE_FLOOR: f64 = 0.5;
 
 /// Failure kinds about the rate of new connections: a connect rate can cure them.
 pub const RATE_KINDS: [&str; 3] = [
@@ -623,18 +623,15 @@ impl<'a> Analysis<'a> {
         })
     }
 
-    /// The rate points at the ceiling's worker count: (clean, failing), lowest rate first.
-    fn rate_points(&self) -> Option<(usize, Vec<&'a TunePoint>, Vec<&'a TunePoint>)> {
-        let w = self.ceiling?.workers;
-        let at: Vec<&TunePoint> = self
-            .rates
-            .iter()
-            .copied()
-            .filter(|p| p.workers == w)
-            .collect();
-        let limit = self.base + self.s.failure_budget;
-        let (clean, failing) = at.into_iter().partition(|p| p.failed_max() <= limit);
-        Some((w, clean, failing))
+    /// The connect-rate search at the ceiling's worker count.
+    fn rate_search(&self) -> Option<RateSearch<'a>> {
+        Some(RateSearch::new(
+            self.ceiling?.workers,
+            &self.rates,
+            self.base + self.s.failure_budget,
+            self.s.tolerance,
+            self.s.resolution,
+        ))
     }
 
     fn rate_step(&self) -> Option<Plan> {
@@ -642,79 +639,13 @@ impl<'a> Analysis<'a> {
         if !s.rate_search || s.cautious || !self.rate_bound() {
             return None;
         }
-        let (w, clean, failing) = self.rate_points()?;
-        let start = round_rate(self.best()?.throughput());
-        if start <= 0.0 {
-            return None;
-        }
-        let hi = failing
-            .iter()
-            .filter_map(|p| p.connect_rate)
-            .reduce(f64::min);
-        let lo = clean
-            .iter()
-            .filter_map(|p| p.connect_rate)
-            .filter(|r| hi.is_none_or(|h| *r < h))
-            .reduce(f64::max);
-        let why = Why::Rate {
-            workers: w,
-            clean: lo,
-            failing: hi,
-        };
-        let next = match (lo, hi) {
-            (None, None) => start,
-            (None, Some(h)) => {
-                let r = round_rate(h / RATE_STEP);
-                if r < start * RATE_FLOOR {
-                    return None;
-                }
-                r
-            }
-            (Some(l), None) => {
-                // Climb while the rate still binds: throughput keeps up with it.
-                let at = clean.iter().find(|p| p.connect_rate == Some(l))?;
-                if at.throughput() < (1.0 - s.tolerance) * l {
-                    return None;
-                }
-                round_rate(l * RATE_STEP)
-            }
-            (Some(l), Some(h)) => {
-                if h <= l * (1.0 + s.resolution) {
-                    return None;
-                }
-                round_rate((l * h).sqrt())
-            }
-        };
-        // A rate already measured (rounding) settles it.
-        if self
-            .rates
-            .iter()
-            .any(|p| p.workers == w && p.connect_rate == Some(next))
-        {
-            return None;
-        }
-        Some(Plan::Measure(w, Some(next), why))
+        let r = self.rate_search()?;
+        let (next, why) = r.next(self.best()?.throughput())?;
+        Some(Plan::Measure(r.workers, Some(next), why))
     }
 
-    /// The best connect rate measured: the lowest clean rate within the tolerance of the best
-    /// clean rate's throughput.
     fn rate_choice(&self) -> Option<RateChoice> {
-        let (w, clean, failing) = self.rate_points()?;
-        let best = clean.iter().map(|p| p.throughput()).fold(0.0f64, f64::max);
-        let p = clean
-            .iter()
-            .find(|p| p.throughput() >= (1.0 - self.s.tolerance) * best)?;
-        Some(RateChoice {
-            workers: w,
-            connect_rate: p.connect_rate?,
-            throughput: p.throughput(),
-            wall_s: p.wall_s(),
-            failed: p.failed_max(),
-            failing_from: failing
-                .iter()
-                .filter_map(|p| p.connect_rate)
-                .reduce(f64::min),
-        })
+        self.rate_search()?.choice()
     }
 
     fn answer(&self, stopped: &Reason) -> Option<TuneChoice> {
@@ -756,15 +687,6 @@ fn trouble(r: &fleetbench_report::tune::TuneRun) -> usize {
 pub fn geometric_middle(a: usize, b: usize) -> usize {
     let m = ((a.max(1) as f64) * (b as f64)).sqrt().round() as usize;
     m.clamp(a + 1, b.saturating_sub(1).max(a + 1))
-}
-
-/// Rates as a person would type them: whole numbers from 10/s, a tenth below.
-fn round_rate(r: f64) -> f64 {
-    if r >= 10.0 {
-        r.round()
-    } else {
-        (r * 10.0).round() / 10.0
-    }
 }
 
 #[cfg(test)]
