@@ -8,7 +8,7 @@
 
 pub mod search;
 
-use crate::compare::{self, CompareOptions};
+use crate::compare::{self, CompareError, CompareOptions};
 use crate::external::{self, ExternalError, ExternalSpec};
 use crate::fleet::Fleet;
 use fleetbench_client::job::Job;
@@ -63,18 +63,6 @@ pub fn default_max_workers(kind: Option<StrategyKind>, devices: usize) -> usize 
     devices.clamp(1, cap)
 }
 
-/// What stops a tune as a whole (a device's failure never does).
-#[derive(Debug, thiserror::Error)]
-pub enum TuneError {
-    #[error("{strategy}: {source}")]
-    Strategy {
-        strategy: StrategyKind,
-        source: StrategyError,
-    },
-    #[error(transparent)]
-    External(#[from] ExternalError),
-}
-
 /// What the command line is told as a search goes.
 pub trait Watch {
     /// A run was measured at `point` (its last run; `why` says how it was chosen).
@@ -113,7 +101,7 @@ pub fn run(
     job: &Job,
     obs: &dyn Observer,
     watch: &dyn Watch,
-) -> Result<Report, TuneError> {
+) -> Result<Report, CompareError> {
     let started = Instant::now();
     let mut report = Report::new(fleet.info.clone(), job.commands.clone());
     report.network = fleet.network_report(job.commands.len());
@@ -221,7 +209,7 @@ fn search_one(
     obs: &dyn Observer,
     watch: &dyn Watch,
     externals: Option<&Externals>,
-) -> Result<(TuneSearch, Option<StrategyReport>), TuneError> {
+) -> Result<(TuneSearch, Option<StrategyReport>), CompareError> {
     let id = searcher.id();
     let started = Instant::now();
     let mut points: Vec<TunePoint> = Vec::new();
@@ -246,7 +234,7 @@ fn search_one(
         };
         let (run, row) = match searcher {
             Searcher::Builtin(kind) => builtin(*kind, workers, rate, why, opts, fleet, job, obs)
-                .map_err(|source| TuneError::Strategy {
+                .map_err(|source| CompareError::Strategy {
                     strategy: *kind,
                     source,
                 })?,

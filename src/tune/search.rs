@@ -376,36 +376,27 @@ impl<'a> Analysis<'a> {
                 workers: self.lowest.workers,
             });
         };
-        // Bracket: climb while the last doubling rose by more than the tolerance.
+        // Bracket: climb while the last doubling rose by more than the tolerance. A rise
+        // inside the noise of the tolerance climbs on; a fall never does (a flat plateau would
+        // otherwise climb on every lucky draw).
         if self.ceiling.is_none() && top.workers < s.max_workers {
-            match self.last_rise() {
-                None => {
-                    return Plan::Measure(
-                        (top.workers * 2).min(s.max_workers),
-                        None,
-                        Why::Climb {
-                            from: top.workers,
-                            to: top.workers,
-                            rise: None,
-                        },
-                    );
-                }
+            let climb = match self.last_rise() {
+                None => Some((top.workers, None)),
                 Some((prev, rise)) => {
-                    // A rise inside the noise of the tolerance climbs on; a fall never does
-                    // (a flat plateau would otherwise climb on every lucky draw).
                     let band = self.noise(prev) + self.noise(top);
-                    if rise > (s.tolerance - band).max(0.0) {
-                        return Plan::Measure(
-                            (top.workers * 2).min(s.max_workers),
-                            None,
-                            Why::Climb {
-                                from: prev.workers,
-                                to: top.workers,
-                                rise: Some(rise),
-                            },
-                        );
-                    }
+                    (rise > (s.tolerance - band).max(0.0)).then_some((prev.workers, Some(rise)))
                 }
+            };
+            if let Some((from, rise)) = climb {
+                return Plan::Measure(
+                    (top.workers * 2).min(s.max_workers),
+                    None,
+                    Why::Climb {
+                        from,
+                        to: top.workers,
+                        rise,
+                    },
+                );
             }
         }
         let rising_at_ceiling = self.ceiling.is_some()
