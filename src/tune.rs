@@ -48,8 +48,32 @@ pub struct TuneOptions {
     pub probe: bool,
     /// The emulated fleet's AAA capacity, logins per second (for the model).
     pub aaa_per_s: Option<f64>,
+    /// This process's open-file limit and what else holds files in it: no search tries more
+    /// workers than fit (an EMFILE would read as the fleet failing).
+    pub open_files: Option<OpenFiles>,
     /// How each run runs (workers and connect rate are set per point).
     pub run: RunConfig,
+}
+
+/// The open-file limit a tune runs under ([`crate::preflight`] counts the need).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OpenFiles {
+    /// The soft limit, already raised as far as the hard one allows.
+    pub limit: u64,
+    /// Devices of an in-process emulator (0 for an inventory).
+    pub emulated: usize,
+    /// A relay between client and emulator (`--network-method relay`).
+    pub relay: bool,
+}
+
+impl OpenFiles {
+    /// Most workers of `kind` that fit (an external poller's sockets are in its own process:
+    /// only the emulator's side of its sessions counts here, as for one socket a worker).
+    pub fn workers(&self, kind: Option<StrategyKind>) -> usize {
+        let kind = kind.unwrap_or(StrategyKind::Threads);
+        crate::preflight::need(&[(kind, 1)], self.emulated, self.relay)
+            .map_or(usize::MAX, |n| n.workers_within(self.limit))
+    }
 }
 
 /// Most workers a search tries by default, per strategy: as many as `compare` allows, and
@@ -139,15 +163,7 @@ pub fn run(
             failure_budget: opts.failure_budget,
             resolution: opts.resolution,
             start: opts.start,
-            max_workers: match searcher {
-                Searcher::Builtin(StrategyKind::Sequential) => 1,
-                Searcher::Builtin(k) => opts
-                    .max_workers
-                    .unwrap_or_else(|| default_max_workers(Some(*k), fleet.devices.len())),
-                Searcher::External(_) => opts
-                    .max_workers
-                    .unwrap_or_else(|| default_max_workers(None, fleet.devices.len())),
-            },
+            max_workers: max_workers(searcher, opts, fleet.devices.len()),
             max_runs: opts.max_runs,
             cautious: opts.cautious,
             probe: opts.probe,
@@ -196,6 +212,22 @@ pub fn run(
         cores: report.machine.cores,
     });
     Ok(report)
+}
+
+/// The most workers one search may try: `--max-workers` or its default, within the
+/// open-file limit (at least one).
+fn max_workers(searcher: &Searcher<'_>, opts: &TuneOptions, devices: usize) -> usize {
+    let kind = match searcher {
+        Searcher::Builtin(StrategyKind::Sequential) => return 1,
+        Searcher::Builtin(k) => Some(*k),
+        Searcher::External(_) => None,
+    };
+    let most = opts
+        .max_workers
+        .unwrap_or_else(|| default_max_workers(kind, devices));
+    opts.open_files
+        .map_or(most, |f| most.min(f.workers(kind)))
+        .max(1)
 }
 
 /// One search to its end: the record and the report row of its chosen point.
@@ -470,4 +502,28 @@ fn model(
         limit: limit.to_string(),
         workers: (1.0 - s.tolerance) * ceiling_per_s * session_s,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_search_tries_more_workers_than_the_open_files_allow() {
+        // The limits chapter's example: 400 in-process devices under 1024 open files.
+        let f = OpenFiles {
+            limit: 1024,
+            emulated: 400,
+            relay: false,
+        };
+        assert_eq!(f.workers(Some(StrategyKind::Threads)), 186);
+        assert_eq!(f.workers(None), 186);
+        assert_eq!(f.workers(Some(StrategyKind::Processes)), 93);
+        assert_eq!(
+            default_max_workers(Some(StrategyKind::Processes), 1000),
+            256
+        );
+        assert_eq!(default_max_workers(Some(StrategyKind::Async), 500), 500);
+        assert_eq!(default_max_workers(Some(StrategyKind::Sequential), 500), 1);
+    }
 }

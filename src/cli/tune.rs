@@ -32,9 +32,35 @@ pub fn run(a: &TuneArgs) -> Result<i32> {
         fleetbench_netem::sys::gain_namespace_rights()?;
     }
     signals::install(&m.compare.run.stop).context("installing the signal handlers")?;
-    fleetbench_rusage::raise_nofile_limit();
+    let limit = fleetbench_rusage::raise_nofile_limit();
     let fleet = fleet::open(&m.fleet)?;
     let n = fleet.devices.len();
+    if limit > 0 {
+        let files = crate::tune::OpenFiles {
+            limit,
+            emulated: if fleet.emulator().is_some() { n } else { 0 },
+            relay: matches!(
+                &m.fleet.source,
+                FleetSource::Emulated { network: Some(net), .. }
+                    if net.1 == fleetbench_netem::Method::Relay
+            ),
+        };
+        cfg.tune.open_files = Some(files);
+        let most = cfg.tune.max_workers.unwrap_or(n);
+        let fit = cfg
+            .tune
+            .strategies
+            .iter()
+            .map(|&k| files.workers(Some(k)))
+            .min()
+            .unwrap_or(usize::MAX);
+        if fit < most.min(n) {
+            eprintln!(
+                "fleetbench: the open-file limit here ({limit}) fits at most {fit} workers of \
+                 some strategy with this fleet: searches stop there (raise the limit to try more)"
+            );
+        }
+    }
     cfg.tune.failure_budget = cfg.failure_budget.devices(n);
     if let FleetSource::Inventory(_) = &m.fleet.source {
         let budget = *cfg

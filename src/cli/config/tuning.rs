@@ -78,6 +78,7 @@ pub fn tune(a: &TuneArgs, stop: &Stop) -> Result<TuneConfig> {
         cautious: real,
         probe: !a.no_probe && !real,
         aaa_per_s,
+        open_files: None,
         run: cfg.compare.run.clone(),
     };
     Ok(TuneConfig {
