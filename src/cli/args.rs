@@ -440,6 +440,10 @@ pub struct SweepArgs {
     /// fleets (any inventory format; --sizes does not apply).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["sizes", "networks"])]
     pub inventory: Option<PathBuf>,
+    /// With --inventory: the known_hosts file to check against and record new keys in (as
+    /// for `compare`; host keys under accept-new).
+    #[arg(long, value_name = "FILE", requires = "inventory")]
+    pub known_hosts: Option<PathBuf>,
     #[command(flatten)]
     pub confirm: ConfirmArgs,
 }

@@ -255,12 +255,14 @@ fn tune_on_a_real_inventory_keeps_its_login_budget_and_starts_low() {
 #[test]
 fn sweep_over_an_inventory_varies_the_workers_and_draws_them() {
     let dir = tempfile::tempdir().unwrap();
-    let (f, inv, _) = real_fleet(6, dir.path());
+    let (f, inv, kh) = real_fleet(6, dir.path());
     let out_dir = dir.path().join("sweep");
     let args = [
         "sweep",
         "--inventory",
         &inv,
+        "--known-hosts",
+        &kh,
         "--workers-list",
         "1,2,6",
         "--strategies",

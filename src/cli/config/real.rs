@@ -51,7 +51,7 @@ pub fn sweep_inventory(
     let fleet = FleetConfig {
         source: FleetSource::Inventory(path.clone()),
         host_keys: HostKeyPolicy::AcceptNew,
-        known_hosts: None,
+        known_hosts: a.known_hosts.clone(),
         ask_password: false,
         record: false,
         shard: None,
