@@ -21,6 +21,9 @@ use fleetbench_report::StrategyKind;
 use fleetbench_report::bastion::BastionMode;
 use std::path::PathBuf;
 
+mod tune;
+pub use tune::{ConfirmArgs, FailureBudget, TuneArgs};
+
 #[derive(Parser, Debug)]
 #[command(
     name = "fleetbench",
@@ -48,6 +51,9 @@ pub enum Cmd {
     Export(ExportArgs),
     /// Merge the reports of a sharded run (`--shard I/N`) into one report of the whole fleet.
     Merge(MergeArgs),
+    /// Find the worker count to use per strategy (and poller): the knee of throughput, where
+    /// failures start and why, in few runs (docs/src/tune.md).
+    Tune(TuneArgs),
     /// Internal: a worker process of the `processes` strategy.
     #[command(name = "__worker", hide = true)]
     Worker {
@@ -293,6 +299,8 @@ pub struct CompareArgs {
     /// results against the devices' view of them (the report's `device_view`).
     #[arg(long)]
     pub device_view: bool,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
 }
 
 #[derive(Args, Debug)]
@@ -433,6 +441,16 @@ pub struct SweepArgs {
     /// tun or relay (as for `compare --network-method`).
     #[arg(long, value_name = "METHOD", default_value = "tun", value_parser = network_method())]
     pub network_method: Method,
+    /// Sweep the worker counts of --workers-list over these real devices instead of emulated
+    /// fleets (any inventory format; --sizes does not apply).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["sizes", "networks"])]
+    pub inventory: Option<PathBuf>,
+    /// With --inventory: the known_hosts file to check against and record new keys in (as
+    /// for `compare`; host keys under accept-new).
+    #[arg(long, value_name = "FILE", requires = "inventory")]
+    pub known_hosts: Option<PathBuf>,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
 }
 
 #[derive(Args, Debug)]

@@ -83,6 +83,7 @@ pub fn report(strategies: Vec<StrategyReport>) -> Report {
         merged: None,
         bastion: None,
         interrupted: false,
+        tune: None,
     };
     r.compute_speedups();
     r
