@@ -19,7 +19,9 @@
 //! - A strategy whose runs had more failed devices than the baseline's is a regression too:
 //!   its timings are not comparable.
 //! - A metric absent from either report (a zero or missing field, e.g. written by an older
-//!   version) is skipped and listed as such.
+//!   version) is skipped and listed as such; but a report whose wall times are not positive
+//!   numbers is refused, and so is a check in which no metric at all was compared: a gate
+//!   that compared nothing must not pass (exit 2).
 //!
 //! The reports must describe the same experiment (schema, fleet size, emulated or not,
 //! profile, commands), or the check refuses with a [`CheckError`] (exit 2).
@@ -46,6 +48,22 @@ pub enum CheckError {
     },
     #[error("the baseline has no strategies")]
     EmptyBaseline,
+    #[error(
+        "the {which} is not a valid measurement: {strategy}'s {what} is {value}, not a positive \
+         number of seconds; a gate against it would pass anything"
+    )]
+    InvalidReport {
+        /// `baseline` or `report`.
+        which: &'static str,
+        strategy: String,
+        what: String,
+        value: f64,
+    },
+    #[error(
+        "nothing was compared: no metric is in both the baseline and the report (skipped: \
+         {skipped}); a gate that compares nothing cannot pass"
+    )]
+    NothingCompared { skipped: String },
     #[error("strategy {0} is in the baseline but not in the report")]
     MissingStrategy(StrategyKind),
     #[error(
@@ -179,6 +197,8 @@ pub fn check(
     if baseline.strategies.is_empty() {
         return Err(CheckError::EmptyBaseline);
     }
+    valid_walls("baseline", baseline)?;
+    valid_walls("report", current)?;
     let mut notes = Vec::new();
     if baseline.machine.cores != current.machine.cores
         || baseline.machine.hostname != current.machine.hostname
@@ -237,6 +257,15 @@ pub fn check(
             });
         }
     }
+    if !rows.iter().any(|r| matches!(r.measure, Measure::Metric(_))) {
+        return Err(CheckError::NothingCompared {
+            skipped: skipped
+                .iter()
+                .map(|(k, m)| format!("{k} {}", m.key()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
     let new_strategies = current
         .strategies
         .iter()
@@ -251,6 +280,32 @@ pub fn check(
         baseline_setup: describe(baseline),
         report_setup: describe(current),
     })
+}
+
+/// Refuses a report whose built-in strategies' wall times are not positive numbers: a zero
+/// or negative median reads as "absent", so every metric would be skipped and the gate pass.
+fn valid_walls(which: &'static str, r: &Report) -> Result<(), CheckError> {
+    for s in r.strategies.iter().filter(|s| s.strategy.kind().is_some()) {
+        let w = &s.wall_s;
+        let values = [
+            ("median wall_s", w.median),
+            ("min wall_s", w.min),
+            ("max wall_s", w.max),
+        ]
+        .into_iter()
+        .chain(s.runs.iter().map(|run| ("a run's wall_s", run.wall_s)));
+        for (what, value) in values {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(CheckError::InvalidReport {
+                    which,
+                    strategy: s.strategy.name().to_string(),
+                    what: what.to_string(),
+                    value,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One metric of one strategy: the rule of the module docs.

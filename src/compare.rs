@@ -94,6 +94,8 @@ pub fn run(
     if !opts.external.pollers.is_empty() && !opts.run.stop.is_requested() {
         run_external(opts, fleet, job, obs, &mut report)?;
     }
+    // Fewer runs or strategies than asked, even if every device reached answered.
+    report.interrupted = opts.run.stop.is_requested();
     report.compute_speedups();
     Ok(report)
 }
@@ -120,6 +122,10 @@ fn run_external(
         deadline: plan.deadline.unwrap_or(external::DEFAULT_DEADLINE),
         cwd: None,
         stop: opts.run.stop.clone(),
+        // `{workers}`: --workers, else what threads would use on this fleet.
+        workers: opts.run.workers.unwrap_or_else(|| {
+            strategy::default_workers(StrategyKind::Threads, fleet.devices.len())
+        }),
     };
     let file_view = plan.device_record.clone().map(external::RecordFile);
     let view: &dyn external::DeviceView = match (fleet.emulator(), &file_view) {

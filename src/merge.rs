@@ -68,11 +68,21 @@ pub enum MergeError {
     Histogram { file: String, source: HistoError },
 }
 
+/// Indices listed in a message, at most this many (then "and N more").
+const LISTED: usize = 20;
+
 fn list(v: &[usize]) -> String {
-    v.iter()
+    let shown = v
+        .iter()
+        .take(LISTED)
         .map(ToString::to_string)
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if v.len() > LISTED {
+        format!("{shown} and {} more", v.len() - LISTED)
+    } else {
+        shown
+    }
 }
 
 /// Merges shard reports (`(file name, report)`, any order) into the fleet's report.
@@ -83,6 +93,22 @@ pub fn merge(inputs: &[(String, Report)]) -> Result<Report, MergeError> {
         same_setup(first_file, first, first_info, file, r, info)?;
     }
     let total = first_info.fleet_devices;
+    // Every device of the fleet is in exactly one shard: the shards' positions, which their
+    // reports hold, must add up to the size they claim (checked before anything is sized
+    // from that claim).
+    let listed: usize = shards.iter().map(|(_, _, i)| i.positions.len()).sum();
+    if listed != total {
+        return Err(MergeError::Inconsistent {
+            file: shards
+                .iter()
+                .map(|(f, _, _)| *f)
+                .collect::<Vec<_>>()
+                .join(", "),
+            reason: format!(
+                "the shards hold {listed} device positions in all, but say the fleet has {total} devices"
+            ),
+        });
+    }
     for &(file, r, info) in &shards {
         check_positions(file, r, info, total)?;
     }
@@ -139,6 +165,10 @@ pub fn merge(inputs: &[(String, Report)]) -> Result<Report, MergeError> {
         network: None,
         bastion: first.bastion.clone(),
         verdict: None,
+        // One shard cut short makes the fleet's report partial.
+        interrupted: shards.iter().any(|(_, r, _)| r.interrupted),
+        // A tune's search is one process's; shards of it do not add up.
+        tune: None,
         merged: Some(MergeInfo {
             shards: first_info.count,
             fleet_digest: first_info.fleet_digest.clone(),
@@ -191,6 +221,15 @@ fn ordered_shards(inputs: &[(String, Report)]) -> Result<Vec<ShardRef<'_>>, Merg
         return Err(MergeError::NoReports);
     };
     let count = first.count;
+    if count == 0 || count > crate::shard::MAX_SHARDS {
+        return Err(MergeError::Inconsistent {
+            file: first_file.to_string(),
+            reason: format!(
+                "a shard count of {count} is not between 1 and {}",
+                crate::shard::MAX_SHARDS
+            ),
+        });
+    }
     let mut slots: Vec<Option<ShardRef<'_>>> = vec![None; count];
     for &(file, r, info) in &all {
         if info.count != count {
@@ -363,6 +402,21 @@ fn merge_strategy(
                 file: file.to_string(),
                 source,
             })?;
+        // A histogram counts devices of measured runs: it cannot hold more sessions than the
+        // shard polled, or it would outweigh every other shard in the sum.
+        let sessions = (info.positions.len() as u64).saturating_mul(s.runs.len() as u64);
+        if h.max_count() > sessions {
+            return Err(MergeError::Inconsistent {
+                file: file.to_string(),
+                reason: format!(
+                    "{}'s latency histograms count {} sessions, more than its {} devices in {} runs",
+                    s.strategy,
+                    h.max_count(),
+                    info.positions.len(),
+                    s.runs.len()
+                ),
+            });
+        }
         histos.merge(&h).map_err(|source| MergeError::Histogram {
             file: file.to_string(),
             source,

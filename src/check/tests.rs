@@ -322,3 +322,61 @@ fn p99_noise_is_the_spread_of_the_runs_own_p99s() {
         Verdict::Regression
     );
 }
+
+/// A baseline whose `wall_s` values were 0 or negative made every metric "absent": an empty
+/// table and "no regression", exit 0. Such a baseline is refused, and so is a check that
+/// compared no metric at all.
+#[test]
+fn an_invalid_baseline_or_a_check_of_nothing_is_refused() {
+    let good = pair(1.0);
+    for bad_wall in [0.0, -1.0] {
+        let mut b = pair(1.0);
+        for s in &mut b.strategies {
+            s.wall_s.median = bad_wall;
+            s.wall_s.min = bad_wall;
+            s.wall_s.max = bad_wall;
+            for r in &mut s.runs {
+                r.wall_s = bad_wall;
+            }
+        }
+        let e = check(&b, &good, &Thresholds::default()).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                CheckError::InvalidReport {
+                    which: "baseline",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains("not a positive number of seconds"),
+            "{e}"
+        );
+        let e = check(&good, &b, &Thresholds::default()).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                CheckError::InvalidReport {
+                    which: "report",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+    // Valid wall times, but nothing both reports carry (an old report's zeros elsewhere,
+    // a strategy list of one external row): nothing compared.
+    let mut b = pair(1.0);
+    b.strategies
+        .retain(|s| s.strategy == StrategyKind::Sequential);
+    let mut c = b.clone();
+    for r in [&mut b, &mut c] {
+        for s in &mut r.strategies {
+            s.strategy = fleetbench_report::StrategyId::External("mine".into());
+        }
+    }
+    let e = check(&b, &c, &Thresholds::default()).unwrap_err();
+    assert!(matches!(e, CheckError::NothingCompared { .. }), "{e}");
+}

@@ -15,7 +15,9 @@ pub fn run(a: &CheckArgs) -> Result<i32> {
     for (path, bytes) in crate::present::export::render_all(&current, &cfg.exports)? {
         files.write(path, &bytes)?;
     }
-    super::stdio::out(&crate::present::check::markdown(&outcome))?;
+    super::stdio::out(&crate::present::sanitize::for_terminal_text(
+        &crate::present::check::markdown(&outcome),
+    ))?;
     let n = outcome.regressions();
     if n == 0 {
         crate::errln!("fleetbench: check: no regression");

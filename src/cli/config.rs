@@ -5,14 +5,13 @@
 
 use super::args::{
     CheckArgs, CommandArgs, CompareArgs, EmulateArgs, EmulationArgs, ExportArgs, FleetArgs,
-    MergeArgs, ProfileArg, RunArgs, SweepArgs,
+    MergeArgs, ProfileArg, RunArgs,
 };
 use crate::check::Thresholds;
 use crate::compare::CompareOptions;
 use crate::external::ExternalPlan;
 use crate::present::export::{ExportKind, ExportTarget};
 use crate::shard::{Selection, Shard, ShardSource};
-use crate::sweep::SweepOptions;
 use anyhow::{Result, anyhow};
 use fleetbench_client::hostkeys::HostKeyPolicy;
 use fleetbench_client::job::OnCommandError;
@@ -24,8 +23,15 @@ use fleetbench_inventory::output;
 use fleetbench_netem::{Method, NetworkSpec};
 use fleetbench_report::StrategyKind;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+mod real;
+mod sweeping;
+mod tuning;
+pub use real::{ConfirmConfig, InventorySweepConfig, sweep_inventory};
+pub use sweeping::{sweep, sweep_networks};
+pub use tuning::{TUNE_REAL_BUDGET_POLLS, TUNE_REAL_MAX_WORKERS, TuneConfig, tune};
 
 /// The command used when none is given: the classic experiment's.
 pub const DEFAULT_COMMAND: &str = "show clock";
@@ -146,6 +152,9 @@ pub struct MeasureConfig {
     pub debug_slowdown: f64,
     /// `compare --baseline`: a report read before the run, whose figures the page shows.
     pub baseline: Option<fleetbench_report::Report>,
+    /// `--yes`, `--confirm-above`: before polling a real inventory many times (`None` for
+    /// `run`, which polls it once).
+    pub confirm: Option<ConfirmConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -244,6 +253,7 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
         Some(path) => FleetSource::Inventory(path.clone()),
         None => {
             let devices = a.emulate.unwrap_or(CLASSIC_DEVICES);
+            check_fleet_size("--emulate", devices)?;
             let profile = profile_or(&a.emulation, DEFAULT_PROFILE)?;
             check_fault_targets(&profile, devices)?;
             FleetSource::Emulated {
@@ -341,6 +351,16 @@ pub fn emulated_names(n: usize) -> Vec<String> {
     (0..n).map(fleetbench_emulator::device_name).collect()
 }
 
+/// Two outputs on one file, or one inside the plots folder, would overwrite each other.
+fn distinct(files: &[(&str, Option<&Path>)], plots: Option<&Path>) -> Result<()> {
+    let files: Vec<(&str, &Path)> = files
+        .iter()
+        .filter_map(|(f, p)| Some((*f, (*p)?)))
+        .collect();
+    let dirs: Vec<(&str, &Path)> = plots.map(|d| ("--plots", d)).into_iter().collect();
+    Ok(output::check_distinct(&files, &dirs)?)
+}
+
 fn measure(
     a: &FleetArgs,
     strategies: Vec<StrategyKind>,
@@ -354,6 +374,10 @@ fn measure(
     if let Some(d) = &plots {
         output::check_dir(d)?;
     }
+    distinct(
+        &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
+        plots.as_deref(),
+    )?;
     let debug_slowdown = debug_slowdown()?;
     let fleet = fleet(a)?;
     let bastion_plan = fleet.bastion.plan;
@@ -395,6 +419,7 @@ fn measure(
             external: Default::default(),
         },
         debug_slowdown,
+        confirm: None,
         json: a.json.clone(),
         html: a.html.clone(),
         progress: a.progress.progress.resolve(),
@@ -412,6 +437,9 @@ pub fn compare(a: &CompareArgs, stop: &Stop) -> Result<MeasureConfig> {
     let mut names = std::collections::HashSet::new();
     if let Some(dup) = a.externals.iter().find(|e| !names.insert(e.name.as_str())) {
         return Err(crate::external::ExternalError::Duplicate(dup.name.clone()).into());
+    }
+    for e in &a.externals {
+        e.check_program()?;
     }
     let mut cfg = measure(
         &a.fleet,
@@ -436,6 +464,7 @@ pub fn compare(a: &CompareArgs, stop: &Stop) -> Result<MeasureConfig> {
         .as_deref()
         .map(super::files::read_report)
         .transpose()?;
+    cfg.confirm = Some((&a.confirm).into());
     Ok(cfg)
 }
 
@@ -443,9 +472,24 @@ pub fn run(a: &RunArgs, stop: &Stop) -> Result<MeasureConfig> {
     measure(&a.fleet, vec![a.strategy], (a.workers, 1, 0), None, stop)
 }
 
+/// An emulated fleet's size, checked before anything is sized from it: the emulator's own
+/// limit (its devices' addresses repeat beyond it), the same for every command.
+fn check_fleet_size(flag: &str, devices: usize) -> Result<()> {
+    let max = fleetbench_emulator::identity::MAX_DEVICES;
+    if devices > max {
+        return Err(anyhow!(
+            "{flag} {devices}: an emulated fleet has at most {max} devices (their addresses in \
+             198.18.0.0/15 would repeat beyond that); use several fleets with --shard, or an \
+             --inventory"
+        ));
+    }
+    Ok(())
+}
+
 pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
-    let last = u32::from(a.base_port) + a.devices as u32 - 1;
-    if a.base_port == 0 || last > u32::from(u16::MAX) {
+    check_fleet_size("--devices", a.devices)?;
+    let last = u64::from(a.base_port) + a.devices as u64 - 1;
+    if a.base_port == 0 || last > u64::from(u16::MAX) {
         return Err(anyhow!(
             "ports {}..={last} do not fit in 1..=65535",
             a.base_port
@@ -462,6 +506,18 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
         && *format != Format::Nornir
     {
         output::check_file(p)?;
+    }
+    if let Some((p, format)) = &inventory {
+        // Every file the inventory is made of: none may be a user's own, unless --force.
+        let files = fleetbench_inventory::write::planned_files(p, *format, a.bastion);
+        fleetbench_inventory::write::check_overwrite(&files, a.force)
+            .map_err(|e| anyhow!("--write-inventory: {e}"))?;
+        let mut named: Vec<_> = files
+            .iter()
+            .map(|f| ("--write-inventory", Some(f.as_path())))
+            .collect();
+        named.push(("--record", a.record.as_deref()));
+        distinct(&named, None)?;
     }
     if let Some(p) = &a.record {
         output::check_file(p)?;
@@ -533,6 +589,7 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
         outputs: FleetFiles {
             inventory,
             record: a.record.clone(),
+            force: a.force,
         },
         network,
         exec: a.exec.clone(),
@@ -545,94 +602,11 @@ pub fn merge(a: &MergeArgs) -> Result<MergeConfig> {
     if let Some(d) = &a.plots {
         output::check_dir(d)?;
     }
+    distinct(&[("--output", Some(&a.output))], a.plots.as_deref())?;
     Ok(MergeConfig {
         reports: a.reports.clone(),
         output: a.output.clone(),
         plots: a.plots.clone(),
-    })
-}
-
-pub fn sweep(a: &SweepArgs, command_line: String, stop: &Stop) -> Result<SweepOptions> {
-    let profile = profile_or(&a.emulation, SWEEP_PROFILE)?;
-    check_fault_targets(&profile, a.sizes.iter().copied().max().unwrap_or(0))?;
-    let out = match &a.out {
-        None => crate::sweep::fresh_dir(std::path::Path::new("results")),
-        Some(dir) if crate::sweep::holds_files(dir) && !a.force => {
-            return Err(anyhow!(
-                "--out {} already holds files (an earlier sweep's?); choose another folder, \
-                 leave --out out (a new folder is picked), or add --force to write over them",
-                dir.display()
-            ));
-        }
-        Some(dir) => dir.clone(),
-    };
-    output::check_dir(&out)?;
-    if let Some(page) = &a.html {
-        if !a.networks.is_empty() {
-            return Err(anyhow!(
-                "sweep --networks writes no page (its summary.md and plots are in --out): leave \
-                 out --html"
-            ));
-        }
-        output::check_file(page)?;
-    }
-    Ok(SweepOptions {
-        sizes: a.sizes.clone(),
-        profile_spec: profile.profile,
-        workers: match &a.workers_list {
-            None => vec![None],
-            Some(l) => l.iter().map(|&w| Some(w)).collect(),
-        },
-        strategies: a
-            .strategies
-            .clone()
-            .unwrap_or_else(|| StrategyKind::ALL.to_vec()),
-        profile: profile.name,
-        seed: a.emulation.seed,
-        runs: a.runs,
-        warmup: a.warmup,
-        commands: commands(&a.commands),
-        out,
-        worker_exe: a.worker_exe.clone(),
-        timeline_max: a.timeline_max,
-        command_line,
-        stop: stop.clone(),
-    })
-}
-
-/// `--networks`: a value with `=` is one spec (commas and all), else a comma-separated list.
-fn networks(values: &[String]) -> Result<Vec<NetworkSpec>> {
-    let mut out = Vec::new();
-    for v in values {
-        let items: Vec<&str> = if v.contains('=') {
-            vec![v.as_str()]
-        } else {
-            v.split(',').collect()
-        };
-        for item in items {
-            out.push(NetworkSpec::parse(item)?);
-        }
-    }
-    Ok(out)
-}
-
-/// `sweep --networks`: sizes x networks x strategies at one worker setting.
-pub fn sweep_networks(
-    a: &SweepArgs,
-    command_line: String,
-    stop: &Stop,
-) -> Result<crate::sweep::network::NetworkSweepOptions> {
-    let base = sweep(a, command_line, stop)?;
-    if base.workers.len() > 1 {
-        return Err(anyhow!(
-            "--networks sweeps networks: give at most one --workers-list value"
-        ));
-    }
-    Ok(crate::sweep::network::NetworkSweepOptions {
-        networks: networks(&a.networks)?,
-        method: a.network_method,
-        workers: base.workers.first().copied().flatten(),
-        base,
     })
 }
 
@@ -644,6 +618,12 @@ pub fn check(a: &CheckArgs) -> Result<CheckConfig> {
     for t in &a.exports {
         output::check_file(&t.path)?;
     }
+    let files: Vec<_> = a
+        .exports
+        .iter()
+        .map(|t| ("--export", Some(t.path.as_path())))
+        .collect();
+    distinct(&files, None)?;
     Ok(CheckConfig {
         baseline: a.baseline.clone(),
         report: a.report.clone(),

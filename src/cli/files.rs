@@ -43,10 +43,12 @@ impl Files {
     }
 }
 
-/// A `--json` report from a file.
+/// A `--json` report from a file: a regular file of at most 1 GiB (`input::REPORT`), so a
+/// FIFO or a link to `/dev/zero` is refused at once instead of blocking or growing.
 pub fn read_report(path: &Path) -> anyhow::Result<fleetbench_report::Report> {
     use anyhow::Context as _;
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    use fleetbench_inventory::input;
+    let bytes = input::read(path, input::REPORT)?;
     serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not a fleetbench report", path.display()))
 }

@@ -54,7 +54,10 @@ fn open_source(cfg: &FleetConfig) -> Result<Fleet> {
         FleetSource::Inventory(path) => {
             let mut inv = fleetbench_inventory::load(path, &fleetbench_client::Libssh2::new())?;
             for w in &inv.warnings {
-                crate::errln!("fleetbench: warning: {w}");
+                crate::errln!(
+                    "fleetbench: warning: {}",
+                    crate::present::sanitize::for_terminal(w)
+                );
             }
             let names: Vec<String> = inv.devices.iter().map(|d| d.name.clone()).collect();
             let selection = select(cfg.shard, &names)?;

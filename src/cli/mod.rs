@@ -12,6 +12,7 @@ mod check;
 mod compare;
 mod completions;
 pub mod config;
+mod confirm;
 mod emulate;
 mod export;
 mod files;
@@ -24,6 +25,7 @@ mod run;
 mod signals;
 pub mod stdio;
 mod sweep;
+mod tune;
 
 pub use args::Cli;
 
@@ -48,6 +50,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Merge(a) => merge::run(&a),
         Cmd::Completions(a) => completions::run(&a),
         Cmd::Man(a) => man::run(&a),
+        Cmd::Tune(a) => tune::run(&a),
         Cmd::Worker { .. } => Ok(fleetbench_client::strategy::processes::worker_main()),
     }
 }
@@ -71,7 +74,12 @@ pub fn exit_code(result: Result<i32>) -> i32 {
         Ok(code) => stdio::exit_code(code),
         Err(e) if stdio::is_closed_pipe(&e) => stdio::EXIT_PIPE,
         Err(e) => {
-            stdio::err(&format!("fleetbench: error: {:#}", Causes(&e)));
+            // An error may quote a file or a device: escaped like everything shown.
+            let message = format!("{:#}", Causes(&e));
+            stdio::err(&format!(
+                "fleetbench: error: {}",
+                crate::present::sanitize::for_terminal_text(&message)
+            ));
             stdio::exit_code(EXIT_USAGE)
         }
     }
@@ -97,9 +105,10 @@ impl fmt::Display for Causes<'_> {
     }
 }
 
-/// 0 when every device answered, else 1.
+/// 0 when every device answered in every run asked for, else 1 (a failed device, or a stop
+/// that cut the run short).
 fn exit_of(report: &fleetbench_report::Report) -> i32 {
-    if report.failed_devices() > 0 {
+    if report.failed_devices() > 0 || report.interrupted {
         EXIT_FAILED
     } else {
         EXIT_OK

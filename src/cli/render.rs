@@ -42,12 +42,14 @@ impl Console {
         }
     }
 
-    /// A line on stderr, above the live line if one is drawn.
+    /// A line on stderr, above the live line if one is drawn. Everything in it that came
+    /// from a device or a file (names, a poller's stderr) is escaped: one line stays one line.
     pub fn line(&self, line: &str) {
+        let line = crate::present::sanitize::for_terminal(line);
         if self.progress.mode() == progress::Mode::Off {
             crate::errln!("{line}");
         } else {
-            self.progress.println(line);
+            self.progress.println(&line);
         }
     }
 

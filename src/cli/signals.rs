@@ -3,8 +3,9 @@
 //!
 //! First SIGINT: [`Stop::request`] (finish the devices in flight, write the partial report).
 //! SIGTERM: [`Stop::terminate`] (also abandon what is in flight where possible). A second
-//! signal of either kind exits at once with 130; worker processes die with this process
-//! (`PR_SET_PDEATHSIG`).
+//! signal of either kind exits at once with 130, after killing the external pollers' process
+//! groups and removing their private folder ([`crate::external::cleanup`]); worker processes
+//! die with this process (`PR_SET_PDEATHSIG`).
 
 use fleetbench_client::stop::Stop;
 use signal_hook::consts::{SIGINT, SIGTERM};
@@ -19,6 +20,9 @@ pub fn install(stop: &Stop) -> std::io::Result<()> {
         .spawn(move || {
             for sig in signals.forever() {
                 if stop.is_requested() {
+                    // No destructor runs past _exit: the pollers' groups and the folder
+                    // holding the fleet's credentials go first.
+                    crate::external::cleanup::now();
                     // SAFETY: _exit only ends the process; no destructor of another thread
                     // can run half-way.
                     unsafe { libc::_exit(130) }

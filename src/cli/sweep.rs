@@ -19,12 +19,28 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
     if !a.networks.is_empty() {
         return networks(a, command_line);
     }
+    if a.inventory.is_some() {
+        return inventory(a, command_line);
+    }
     let opts = config::sweep(a, command_line, &Stop::new())?;
     signals::install(&opts.stop).context("installing the signal handlers")?;
     fleetbench_rusage::raise_nofile_limit();
     crate::errln!("fleetbench: sweep into {}", opts.out.display());
     let console = Console::new(Mode::Sweep, false, a.progress.progress.resolve());
-    let (points, mut files, page) = sweep_into(&opts, &console)?;
+    let (points, files, page) = sweep_into(&opts, &console)?;
+    finish(a, &opts, points, files, &page)
+}
+
+/// What a sweep shows once its folder is written: the page where `--html` asked for it too,
+/// the last point's table and its answer on stdout, the folder on stderr. Returns the exit
+/// code.
+fn finish(
+    a: &SweepArgs,
+    opts: &SweepOptions,
+    points: Vec<Point>,
+    mut files: Files,
+    page: &str,
+) -> Result<i32> {
     if let Some(path) = &a.html {
         // The folder's page, also where it was asked for (its plots are inline).
         files.write(path.clone(), page.as_bytes())?;
@@ -36,10 +52,11 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
             &super::measure::verdict_of(&last.report),
             crate::present::verdict::Part::All,
         );
-        super::stdio::out(&format!(
+        let text = format!(
             "{}\n{answer}",
             crate::present::table::strategies(&last.report)
-        ))?;
+        );
+        super::stdio::out(&crate::present::sanitize::for_terminal_text(&text))?;
     }
     crate::errln!(
         "fleetbench: {} written to {} (open {} for the whole sweep on one page)",
@@ -54,6 +71,15 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
 /// report and plots as soon as it is measured (an interrupted sweep keeps what it measured),
 /// then sweep.csv, the scaling plots, summary.md and index.html (returned too).
 fn sweep_into(opts: &SweepOptions, obs: &dyn Observer) -> Result<(Vec<Point>, Files, String)> {
+    sweep_with(opts, Sweep::new(opts), obs)
+}
+
+/// [`sweep_into`] with the sweep given (over a fleet already open, for `--inventory`).
+fn sweep_with(
+    opts: &SweepOptions,
+    mut sweep: Sweep<'_>,
+    obs: &dyn Observer,
+) -> Result<(Vec<Point>, Files, String)> {
     let dir = &opts.out;
     output::create_dir(dir)?;
     let setup = Setup::gather();
@@ -62,7 +88,6 @@ fn sweep_into(opts: &SweepOptions, obs: &dyn Observer) -> Result<(Vec<Point>, Fi
         dir.join("setup.md"),
         files_of::setup_md(opts, &setup).as_bytes(),
     )?;
-    let mut sweep = Sweep::new(opts);
     let mut points = Vec::new();
     while let Some(p) = sweep.next_point(obs)? {
         files.json(dir.join(files_of::report_file(&p)), &p.report)?;
@@ -83,6 +108,38 @@ fn sweep_into(opts: &SweepOptions, obs: &dyn Observer) -> Result<(Vec<Point>, Fi
     let page = files_of::index_html(opts, &points, scaling);
     files.write(dir.join("index.html"), page.as_bytes())?;
     Ok((points, files, page))
+}
+
+/// `sweep --inventory`: the worker settings over real devices, after saying what that costs
+/// them (and asking, above `--confirm-above`).
+fn inventory(a: &SweepArgs, command_line: String) -> Result<i32> {
+    let mut cfg = config::sweep_inventory(a, command_line, &Stop::new())?;
+    signals::install(&cfg.sweep.stop).context("installing the signal handlers")?;
+    fleetbench_rusage::raise_nofile_limit();
+    let fleet = super::fleet::open(&cfg.fleet)?;
+    let n = fleet.devices.len();
+    cfg.sweep.sizes = vec![n];
+    let o = &cfg.sweep;
+    let peak = o
+        .workers
+        .iter()
+        .flat_map(|w| {
+            o.strategies.iter().map(move |&k| match (k, w) {
+                (fleetbench_report::StrategyKind::Sequential, _) => 1,
+                (_, Some(w)) => *w,
+                (k, None) => fleetbench_client::strategy::default_workers(k, n),
+            })
+        })
+        .max()
+        .unwrap_or(1);
+    let polls = (o.workers.len() * o.strategies.len() * (o.runs + o.warmup)) as u64;
+    let plan = crate::safety::LoginPlan::polls(n, polls, peak, 0, None);
+    super::confirm::confirm(&plan, &cfg.confirm)?;
+    let job = super::fleet::job(&cfg.job, &fleet);
+    crate::errln!("fleetbench: sweep into {}", o.out.display());
+    let console = Console::new(Mode::Sweep, false, a.progress.progress.resolve());
+    let (points, files, page) = sweep_with(o, Sweep::over(o, fleet, job), &console)?;
+    finish(a, o, points, files, &page)
 }
 
 /// `sweep --networks`: the same, over networks, with wall time against RTT.

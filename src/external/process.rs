@@ -38,6 +38,76 @@ pub enum Exit {
     Stopped,
 }
 
+/// Bytes of a poller's stdout or stderr kept: the last ones, where the reason it failed is.
+pub const CAPTURE_TAIL: usize = 64 * 1024;
+
+/// The end of one of the poller's output streams, and how much it wrote in all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Captured {
+    /// The last [`CAPTURE_TAIL`] bytes at most.
+    pub tail: Vec<u8>,
+    /// Bytes written in all (those before `tail` were read and dropped).
+    pub total: u64,
+}
+
+impl Captured {
+    /// Bytes written and not kept.
+    pub fn cut(&self) -> u64 {
+        self.total - self.tail.len() as u64
+    }
+}
+
+/// Drains a pipe on a small thread, keeping its last [`CAPTURE_TAIL`] bytes: the poller
+/// never blocks on a full pipe, and nothing it writes reaches a file or grows memory.
+struct Capture {
+    kept: Arc<std::sync::Mutex<Captured>>,
+    done: std::sync::mpsc::Receiver<()>,
+}
+
+impl Capture {
+    fn start(mut from: impl std::io::Read + Send + 'static, name: &str) -> Capture {
+        let kept = Arc::new(std::sync::Mutex::new(Captured::default()));
+        let (tx, done) = std::sync::mpsc::channel();
+        let k = kept.clone();
+        let _ = std::thread::Builder::new()
+            .name(name.into())
+            .stack_size(128 * 1024)
+            .spawn(move || {
+                let mut buf = vec![0u8; 16 * 1024];
+                loop {
+                    match from.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            let mut c = k.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                            c.total += n as u64;
+                            c.tail.extend_from_slice(&buf[..n]);
+                            let over = c.tail.len().saturating_sub(CAPTURE_TAIL);
+                            if over > 0 {
+                                c.tail.drain(..over);
+                            }
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(_) => break,
+                    }
+                }
+                let _ = tx.send(());
+            });
+        Capture { kept, done }
+    }
+
+    /// What was read by the time the pipe closed, or by `until` if something the poller
+    /// started still holds it open (the thread then ends with that process).
+    fn finish(self, until: Instant) -> Captured {
+        let _ = self
+            .done
+            .recv_timeout(until.saturating_duration_since(Instant::now()));
+        self.kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
 /// What one run of a poller's process tree cost.
 #[derive(Debug, Clone)]
 pub struct TreeRun {
@@ -54,6 +124,8 @@ pub struct TreeRun {
     pub peak_processes: usize,
     /// Processes still running when the main one exited (ended by us).
     pub left_behind: Vec<String>,
+    pub stdout: Captured,
+    pub stderr: Captured,
 }
 
 /// Why a poller could not be run at all.
@@ -68,13 +140,12 @@ pub enum SpawnError {
     Wait(std::io::Error),
 }
 
-/// Runs `argv` with stdout and stderr to the given files and `cwd`; ends it at `deadline`, or
-/// as soon as `stop` says so (the poller sits in its own process group, so a Ctrl-C on the
+/// Runs `argv` in `cwd` with stdout and stderr captured ([`Captured`]); ends it at `deadline`,
+/// or as soon as `stop` says so (the poller sits in its own process group, so a Ctrl-C on the
 /// terminal does not reach it by itself).
 pub fn run_tree(
     argv: &[String],
     cwd: Option<&Path>,
-    (stdout, stderr): (std::fs::File, std::fs::File),
     deadline: Duration,
     stop: &dyn Fn() -> bool,
 ) -> Result<TreeRun, SpawnError> {
@@ -83,8 +154,8 @@ pub fn run_tree(
     let mut cmd = Command::new(&program);
     cmd.args(&argv[1..])
         .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(stderr)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .process_group(0);
     if let Some(dir) = cwd {
         cmd.current_dir(dir);
@@ -107,11 +178,24 @@ pub fn run_tree(
     let marker: Arc<[u8]> = format!("{MARKER}={marker}\0").into_bytes().into();
     let started_unix = fleetbench_report::unix_now();
     let t0 = Instant::now();
-    let child = cmd.spawn().map_err(|source| SpawnError::Spawn {
+    let mut child = cmd.spawn().map_err(|source| SpawnError::Spawn {
         program: program.clone(),
         source,
     })?;
     let pid = child.id() as i32;
+    // Alive until we wait for it, so its start time is there to read.
+    let started_ticks = start_ticks(pid).unwrap_or(0);
+    super::cleanup::group(pid);
+    let captures = (
+        child
+            .stdout
+            .take()
+            .map(|o| Capture::start(o, "poller-stdout")),
+        child
+            .stderr
+            .take()
+            .map(|e| Capture::start(e, "poller-stderr")),
+    );
     let sampler = Sampler::start(pid, marker.clone());
 
     // wait4 on a thread of its own, so the deadline can be kept here.
@@ -160,11 +244,23 @@ pub fn run_tree(
         end_pids(&left);
     }
     let mut cpu = cpu_of(&ru);
-    for orphan in reap_orphans(&marker, Instant::now() + GRACE * 2) {
+    let (peak_rss_tree, peak_rss_largest, peak_processes, seen) = sampler.finish();
+    let id = TreeId {
+        pgid: pid,
+        marker: &marker,
+        seen,
+        started: started_ticks,
+    };
+    for orphan in reap_orphans(&id, Instant::now() + GRACE * 2) {
         cpu.user_s += orphan.user_s;
         cpu.sys_s += orphan.sys_s;
     }
-    let (peak_rss_tree, peak_rss_largest, peak_processes) = sampler.finish();
+    // Everything the poller started is ended by now, so its pipes have closed unless a process
+    // escaped the tree; then what was read so far is what there is.
+    let until = Instant::now() + GRACE;
+    let stdout = captures.0.map(|c| c.finish(until)).unwrap_or_default();
+    let stderr = captures.1.map(|c| c.finish(until)).unwrap_or_default();
+    super::cleanup::group_done(pid);
     let exit = if let Some(why) = ended {
         why
     } else if libc::WIFSIGNALED(status) {
@@ -182,6 +278,8 @@ pub fn run_tree(
         peak_rss_largest,
         peak_processes,
         left_behind: if timed_out { Vec::new() } else { left_behind },
+        stdout,
+        stderr,
     })
 }
 
@@ -257,14 +355,53 @@ fn end_pids(pids: &[i32]) {
     }
 }
 
-/// Reaps children of ours that the poller left (re-parented here), until none is left or
-/// `until`; returns their CPU.
-fn reap_orphans(marker: &[u8], until: Instant) -> Vec<Cpu> {
+/// Whether our child `pid` came to us from a poller's tree rather than from a fork of ours:
+/// it carries the run's marker (only readable while it lives), or sits in the poller's
+/// process group, or was seen in the tree while it lived; or it is a zombie in a session
+/// other than ours (a daemon's `setsid`) that started after the poller did. A zombie's
+/// environment cannot be read, which is how double-forked pollers left zombies behind
+/// before. A live process of another session is never taken for the poller's on that alone:
+/// it may be a child of this process's own (a test's pseudo-terminal session).
+fn inherited(pid: i32, tree: &TreeId<'_>) -> bool {
+    let Some((_, pgrp, session, state)) = stat_full(pid) else {
+        return false;
+    };
+    if pgrp == tree.pgid || tree.seen.contains(&pid) || marked(pid, tree.marker) {
+        return true;
+    }
+    // SAFETY: getsid(0) reads this process's session id.
+    let ours = unsafe { libc::getsid(0) };
+    state == 'Z' && session != ours && start_ticks(pid).is_some_and(|t| t >= tree.started)
+}
+
+/// When a process started, in clock ticks since boot (`/proc/PID/stat` field 22).
+fn start_ticks(pid: i32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    s[s.rfind(')')? + 2..]
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()
+}
+
+/// What tells a poller run's processes apart.
+struct TreeId<'a> {
+    pgid: i32,
+    marker: &'a [u8],
+    /// Every process seen in the tree while it ran.
+    seen: std::collections::HashSet<i32>,
+    /// When the poller's main process started, in clock ticks since boot.
+    started: u64,
+}
+
+/// Reaps children of ours that the poller left (re-parented here, alive or already zombies),
+/// until none is left or `until`; returns their CPU.
+fn reap_orphans(tree: &TreeId<'_>, until: Instant) -> Vec<Cpu> {
     let mut out = Vec::new();
     loop {
         let orphans: Vec<i32> = our_children()
             .into_iter()
-            .filter(|p| marked(*p, marker))
+            .filter(|p| inherited(*p, tree))
             .collect();
         if orphans.is_empty() {
             return out;
@@ -293,6 +430,11 @@ fn reap_orphans(marker: &[u8], until: Instant) -> Vec<Cpu> {
 
 /// (ppid, pgrp, state) of a process from `/proc/PID/stat`.
 fn stat(pid: i32) -> Option<(i32, i32, char)> {
+    stat_full(pid).map(|(ppid, pgrp, _, state)| (ppid, pgrp, state))
+}
+
+/// (ppid, pgrp, session, state) of a process from `/proc/PID/stat` (a zombie's too).
+fn stat_full(pid: i32) -> Option<(i32, i32, i32, char)> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name may hold spaces and parentheses: fields start after the last ')'.
     let rest = &s[s.rfind(')')? + 2..];
@@ -300,7 +442,8 @@ fn stat(pid: i32) -> Option<(i32, i32, char)> {
     let state = f.next()?.chars().next()?;
     let ppid = f.next()?.parse().ok()?;
     let pgrp = f.next()?.parse().ok()?;
-    Some((ppid, pgrp, state))
+    let session = f.next()?.parse().ok()?;
+    Some((ppid, pgrp, session, state))
 }
 
 fn alive(pid: i32) -> bool {
@@ -372,6 +515,7 @@ fn describe(pid: i32) -> String {
 struct Sampler {
     stop: Arc<AtomicBool>,
     peaks: Arc<[AtomicU64; 3]>,
+    seen: Arc<std::sync::Mutex<std::collections::HashSet<i32>>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -379,7 +523,8 @@ impl Sampler {
     fn start(pgid: i32, marker: Arc<[u8]>) -> Sampler {
         let stop = Arc::new(AtomicBool::new(false));
         let peaks: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
-        let (st, pk) = (stop.clone(), peaks.clone());
+        let seen: Arc<std::sync::Mutex<std::collections::HashSet<i32>>> = Arc::default();
+        let (st, pk, sn) = (stop.clone(), peaks.clone(), seen.clone());
         // SAFETY: sysconf has no preconditions.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64;
         let thread = std::thread::Builder::new()
@@ -388,7 +533,11 @@ impl Sampler {
             .spawn(move || {
                 while !st.load(Ordering::Relaxed) {
                     let (mut sum, mut largest, mut n) = (0u64, 0u64, 0u64);
-                    for p in tree(pgid, &marker) {
+                    let pids = tree(pgid, &marker);
+                    sn.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .extend(pids.iter().copied());
+                    for p in pids {
                         let rss = std::fs::read_to_string(format!("/proc/{p}/statm"))
                             .ok()
                             .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
@@ -407,11 +556,13 @@ impl Sampler {
         Sampler {
             stop,
             peaks,
+            seen,
             thread,
         }
     }
 
-    fn finish(mut self) -> (u64, u64, usize) {
+    /// The peaks (tree sum, largest process, process count) and every pid seen in the tree.
+    fn finish(mut self) -> (u64, u64, usize, std::collections::HashSet<i32>) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             t.thread().unpark();
@@ -421,6 +572,12 @@ impl Sampler {
             self.peaks[0].load(Ordering::Relaxed),
             self.peaks[1].load(Ordering::Relaxed),
             self.peaks[2].load(Ordering::Relaxed) as usize,
+            std::mem::take(
+                &mut *self
+                    .seen
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            ),
         )
     }
 }

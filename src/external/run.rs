@@ -6,9 +6,9 @@ use super::{devside, process, results};
 use fleetbench_client::job::Job;
 use fleetbench_inventory::Device;
 use fleetbench_report::histo::LatencyHistograms;
+use fleetbench_report::{DeviceResult, RunSummary, Spread, StrategyReport};
 use fleetbench_report::{ExternalInfo, StrategyId};
-use fleetbench_report::{RunSummary, Spread, StrategyReport};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Default deadline of one external run.
@@ -33,6 +33,10 @@ pub enum RunError {
     },
     /// Ctrl-C during the run: the poller was ended.
     Interrupted,
+    /// The program could not be started (it was there when the compare began).
+    NotStarted {
+        message: String,
+    },
 }
 
 impl RunError {
@@ -43,6 +47,7 @@ impl RunError {
             RunError::TimedOut { .. } => "poller_timeout",
             RunError::LeftBehind { .. } => "poller_left_processes",
             RunError::Interrupted => "interrupted",
+            RunError::NotStarted { .. } => "poller_not_started",
         }
     }
 
@@ -67,6 +72,7 @@ impl RunError {
                 after.as_secs_f64()
             ),
             RunError::Interrupted => "the run was interrupted; the poller was ended".into(),
+            RunError::NotStarted { message } => message.clone(),
             RunError::LeftBehind { processes } => format!(
                 "the poller exited but left {} process(es) running, now ended: {}",
                 processes.len(),
@@ -195,11 +201,7 @@ pub fn measure_observed(
     for i in 0..opts.warmup + opts.runs.max(1) {
         let measured = i >= opts.warmup;
         let results_path = ws.path().join(format!("results-{i}.jsonl"));
-        let argv = spec.argv_for(ws, &command, &results_path);
-        let log = |what: &str| {
-            std::fs::File::create(ws.path().join(format!("{}-{i}.{what}", spec.name)))
-                .map_err(ExternalError::Workspace)
-        };
+        let argv = spec.argv_for(ws, &command, &results_path, opts.workers);
         if i > 0 && opts.stop.is_requested() {
             break;
         }
@@ -212,13 +214,47 @@ pub fn measure_observed(
             devices: devices.len(),
         });
         let stop = || opts.stop.is_requested();
-        let files = (log("out")?, log("err")?);
-        let tree = process::run_tree(&argv, opts.cwd.as_deref(), files, opts.deadline, &stop)
-            .map_err(|source| ExternalError::Spawn {
-                name: spec.name.clone(),
-                source,
-            })?;
-        let stderr = stderr_tail(&ws.path().join(format!("{}-{i}.err", spec.name)), &secrets);
+        let tree = match process::run_tree(&argv, opts.cwd.as_deref(), opts.deadline, &stop) {
+            Ok(tree) => tree,
+            Err(source) => {
+                // Checked before the compare started, gone since: a failed row, not a lost
+                // report.
+                let err = RunError::NotStarted {
+                    message: ExternalError::Spawn {
+                        name: spec.name.clone(),
+                        source,
+                    }
+                    .to_string(),
+                };
+                let devs: Vec<DeviceResult> = devices
+                    .iter()
+                    .map(|d| DeviceResult {
+                        error: Some(err.info()),
+                        ..DeviceResult::blank(&d.name, &d.host, d.port)
+                    })
+                    .collect();
+                if measured {
+                    runs.push(RunSummary {
+                        wall_s: 0.0,
+                        ok: 0,
+                        failed: devs.len(),
+                        startup_s: 0.0,
+                        cpu: Default::default(),
+                        server_cpu_s: 0.0,
+                        ideal_s: 0.0,
+                        slowest_s: 0.0,
+                        p99_s: 0.0,
+                        started_unix: fleetbench_report::unix_now(),
+                        ended_unix: fleetbench_report::unix_now(),
+                    });
+                    run_errors.push(Some(err.info()));
+                    exit_codes.push(None);
+                }
+                last_devices = devs;
+                break;
+            }
+        };
+        let stderr = stderr_tail(&tree.stderr, &secrets);
         let err = match tree.exit {
             process::Exit::TimedOut => Some(RunError::TimedOut {
                 after: opts.deadline,
@@ -232,7 +268,7 @@ pub fn measure_observed(
             process::Exit::Code(code) => Some(RunError::Exited { code, stderr }),
         };
         let records = view.sessions(tree.started_unix);
-        let reported = results::read(&results_path, devices, &command);
+        let reported = results::read(&results_path, devices, &command, job.max_output());
         let mut devs = match (&records, &reported) {
             (Some(recs), _) => {
                 source = "devices";
@@ -248,6 +284,11 @@ pub fn measure_observed(
         if let (Some(_), Some(rep)) = (&records, &reported) {
             for (d, r) in devs.iter_mut().zip(rep) {
                 d.outputs = r.outputs.clone();
+                // An output past --max-output fails its device, as for a built-in strategy.
+                if let Some(e) = r.error.as_ref().filter(|e| e.kind == "output_too_large") {
+                    d.ok = false;
+                    d.error = Some(e.clone());
+                }
             }
         }
         if let Some(e) = &err {
@@ -339,17 +380,30 @@ pub fn measure_observed(
     })
 }
 
-/// The last 600 bytes of the poller's stderr, one line, with every known secret masked.
-fn stderr_tail(path: &Path, secrets: &fleetbench_client::scrub::Scrubber) -> String {
-    let bytes = std::fs::read(path).unwrap_or_default();
-    let start = bytes.len().saturating_sub(600 + secrets.longest());
+/// Bytes of the poller's stderr quoted in a failed run's message.
+const STDERR_QUOTED: usize = 600;
+
+/// The last 600 bytes of the poller's stderr, one line, with every known secret masked, and
+/// how much came before them when that is not all it wrote.
+fn stderr_tail(
+    captured: &process::Captured,
+    secrets: &fleetbench_client::scrub::Scrubber,
+) -> String {
+    let bytes = &captured.tail;
+    // A secret cut at the window's start still masked: read a secret's length further back.
+    let start = bytes
+        .len()
+        .saturating_sub(STDERR_QUOTED + secrets.longest());
+    let cut = start > 0 || captured.total > bytes.len() as u64;
     let s = String::from_utf8_lossy(&bytes[start..]);
-    let s = if start > 0 {
-        secrets.scrub_tail(&s)
-    } else {
-        secrets.scrub(&s)
-    };
+    let s = secrets.scrub_with(&s, cut);
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let skip = s.chars().count().saturating_sub(600);
-    s.chars().skip(skip).collect()
+    let skip = s.chars().count().saturating_sub(STDERR_QUOTED);
+    let s: String = s.chars().skip(skip).collect();
+    let shown = (bytes.len() - start).min(STDERR_QUOTED) as u64;
+    if s.is_empty() || captured.total <= shown {
+        s
+    } else {
+        format!("(the last {shown} of {} bytes) {s}", captured.total)
+    }
 }

@@ -16,12 +16,13 @@ pub struct ExternalSpec {
     pub argv: Vec<String>,
 }
 
-const PLACEHOLDERS: [&str; 5] = [
+const PLACEHOLDERS: [&str; 6] = [
     "{inventory}",
     "{nornir}",
     "{ansible}",
     "{command}",
     "{results}",
+    "{workers}",
 ];
 
 impl ExternalSpec {
@@ -78,9 +79,49 @@ impl ExternalSpec {
         })
     }
 
+    /// Refuses a program that is not there to run: a path (with a `/`) that is not an
+    /// executable file, or a bare name found on no `PATH` entry. Run before anything else,
+    /// so a mistyped poller costs no built-in strategy's run.
+    pub fn check_program(&self) -> Result<(), ExternalError> {
+        let program = self.argv.first().map(String::as_str).unwrap_or_default();
+        // A placeholder as the program (`{inventory}` made executable?) is checked when run.
+        if program.contains('{') {
+            return Ok(());
+        }
+        let executable = |p: &Path| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        };
+        let found = if program.contains('/') {
+            executable(Path::new(program))
+        } else {
+            std::env::var_os("PATH").is_some_and(|path| {
+                std::env::split_paths(&path).any(|dir| executable(&dir.join(program)))
+            })
+        };
+        if found {
+            Ok(())
+        } else {
+            Err(ExternalError::Command {
+                name: self.name.clone(),
+                message: if program.contains('/') {
+                    format!("{program} is not an executable file")
+                } else {
+                    format!("{program} is not found on PATH")
+                },
+            })
+        }
+    }
+
     /// argv with the placeholders filled in (each argument separately: a path with spaces
-    /// stays one argument).
-    pub fn argv_for(&self, ws: &Workspace, command: &str, results: &Path) -> Vec<String> {
+    /// stays one argument); `{workers}` is `workers`.
+    pub fn argv_for(
+        &self,
+        ws: &Workspace,
+        command: &str,
+        results: &Path,
+        workers: usize,
+    ) -> Vec<String> {
         self.argv
             .iter()
             .map(|a| {
@@ -88,9 +129,15 @@ impl ExternalSpec {
                     .replace("{nornir}", &ws.nornir.display().to_string())
                     .replace("{ansible}", &ws.ansible.display().to_string())
                     .replace("{results}", &results.display().to_string())
+                    .replace("{workers}", &workers.to_string())
                     .replace("{command}", command)
             })
             .collect()
+    }
+
+    /// Whether the command takes its concurrency from `{workers}` (what `tune` searches).
+    pub fn takes_workers(&self) -> bool {
+        self.argv.iter().any(|a| a.contains("{workers}"))
     }
 }
 
@@ -118,6 +165,8 @@ impl Workspace {
             std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
                 .map_err(ExternalError::Workspace)?;
         }
+        // Registered before a credential is written, so a second Ctrl-C removes it too.
+        super::cleanup::folder(dir.path());
         let opts = WriteOptions {
             check_host_keys: !emulated,
         };
@@ -144,5 +193,12 @@ impl Workspace {
 
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        // `dir` removes the folder right after this.
+        super::cleanup::folder_done(self.dir.path());
     }
 }

@@ -316,3 +316,55 @@ fn reports_older_than_ended_unix_still_merge() {
     let m = merge(&shards).unwrap();
     assert!((m.strategies[0].runs[1].wall_s - 2.01).abs() < 1e-9);
 }
+
+/// Numbers a shard report claims are checked against the fleet they describe before
+/// anything is sized from them: a shard count near 2^64, a fleet of 2^40 devices, and
+/// histograms counting 2^60 sessions of a 10-device shard were an abort or a silent merge.
+#[test]
+fn shard_claims_are_checked_against_the_fleet_before_allocating() {
+    let (_, shards) = fleet(10, 2);
+    let mut huge = shards.clone();
+    for (_, r) in &mut huge {
+        r.shard.as_mut().unwrap().count = usize::MAX;
+    }
+    let e = merge(&huge).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("a shard count of 18446744073709551615 is not between 1 and"),
+        "{e}"
+    );
+
+    let mut big = shards.clone();
+    for (_, r) in &mut big {
+        r.shard.as_mut().unwrap().fleet_devices = 1 << 40;
+    }
+    let e = merge(&big).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("hold 10 device positions in all, but say the fleet has 1099511627776"),
+        "{e}"
+    );
+
+    // Two of many shards given: the missing ones are counted, not all listed.
+    let mut many = shards.clone();
+    for (_, r) in &mut many {
+        r.shard.as_mut().unwrap().count = 100_000;
+    }
+    let e = merge(&many).unwrap_err();
+    assert!(
+        e.to_string().contains("and 99978 more of 100000 missing"),
+        "{e}"
+    );
+
+    let mut heavy = shards.clone();
+    let s = &mut heavy[1].1.strategies[0];
+    let mut h = LatencyHistograms::new();
+    h.record_many(TOTAL, 0.001, 1 << 60).unwrap();
+    s.histograms = h.encode().unwrap();
+    let e = merge(&heavy).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("count 1152921504606846976 sessions, more than its 5 devices in 2 runs"),
+        "{e}"
+    );
+}

@@ -3,7 +3,8 @@
 //! rows not compared and why, where the machine shaped the figures), the comparison table
 //! (with a baseline's figures beside it, `compare --baseline`), the failures as one matrix
 //! of kind x strategy with what to do, the latency distribution per strategy, the plots
-//! inline as SVG, the devices, and the fleet and machine setup.
+//! inline as SVG, the devices, and the fleet and machine setup. A `tune` report opens with
+//! its verdict, its plot against workers and its searches.
 //!
 //! The page has no external asset (no script, stylesheet, font or image link), so it reads
 //! the same offline, attached to a ticket or years later. It is written as polyglot XHTML
@@ -44,9 +45,9 @@ impl Default for PageOptions {
     }
 }
 
-/// Text for an HTML/XML text node or attribute ([`crate::present::sanitize::for_xml`]).
+/// Text for an HTML/XML text node or attribute ([`crate::present::sanitize::xml_text`]).
 pub fn escape(s: &str) -> String {
-    crate::present::sanitize::for_xml(s)
+    crate::present::sanitize::xml_text(s)
 }
 
 const STYLE: &str = "
@@ -512,12 +513,54 @@ fn report_sections(out: &mut String, r: &Report, opts: &PageOptions, level: u8) 
     devices(out, r, opts);
 }
 
-/// The page of one report (`compare --html`, `run --html`): the answer first, the setup last.
+/// `tune`'s section, first on its page: the verdict, the plot of throughput and failures
+/// against workers, the searches' table, every point (nothing for another report).
+fn tune_section(out: &mut String, r: &Report) {
+    use crate::present::tune;
+    let Some(t) = &r.tune else {
+        return;
+    };
+    out.push_str("<div class=\"banner\">\n");
+    for (i, line) in tune::verdict(r).iter().enumerate() {
+        let (open, close) = if i == 0 {
+            ("<strong>", "</strong>")
+        } else {
+            ("", "")
+        };
+        let _ = writeln!(out, "<p>{open}{}{close}</p>", escape(line));
+    }
+    out.push_str("</div>\n<h2>Throughput and failures against workers</h2>\n");
+    figure(
+        out,
+        &plot::tune(t, r.fleet.devices),
+        "Devices polled per second (top) and devices failed (bottom) at each worker count \
+         measured; a ring marks each chosen count.",
+    );
+    let _ = writeln!(
+        out,
+        "<h2>The searches</h2>\n<pre>{}</pre>",
+        escape(&tune::table(t))
+    );
+    for s in &t.searches {
+        let _ = writeln!(
+            out,
+            "<details><summary>{}: every point ({}, {} logins)</summary><pre>{}</pre></details>",
+            escape(s.strategy.name()),
+            count(s.runs, "run"),
+            s.logins,
+            escape(&tune::points_table(s))
+        );
+    }
+}
+
+/// The page of one report (`compare --html`, `run --html`): the answer first (a `tune`
+/// report's own section before it), the setup last.
 pub fn report_page(r: &Report, opts: &PageOptions) -> String {
     let title = report_title(r);
     let mut out = String::new();
     head(&mut out, &title);
     let _ = writeln!(out, "<h1>{}</h1>", escape(&title));
+    tune_section(&mut out, r);
     report_sections(&mut out, r, opts, 2);
     out.push_str("<h2>Setup</h2>\n");
     setup(&mut out, r, opts, true);

@@ -14,6 +14,8 @@
 //!   their uncertainty, rows not compared and why, failures by kind with what to do, where
 //!   the machine shaped the figures), as sentences the terminal and the page share.
 //! - [`check`]: the gate's verdict as markdown.
+//! - [`safety`]: the notice before polling a real inventory many times, and its question.
+//! - [`tune`]: `tune`'s verdict, its lines while it searches, its tables and page section.
 //! - [`sweep`]: a sweep's folder (CSV, markdown, setup, plots, page), and
 //!   [`sweep::network`]'s for `sweep --networks`.
 //! - [`html`]: the self-contained page of a report or a sweep; [`plot`]: the SVG plots.
@@ -36,7 +38,9 @@ pub mod outputs;
 pub mod plot;
 pub mod plural;
 pub mod progress;
+pub mod safety;
 pub mod sanitize;
 pub mod sweep;
 pub mod table;
+pub mod tune;
 pub mod verdict;

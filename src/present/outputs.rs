@@ -26,12 +26,14 @@ pub fn device_outputs(report: &Report, raw: bool) -> String {
             if several && i > 0 {
                 let _ = writeln!(out);
             }
+            // Names come from the inventory or the devices: escaped even with --raw.
             let label = labels::device_label(&d.name, &d.host, d.port);
+            let label = sanitize::for_terminal(&label);
             match &d.error {
                 None if several => {
                     let _ = writeln!(out, "{label}:");
                     for o in &d.outputs {
-                        let _ = writeln!(out, "  --- {} ---", o.command);
+                        let _ = writeln!(out, "  --- {} ---", sanitize::for_terminal(&o.command));
                         for line in o.output.lines() {
                             let _ = writeln!(out, "  {}", shown(line));
                         }
@@ -44,7 +46,12 @@ pub fn device_outputs(report: &Report, raw: bool) -> String {
                     }
                 }
                 Some(e) => {
-                    let _ = writeln!(out, "{label}: FAILED [{}] {}", e.kind, shown(&e.message));
+                    let _ = writeln!(
+                        out,
+                        "{label}: FAILED [{}] {}",
+                        sanitize::for_terminal(&e.kind),
+                        shown(&e.message)
+                    );
                 }
             }
         }

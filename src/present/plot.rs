@@ -1,5 +1,5 @@
 //! Plots as SVG (plotters' SVG backend; text stays `<text>` elements, so no font files are
-//! needed and nothing here rasterises). Four pictures:
+//! needed and nothing here rasterises). Seven pictures:
 //!
 //! - [`wall_time`]: median wall time per strategy, bars with min–max whiskers;
 //! - [`scaling`]: median wall time against fleet size per strategy, log–log, with the CPU
@@ -8,6 +8,8 @@
 //!   (`sweep --networks`), with one session's and N sequential sessions' lower bounds dashed;
 //! - [`wall_vs_workers`]: median wall time against the worker count per strategy at one
 //!   fleet size (`sweep --workers-list`), sequential and the CPU bound as references;
+//! - [`tune`]: `tune`'s devices per second and devices failed against workers, per
+//!   strategy, in one picture;
 //! - [`latency_cdf`]: each strategy's whole-session latency as a cumulative distribution;
 //! - [`timeline`]: one row per device, a bar from connection to receipt coloured by phase,
 //!   x = seconds since the run started, failed sessions on top in black with their kind,
@@ -26,6 +28,7 @@ mod rtt;
 mod scaling;
 mod style;
 mod timeline;
+mod tune;
 mod wall;
 mod workers;
 pub use cdf::latency_cdf;
@@ -33,6 +36,7 @@ pub use rtt::{RttPoint, wall_vs_rtt};
 pub use scaling::{ScalingPoint, scaling};
 pub use style::{EXTERNAL_COLOR, PlotError, phase_color, strategy_color};
 pub use timeline::{FAILED_COLOR, timeline};
+pub use tune::tune;
 pub use wall::wall_time;
 pub use workers::{WorkersPoint, wall_vs_workers};
 

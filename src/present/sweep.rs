@@ -381,10 +381,13 @@ pub fn setup_md(opts: &SweepOptions, setup: &Setup) -> String {
     );
     row(
         "fleet",
-        format!(
-            "emulated in the same process (russh server on 127.0.0.1), profile `{}`, seed {}",
-            opts.profile, opts.seed
-        ),
+        match &opts.inventory {
+            Some(inv) => format!("real devices from {}", inv.display()),
+            None => format!(
+                "emulated in the same process (russh server on 127.0.0.1), profile `{}`, seed {}",
+                opts.profile, opts.seed
+            ),
+        },
     );
     row("sizes", format!("{:?}", opts.sizes));
     row(

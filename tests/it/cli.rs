@@ -373,7 +373,7 @@ fn children_of(pid: u32) -> BTreeSet<u32> {
 }
 
 /// Spawns fleetbench with `--verbose`, streaming its stderr lines.
-fn spawn_verbose(
+pub(crate) fn spawn_verbose(
     args: &[&str],
 ) -> (
     Child,
@@ -395,7 +395,7 @@ fn spawn_verbose(
 }
 
 /// Collects stderr lines until one contains `what` (failing past a generous bound).
-fn wait_for_line(rx: &mpsc::Receiver<String>, seen: &mut Vec<String>, what: &str) {
+pub(crate) fn wait_for_line(rx: &mpsc::Receiver<String>, seen: &mut Vec<String>, what: &str) {
     let until = Instant::now() + Duration::from_secs(60);
     loop {
         let left = until.saturating_duration_since(Instant::now());
@@ -410,7 +410,7 @@ fn wait_for_line(rx: &mpsc::Receiver<String>, seen: &mut Vec<String>, what: &str
     }
 }
 
-fn sigint(child: &Child) {
+pub(crate) fn sigint(child: &Child) {
     // SAFETY: kill(2) on the pid of a child this test spawned and has not reaped.
     let rc = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
     assert_eq!(rc, 0);

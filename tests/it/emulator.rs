@@ -280,7 +280,9 @@ fn devices_and_inventory_describe_the_fleet() {
     assert_eq!(d[0].host, "127.0.0.1");
     assert_eq!(d[0].password.as_ref().unwrap().expose(), "cisco");
     let y = f.inventory_yaml();
-    assert!(y.starts_with("routers:\n  - device_type: cisco_ios\n"));
+    // Its first line marks it as fleetbench's (a later run may replace it, nothing else).
+    assert!(y.starts_with("# Written by fleetbench"));
+    assert!(y.contains("\nrouters:\n  - device_type: cisco_ios\n"));
     assert!(y.contains(&format!("port: {}\n", d[1].port)));
     assert_eq!(y.matches("secret: \"cisco\"").count(), 3);
     assert!(

@@ -24,6 +24,7 @@ fn opts(deadline: Duration) -> ExternalOptions {
         deadline,
         cwd: None,
         stop: fleetbench_client::stop::Stop::new(),
+        workers: 4,
     }
 }
 
@@ -423,4 +424,212 @@ fn a_record_file_from_another_emulator_gives_the_devices_side() {
     let text = std::fs::read_to_string(&rec).unwrap();
     assert_eq!(text.lines().count(), 4, "{text}");
     assert!(!text.contains("cisco"), "{text}");
+}
+
+/// Zombie children of this process whose command name is `comm`.
+fn zombies_named(comm: &str) -> usize {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|st| {
+            let Some(open) = st.find('(') else {
+                return false;
+            };
+            let Some(close) = st.rfind(')') else {
+                return false;
+            };
+            let mut rest = st[close + 2..].split_whitespace();
+            &st[open + 1..close] == comm
+                && rest.next() == Some("Z")
+                && rest.next() == Some(me.as_str())
+        })
+        .count()
+}
+
+/// A poller that double-forks: its grandchildren are re-parented to fleetbench (the
+/// subreaper) and exit there. They were left as zombies (their environment, which told them
+/// apart, is gone once they exit); every child the subreaper inherits is reaped now.
+#[test]
+fn a_double_forking_poller_leaves_no_zombie() {
+    let dir = tempfile::tempdir().unwrap();
+    // A program with a name of its own, so its zombies are told apart from other tests'.
+    let prog = dir.path().join("fb27zombie");
+    std::fs::copy("/bin/sleep", &prog).unwrap();
+    let p = prog.display().to_string();
+    let ws = Workspace::new(&[], false, &Default::default()).unwrap();
+    let j = fleetbench_client::job::Job::new(vec!["show clock".into()], Default::default());
+    // One grandchild in a session of its own (a daemon's setsid), one in the poller's group;
+    // both exit long before the poller does.
+    let spec = ExternalSpec::parse(&format!(
+        "forks=sh -c '(setsid {p} 0.05 &); ({p} 0.05 &); sleep 0.6'"
+    ))
+    .unwrap();
+    let sr = external::measure(
+        &spec,
+        &[],
+        &j,
+        &ws,
+        &opts(Duration::from_secs(30)),
+        &NoDeviceView,
+    )
+    .unwrap();
+    assert_eq!(sr.external.as_ref().unwrap().run_errors, vec![None]);
+    assert_eq!(zombies_named("fb27zombie"), 0);
+}
+
+/// A poller's stderr was read whole into memory (2 GB of `head -c 2G /dev/zero >&2` → 2.1 GB
+/// peak) and both streams went to files under $TMPDIR without bound. They are drained
+/// through pipes now, the last 64 KiB kept, and the message says how much came before.
+#[test]
+fn a_pollers_output_is_captured_bounded_keeping_the_tail() {
+    let ws = Workspace::new(&[], false, &Default::default()).unwrap();
+    let j = fleetbench_client::job::Job::new(vec!["show clock".into()], Default::default());
+    let spec = ExternalSpec::parse(
+        "noisy=sh -c 'head -c 8388608 /dev/zero | tr \"\\000\" x >&2; head -c 4194304 /dev/zero; echo THE-END >&2; exit 3'",
+    )
+    .unwrap();
+    let sr = external::measure(
+        &spec,
+        &[],
+        &j,
+        &ws,
+        &opts(Duration::from_secs(60)),
+        &NoDeviceView,
+    )
+    .unwrap();
+    let err = sr.external.as_ref().unwrap().run_errors[0].clone().unwrap();
+    assert_eq!(err.kind, "poller_failed");
+    assert!(err.message.contains("THE-END"), "{}", err.message);
+    assert!(
+        err.message.contains("of 8388616 bytes"),
+        "{}",
+        &err.message[..200]
+    );
+    assert!(err.message.len() < 1000);
+    // Nothing of it was written to the private folder.
+    for e in std::fs::read_dir(ws.path()).unwrap() {
+        let md = e.unwrap().metadata().unwrap();
+        assert!(md.len() < 1 << 20, "{md:?}");
+    }
+}
+
+/// One 300 MB `output` line was accepted whole, with no `--max-output` cap. Outputs past the
+/// cap fail their device with `output_too_large` (a line too long to parse included, found
+/// by its head), the others keep theirs.
+#[test]
+fn results_past_max_output_fail_their_device() {
+    let f = fleet(3, "instant");
+    let devices = f.devices();
+    let mut j = job(&f, &["show clock"]);
+    j.max_output = Some(64 * 1024);
+    let ws = Workspace::new(&devices, true, &Default::default()).unwrap();
+    let (p0, p1, p2) = (devices[0].port, devices[1].port, devices[2].port);
+    // Device 0: 100 KiB (past the cap, a parseable line); device 1: 3 MiB (a line past twice
+    // the cap plus its slack: only its head is read); device 2: fine.
+    let script = format!(
+        "{{ printf '{{\"host\": \"127.0.0.1\", \"port\": {p0}, \"ok\": true, \"output\": \"'; \
+           head -c 102400 /dev/zero | tr '\\000' a; printf '\"}}\\n'; \
+           printf '{{\"host\": \"127.0.0.1\", \"port\": {p1}, \"ok\": true, \"output\": \"'; \
+           head -c 3145728 /dev/zero | tr '\\000' b; printf '\"}}\\n'; \
+           printf '{{\"host\": \"127.0.0.1\", \"port\": {p2}, \"ok\": true, \"output\": \"fine\"}}\\n'; }} > \"$1\""
+    );
+    let spec = ExternalSpec {
+        name: "big".into(),
+        command: "sh -c SCRIPT".into(),
+        argv: vec![
+            "sh".into(),
+            "-c".into(),
+            script,
+            "sh".into(),
+            "{results}".into(),
+        ],
+    };
+    let sr = external::measure(
+        &spec,
+        &devices,
+        &j,
+        &ws,
+        &opts(Duration::from_secs(60)),
+        &NoDeviceView,
+    )
+    .unwrap();
+    for d in &sr.devices[..2] {
+        let e = d.error.as_ref().unwrap();
+        assert_eq!(e.kind, "output_too_large", "{}", e.message);
+        assert!(e.message.contains("64 KiB"), "{}", e.message);
+        assert!(d.outputs.is_empty());
+    }
+    assert!(sr.devices[2].ok);
+    assert_eq!(sr.devices[2].output(), "fine");
+}
+
+/// A poller whose program went missing after the compare checked it: a failed row, not an
+/// error that loses the report.
+#[test]
+fn a_poller_that_cannot_start_is_a_failed_row() {
+    let f = fleet(2, "instant");
+    let devices = f.devices();
+    let j = job(&f, &["show clock"]);
+    let ws = Workspace::new(&devices, true, &Default::default()).unwrap();
+    let spec = ExternalSpec::parse("gone=/nonexistent/fb27/poller {inventory}").unwrap();
+    let sr = external::measure(
+        &spec,
+        &devices,
+        &j,
+        &ws,
+        &opts(Duration::from_secs(20)),
+        &NoDeviceView,
+    )
+    .unwrap();
+    let err = sr.external.as_ref().unwrap().run_errors[0].clone().unwrap();
+    assert_eq!(err.kind, "poller_not_started", "{}", err.message);
+    assert_eq!(sr.failed(), 2);
+    assert!(
+        sr.devices
+            .iter()
+            .all(|d| d.error.as_ref().unwrap().kind == "poller_not_started")
+    );
+}
+
+/// `{results}` and `--device-record` given as FIFOs blocked forever: `--external-timeout`
+/// did not fire, the first SIGTERM was ignored. They are refused at once now (the devices
+/// then have nothing said about them: `not_reported`).
+#[test]
+fn fifos_as_results_or_device_record_do_not_block() {
+    let f = fleet(2, "instant");
+    let devices = f.devices();
+    let j = job(&f, &["show clock"]);
+    let ws = Workspace::new(&devices, true, &Default::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("record.fifo");
+    let c = std::ffi::CString::new(record.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let spec = ExternalSpec::parse("fifo=sh -c 'mkfifo \"$1\"' sh {results}").unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let view = external::RecordFile(record);
+        let sr = external::measure(
+            &spec,
+            &devices,
+            &j,
+            &ws,
+            &opts(Duration::from_secs(20)),
+            &view,
+        );
+        let _ = tx.send(sr.map(|sr| {
+            sr.devices
+                .iter()
+                .map(|d| d.error.as_ref().map(|e| e.kind.clone()))
+                .collect::<Vec<_>>()
+        }));
+    });
+    let kinds = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("a FIFO blocked the poller's row")
+        .unwrap();
+    assert_eq!(kinds, vec![Some("not_reported".to_string()); 2]);
+    drop(f);
 }

@@ -83,6 +83,13 @@ fn commands(port: u16) -> Vec<Vec<String>> {
         vec!["check", "--baseline", "r.json", "r.json"],
         vec!["export", "--format", "bencher", "r.json"],
         vec!["merge", "s0.json", "s1.json", "-o", "m.json"],
+        [
+            &["tune"][..],
+            &fleet,
+            &["--strategies", "async", "--max-workers", "2", "--no-probe"],
+            &["--max-runs", "1"],
+        ]
+        .concat(),
         vec!["completions", "bash"],
         vec!["man"],
         vec!["help"],
@@ -146,7 +153,7 @@ fn every_subcommand_ends_quietly_on_closed_stdout_and_stderr() {
 fn one_closed_stream_is_enough_and_is_never_reported() {
     let dir = tempfile::tempdir().unwrap();
     reports(dir.path());
-    let writes_stderr = ["compare", "run", "sweep", "check", "merge"];
+    let writes_stderr = ["compare", "run", "sweep", "check", "merge", "tune"];
     for args in commands(free_pair()) {
         for closed_stdout in [true, false] {
             let quiet_on_stderr =

@@ -68,8 +68,12 @@ fn port_block_free(base: u16, n: u16) -> bool {
     (base..base + n).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok())
 }
 
-/// `emulate --write-inventory`: a stale file is gone before the fleet is ready, a failed
-/// bind leaves no file, and the fleet's own file goes when it stops.
+/// What an earlier fleetbench run left: its first line says fleetbench wrote it.
+const STALE: &str = "# Written by fleetbench: replaced or removed by the next fleetbench run that writes it\nstale: true\n";
+
+/// `emulate --write-inventory`: a stale file (an earlier run's, marked as fleetbench's) is
+/// gone before the fleet is ready, a failed bind leaves no file, and the fleet's own file
+/// goes when it stops.
 #[test]
 fn emulate_inventory_file_means_ready_and_only_that() {
     let dir = tempfile::tempdir().unwrap();
@@ -79,7 +83,7 @@ fn emulate_inventory_file_means_ready_and_only_that() {
     // A failed bind: the port is taken. The stale file from "an earlier run" must go.
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    std::fs::write(&inv, "stale: true\n").unwrap();
+    std::fs::write(&inv, STALE).unwrap();
     let out = fleetbench(&[
         "emulate",
         "--devices",
@@ -101,7 +105,7 @@ fn emulate_inventory_file_means_ready_and_only_that() {
         .step_by(97)
         .find(|&b| port_block_free(b, 2))
         .expect("two free loopback ports");
-    std::fs::write(&inv, "stale: true\n").unwrap();
+    std::fs::write(&inv, STALE).unwrap();
     let mut child = bin()
         .args([
             "emulate",

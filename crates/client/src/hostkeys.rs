@@ -21,6 +21,7 @@
 use crate::error::{KnownAt, SessionError};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use fleetbench_inventory::input;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -148,13 +149,14 @@ impl HostKeyCheck {
     pub fn load(policy: HostKeyPolicy, files: &[PathBuf]) -> Result<Self, HostKeyError> {
         let mut check = HostKeyCheck::new(policy);
         for path in files {
-            match std::fs::read(path) {
-                Ok(bytes) => check.add_lines(&String::from_utf8_lossy(&bytes), Some(path)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(source) => {
+            // Regular files only, at most 64 MiB: a FIFO or /dev/zero is refused, never waited on.
+            match input::read_if_exists(path, input::KNOWN_HOSTS) {
+                Ok(Some(bytes)) => check.add_lines(&String::from_utf8_lossy(&bytes), Some(path)),
+                Ok(None) => {}
+                Err(e) => {
                     return Err(HostKeyError::Read {
                         path: path.clone(),
-                        source,
+                        source: e.into_io(),
                     });
                 }
             }
@@ -311,13 +313,13 @@ fn normalize_pattern(name: &str) -> Option<String> {
 /// missing. All new lines go out in one `write`, so concurrent appenders do not interleave
 /// within a line; they may still both append the same new line (harmless).
 pub fn append_known_hosts(path: &Path, lines: &[String]) -> Result<(), HostKeyError> {
-    let existing = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(source) => {
+    let existing = match input::read_if_exists(path, input::KNOWN_HOSTS) {
+        Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(None) => String::new(),
+        Err(e) => {
             return Err(HostKeyError::Read {
                 path: path.to_path_buf(),
-                source,
+                source: e.into_io(),
             });
         }
     };
@@ -348,15 +350,13 @@ pub fn append_known_hosts(path: &Path, lines: &[String]) -> Result<(), HostKeyEr
                 source,
             })?;
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.append(true).create(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let write_err = |source| HostKeyError::Write {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = options.open(path).map_err(write_err)?;
+    // A regular file only (a link to one is fine: dotfile managers link ~/.ssh files).
+    let mut file = fleetbench_inventory::output::open_append(path, 0o600, true)
+        .map_err(|e| write_err(e.source))?;
     file.write_all(out.as_bytes()).map_err(write_err)
 }
 

@@ -180,7 +180,8 @@ impl Scrubber {
         self.scrub_with(text, true)
     }
 
-    fn scrub_with<'t>(&self, text: &'t str, cut: bool) -> Cow<'t, str> {
+    /// [`Self::scrub_tail`] when `cut`, else [`Self::scrub`].
+    pub fn scrub_with<'t>(&self, text: &'t str, cut: bool) -> Cow<'t, str> {
         let mut out = Cow::Borrowed(text);
         for s in &self.secrets {
             if !out.contains(s.as_str()) {

@@ -23,32 +23,71 @@ pub struct FleetFiles {
     pub inventory: Option<(PathBuf, Format)>,
     /// Append every session's record here, a JSON line each ([`super::record`]), as it ends.
     pub record: Option<PathBuf>,
+    /// Replace inventory files that exist but were not written by fleetbench (`--force`).
+    pub force: bool,
 }
 
-/// The `--write-inventory` file of a foreground fleet: a stale one is removed when claimed,
-/// and the fleet's own is removed when this is dropped (on exit, or on an error after the
-/// claim).
-pub(super) struct InventoryFile(std::path::PathBuf);
+/// The `--write-inventory` files of a foreground fleet. Claimed before binding: any of them
+/// that exists must be fleetbench's own (marked, [`write::MARK`]) unless forced, and a stale
+/// ready file is removed. When this is dropped (on exit, a signal included, or on an error
+/// after the claim) every file the fleet wrote is removed, the ready file first, each only
+/// if it still holds exactly what was written: a file a user put there since is left alone.
+pub(super) struct InventoryFiles {
+    ready: PathBuf,
+    /// Each file written, with a digest of what was written.
+    written: Vec<(PathBuf, u64)>,
+}
 
-impl InventoryFile {
-    fn claim(path: &Path) -> Result<InventoryFile, EmulatorError> {
-        match std::fs::remove_file(path) {
+fn digest(path: &Path) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let bytes =
+        fleetbench_inventory::input::read(path, fleetbench_inventory::input::INVENTORY).ok()?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    Some(h.finish())
+}
+
+impl InventoryFiles {
+    fn claim(
+        path: &Path,
+        format: Format,
+        jump: bool,
+        force: bool,
+    ) -> Result<InventoryFiles, EmulatorError> {
+        let err = |source| EmulatorError::Inventory {
+            path: path.to_path_buf(),
+            source,
+        };
+        write::check_overwrite(&write::planned_files(path, format, jump), force).map_err(err)?;
+        let ready = write::ready_file(path, format);
+        match std::fs::remove_file(&ready) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(EmulatorError::Inventory {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
+            Err(source) => return Err(err(source)),
         }
-        Ok(InventoryFile(path.to_path_buf()))
+        Ok(InventoryFiles {
+            ready,
+            written: Vec::new(),
+        })
+    }
+
+    fn wrote(&mut self, paths: Vec<PathBuf>) {
+        self.written = paths
+            .into_iter()
+            .filter_map(|p| Some((p.clone(), digest(&p)?)))
+            .collect();
     }
 }
 
-impl Drop for InventoryFile {
+impl Drop for InventoryFiles {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        // "Gone means stopped": the ready file first.
+        self.written.sort_by_key(|(p, _)| *p != self.ready);
+        for (p, d) in &self.written {
+            if digest(p) == Some(*d) {
+                let _ = std::fs::remove_file(p);
+            }
+        }
     }
 }
 
@@ -62,6 +101,7 @@ pub async fn serve_foreground(
     let outputs = FleetFiles {
         inventory: write_inventory.map(|p| (p.to_path_buf(), Format::for_output(p))),
         record: None,
+        force: false,
     };
     serve_foreground_with(spec, &outputs, shutdown).await
 }
@@ -79,7 +119,8 @@ fn print(text: &str) -> std::io::Result<()> {
 ///
 /// Binds every listener first, then writes the inventory atomically (so its appearance means
 /// "ready"), then prints one line per device (name, address, host key fingerprint, faults).
-/// A stale inventory file is removed before binding, and the fleet's own when it stops.
+/// A stale inventory file is removed before binding, and the fleet's own when it stops; a
+/// file fleetbench did not write is never replaced or removed (unless [`FleetFiles::force`]).
 // The one place of this crate that prints: `fleetbench emulate`'s line per device, which
 // scripts read (its inventory file is the machine-readable "ready").
 #[allow(clippy::print_stdout)]
@@ -100,16 +141,10 @@ pub async fn serve_foreground_with(
     // "The file appears means ready" holds only if no file from an earlier run (killed, or
     // failed to bind) is there before this one is ready, and none is left after it stops.
     // (For a Nornir folder, that file is its hosts.yaml, written last.)
-    let _remove_on_exit = outputs
+    let mut remove_on_exit = outputs
         .inventory
         .as_ref()
-        .map(|(p, f)| InventoryFile::claim(&write::ready_file(p, *f)))
-        .transpose()?;
-    // The inventory's known_hosts file goes with it (a stale one is another fleet's keys).
-    let _remove_keys_on_exit = outputs
-        .inventory
-        .as_ref()
-        .map(|(p, f)| InventoryFile::claim(&write::known_hosts_beside(&write::ready_file(p, *f))))
+        .map(|(p, f)| InventoryFiles::claim(p, *f, spec.bastion.is_some(), outputs.force))
         .transpose()?;
     let bound = BoundFleet::bind(&spec, recorder)?;
     let (stop, stop_rx) = watch::channel(false);
@@ -118,13 +153,13 @@ pub async fn serve_foreground_with(
         // The devices' host keys beside the inventory, before it: a client that reads the
         // inventory checks them strictly, and no user's known_hosts learns an emulated key
         // (which would clash with the next fleet on the same ports).
-        write::write_known_hosts(path, *format, &view.known_hosts_lines()).map_err(|source| {
-            EmulatorError::Inventory {
+        let keys = write::write_known_hosts(path, *format, &view.known_hosts_lines()).map_err(
+            |source| EmulatorError::Inventory {
                 path: path.clone(),
                 source,
-            }
-        })?;
-        write::write_with(
+            },
+        )?;
+        let mut written = write::write_with(
             path,
             *format,
             &view.inventory_devices(),
@@ -135,6 +170,11 @@ pub async fn serve_foreground_with(
             path: path.clone(),
             source,
         })?;
+        // The known_hosts file goes with the inventory (a stale one is another fleet's keys).
+        written.push(keys);
+        if let Some(files) = remove_on_exit.as_mut() {
+            files.wrote(written);
+        }
     }
     let mut lines = String::new();
     for d in &view.devices {

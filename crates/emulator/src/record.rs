@@ -151,14 +151,12 @@ impl Recorder {
         Recorder::default()
     }
 
-    /// Also appends each record to `path` as a JSON line (the file is created 0600).
+    /// Also appends each record to `path` as a JSON line (the file is created 0600). Only a
+    /// regular file named directly is appended to: a symbolic link, a FIFO or a device is
+    /// refused.
     pub fn to_file(path: &Path) -> std::io::Result<Recorder> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(path)?;
+        let f =
+            fleetbench_inventory::output::open_append(path, 0o600, false).map_err(|e| e.source)?;
         Ok(Recorder {
             sessions: Mutex::default(),
             file: Some(Mutex::new(f)),
@@ -201,9 +199,12 @@ impl Recorder {
     }
 }
 
-/// Reads a `--record` file; lines that do not parse (a record cut by a crash) are skipped.
+/// Reads a `--record` file, a regular file of at most 256 MiB
+/// ([`fleetbench_inventory::input::DEVICE_RECORD`]); lines that do not parse (a record cut by
+/// a crash) are skipped.
 pub fn read_file(path: &Path) -> std::io::Result<Vec<SessionRecord>> {
-    let text = std::fs::read_to_string(path)?;
+    use fleetbench_inventory::input;
+    let text = input::read_lossy(path, input::DEVICE_RECORD).map_err(input::InputError::into_io)?;
     Ok(text
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())

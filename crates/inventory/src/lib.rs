@@ -14,8 +14,10 @@
 //! - [`algorithms`]: the SSH algorithms offered per device (OpenSSH `+`/`-`/`^` syntax).
 //! - [`load`], [`parse`], [`Format`], [`Inventory`], [`InventoryError`]: the readers, told
 //!   apart by content; [`write`](mod@write): the writers.
-//! - [`output`]: the one file writer of fleetbench (atomic, one permission policy) and the
-//!   writability checks run before any work; the inventory writers are its first users.
+//! - [`output`]: the one file writer of fleetbench (atomic, one permission policy, never
+//!   replacing a special file) and the checks run on output paths before any work; the
+//!   inventory writers are its first users. [`input`]: the one reader of files a user hands
+//!   fleetbench (regular files only, a size cap per kind, nothing that can block).
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -23,6 +25,7 @@
 
 pub mod algorithms;
 mod device;
+pub mod input;
 mod inventory;
 pub mod output;
 pub mod platform;

@@ -47,6 +47,55 @@ pub enum HistoError {
     Create(String),
 }
 
+/// The V2 serialization's cookie (uncompressed, as [`LatencyHistograms::encode`] writes it).
+const V2_COOKIE: u32 = 0x1c84_9303 | 0x10;
+/// Bytes of a V2 header: cookie, payload length, normalizing offset, significant digits,
+/// lowest and highest trackable values, the integer-to-double ratio.
+const V2_HEADER: usize = 40;
+
+/// Refuses a serialized histogram that is not one fleetbench writes before the decoder sizes
+/// anything from it: another cookie (the compressed form, whose payload could inflate), a
+/// payload longer than the bytes that are there (a header may claim 2 GiB), other bounds or
+/// precision (they size the counts array).
+fn check_header(key: &str, bytes: &[u8]) -> Result<(), HistoError> {
+    let bad = |message: String| HistoError::Decode {
+        key: key.to_string(),
+        message,
+    };
+    if bytes.len() < V2_HEADER {
+        return Err(bad(format!("{} bytes, shorter than a header", bytes.len())));
+    }
+    let u32_at =
+        |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    let u64_at = |i: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&bytes[i..i + 8]);
+        u64::from_be_bytes(b)
+    };
+    if u32_at(0) != V2_COOKIE {
+        return Err(bad(format!(
+            "cookie {:#x} is not the V2 format's",
+            u32_at(0)
+        )));
+    }
+    let payload = u32_at(4) as usize;
+    if payload != bytes.len() - V2_HEADER {
+        return Err(bad(format!(
+            "the header claims a {payload}-byte payload, {} bytes follow it",
+            bytes.len() - V2_HEADER
+        )));
+    }
+    if (u32_at(12), u64_at(16), u64_at(24)) != (u32::from(SIGFIG), 1, HIGH_US) {
+        return Err(bad(format!(
+            "bounds 1..={HIGH_US} µs and {SIGFIG} significant digits expected, got {}..={} with {}",
+            u64_at(16),
+            u64_at(24),
+            u32_at(12)
+        )));
+    }
+    Ok(())
+}
+
 /// Histograms keyed by phase name and [`TOTAL`]; values in microseconds.
 #[derive(Debug, Clone, Default)]
 pub struct LatencyHistograms {
@@ -107,6 +156,17 @@ impl LatencyHistograms {
         Ok(())
     }
 
+    /// Records `n` samples of `secs` under `key` at once (tests: histograms that claim more
+    /// sessions than a report's devices).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn record_many(&mut self, key: &str, secs: f64, n: u64) -> Result<(), HistoError> {
+        self.record_secs(key, secs)?;
+        if let Some(h) = self.by_key.get_mut(key) {
+            h.saturating_record_n(micros(secs), n.saturating_sub(1));
+        }
+        Ok(())
+    }
+
     /// Adds every sample of `other` (e.g. another run's, or another worker's).
     pub fn merge(&mut self, other: &LatencyHistograms) -> Result<(), HistoError> {
         for (key, h) in &other.by_key {
@@ -162,7 +222,15 @@ impl LatencyHistograms {
         Ok(out)
     }
 
+    /// Samples in the largest histogram: each counts devices, so never more than the
+    /// devices of the runs it describes (what a merge checks a shard's claims against).
+    pub fn max_count(&self) -> u64 {
+        self.by_key.values().map(Histogram::len).max().unwrap_or(0)
+    }
+
     /// The inverse of [`LatencyHistograms::encode`], e.g. to merge the histograms of reports.
+    /// Only histograms of fleetbench's own shape are decoded (see `check_header`): a crafted
+    /// header cannot make the decoder allocate what its bytes do not hold.
     pub fn decode(encoded: &BTreeMap<String, String>) -> Result<Self, HistoError> {
         let mut by_key = BTreeMap::new();
         let mut de = Deserializer::new();
@@ -171,6 +239,7 @@ impl LatencyHistograms {
                 key: key.clone(),
                 message: e.to_string(),
             })?;
+            check_header(key, &bytes)?;
             let h: Histogram<u64> =
                 de.deserialize(&mut std::io::Cursor::new(bytes))
                     .map_err(|e| HistoError::Decode {
@@ -334,6 +403,33 @@ mod tests {
         assert_eq!(merged.percentiles(), whole.percentiles());
         assert_eq!(merged.percentiles()["connect"].count, 2);
         assert_eq!(merged.percentiles()["enable"].count, 1);
+    }
+
+    /// A header claiming a 2^31-byte payload allocated 2 GB before failing; other bounds
+    /// sized the counts array from the report.
+    #[test]
+    fn decode_refuses_headers_that_claim_more_than_is_there() {
+        let mut h = LatencyHistograms::new();
+        h.record_secs(TOTAL, 0.5).unwrap();
+        let good = STANDARD.decode(&h.encode().unwrap()[TOTAL]).unwrap();
+        let with = |edit: &dyn Fn(&mut Vec<u8>)| {
+            let mut b = good.clone();
+            edit(&mut b);
+            let mut m = BTreeMap::new();
+            m.insert(TOTAL.to_string(), STANDARD.encode(&b));
+            LatencyHistograms::decode(&m)
+        };
+        assert!(with(&|_| {}).is_ok());
+        let e = with(&|b| b[4..8].copy_from_slice(&(1u32 << 31).to_be_bytes())).unwrap_err();
+        assert!(
+            e.to_string().contains("claims a 2147483648-byte payload"),
+            "{e}"
+        );
+        let e = with(&|b| b[24..32].copy_from_slice(&u64::MAX.to_be_bytes())).unwrap_err();
+        assert!(e.to_string().contains("bounds"), "{e}");
+        let e = with(&|b| b[0..4].copy_from_slice(&0x1c84_9314u32.to_be_bytes())).unwrap_err();
+        assert!(e.to_string().contains("cookie"), "{e}");
+        assert!(with(&|b| b.truncate(12)).is_err());
     }
 
     #[test]

@@ -38,6 +38,8 @@
 //! - [`shard`], [`merged`], [`network`], [`device_view`]: what a shard's, a merged, a
 //!   `--network` and a `--device-view` report add; [`limits`]: the devices' own count of what
 //!   their shared limits (AAA, vty lines, login blocks, `MaxStartups`) did to a run.
+//! - [`tune`]: what `fleetbench tune` adds: every measured point, the chosen worker
+//!   counts, where failures start, the best connect rate, and why.
 //! - [`schema`]: the report's JSON Schema, generated from these types and committed as
 //!   `report.schema.json` (a test fails when they differ).
 //! - `testing` (feature `testing`, for other crates' tests): constructed reports.
@@ -66,6 +68,7 @@ pub mod stats;
 mod strategy;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod tune;
 pub mod verdict;
 
 pub use error::{Phase, kind};

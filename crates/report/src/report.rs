@@ -48,6 +48,15 @@ pub struct Report {
     /// reports written before it (read them with [`Verdict::of`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
+    /// True when a stop (Ctrl-C, SIGTERM) cut the run short: the report holds fewer runs or
+    /// strategies than were asked for, the partial run last, even if every device it reached
+    /// answered. Such a run exits with status 1.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+    /// Set by `fleetbench tune`: every measured point, the chosen worker counts and why
+    /// (`strategies` then holds each strategy's last run at its chosen point).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tune: Option<crate::tune::TuneInfo>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -307,6 +316,8 @@ impl Report {
             merged: None,
             bastion: None,
             verdict: None,
+            interrupted: false,
+            tune: None,
         }
     }
 

@@ -83,6 +83,8 @@ pub fn report(strategies: Vec<StrategyReport>) -> Report {
         merged: None,
         bastion: None,
         verdict: None,
+        interrupted: false,
+        tune: None,
     };
     r.compute_speedups();
     r

@@ -147,5 +147,6 @@ pub fn scaling(points: &[ScalingPoint], subtitle: &str) -> Result<String, PlotEr
         legend(&right, &items)?;
         root.present().map_err(&e)?;
     }
-    Ok(svg)
+    // Names and paths from the report are drawn as text: valid XML whatever they hold.
+    Ok(crate::present::sanitize::for_xml(&svg).into_owned())
 }

@@ -5,7 +5,7 @@
 use super::axes::{AXIS_LABELS, fmt_value, linear_axis, unit_for};
 use super::style::{FONT, Mark, PlotError, draw_err, fleet_desc, legend, phase_color};
 use crate::present::plural::count;
-use crate::present::sanitize::for_xml as escape;
+use crate::present::sanitize::xml_text as escape;
 use fleetbench_report::{Phase, Report, StrategyReport};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -243,6 +243,8 @@ pub fn timeline(report: &Report, s: &StrategyReport) -> Result<String, PlotError
         legend(&right, &items)?;
         root.present().map_err(&e)?;
     }
+    // Names and paths from the report are drawn as text: valid XML whatever they hold.
+    let svg = crate::present::sanitize::for_xml(&svg).into_owned();
     Ok(with_row_tooltips(svg, s, &rows_px))
 }
 

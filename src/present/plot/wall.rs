@@ -107,5 +107,6 @@ pub fn wall_time(report: &Report) -> Result<String, PlotError> {
         }
         root.present().map_err(&e)?;
     }
-    Ok(svg)
+    // Names and paths from the report are drawn as text: valid XML whatever they hold.
+    Ok(crate::present::sanitize::for_xml(&svg).into_owned())
 }

@@ -48,7 +48,13 @@ impl Shared {
         let identity = layout.identity(index);
         let mut store = Store::default();
         if let Some(dir) = &state_dir
-            && let Ok(text) = std::fs::read_to_string(dir.join(state_file(&identity)))
+            // A regular file of at most 16 MiB: a FIFO or /dev/zero planted there is ignored
+            // like a missing one, never waited on or read without end.
+            && let Ok(bytes) = fleetbench_inventory::input::read(
+                &dir.join(state_file(&identity)),
+                fleetbench_inventory::input::SAVED_CONFIG,
+            )
+            && let Ok(text) = String::from_utf8(bytes)
         {
             let saved = Config::parse(&text);
             store.running = Some(saved.clone());

@@ -17,11 +17,14 @@
 //! Every other variable is the playbook's business and is ignored. A whole value written as
 //! `{{ lookup('env', 'NAME') }}` (or `${NAME}`) is read from the environment.
 
+mod pattern;
+
 use super::Inventory;
 use super::attrs::{Attrs, Builder, Source, Value};
 use super::error::{DeviceRef, FormatError, InventoryError, Location};
+use pattern::Pattern;
 use saphyr::{MarkedYaml, YamlData};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Variables, in the order written.
 type Vars = Vec<(String, Value)>;
@@ -30,7 +33,10 @@ type Vars = Vec<(String, Value)>;
 struct Group {
     vars: Vars,
     children: Vec<String>,
-    hosts: Vec<String>,
+    /// `children` as a set: a group may list many children, and each is linked once.
+    child_set: HashSet<String>,
+    /// Hosts listed in the group itself, as a set (each host knows its own groups).
+    hosts: HashSet<String>,
 }
 
 struct Host {
@@ -38,6 +44,8 @@ struct Host {
     at: Location,
     /// The first group it was listed in, for messages.
     group: String,
+    /// The groups that list it directly, in the order first listed.
+    groups: Vec<String>,
     vars: Vars,
 }
 
@@ -49,6 +57,10 @@ struct Tree {
     host_index: HashMap<String, usize>,
 }
 
+/// What a group's place in the graph says: its depth below `all` (the longest path, as
+/// Ansible computes it).
+type Depths<'t> = HashMap<&'t str, usize>;
+
 impl Tree {
     fn group(&mut self, name: &str) -> &mut Group {
         self.groups.entry(name.to_string()).or_default()
@@ -56,7 +68,7 @@ impl Tree {
 
     fn link(&mut self, parent: &str, child: &str) {
         let p = self.group(parent);
-        if !p.children.iter().any(|c| c == child) {
+        if p.child_set.insert(child.to_string()) {
             p.children.push(child.to_string());
         }
         self.group(child);
@@ -70,6 +82,7 @@ impl Tree {
                     name: name.to_string(),
                     at,
                     group: group.to_string(),
+                    groups: Vec::new(),
                     vars: Vec::new(),
                 });
                 self.host_index
@@ -79,67 +92,80 @@ impl Tree {
         };
         self.hosts[i].vars.extend(vars);
         let g = self.group(group);
-        if !g.hosts.iter().any(|h| h == name) {
-            g.hosts.push(name.to_string());
+        if g.hosts.insert(name.to_string()) {
+            self.hosts[i].groups.push(group.to_string());
         }
     }
 
-    /// Each group's depth below `all` (the longest path, as Ansible computes it).
-    fn depths(&self) -> HashMap<&str, usize> {
-        let mut depth: HashMap<&str, usize> = HashMap::new();
-        let mut stack: Vec<(&str, usize, Vec<&str>)> = vec![("all", 0, Vec::new())];
-        // Top-level groups nobody lists as a child are children of `all`.
-        let listed: std::collections::HashSet<&str> = self
-            .groups
-            .values()
-            .flat_map(|g| g.children.iter().map(String::as_str))
-            .collect();
-        for name in self.groups.keys() {
-            if name != "all" && !listed.contains(name.as_str()) {
-                stack.push((name.as_str(), 1, vec!["all"]));
+    /// Each group's parents, from the children lists, once.
+    fn parents(&self) -> HashMap<&str, Vec<&str>> {
+        let mut parents: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (name, g) in &self.groups {
+            for c in &g.children {
+                parents.entry(c.as_str()).or_default().push(name.as_str());
             }
         }
-        while let Some((name, d, path)) = stack.pop() {
-            if path.contains(&name) {
-                continue; // a cycle: Ansible refuses it; depth stays as found so far
+        parents
+    }
+
+    /// Each group's depth below `all` (the longest path, as Ansible computes it), each group
+    /// resolved once however many paths lead to it: a graph of shared ancestors ("diamonds")
+    /// costs its size, not its number of paths. Iterative, so a deep chain cannot overflow
+    /// the stack; an edge back to a group still being resolved (a cycle, which Ansible
+    /// refuses) is ignored.
+    fn depths<'t>(&'t self, parents: &HashMap<&'t str, Vec<&'t str>>) -> Depths<'t> {
+        let mut depth: Depths<'t> = HashMap::with_capacity(self.groups.len());
+        let mut open: HashSet<&str> = HashSet::new();
+        for name in self.groups.keys() {
+            let mut stack: Vec<(&str, usize)> = vec![(name.as_str(), 0)];
+            if depth.contains_key(name.as_str()) {
+                continue;
             }
-            let e = depth.entry(name).or_insert(0);
-            *e = (*e).max(d);
-            if let Some(g) = self.groups.get(name) {
-                let mut p = path.clone();
-                p.push(name);
-                for c in &g.children {
-                    stack.push((c.as_str(), d + 1, p.clone()));
+            open.insert(name.as_str());
+            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+                let ps = parents.get(node).map_or(&[][..], Vec::as_slice);
+                if let Some(&p) = ps.get(*next) {
+                    *next += 1;
+                    if !depth.contains_key(p) && open.insert(p) {
+                        stack.push((p, 0));
+                    }
+                    continue;
                 }
+                let d = if node == "all" {
+                    0
+                } else {
+                    ps.iter()
+                        .filter_map(|p| depth.get(p))
+                        .map(|d| d + 1)
+                        .max()
+                        .unwrap_or(1)
+                };
+                depth.insert(node, d);
+                open.remove(node);
+                stack.pop();
             }
         }
         depth
     }
 
-    /// Every group a host belongs to, directly or through children.
-    fn host_groups(&self, host: &str) -> Vec<&str> {
-        let mut direct: Vec<&str> = self
-            .groups
-            .iter()
-            .filter(|(_, g)| g.hosts.iter().any(|h| h == host))
-            .map(|(n, _)| n.as_str())
-            .collect();
-        let mut all = Vec::new();
-        while let Some(g) = direct.pop() {
-            if all.contains(&g) {
+    /// Every group reachable upwards from `direct` (them included, and `all`), each once.
+    fn ancestors<'t>(direct: &[&'t str], parents: &HashMap<&'t str, Vec<&'t str>>) -> Vec<&'t str> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut stack: Vec<&str> = direct.to_vec();
+        let mut out = Vec::new();
+        while let Some(g) = stack.pop() {
+            if !seen.insert(g) {
                 continue;
             }
-            all.push(g);
-            for (n, parent) in &self.groups {
-                if parent.children.iter().any(|c| c == g) {
-                    direct.push(n.as_str());
-                }
+            out.push(g);
+            if let Some(ps) = parents.get(g) {
+                stack.extend(ps.iter().copied());
             }
         }
-        if !all.contains(&"all") {
-            all.push("all");
+        if !seen.contains("all") {
+            out.push("all");
         }
-        all
+        out
     }
 
     fn into_inventory(
@@ -156,23 +182,39 @@ impl Tree {
                 },
             });
         }
-        let depths = self.depths();
+        let parents = self.parents();
+        let depths = self.depths(&parents);
         let mut builder = Builder::new(env);
         let mut devices = Vec::with_capacity(self.hosts.len());
         let mut per_group: HashMap<&str, usize> = HashMap::new();
+        // Hosts in the same groups share their groups' variables: merged once per set.
+        let mut by_groups: HashMap<Vec<&str>, HashMap<&str, &Value>> = HashMap::new();
+        let mut memberships: u64 = 0;
         for host in &self.hosts {
-            let mut groups = self.host_groups(&host.name);
-            groups.sort_by_key(|g| (depths.get(g).copied().unwrap_or(0), *g));
-            let mut merged: HashMap<&str, &Value> = HashMap::new();
-            let layers = groups
-                .iter()
-                .filter_map(|g| self.groups.get(*g))
-                .map(|g| &g.vars)
-                .chain(std::iter::once(&host.vars));
-            for vars in layers {
-                for (k, v) in vars {
-                    merged.insert(k.as_str(), v);
+            let mut direct: Vec<&str> = host.groups.iter().map(String::as_str).collect();
+            direct.sort_unstable();
+            if !by_groups.contains_key(&direct) {
+                let mut groups = Tree::ancestors(&direct, &parents);
+                memberships += groups.len() as u64;
+                if memberships > super::limits::MAX_GROUP_MEMBERSHIPS {
+                    return Err(FormatError::GroupGraphTooLarge {
+                        origin: origin.to_string(),
+                        limit: super::limits::MAX_GROUP_MEMBERSHIPS,
+                    }
+                    .into());
                 }
+                groups.sort_by_key(|g| (depths.get(g).copied().unwrap_or(0), *g));
+                let mut vars: HashMap<&str, &Value> = HashMap::new();
+                for g in groups.iter().filter_map(|g| self.groups.get(*g)) {
+                    for (k, v) in &g.vars {
+                        vars.insert(k.as_str(), v);
+                    }
+                }
+                by_groups.insert(direct.clone(), vars);
+            }
+            let mut merged = by_groups.get(&direct).cloned().unwrap_or_default();
+            for (k, v) in &host.vars {
+                merged.insert(k.as_str(), v);
             }
             let var = |names: &[&'static str]| {
                 names
@@ -470,8 +512,22 @@ pub fn parse_ini(
                     let col = line.find(&format!(":{p}")).map_or(0, |c| c + 1);
                     vars.insert(0, ("ansible_port".into(), Value::ini(at(col), p)));
                 }
-                let names = expand_range(&pattern).map_err(|m| err(0, m))?;
-                for name in names {
+                let pattern_ = Pattern::parse(&pattern).map_err(|m| err(0, m))?;
+                // The product of the pattern's ranges, against what the inventory may still
+                // hold, before a single name is made.
+                let hosts = pattern_.hosts();
+                let total = hosts + tree.hosts.len() as u128;
+                if total > u128::from(super::limits::MAX_HOSTS) {
+                    return Err(FormatError::TooManyHosts {
+                        at: at(0),
+                        pattern: pattern.clone(),
+                        hosts,
+                        total,
+                        limit: super::limits::MAX_HOSTS,
+                    }
+                    .into());
+                }
+                for name in pattern_.names() {
                     tree.add_host(group, &name, at(0), vars.clone());
                 }
             }
@@ -491,59 +547,5 @@ fn unquote(v: &str) -> String {
     match v.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
         Some(inner) => inner.to_string(),
         None => v.to_string(),
-    }
-}
-
-/// `r[01:03]` gives `r01`, `r02`, `r03`; `r[1:5:2]` steps; a name without brackets is itself.
-fn expand_range(pattern: &str) -> Result<Vec<String>, String> {
-    let Some(open) = pattern.find('[') else {
-        return Ok(vec![pattern.to_string()]);
-    };
-    let close = pattern[open..]
-        .find(']')
-        .map(|c| open + c)
-        .ok_or_else(|| format!("unclosed '[' in host pattern {pattern:?}"))?;
-    let spec = &pattern[open + 1..close];
-    let parts: Vec<&str> = spec.split(':').collect();
-    let bad =
-        || format!("host range [{spec}] must be [START:END] or [START:END:STEP] with numbers");
-    let (start, end, step) = match parts.as_slice() {
-        [s, e] => (*s, *e, "1"),
-        [s, e, st] => (*s, *e, *st),
-        _ => return Err(bad()),
-    };
-    let width = start.len();
-    let (a, b, st): (u64, u64, u64) = (
-        start.parse().map_err(|_| bad())?,
-        end.parse().map_err(|_| bad())?,
-        step.parse().map_err(|_| bad())?,
-    );
-    if a > b || st == 0 || (b - a) / st > 100_000 {
-        return Err(bad());
-    }
-    let (head, tail) = (&pattern[..open], &pattern[close + 1..]);
-    let mut out = Vec::new();
-    for n in (a..=b).step_by(st as usize) {
-        for rest in expand_range(tail)? {
-            out.push(format!("{head}{n:0width$}{rest}"));
-        }
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges() {
-        assert_eq!(expand_range("r[01:03]").unwrap(), ["r01", "r02", "r03"]);
-        assert_eq!(
-            expand_range("r[1:5:2].lab").unwrap(),
-            ["r1.lab", "r3.lab", "r5.lab"]
-        );
-        assert_eq!(expand_range("plain").unwrap(), ["plain"]);
-        assert!(expand_range("r[5:1]").is_err());
-        assert!(expand_range("r[a:b]").is_err());
     }
 }

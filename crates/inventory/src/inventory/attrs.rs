@@ -18,6 +18,27 @@ pub(super) struct Value {
     pub kind: Kind,
     /// The text as written in the file (numbers keep their leading zeros: `0123`).
     pub text: String,
+    /// Never templated by Ansible (`!unsafe`, or the whole value in `{% raw %}...{% endraw %}`),
+    /// so never an environment lookup either: the text is the value.
+    pub literal: bool,
+}
+
+/// Ansible's template markers: a value holding one is rendered by Jinja unless marked.
+pub(super) fn templated(v: &str) -> bool {
+    v.contains("{{") || v.contains("{%") || v.contains("{#")
+}
+
+/// The text inside a whole-value `{% raw %}...{% endraw %}` (any spacing inside the tags).
+fn raw_block(v: &str) -> Option<&str> {
+    let open = v.strip_prefix("{%")?;
+    let close_at = open.find("%}")?;
+    if open[..close_at].trim() != "raw" {
+        return None;
+    }
+    let body = &open[close_at + 2..];
+    let end_open = body.rfind("{%")?;
+    let tail = body[end_open + 2..].strip_suffix("%}")?;
+    (tail.trim() == "endraw").then_some(&body[..end_open])
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,6 +55,14 @@ pub(super) enum Kind {
 impl Value {
     /// An INI value: Ansible reads host-line values as literals, so `22` is a number there.
     pub fn ini(at: Location, raw: &str) -> Value {
+        if let Some(inner) = raw_block(raw) {
+            return Value {
+                at,
+                kind: Kind::Text,
+                text: inner.to_string(),
+                literal: true,
+            };
+        }
         let kind = match raw.parse::<i64>() {
             Ok(i) => Kind::Int(i),
             Err(_) => Kind::Text,
@@ -42,6 +71,7 @@ impl Value {
             at,
             kind,
             text: raw.to_string(),
+            literal: false,
         }
     }
 
@@ -100,6 +130,13 @@ impl<'t> Source<'t> {
     pub fn value(&self, node: &MarkedYaml<'_>) -> Value {
         let at = self.at(&node.span.start);
         let (kind, text) = match &node.data {
+            // Ansible's `!unsafe`: the text as written, never a template or a lookup.
+            YamlData::Tagged(tag, inner) if tag.handle == "!" && tag.suffix == "unsafe" => {
+                let mut v = self.value(inner);
+                v.at = at;
+                v.literal = true;
+                return v;
+            }
             YamlData::Value(Scalar::Null) => (Kind::Null, String::new()),
             YamlData::Value(Scalar::String(s)) => (Kind::Text, s.to_string()),
             YamlData::Value(Scalar::Integer(i)) => (Kind::Int(*i), self.source(node)),
@@ -109,7 +146,12 @@ impl<'t> Source<'t> {
             YamlData::Mapping(_) => (Kind::Collection, "a mapping".into()),
             _ => (Kind::Collection, "an unsupported value".into()),
         };
-        Value { at, kind, text }
+        Value {
+            at,
+            kind,
+            text,
+            literal: false,
+        }
     }
 
     /// A mapping key or scalar as plain text.
@@ -341,7 +383,8 @@ impl<'e> Builder<'e> {
         (key, v): &Named,
         dref: &DeviceRef,
     ) -> Result<String, InventoryError> {
-        let Some(var) = super::env_reference(value).or_else(|| env_lookup(value)) else {
+        let lookup = || super::env_reference(value).or_else(|| env_lookup(value));
+        let Some(var) = (!v.literal).then(lookup).flatten() else {
             return Ok(value.to_string());
         };
         (self.env)(var).ok_or_else(|| InventoryError::EnvVarUnset {

@@ -233,4 +233,29 @@ pub enum FormatError {
         what: String,
         group: String,
     },
+    #[error(
+        "{at}: host pattern '{pattern}' expands to {} hosts, which would make {} in this \
+         inventory; the cap is {limit} hosts per inventory",
+        count(*hosts),
+        count(*total)
+    )]
+    TooManyHosts {
+        at: Location,
+        pattern: String,
+        /// Hosts the pattern stands for (its ranges multiplied).
+        hosts: u128,
+        /// Hosts of the inventory with them.
+        total: u128,
+        limit: u64,
+    },
+    #[error(
+        "{origin}: the group graph is too large to resolve: its hosts' groups and their \
+         ancestors add up to more than {limit} memberships"
+    )]
+    GroupGraphTooLarge { origin: String, limit: u64 },
+}
+
+/// A count that may exceed any machine's memory, spelled out exactly.
+fn count(n: u128) -> String {
+    n.to_string()
 }

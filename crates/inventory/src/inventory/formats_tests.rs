@@ -460,3 +460,225 @@ fn alias_bombs_are_refused_before_any_tree_is_built() {
     assert!(matches!(e, InventoryError::AliasBudget { .. }), "{e}");
     assert!(load_err(&p).contains("expanding YAML aliases"));
 }
+
+/// A user name or password holding `{{ ... }}` would be rendered by Ansible from a written
+/// inventory (a lookup, a variable): written `!unsafe` (YAML) or as one `{% raw %}` block
+/// (INI), and read back as written, never as a lookup.
+#[test]
+fn template_markers_are_written_unsafe_and_read_back_as_written() {
+    let opts = WriteOptions {
+        check_host_keys: false,
+    };
+    let lookup = "{{ lookup('env', 'HOME') }}";
+    for shared in [true, false] {
+        let mut devices = fleet(shared);
+        for (i, d) in devices.iter_mut().enumerate() {
+            d.password = Some(Secret::new(if shared {
+                lookup.to_string()
+            } else {
+                format!("pw{i}{{{{ x }}}}")
+            }));
+            d.username = if shared {
+                "u{% if 1 %}".into()
+            } else {
+                format!("u{i}{{# c #}}")
+            };
+        }
+        for (name, format, mark) in [
+            ("ansible.yaml", Format::AnsibleYaml, "!unsafe \""),
+            ("hosts.ini", Format::AnsibleIni, "{% raw %}"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(name);
+            write::write(&path, format, &devices, opts).unwrap();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for d in &devices {
+                let pw = d.password.as_ref().unwrap().expose().to_string();
+                for v in [pw.as_str(), d.username.as_str()] {
+                    let line = text.lines().find(|l| l.contains(v)).unwrap_or_else(|| {
+                        panic!("{name}: {v} not written:\n{text}");
+                    });
+                    assert!(line.contains(mark), "{name}: {line}");
+                }
+            }
+            // An environment where the lookup would succeed: it must not be used.
+            let back = load_with_env(&path, env, &TestSsh)
+                .unwrap_or_else(|e| panic!("{name} shared={shared}: {e}\n{text}"));
+            assert_eq!(back.devices, devices, "{name} shared={shared}\n{text}");
+        }
+    }
+}
+
+/// Loads `path` on a thread, waiting at most `deadline`: a reader gone quadratic or
+/// exponential fails the test instead of hanging it.
+fn load_within(path: &Path, deadline: std::time::Duration) -> Result<Inventory, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = path.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(load_with_env(&p, no_env, &TestSsh).map_err(|e| e.to_string()));
+    });
+    rx.recv_timeout(deadline)
+        .unwrap_or_else(|_| Err(format!("{} not loaded within {deadline:?}", path.display())))
+}
+
+fn timed(path: &Path) -> (Inventory, std::time::Duration) {
+    let t0 = std::time::Instant::now();
+    let inv = load_with_env(path, no_env, &TestSsh).unwrap();
+    (inv, t0.elapsed())
+}
+
+/// 100 000 Ansible hosts (INI and YAML) load in about the time 100 000 netmiko devices take
+/// (a generous ratio, measured in this run); the reader was quadratic (20 000 hosts 1.1 s,
+/// 80 000 hosts 19.4 s, when netmiko loads 200 000 in 4 s).
+#[test]
+fn ansible_loading_is_linear_like_netmiko() {
+    const N: usize = 100_000;
+    let dir = tempfile::tempdir().unwrap();
+    let addr = |i: usize| format!("127.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+    let mut netmiko = String::from("routers:\n");
+    let mut ini = String::from("[routers]\n");
+    let mut yaml = String::from(
+        "all:\n  vars:\n    ansible_user: u\n    ansible_password: p\n  children:\n    routers:\n      hosts:\n",
+    );
+    for i in 0..N {
+        let a = addr(i + 1);
+        netmiko.push_str(&format!(
+            "  - host: {a}\n    name: r{i}\n    username: u\n    password: p\n"
+        ));
+        ini.push_str(&format!("r{i} ansible_host={a}\n"));
+        yaml.push_str(&format!("        r{i}:\n          ansible_host: {a}\n"));
+    }
+    ini.push_str("[routers:vars]\nansible_user=u\nansible_password=p\n");
+    let (inv, netmiko_took) = timed(&put(dir.path(), "devices.yaml", &netmiko));
+    assert_eq!(inv.devices.len(), N);
+    // Four times netmiko's time, and never less than a second: room for a loaded machine.
+    let deadline = (netmiko_took * 4).max(std::time::Duration::from_secs(1));
+    for (name, text) in [("hosts.ini", &ini), ("ansible.yaml", &yaml)] {
+        let inv = load_within(&put(dir.path(), name, text), deadline).unwrap();
+        assert_eq!(inv.devices.len(), N, "{name}");
+        assert_eq!(inv.devices[N - 1].name, format!("r{}", N - 1));
+    }
+}
+
+/// Group graphs whose groups share ancestors ("diamonds"), 40 levels deep: 2^40 paths from
+/// a host to `all`, 81 groups. Each group is resolved once, so they load about as fast as a
+/// plain chain of as many groups (a generous ratio; walking every path never ended).
+#[test]
+fn diamond_group_graphs_are_resolved_once_per_group() {
+    const DEPTH: usize = 40;
+    const HOSTS: usize = 2000;
+    let dir = tempfile::tempdir().unwrap();
+    let host = |i: usize| format!("127.0.{}.{}", (i + 1) >> 8, (i + 1) & 255);
+    // INI: level k has groups gK_a and gK_b, both children of both groups of level k-1.
+    let ini = |diamond: bool| {
+        let mut t = String::new();
+        for k in 0..DEPTH {
+            for side in ["a", "b"] {
+                t.push_str(&format!("[g{k}_{side}:children]\ng{}_a\n", k + 1));
+                if diamond {
+                    t.push_str(&format!("g{}_b\n", k + 1));
+                }
+            }
+        }
+        t.push_str(&format!("[g{DEPTH}_a]\n"));
+        for i in 0..HOSTS {
+            t.push_str(&format!("r{i} ansible_host={}\n", host(i)));
+        }
+        t.push_str(&format!(
+            "[g0_a:vars]\nansible_user=top\n[g{}_b:vars]\nansible_user=u\n\
+             [g{DEPTH}_a:vars]\nansible_password=p\n",
+            DEPTH - 1
+        ));
+        t
+    };
+    // Nornir: the same graph, upwards (each group lists its parents).
+    let nornir = |diamond: bool| {
+        let mut g = String::new();
+        for k in 0..=DEPTH {
+            for side in ["a", "b"] {
+                g.push_str(&format!("g{k}_{side}:\n"));
+                if k == 0 {
+                    g.push_str("  username: u\n  password: p\n");
+                } else if diamond {
+                    g.push_str(&format!("  groups: [g{}_a, g{}_b]\n", k - 1, k - 1));
+                } else {
+                    g.push_str(&format!("  groups: [g{}_a]\n", k - 1));
+                }
+            }
+        }
+        let mut h = String::new();
+        for i in 0..HOSTS {
+            h.push_str(&format!(
+                "r{i}:\n  hostname: {}\n  groups: [g{DEPTH}_a]\n",
+                host(i)
+            ));
+        }
+        (h, g)
+    };
+    let chain_dir = dir.path().join("chain");
+    let diamond_dir = dir.path().join("diamond");
+    for (d, diamond) in [(&chain_dir, false), (&diamond_dir, true)] {
+        std::fs::create_dir(d).unwrap();
+        put(d, "hosts.ini", &ini(diamond));
+        let (h, g) = nornir(diamond);
+        std::fs::create_dir(d.join("nornir")).unwrap();
+        put(&d.join("nornir"), "hosts.yaml", &h);
+        put(&d.join("nornir"), "groups.yaml", &g);
+    }
+    for file in ["hosts.ini", "nornir/hosts.yaml"] {
+        let (chain, took) = timed(&chain_dir.join(file));
+        let deadline = (took * 20).max(std::time::Duration::from_secs(1));
+        let diamond = load_within(&diamond_dir.join(file), deadline).unwrap();
+        assert_eq!(diamond.devices.len(), HOSTS, "{file}");
+        assert_eq!(chain.devices.len(), HOSTS, "{file}");
+        // Inheritance still resolves: the deepest group's variables, then the nearer ones.
+        assert_eq!(diamond.devices[0].username, "u", "{file}");
+        assert_eq!(diamond.devices[0].password.as_ref().unwrap().expose(), "p");
+    }
+}
+
+/// `r[1:1000][1:1000][1:1000]` (50 bytes, 10^9 hosts) reached 6 GB in 46 s: the product of
+/// a pattern's ranges is checked against the cap before a name is made; within the cap,
+/// number and letter ranges are Ansible's.
+#[test]
+fn ansible_range_products_are_capped_before_expanding() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = put(
+        dir.path(),
+        "hosts",
+        "[routers]\nr[1:1000][1:1000][1:1000] ansible_user=u\n",
+    );
+    let e = load_within(&p, std::time::Duration::from_secs(30)).unwrap_err();
+    assert_eq!(
+        e,
+        format!(
+            "{}:2:1: host pattern 'r[1:1000][1:1000][1:1000]' expands to 1000000000 hosts, which \
+             would make 1000000000 in this inventory; the cap is 1000000 hosts per inventory",
+            p.display()
+        )
+    );
+    // The total counts too: two patterns within the cap alone, past it together.
+    let p = put(
+        dir.path(),
+        "hosts",
+        "[a]\nr[1:2] ansible_user=u\n[b]\ns[1:999999] ansible_user=u\n",
+    );
+    let e = load_within(&p, std::time::Duration::from_secs(60)).unwrap_err();
+    assert!(
+        e.contains("expands to 999999 hosts, which would make 1000001"),
+        "{e}"
+    );
+    let p = put(
+        dir.path(),
+        "hosts",
+        "[routers]\nsw-[a:c]-[01:02] ansible_user=u\n",
+    );
+    let inv = load_within(&p, std::time::Duration::from_secs(30)).unwrap();
+    let names: Vec<&str> = inv.devices.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "sw-a-01", "sw-a-02", "sw-b-01", "sw-b-02", "sw-c-01", "sw-c-02"
+        ]
+    );
+}

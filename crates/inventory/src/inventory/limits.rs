@@ -10,37 +10,38 @@
 use super::error::{InventoryError, Location};
 use saphyr_parser::{Event, Parser};
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::Path;
 
 /// Largest inventory file read: 64 MiB, about 400 000 devices in netmiko's format.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = crate::input::INVENTORY.bytes;
+/// Most hosts an inventory may describe: what Ansible INI ranges (`r[1:1000]`) expand to is
+/// checked against it, as a product over all of a pattern's ranges, before a name is made.
+pub const MAX_HOSTS: u64 = 1_000_000;
+/// Most group memberships resolved for one inventory (each distinct set of groups hosts are
+/// in, with all the ancestors of those groups): shared ancestors are resolved once per group,
+/// so only a graph built to explode reaches it.
+pub const MAX_GROUP_MEMBERSHIPS: u64 = 50_000_000;
 /// Least budget for bytes copied by alias expansion; a larger file gets four times its size.
 /// Anchors shared by every device (a credentials block, say) stay far below it.
 pub const MIN_ALIAS_BUDGET: u64 = 16 * 1024 * 1024;
 
-/// Reads at most [`MAX_FILE_BYTES`] of `path` and checks that they are UTF-8.
+/// Reads at most [`MAX_FILE_BYTES`] of `path`, a regular file, and checks that they are UTF-8.
 pub fn read_bounded(path: &Path, origin: &str) -> Result<String, InventoryError> {
-    let read_err = |source| InventoryError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let too_large = || InventoryError::TooLarge {
-        origin: origin.to_string(),
-        limit: MAX_FILE_BYTES,
-    };
-    let file = std::fs::File::open(path).map_err(read_err)?;
-    if file.metadata().map_err(read_err)?.len() > MAX_FILE_BYTES {
-        return Err(too_large());
-    }
-    // Not every file knows its size (`/dev/zero`, a FIFO): read one byte past the cap.
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large());
-    }
+    use crate::input::{self, InputError};
+    let bytes = input::read(path, input::INVENTORY).map_err(|e| match e {
+        InputError::TooLarge { .. } => InventoryError::TooLarge {
+            origin: origin.to_string(),
+            limit: MAX_FILE_BYTES,
+        },
+        InputError::Io { source, .. } => InventoryError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        refused @ InputError::NotRegular { .. } => InventoryError::Read {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(refused.reason()),
+        },
+    })?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
@@ -154,8 +155,16 @@ mod tests {
     #[test]
     fn bounded_read_refuses_endless_and_non_utf8_files() {
         let e = read_bounded(Path::new("/dev/zero"), "/dev/zero").unwrap_err();
-        assert!(e.to_string().contains("64 MiB"), "{e}");
+        assert!(e.to_string().contains("not a regular file"), "{e}");
         let dir = tempfile::tempdir().unwrap();
+        // A sparse file past the cap: refused from its size, before a byte is read.
+        let big = dir.path().join("big.yaml");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(MAX_FILE_BYTES + 1)
+            .unwrap();
+        let e = read_bounded(&big, "big.yaml").unwrap_err();
+        assert!(e.to_string().contains("64 MiB"), "{e}");
         let p = dir.path().join("latin1.yaml");
         std::fs::write(&p, b"routers:\n  - host: r\xe9seau\n").unwrap();
         let e = read_bounded(&p, "latin1.yaml").unwrap_err();

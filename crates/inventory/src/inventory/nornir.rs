@@ -353,23 +353,36 @@ pub fn load(
     let groups_file = files.groups.as_ref().map(|p| p.display().to_string());
     let mut builder = Builder::new(env);
     let mut devices = Vec::with_capacity(hosts.len());
+    let mut resolved: HashMap<&str, Resolved<'_>> = HashMap::new();
     for (i, (name, host)) in hosts.iter().enumerate() {
         let what = format!("host '{name}'");
-        let mut chain: Vec<&Entity> = vec![host];
-        let mut seen = HashSet::new();
-        lineage(
-            host,
+        resolve(
+            &host.groups,
             &groups,
+            &mut resolved,
             &what,
             groups_file.as_deref(),
-            &mut seen,
-            &mut chain,
         )?;
-        chain.push(&defaults);
-        let get = |key: &'static str| chain.iter().find_map(|e| e.base.get(key).cloned());
-        let conn = chain
-            .iter()
-            .find_map(|e| e.netmiko.clone())
+        // The host itself, then each of its groups as resolved (its own attributes, then its
+        // parents' in Nornir's depth-first order), then the defaults.
+        let of_groups = || {
+            host.groups
+                .iter()
+                .filter_map(|(g, _)| resolved.get(g.as_str()))
+        };
+        let get = |key: &'static str| {
+            host.base
+                .get(key)
+                .or_else(|| of_groups().find_map(|r| r.base.get(key).copied()))
+                .or_else(|| defaults.base.get(key))
+                .cloned()
+        };
+        let conn = host
+            .netmiko
+            .as_ref()
+            .or_else(|| of_groups().find_map(|r| r.netmiko))
+            .or(defaults.netmiko.as_ref())
+            .cloned()
             .unwrap_or_default();
         let pick = |key: &'static str| {
             conn.base
@@ -415,36 +428,79 @@ pub fn load(
     Ok(Inventory { devices, warnings })
 }
 
-/// Appends `e`'s groups to `chain`, depth-first in Nornir's order.
-fn lineage<'g>(
-    e: &Entity,
+/// A group's attributes after inheritance: its own, else the first of its parents' (in
+/// order, each resolved the same way), which is what Nornir's depth-first lookup finds first.
+struct Resolved<'g> {
+    base: HashMap<&'static str, &'g Value>,
+    netmiko: Option<&'g Conn>,
+}
+
+/// Resolves the groups `refs` name, and all their ancestors, into `memo`, each group once
+/// however many paths lead to it (a graph of shared ancestors costs its size, not its number
+/// of paths), iteratively (a deep chain cannot overflow the stack). A group that is not
+/// defined, or a cycle, is reported for `what` (the host that reached it first) at the
+/// reference that names it.
+fn resolve<'g>(
+    refs: &[(String, Location)],
     groups: &'g HashMap<String, Entity>,
+    memo: &mut HashMap<&'g str, Resolved<'g>>,
     what: &str,
     groups_file: Option<&str>,
-    seen: &mut HashSet<String>,
-    chain: &mut Vec<&'g Entity>,
 ) -> Result<(), InventoryError> {
-    for (g, at) in &e.groups {
-        let Some(group) = groups.get(g) else {
-            return Err(FormatError::UnknownGroup {
+    let lookup = |g: &str, at: &Location| {
+        groups.get_key_value(g).ok_or_else(|| {
+            InventoryError::from(FormatError::UnknownGroup {
                 at: at.clone(),
                 what: what.to_string(),
-                group: g.clone(),
+                group: g.to_string(),
                 defined_in: groups_file.map(str::to_string),
-            }
-            .into());
-        };
-        if !seen.insert(g.clone()) {
-            return Err(FormatError::GroupCycle {
-                at: at.clone(),
-                what: what.to_string(),
-                group: g.clone(),
-            }
-            .into());
+            })
+        })
+    };
+    for (g, at) in refs {
+        let (name, _) = lookup(g, at)?;
+        if memo.contains_key(name.as_str()) {
+            continue;
         }
-        chain.push(group);
-        lineage(group, groups, what, groups_file, seen, chain)?;
-        seen.remove(g);
+        let mut open: HashSet<&str> = HashSet::from([name.as_str()]);
+        let mut stack: Vec<(&'g str, &'g Entity, usize)> = vec![(name.as_str(), &groups[name], 0)];
+        while let Some((node, entity, next)) = stack.last_mut() {
+            if let Some((p, p_at)) = entity.groups.get(*next) {
+                *next += 1;
+                let (pname, pentity) = lookup(p, p_at)?;
+                if memo.contains_key(pname.as_str()) {
+                    continue;
+                }
+                if !open.insert(pname.as_str()) {
+                    return Err(FormatError::GroupCycle {
+                        at: p_at.clone(),
+                        what: what.to_string(),
+                        group: p.clone(),
+                    }
+                    .into());
+                }
+                stack.push((pname.as_str(), pentity, 0));
+                continue;
+            }
+            let (node, entity) = (*node, *entity);
+            let mut r = Resolved {
+                base: entity.base.iter().map(|(k, v)| (*k, v)).collect(),
+                netmiko: entity.netmiko.as_ref(),
+            };
+            for parent in entity
+                .groups
+                .iter()
+                .filter_map(|(p, _)| memo.get(p.as_str()))
+            {
+                for (k, v) in &parent.base {
+                    r.base.entry(k).or_insert(v);
+                }
+                r.netmiko = r.netmiko.or(parent.netmiko);
+            }
+            memo.insert(node, r);
+            open.remove(node);
+            stack.pop();
+        }
     }
     Ok(())
 }

@@ -59,19 +59,7 @@ impl Jump {
         if aliases.is_empty() {
             return None;
         }
-        let folder = format == Format::Nornir
-            && (path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/'));
-        let (dir, stem) = if folder {
-            (path.to_path_buf(), "bastion".to_string())
-        } else {
-            let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-            let stem = path
-                .file_stem()
-                .map_or("inventory".into(), |s| s.to_string_lossy().into_owned());
-            (dir, stem)
-        };
-        let dir = std::path::absolute(&dir).unwrap_or(dir);
-        let side = |ext: &str| dir.join(format!("{stem}.{ext}"));
+        let side = |ext: &str| side_file(path, format, ext);
         Some(Jump {
             config: side("ssh_config"),
             key: files.client_key.as_ref().map(|_| side("bastion_key")),
@@ -142,11 +130,101 @@ impl Jump {
             out.push((p.clone(), k.expose().to_string()));
         }
         if let (Some(p), Some(line)) = (&self.known_hosts, &files.known_hosts) {
-            out.push((p.clone(), format!("{line}\n")));
+            out.push((p.clone(), format!("{MARK}: the jump host's key\n{line}\n")));
         }
         out.push((self.config.clone(), self.ssh_config(devices)));
         out
     }
+}
+
+/// A jump host's side file beside the inventory at `path`: `{stem}.{ext}` in its folder
+/// (`bastion.{ext}` inside a Nornir folder), absolute.
+fn side_file(path: &Path, format: Format, ext: &str) -> PathBuf {
+    let folder = format == Format::Nornir
+        && (path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/'));
+    let (dir, stem) = if folder {
+        (path.to_path_buf(), "bastion".to_string())
+    } else {
+        let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let stem = path
+            .file_stem()
+            .map_or("inventory".into(), |s| s.to_string_lossy().into_owned());
+        (dir, stem)
+    };
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
+    dir.join(format!("{stem}.{ext}"))
+}
+
+/// The first line of every text file fleetbench writes here: how a later run tells its own
+/// files (which it may replace or remove) from a user's (which it never touches unasked).
+pub const MARK: &str = "# Written by fleetbench";
+
+/// The extension of the jump host's client key: an OpenSSH key cannot carry a comment, so it
+/// counts as fleetbench's when the ssh_config beside it does.
+const KEY_EXT: &str = "bastion_key";
+
+/// Whether the existing file `path` was written by fleetbench (it starts with [`MARK`]; a
+/// client key, when the marked ssh_config beside it names it). Not a regular file: no.
+pub fn is_ours(path: &Path) -> bool {
+    let marked = |p: &Path| {
+        let Ok((f, _)) = crate::input::open(p, crate::input::INVENTORY) else {
+            return false;
+        };
+        let mut head = [0u8; MARK.len()];
+        std::io::Read::read_exact(&mut &f, &mut head).is_ok() && head == *MARK.as_bytes()
+    };
+    if path.extension().is_some_and(|e| e == KEY_EXT) {
+        let config = path.with_extension("ssh_config");
+        return marked(&config)
+            && crate::input::read(&config, crate::input::INVENTORY)
+                .is_ok_and(|t| String::from_utf8_lossy(&t).contains(&path.display().to_string()));
+    }
+    marked(path)
+}
+
+/// Every file an emulated fleet writes for an inventory at `path`: [`write_with`]'s (the jump
+/// host's side files when `jump`) in the order written, and the fleet's known_hosts
+/// ([`write_known_hosts`]): what a command checks before it starts.
+pub fn planned_files(path: &Path, format: Format, jump: bool) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if jump {
+        files.push(side_file(path, format, KEY_EXT));
+        files.push(side_file(path, format, "bastion_known_hosts"));
+        files.push(side_file(path, format, "ssh_config"));
+    }
+    let opts = WriteOptions {
+        check_host_keys: false,
+    };
+    files.extend(render(path, format, &[], opts).into_iter().map(|(p, _)| p));
+    // The fleet's host keys, written before the inventory (`write_known_hosts`).
+    files.push(known_hosts_beside(&ready_file(path, format)));
+    files
+}
+
+/// Refuses (before anything is written) to replace a file fleetbench did not write: an
+/// existing file among `files` that does not carry [`MARK`], unless `force`. A path that
+/// exists and is not a regular file is refused even then.
+pub fn check_overwrite(files: &[PathBuf], force: bool) -> std::io::Result<()> {
+    for p in files {
+        let Ok(md) = std::fs::symlink_metadata(p) else {
+            continue;
+        };
+        let regular = md.is_file() || (md.file_type().is_symlink() && p.is_file());
+        if !regular {
+            return Err(std::io::Error::other(format!(
+                "{} exists and is not a regular file; refusing to replace it",
+                p.display()
+            )));
+        }
+        if !force && !is_ours(p) {
+            return Err(std::io::Error::other(format!(
+                "{} exists and was not written by fleetbench; refusing to replace it (give \
+                 another path, or add --force to replace it)",
+                p.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The files of `format` for `devices` at `path`, in the order to write them (the one named
@@ -173,6 +251,7 @@ pub fn render_with(
         .as_ref()
         .map_or_else(Vec::new, |j| j.files(devices, files));
     let jump = jump.as_ref();
+    let start = out.len();
     out.extend(match format {
         Format::Netmiko => vec![(path.to_path_buf(), netmiko(devices, jump))],
         Format::AnsibleYaml => vec![(path.to_path_buf(), ansible_yaml(devices, opts, jump))],
@@ -194,6 +273,13 @@ pub fn render_with(
             files
         }
     });
+    // Marked as fleetbench's (a comment in every format), so a later run may replace it.
+    for (_, text) in &mut out[start..] {
+        text.insert_str(
+            0,
+            &format!("{MARK}: replaced or removed by the next fleetbench run that writes it\n"),
+        );
+    }
     out
 }
 
@@ -525,6 +611,16 @@ fn ansible_vars(
     v
 }
 
+/// An Ansible YAML value: a value holding a template marker (`{{`, `{%`, `{#`) is tagged
+/// `!unsafe`, so Ansible keeps a password like `p{{x}}` as written instead of rendering it.
+fn ansible_value(v: &str) -> String {
+    if super::attrs::templated(v) {
+        format!("!unsafe {}", q(v))
+    } else {
+        q(v)
+    }
+}
+
 fn ansible_yaml(devices: &[Device], opts: WriteOptions, jump: Option<&Jump>) -> String {
     let mut y = format!("all:\n  children:\n    {GROUP}:\n      hosts:\n");
     for d in devices {
@@ -532,11 +628,11 @@ fn ansible_yaml(devices: &[Device], opts: WriteOptions, jump: Option<&Jump>) -> 
             y,
             "        {}:\n          ansible_host: {}\n          ansible_port: {}\n",
             q(&d.name),
-            q(&d.host),
+            ansible_value(&d.host),
             d.port
         );
         for (k, v) in ansible_vars(devices, Some(d), opts, jump) {
-            let _ = writeln!(y, "          {k}: {}", q(&v));
+            let _ = writeln!(y, "          {k}: {}", ansible_value(&v));
         }
     }
     y.push_str("      vars:\n");
@@ -544,15 +640,20 @@ fn ansible_yaml(devices: &[Device], opts: WriteOptions, jump: Option<&Jump>) -> 
         let value = if v == "true" || v == "false" {
             v
         } else {
-            q(&v)
+            ansible_value(&v)
         };
         let _ = writeln!(y, "        {k}: {value}");
     }
     y
 }
 
-/// An INI value: bare when plain, else a Python string literal (Ansible evaluates them).
+/// An INI value: bare when plain, else a Python string literal (Ansible evaluates them). INI
+/// has no `!unsafe`: a value holding a template marker is wrapped whole in Jinja's
+/// `{% raw %}...{% endraw %}`, which renders as the text inside (fleetbench reads it back so).
 fn ini_value(v: &str) -> String {
+    if super::attrs::templated(v) {
+        return q(&format!("{{% raw %}}{v}{{% endraw %}}"));
+    }
     if !v.is_empty()
         && v.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.@/:+,".contains(c))
