@@ -8,12 +8,10 @@
 
 use crate::present::export::{ExportKind, ExportTarget};
 use crate::shard::Shard;
-
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use fleetbench_client::hostkeys::HostKeyPolicy;
 use fleetbench_client::job::OnCommandError;
 use fleetbench_emulator::PlatformMix;
-use fleetbench_emulator::{EmulatorError, Profile};
 use fleetbench_inventory::algorithms::Spec;
 use fleetbench_inventory::platform::Platform;
 use fleetbench_netem::{Method, NetworkSpec};
@@ -21,11 +19,16 @@ use fleetbench_report::StrategyKind;
 use fleetbench_report::bastion::BastionMode;
 use std::path::PathBuf;
 
-mod parse;
 mod tune;
-use parse::*;
-pub use parse::{MAX_RETRIES, MAX_TIMEOUT_SECS};
+mod values;
 pub use tune::{ConfirmArgs, FailureBudget, TuneArgs};
+pub use values::ProfileArg;
+use values::{
+    at_least_one, bastion_mode, ciphers_spec, command_for, connect_rate, external_spec,
+    host_key_policy, hostkey_spec, inventory_format, kex_spec, macs_spec, network_method,
+    network_spec, on_command_error, one_line, platform_mix, positive_secs, retries, shard,
+    strategy_kind, whole_number,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -514,41 +517,6 @@ pub struct ExportArgs {
     /// The `--json` report to export.
     #[arg(value_name = "REPORT")]
     pub report: PathBuf,
-}
-
-/// A `--profile` value: the name as typed (reports show it) and the profile it names.
-#[derive(Debug, Clone)]
-pub struct ProfileArg {
-    pub name: String,
-    pub profile: Profile,
-}
-
-impl ProfileArg {
-    /// clap quotes the value itself, so the error is only the reason.
-    pub fn parse(s: &str) -> Result<ProfileArg, String> {
-        match Profile::by_name(s) {
-            Ok(profile) => Ok(ProfileArg {
-                name: s.to_string(),
-                profile,
-            }),
-            Err(EmulatorError::Profile { reason, .. }) => {
-                // A misspelled name (not a custom `key=value` spec): say which one was meant.
-                let guess = (!s.contains(['=', ','])).then(|| {
-                    fleetbench_emulator::profile::NAMES
-                        .iter()
-                        .map(|n| (strsim::jaro_winkler(n, &s.to_ascii_lowercase()), n))
-                        .filter(|(score, _)| *score > 0.8)
-                        .max_by(|a, b| a.0.total_cmp(&b.0))
-                        .map(|(_, n)| *n)
-                });
-                match guess.flatten() {
-                    Some(n) => Err(format!("{reason}; did you mean '{n}'?")),
-                    None => Err(reason),
-                }
-            }
-            Err(e) => Err(e.to_string()),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! The parsers of values clap cannot parse by itself: names of other crates' types, specs,
-//! bounded numbers and lists, each with the reason a value is refused.
+//! The value parsers of the command line: text as typed into the typed values the clap types
+//! hold, each failing with only the reason (clap quotes the value itself).
 
 use crate::present::export::ExportKind;
 use crate::shard::Shard;
@@ -8,11 +8,47 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use fleetbench_client::hostkeys::HostKeyPolicy;
 use fleetbench_client::job::OnCommandError;
 use fleetbench_emulator::PlatformMix;
+use fleetbench_emulator::{EmulatorError, Profile};
 use fleetbench_inventory::algorithms::{Algorithms, Kind, Spec};
 use fleetbench_inventory::platform::Platform;
 use fleetbench_netem::{Method, NetemError, NetworkSpec};
 use fleetbench_report::StrategyKind;
 use fleetbench_report::bastion::BastionMode;
+
+/// A `--profile` value: the name as typed (reports show it) and the profile it names.
+#[derive(Debug, Clone)]
+pub struct ProfileArg {
+    pub name: String,
+    pub profile: Profile,
+}
+
+impl ProfileArg {
+    /// clap quotes the value itself, so the error is only the reason.
+    pub fn parse(s: &str) -> Result<ProfileArg, String> {
+        match Profile::by_name(s) {
+            Ok(profile) => Ok(ProfileArg {
+                name: s.to_string(),
+                profile,
+            }),
+            Err(EmulatorError::Profile { reason, .. }) => {
+                // A misspelled name (not a custom `key=value` spec): say which one was meant.
+                let guess = (!s.contains(['=', ','])).then(|| {
+                    fleetbench_emulator::profile::NAMES
+                        .iter()
+                        .map(|n| (strsim::jaro_winkler(n, &s.to_ascii_lowercase()), n))
+                        .filter(|(score, _)| *score > 0.8)
+                        .max_by(|a, b| a.0.total_cmp(&b.0))
+                        .map(|(_, n)| *n)
+                });
+                match guess.flatten() {
+                    Some(n) => Err(format!("{reason}; did you mean '{n}'?")),
+                    None => Err(reason),
+                }
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
 
 /// `--network`: clap quotes the value itself, so the error is only the reason.
 pub(super) fn network_spec(s: &str) -> Result<NetworkSpec, String> {
@@ -26,7 +62,7 @@ pub(super) fn network_spec(s: &str) -> Result<NetworkSpec, String> {
 /// `HostKeyPolicy`, `OnCommandError`):
 /// clap lists the names in `--help` and in its errors, as for a `ValueEnum` (which the orphan
 /// rule forbids implementing here).
-pub(super) fn named<T: Clone + Send + Sync + 'static>(
+fn named<T: Clone + Send + Sync + 'static>(
     all: &'static [T],
     name: fn(&T) -> &'static str,
 ) -> impl TypedValueParser<Value = T> {
@@ -160,7 +196,7 @@ pub(super) fn inventory_format(s: &str) -> Result<fleetbench_inventory::Format, 
 }
 
 /// An algorithm list of `kind` in OpenSSH syntax, checked against this build of libssh2.
-pub(super) fn algorithm_spec(kind: Kind, s: &str) -> Result<Spec, String> {
+fn algorithm_spec(kind: Kind, s: &str) -> Result<Spec, String> {
     let spec = Spec::parse(kind, s).map_err(|e| e.to_string())?;
     let mut algs = Algorithms::default();
     algs.set(kind, Some(spec.clone()));
