@@ -57,15 +57,15 @@ pub enum Cmd {
     Export(ExportArgs),
     /// Merge the reports of a sharded run (`--shard I/N`) into one report of the whole fleet.
     Merge(MergeArgs),
+    /// Find the worker count to use per strategy (and poller): the knee of throughput, where
+    /// failures start and why, in few runs (docs/src/tune.md).
+    Tune(TuneArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell): see the guide's
     /// reference for where each shell reads it.
     Completions(CompletionsArgs),
     /// Print the manual page (roff; `fleetbench man | man -l -`), or write one page per command
     /// into a folder.
     Man(ManArgs),
-    /// Find the worker count to use per strategy (and poller): the knee of throughput, where
-    /// failures start and why, in few runs (docs/src/tune.md).
-    Tune(TuneArgs),
     /// Internal: a worker process of the `processes` strategy.
     #[command(name = "__worker", hide = true)]
     Worker {

@@ -112,7 +112,7 @@ pub(super) fn failures(out: &mut String, r: &Report, v: &Verdict) {
             g.named.join(", ")
         };
         let todo = match &lines.advice {
-            Some(a) => format!("{} <code>{}</code>", escape(a), escape(&lines.link)),
+            Some(a) => format!("{} <code>{}</code>", code_spans(a), escape(&lines.link)),
             None => format!("see <code>{}</code>", escape(&lines.link)),
         };
         let _ = writeln!(
@@ -132,4 +132,24 @@ pub(super) fn failures(out: &mut String, r: &Report, v: &Verdict) {
          {} in the fleet. The guide's troubleshooting page has each kind at its anchor.</p>",
         count(r.fleet.devices, "device")
     );
+}
+
+/// The guide's markdown `code` spans of an advice line as `<code>`, the rest escaped (the
+/// backticks themselves would read as noise on the page). An unpaired backtick stays.
+fn code_spans(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return escape(text);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i % 2 == 1 {
+                format!("<code>{}</code>", escape(p))
+            } else {
+                escape(p)
+            }
+        })
+        .collect()
 }

@@ -227,6 +227,11 @@ fn the_answer_comes_first_and_errors_are_one_matrix() {
         detail.contains("What to do:") && detail.contains("timeout on R3"),
         "{detail}"
     );
+    // The guide's `code` spans are code on the page, not backticks.
+    assert!(
+        !detail.contains('`') && detail.contains("--timeout SECS"),
+        "{detail}"
+    );
     assert!(
         text.contains("Session latency per strategy"),
         "no distribution drawn"
