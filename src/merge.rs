@@ -164,6 +164,7 @@ pub fn merge(inputs: &[(String, Report)]) -> Result<Report, MergeError> {
         shard: None,
         network: None,
         bastion: first.bastion.clone(),
+        steady: None,
         // One shard cut short makes the fleet's report partial.
         interrupted: shards.iter().any(|(_, r, _)| r.interrupted),
         merged: Some(MergeInfo {

@@ -34,6 +34,9 @@
 //! - [`shard`], [`merged`], [`network`], [`device_view`]: what a shard's, a merged, a
 //!   `--network` and a `--device-view` report add; [`limits`]: the devices' own count of what
 //!   their shared limits (AAA, vty lines, login blocks, `MaxStartups`) did to a run.
+//! - [`steady`]: what `fleetbench poll` adds: the steady-state schedule's runs, their
+//!   cycles (a stream line each) and the pure arithmetic of lag, latency from due and the
+//!   bounded series.
 //! - [`schema`]: the report's JSON Schema, generated from these types and committed as
 //!   `report.schema.json` (a test fails when they differ).
 //! - `testing` (feature `testing`, for other crates' tests): constructed reports.
@@ -57,6 +60,7 @@ pub mod schema;
 pub mod shard;
 mod spread;
 pub mod stats;
+pub mod steady;
 mod strategy;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
