@@ -479,6 +479,43 @@ impl Cycle {
     }
 }
 
+/// The backlog's arithmetic (Oxidized's sizing rule, and what happens past it): `N`
+/// devices every `T` demand `N/T` polls a second; `W` workers whose sessions last `s`
+/// each can run `W/s`. When the demand is larger, with `queue` a poll due `t` seconds into
+/// the run starts about `t·d/c` seconds in, so its lag grows by `d/c − 1` seconds every
+/// second; with `skip` about `c/d` of the due polls run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Backlog {
+    /// Polls a second the schedule asks for: devices / interval.
+    pub demand_per_s: f64,
+    /// Polls a second the workers can run: workers / median session.
+    pub capacity_per_s: f64,
+}
+
+impl Backlog {
+    /// `None` without a session time or an interval to reason from.
+    pub fn of(devices: usize, every_s: f64, workers: usize, session_s: f64) -> Option<Backlog> {
+        (every_s > 0.0 && session_s > 0.0 && workers > 0).then(|| Backlog {
+            demand_per_s: devices as f64 / every_s,
+            capacity_per_s: workers as f64 / session_s,
+        })
+    }
+
+    pub fn keeps_up(&self) -> bool {
+        self.capacity_per_s >= self.demand_per_s
+    }
+
+    /// With `queue`: seconds of lag gained per second of run (0 when it keeps up).
+    pub fn lag_per_second(&self) -> f64 {
+        (self.demand_per_s / self.capacity_per_s - 1.0).max(0.0)
+    }
+
+    /// With `skip`: the share of due polls that can run (1 when it keeps up).
+    pub fn share_run(&self) -> f64 {
+        (self.capacity_per_s / self.demand_per_s).min(1.0)
+    }
+}
+
 /// One line of the stream file: a finished cycle and the run it belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StreamLine {

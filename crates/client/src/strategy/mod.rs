@@ -58,6 +58,18 @@ pub fn default_workers(kind: StrategyKind, n: usize) -> usize {
     n.clamp(1, cap)
 }
 
+/// The workers a run of `kind` over `devices` devices has when `requested` were asked for:
+/// [`default_workers`] unless asked, never more than devices, 1 for sequential.
+pub fn effective_workers(kind: StrategyKind, requested: Option<usize>, devices: usize) -> usize {
+    if kind == StrategyKind::Sequential {
+        return 1;
+    }
+    requested
+        .unwrap_or_else(|| default_workers(kind, devices))
+        .max(1)
+        .min(devices.max(1))
+}
+
 /// How to run: the concurrency bound, for `processes` which executable to start, the stop
 /// token the run obeys, and the session each device gets.
 #[derive(Debug, Clone)]
@@ -163,15 +175,7 @@ fn run_with(
     obs: &dyn Observer,
     steady: Option<Arc<steady::Steady>>,
 ) -> Result<RunOutcome, StrategyError> {
-    let workers = cfg
-        .workers
-        .unwrap_or_else(|| default_workers(kind, devices.len()))
-        .max(1);
-    let workers = if kind == StrategyKind::Sequential {
-        1
-    } else {
-        workers.min(devices.len().max(1))
-    };
+    let workers = effective_workers(kind, cfg.workers, devices.len());
     let r = pool::Run {
         devices,
         job,

@@ -48,6 +48,9 @@ pub struct Plan {
     pub devices: usize,
     pub start: Start,
     pub on_late: OnLate,
+    /// Sessions are kept between polls: a device's later open is a reconnect (with
+    /// renewed sessions every poll opens one, and none is).
+    pub sessions_kept: bool,
 }
 
 impl Plan {
@@ -361,7 +364,7 @@ impl Schedule {
                 session_s: now.saturating_sub(start).as_secs_f64(),
                 queued: slot.queued,
                 opened,
-                reconnect: opened && slot.opened,
+                reconnect: opened && slot.opened && self.plan.sessions_kept,
             };
             (sample, Some(now))
         } else {

@@ -11,6 +11,7 @@ use super::schedule::{Finished, Plan, Schedule, Take};
 use crate::stop::Stop;
 use fleetbench_report::steady::{Outcome, PollSample};
 use fleetbench_report::{DeviceResult, Phase, kind};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
@@ -37,6 +38,8 @@ pub struct Steady {
     notify: tokio::sync::Notify,
     out: Mutex<Option<mpsc::Sender<SteadyEvent>>>,
     stop: Stop,
+    /// Polls ended so far (for CPU per poll between two samples).
+    ended: AtomicU64,
 }
 
 impl Steady {
@@ -52,6 +55,7 @@ impl Steady {
             notify: tokio::sync::Notify::new(),
             out: Mutex::new(Some(tx)),
             stop: stop.clone(),
+            ended: AtomicU64::new(0),
         });
         let weak = Arc::downgrade(&steady);
         stop.on_request(move || {
@@ -186,6 +190,7 @@ impl Steady {
             },
         };
         let opened = r.phases.iter().any(|p| p.phase == Phase::Connect);
+        self.ended.fetch_add(1, Ordering::AcqRel);
         let now = self.now();
         {
             let mut g = self.lock();
@@ -197,6 +202,16 @@ impl Steady {
         }
         self.cv.notify_all();
         self.notify.notify_waiters();
+    }
+
+    /// Polls that ended so far (ok, failed or cut off by a stop).
+    pub fn polls_ended(&self) -> u64 {
+        self.ended.load(Ordering::Acquire)
+    }
+
+    /// Polls due and not started now.
+    pub fn backlog(&self) -> u64 {
+        self.lock().backlog()
     }
 
     /// Whether no more work will come.

@@ -354,6 +354,7 @@ fn every_in_process_strategy_runs_a_steady_schedule_to_its_end() {
             devices: 4,
             start: Start::Spread,
             on_late: OnLate::Queue,
+            sessions_kept: false,
         };
         let events = steady_run(kind, &mock, plan, 2);
         let cycles = cycles_of(&events);
@@ -391,6 +392,7 @@ fn a_stop_ends_a_steady_run_with_its_cycle_in_progress_partial() {
             devices: 3,
             start: Start::Burst,
             on_late: OnLate::Skip,
+            sessions_kept: false,
         };
         let (s, rx) = steady::Steady::new(plan, &cfg.stop);
         let t0 = std::time::Instant::now();

@@ -132,3 +132,17 @@ fn late_polls_of_a_written_cycle_reach_the_totals() {
     );
     assert!((t.percentiles(LAG).max - 30.0).abs() < 0.1);
 }
+
+#[test]
+fn the_backlog_of_the_undersized_setup() {
+    // 100 devices every 10 s, 10 workers, 3 s sessions.
+    let b = Backlog::of(100, 10.0, 10, 3.0).unwrap();
+    assert!(!b.keeps_up());
+    assert!((b.demand_per_s - 10.0).abs() < 1e-9);
+    assert!((b.capacity_per_s - 10.0 / 3.0).abs() < 1e-9);
+    assert!((b.lag_per_second() - 2.0).abs() < 1e-9);
+    assert!((b.share_run() - 1.0 / 3.0).abs() < 1e-9);
+    let ok = Backlog::of(1000, 10.0, 100, 0.01).unwrap();
+    assert!(ok.keeps_up() && ok.lag_per_second() == 0.0 && ok.share_run() == 1.0);
+    assert!(Backlog::of(10, 10.0, 1, 0.0).is_none());
+}

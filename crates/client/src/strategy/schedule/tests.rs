@@ -17,6 +17,7 @@ fn plan(devices: usize, every: f64, cycles: u64, start: Start, on_late: OnLate) 
         devices,
         start,
         on_late,
+        sessions_kept: true,
     }
 }
 
@@ -327,6 +328,16 @@ fn reconnects_are_opens_after_a_device_s_first() {
         .map(|c| (c.polls[0].opened, c.polls[0].reconnect))
         .collect();
     assert_eq!(polls, [(true, false), (false, false), (true, true)]);
+    // Renewed sessions open every poll: none of them is a reconnect.
+    let mut p = plan(1, 1.0, 2, Start::Burst, OnLate::Skip);
+    p.sessions_kept = false;
+    let mut s = Schedule::new(p);
+    for k in 0..2u32 {
+        let t = go(s.take(k * S));
+        s.started(t.device, k * S);
+        s.finished(t.device, k * S + S / 2, Outcome::Ok, true);
+    }
+    assert!(s.take_finished().iter().all(|c| !c.polls[0].reconnect));
 }
 
 /// The memory bound: what the schedule holds does not grow with the number of polls.
