@@ -13,6 +13,8 @@
 //! - [`compare`]: strategies side by side, warm-up and repeated runs, CPU and memory
 //!   accounted, external pollers as rows: the report of `compare`, `run` and each sweep point.
 //! - [`sweep`]: fleet sizes x worker counts, and networks, one point at a time.
+//! - [`steady`]: `poll`, the fleet on a steady schedule (every device every interval, open
+//!   loop, sessions kept or renewed), each finished cycle streamed as it finishes.
 //! - [`check`]: the regression gate over two reports; [`merge`]: shard reports back into
 //!   one; [`shard`]: `--shard I/N` and the job engines' indexes.
 //! - [`external`]: any poller's command line measured from outside against the same fleet.
@@ -33,4 +35,5 @@ pub mod merge;
 pub mod preflight;
 pub mod present;
 pub mod shard;
+pub mod steady;
 pub mod sweep;

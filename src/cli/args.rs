@@ -21,6 +21,9 @@ use fleetbench_report::StrategyKind;
 use fleetbench_report::bastion::BastionMode;
 use std::path::PathBuf;
 
+mod poll;
+pub use poll::PollArgs;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "fleetbench",
@@ -48,6 +51,9 @@ pub enum Cmd {
     Export(ExportArgs),
     /// Merge the reports of a sharded run (`--shard I/N`) into one report of the whole fleet.
     Merge(MergeArgs),
+    /// Poll the fleet on a steady schedule: every device every T for D, lag measured from
+    /// each poll's due time, sessions kept or renewed, a line per finished cycle.
+    Poll(PollArgs),
     /// Internal: a worker process of the `processes` strategy.
     #[command(name = "__worker", hide = true)]
     Worker {

@@ -16,6 +16,7 @@ mod files;
 mod fleet;
 mod measure;
 mod merge;
+mod poll;
 mod render;
 mod run;
 mod signals;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Check(a) => check::run(&a),
         Cmd::Export(a) => export::run(&a),
         Cmd::Merge(a) => merge::run(&a),
+        Cmd::Poll(a) => poll::run(&a),
         Cmd::Worker { .. } => Ok(fleetbench_client::strategy::processes::worker_main()),
     }
 }

@@ -10,6 +10,8 @@
 //!   table of a `--network` run; [`device_view`]: the `--device-view` table; [`bastion`]:
 //!   the `--bastion` table; [`limits`]: what the devices' shared limits did; [`outputs`]:
 //!   `run`'s `{ip: output}` view.
+//! - [`steady`]: `poll`'s line per cycle and its tables (schedule, lag and latency from
+//!   due, sessions and resources), keep against renew, the backlog's arithmetic.
 //! - [`check`]: the gate's verdict as markdown.
 //! - [`sweep`]: a sweep's folder (CSV, markdown, setup, plots, page), and
 //!   [`sweep::network`]'s for `sweep --networks`.
@@ -34,5 +36,6 @@ pub mod plot;
 pub mod plural;
 pub mod progress;
 pub mod sanitize;
+pub mod steady;
 pub mod sweep;
 pub mod table;
