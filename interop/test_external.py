@@ -42,3 +42,24 @@ def test_emulated_fleet_rows_come_from_the_devices_record(tmp_path):
         # Times from the devices' side, outputs from the poller's results file.
         assert d["worker"].startswith("client 127.0.0.1:"), d
         assert "UTC" in d["output"], d
+
+
+def test_tune_sets_a_netmiko_pollers_workers(tmp_path):
+    """`tune --external` with `{workers}`: netmiko's thread pool searched like a strategy."""
+    report = tmp_path / "tune.json"
+    poller = (f"netmiko={sys.executable} {ROOT / 'examples' / 'course' / 'netmiko_threadpool.py'} "
+              "{inventory} {command} -w {workers} --results {results} --quiet")
+    out = subprocess.run(
+        [fleetbench_bin(), "tune", "--emulate", "6", "--profile", "instant", "--strategies",
+         "async", "--external", poller, "--max-workers", "4", "--no-probe", "--json", str(report)],
+        capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+    t = json.loads(report.read_text())["tune"]
+    search = next(s for s in t["searches"] if s["strategy"] == "netmiko")
+    workers = [p["workers"] for p in search["points"]]
+    assert workers[:2] == [1, 2], workers
+    for p in search["points"]:
+        for run in p["runs"]:
+            assert run["failed"] == 0 and run["ok"] == 6, run
+    assert search["answer"]["workers"] in workers
+    assert "netmiko" in out.stdout, out.stdout

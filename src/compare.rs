@@ -122,6 +122,10 @@ fn run_external(
         deadline: plan.deadline.unwrap_or(external::DEFAULT_DEADLINE),
         cwd: None,
         stop: opts.run.stop.clone(),
+        // `{workers}`: --workers, else what threads would use on this fleet.
+        workers: opts.run.workers.unwrap_or_else(|| {
+            strategy::default_workers(StrategyKind::Threads, fleet.devices.len())
+        }),
     };
     let file_view = plan.device_record.clone().map(external::RecordFile);
     let view: &dyn external::DeviceView = match (fleet.emulator(), &file_view) {

@@ -13,13 +13,16 @@
 //! - [`compare`]: strategies side by side, warm-up and repeated runs, CPU and memory
 //!   accounted, external pollers as rows: the report of `compare`, `run` and each sweep point.
 //! - [`sweep`]: fleet sizes x worker counts, and networks, one point at a time.
+//! - [`tune`]: the worker count (and connect rate) to use, per strategy, found by a pure
+//!   search in few runs, within login and time budgets.
 //! - [`steady`]: `poll`, the fleet on a steady schedule (every device every interval, open
 //!   loop, sessions kept or renewed), each finished cycle streamed as it finishes.
 //! - [`check`]: the regression gate over two reports; [`merge`]: shard reports back into
 //!   one; [`shard`]: `--shard I/N` and the job engines' indexes.
 //! - [`external`]: any poller's command line measured from outside against the same fleet.
 //! - [`fleet`]: the devices of a run, with their emulator and network if any;
-//!   [`preflight`]: the open files a run needs against the limit, before it starts.
+//!   [`preflight`]: the open files a run needs against the limit, before it starts;
+//!   [`safety`]: what a command costs a real fleet (logins, at once, how fast).
 //! - [`present`]: every table, markdown, CSV, HTML page, SVG plot and export, made from the
 //!   data above; no domain module imports it.
 
@@ -34,6 +37,8 @@ pub mod fleet;
 pub mod merge;
 pub mod preflight;
 pub mod present;
+pub mod safety;
 pub mod shard;
 pub mod steady;
 pub mod sweep;
+pub mod tune;

@@ -167,6 +167,8 @@ pub fn merge(inputs: &[(String, Report)]) -> Result<Report, MergeError> {
         steady: None,
         // One shard cut short makes the fleet's report partial.
         interrupted: shards.iter().any(|(_, r, _)| r.interrupted),
+        // A tune's search is one process's; shards of it do not add up.
+        tune: None,
         merged: Some(MergeInfo {
             shards: first_info.count,
             fleet_digest: first_info.fleet_digest.clone(),

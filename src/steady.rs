@@ -50,12 +50,17 @@ pub fn cycles(every: Duration, length: Duration) -> u64 {
 /// Logins a run of `opts` over `devices` devices makes at least: every poll with `renew`,
 /// one per device with `keep` (each reconnect adds one).
 pub fn logins(opts: &SteadyOptions, devices: usize) -> u64 {
-    let n = devices as u64;
+    fleet_polls(opts).saturating_mul(devices as u64)
+}
+
+/// The fleet's polls a run of `opts` makes at least, as whole-fleet polls (the confirmation's
+/// unit): every cycle with `renew`, the first with `keep` (each reconnect adds a login).
+pub fn fleet_polls(opts: &SteadyOptions) -> u64 {
     opts.sessions
         .iter()
         .map(|m| match m {
-            SessionMode::Renew => n.saturating_mul(opts.cycles),
-            SessionMode::Keep => n,
+            SessionMode::Renew => opts.cycles,
+            SessionMode::Keep => 1,
         })
         .fold(0u64, u64::saturating_add)
 }
@@ -226,5 +231,6 @@ mod tests {
             emulator_pid: None,
         };
         assert_eq!(logins(&opts, 1000), 1000 + 60_000);
+        assert_eq!(fleet_polls(&opts), 61);
     }
 }

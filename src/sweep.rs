@@ -41,6 +41,9 @@ pub struct SweepOptions {
     pub command_line: String,
     /// Stops the sweep after the current run.
     pub stop: Stop,
+    /// `sweep --inventory`: the real devices swept (their fleet is given to [`Sweep::over`];
+    /// `sizes` is then their number).
+    pub inventory: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +80,8 @@ pub struct Sweep<'a> {
     next: usize,
     /// The current size's fleet and job.
     fleet: Option<(Fleet, Job)>,
+    /// The fleet was given ([`Sweep::over`]): it is not started or stopped per size.
+    given: bool,
 }
 
 impl<'a> Sweep<'a> {
@@ -85,6 +90,18 @@ impl<'a> Sweep<'a> {
             opts,
             next: 0,
             fleet: None,
+            given: false,
+        }
+    }
+
+    /// A sweep of the worker settings over a fleet already open (`sweep --inventory`): one
+    /// size, this fleet's.
+    pub fn over(opts: &'a SweepOptions, fleet: Fleet, job: Job) -> Sweep<'a> {
+        Sweep {
+            opts,
+            next: 0,
+            fleet: Some((fleet, job)),
+            given: true,
         }
     }
 
@@ -102,7 +119,7 @@ impl<'a> Sweep<'a> {
             self.stop_fleet();
             return Ok(None);
         }
-        if k == 0 {
+        if k == 0 && !self.given {
             self.stop_fleet();
             let fleet = Fleet::emulated_n(n, opts.profile_spec.clone(), &opts.profile, opts.seed)
                 .map_err(|source| SweepError::Emulator { devices: n, source })?;
@@ -134,7 +151,7 @@ impl<'a> Sweep<'a> {
             compare::CompareError::External(e) => SweepError::External(e),
         })?;
         self.next += 1;
-        if k + 1 == per_size {
+        if k + 1 == per_size && !self.given {
             self.stop_fleet();
         }
         Ok(Some(Point {

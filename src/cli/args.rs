@@ -21,6 +21,8 @@ use fleetbench_report::StrategyKind;
 use fleetbench_report::bastion::BastionMode;
 use std::path::PathBuf;
 
+mod tune;
+pub use tune::{ConfirmArgs, FailureBudget, TuneArgs};
 mod poll;
 pub use poll::PollArgs;
 
@@ -51,6 +53,9 @@ pub enum Cmd {
     Export(ExportArgs),
     /// Merge the reports of a sharded run (`--shard I/N`) into one report of the whole fleet.
     Merge(MergeArgs),
+    /// Find the worker count to use per strategy (and poller): the knee of throughput, where
+    /// failures start and why, in few runs (docs/src/tune.md).
+    Tune(TuneArgs),
     /// Poll the fleet on a steady schedule: every device every T for D, lag measured from
     /// each poll's due time, sessions kept or renewed, a line per finished cycle.
     Poll(PollArgs),
@@ -299,6 +304,8 @@ pub struct CompareArgs {
     /// results against the devices' view of them (the report's `device_view`).
     #[arg(long)]
     pub device_view: bool,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
 }
 
 #[derive(Args, Debug)]
@@ -439,6 +446,16 @@ pub struct SweepArgs {
     /// tun or relay (as for `compare --network-method`).
     #[arg(long, value_name = "METHOD", default_value = "tun", value_parser = network_method())]
     pub network_method: Method,
+    /// Sweep the worker counts of --workers-list over these real devices instead of emulated
+    /// fleets (any inventory format; --sizes does not apply).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["sizes", "networks"])]
+    pub inventory: Option<PathBuf>,
+    /// With --inventory: the known_hosts file to check against and record new keys in (as
+    /// for `compare`; host keys under accept-new).
+    #[arg(long, value_name = "FILE", requires = "inventory")]
+    pub known_hosts: Option<PathBuf>,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
 }
 
 #[derive(Args, Debug)]

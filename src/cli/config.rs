@@ -27,6 +27,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod real;
+mod tuning;
+pub use real::{ConfirmConfig, InventorySweepConfig, sweep_inventory};
+pub use tuning::{TUNE_REAL_BUDGET_POLLS, TUNE_REAL_MAX_WORKERS, TuneConfig, tune};
+
 /// The command used when none is given: the classic experiment's.
 pub const DEFAULT_COMMAND: &str = "show clock";
 /// Devices in the embedded default fleet: the classic course's three routers.
@@ -119,6 +124,9 @@ pub struct MeasureConfig {
     /// `FLEETBENCH_DEBUG_SLOWDOWN`, for testing the regression gate (already in
     /// `compare.run.session`; kept to say so).
     pub debug_slowdown: f64,
+    /// `--yes`, `--confirm-above`: before polling a real inventory many times (`None` for
+    /// `run`, which polls it once).
+    pub confirm: Option<ConfirmConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -304,6 +312,7 @@ fn measure(
             external: Default::default(),
         },
         debug_slowdown,
+        confirm: None,
         json: a.json.clone(),
         html: a.html.clone(),
         progress: a.progress.progress.resolve(),
@@ -378,6 +387,7 @@ pub fn compare(a: &CompareArgs, stop: &Stop) -> Result<MeasureConfig> {
         device_view: a.device_view,
     };
     cfg.fleet.record = cfg.compare.external.needs_record();
+    cfg.confirm = Some((&a.confirm).into());
     Ok(cfg)
 }
 
@@ -559,6 +569,7 @@ pub fn sweep(a: &SweepArgs, command_line: String, stop: &Stop) -> Result<SweepOp
         timeline_max: a.timeline_max,
         command_line,
         stop: stop.clone(),
+        inventory: None,
     })
 }
 

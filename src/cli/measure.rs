@@ -27,6 +27,11 @@ pub fn measure(cfg: &MeasureConfig, mode: Mode) -> Result<Report> {
     let fleet = fleet::open(&cfg.fleet)?;
     if let FleetSource::Inventory(_) = &cfg.fleet.source {
         descriptors(cfg, fleet.devices.len(), 0)?;
+        // Before the first login: what the command costs the real fleet, and asking above
+        // --confirm-above (compare; `run` polls it once).
+        if let Some(c) = &cfg.confirm {
+            super::confirm::confirm(&login_plan(cfg, fleet.devices.len()), c)?;
+        }
     }
     let job = fleet::job(&cfg.job, &fleet);
     if cfg.debug_slowdown > 0.0 {
@@ -89,6 +94,33 @@ pub fn preflight(
         need.describe()
     );
     Ok(())
+}
+
+/// What `compare` will cost a real fleet of `devices`: every strategy's and poller's runs.
+fn login_plan(cfg: &MeasureConfig, devices: usize) -> crate::safety::LoginPlan {
+    let c = &cfg.compare;
+    let workers = |k: StrategyKind| match k {
+        StrategyKind::Sequential => 1,
+        _ => c
+            .run
+            .workers
+            .unwrap_or_else(|| fleetbench_client::strategy::default_workers(k, devices)),
+    };
+    let peak = c
+        .strategies
+        .iter()
+        .map(|&k| workers(k))
+        .chain((!c.external.pollers.is_empty()).then(|| workers(StrategyKind::Threads)))
+        .max()
+        .unwrap_or(1);
+    let polls = ((c.strategies.len() + c.external.pollers.len()) * (c.runs + c.warmup)) as u64;
+    crate::safety::LoginPlan::polls(
+        devices,
+        polls,
+        peak,
+        c.run.retry.retries,
+        c.run.connect_rate,
+    )
 }
 
 /// The up-front estimate of a long run over an emulated fleet, from its profile's delays

@@ -10,6 +10,7 @@ pub mod args;
 mod check;
 mod compare;
 pub mod config;
+mod confirm;
 mod emulate;
 mod export;
 mod files;
@@ -21,6 +22,7 @@ mod render;
 mod run;
 mod signals;
 mod sweep;
+mod tune;
 
 pub use args::Cli;
 
@@ -43,6 +45,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Check(a) => check::run(&a),
         Cmd::Export(a) => export::run(&a),
         Cmd::Merge(a) => merge::run(&a),
+        Cmd::Tune(a) => tune::run(&a),
         Cmd::Poll(a) => poll::run(&a),
         Cmd::Worker { .. } => Ok(fleetbench_client::strategy::processes::worker_main()),
     }

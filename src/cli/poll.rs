@@ -11,19 +11,17 @@ use super::{EXIT_FAILED, EXIT_OK, fleet, signals};
 use crate::fleet::Fleet;
 use crate::present::progress;
 use crate::present::sanitize::{for_terminal, for_terminal_text};
+use crate::safety::LoginPlan;
 use crate::steady::CycleSink;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use fleetbench_client::observe::{Event, Observer};
 use fleetbench_client::stop::Stop;
 use fleetbench_report::steady::{SessionMode, StreamLine};
 use fleetbench_report::{Report, StrategyKind};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Above this many logins, polling a real inventory asks first (or wants `--yes`).
-pub const CONFIRM_LOGINS: u64 = 1000;
 
 pub fn run(a: &PollArgs) -> Result<i32> {
     let stop = Stop::new();
@@ -109,8 +107,9 @@ fn holds(cfg: &PollConfig, devices: usize) -> Vec<(StrategyKind, usize)> {
     vec![(s.strategy, held)]
 }
 
-/// Says how many logins the run makes; for a real inventory above [`CONFIRM_LOGINS`],
-/// asks on a terminal, or wants `--yes` when there is none to ask on.
+/// Says what the run will do and how many logins it makes; for a real inventory, the same
+/// notice and confirmation as `compare` and `tune` (`--yes`, `--confirm-above`), with every
+/// device's session held at once under `keep`.
 fn confirm(cfg: &PollConfig, fleet: &Fleet) -> Result<()> {
     let s = &cfg.steady;
     let n = fleet.devices.len();
@@ -138,26 +137,18 @@ fn confirm(cfg: &PollConfig, fleet: &Fleet) -> Result<()> {
             ""
         }
     );
-    if fleet.info.emulated || cfg.yes || logins <= CONFIRM_LOGINS {
+    if fleet.info.emulated {
         return Ok(());
     }
-    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    if !terminal {
-        return Err(anyhow!(
-            "this logs in to real devices {logins} times; add --yes to go ahead (there is no \
-             terminal to ask on)"
-        ));
-    }
-    eprint!("fleetbench: log in to these real devices {logins} times? [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .context("reading the answer")?;
-    match answer.trim().to_ascii_lowercase().as_str() {
-        "y" | "yes" => Ok(()),
-        _ => Err(anyhow!("not confirmed: nothing was polled")),
-    }
+    let held = holds(cfg, n).first().map_or(1, |h| h.1);
+    let plan = LoginPlan::polls(
+        n,
+        crate::steady::fleet_polls(s),
+        held,
+        s.run.retry.retries,
+        s.run.connect_rate,
+    );
+    super::confirm::confirm(&plan, &cfg.confirm)
 }
 
 /// Where finished cycles go: the stream file, appended and flushed line by line, and a

@@ -19,6 +19,9 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
     if !a.networks.is_empty() {
         return networks(a, command_line);
     }
+    if a.inventory.is_some() {
+        return inventory(a, command_line);
+    }
     let opts = config::sweep(a, command_line, &Stop::new())?;
     signals::install(&opts.stop).context("installing the signal handlers")?;
     fleetbench_rusage::raise_nofile_limit();
@@ -46,6 +49,15 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
 /// report and plots as soon as it is measured (an interrupted sweep keeps what it measured),
 /// then sweep.csv, the scaling plots, summary.md and index.html.
 fn sweep_into(opts: &SweepOptions, obs: &dyn Observer) -> Result<(Vec<Point>, Files)> {
+    sweep_with(opts, Sweep::new(opts), obs)
+}
+
+/// [`sweep_into`] with the sweep given (over a fleet already open, for `--inventory`).
+fn sweep_with(
+    opts: &SweepOptions,
+    mut sweep: Sweep<'_>,
+    obs: &dyn Observer,
+) -> Result<(Vec<Point>, Files)> {
     let dir = &opts.out;
     output::create_dir(dir)?;
     let setup = Setup::gather();
@@ -54,7 +66,6 @@ fn sweep_into(opts: &SweepOptions, obs: &dyn Observer) -> Result<(Vec<Point>, Fi
         dir.join("setup.md"),
         files_of::setup_md(opts, &setup).as_bytes(),
     )?;
-    let mut sweep = Sweep::new(opts);
     let mut points = Vec::new();
     while let Some(p) = sweep.next_point(obs)? {
         files.json(dir.join(files_of::report_file(&p)), &p.report)?;
@@ -68,6 +79,10 @@ fn sweep_into(opts: &SweepOptions, obs: &dyn Observer) -> Result<(Vec<Point>, Fi
         files.write(dir.join(name), svg.as_bytes())?;
         scaling.push((caption, Ok(svg)));
     }
+    for (name, caption, svg) in files_of::workers_plots(opts, &points)? {
+        files.write(dir.join(name), svg.as_bytes())?;
+        scaling.push((caption, Ok(svg)));
+    }
     files.write(
         dir.join("summary.md"),
         files_of::summary_md(opts, &setup, &points).as_bytes(),
@@ -75,6 +90,46 @@ fn sweep_into(opts: &SweepOptions, obs: &dyn Observer) -> Result<(Vec<Point>, Fi
     let page = files_of::index_html(opts, &points, scaling);
     files.write(dir.join("index.html"), page.as_bytes())?;
     Ok((points, files))
+}
+
+/// `sweep --inventory`: the worker settings over real devices, after saying what that costs
+/// them (and asking, above `--confirm-above`).
+fn inventory(a: &SweepArgs, command_line: String) -> Result<i32> {
+    let mut cfg = config::sweep_inventory(a, command_line, &Stop::new())?;
+    signals::install(&cfg.sweep.stop).context("installing the signal handlers")?;
+    fleetbench_rusage::raise_nofile_limit();
+    let fleet = super::fleet::open(&cfg.fleet)?;
+    let n = fleet.devices.len();
+    cfg.sweep.sizes = vec![n];
+    let o = &cfg.sweep;
+    let peak = o
+        .workers
+        .iter()
+        .flat_map(|w| {
+            o.strategies.iter().map(move |&k| match (k, w) {
+                (fleetbench_report::StrategyKind::Sequential, _) => 1,
+                (_, Some(w)) => *w,
+                (k, None) => fleetbench_client::strategy::default_workers(k, n),
+            })
+        })
+        .max()
+        .unwrap_or(1);
+    let polls = (o.workers.len() * o.strategies.len() * (o.runs + o.warmup)) as u64;
+    let plan = crate::safety::LoginPlan::polls(n, polls, peak, 0, None);
+    super::confirm::confirm(&plan, &cfg.confirm)?;
+    let job = super::fleet::job(&cfg.job, &fleet);
+    eprintln!("fleetbench: sweep into {}", o.out.display());
+    let console = Console::new(Mode::Sweep, false, a.progress.progress.resolve());
+    let (points, files) = sweep_with(o, Sweep::over(o, fleet, job), &console)?;
+    if let Some(last) = points.last() {
+        print!("{}", crate::present::table::strategies(&last.report));
+    }
+    eprintln!(
+        "fleetbench: {} written to {}",
+        crate::present::plural::count(files.written.len(), "file"),
+        o.out.display(),
+    );
+    Ok(exit_code(points.iter().map(|p| &p.report)))
 }
 
 /// `sweep --networks`: the same, over networks, with wall time against RTT.

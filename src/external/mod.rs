@@ -13,7 +13,8 @@
 //! - `{nornir}`: a Nornir SimpleInventory folder (with a `config.yaml` for `InitNornir`);
 //! - `{ansible}`: an Ansible YAML inventory;
 //! - `{command}`: the first `--command`;
-//! - `{results}`: where the poller may write one JSON line per device.
+//! - `{results}`: where the poller may write one JSON line per device;
+//! - `{workers}`: the concurrency to use (`compare --workers`, or each point of `tune`).
 //!
 //! The inventories hold the credentials: they are written once, 0600, in a private temporary
 //! folder (0700) that is removed at the end. No secret is ever put in argv or the environment.
@@ -67,6 +68,8 @@ pub struct ExternalOptions {
     pub cwd: Option<PathBuf>,
     /// Ctrl-C: the running poller is ended, no further run starts.
     pub stop: fleetbench_client::stop::Stop,
+    /// What `{workers}` becomes.
+    pub workers: usize,
 }
 
 /// What `compare` does beyond the built-in strategies.

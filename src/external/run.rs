@@ -179,7 +179,7 @@ pub fn measure(
     for i in 0..opts.warmup + opts.runs.max(1) {
         let measured = i >= opts.warmup;
         let results_path = ws.path().join(format!("results-{i}.jsonl"));
-        let argv = spec.argv_for(ws, &command, &results_path);
+        let argv = spec.argv_for(ws, &command, &results_path, opts.workers);
         if i > 0 && opts.stop.is_requested() {
             break;
         }

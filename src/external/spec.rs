@@ -16,12 +16,13 @@ pub struct ExternalSpec {
     pub argv: Vec<String>,
 }
 
-const PLACEHOLDERS: [&str; 5] = [
+const PLACEHOLDERS: [&str; 6] = [
     "{inventory}",
     "{nornir}",
     "{ansible}",
     "{command}",
     "{results}",
+    "{workers}",
 ];
 
 impl ExternalSpec {
@@ -113,8 +114,14 @@ impl ExternalSpec {
     }
 
     /// argv with the placeholders filled in (each argument separately: a path with spaces
-    /// stays one argument).
-    pub fn argv_for(&self, ws: &Workspace, command: &str, results: &Path) -> Vec<String> {
+    /// stays one argument); `{workers}` is `workers`.
+    pub fn argv_for(
+        &self,
+        ws: &Workspace,
+        command: &str,
+        results: &Path,
+        workers: usize,
+    ) -> Vec<String> {
         self.argv
             .iter()
             .map(|a| {
@@ -122,9 +129,15 @@ impl ExternalSpec {
                     .replace("{nornir}", &ws.nornir.display().to_string())
                     .replace("{ansible}", &ws.ansible.display().to_string())
                     .replace("{results}", &results.display().to_string())
+                    .replace("{workers}", &workers.to_string())
                     .replace("{command}", command)
             })
             .collect()
+    }
+
+    /// Whether the command takes its concurrency from `{workers}` (what `tune` searches).
+    pub fn takes_workers(&self) -> bool {
+        self.argv.iter().any(|a| a.contains("{workers}"))
     }
 }
 

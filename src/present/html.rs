@@ -1,7 +1,8 @@
 //! One self-contained HTML page per run (`--html FILE`) and per sweep folder (`index.html`):
 //! the comparison table, the latency table, the plots inline as SVG, the fleet and machine
-//! setup, and the failures grouped by kind with the devices that had them; a `poll`
-//! report's page has its schedule's tables and pictures instead (`html/steady.rs`).
+//! setup, and the failures grouped by kind with the devices that had them; a `tune` report
+//! opens with its verdict, its plot against workers and its searches; a `poll` report's
+//! page has its schedule's tables and pictures instead (`html/steady.rs`).
 //!
 //! The page has no external asset (no script, stylesheet, font or image link), so it reads
 //! the same offline, attached to a ticket or years later. It is written as polyglot XHTML
@@ -493,12 +494,53 @@ fn report_sections(out: &mut String, r: &Report, opts: &PageOptions, level: u8) 
     devices(out, r, opts);
 }
 
+/// `tune`'s section, first on its page: the verdict, the plot of throughput and failures
+/// against workers, the searches' table, every point (nothing for another report).
+fn tune_section(out: &mut String, r: &Report) {
+    use crate::present::tune;
+    let Some(t) = &r.tune else {
+        return;
+    };
+    out.push_str("<div class=\"banner\">\n");
+    for (i, line) in tune::verdict(r).iter().enumerate() {
+        let (open, close) = if i == 0 {
+            ("<strong>", "</strong>")
+        } else {
+            ("", "")
+        };
+        let _ = writeln!(out, "<p>{open}{}{close}</p>", escape(line));
+    }
+    out.push_str("</div>\n<h2>Throughput and failures against workers</h2>\n");
+    figure(
+        out,
+        &plot::tune(t, r.fleet.devices),
+        "Devices polled per second (top) and devices failed (bottom) at each worker count \
+         measured; a ring marks each chosen count.",
+    );
+    let _ = writeln!(
+        out,
+        "<h2>The searches</h2>\n<pre>{}</pre>",
+        escape(&tune::table(t))
+    );
+    for s in &t.searches {
+        let _ = writeln!(
+            out,
+            "<details><summary>{}: every point ({}, {} logins)</summary><pre>{}</pre></details>",
+            escape(s.strategy.name()),
+            count(s.runs, "run"),
+            s.logins,
+            escape(&tune::points_table(s))
+        );
+    }
+}
+
 /// The page of one report (`compare --html`, `run --html`).
 pub fn report_page(r: &Report, opts: &PageOptions) -> String {
     let title = report_title(r);
     let mut out = String::new();
     head(&mut out, &title);
     let _ = writeln!(out, "<h1>{}</h1>", escape(&title));
+    tune_section(&mut out, r);
     setup(&mut out, r, opts, true);
     report_sections(&mut out, r, opts, 2);
     out.push_str("</body>\n</html>\n");

@@ -13,6 +13,8 @@
 //! - [`steady`]: `poll`'s line per cycle and its tables (schedule, lag and latency from
 //!   due, sessions and resources), keep against renew, the backlog's arithmetic.
 //! - [`check`]: the gate's verdict as markdown.
+//! - [`safety`]: the notice before polling a real inventory many times, and its question.
+//! - [`tune`]: `tune`'s verdict, its lines while it searches, its tables and page section.
 //! - [`sweep`]: a sweep's folder (CSV, markdown, setup, plots, page), and
 //!   [`sweep::network`]'s for `sweep --networks`.
 //! - [`html`]: the self-contained page of a report or a sweep; [`plot`]: the SVG plots.
@@ -35,7 +37,9 @@ pub mod outputs;
 pub mod plot;
 pub mod plural;
 pub mod progress;
+pub mod safety;
 pub mod sanitize;
 pub mod steady;
 pub mod sweep;
 pub mod table;
+pub mod tune;

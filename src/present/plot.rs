@@ -1,5 +1,5 @@
 //! Plots as SVG (plotters' SVG backend; text stays `<text>` elements, so no font files are
-//! needed and nothing here rasterises). Four pictures of a comparison:
+//! needed and nothing here rasterises). Six pictures, and `poll`'s three:
 //!
 //! - [`wall_time`]: median wall time per strategy, bars with min–max whiskers;
 //! - [`scaling`]: median wall time against fleet size per strategy, log–log, with the CPU
@@ -9,8 +9,9 @@
 //! - [`timeline`]: one row per device, a bar from connection to receipt coloured by phase,
 //!   x = seconds since the run started. The course's `===> Connection` / `<=== Received`
 //!   log as a picture: a pool's start-up is the grey band on the left, a worker limit is a
-//!   staircase.
-//!
+//!   staircase;
+//! - [`tune`]: `tune`'s devices per second and devices failed against workers, per
+//!   strategy, in one picture; [`wall_vs_workers`]: a sweep's wall time against workers;
 //! - `fleetbench poll`'s, per sessions mode ([`poll_plots`]): cycle duration and lag over
 //!   time with the interval drawn, lag and latency from due by percentile, both sides'
 //!   resident memory over time.
@@ -25,12 +26,14 @@ mod steady;
 mod style;
 mod timeline;
 mod wall;
+mod workers;
 pub use rtt::{RttPoint, wall_vs_rtt};
 pub use scaling::{ScalingPoint, scaling};
 pub use steady::{cycles_over_time, lag_distribution, poll_plots, rss_over_time};
 pub use style::{EXTERNAL_COLOR, PlotError, phase_color, strategy_color};
 pub use timeline::timeline;
 pub use wall::wall_time;
+pub use workers::{WorkersPoint, tune, wall_vs_workers};
 
 use fleetbench_report::Report;
 

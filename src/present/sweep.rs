@@ -9,6 +9,7 @@
 //!   summary.md                      the same as tables, with the plots
 //!   setup.md                        machine, toolchain, version, profile, command line
 //!   scaling[-w<W>].svg              wall time against fleet size (log-log), CPU bound dashed
+//!   workers-n<N>.svg                wall time against workers, when the sweep varies them
 //!   wall-n<N>[-w<W>].svg            wall time per strategy at one size
 //!   timeline-n<N>-<strategy>.svg    per-device timelines, for sizes up to `timeline_max`
 //!   index.html                      the whole sweep on one self-contained page
@@ -103,6 +104,49 @@ pub fn scaling_plots(
             format!("scaling{}.svg", suffix(opts, w)),
             format!("Wall time against fleet size: {subtitle}."),
             svg,
+        ));
+    }
+    Ok(out)
+}
+
+/// A plot of wall time against workers per fleet size, when the sweep varies the workers
+/// (`--workers-list` with two values or more): its file name `workers-n<N>.svg`, its caption,
+/// the SVG.
+pub fn workers_plots(
+    opts: &SweepOptions,
+    points: &[Point],
+) -> Result<Vec<(String, String, String)>, PlotError> {
+    let set: Vec<usize> = opts.workers.iter().flatten().copied().collect();
+    if set.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for &n in &opts.sizes {
+        let line: Vec<plot::WorkersPoint> = points
+            .iter()
+            .filter(|p| p.devices == n)
+            .flat_map(|p| {
+                p.report
+                    .strategies
+                    .iter()
+                    .filter(|s| !s.runs.is_empty())
+                    .map(|s| plot::WorkersPoint {
+                        strategy: s.strategy.clone(),
+                        workers: s.workers,
+                        median_s: s.wall_s.median,
+                        min_s: s.wall_s.min,
+                        max_s: s.wall_s.max,
+                    })
+            })
+            .collect();
+        if line.is_empty() {
+            continue;
+        }
+        let subtitle = format!("{}, {}", count(n, "device"), opts.profile);
+        out.push((
+            format!("workers-n{n}.svg"),
+            format!("Wall time against workers: {subtitle}."),
+            plot::wall_vs_workers(&line, &subtitle)?,
         ));
     }
     Ok(out)
@@ -341,10 +385,13 @@ pub fn setup_md(opts: &SweepOptions, setup: &Setup) -> String {
     );
     row(
         "fleet",
-        format!(
-            "emulated in the same process (russh server on 127.0.0.1), profile `{}`, seed {}",
-            opts.profile, opts.seed
-        ),
+        match &opts.inventory {
+            Some(inv) => format!("real devices from {}", inv.display()),
+            None => format!(
+                "emulated in the same process (russh server on 127.0.0.1), profile `{}`, seed {}",
+                opts.profile, opts.seed
+            ),
+        },
     );
     row("sizes", format!("{:?}", opts.sizes));
     row(

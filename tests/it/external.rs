@@ -24,6 +24,7 @@ fn opts(deadline: Duration) -> ExternalOptions {
         deadline,
         cwd: None,
         stop: fleetbench_client::stop::Stop::new(),
+        workers: 4,
     }
 }
 

@@ -25,3 +25,4 @@ mod screens;
 mod security;
 mod shards;
 mod strategies;
+mod tune;

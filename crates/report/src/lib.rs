@@ -34,6 +34,8 @@
 //! - [`shard`], [`merged`], [`network`], [`device_view`]: what a shard's, a merged, a
 //!   `--network` and a `--device-view` report add; [`limits`]: the devices' own count of what
 //!   their shared limits (AAA, vty lines, login blocks, `MaxStartups`) did to a run.
+//! - [`tune`]: what `fleetbench tune` adds: every measured point, the chosen worker
+//!   counts, where failures start, the best connect rate, and why.
 //! - [`steady`]: what `fleetbench poll` adds: the steady-state schedule's runs, their
 //!   cycles (a stream line each) and the pure arithmetic of lag, latency from due and the
 //!   bounded series.
@@ -64,6 +66,7 @@ pub mod steady;
 mod strategy;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod tune;
 
 pub use error::{Phase, kind};
 pub use report::{

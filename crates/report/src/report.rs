@@ -50,6 +50,10 @@ pub struct Report {
     /// answered. Such a run exits with status 1.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// Set by `fleetbench tune`: every measured point, the chosen worker counts and why
+    /// (`strategies` then holds each strategy's last run at its chosen point).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tune: Option<crate::tune::TuneInfo>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -309,6 +313,7 @@ impl Report {
             bastion: None,
             steady: None,
             interrupted: false,
+            tune: None,
         }
     }
 

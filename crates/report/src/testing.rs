@@ -84,6 +84,7 @@ pub fn report(strategies: Vec<StrategyReport>) -> Report {
         bastion: None,
         steady: None,
         interrupted: false,
+        tune: None,
     };
     r.compute_speedups();
     r

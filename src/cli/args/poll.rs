@@ -1,7 +1,7 @@
 //! `fleetbench poll`'s own flags, beside the fleet's ([`FleetArgs`], shared with `compare`
 //! and `run`).
 
-use super::{FleetArgs, at_least_one, named, strategy_kind};
+use super::{ConfirmArgs, FleetArgs, at_least_one, named, strategy_kind};
 use clap::Args;
 use clap::builder::TypedValueParser;
 use fleetbench_report::StrategyKind;
@@ -56,9 +56,8 @@ pub struct PollArgs {
     /// memory over time) into DIR.
     #[arg(long, value_name = "DIR")]
     pub plots: Option<PathBuf>,
-    /// Do not ask before logging in to a real inventory's devices many times over.
-    #[arg(long)]
-    pub yes: bool,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
 }
 
 fn session_mode() -> impl TypedValueParser<Value = SessionMode> {

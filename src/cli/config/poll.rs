@@ -23,8 +23,8 @@ pub struct PollConfig {
     pub stream: Option<PathBuf>,
     pub progress: crate::present::progress::Mode,
     pub verbose: bool,
-    /// `--yes`: no question before a real inventory's many logins.
-    pub yes: bool,
+    /// `--yes`, `--confirm-above`: before a real inventory's many logins.
+    pub confirm: super::ConfirmConfig,
     /// `FLEETBENCH_DEBUG_SLOWDOWN` (already in the renew session; kept to say so).
     pub debug_slowdown: f64,
 }
@@ -97,7 +97,7 @@ pub fn poll(a: &PollArgs, stop: &Stop) -> Result<PollConfig> {
         stream: a.stream.clone(),
         progress: f.progress.progress.resolve(),
         verbose: f.verbose,
-        yes: a.yes,
+        confirm: (&a.confirm).into(),
         debug_slowdown,
     })
 }

@@ -22,6 +22,7 @@ fn opts(dir: &Path) -> SweepOptions {
         timeline_max: 100,
         command_line: "fleetbench sweep (test)".into(),
         stop: Stop::new(),
+        inventory: None,
     }
 }
 
