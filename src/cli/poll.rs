@@ -190,13 +190,20 @@ fn open_stream(p: &Path) -> Result<std::fs::File> {
 }
 
 impl CycleSink for Sink {
+    /// The line reaches the file before the terminal: a cycle shown has been appended.
     fn cycle(&self, line: &StreamLine) {
+        self.append(line);
         if self.print {
             eprintln!(
                 "fleetbench: {}",
                 for_terminal(&crate::present::steady::cycle_line(line, self.cycles))
             );
         }
+    }
+}
+
+impl Sink {
+    fn append(&self, line: &StreamLine) {
         let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
         let Some(f) = file.as_mut() else {
             return;
