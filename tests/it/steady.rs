@@ -303,3 +303,35 @@ fn ctrl_c_writes_the_summary_of_what_ran() {
     assert!(n(&keep["cycles"]) >= 2, "{keep}");
     assert_eq!(n(&keep["cycles"]), written, "{keep}");
 }
+
+/// What `poll` cannot do is refused before any work, exit 2, saying why.
+#[test]
+fn keep_on_worker_processes_and_bad_schedules_are_usage_errors() {
+    let base = ["poll", "--emulate", "2"];
+    for (extra, says) in [
+        (
+            &[
+                "--strategy",
+                "processes",
+                "--sessions",
+                "keep",
+                "--every",
+                "1s",
+                "--for",
+                "1s",
+            ][..],
+            "the same worker every time",
+        ),
+        (
+            &["--sessions", "keep,keep", "--every", "1s", "--for", "1s"][..],
+            "at most once",
+        ),
+        (&["--every", "1ms", "--for", "1s"][..], "at least 10 ms"),
+        (&["--for", "0", "--every", "1s"][..], "above 0"),
+    ] {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let out = fleetbench(&args);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", out.stderr);
+        assert!(out.stderr.contains(says), "{extra:?}: {}", out.stderr);
+    }
+}
