@@ -81,9 +81,12 @@ pub fn cycles_over_time(
             .axis_desc_style((FONT, 16))
             .draw()
             .map_err(&e)?;
+        // A cycle none of whose polls ran (all skipped or left not run at the end) has no
+        // duration or lag to draw: a zero there would read as a fast cycle.
         let line = |f: fn(&Cycle) -> f64| -> Vec<(f64, f64)> {
             xs.iter()
                 .zip(series)
+                .filter(|(_, c)| c.polls.ran() > 0)
                 .map(|(x, c)| (*x, f(c) * unit.scale))
                 .collect()
         };
@@ -317,10 +320,10 @@ pub fn poll_plots(report: &fleetbench_report::Report) -> Result<Vec<(String, Str
     let mut out = Vec::new();
     for run in &s.runs {
         let m = run.sessions.name();
-        out.push((
-            format!("cycles-{m}.svg"),
-            cycles_over_time(run, s.every_s, &subtitle)?,
-        ));
+        // A run stopped before its first cycle has nothing to draw, which is no error.
+        if let Ok(svg) = cycles_over_time(run, s.every_s, &subtitle) {
+            out.push((format!("cycles-{m}.svg"), svg));
+        }
         if let Ok(svg) = lag_distribution(run, &subtitle) {
             out.push((format!("lag-{m}.svg"), svg));
         }

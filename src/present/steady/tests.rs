@@ -1,4 +1,5 @@
-//! Unit tests of `present::steady`: the cycle line, the tables, the notes.
+//! Unit tests of `present::steady`: the cycle line, the tables, the notes; and the poll
+//! pictures drawn from the same runs.
 
 use super::*;
 use fleetbench_report::steady::{
@@ -145,4 +146,33 @@ fn an_undersized_run_says_how_far_it_falls_behind() {
         "{b}"
     );
     assert!(b.contains("about 33% of the due polls run"), "{b}");
+}
+
+#[test]
+fn a_cycle_where_nothing_ran_is_not_drawn_as_a_fast_one() {
+    let mut r = run(SessionMode::Renew, 0.001, 3.0);
+    let cycle = |k: u64, ran: u64| {
+        let mut c = Cycle::of(k, k as f64 * 10.0, 12.0, &[], 0);
+        c.polls = PollCounts {
+            due: 100,
+            ok: ran,
+            not_run: 100 - ran,
+            ..PollCounts::default()
+        };
+        c
+    };
+    r.series = vec![cycle(0, 40), cycle(1, 30), cycle(2, 0)];
+    let svg = crate::present::plot::cycles_over_time(&r, 10.0, "test").unwrap();
+    // Three lines (duration, lag p99, lag p50), a dot per cycle that ran on each.
+    assert_eq!(svg.matches("<circle").count(), 3 * 2, "{svg}");
+    assert!(svg.contains("interval 10.00 s"));
+    // No cycle at all: no picture, and the set of a report is still made.
+    r.series.clear();
+    assert!(crate::present::plot::cycles_over_time(&r, 10.0, "test").is_err());
+    let report = report(vec![r]);
+    let plots = crate::present::plot::poll_plots(&report).unwrap();
+    assert!(
+        plots.iter().all(|(name, _)| !name.starts_with("cycles-")),
+        "{plots:?}"
+    );
 }
