@@ -335,3 +335,76 @@ fn keep_on_worker_processes_and_bad_schedules_are_usage_errors() {
         assert!(out.stderr.contains(says), "{extra:?}: {}", out.stderr);
     }
 }
+
+/// An emulated fleet served by this test, and its inventory on disk: to fleetbench, a real
+/// fleet. The devices record every session: they count the logins.
+fn real_fleet(n: usize, dir: &Path) -> (fleetbench_emulator::EmulatedFleet, String, String) {
+    use fleetbench_emulator::{EmulatedFleet, FleetSpec, Profile};
+    let mut spec = FleetSpec::new(n, Profile::by_name("instant").unwrap());
+    spec.base_port = 0;
+    spec.record = true;
+    let f = EmulatedFleet::start(spec).unwrap();
+    let inv = dir.join("devices.yaml");
+    std::fs::write(&inv, f.inventory_yaml()).unwrap();
+    let kh = dir.join("known_hosts");
+    (f, inv.display().to_string(), kh.display().to_string())
+}
+
+/// A real inventory: the logins are said, and above --confirm-above refused without a
+/// terminal before any session (renew logs in at every poll: 10 cycles x 4 devices); kept
+/// sessions log in once per device, which the devices' own record confirms, and the sessions
+/// they hold are counted from the kernel's table.
+#[test]
+fn a_real_inventory_is_asked_for_by_its_logins_and_keep_logs_in_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (f, inv, kh) = real_fleet(4, dir.path());
+    let json = dir.path().join("keep.json");
+    let poll = |sessions: &str| {
+        fleetbench(&[
+            "poll",
+            "--inventory",
+            &inv,
+            "--known-hosts",
+            &kh,
+            "--every",
+            "200ms",
+            "--for",
+            "2s",
+            "--sessions",
+            sessions,
+            "--confirm-above",
+            "30",
+            "--json",
+            json.to_str().unwrap(),
+        ])
+    };
+    let out = poll("renew");
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("up to 40 logins in all (10 polls of 4 devices)"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("add --yes"), "{}", out.stderr);
+    assert!(f.take_sessions().is_empty(), "polled before the answer");
+
+    let out = poll("keep");
+    assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("up to 4 logins in all (1 poll of 4 devices)"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(f.take_sessions().len(), 4, "one session per device");
+    let r = report(&json);
+    let keep = run_of(&r, "keep");
+    assert_eq!(n(&keep["polls"]["ok"]), 40, "{keep}");
+    assert_eq!(keep["device_sessions"]["source"], "kernel", "{keep}");
+    assert!(n(&keep["device_sessions"]["max"]) >= 4, "{keep}");
+    assert!(
+        keep["server"].is_null(),
+        "no emulator side for a real fleet"
+    );
+}
