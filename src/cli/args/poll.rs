@@ -1,7 +1,8 @@
 //! `fleetbench poll`'s own flags, beside the fleet's ([`FleetArgs`], shared with `compare`
 //! and `run`).
 
-use super::{ConfirmArgs, FleetArgs, at_least_one, named, strategy_kind};
+use super::values::{at_least_one, named, strategy_kind};
+use super::{ConfirmArgs, FleetArgs};
 use clap::Args;
 use clap::builder::TypedValueParser;
 use fleetbench_report::StrategyKind;
