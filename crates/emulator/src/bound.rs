@@ -319,7 +319,10 @@ impl BoundFleet {
                 .get(index)
                 .copied()
                 .unwrap_or_else(Platform::default_platform);
-            dev.exec_timeout = spec.profile.exec_timeout.for_platform(dev.platform);
+            dev.exec_timeout = spec
+                .profile
+                .exec_timeout
+                .resolve(crate::platforms::default_exec_timeout(dev.platform));
             infos.push(DeviceInfo {
                 name: dev.hostname.clone(),
                 host,

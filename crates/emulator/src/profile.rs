@@ -21,8 +21,8 @@
 //! `grace` is the login grace time (default 120 s, IOS's `ip ssh time-out`): a connection
 //! not authenticated by then is closed. `exec-timeout` is how long a shell may sit without
 //! input before the device closes the session (IOS's `exec-timeout`, whose default of
-//! 10 minutes IOS, IOS-XE and IOS-XR devices keep when the profile says nothing, see
-//! [`crate::platforms::default_exec_timeout`]); `exec-timeout=off` (or `0`) never closes. The shared limits (`aaa=16@20ms`, `vty=5`,
+//! 10 minutes IOS, IOS-XE and IOS-XR devices keep when the profile says nothing: the
+//! platforms' `default_exec_timeout`); `exec-timeout=off` (or `0`) never closes. The shared limits (`aaa=16@20ms`, `vty=5`,
 //! `block-for=120s/3/60s`, `preauth=10:30:100`, ...) are [`super::limits`]'s keys.
 //!
 //! The jump host's keys (they act only with `--bastion`, see [`crate::bastion`]):
@@ -90,7 +90,8 @@ pub struct Profile {
 /// How long a shell may sit without input before the device closes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ExecTimeout {
-    /// The platform's own default ([`crate::platforms::default_exec_timeout`]).
+    /// The platform's own default (the platforms' `default_exec_timeout`, which the fleet
+    /// passes in: the profile knows no platform).
     #[default]
     Platform,
     /// Never (`exec-timeout=off`, IOS's `exec-timeout 0 0`).
@@ -114,13 +115,10 @@ impl ExecTimeout {
         }
     }
 
-    /// The idle timeout of a device of `platform`.
-    pub fn for_platform(
-        self,
-        platform: &fleetbench_inventory::platform::Platform,
-    ) -> Option<Duration> {
+    /// The idle timeout of a device whose platform's own default is `platform_default`.
+    pub fn resolve(self, platform_default: Option<Duration>) -> Option<Duration> {
         match self {
-            ExecTimeout::Platform => crate::platforms::default_exec_timeout(platform),
+            ExecTimeout::Platform => platform_default,
             ExecTimeout::Off => None,
             ExecTimeout::After(d) => Some(d),
         }
@@ -374,20 +372,14 @@ mod tests {
 
     #[test]
     fn exec_timeout_key() {
-        use fleetbench_inventory::platform::Platform;
-        let ios = Platform::by_device_type("cisco_ios").unwrap();
-        let eos = Platform::by_device_type("arista_eos").unwrap();
+        let ten = Some(Duration::from_secs(600));
         let p = Profile::by_name("lan").unwrap();
         assert_eq!(p.exec_timeout, ExecTimeout::Platform);
-        assert_eq!(
-            p.exec_timeout.for_platform(ios),
-            Some(Duration::from_secs(600)),
-            "IOS's default"
-        );
-        assert_eq!(p.exec_timeout.for_platform(eos), None);
+        assert_eq!(p.exec_timeout.resolve(ten), ten, "the platform's default");
+        assert_eq!(p.exec_timeout.resolve(None), None);
         let p = Profile::by_name("instant,exec-timeout=1.5s").unwrap();
         assert_eq!(
-            p.exec_timeout.for_platform(eos),
+            p.exec_timeout.resolve(None),
             Some(Duration::from_millis(1500))
         );
         assert_eq!(
@@ -396,7 +388,7 @@ mod tests {
         );
         for off in ["exec-timeout=off", "exec-timeout=0"] {
             let p = Profile::by_name(off).unwrap();
-            assert_eq!(p.exec_timeout.for_platform(ios), None, "{off}");
+            assert_eq!(p.exec_timeout.resolve(ten), None, "{off}");
         }
         let e = Profile::by_name("exec-timeout=soon")
             .unwrap_err()
