@@ -233,8 +233,9 @@ fn a_killed_run_keeps_every_finished_cycle_in_the_stream() {
         child.kill().unwrap();
         let status = wait_bounded(child, Duration::from_secs(30));
         assert!(status.code().is_none(), "killed by a signal: {status:?}");
-        // Lines shown after the ones counted were appended before they were shown too.
-        let shown = shown + rx.try_iter().filter(|l| l.contains(" cycle ")).count();
+        // Every line it showed, to the end of its stderr (the reader ends at the pipe's
+        // end): each was appended before it was shown.
+        let shown = shown + rx.iter().filter(|l| l.contains(" cycle ")).count();
         let lines = stream_lines(&stream);
         assert!(
             lines.len() >= shown && lines.len() <= shown + 1,
