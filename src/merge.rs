@@ -164,6 +164,7 @@ pub fn merge(inputs: &[(String, Report)]) -> Result<Report, MergeError> {
         shard: None,
         network: None,
         bastion: first.bastion.clone(),
+        steady: None,
         // One shard cut short makes the fleet's report partial.
         interrupted: shards.iter().any(|(_, r, _)| r.interrupted),
         // A tune's search is one process's; shards of it do not add up.

@@ -29,6 +29,8 @@ use values::{
     network_spec, on_command_error, one_line, platform_mix, positive_secs, retries, shard,
     strategy_kind, whole_number,
 };
+mod poll;
+pub use poll::PollArgs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -60,6 +62,9 @@ pub enum Cmd {
     /// Find the worker count to use per strategy (and poller): the knee of throughput, where
     /// failures start and why, in few runs (docs/src/tune.md).
     Tune(TuneArgs),
+    /// Poll the fleet on a steady schedule: every device every T for D, lag measured from
+    /// each poll's due time, sessions kept or renewed, a line per finished cycle.
+    Poll(PollArgs),
     /// Internal: a worker process of the `processes` strategy.
     #[command(name = "__worker", hide = true)]
     Worker {

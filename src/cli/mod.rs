@@ -17,6 +17,7 @@ mod files;
 mod fleet;
 mod measure;
 mod merge;
+mod poll;
 mod render;
 mod run;
 mod signals;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Export(a) => export::run(&a),
         Cmd::Merge(a) => merge::run(&a),
         Cmd::Tune(a) => tune::run(&a),
+        Cmd::Poll(a) => poll::run(&a),
         Cmd::Worker { .. } => Ok(fleetbench_client::strategy::processes::worker_main()),
     }
 }

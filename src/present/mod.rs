@@ -10,6 +10,8 @@
 //!   table of a `--network` run; [`device_view`]: the `--device-view` table; [`bastion`]:
 //!   the `--bastion` table; [`limits`]: what the devices' shared limits did; [`outputs`]:
 //!   `run`'s `{ip: output}` view.
+//! - [`steady`]: `poll`'s line per cycle and its tables (schedule, lag and latency from
+//!   due, sessions and resources), keep against renew, the backlog's arithmetic.
 //! - [`check`]: the gate's verdict as markdown.
 //! - [`safety`]: the notice before polling a real inventory many times, and its question.
 //! - [`tune`]: `tune`'s verdict, its lines while it searches, its tables and page section.
@@ -37,6 +39,7 @@ pub mod plural;
 pub mod progress;
 pub mod safety;
 pub mod sanitize;
+pub mod steady;
 pub mod sweep;
 pub mod table;
 pub mod tune;

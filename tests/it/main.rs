@@ -24,5 +24,6 @@ mod realism;
 mod screens;
 mod security;
 mod shards;
+mod steady;
 mod strategies;
 mod tune;

@@ -82,6 +82,7 @@ pub fn report(strategies: Vec<StrategyReport>) -> Report {
         shard: None,
         merged: None,
         bastion: None,
+        steady: None,
         interrupted: false,
         tune: None,
     };
