@@ -477,6 +477,16 @@ pub struct CheckArgs {
     /// rss 25%, efficiency 15%, speedup 15%).
     #[arg(long = "threshold", value_name = "METRIC=PCT")]
     pub thresholds: Vec<String>,
+    /// Gate only these rows of the baseline, comma-separated: built-in strategies and
+    /// external pollers by name (default: every row of the baseline; a gated row missing
+    /// from the report fails the check, one the baseline lacks is shown and not judged).
+    #[arg(
+        long,
+        visible_alias = "strategies",
+        value_name = "NAMES",
+        value_delimiter = ','
+    )]
+    pub rows: Vec<String>,
     /// Also write the report in a tracker's format, repeatable: bencher=FILE, github=FILE.
     #[arg(long = "export", value_name = "FORMAT=FILE", value_parser = ExportTarget::parse)]
     pub exports: Vec<ExportTarget>,

@@ -7,7 +7,7 @@ use super::args::{
     CheckArgs, CommandArgs, CompareArgs, EmulateArgs, EmulationArgs, ExportArgs, FleetArgs,
     MergeArgs, ProfileArg, RunArgs, SweepArgs,
 };
-use crate::check::Thresholds;
+use crate::check::{Rows, Thresholds};
 use crate::compare::CompareOptions;
 use crate::external::ExternalPlan;
 use crate::present::export::{ExportKind, ExportTarget};
@@ -159,6 +159,7 @@ pub struct CheckConfig {
     pub baseline: PathBuf,
     pub report: PathBuf,
     pub thresholds: Thresholds,
+    pub rows: Rows,
     pub exports: Vec<ExportTarget>,
 }
 
@@ -623,10 +624,18 @@ pub fn check(a: &CheckArgs) -> Result<CheckConfig> {
         .map(|t| ("--export", Some(t.path.as_path())))
         .collect();
     distinct(&files, None)?;
+    if let Some(bad) = a.rows.iter().find(|n| n.trim().is_empty()) {
+        anyhow::bail!("--rows: empty name in the list ({bad:?}): expected NAME[,NAME...]");
+    }
     Ok(CheckConfig {
         baseline: a.baseline.clone(),
         report: a.report.clone(),
         thresholds,
+        rows: if a.rows.is_empty() {
+            Rows::all()
+        } else {
+            Rows::only(a.rows.clone())
+        },
         exports: a.exports.clone(),
     })
 }

@@ -169,6 +169,11 @@ pub struct RunSummary {
     /// [`RunSummary::ended`]).
     #[serde(default)]
     pub ended_unix: f64,
+    /// This run's peak resident memory, bytes: the client process's high-water mark over the
+    /// run (reset before it), or an external poller's process tree's. Absent in reports
+    /// older than this field; the gate then has no spread for peak RSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_bytes: Option<u64>,
 }
 
 impl RunSummary {
