@@ -20,6 +20,7 @@ mod fleet;
 mod man;
 mod measure;
 mod merge;
+mod poll;
 mod render;
 mod run;
 mod signals;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Completions(a) => completions::run(&a),
         Cmd::Man(a) => man::run(&a),
         Cmd::Tune(a) => tune::run(&a),
+        Cmd::Poll(a) => poll::run(&a),
         Cmd::Worker { .. } => Ok(fleetbench_client::strategy::processes::worker_main()),
     }
 }

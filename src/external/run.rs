@@ -246,6 +246,7 @@ pub fn measure_observed(
                         p99_s: 0.0,
                         started_unix: fleetbench_report::unix_now(),
                         ended_unix: fleetbench_report::unix_now(),
+                        peak_rss_bytes: None,
                     });
                     run_errors.push(Some(err.info()));
                     exit_codes.push(None);
@@ -339,6 +340,7 @@ pub fn measure_observed(
             p99_s: run_histos.total_p99_s(),
             started_unix: tree.started_unix,
             ended_unix: tree.started_unix + tree.wall.as_secs_f64(),
+            peak_rss_bytes: Some(tree.peak_rss_tree),
         });
         run_errors.push(info);
         last_devices = devs;

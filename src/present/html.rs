@@ -4,7 +4,8 @@
 //! (with a baseline's figures beside it, `compare --baseline`), the failures as one matrix
 //! of kind x strategy with what to do, the latency distribution per strategy, the plots
 //! inline as SVG, the devices, and the fleet and machine setup. A `tune` report opens with
-//! its verdict, its plot against workers and its searches.
+//! its verdict, its plot against workers and its searches; a `poll` report's page has its
+//! schedule's tables and pictures instead (`html/steady.rs`).
 //!
 //! The page has no external asset (no script, stylesheet, font or image link), so it reads
 //! the same offline, attached to a ticket or years later. It is written as polyglot XHTML
@@ -485,6 +486,10 @@ fn devices(out: &mut String, r: &Report, opts: &PageOptions) {
 /// its tables, latency distribution, failures, plots and devices (a whole page, or one point
 /// of a sweep page). `level` is the heading level of its sections.
 fn report_sections(out: &mut String, r: &Report, opts: &PageOptions, level: u8) {
+    if let Some(s) = &r.steady {
+        // A `poll` report: its schedule's sections instead of the strategies'.
+        return steady::sections(out, r, s, level);
+    }
     let h = |out: &mut String, text: &str| {
         let _ = writeln!(out, "<h{level}>{}</h{level}>", escape(text));
     };
@@ -605,6 +610,8 @@ pub fn sweep_page(page: &SweepPage<'_>, opts: &PageOptions) -> String {
     out.push_str("</body>\n</html>\n");
     out
 }
+
+mod steady;
 
 #[cfg(test)]
 mod tests;

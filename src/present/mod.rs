@@ -13,6 +13,8 @@
 //! - [`verdict`]: the answer after a comparison (the fastest strategy and its speed-ups with
 //!   their uncertainty, rows not compared and why, failures by kind with what to do, where
 //!   the machine shaped the figures), as sentences the terminal and the page share.
+//! - [`steady`]: `poll`'s line per cycle and its tables (schedule, lag and latency from
+//!   due, sessions and resources), keep against renew, the backlog's arithmetic.
 //! - [`check`]: the gate's verdict as markdown.
 //! - [`safety`]: the notice before polling a real inventory many times, and its question.
 //! - [`tune`]: `tune`'s verdict, its lines while it searches, its tables and page section.
@@ -40,6 +42,7 @@ pub mod plural;
 pub mod progress;
 pub mod safety;
 pub mod sanitize;
+pub mod steady;
 pub mod sweep;
 pub mod table;
 pub mod tune;

@@ -1,5 +1,5 @@
 //! Plots as SVG (plotters' SVG backend; text stays `<text>` elements, so no font files are
-//! needed and nothing here rasterises). Seven pictures:
+//! needed and nothing here rasterises). Seven pictures, and `poll`'s three:
 //!
 //! - [`wall_time`]: median wall time per strategy, bars with min–max whiskers;
 //! - [`scaling`]: median wall time against fleet size per strategy, log–log, with the CPU
@@ -14,7 +14,10 @@
 //! - [`timeline`]: one row per device, a bar from connection to receipt coloured by phase,
 //!   x = seconds since the run started, failed sessions on top in black with their kind,
 //!   a tooltip per row. The course's `===> Connection` / `<=== Received` log as a picture:
-//!   a pool's start-up is the grey band on the left, a worker limit is a staircase.
+//!   a pool's start-up is the grey band on the left, a worker limit is a staircase;
+//! - `fleetbench poll`'s, per sessions mode ([`poll_plots`]): cycle duration and lag over
+//!   time with the interval drawn, lag and latency from due by percentile, both sides'
+//!   resident memory over time.
 //!
 //! Axes stay readable at every scale: log axes get a few round ticks (1-2-5) and no minor
 //! grid, linear ones the decimals of their step.
@@ -26,6 +29,7 @@ mod axes;
 mod cdf;
 mod rtt;
 mod scaling;
+mod steady;
 mod style;
 mod timeline;
 mod tune;
@@ -34,6 +38,7 @@ mod workers;
 pub use cdf::latency_cdf;
 pub use rtt::{RttPoint, wall_vs_rtt};
 pub use scaling::{ScalingPoint, scaling};
+pub use steady::{cycles_over_time, lag_distribution, poll_plots, rss_over_time};
 pub use style::{EXTERNAL_COLOR, PlotError, phase_color, strategy_color};
 pub use timeline::{FAILED_COLOR, timeline};
 pub use tune::tune;

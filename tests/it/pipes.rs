@@ -90,6 +90,7 @@ fn commands(port: u16) -> Vec<Vec<String>> {
             &["--max-runs", "1"],
         ]
         .concat(),
+        [&["poll"][..], &fleet, &["--every", "0.2s", "--for", "0.4s"]].concat(),
         vec!["completions", "bash"],
         vec!["man"],
         vec!["help"],
@@ -153,7 +154,7 @@ fn every_subcommand_ends_quietly_on_closed_stdout_and_stderr() {
 fn one_closed_stream_is_enough_and_is_never_reported() {
     let dir = tempfile::tempdir().unwrap();
     reports(dir.path());
-    let writes_stderr = ["compare", "run", "sweep", "check", "merge", "tune"];
+    let writes_stderr = ["compare", "run", "sweep", "check", "merge", "tune", "poll"];
     for args in commands(free_pair()) {
         for closed_stdout in [true, false] {
             let quiet_on_stderr =

@@ -40,6 +40,9 @@
 //!   their shared limits (AAA, vty lines, login blocks, `MaxStartups`) did to a run.
 //! - [`tune`]: what `fleetbench tune` adds: every measured point, the chosen worker
 //!   counts, where failures start, the best connect rate, and why.
+//! - [`steady`]: what `fleetbench poll` adds: the steady-state schedule's runs, their
+//!   cycles (a stream line each) and the pure arithmetic of lag, latency from due and the
+//!   bounded series.
 //! - [`schema`]: the report's JSON Schema, generated from these types and committed as
 //!   `report.schema.json` (a test fails when they differ).
 //! - `testing` (feature `testing`, for other crates' tests): constructed reports.
@@ -65,6 +68,7 @@ pub mod schema;
 pub mod shard;
 mod spread;
 pub mod stats;
+pub mod steady;
 mod strategy;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -48,6 +48,10 @@ pub struct Report {
     /// reports written before it (read them with [`Verdict::of`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
+    /// Set on a `fleetbench poll` report: the steady-state schedule and one run per
+    /// sessions mode (`strategies` is then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steady: Option<crate::steady::SteadyReport>,
     /// True when a stop (Ctrl-C, SIGTERM) cut the run short: the report holds fewer runs or
     /// strategies than were asked for, the partial run last, even if every device it reached
     /// answered. Such a run exits with status 1.
@@ -172,6 +176,11 @@ pub struct RunSummary {
     /// [`RunSummary::ended`]).
     #[serde(default)]
     pub ended_unix: f64,
+    /// This run's peak resident memory, bytes: the client process's high-water mark over the
+    /// run (reset before it), or an external poller's process tree's. Absent in reports
+    /// older than this field; the gate then has no spread for peak RSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_bytes: Option<u64>,
 }
 
 impl RunSummary {
@@ -316,6 +325,7 @@ impl Report {
             merged: None,
             bastion: None,
             verdict: None,
+            steady: None,
             interrupted: false,
             tune: None,
         }
