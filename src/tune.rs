@@ -277,6 +277,11 @@ fn search_one(
                 poller(spec, workers, why, opts, fleet, job, x)?
             }
         };
+        // An interrupted run is not a measurement of its worker count. Told before the run is
+        // shown: a run shown as measured is one the search keeps, whenever a Ctrl-C comes.
+        if opts.run.stop.is_requested() {
+            break search::conclude(s, &points, Reason::Interrupted);
+        }
         spent.logins += run.logins;
         let index = match points
             .iter()
@@ -297,14 +302,6 @@ fn search_one(
         };
         spent.elapsed_s = started.elapsed().as_secs_f64();
         watch.measured(&id, &points[index]);
-        // An interrupted run is not a measurement of its worker count.
-        if opts.run.stop.is_requested() {
-            points[index].runs.pop();
-            if points[index].runs.is_empty() {
-                points.remove(index);
-            }
-            break search::conclude(s, &points, Reason::Interrupted);
-        }
         let keep = search::conclude(s, &points, Reason::Interrupted)
             .answer
             .map(|a| a.workers);
