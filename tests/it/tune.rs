@@ -325,7 +325,7 @@ fn ctrl_c_during_tune_keeps_the_answer_so_far() {
     );
     let after =
         format!("after='{exe}' run --strategy threads --inventory {{inventory}} -w {{workers}}");
-    let (child, rx, _stdout) = crate::cli::spawn_verbose(&[
+    let (child, rx, _stdout) = crate::signals::spawn_verbose(&[
         "tune",
         "--emulate",
         "8",
@@ -345,8 +345,8 @@ fn ctrl_c_during_tune_keeps_the_answer_so_far() {
     let mut seen = Vec::new();
     // The line of the run at 2 workers (`tune: NAME  W workers: ...`, as the CLI aligns it).
     let two = format!("tune: {:<10} {:>5} workers:", "gate", 2);
-    crate::cli::wait_for_line(&rx, &mut seen, &two);
-    crate::cli::sigint(&child);
+    crate::signals::wait_for_line(&rx, &mut seen, &two);
+    crate::signals::sigint(&child);
     let status = crate::cli::wait_bounded(child, std::time::Duration::from_secs(60));
     seen.extend(rx.iter());
     assert_eq!(status.code(), Some(1), "{seen:#?}");
