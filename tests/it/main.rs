@@ -27,6 +27,7 @@ mod realism;
 mod screens;
 mod security;
 mod shards;
+mod signals;
 mod steady;
 mod strategies;
 mod tune;
