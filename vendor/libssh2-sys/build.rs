@@ -172,6 +172,10 @@ fn main() {
         cfg.define("LIBSSH2DEBUG", None);
     }
 
+    // fleetbench: rebuild when the vendored C sources change (any rerun-if line above
+    // turns off cargo's default of watching the package's files).
+    println!("cargo:rerun-if-changed=libssh2/src");
+    println!("cargo:rerun-if-changed=libssh2/include");
     println!("cargo:rerun-if-env-changed=DEP_Z_INCLUDE");
     if let Some(path) = env::var_os("DEP_Z_INCLUDE") {
         cfg.include(path);

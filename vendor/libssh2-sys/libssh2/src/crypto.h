@@ -225,9 +225,11 @@ void ssh2_ecdsa_free(ssh2_ecdsa_ctx *ec_ctx, LIBSSH2_SESSION *session);
 #endif /* LIBSSH2_ECDSA */
 
 #if LIBSSH2_ED25519
+/* public_key: our own public key, or NULL to have it derived again */
 int ssh2_curve25519_gen_k(
     ssh2_bn **k,
     uint8_t private_key[SSH2_ED25519_KEY_LEN],
+    uint8_t *public_key,
     uint8_t server_public_key[SSH2_ED25519_KEY_LEN]);
 
 int ssh2_curve25519_new(LIBSSH2_SESSION *session,

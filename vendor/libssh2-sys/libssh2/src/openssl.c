@@ -3246,8 +3246,38 @@ clean_exit:
     return rc == 1 ? 0 : -1;
 }
 
+/* Our X25519 key for the agreement. Given the public half too, OpenSSL 3 takes both as
+ * they are; from the private half alone it derives the public one again, a scalar
+ * multiplication the agreement does not use. */
+static EVP_PKEY *x25519_own_key(uint8_t *private_key, uint8_t *public_key)
+{
+#ifdef USE_OPENSSL_3
+    if(public_key) {
+        EVP_PKEY *pkey = NULL;
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
+        OSSL_PARAM params[3];
+        params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY,
+                                                      private_key,
+                                                      SSH2_ED25519_KEY_LEN);
+        params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+                                                      public_key,
+                                                      SSH2_ED25519_KEY_LEN);
+        params[2] = OSSL_PARAM_construct_end();
+        if(ctx && EVP_PKEY_fromdata_init(ctx) == 1)
+            EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params);
+        EVP_PKEY_CTX_free(ctx);
+        return pkey;
+    }
+#else
+    (void)public_key;
+#endif
+    return EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, private_key,
+                                        SSH2_ED25519_KEY_LEN);
+}
+
 int ssh2_curve25519_gen_k(ssh2_bn **k,
                           uint8_t private_key[SSH2_ED25519_KEY_LEN],
+                          uint8_t *public_key,
                           uint8_t server_public_key[SSH2_ED25519_KEY_LEN])
 {
     int rc = -1;
@@ -3267,9 +3297,7 @@ int ssh2_curve25519_gen_k(ssh2_bn **k,
     peer_key = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL,
                                            server_public_key,
                                            SSH2_ED25519_KEY_LEN);
-    server_key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL,
-                                              private_key,
-                                              SSH2_ED25519_KEY_LEN);
+    server_key = x25519_own_key(private_key, public_key);
     if(!peer_key || !server_key)
         goto clean_exit;
 
