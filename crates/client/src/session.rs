@@ -31,6 +31,7 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 mod auth;
+mod recv;
 use auth::authenticate;
 
 /// Longest the close phase waits for the device to end the session after `exit`: the outputs
@@ -168,6 +169,8 @@ pub(crate) struct Conn<'a, I: Io> {
     pub(crate) sock: &'a I::Sock,
     pub(crate) sess: &'a Session,
     pub(crate) timeout: Duration,
+    /// The buffered receive callback of this session, re-armed after every wait.
+    pub(crate) recv: Option<&'a recv::BufferedRecv>,
 }
 
 impl<I: Io> Conn<'_, I> {
@@ -179,7 +182,11 @@ impl<I: Io> Conn<'_, I> {
     /// timeout of `phase`.
     pub(crate) async fn wait(&self, phase: Phase, deadline: Instant) -> Result<(), SessionError> {
         let dirs = Dirs::from(self.sess.block_directions());
-        match self.io.ready(self.sock, dirs, deadline).await {
+        let ready = self.io.ready(self.sock, dirs, deadline).await;
+        if let Some(r) = self.recv {
+            r.rearm();
+        }
+        match ready {
             Ok(true) => Ok(()),
             Ok(false) => Err(SessionError::Timeout {
                 phase,
@@ -386,11 +393,14 @@ async fn run<I: Io>(
     // Declared after both sessions, so dropped (and read) while the socket is still open,
     // whichever way the session ends.
     let _tcp_info = TcpInfoOnDrop { fd, out: tcp };
+    // Declared last: unregistered before the socket closes.
+    let recv = recv::BufferedRecv::install(&sess, fd);
     let c = Conn {
         io,
         sock: &sock,
         sess: &sess,
         timeout,
+        recv: recv.as_ref(),
     };
 
     secure(&c, &mut handshaker, dev, job, clock, keys).await?;
