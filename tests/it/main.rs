@@ -17,6 +17,7 @@ mod gate;
 mod harden;
 mod hostile;
 mod limits;
+mod negotiated;
 mod network;
 mod platforms;
 mod processes;
