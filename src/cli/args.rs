@@ -21,7 +21,9 @@ use fleetbench_report::StrategyKind;
 use fleetbench_report::bastion::BastionMode;
 use std::path::PathBuf;
 
+mod floor;
 mod tune;
+pub use floor::{FloorArgs, FloorPart};
 pub use tune::{ConfirmArgs, FailureBudget, TuneArgs};
 
 #[derive(Parser, Debug)]
@@ -54,6 +56,9 @@ pub enum Cmd {
     /// Find the worker count to use per strategy (and poller): the knee of throughput, where
     /// failures start and why, in few runs (docs/src/tune.md).
     Tune(TuneArgs),
+    /// Measure the floor: the least CPU one session costs on this machine, per side, with the
+    /// session's own libraries (docs/src/floor.md).
+    Floor(FloorArgs),
     /// Internal: a worker process of the `processes` strategy.
     #[command(name = "__worker", hide = true)]
     Worker {

@@ -15,6 +15,7 @@ mod emulate;
 mod export;
 mod files;
 mod fleet;
+mod floor;
 mod measure;
 mod merge;
 mod render;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Export(a) => export::run(&a),
         Cmd::Merge(a) => merge::run(&a),
         Cmd::Tune(a) => tune::run(&a),
+        Cmd::Floor(a) => floor::run(&a),
         Cmd::Worker { .. } => Ok(fleetbench_client::strategy::processes::worker_main()),
     }
 }

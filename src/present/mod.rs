@@ -10,6 +10,8 @@
 //!   table of a `--network` run; [`device_view`]: the `--device-view` table; [`bastion`]:
 //!   the `--bastion` table; [`limits`]: what the devices' shared limits did; [`outputs`]:
 //!   `run`'s `{ip: output}` view.
+//! - [`floor`]: `fleetbench floor`'s table, and the strategies' CPU as multiples of the
+//!   machine's floor under a report's tables.
 //! - [`check`]: the gate's verdict as markdown.
 //! - [`safety`]: the notice before polling a real inventory many times, and its question.
 //! - [`tune`]: `tune`'s verdict, its lines while it searches, its tables and page section.
@@ -26,6 +28,7 @@ pub mod bastion;
 pub mod check;
 pub mod device_view;
 pub mod export;
+pub mod floor;
 pub mod html;
 pub mod human;
 pub mod labels;

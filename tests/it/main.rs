@@ -13,6 +13,7 @@ mod dialogue_emulated;
 mod emulator;
 mod external;
 mod faults;
+mod floor;
 mod gate;
 mod harden;
 mod hostile;

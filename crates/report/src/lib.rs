@@ -36,6 +36,8 @@
 //!   their shared limits (AAA, vty lines, login blocks, `MaxStartups`) did to a run.
 //! - [`tune`]: what `fleetbench tune` adds: every measured point, the chosen worker
 //!   counts, where failures start, the best connect rate, and why.
+//! - [`floor`]: the machine's floor (`machine.floor`: the least CPU one session costs here,
+//!   per side) and the strategies' CPU as a multiple of it ([`stats`] defines the multiples).
 //! - [`schema`]: the report's JSON Schema, generated from these types and committed as
 //!   `report.schema.json` (a test fails when they differ).
 //! - `testing` (feature `testing`, for other crates' tests): constructed reports.
@@ -47,6 +49,7 @@
 pub mod bastion;
 pub mod device_view;
 mod error;
+pub mod floor;
 pub mod histo;
 pub mod limits;
 pub mod merged;
