@@ -12,7 +12,8 @@
 //! of the poller (which includes every descendant it waited for) plus that of every orphan
 //! reaped here. Memory is sampled: the sum of the tree's resident sets every
 //! [`SAMPLE_PERIOD`] (a poller's peak is several processes at once, so the largest single
-//! process, which `ru_maxrss` would give, says too little).
+//! process, which `ru_maxrss` would give, says too little), and never below that largest
+//! process's `ru_maxrss` from `wait4` (which a sample can miss in a short run).
 
 use fleetbench_report::Cpu;
 use std::os::unix::process::CommandExt;
@@ -244,7 +245,15 @@ pub fn run_tree(
         end_pids(&left);
     }
     let mut cpu = cpu_of(&ru);
-    let (peak_rss_tree, peak_rss_largest, peak_processes, seen) = sampler.finish();
+    let (sampled_tree, sampled_largest, peak_processes, seen) = sampler.finish();
+    // The samples can miss a short poller's peak (one sample every SAMPLE_PERIOD, the first
+    // maybe before the program is loaded); the kernel's high-water mark of the poller and of
+    // every descendant it waited for cannot, so it is a floor of both figures.
+    let waited_peak = u64::try_from(ru.ru_maxrss)
+        .unwrap_or(0)
+        .saturating_mul(1024);
+    let peak_rss_tree = sampled_tree.max(waited_peak);
+    let peak_rss_largest = sampled_largest.max(waited_peak);
     let id = TreeId {
         pgid: pid,
         marker: &marker,

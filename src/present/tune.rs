@@ -149,7 +149,7 @@ pub fn verdict(report: &Report) -> Vec<String> {
                 ));
             } else {
                 parts.push(format!(
-                    "{name} peaks at {} with {} ({} slower)",
+                    "{name} at its knee: {} with {} ({} slower)",
                     rate(oa.throughput),
                     count(oa.workers, "worker"),
                     human::pct(1.0 - oa.throughput / a.throughput.max(f64::MIN_POSITIVE))

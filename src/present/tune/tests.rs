@@ -150,7 +150,7 @@ fn the_verdict_says_what_to_use_and_what_happens_above_it() {
         v[0],
         "async, 120 workers: 1 000 devices in 14.20 s, 0 failed; above 160 workers logins \
          time out at the AAA server (aaa_timeout x37; the client saw auth_rejected x37); \
-         threads needs 150 workers for the same; netmiko peaks at 40.0/s with 40 workers \
+         threads needs 150 workers for the same; netmiko at its knee: 40.0/s with 40 workers \
          (43% slower)"
     );
     assert_eq!(
@@ -180,7 +180,7 @@ fn the_fastest_for_the_fewest_workers_comes_first() {
     let v = verdict(&r);
     assert!(v[0].starts_with("threads, 150 workers:"), "{}", v[0]);
     assert!(
-        v[0].contains("async peaks at 70.4/s with 120 workers (9% slower)"),
+        v[0].contains("async at its knee: 70.4/s with 120 workers (9% slower)"),
         "{}",
         v[0]
     );

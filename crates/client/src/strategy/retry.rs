@@ -40,9 +40,17 @@ pub struct RetryPolicy {
 impl RetryPolicy {
     /// Whether a failure can be cured by trying again.
     pub fn retryable(e: &ErrorInfo) -> bool {
+        // The bastion's phases come before the device's own session: a login dropped by the
+        // bastion's MaxStartups, or a bastion that timed out, never reached the device.
         let before_shell = matches!(
             e.phase,
-            Some(Phase::Connect | Phase::Handshake | Phase::Auth)
+            Some(
+                Phase::Bastion
+                    | Phase::BastionChannel
+                    | Phase::Connect
+                    | Phase::Handshake
+                    | Phase::Auth
+            )
         ) || e.kind == kind::VTY_BUSY;
         before_shell && RETRIED.contains(&e.kind.as_str())
     }
@@ -99,8 +107,14 @@ mod tests {
             ("disconnected", Phase::Handshake),
             ("aaa_timeout", Phase::Auth),
             ("vty_busy", Phase::Prompt),
+            ("dropped_at_startup", Phase::Bastion),
+            ("dropped_at_startup", Phase::Handshake),
+            ("timeout", Phase::BastionChannel),
         ] {
-            assert!(p.next(0, 1, &failed(kind, phase)).is_some(), "{kind}");
+            assert!(
+                p.next(0, 1, &failed(kind, phase)).is_some(),
+                "{kind} in {phase}"
+            );
         }
         for (kind, phase) in [
             ("auth_rejected", Phase::Auth),
@@ -109,6 +123,8 @@ mod tests {
             ("host_key_changed", Phase::Handshake),
             ("command_rejected", Phase::Command),
             ("interrupted", Phase::Connect),
+            ("bastion_auth_rejected", Phase::Bastion),
+            ("bastion_refused", Phase::BastionChannel),
         ] {
             assert!(
                 p.next(0, 1, &failed(kind, phase)).is_none(),
