@@ -1,8 +1,9 @@
 //! The performance regression gate: `fleetbench check --baseline FILE REPORT`.
 //!
-//! Pure over two [`Report`]s: for every strategy of the baseline and every [`Metric`] both
-//! reports carry, it compares the current value with the baseline's and gives a [`Verdict`].
-//! The verdict as markdown is [`crate::present::check`]'s.
+//! Pure over two [`Report`]s: for every row of the baseline (a built-in strategy or an
+//! external poller, all of them or those `--rows` names) and every [`Metric`] both reports
+//! carry, it compares the current value with the baseline's and gives a [`Verdict`]. The
+//! verdict as markdown is [`crate::present::check`]'s.
 //!
 //! # The rule
 //! - `change` is the relative change from the baseline, `(current − baseline) / baseline`;
@@ -16,8 +17,12 @@
 //!   in 10; see docs/src/ci-gate.md.)
 //! - A **regression** is a change worse than both its metric's threshold and the noise band;
 //!   an improvement is the same the other way.
-//! - A strategy whose runs had more failed devices than the baseline's is a regression too:
-//!   its timings are not comparable.
+//! - A row that polled fewer devices successfully than the baseline's (its worst measured
+//!   run against the baseline's worst) is a regression whatever its times, with the kinds of
+//!   its failures named: a faster poller that skips devices is not faster. An external
+//!   poller whose command exited non-zero in more runs than the baseline's is one too.
+//! - A gated row missing from the report fails the check (listed, exit 1); a row of the
+//!   report that the baseline does not have is listed and not judged.
 //! - A metric absent from either report (a zero or missing field, e.g. written by an older
 //!   version) is skipped and listed as such; but a report whose wall times are not positive
 //!   numbers is refused, and so is a check in which no metric at all was compared: a gate
@@ -26,10 +31,8 @@
 //! The reports must describe the same experiment (schema, fleet size, emulated or not,
 //! profile, commands), or the check refuses with a [`CheckError`] (exit 2).
 
-use fleetbench_report::Report;
-use fleetbench_report::StrategyKind;
 use fleetbench_report::metrics::{Metric, Reading};
-use fleetbench_report::stats;
+use fleetbench_report::{Report, StrategyId, StrategyKind, StrategyReport};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
@@ -64,8 +67,8 @@ pub enum CheckError {
          {skipped}); a gate that compares nothing cannot pass"
     )]
     NothingCompared { skipped: String },
-    #[error("strategy {0} is in the baseline but not in the report")]
-    MissingStrategy(StrategyKind),
+    #[error("--rows names {name:?}, which is not a row of the baseline (its rows: {available})")]
+    UnknownRow { name: String, available: String },
     #[error(
         "bad threshold {0:?}: expected METRIC=PERCENT, e.g. wall=15% (metrics: wall, p99, cpu, rss, efficiency, speedup)"
     )]
@@ -139,14 +142,17 @@ pub enum Verdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Measure {
     Metric(Metric),
-    /// Failed devices summed over the measured runs.
-    FailedDevices,
+    /// Devices polled successfully, per measured run (the mean over the runs).
+    OkDevices,
+    /// Measured runs whose external command did not exit 0 (external rows only).
+    FailedExits,
 }
 
 /// One line of the verdict table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
-    pub strategy: StrategyKind,
+    /// The report row: a built-in strategy or an external poller's name.
+    pub strategy: StrategyId,
     pub measure: Measure,
     pub baseline: f64,
     pub current: f64,
@@ -157,16 +163,22 @@ pub struct Row {
     /// The threshold, as a fraction (0 for failed devices).
     pub threshold: f64,
     pub verdict: Verdict,
+    /// For [`Measure::OkDevices`]: the report's failures by kind, most frequent first.
+    pub kinds: Vec<(String, usize)>,
 }
 
 /// Every verdict of a check, and what could not be compared.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckOutcome {
     pub rows: Vec<Row>,
-    /// Metrics absent from the baseline or the report, per strategy.
-    pub skipped: Vec<(StrategyKind, Metric)>,
-    /// Strategies in the report but not in the baseline (not checked).
-    pub new_strategies: Vec<StrategyKind>,
+    /// Metrics absent from the baseline or the report, per row.
+    pub skipped: Vec<(StrategyId, Metric)>,
+    /// Gated rows of the baseline that the report does not have: each fails the check.
+    pub missing: Vec<StrategyId>,
+    /// Rows in the report but not in the baseline (not checked).
+    pub new_rows: Vec<StrategyId>,
+    /// Rows of both reports left out by `--rows` (not checked).
+    pub not_gated: Vec<StrategyId>,
     /// Differences worth knowing that do not stop the check (machine, workers).
     pub notes: Vec<String>,
     /// The two reports' setups, for a person (`when`, `where`, `what`).
@@ -182,8 +194,52 @@ impl CheckOutcome {
             .count()
     }
 
+    /// Regressions plus gated rows missing from the report.
+    pub fn failures(&self) -> usize {
+        self.regressions() + self.missing.len()
+    }
+
     pub fn passed(&self) -> bool {
-        self.regressions() == 0
+        self.failures() == 0
+    }
+}
+
+/// Which rows of the baseline the gate judges (`--rows`): all of them, or those named.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows(Option<Vec<String>>);
+
+impl Rows {
+    pub fn all() -> Rows {
+        Rows(None)
+    }
+
+    /// Only these rows (names as in the report: `async`, an external poller's NAME).
+    pub fn only(names: Vec<String>) -> Rows {
+        Rows(Some(names))
+    }
+
+    fn gates(&self, id: &StrategyId) -> bool {
+        self.0
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| n == id.name()))
+    }
+
+    /// Every name given must be a row of the baseline: a typo would gate nothing.
+    fn validate(&self, baseline: &Report) -> Result<(), CheckError> {
+        for n in self.0.iter().flatten() {
+            if !baseline.strategies.iter().any(|b| b.strategy.name() == n) {
+                return Err(CheckError::UnknownRow {
+                    name: n.clone(),
+                    available: baseline
+                        .strategies
+                        .iter()
+                        .map(|b| b.strategy.name().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+        }
+        Ok(())
     }
 }
 
@@ -192,11 +248,13 @@ pub fn check(
     baseline: &Report,
     current: &Report,
     thresholds: &Thresholds,
+    rows_gated: &Rows,
 ) -> Result<CheckOutcome, CheckError> {
     same_setup(baseline, current)?;
     if baseline.strategies.is_empty() {
         return Err(CheckError::EmptyBaseline);
     }
+    rows_gated.validate(baseline)?;
     valid_walls("baseline", baseline)?;
     valid_walls("report", current)?;
     let mut notes = Vec::new();
@@ -213,51 +271,45 @@ pub fn check(
     }
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
+    let mut missing = Vec::new();
+    let mut not_gated = Vec::new();
     for b in &baseline.strategies {
-        // The gate judges the built-in strategies; external pollers' rows are not its business.
-        let Some(kind) = b.strategy.kind() else {
+        let id = &b.strategy;
+        let found = current.strategies.iter().find(|c| c.strategy == *id);
+        if !rows_gated.gates(id) {
+            if found.is_some() {
+                not_gated.push(id.clone());
+            }
+            continue;
+        }
+        let Some(c) = found else {
+            missing.push(id.clone());
             continue;
         };
-        let c = current
-            .strategies
-            .iter()
-            .find(|c| c.strategy == kind)
-            .ok_or(CheckError::MissingStrategy(kind))?;
         if b.workers != c.workers {
             notes.push(format!(
-                "{}: {} workers in the baseline, {} in the report",
-                b.strategy, b.workers, c.workers
+                "{id}: {} workers in the baseline, {} in the report",
+                b.workers, c.workers
             ));
         }
         for m in Metric::ALL {
             match (m.read(baseline, b), m.read(current, c)) {
                 (Some(rb), Some(rc)) => {
-                    rows.push(compare_metric(kind, m, &rb, &rc, thresholds.get(m)))
+                    rows.push(compare_metric(id, m, &rb, &rc, thresholds.get(m)))
                 }
-                // Speed-up of sequential over itself is not a metric, not a skip.
-                _ if m == Metric::Speedup && b.strategy == StrategyKind::Sequential => {}
-                _ => skipped.push((kind, m)),
+                // Speed-up of sequential over itself is not a metric, not a skip; nor is it
+                // one for a report without a sequential row.
+                _ if m == Metric::Speedup
+                    && (b.strategy == StrategyKind::Sequential
+                        || !has_sequential(baseline)
+                        || !has_sequential(current)) => {}
+                _ => skipped.push((id.clone(), m)),
             }
         }
-        let (fb, fc) = (stats::failed_in_runs(b), stats::failed_in_runs(c));
-        if fb > 0 || fc > 0 {
-            rows.push(Row {
-                strategy: kind,
-                measure: Measure::FailedDevices,
-                baseline: fb as f64,
-                current: fc as f64,
-                change: fc as f64 - fb as f64,
-                noise: 0.0,
-                threshold: 0.0,
-                verdict: match fc.cmp(&fb) {
-                    std::cmp::Ordering::Greater => Verdict::Regression,
-                    std::cmp::Ordering::Less => Verdict::Improved,
-                    std::cmp::Ordering::Equal => Verdict::Ok,
-                },
-            });
-        }
+        rows.extend(ok_devices(id, b, c));
+        rows.extend(failed_exits(id, b, c));
     }
-    if !rows.iter().any(|r| matches!(r.measure, Measure::Metric(_))) {
+    if !rows.iter().any(|r| matches!(r.measure, Measure::Metric(_))) && missing.is_empty() {
         return Err(CheckError::NothingCompared {
             skipped: skipped
                 .iter()
@@ -266,19 +318,97 @@ pub fn check(
                 .join(", "),
         });
     }
-    let new_strategies = current
+    let new_rows = current
         .strategies
         .iter()
-        .filter_map(|c| c.strategy.kind())
-        .filter(|k| !baseline.strategies.iter().any(|b| b.strategy == *k))
+        .map(|c| &c.strategy)
+        .filter(|id| !baseline.strategies.iter().any(|b| b.strategy == **id))
+        .cloned()
         .collect();
     Ok(CheckOutcome {
         rows,
         skipped,
-        new_strategies,
+        missing,
+        new_rows,
+        not_gated,
         notes,
         baseline_setup: describe(baseline),
         report_setup: describe(current),
+    })
+}
+
+fn has_sequential(r: &Report) -> bool {
+    r.strategies
+        .iter()
+        .any(|s| s.strategy == StrategyKind::Sequential)
+}
+
+/// Devices polled per measured run (the mean over the runs), against the baseline's: fewer
+/// is a regression whatever the times (a poller that skips devices is not faster), with the
+/// failures' kinds. The mean, not the worst run: it also moves when more runs fail alike.
+fn ok_devices(id: &StrategyId, b: &StrategyReport, c: &StrategyReport) -> Option<Row> {
+    let mean = |s: &StrategyReport| {
+        (!s.runs.is_empty())
+            .then(|| s.runs.iter().map(|r| r.ok as f64).sum::<f64>() / s.runs.len() as f64)
+    };
+    let (ob, oc) = (mean(b)?, mean(c)?);
+    let any_failed = |s: &StrategyReport| s.runs.iter().any(|r| r.failed > 0);
+    if ob == oc && !any_failed(b) && !any_failed(c) {
+        return None;
+    }
+    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    for d in &c.devices {
+        if let Some(e) = &d.error {
+            *by_kind.entry(e.kind.clone()).or_default() += 1;
+        }
+    }
+    let mut kinds: Vec<(String, usize)> = by_kind.into_iter().collect();
+    kinds.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+    Some(Row {
+        strategy: id.clone(),
+        measure: Measure::OkDevices,
+        baseline: ob,
+        current: oc,
+        change: oc - ob,
+        noise: 0.0,
+        threshold: 0.0,
+        // Means of whole counts over at most a few hundred runs: exact enough to compare.
+        verdict: if oc < ob {
+            Verdict::Regression
+        } else if oc > ob {
+            Verdict::Improved
+        } else {
+            Verdict::Ok
+        },
+        kinds,
+    })
+}
+
+/// An external poller's runs that did not exit 0, against the baseline's.
+fn failed_exits(id: &StrategyId, b: &StrategyReport, c: &StrategyReport) -> Option<Row> {
+    let failed = |s: &StrategyReport| {
+        s.external
+            .as_ref()
+            .map(|e| e.exit_codes.iter().filter(|x| **x != Some(0)).count())
+    };
+    let (fb, fc) = (failed(b)?, failed(c)?);
+    if fb == 0 && fc == 0 {
+        return None;
+    }
+    Some(Row {
+        strategy: id.clone(),
+        measure: Measure::FailedExits,
+        baseline: fb as f64,
+        current: fc as f64,
+        change: fc as f64 - fb as f64,
+        noise: 0.0,
+        threshold: 0.0,
+        verdict: match fc.cmp(&fb) {
+            std::cmp::Ordering::Greater => Verdict::Regression,
+            std::cmp::Ordering::Less => Verdict::Improved,
+            std::cmp::Ordering::Equal => Verdict::Ok,
+        },
+        kinds: Vec::new(),
     })
 }
 
@@ -308,9 +438,9 @@ fn valid_walls(which: &'static str, r: &Report) -> Result<(), CheckError> {
     Ok(())
 }
 
-/// One metric of one strategy: the rule of the module docs.
+/// One metric of one row: the rule of the module docs.
 pub fn compare_metric(
-    strategy: StrategyKind,
+    strategy: &StrategyId,
     metric: Metric,
     baseline: &Reading,
     current: &Reading,
@@ -334,7 +464,7 @@ pub fn compare_metric(
         Verdict::Ok
     };
     Row {
-        strategy,
+        strategy: strategy.clone(),
         measure: Measure::Metric(metric),
         baseline: baseline.value,
         current: current.value,
@@ -342,6 +472,7 @@ pub fn compare_metric(
         noise,
         threshold,
         verdict,
+        kinds: Vec::new(),
     }
 }
 

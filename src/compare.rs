@@ -210,8 +210,6 @@ pub fn measure(
         // A warm-up's sessions are not the measured runs'.
         drop(fleet.take_records());
     }
-    // Each strategy's peak is its own: reset the high-water mark after the warm-up.
-    fleetbench_rusage::reset_peak_rss();
     let mut runs = Vec::new();
     let mut last = None;
     let mut records = Vec::new();
@@ -221,10 +219,14 @@ pub fn measure(
         // Only worker processes are children worth sampling; other strategies pay nothing.
         let sampler = (kind == StrategyKind::Processes)
             .then(|| fleetbench_rusage::ChildRssSampler::start(Duration::from_millis(10)));
+        // Each run's peak is its own (the spread of peak RSS the gate reads), and so each
+        // strategy's: reset the high-water mark before every measured run.
+        fleetbench_rusage::reset_peak_rss();
         let (cpu0, srv0) = (cpu_now(), fleet.server_cpu());
         let started_unix = fleetbench_report::unix_now();
         let mut out = one_run(kind, (k, false), fleet, job, &opts.run, obs)?;
         let ended_unix = fleetbench_report::unix_now();
+        let run_peak = fleetbench_rusage::vm_hwm();
         records = fleet.take_records();
         crate::external::devside::add_device_causes(&mut out.results, &records);
         let server = fleet.server_cpu().saturating_sub(srv0).as_secs_f64();
@@ -261,6 +263,7 @@ pub fn measure(
             p99_s: run_histos.total_p99_s(),
             started_unix,
             ended_unix,
+            peak_rss_bytes: run_peak,
         });
         last = Some(out);
         // Ctrl-C: the run just finished is the partial one (in-flight devices done, the rest
@@ -275,8 +278,11 @@ pub fn measure(
         Some(o) => (o.workers, o.results, o.threads, o.processes),
         None => (0, Vec::new(), 0, 0),
     };
-    let peak_rss_bytes =
-        fleetbench_rusage::vm_hwm().unwrap_or_else(|| fleetbench_rusage::peak_rss().0);
+    let peak_rss_bytes = runs
+        .iter()
+        .filter_map(|r| r.peak_rss_bytes)
+        .max()
+        .unwrap_or_else(|| fleetbench_rusage::peak_rss().0);
     // Sampled from /proc while the workers lived (see ChildRssSampler for why not rusage).
     let peak_rss_children_bytes = children_peak;
     let mut sr = StrategyReport {

@@ -15,6 +15,8 @@
 //! - [`sweep`]: fleet sizes x worker counts, and networks, one point at a time.
 //! - [`tune`]: the worker count (and connect rate) to use, per strategy, found by a pure
 //!   search in few runs, within login and time budgets.
+//! - [`steady`]: `poll`, the fleet on a steady schedule (every device every interval, open
+//!   loop, sessions kept or renewed), each finished cycle streamed as it finishes.
 //! - [`check`]: the regression gate over two reports; [`merge`]: shard reports back into
 //!   one; [`shard`]: `--shard I/N` and the job engines' indexes.
 //! - [`external`]: any poller's command line measured from outside against the same fleet.
@@ -40,5 +42,6 @@ pub mod preflight;
 pub mod present;
 pub mod safety;
 pub mod shard;
+pub mod steady;
 pub mod sweep;
 pub mod tune;

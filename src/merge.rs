@@ -170,6 +170,7 @@ pub fn merge(inputs: &[(String, Report)]) -> Result<Report, MergeError> {
         shard: None,
         network: None,
         bastion: first.bastion.clone(),
+        steady: None,
         // One shard cut short makes the fleet's report partial.
         interrupted: shards.iter().any(|(_, r, _)| r.interrupted),
         // A tune's search is one process's; shards of it do not add up.
@@ -497,8 +498,12 @@ fn merge_run<'a>(runs: impl Iterator<Item = &'a RunSummary>) -> RunSummary {
         p99_s: 0.0,
         started_unix: f64::INFINITY,
         ended_unix: 0.0,
+        peak_rss_bytes: None,
     };
     for r in runs {
+        // Each shard is its own process: the run's peak is the largest process's, as the
+        // strategy's is (module docs).
+        m.peak_rss_bytes = m.peak_rss_bytes.max(r.peak_rss_bytes);
         m.ok += r.ok;
         m.failed += r.failed;
         m.startup_s = m.startup_s.max(r.startup_s);

@@ -2,7 +2,7 @@
 
 use super::*;
 use fleetbench_report::testing::{pair, report, run, strat};
-use fleetbench_report::{Efficiency, Percentiles};
+use fleetbench_report::{DeviceResult, Efficiency, ErrorInfo, Percentiles};
 
 fn row(o: &CheckOutcome, s: StrategyKind, m: Metric) -> &Row {
     o.rows
@@ -14,7 +14,7 @@ fn row(o: &CheckOutcome, s: StrategyKind, m: Metric) -> &Row {
 #[test]
 fn a_report_checked_against_itself_passes_with_zero_change() {
     let r = pair(1.0);
-    let o = check(&r, &r, &Thresholds::default()).unwrap();
+    let o = check(&r, &r, &Thresholds::default(), &Rows::all()).unwrap();
     assert!(o.passed());
     assert!(o.rows.iter().all(|r| r.verdict == Verdict::Ok));
     assert!(o.rows.iter().all(|r| r.change == 0.0));
@@ -23,7 +23,7 @@ fn a_report_checked_against_itself_passes_with_zero_change() {
 #[test]
 fn twenty_percent_slower_everywhere_is_a_wall_regression_but_not_a_speedup_one() {
     let (b, c) = (pair(1.0), pair(1.2));
-    let o = check(&b, &c, &Thresholds::default()).unwrap();
+    let o = check(&b, &c, &Thresholds::default(), &Rows::all()).unwrap();
     assert!(!o.passed());
     for s in [StrategyKind::Sequential, StrategyKind::Threads] {
         let w = row(&o, s, Metric::Wall);
@@ -39,7 +39,7 @@ fn twenty_percent_slower_everywhere_is_a_wall_regression_but_not_a_speedup_one()
 
 #[test]
 fn faster_is_an_improvement_not_a_regression() {
-    let o = check(&pair(1.0), &pair(0.7), &Thresholds::default()).unwrap();
+    let o = check(&pair(1.0), &pair(0.7), &Thresholds::default(), &Rows::all()).unwrap();
     assert!(o.passed());
     assert_eq!(
         row(&o, StrategyKind::Threads, Metric::Wall).verdict,
@@ -59,14 +59,14 @@ fn a_change_inside_the_measured_spread_is_never_a_regression() {
         StrategyKind::Threads,
         &[0.195, 0.197, 0.198, 0.199, 0.200],
     )]);
-    let o = check(&b, &c, &Thresholds::default()).unwrap();
+    let o = check(&b, &c, &Thresholds::default(), &Rows::all()).unwrap();
     let w = row(&o, StrategyKind::Threads, Metric::Wall);
     assert!(w.change > 0.19);
     assert!((w.noise - (0.05 / 0.165 + 0.005 / 0.198)).abs() < 1e-9);
     assert_eq!(w.verdict, Verdict::WithinNoise);
     assert!(o.passed());
     // The same spread in the report instead of the baseline protects the same way.
-    let o = check(&c, &b, &Thresholds::default()).unwrap();
+    let o = check(&c, &b, &Thresholds::default(), &Rows::all()).unwrap();
     assert_eq!(
         row(&o, StrategyKind::Threads, Metric::Wall).verdict,
         Verdict::Ok
@@ -83,7 +83,7 @@ fn a_change_beyond_threshold_and_noise_is_a_regression() {
         StrategyKind::Threads,
         &[0.330, 0.331, 0.332, 0.333, 0.334],
     )]);
-    let o = check(&b, &c, &Thresholds::default()).unwrap();
+    let o = check(&b, &c, &Thresholds::default(), &Rows::all()).unwrap();
     assert_eq!(
         row(&o, StrategyKind::Threads, Metric::Wall).verdict,
         Verdict::Regression
@@ -98,7 +98,7 @@ fn thresholds_are_settable_per_metric() {
     assert_eq!(t.get(Metric::Wall), 0.25);
     assert_eq!(t.get(Metric::Cpu), 0.40);
     assert_eq!(t.get(Metric::P99), 0.20);
-    let o = check(&pair(1.0), &pair(1.2), &t).unwrap();
+    let o = check(&pair(1.0), &pair(1.2), &t, &Rows::all()).unwrap();
     assert!(o.passed(), "20% is inside a 25% wall threshold");
     for bad in ["wall", "walls=10%", "wall=-1%", "wall=fast", "=10%"] {
         assert_eq!(
@@ -114,7 +114,7 @@ fn speedup_drop_is_a_regression_even_when_sequential_is_unchanged() {
     let mut c = pair(1.0);
     c.strategies[1] = strat(StrategyKind::Threads, &[0.33, 0.33, 0.331, 0.332, 0.333]);
     c.compute_speedups();
-    let o = check(&b, &c, &Thresholds::default()).unwrap();
+    let o = check(&b, &c, &Thresholds::default(), &Rows::all()).unwrap();
     let sp = row(&o, StrategyKind::Threads, Metric::Speedup);
     assert!(sp.change < -0.4);
     assert_eq!(sp.verdict, Verdict::Regression);
@@ -137,16 +137,22 @@ fn measurement_fields_are_read_when_present_and_skipped_when_absent_on_either_si
             },
         );
     }
-    let o = check(&b, &c, &Thresholds::default()).unwrap();
-    assert!(o.skipped.contains(&(StrategyKind::Threads, Metric::Rss)));
-    assert!(o.skipped.contains(&(StrategyKind::Threads, Metric::P99)));
+    let o = check(&b, &c, &Thresholds::default(), &Rows::all()).unwrap();
     assert!(
         o.skipped
-            .contains(&(StrategyKind::Threads, Metric::Efficiency))
+            .contains(&(StrategyKind::Threads.into(), Metric::Rss))
+    );
+    assert!(
+        o.skipped
+            .contains(&(StrategyKind::Threads.into(), Metric::P99))
+    );
+    assert!(
+        o.skipped
+            .contains(&(StrategyKind::Threads.into(), Metric::Efficiency))
     );
     assert!(
         !o.skipped
-            .contains(&(StrategyKind::Sequential, Metric::Speedup))
+            .contains(&(StrategyKind::Sequential.into(), Metric::Speedup))
     );
     assert!(
         crate::present::check::markdown(&o)
@@ -174,7 +180,7 @@ fn measurement_fields_are_read_when_present_and_skipped_when_absent_on_either_si
             cpu_bound: 0.9,
         });
     }
-    let o = check(&b2, &c2, &Thresholds::default()).unwrap();
+    let o = check(&b2, &c2, &Thresholds::default(), &Rows::all()).unwrap();
     assert!(o.skipped.is_empty(), "{:?}", o.skipped);
     for m in [Metric::P99, Metric::Rss, Metric::Efficiency] {
         assert_eq!(
@@ -194,7 +200,7 @@ fn cpu_per_device_comes_from_the_runs_when_the_field_is_absent() {
             r.cpu.user_s = 0.040;
         }
     }
-    let o = check(&b, &c, &Thresholds::default()).unwrap();
+    let o = check(&b, &c, &Thresholds::default(), &Rows::all()).unwrap();
     let cpu = row(&o, StrategyKind::Threads, Metric::Cpu);
     assert!(
         (cpu.baseline - 0.001).abs() < 1e-12,
@@ -205,30 +211,54 @@ fn cpu_per_device_comes_from_the_runs_when_the_field_is_absent() {
 }
 
 #[test]
-fn more_failed_devices_is_a_regression() {
+fn fewer_devices_polled_is_a_regression_with_the_kinds_named() {
     let b = pair(1.0);
     let mut c = pair(1.0);
+    // One run of five polled 17 of 20: 19.4 a run on average instead of 20.
     c.strategies[1].runs[2] = run(0.165, 0.02, 3);
-    let o = check(&b, &c, &Thresholds::default()).unwrap();
+    c.strategies[1].devices = (0..3)
+        .map(|i| DeviceResult {
+            error: Some(ErrorInfo {
+                kind: if i == 0 { "auth_rejected" } else { "timeout" }.to_string(),
+                message: "x".to_string(),
+                phase: None,
+                client_kind: None,
+            }),
+            ..DeviceResult::blank(&format!("R{i}"), "h", 22)
+        })
+        .collect();
+    let o = check(&b, &c, &Thresholds::default(), &Rows::all()).unwrap();
     let f = o
         .rows
         .iter()
-        .find(|r| r.measure == Measure::FailedDevices)
+        .find(|r| r.measure == Measure::OkDevices)
         .unwrap();
     assert_eq!(
         (f.baseline, f.current, f.verdict),
-        (0.0, 3.0, Verdict::Regression)
+        (20.0, 19.4, Verdict::Regression)
+    );
+    assert_eq!(
+        f.kinds,
+        [("timeout".to_string(), 2), ("auth_rejected".to_string(), 1)]
     );
     assert_eq!(o.regressions(), 1);
+    // Fewer failures than the baseline is an improvement, not silence.
+    let o = check(&c, &b, &Thresholds::default(), &Rows::all()).unwrap();
+    let f = o
+        .rows
+        .iter()
+        .find(|r| r.measure == Measure::OkDevices)
+        .unwrap();
+    assert_eq!(f.verdict, Verdict::Improved);
 }
 
 #[test]
-fn different_setups_and_missing_strategies_are_refused() {
+fn different_setups_are_refused() {
     let b = pair(1.0);
     let mut c = pair(1.0);
     c.fleet.devices = 21;
     assert!(matches!(
-        check(&b, &c, &Thresholds::default()),
+        check(&b, &c, &Thresholds::default(), &Rows::all()),
         Err(CheckError::SetupMismatch {
             what: "the number of devices",
             ..
@@ -237,7 +267,7 @@ fn different_setups_and_missing_strategies_are_refused() {
     let mut c = pair(1.0);
     c.fleet.profile = Some("classic".to_string());
     assert!(matches!(
-        check(&b, &c, &Thresholds::default()),
+        check(&b, &c, &Thresholds::default(), &Rows::all()),
         Err(CheckError::SetupMismatch {
             what: "the profile",
             ..
@@ -246,18 +276,12 @@ fn different_setups_and_missing_strategies_are_refused() {
     let mut c = pair(1.0);
     c.schema = "fleetbench.report/2".to_string();
     assert!(matches!(
-        check(&b, &c, &Thresholds::default()),
+        check(&b, &c, &Thresholds::default(), &Rows::all()),
         Err(CheckError::SchemaMismatch { .. })
     ));
-    let mut c = pair(1.0);
-    c.strategies.pop();
-    assert_eq!(
-        check(&b, &c, &Thresholds::default()),
-        Err(CheckError::MissingStrategy(StrategyKind::Threads))
-    );
     let empty = report(vec![]);
     assert_eq!(
-        check(&empty, &b, &Thresholds::default()),
+        check(&empty, &b, &Thresholds::default(), &Rows::all()),
         Err(CheckError::EmptyBaseline)
     );
 }
@@ -268,8 +292,8 @@ fn strategies_new_in_the_report_are_listed_not_checked() {
     let mut c = pair(1.0);
     c.strategies
         .push(strat(StrategyKind::Async, &[0.16, 0.16, 0.16]));
-    let o = check(&b, &c, &Thresholds::default()).unwrap();
-    assert_eq!(o.new_strategies, vec![StrategyKind::Async]);
+    let o = check(&b, &c, &Thresholds::default(), &Rows::all()).unwrap();
+    assert_eq!(o.new_rows, vec![StrategyId::from(StrategyKind::Async)]);
     assert!(o.rows.iter().all(|r| r.strategy != StrategyKind::Async));
 }
 
@@ -298,14 +322,14 @@ fn p99_noise_is_the_spread_of_the_runs_own_p99s() {
     let base = with_p99(0.157, &[0.156, 0.157, 0.157, 0.158, 0.157]);
     // One run with two slow sessions: the strategy's p99 is up 34%, and so is the spread.
     let noisy = with_p99(0.211, &[0.158, 0.160, 0.233, 0.159, 0.161]);
-    let o = check(&base, &noisy, &Thresholds::default()).unwrap();
+    let o = check(&base, &noisy, &Thresholds::default(), &Rows::all()).unwrap();
     let p = row(&o, StrategyKind::Sequential, Metric::P99);
     assert!(p.change > 0.3, "{}", p.change);
     assert!(p.noise > p.change, "{}", p.noise);
     assert_eq!(p.verdict, Verdict::WithinNoise);
     // Every run 34% slower at its tail: a regression whatever the wall time did.
     let slower = with_p99(0.211, &[0.209, 0.210, 0.211, 0.212, 0.211]);
-    let o = check(&base, &slower, &Thresholds::default()).unwrap();
+    let o = check(&base, &slower, &Thresholds::default(), &Rows::all()).unwrap();
     assert_eq!(
         row(&o, StrategyKind::Sequential, Metric::P99).verdict,
         Verdict::Regression
@@ -316,7 +340,7 @@ fn p99_noise_is_the_spread_of_the_runs_own_p99s() {
     for r in &mut old.strategies[0].runs {
         r.p99_s = 0.0;
     }
-    let o = check(&base, &old, &Thresholds::default()).unwrap();
+    let o = check(&base, &old, &Thresholds::default(), &Rows::all()).unwrap();
     assert_eq!(
         row(&o, StrategyKind::Sequential, Metric::P99).verdict,
         Verdict::Regression
@@ -339,7 +363,7 @@ fn an_invalid_baseline_or_a_check_of_nothing_is_refused() {
                 r.wall_s = bad_wall;
             }
         }
-        let e = check(&b, &good, &Thresholds::default()).unwrap_err();
+        let e = check(&b, &good, &Thresholds::default(), &Rows::all()).unwrap_err();
         assert!(
             matches!(
                 e,
@@ -354,7 +378,7 @@ fn an_invalid_baseline_or_a_check_of_nothing_is_refused() {
             e.to_string().contains("not a positive number of seconds"),
             "{e}"
         );
-        let e = check(&good, &b, &Thresholds::default()).unwrap_err();
+        let e = check(&good, &b, &Thresholds::default(), &Rows::all()).unwrap_err();
         assert!(
             matches!(
                 e,
@@ -366,17 +390,192 @@ fn an_invalid_baseline_or_a_check_of_nothing_is_refused() {
             "{e}"
         );
     }
-    // Valid wall times, but nothing both reports carry (an old report's zeros elsewhere,
-    // a strategy list of one external row): nothing compared.
-    let mut b = pair(1.0);
-    b.strategies
-        .retain(|s| s.strategy == StrategyKind::Sequential);
-    let mut c = b.clone();
-    for r in [&mut b, &mut c] {
-        for s in &mut r.strategies {
-            s.strategy = fleetbench_report::StrategyId::External("mine".into());
-        }
+    // Nothing both reports carry: one external row whose poller never started (no wall
+    // time, no CPU, no device polled) in each: nothing compared.
+    let mut b = report(vec![external("mine", &[0.0, 0.0], 0, 0)]);
+    b.strategies[0].cpu_s = Default::default();
+    for r in &mut b.strategies[0].runs {
+        r.cpu = Default::default();
     }
-    let e = check(&b, &c, &Thresholds::default()).unwrap_err();
+    b.strategies[0].wall_s = Default::default();
+    let c = b.clone();
+    let e = check(&b, &c, &Thresholds::default(), &Rows::all()).unwrap_err();
     assert!(matches!(e, CheckError::NothingCompared { .. }), "{e}");
+}
+
+/// An external poller's row: `ok` polled 20 devices in `wall` seconds per run, exiting
+/// `exit` each time.
+fn external(name: &str, walls: &[f64], exit: i32, ok: usize) -> StrategyReport {
+    let mut s = strat(StrategyKind::Threads, walls);
+    s.strategy = StrategyId::External(name.to_string());
+    for r in &mut s.runs {
+        r.ok = ok;
+        r.failed = 20 - ok;
+    }
+    s.external = Some(fleetbench_report::ExternalInfo {
+        command: format!("{name} {{inventory}}"),
+        device_view: "devices".to_string(),
+        run_errors: vec![None; walls.len()],
+        peak_rss_tree_bytes: 30 << 20,
+        peak_processes: 1,
+        exit_codes: vec![Some(exit); walls.len()],
+    });
+    s
+}
+
+fn with(mut r: Report, s: StrategyReport) -> Report {
+    r.strategies.push(s);
+    r.compute_speedups();
+    r
+}
+
+#[test]
+fn an_external_row_that_got_slow_and_exited_3_is_a_regression_in_the_table() {
+    // The example: `ok` took 1.8 ms in the baseline, 1 003 ms and exit 3 now.
+    let b = with(pair(1.0), external("ok", &[0.0018, 0.0018, 0.0019], 0, 20));
+    let c = with(pair(1.0), external("ok", &[1.003, 1.003, 1.004], 3, 20));
+    let o = check(&b, &c, &Thresholds::default(), &Rows::all()).unwrap();
+    let ext = StrategyId::External("ok".to_string());
+    let wall = o
+        .rows
+        .iter()
+        .find(|r| r.strategy == ext && r.measure == Measure::Metric(Metric::Wall))
+        .unwrap();
+    assert_eq!(wall.verdict, Verdict::Regression);
+    let exits = o
+        .rows
+        .iter()
+        .find(|r| r.strategy == ext && r.measure == Measure::FailedExits)
+        .unwrap();
+    assert_eq!((exits.baseline, exits.current), (0.0, 3.0));
+    assert_eq!(exits.verdict, Verdict::Regression);
+    assert!(!o.passed());
+    let md = crate::present::check::markdown(&o);
+    assert!(
+        md.contains("| ok | median wall | 1.80 ms | 1.003 s |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| ok | runs exiting non-zero | 0 | 3 |"),
+        "{md}"
+    );
+    // Unchanged, the same external row passes.
+    let o = check(&b, &b, &Thresholds::default(), &Rows::all()).unwrap();
+    assert!(o.passed(), "{:?}", o.rows);
+    assert!(o.rows.iter().any(|r| r.strategy == ext));
+}
+
+#[test]
+fn an_external_row_that_polls_fewer_devices_fails_whatever_its_time() {
+    let b = with(pair(1.0), external("ok", &[0.50, 0.51, 0.50], 0, 20));
+    let c = with(pair(1.0), external("ok", &[0.30, 0.31, 0.30], 0, 18));
+    let o = check(&b, &c, &Thresholds::default(), &Rows::all()).unwrap();
+    let ext = StrategyId::External("ok".to_string());
+    let wall = o
+        .rows
+        .iter()
+        .find(|r| r.strategy == ext && r.measure == Measure::Metric(Metric::Wall))
+        .unwrap();
+    assert_eq!(wall.verdict, Verdict::Improved);
+    let okd = o
+        .rows
+        .iter()
+        .find(|r| r.strategy == ext && r.measure == Measure::OkDevices)
+        .unwrap();
+    assert_eq!((okd.current, okd.verdict), (18.0, Verdict::Regression));
+    assert!(!o.passed());
+}
+
+#[test]
+fn missing_rows_fail_new_rows_are_listed_and_rows_selects_what_is_gated() {
+    let b = with(pair(1.0), external("ok", &[0.5, 0.5, 0.5], 0, 20));
+    // The report lost threads and gained an external row.
+    let mut c = with(pair(1.0), external("ok", &[0.5, 0.5, 0.5], 0, 20));
+    c.strategies.remove(1);
+    let c = with(c, external("new", &[0.5, 0.5, 0.5], 0, 20));
+    let o = check(&b, &c, &Thresholds::default(), &Rows::all()).unwrap();
+    assert_eq!(o.missing, [StrategyId::Builtin(StrategyKind::Threads)]);
+    assert_eq!(o.new_rows, [StrategyId::External("new".to_string())]);
+    assert_eq!((o.regressions(), o.failures()), (0, 1));
+    assert!(!o.passed());
+    let md = crate::present::check::markdown(&o);
+    assert!(md.starts_with("### fleetbench performance gate: ❌ 1 row missing from the report"));
+    assert!(md.contains("| threads | (the whole row) |"), "{md}");
+    assert!(
+        md.contains("Not in the baseline, not checked: new."),
+        "{md}"
+    );
+    // Gating only `ok` (and sequential): threads is not asked for, so its absence passes.
+    let only = Rows::only(vec!["ok".to_string(), "sequential".to_string()]);
+    let o = check(&b, &c, &Thresholds::default(), &only).unwrap();
+    assert!(o.missing.is_empty() && o.passed(), "{o:?}");
+    assert!(o.rows.iter().all(|r| r.strategy.name() != "threads"));
+    // Only `ok`: sequential is in both, left out and said so.
+    let o = check(
+        &b,
+        &c,
+        &Thresholds::default(),
+        &Rows::only(vec!["ok".to_string()]),
+    )
+    .unwrap();
+    assert_eq!(o.not_gated, [StrategyId::Builtin(StrategyKind::Sequential)]);
+    assert!(o.rows.iter().all(|r| r.strategy.name() == "ok"));
+    // A name that is no row of the baseline would gate nothing: refused.
+    assert!(matches!(
+        check(
+            &b,
+            &c,
+            &Thresholds::default(),
+            &Rows::only(vec!["okk".to_string()])
+        ),
+        Err(CheckError::UnknownRow { .. })
+    ));
+}
+
+#[test]
+fn peak_rss_has_a_noise_band_from_its_runs() {
+    let mut b = pair(1.0);
+    let mut c = pair(1.0);
+    let mib = |m: f64| (m * 1048576.0) as u64;
+    // Baseline runs 40-48 MiB, report runs 44-55 MiB: +14.6% on the peak, with a band of
+    // 16.7% + 20% from the runs' own spread.
+    for (r, m) in b.strategies[1]
+        .runs
+        .iter_mut()
+        .zip([40.0, 44.0, 48.0, 42.0, 46.0])
+    {
+        r.peak_rss_bytes = Some(mib(m));
+    }
+    for (r, m) in c.strategies[1]
+        .runs
+        .iter_mut()
+        .zip([44.0, 50.0, 55.0, 47.0, 52.0])
+    {
+        r.peak_rss_bytes = Some(mib(m));
+    }
+    b.strategies[1].peak_rss_bytes = mib(48.0);
+    c.strategies[1].peak_rss_bytes = mib(55.0);
+    let mut t = Thresholds::default();
+    t.set(Metric::Rss, 0.10);
+    let o = check(&b, &c, &t, &Rows::all()).unwrap();
+    let r = row(&o, StrategyKind::Threads, Metric::Rss);
+    assert!(
+        (r.noise - (8.0 / 48.0 + 11.0 / 55.0)).abs() < 1e-6,
+        "{}",
+        r.noise
+    );
+    assert_eq!(r.verdict, Verdict::WithinNoise);
+    // Without per-run figures (older reports) the band is zero and the same change fails.
+    for r in b.strategies[1]
+        .runs
+        .iter_mut()
+        .chain(&mut c.strategies[1].runs)
+    {
+        r.peak_rss_bytes = None;
+    }
+    let o = check(&b, &c, &t, &Rows::all()).unwrap();
+    assert_eq!(
+        row(&o, StrategyKind::Threads, Metric::Rss).verdict,
+        Verdict::Regression
+    );
 }

@@ -31,6 +31,8 @@ use values::{
     network_spec, on_command_error, one_line, platform_mix, positive_secs, retries, shard,
     strategy_kind, whole_number,
 };
+mod poll;
+pub use poll::PollArgs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -62,6 +64,9 @@ pub enum Cmd {
     /// Find the worker count to use per strategy (and poller): the knee of throughput, where
     /// failures start and why, in few runs (docs/src/tune.md).
     Tune(TuneArgs),
+    /// Poll the fleet on a steady schedule: every device every T for D, lag measured from
+    /// each poll's due time, sessions kept or renewed, a line per finished cycle.
+    Poll(PollArgs),
     /// Measure the floor: the least CPU one session costs on this machine, per side, with the
     /// session's own libraries (docs/src/floor.md).
     Floor(FloorArgs),
@@ -477,6 +482,16 @@ pub struct CheckArgs {
     /// rss 25%, efficiency 15%, speedup 15%).
     #[arg(long = "threshold", value_name = "METRIC=PCT")]
     pub thresholds: Vec<String>,
+    /// Gate only these rows of the baseline, comma-separated: built-in strategies and
+    /// external pollers by name (default: every row of the baseline; a gated row missing
+    /// from the report fails the check, one the baseline lacks is shown and not judged).
+    #[arg(
+        long,
+        visible_alias = "strategies",
+        value_name = "NAMES",
+        value_delimiter = ','
+    )]
+    pub rows: Vec<String>,
     /// Also write the report in a tracker's format, repeatable: bencher=FILE, github=FILE.
     #[arg(long = "export", value_name = "FORMAT=FILE", value_parser = ExportTarget::parse)]
     pub exports: Vec<ExportTarget>,

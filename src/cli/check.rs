@@ -12,7 +12,7 @@ pub fn run(a: &CheckArgs) -> Result<i32> {
     let cfg = config::check(a)?;
     let baseline = read_report(&cfg.baseline)?;
     let current = read_report(&cfg.report)?;
-    let outcome = crate::check::check(&baseline, &current, &cfg.thresholds)?;
+    let outcome = crate::check::check(&baseline, &current, &cfg.thresholds, &cfg.rows)?;
     let mut files = Files::default();
     for (path, bytes) in crate::present::export::render_all(&current, &cfg.exports)? {
         files.write(path, &bytes)?;
@@ -21,13 +21,13 @@ pub fn run(a: &CheckArgs) -> Result<i32> {
         "{}",
         crate::present::sanitize::for_terminal_text(&crate::present::check::markdown(&outcome))
     );
-    let n = outcome.regressions();
-    if n == 0 {
+    let (n, gone) = (outcome.regressions(), outcome.missing.len());
+    if outcome.passed() {
         eprintln!("fleetbench: check: no regression");
         Ok(EXIT_OK)
     } else {
         eprintln!(
-            "fleetbench: check: {n} regression(s) against {}",
+            "fleetbench: check: {n} regression(s), {gone} gated row(s) missing, against {}",
             cfg.baseline.display()
         );
         Ok(EXIT_FAILED)

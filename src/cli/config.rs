@@ -7,7 +7,7 @@ use super::args::{
     CheckArgs, CommandArgs, CompareArgs, EmulateArgs, EmulationArgs, ExportArgs, FleetArgs,
     MergeArgs, ProfileArg, RunArgs, SweepArgs,
 };
-use crate::check::Thresholds;
+use crate::check::{Rows, Thresholds};
 use crate::compare::CompareOptions;
 use crate::external::ExternalPlan;
 use crate::present::export::{ExportKind, ExportTarget};
@@ -89,31 +89,6 @@ pub struct FleetConfig {
     pub bastion: BastionConfig,
 }
 
-/// `--bastion`, validated: which jump host, how to log in to it, how sessions use it.
-#[derive(Debug, Clone, Default)]
-pub struct BastionConfig {
-    pub target: Option<BastionTarget>,
-    /// `--bastion-key`.
-    pub key: Option<PathBuf>,
-    /// `--ask-bastion-password`.
-    pub ask_password: bool,
-    /// `--bastion-mode` and `--bastion-channels` (the default resolved).
-    pub plan: fleetbench_client::jump::JumpPlan,
-}
-
-/// The jump host `--bastion` names.
-#[derive(Debug, Clone, PartialEq)]
-pub enum BastionTarget {
-    /// The emulated fleet's own.
-    Emulated,
-    /// `[user@]host[:port]` in front of every inventory device.
-    Address {
-        user: Option<String>,
-        host: String,
-        port: u16,
-    },
-}
-
 /// What every device is asked to do, less the host keys (known once the fleet is open).
 #[derive(Debug, Clone)]
 pub struct JobConfig {
@@ -166,6 +141,12 @@ pub struct EmulateConfig {
     pub shard: Option<Selection>,
 }
 
+mod bastion;
+mod poll;
+use bastion::bastion;
+pub use bastion::{BastionConfig, BastionTarget};
+pub use poll::{PollConfig, poll};
+
 #[derive(Debug)]
 pub struct MergeConfig {
     pub reports: Vec<PathBuf>,
@@ -178,6 +159,7 @@ pub struct CheckConfig {
     pub baseline: PathBuf,
     pub report: PathBuf,
     pub thresholds: Thresholds,
+    pub rows: Rows,
     pub exports: Vec<ExportTarget>,
 }
 
@@ -280,64 +262,6 @@ fn fleet(a: &FleetArgs) -> Result<FleetConfig> {
     })
 }
 
-/// `--bastion` against the fleet it fronts.
-fn bastion(a: &FleetArgs, source: &FleetSource) -> Result<BastionConfig> {
-    let b = &a.bastion;
-    let emulated_limit = match source {
-        FleetSource::Emulated { profile, .. } => profile.profile.bastion.max_sessions,
-        FleetSource::Inventory(_) => None,
-    };
-    let target = match (&b.bastion, source) {
-        (None, _) => None,
-        (Some(v), FleetSource::Emulated { network, .. }) => {
-            if !v.is_empty() {
-                return Err(anyhow!(
-                    "--bastion {v:?}: the emulated fleet serves its own jump host; give --bastion alone \
-                     (an address is for an --inventory fleet)"
-                ));
-            }
-            if network.is_some() {
-                return Err(anyhow!(
-                    "--bastion and --network do not mix yet: the jump host's place between the \
-                     emulated namespaces is not emulated"
-                ));
-            }
-            Some(BastionTarget::Emulated)
-        }
-        (Some(v), FleetSource::Inventory(_)) if v.is_empty() => {
-            return Err(anyhow!(
-                "--bastion needs [user@]host[:port] for an --inventory fleet (alone, it means the \
-                 emulated fleet's own)"
-            ));
-        }
-        (Some(v), FleetSource::Inventory(_)) => {
-            let (user, host, port) = fleetbench_inventory::Bastion::parse_target(v)
-                .map_err(|e| anyhow!("--bastion {e}"))?;
-            Some(BastionTarget::Address { user, host, port })
-        }
-    };
-    if target == Some(BastionTarget::Emulated)
-        && (b.bastion_key.is_some() || b.ask_bastion_password)
-    {
-        return Err(anyhow!(
-            "--bastion-key and --ask-bastion-password are for a real jump host; the emulated one's \
-             credentials are fleetbench's"
-        ));
-    }
-    Ok(BastionConfig {
-        target,
-        key: b.bastion_key.clone(),
-        ask_password: b.ask_bastion_password,
-        plan: fleetbench_client::jump::JumpPlan {
-            mode: b.bastion_mode,
-            channels_per_connection: b
-                .bastion_channels
-                .or(emulated_limit)
-                .unwrap_or(fleetbench_client::jump::DEFAULT_CHANNELS),
-        },
-    })
-}
-
 /// The shard from the flag, else from the job engine's environment ([`crate::shard`]).
 fn shard(flag: Option<Shard>) -> Result<Option<(Shard, ShardSource)>> {
     Ok(crate::shard::resolve(flag, |v| std::env::var(v).ok())?)
@@ -377,42 +301,15 @@ fn measure(
     )?;
     let debug_slowdown = debug_slowdown()?;
     let fleet = fleet(a)?;
-    let bastion_plan = fleet.bastion.plan;
+    let job = job(a, fleet.bastion.plan);
     Ok(MeasureConfig {
         fleet,
-        job: JobConfig {
-            commands: commands(&a.commands),
-            default_commands: a.commands.commands.is_empty(),
-            commands_by_type: a.commands_for.iter().fold(
-                BTreeMap::new(),
-                |mut m: BTreeMap<String, Vec<String>>, (p, cmd)| {
-                    m.entry(p.device_type.to_string())
-                        .or_default()
-                        .push(cmd.clone());
-                    m
-                },
-            ),
-            on_command_error: a.on_command_error,
-            timeout: a.timeout.map(Duration::from_secs_f64),
-            max_output: a.max_output,
-            bastion: bastion_plan,
-            aaa_timeout: a.limits.aaa_timeout.map(Duration::from_secs_f64),
-        },
+        job,
         compare: CompareOptions {
             strategies,
             runs,
             warmup,
-            run: RunConfig {
-                workers,
-                worker_exe: a.worker_exe.clone(),
-                stop: stop.clone(),
-                session: fleetbench_client::strategy::poller::ssh(debug_slowdown),
-                retry: fleetbench_client::strategy::retry::RetryPolicy {
-                    retries: a.limits.retries,
-                    seed: a.emulation.seed,
-                },
-                connect_rate: a.limits.connect_rate,
-            },
+            run: run_config(a, workers, stop, debug_slowdown),
             external: Default::default(),
         },
         debug_slowdown,
@@ -423,6 +320,43 @@ fn measure(
         plots,
         verbose: a.verbose,
     })
+}
+
+/// What every device is asked, from the fleet's flags.
+fn job(a: &FleetArgs, bastion: fleetbench_client::jump::JumpPlan) -> JobConfig {
+    JobConfig {
+        commands: commands(&a.commands),
+        default_commands: a.commands.commands.is_empty(),
+        commands_by_type: a.commands_for.iter().fold(
+            BTreeMap::new(),
+            |mut m: BTreeMap<String, Vec<String>>, (p, cmd)| {
+                m.entry(p.device_type.to_string())
+                    .or_default()
+                    .push(cmd.clone());
+                m
+            },
+        ),
+        on_command_error: a.on_command_error,
+        timeout: a.timeout.map(Duration::from_secs_f64),
+        max_output: a.max_output,
+        bastion,
+        aaa_timeout: a.limits.aaa_timeout.map(Duration::from_secs_f64),
+    }
+}
+
+/// How a strategy runs, from the fleet's flags.
+fn run_config(a: &FleetArgs, workers: Option<usize>, stop: &Stop, slowdown: f64) -> RunConfig {
+    RunConfig {
+        workers,
+        worker_exe: a.worker_exe.clone(),
+        stop: stop.clone(),
+        session: fleetbench_client::strategy::poller::ssh(slowdown),
+        retry: fleetbench_client::strategy::retry::RetryPolicy {
+            retries: a.limits.retries,
+            seed: a.emulation.seed,
+        },
+        connect_rate: a.limits.connect_rate,
+    }
 }
 
 pub fn compare(a: &CompareArgs, stop: &Stop) -> Result<MeasureConfig> {
@@ -690,10 +624,18 @@ pub fn check(a: &CheckArgs) -> Result<CheckConfig> {
         .map(|t| ("--export", Some(t.path.as_path())))
         .collect();
     distinct(&files, None)?;
+    if let Some(bad) = a.rows.iter().find(|n| n.trim().is_empty()) {
+        anyhow::bail!("--rows: empty name in the list ({bad:?}): expected NAME[,NAME...]");
+    }
     Ok(CheckConfig {
         baseline: a.baseline.clone(),
         report: a.report.clone(),
         thresholds,
+        rows: if a.rows.is_empty() {
+            Rows::all()
+        } else {
+            Rows::only(a.rows.clone())
+        },
         exports: a.exports.clone(),
     })
 }

@@ -58,25 +58,28 @@ fn descriptors(cfg: &MeasureConfig, devices: usize, emulated: usize) -> Result<(
         .strategies
         .iter()
         .map(|&k| {
-            let w = match k {
-                StrategyKind::Sequential => 1,
-                _ => c
-                    .run
-                    .workers
-                    .unwrap_or_else(|| fleetbench_client::strategy::default_workers(k, devices))
-                    .min(devices.max(1)),
-            };
+            let w = fleetbench_client::strategy::effective_workers(k, c.run.workers, devices);
             (k, w)
         })
         .collect();
+    preflight(&cfg.fleet, &plan, emulated)
+}
+
+/// The descriptor preflight of `plan` (each strategy with the sessions it holds at once)
+/// over `cfg`'s fleet, `emulated` devices of it in this process.
+pub fn preflight(
+    cfg: &super::config::FleetConfig,
+    plan: &[(StrategyKind, usize)],
+    emulated: usize,
+) -> Result<()> {
     let relay = matches!(
-        &cfg.fleet.source,
+        &cfg.source,
         FleetSource::Emulated { network: Some(n), .. } if n.1 == fleetbench_netem::Method::Relay
     );
     let limits = fleetbench_rusage::nofile_limits();
     // Raised whatever the need: external pollers inherit it.
     let raised = fleetbench_rusage::raise_nofile_limit();
-    let (Some(need), Some((soft, hard))) = (crate::preflight::need(&plan, emulated, relay), limits)
+    let (Some(need), Some((soft, hard))) = (crate::preflight::need(plan, emulated, relay), limits)
     else {
         return Ok(());
     };

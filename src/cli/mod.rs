@@ -18,6 +18,7 @@ mod fleet;
 mod floor;
 mod measure;
 mod merge;
+mod poll;
 mod render;
 mod run;
 mod signals;
@@ -46,6 +47,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Export(a) => export::run(&a),
         Cmd::Merge(a) => merge::run(&a),
         Cmd::Tune(a) => tune::run(&a),
+        Cmd::Poll(a) => poll::run(&a),
         Cmd::Floor(a) => floor::run(&a),
         Cmd::Worker { .. } => Ok(fleetbench_client::strategy::processes::worker_main()),
     }

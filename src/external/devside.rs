@@ -422,6 +422,7 @@ mod tests {
                     answered_unix: answered.then_some(t + 1.7),
                 },
             ],
+            commands_omitted: 0,
             closed_unix: t + 1.8,
             end,
             refused: None,

@@ -217,6 +217,7 @@ pub fn measure(
                         p99_s: 0.0,
                         started_unix: fleetbench_report::unix_now(),
                         ended_unix: fleetbench_report::unix_now(),
+                        peak_rss_bytes: None,
                     });
                     run_errors.push(Some(err.info()));
                     exit_codes.push(None);
@@ -300,6 +301,7 @@ pub fn measure(
             p99_s: run_histos.total_p99_s(),
             started_unix: tree.started_unix,
             ended_unix: tree.started_unix + tree.wall.as_secs_f64(),
+            peak_rss_bytes: Some(tree.peak_rss_tree),
         });
         run_errors.push(err.as_ref().map(RunError::info));
         last_devices = devs;

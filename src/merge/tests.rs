@@ -287,7 +287,13 @@ fn a_merged_report_reads_back_and_passes_the_gate_and_the_exporters() {
             .collect()
     };
     assert_eq!(names(&back), names(&m));
-    let outcome = crate::check::check(&back, &m, &crate::check::Thresholds::default()).unwrap();
+    let outcome = crate::check::check(
+        &back,
+        &m,
+        &crate::check::Thresholds::default(),
+        &crate::check::Rows::all(),
+    )
+    .unwrap();
     assert_eq!(outcome.regressions(), 0);
     for kind in [
         crate::present::export::ExportKind::Bencher,

@@ -11,10 +11,16 @@ use std::fmt::Write as _;
 pub fn markdown(outcome: &CheckOutcome) -> String {
     let mut md = String::new();
     let n = outcome.regressions();
-    let head = if n == 0 {
-        "✅ no regression".to_string()
-    } else {
-        format!("❌ {n} regression{}", if n == 1 { "" } else { "s" })
+    let gone = outcome.missing.len();
+    let head = match (n, gone) {
+        (0, 0) => "✅ no regression".to_string(),
+        (n, 0) => format!("❌ {n} regression{}", plural(n)),
+        (0, g) => format!("❌ {g} row{} missing from the report", plural(g)),
+        (n, g) => format!(
+            "❌ {n} regression{}, {g} row{} missing from the report",
+            plural(n),
+            plural(g)
+        ),
     };
     let _ = writeln!(md, "### fleetbench performance gate: {head}\n");
     let _ = writeln!(md, "- baseline: {}", outcome.baseline_setup);
@@ -25,9 +31,15 @@ pub fn markdown(outcome: &CheckOutcome) -> String {
     let _ = writeln!(md);
     let _ = writeln!(
         md,
-        "| strategy | metric | baseline | current | change | noise band | threshold | verdict |"
+        "| row | metric | baseline | current | change | noise band | threshold | verdict |"
     );
     let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---|");
+    for id in &outcome.missing {
+        let _ = writeln!(
+            md,
+            "| {id} | (the whole row) | measured | absent | - | - | - | ❌ **MISSING** |"
+        );
+    }
     for r in &outcome.rows {
         let (label, base, cur, change, noise, threshold) = match r.measure {
             Measure::Metric(m) => (
@@ -38,11 +50,29 @@ pub fn markdown(outcome: &CheckOutcome) -> String {
                 format!("±{:.1}%", r.noise * 100.0),
                 format!("{:.0}%", r.threshold * 100.0),
             ),
-            Measure::FailedDevices => (
-                "failed devices".to_string(),
-                format!("{}", r.baseline),
-                format!("{}", r.current),
-                format!("{:+}", r.change),
+            Measure::OkDevices => (
+                "devices polled per run".to_string(),
+                count(r.baseline),
+                if r.kinds.is_empty() {
+                    count(r.current)
+                } else {
+                    let kinds: Vec<String> = r
+                        .kinds
+                        .iter()
+                        .take(3)
+                        .map(|(k, n)| format!("{k} x{n}"))
+                        .collect();
+                    format!("{} (failed: {})", count(r.current), kinds.join(", "))
+                },
+                format!("{:+}", Trim(r.change)),
+                "-".to_string(),
+                "0".to_string(),
+            ),
+            Measure::FailedExits => (
+                "runs exiting non-zero".to_string(),
+                count(r.baseline),
+                count(r.current),
+                format!("{:+}", Trim(r.change)),
                 "-".to_string(),
                 "0".to_string(),
             ),
@@ -69,11 +99,28 @@ pub fn markdown(outcome: &CheckOutcome) -> String {
             list.join("; ")
         );
     }
-    if !outcome.new_strategies.is_empty() {
-        let names: Vec<&str> = outcome.new_strategies.iter().map(|s| s.name()).collect();
+    if !outcome.missing.is_empty() {
+        let names: Vec<&str> = outcome.missing.iter().map(|s| s.name()).collect();
+        let _ = writeln!(
+            md,
+            "\nIn the baseline but not in the report, so not measured: {} (gate fewer rows with \
+             `--rows`, or record a new baseline).",
+            names.join(", ")
+        );
+    }
+    if !outcome.new_rows.is_empty() {
+        let names: Vec<&str> = outcome.new_rows.iter().map(|s| s.name()).collect();
         let _ = writeln!(
             md,
             "\nNot in the baseline, not checked: {}.",
+            names.join(", ")
+        );
+    }
+    if !outcome.not_gated.is_empty() {
+        let names: Vec<&str> = outcome.not_gated.iter().map(|s| s.name()).collect();
+        let _ = writeln!(
+            md,
+            "\nLeft out by `--rows`, not checked: {}.",
             names.join(", ")
         );
     }
@@ -83,6 +130,35 @@ pub fn markdown(outcome: &CheckOutcome) -> String {
          (the two measured spreads added: (max − min) / median over the runs of each report)."
     );
     md
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// A count, or a mean of counts over runs: whole numbers without decimals.
+fn count(v: f64) -> String {
+    Trim(v).to_string()
+}
+
+/// A number with at most two decimals and none when it is whole.
+struct Trim(f64);
+
+impl std::fmt::Display for Trim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.0;
+        if v.fract() == 0.0 {
+            if f.sign_plus() && v >= 0.0 {
+                write!(f, "+{v:.0}")
+            } else {
+                write!(f, "{v:.0}")
+            }
+        } else if f.sign_plus() {
+            write!(f, "{v:+.2}")
+        } else {
+            write!(f, "{v:.2}")
+        }
+    }
 }
 
 fn fmt_value(m: Metric, v: f64) -> String {
@@ -106,22 +182,23 @@ fn verdict_text(v: Verdict) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{Thresholds, check};
+    use crate::check::{Rows, Thresholds, check};
     use fleetbench_report::testing::pair;
 
     #[test]
     fn markdown_is_a_table_with_every_verdict() {
-        let o = check(&pair(1.0), &pair(1.2), &Thresholds::default()).unwrap();
+        let o = check(&pair(1.0), &pair(1.2), &Thresholds::default(), &Rows::all()).unwrap();
         let md = markdown(&o);
         assert!(md.starts_with("### fleetbench performance gate: ❌ 2 regressions\n"));
         assert!(md.contains(
-            "| strategy | metric | baseline | current | change | noise band | threshold | verdict |"
+            "| row | metric | baseline | current | change | noise band | threshold | verdict |"
         ));
         assert!(md.contains("| threads | median wall | 165.00 ms | 198.00 ms | +20.0% | ±3.6% | 15% | ❌ **REGRESSION** |"), "{md}");
         assert!(md.contains("| sequential | median wall | 3.090 s | 3.708 s | +20.0% |"));
         let table_rows = md.lines().filter(|l| l.starts_with("| ")).count();
         assert_eq!(table_rows, 1 + o.rows.len());
-        let ok = markdown(&check(&pair(1.0), &pair(1.0), &Thresholds::default()).unwrap());
+        let ok =
+            markdown(&check(&pair(1.0), &pair(1.0), &Thresholds::default(), &Rows::all()).unwrap());
         assert!(ok.starts_with("### fleetbench performance gate: ✅ no regression\n"));
     }
 }

@@ -1,7 +1,8 @@
 //! One self-contained HTML page per run (`--html FILE`) and per sweep folder (`index.html`):
 //! the comparison table, the latency table, the plots inline as SVG, the fleet and machine
 //! setup, and the failures grouped by kind with the devices that had them; a `tune` report
-//! opens with its verdict, its plot against workers and its searches.
+//! opens with its verdict, its plot against workers and its searches; a `poll` report's
+//! page has its schedule's tables and pictures instead (`html/steady.rs`).
 //!
 //! The page has no external asset (no script, stylesheet, font or image link), so it reads
 //! the same offline, attached to a ticket or years later. It is written as polyglot XHTML
@@ -522,6 +523,10 @@ fn devices(out: &mut String, r: &Report, opts: &PageOptions) {
 /// The body of one report: its tables, plots, errors and devices (a whole page, or one
 /// point of a sweep page). `level` is the heading level of its sections.
 fn report_sections(out: &mut String, r: &Report, opts: &PageOptions, level: u8) {
+    if let Some(s) = &r.steady {
+        // A `poll` report: its schedule's sections instead of the strategies'.
+        return steady::sections(out, r, s, level);
+    }
     let h = |out: &mut String, text: &str| {
         let _ = writeln!(out, "<h{level}>{}</h{level}>", escape(text));
     };
@@ -636,6 +641,8 @@ pub fn sweep_page(page: &SweepPage<'_>, opts: &PageOptions) -> String {
     out.push_str("</body>\n</html>\n");
     out
 }
+
+mod steady;
 
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,8 @@
 //!   table of a `--network` run; [`device_view`]: the `--device-view` table; [`bastion`]:
 //!   the `--bastion` table; [`limits`]: what the devices' shared limits did; [`outputs`]:
 //!   `run`'s `{ip: output}` view.
+//! - [`steady`]: `poll`'s line per cycle and its tables (schedule, lag and latency from
+//!   due, sessions and resources), keep against renew, the backlog's arithmetic.
 //! - [`floor`]: `fleetbench floor`'s table, and the strategies' CPU as multiples of the
 //!   machine's floor under a report's tables.
 //! - [`check`]: the gate's verdict as markdown.
@@ -40,6 +42,7 @@ pub mod plural;
 pub mod progress;
 pub mod safety;
 pub mod sanitize;
+pub mod steady;
 pub mod sweep;
 pub mod table;
 pub mod tune;

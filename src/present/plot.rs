@@ -1,5 +1,5 @@
 //! Plots as SVG (plotters' SVG backend; text stays `<text>` elements, so no font files are
-//! needed and nothing here rasterises). Six pictures:
+//! needed and nothing here rasterises). Six pictures, and `poll`'s three:
 //!
 //! - [`wall_time`]: median wall time per strategy, bars with min–max whiskers;
 //! - [`scaling`]: median wall time against fleet size per strategy, log–log, with the CPU
@@ -11,7 +11,10 @@
 //!   log as a picture: a pool's start-up is the grey band on the left, a worker limit is a
 //!   staircase;
 //! - [`tune`]: `tune`'s devices per second and devices failed against workers, per
-//!   strategy, in one picture; [`wall_vs_workers`]: a sweep's wall time against workers.
+//!   strategy, in one picture; [`wall_vs_workers`]: a sweep's wall time against workers;
+//! - `fleetbench poll`'s, per sessions mode ([`poll_plots`]): cycle duration and lag over
+//!   time with the interval drawn, lag and latency from due by percentile, both sides'
+//!   resident memory over time.
 //!
 //! Each function returns the SVG text; [`report_plots`] makes a report's set, named; the
 //! command line writes them.
@@ -19,12 +22,14 @@
 mod axes;
 mod rtt;
 mod scaling;
+mod steady;
 mod style;
 mod timeline;
 mod wall;
 mod workers;
 pub use rtt::{RttPoint, wall_vs_rtt};
 pub use scaling::{ScalingPoint, scaling};
+pub use steady::{cycles_over_time, lag_distribution, poll_plots, rss_over_time};
 pub use style::{EXTERNAL_COLOR, PlotError, phase_color, strategy_color};
 pub use timeline::timeline;
 pub use wall::wall_time;

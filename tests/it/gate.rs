@@ -135,3 +135,70 @@ fn check_and_export_write_both_tracker_formats() {
     );
     assert_eq!(fleetbench(&["export", "--format", "csv", &base]).0, 2);
 }
+
+/// The report of `report(1.0, 20)` with an external poller's row `ok` whose runs took
+/// `wall` seconds and exited `exit`.
+fn with_external(wall: f64, exit: i32) -> Value {
+    let mut r = report(1.0, 20);
+    let runs: Vec<Value> = (0..3)
+        .map(|_| {
+            json!({"wall_s": wall, "ok": 20, "failed": 0, "startup_s": 0.0,
+                   "cpu": {"user_s": 0.01, "sys_s": 0.0}, "server_cpu_s": 0.0})
+        })
+        .collect();
+    r["strategies"].as_array_mut().unwrap().push(json!({
+        "strategy": "ok", "workers": 20,
+        "wall_s": {"min": wall, "median": wall, "max": wall},
+        "runs": runs, "devices": [],
+        "cpu_s": {"min": 0.01, "median": 0.01, "max": 0.01},
+        "threads": 0, "processes": 1,
+        "external": {"command": "ok {inventory}", "device_view": "devices",
+                     "run_errors": [null, null, null], "peak_rss_tree_bytes": 1048576,
+                     "peak_processes": 1, "exit_codes": [exit, exit, exit]}
+    }));
+    r
+}
+
+/// The external poller's example: `ok` took 1.8 ms in the baseline and 1 003 ms, exiting 3,
+/// in the report. `check` fails with the row in its table; `--rows` gates only what it names.
+#[test]
+fn check_fails_on_an_external_row_and_rows_selects_what_is_gated() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(dir.path(), "base.json", &with_external(0.0018, 0));
+    let slow = write(dir.path(), "slow.json", &with_external(1.003, 3));
+    let (code, md) = fleetbench(&["check", "--baseline", &base, &slow]);
+    assert_eq!(code, 1, "{md}");
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("| ok | median wall |") && l.contains("REGRESSION")),
+        "{md}"
+    );
+    assert!(
+        md.contains("| ok | runs exiting non-zero | 0 | 3 |"),
+        "{md}"
+    );
+    // The built-in rows alone did not change.
+    let (code, md) = fleetbench(&[
+        "check",
+        "--baseline",
+        &base,
+        &slow,
+        "--rows",
+        "sequential,threads",
+    ]);
+    assert_eq!(code, 0, "{md}");
+    assert!(
+        md.contains("Left out by `--rows`, not checked: ok."),
+        "{md}"
+    );
+    // A name that is not a row of the baseline: refused, it would gate nothing.
+    assert_eq!(
+        fleetbench(&["check", "--baseline", &base, &slow, "--rows", "okk"]).0,
+        2
+    );
+    // A report without the external row: the gated row is missing, exit 1.
+    let plain = write(dir.path(), "plain.json", &report(1.0, 20));
+    let (code, md) = fleetbench(&["check", "--baseline", &base, &plain]);
+    assert_eq!(code, 1, "{md}");
+    assert!(md.contains("| ok | (the whole row) |"), "{md}");
+}

@@ -26,5 +26,6 @@ mod realism;
 mod screens;
 mod security;
 mod shards;
+mod steady;
 mod strategies;
 mod tune;

@@ -21,7 +21,6 @@ use crate::scrub::Scrubber;
 use fleetbench_inventory::Secret;
 use fleetbench_inventory::platform::Platform;
 use fleetbench_report::CommandOutput;
-use std::borrow::Cow;
 
 /// Characters of received text kept for a `PromptNotSeen` error.
 const TAIL_CHARS: usize = 120;
@@ -217,6 +216,11 @@ impl Dialogue {
         self.outputs
     }
 
+    /// The outputs collected so far, leaving none (a kept session's dialogue runs again).
+    pub fn take_outputs(&mut self) -> Vec<CommandOutput> {
+        std::mem::take(&mut self.outputs)
+    }
+
     /// The `command_rejected` error that finished the dialogue early, if one did.
     pub fn rejection(&self) -> Option<&SessionError> {
         self.rejected.as_ref()
@@ -262,6 +266,15 @@ impl Dialogue {
     /// start.
     pub fn start(&self) -> Action {
         Action::Wait
+    }
+
+    /// The same commands again on the same shell, for a session kept between polls: the
+    /// base prompt and the privilege learned stay, the outputs start over, and the answer is
+    /// the first command to send (`Finished` when there is none).
+    pub fn again(&mut self) -> Action {
+        self.outputs.clear();
+        self.rejected = None;
+        self.next_command(0)
     }
 
     /// Feed bytes received from the device; returns what to do next. The cost is linear in
@@ -594,90 +607,6 @@ fn strip_prompt_context(output: String, platform: &Platform) -> String {
     lines.join("\n")
 }
 
-/// The text between the command's echo and the prompt: the echo line is dropped, line ends
-/// become `\n`, backspaces and `--More--` markers left by paging are removed, trailing spaces
-/// of each line and the surrounding blank lines are trimmed. One pass, one output string
-/// (outputs can be many MiB).
-pub fn extract_output(raw: &[u8], command: &str) -> String {
-    let cleaned = strip_erase_runs(raw);
-    let text = String::from_utf8_lossy(&cleaned);
-    let mut out = String::with_capacity(text.len());
-    let mut blank_run = 0usize;
-    let mut started = false;
-    for (i, line) in split_lines(&text).enumerate() {
-        let line = line.trim_end();
-        if i == 0 && line.ends_with(command.trim()) {
-            continue;
-        }
-        let line = match line
-            .strip_prefix(" --More--")
-            .or_else(|| line.strip_prefix("--More--"))
-        {
-            Some(rest) => rest.trim_start(),
-            None => line,
-        };
-        if line.is_empty() {
-            blank_run += 1;
-            continue;
-        }
-        if started {
-            for _ in 0..=blank_run {
-                out.push('\n');
-            }
-        }
-        blank_run = 0;
-        started = true;
-        out.push_str(line);
-    }
-    out
-}
-
-/// Lines split at `\r\n`, `\r` or `\n`.
-fn split_lines(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = Some(text);
-    std::iter::from_fn(move || {
-        let t = rest?;
-        match t.find(['\r', '\n']) {
-            None => {
-                rest = None;
-                Some(t)
-            }
-            Some(i) => {
-                let skip = if t[i..].starts_with("\r\n") { 2 } else { 1 };
-                rest = Some(&t[i + skip..]);
-                Some(&t[..i])
-            }
-        }
-    })
-}
-
-/// Drops the cursor dance IOS sends to erase ` --More-- ` (backspaces, spaces, backspaces):
-/// each run of backspaces and spaces is removed up to and including its last backspace.
-fn strip_erase_runs(raw: &[u8]) -> Cow<'_, [u8]> {
-    if !raw.contains(&0x08) {
-        return Cow::Borrowed(raw);
-    }
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        if raw[i] == 0x08 {
-            let mut j = i;
-            let mut last_bs = i;
-            while j < raw.len() && (raw[j] == 0x08 || raw[j] == b' ') {
-                if raw[j] == 0x08 {
-                    last_bs = j;
-                }
-                j += 1;
-            }
-            i = last_bs + 1;
-        } else {
-            out.push(raw[i]);
-            i += 1;
-        }
-    }
-    Cow::Owned(out)
-}
-
 /// The last `TAIL_CHARS` (120) characters of `buf` with control characters escaped.
 pub fn tail_text(buf: &[u8]) -> String {
     tail_text_scrubbed(buf, &Scrubber::default())
@@ -695,6 +624,9 @@ fn tail_text_scrubbed(buf: &[u8], scrub: &Scrubber) -> String {
         .flat_map(|c| c.escape_debug())
         .collect::<String>()
 }
+
+mod text;
+pub use text::extract_output;
 
 #[cfg(test)]
 mod tests;

@@ -13,8 +13,11 @@
 //! Auth tries the key file (if any), then the password, then keyboard-interactive with the
 //! password. With neither a key file nor a password, it tries the keys of the ssh-agent at
 //! `SSH_AUTH_SOCK`.
+//!
+//! A session can also be kept between polls ([`kept`], `--sessions keep`): the same open
+//! (`shell.rs`: connect, log in, pty and shell) and the same conversation, run again on the
+//! open shell, with no second copy of either.
 
-use crate::dialogue::{Action, Dialogue};
 use crate::error::{Phase, SessionError};
 use crate::job::Job;
 use crate::scrub::Scrubber;
@@ -24,20 +27,20 @@ use fleetbench_inventory::Device;
 use fleetbench_inventory::platform::Platform;
 use fleetbench_report::{CommandOutput, DeviceResult, ErrorInfo, PhaseTime};
 use ssh2::{ErrorCode, Session};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 mod auth;
+pub mod kept;
 mod offer;
 mod recv;
+mod shell;
 use auth::authenticate;
 pub use offer::set_offer;
 use offer::{negotiation_error, offer_algorithms};
+use shell::{CLOSE_WAIT, Shell};
 
-/// Longest the close phase waits for the device to end the session after `exit`: the outputs
-/// are already in hand, so a device that lingers must not hold the run.
-const CLOSE_WAIT: Duration = Duration::from_secs(2);
 /// Bytes read in a row (the socket never made the core wait) after which a session gives way
 /// to the others on its thread ([`Io::yield_now`]): a flooding device cannot starve the async
 /// runtime, while a normal answer (a few KiB, then a wait) never yields.
@@ -68,6 +71,18 @@ pub async fn poll_device<I: Io>(io: &I, dev: &Device, job: &Job) -> DeviceResult
     let mut tcp = None;
     let mut outputs = Vec::new();
     let outcome = run(io, dev, job, &mut clock, &mut keys, &mut outputs, &mut tcp).await;
+    device_result(dev, clock, keys, tcp, outputs, outcome)
+}
+
+/// One poll's result from what its session gathered.
+pub(crate) fn device_result(
+    dev: &Device,
+    clock: PhaseClock,
+    keys: HostKeyFacts,
+    tcp: Option<fleetbench_report::TcpStats>,
+    outputs: Vec<CommandOutput>,
+    outcome: Result<(), SessionError>,
+) -> DeviceResult {
     let (phases, started_unix, ended_unix) = clock.finish();
     let (ok, error) = match outcome {
         Ok(()) => (true, None),
@@ -377,51 +392,18 @@ async fn run<I: Io>(
     outputs: &mut Vec<CommandOutput>,
     tcp: &mut Option<fleetbench_report::TcpStats>,
 ) -> Result<(), SessionError> {
-    let timeout = job.timeout.unwrap_or(dev.timeout);
     let platform = Platform::by_device_type(&dev.device_type)?;
-
-    clock.enter(Phase::Connect, None);
-    let (stream, sock) = io
-        .connect(&dev.host, dev.port, Instant::now() + timeout)
-        .await
-        .map_err(|e| connect_error(e, dev, timeout))?;
-
-    let sess = Session::new().map_err(|e| ssh_error(&e, Phase::Handshake, timeout))?;
-    sess.set_blocking(false);
-    let mut handshaker = sess.clone();
-    let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
-    handshaker.set_tcp_stream(stream);
-    // Declared after both sessions, so dropped (and read) while the socket is still open,
-    // whichever way the session ends.
-    let _tcp_info = TcpInfoOnDrop { fd, out: tcp };
-    // Declared last: unregistered before the socket closes.
-    let recv = recv::BufferedRecv::install(&sess, fd);
-    let c = Conn {
-        io,
-        sock: &sock,
-        sess: &sess,
-        timeout,
-        recv: recv.as_ref(),
-    };
-
-    secure(&c, &mut handshaker, dev, job, clock, keys).await?;
-
-    clock.enter(Phase::Shell, None);
-    let deadline = c.deadline();
-    let mut ch = c
-        .run_op(Phase::Shell, deadline, || sess.channel_session())
-        .await?;
-    // A wide terminal (like netmiko's `terminal width 511`) so the device does not wrap lines.
-    c.run_op(Phase::Shell, deadline, || {
-        ch.request_pty("vt100", None, Some((511, 24, 0, 0)))
-    })
-    .await?;
-    c.run_op(Phase::Shell, deadline, || ch.shell()).await?;
-
-    let d = converse(&c, &mut ch, dev, platform, job, clock).await?;
-
-    clock.enter(Phase::Close, None);
-    close(&c, &mut ch, &d.exit_line()).await;
+    let mut shell = Shell::open(io, dev, job, clock, keys, tcp).await?;
+    let mut d = shell::dialogue(dev, platform, job);
+    let first = d.start();
+    let conversed = shell.converse(io, &mut d, first, clock).await;
+    if conversed.is_ok() {
+        clock.enter(Phase::Close, None);
+        shell.close(io, &d.exit_line()).await;
+    }
+    // Read while the socket is still open, whichever way the session ended.
+    *tcp = shell.tcp_stats();
+    conversed?;
     // A rejected command ends the device, with every output so far (the rejected one's
     // included) kept for the report.
     let rejected = d.rejection().cloned();
@@ -480,18 +462,6 @@ pub(crate) async fn secure<I: Io>(
     Ok(())
 }
 
-/// Reads the socket's `TCP_INFO` into `out` when the session is done with it.
-struct TcpInfoOnDrop<'a> {
-    fd: std::os::fd::RawFd,
-    out: &'a mut Option<fleetbench_report::TcpStats>,
-}
-
-impl Drop for TcpInfoOnDrop<'_> {
-    fn drop(&mut self) {
-        *self.out = crate::tcp_info::tcp_stats(self.fd);
-    }
-}
-
 fn check_host_key(
     sess: &Session,
     dev: &Device,
@@ -515,120 +485,4 @@ fn check_host_key(
         .host_keys
         .decide(&dev.host, dev.port, key_type_name(kind), &b64)?;
     Ok(())
-}
-
-/// Reads from the shell and feeds the dialogue until it is finished: every command has its
-/// output, or one was rejected.
-async fn converse<I: Io>(
-    c: &Conn<'_, I>,
-    ch: &mut ssh2::Channel,
-    dev: &Device,
-    platform: &'static Platform,
-    job: &Job,
-    clock: &mut PhaseClock,
-) -> Result<Dialogue, SessionError> {
-    let mut d = Dialogue::for_platform(
-        platform,
-        job.commands_for(&dev.device_type).to_vec(),
-        dev.secret.clone(),
-    )
-    .on_command_error(job.on_command_error)
-    .max_output(job.max_output())
-    .scrubber(Scrubber::for_device(dev));
-    let mut phase = d.phase();
-    clock.enter(phase.0, phase.1);
-    let mut deadline = c.deadline();
-    let mut action = d.start();
-    let mut buf = vec![0u8; 32 * 1024];
-    let mut unyielded = 0usize;
-    loop {
-        if d.phase() != phase {
-            phase = d.phase();
-            clock.enter(phase.0, phase.1);
-            deadline = c.deadline();
-        }
-        match std::mem::replace(&mut action, Action::Wait) {
-            Action::Finished => return Ok(d),
-            Action::Send(bytes) => {
-                c.write_all(ch, &bytes, phase.0, deadline).await?;
-                continue;
-            }
-            Action::Wait => {}
-        }
-        match ch.read(&mut buf) {
-            Ok(0) if ch.eof() => return Err(d.eof_error()),
-            Ok(0) => {
-                unyielded = 0;
-                c.wait(phase.0, deadline)
-                    .await
-                    .map_err(|_| d.timeout_error(c.timeout.as_secs_f64()))?
-            }
-            Ok(n) => {
-                action = d.on_bytes(&buf[..n])?;
-                // A device that never lets the socket run dry never makes us wait, so the
-                // deadline is checked on every read, not only before waiting.
-                if action == Action::Wait && Instant::now() >= deadline {
-                    return Err(d.timeout_error(c.timeout.as_secs_f64()));
-                }
-                unyielded += n;
-                if unyielded >= YIELD_EVERY {
-                    unyielded = 0;
-                    c.io.yield_now().await;
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                unyielded = 0;
-                c.wait(phase.0, deadline).await.map_err(|e| match e {
-                    SessionError::Timeout { .. } => d.timeout_error(c.timeout.as_secs_f64()),
-                    other => other,
-                })?
-            }
-            // A device that closes the channel right after its last words (NX-OS's session
-            // limit) may be read as gone rather than at EOF: the dialogue says which.
-            Err(e) => {
-                return Err(match c.io_failure(e, phase.0) {
-                    SessionError::Disconnected { .. } => d.eof_error(),
-                    other => other,
-                });
-            }
-        }
-    }
-}
-
-/// `exit`, then a bounded wait for the device to close, then an orderly SSH disconnect.
-/// Failures here are not the device's failure: the outputs are already collected.
-async fn close<I: Io>(c: &Conn<'_, I>, ch: &mut ssh2::Channel, exit: &[u8]) {
-    let deadline = Instant::now() + CLOSE_WAIT.min(c.timeout);
-    if c.write_all(ch, exit, Phase::Close, deadline).await.is_err() {
-        return;
-    }
-    let mut buf = [0u8; 4096];
-    let mut unyielded = 0usize;
-    loop {
-        match ch.read(&mut buf) {
-            Ok(0) if ch.eof() => break,
-            Ok(n) => {
-                unyielded += n;
-                if unyielded >= YIELD_EVERY {
-                    unyielded = 0;
-                    c.io.yield_now().await;
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if c.wait(Phase::Close, deadline).await.is_err() {
-                    break;
-                }
-            }
-            Err(_) => break,
-        }
-        if Instant::now() >= deadline {
-            break;
-        }
-    }
-    let _ = c.retry(Phase::Close, deadline, || ch.close()).await;
-    let _ = c
-        .retry(Phase::Close, deadline, || {
-            c.sess.disconnect(None, "done", None)
-        })
-        .await;
 }

@@ -28,6 +28,18 @@ struct Inner {
     /// Wakes threads waiting in [`Stop::sleep_until`].
     woken: Mutex<()>,
     wake: Condvar,
+    /// Called on every request: waiters on other condition variables wake too.
+    hooks: Hooks,
+}
+
+/// What [`Stop::on_request`] registered.
+#[derive(Default)]
+struct Hooks(Mutex<Vec<Box<dyn Fn() + Send + Sync>>>);
+
+impl std::fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hooks")
+    }
 }
 
 impl Stop {
@@ -39,12 +51,36 @@ impl Stop {
     pub fn request(&self) {
         self.inner.requested.store(true, Ordering::SeqCst);
         self.inner.notify.notify_waiters();
-        let _guard = self
+        {
+            let _guard = self
+                .inner
+                .woken
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            self.inner.wake.notify_all();
+        }
+        for hook in self
             .inner
-            .woken
+            .hooks
+            .0
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        self.inner.wake.notify_all();
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            hook();
+        }
+    }
+
+    /// Calls `hook` on every request from now on (a scheduler whose threads wait on a
+    /// condition variable of its own wakes them with it). It must only wake, never block
+    /// for long, and never call back into this token's `request`.
+    pub fn on_request(&self, hook: impl Fn() + Send + Sync + 'static) {
+        self.inner
+            .hooks
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Box::new(hook));
     }
 
     /// Start no new device and abandon the ones in flight where possible (SIGTERM).

@@ -25,7 +25,7 @@ use super::profile::BastionLimits;
 use super::profile::SshStack;
 use super::record::Recorder;
 use super::seed::session_rng;
-use super::server::{self, DeviceState, Port};
+use super::server::{self, DeviceState, Port, SessionGauge};
 use super::spec::FleetSpec;
 use fleetbench_inventory::Format;
 use fleetbench_inventory::Secret;
@@ -61,6 +61,8 @@ pub(super) struct FleetView {
     pub(super) inventory: Vec<(String, String, u16, &'static Platform)>,
     /// The jump host in front of the fleet, if any.
     pub(super) bastion: Option<EmulatedBastion>,
+    /// The sessions its devices hold open now.
+    pub(super) gauge: Arc<SessionGauge>,
 }
 
 /// The fleet's jump host as clients see it (`--bastion`).
@@ -238,6 +240,7 @@ impl BoundFleet {
             .aaa
             .map(|a| Arc::new(AaaServer::new(a, spec.profile.jitter, spec.seed)));
         let now = Utc::now();
+        let gauge = Arc::new(SessionGauge::default());
         let mut ports = Vec::with_capacity(spec.devices);
         let mut infos = Vec::with_capacity(spec.devices);
         for (index, faults) in faults.into_iter().enumerate() {
@@ -300,6 +303,7 @@ impl BoundFleet {
             );
             dev.authorized_keys = authorized.clone();
             dev.recorder = recorder.clone();
+            dev.gauge = gauge.clone();
             dev.aaa = aaa.clone();
             dev.watch = spec
                 .profile
@@ -315,6 +319,10 @@ impl BoundFleet {
                 .get(index)
                 .copied()
                 .unwrap_or_else(Platform::default_platform);
+            dev.exec_timeout = spec
+                .profile
+                .exec_timeout
+                .resolve(crate::platforms::default_exec_timeout(dev.platform));
             infos.push(DeviceInfo {
                 name: dev.hostname.clone(),
                 host,
@@ -358,6 +366,7 @@ impl BoundFleet {
         };
         Ok(BoundFleet {
             view: FleetView {
+                gauge,
                 username: spec.username.clone(),
                 password: spec.password.clone(),
                 secret: spec.secret.clone(),

@@ -47,6 +47,7 @@
 //!   connections share, `server/channel.rs` the per-channel tasks that apply delays and
 //!   faults.
 //! - [`record`]: the devices' own record of each session (off unless [`FleetSpec::record`]).
+//!   [`EmulatedFleet::open_sessions`]: the sessions the devices hold open now.
 //! - [`bastion`]: the jump host in front of the fleet ([`FleetSpec::bastion`]), with
 //!   [`startups`], sshd's `MaxStartups` rule as a pure function.
 //! - `spec` ([`FleetSpec`] and what it asks of the machine), `keys` (SSH configuration and
@@ -123,7 +124,7 @@ pub use foreground::{FleetFiles, serve_foreground, serve_foreground_with};
 pub use platforms::{MixError, PlatformMix};
 pub use profile::Profile;
 pub use record::{End, SessionRecord};
-pub use server::{ESCAPE_CODES, WEIRD_PROMPT};
+pub use server::{ESCAPE_CODES, OpenSessions, WEIRD_PROMPT};
 pub use spec::{BastionSpec, FleetSpec};
 
 use bound::{BoundFleet, FleetView};
@@ -263,9 +264,20 @@ impl EmulatedFleet {
             .map_or_else(Vec::new, |r| r.take_settled(Duration::from_secs(2)))
     }
 
+    /// The records of every session that ended since the last call, without waiting for
+    /// sessions still open (a steady run's kept sessions never close while it runs).
+    pub fn drain_sessions(&self) -> Vec<SessionRecord> {
+        self.recorder.as_ref().map_or_else(Vec::new, |r| r.take())
+    }
+
     /// CPU time used so far by the emulator's runtime threads.
     pub fn server_cpu(&self) -> Duration {
         self.cpu.total()
+    }
+
+    /// The sessions the fleet's devices hold open now, by their own count.
+    pub fn open_sessions(&self) -> OpenSessions {
+        self.view.gauge.read()
     }
 
     /// The faults each device ended up with, in device order.

@@ -118,9 +118,10 @@ mod tests {
     fn parses_ios_order() {
         let b = BlockFor::parse("120s/3/60s").unwrap();
         assert_eq!((b.quiet, b.attempts, b.within), (120 * S, 3, 60 * S));
-        for bad in ["120s/3", "120s/x/60s", "0/3/60s", "120s/0/60s", "2m/3/60s"] {
+        for bad in ["120s/3", "120s/x/60s", "0/3/60s", "120s/0/60s", "2d/3/60s"] {
             assert!(BlockFor::parse(bad).is_err(), "{bad}");
         }
+        assert_eq!(BlockFor::parse("2m/3/1m").unwrap(), b, "minutes too");
     }
 
     #[test]

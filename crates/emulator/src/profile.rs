@@ -19,7 +19,10 @@
 //! older IOS SSH stack offers (SHA-1 key exchanges, an `ssh-rsa` host key, CBC/CTR ciphers,
 //! `hmac-sha1`); `ssh=modern` (the default) offers current OpenSSH-like algorithms.
 //! `grace` is the login grace time (default 120 s, IOS's `ip ssh time-out`): a connection
-//! not authenticated by then is closed. The shared limits (`aaa=16@20ms`, `vty=5`,
+//! not authenticated by then is closed. `exec-timeout` is how long a shell may sit without
+//! input before the device closes the session (IOS's `exec-timeout`, whose default of
+//! 10 minutes IOS, IOS-XE and IOS-XR devices keep when the profile says nothing: the
+//! platforms' `default_exec_timeout`); `exec-timeout=off` (or `0`) never closes. The shared limits (`aaa=16@20ms`, `vty=5`,
 //! `block-for=120s/3/60s`, `preauth=10:30:100`, ...) are [`super::limits`]'s keys.
 //!
 //! The jump host's keys (they act only with `--bastion`, see [`crate::bastion`]):
@@ -75,11 +78,51 @@ pub struct Profile {
     pub login_grace: Duration,
     /// The SSH algorithms the devices offer.
     pub ssh: SshStack,
+    /// How long an idle shell stays open (key `exec-timeout`).
+    pub exec_timeout: ExecTimeout,
     /// The jump host's limits (used only when the fleet has one).
     pub bastion: BastionLimits,
     /// The shared limits: the fleet's AAA server, vty lines, login blocks, pre-auth rules
     /// ([`super::limits`]).
     pub limits: Limits,
+}
+
+/// How long a shell may sit without input before the device closes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExecTimeout {
+    /// The platform's own default (the platforms' `default_exec_timeout`, which the fleet
+    /// passes in: the profile knows no platform).
+    #[default]
+    Platform,
+    /// Never (`exec-timeout=off`, IOS's `exec-timeout 0 0`).
+    Off,
+    /// After this long without input.
+    After(Duration),
+}
+
+impl ExecTimeout {
+    /// `exec-timeout=VALUE`: a duration above 0, or `off` (`0`).
+    fn parse(value: &str) -> Result<ExecTimeout, String> {
+        match value.trim() {
+            "off" | "0" => Ok(ExecTimeout::Off),
+            v => parse_duration(v)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .map(ExecTimeout::After)
+                .ok_or_else(|| {
+                    format!("exec-timeout={v}: expected a duration like 10m or 1.5s, or off")
+                }),
+        }
+    }
+
+    /// The idle timeout of a device whose platform's own default is `platform_default`.
+    pub fn resolve(self, platform_default: Option<Duration>) -> Option<Duration> {
+        match self {
+            ExecTimeout::Platform => platform_default,
+            ExecTimeout::Off => None,
+            ExecTimeout::After(d) => Some(d),
+        }
+    }
 }
 
 /// IOS's default `ip ssh time-out`: 120 s.
@@ -128,6 +171,7 @@ impl Profile {
             faults: Vec::new(),
             login_grace: DEFAULT_LOGIN_GRACE,
             ssh: SshStack::Modern,
+            exec_timeout: ExecTimeout::Platform,
             bastion: BastionLimits::default(),
             limits: Limits::default(),
         }
@@ -224,6 +268,7 @@ impl Profile {
                         .filter(|d| !d.is_zero())
                         .ok_or_else(|| err(format!("grace={value}: expected a duration > 0")))?
                 }
+                "exec-timeout" => profile.exec_timeout = ExecTimeout::parse(value).map_err(err)?,
                 "ssh" => {
                     profile.ssh = match value {
                         "modern" => SshStack::Modern,
@@ -260,7 +305,7 @@ impl Profile {
                 other => {
                     return Err(err(format!(
                         "unknown key '{other}' (known: login, command, config, jitter, fault, ssh, \
-                         grace, startups, max-sessions, bastion-grace, {})",
+                         grace, exec-timeout, startups, max-sessions, bastion-grace, {})",
                         limits::KEYS.join(", ")
                     )));
                 }
@@ -323,6 +368,32 @@ mod tests {
             DEFAULT_LOGIN_GRACE
         );
         assert!(Profile::by_name("grace=0").is_err());
+    }
+
+    #[test]
+    fn exec_timeout_key() {
+        let ten = Some(Duration::from_secs(600));
+        let p = Profile::by_name("lan").unwrap();
+        assert_eq!(p.exec_timeout, ExecTimeout::Platform);
+        assert_eq!(p.exec_timeout.resolve(ten), ten, "the platform's default");
+        assert_eq!(p.exec_timeout.resolve(None), None);
+        let p = Profile::by_name("instant,exec-timeout=1.5s").unwrap();
+        assert_eq!(
+            p.exec_timeout.resolve(None),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(
+            Profile::by_name("exec-timeout=10m").unwrap().exec_timeout,
+            ExecTimeout::After(Duration::from_secs(600))
+        );
+        for off in ["exec-timeout=off", "exec-timeout=0"] {
+            let p = Profile::by_name(off).unwrap();
+            assert_eq!(p.exec_timeout.resolve(ten), None, "{off}");
+        }
+        let e = Profile::by_name("exec-timeout=soon")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("exec-timeout=soon"), "{e}");
     }
 
     #[test]

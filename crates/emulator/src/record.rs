@@ -45,9 +45,13 @@ pub struct SessionRecord {
     /// The first prompt was handed to the SSH layer.
     #[serde(default)]
     pub first_prompt_unix: Option<f64>,
-    /// Command lines, in order.
+    /// Command lines, in order: the first [`MAX_COMMANDS`] of the session.
     #[serde(default)]
     pub commands: Vec<CommandRecord>,
+    /// Command lines past [`MAX_COMMANDS`], counted only: a session kept open for hours
+    /// runs its commands again every poll, and its record must not grow with them.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub commands_omitted: u64,
     pub closed_unix: f64,
     pub end: End,
     /// Why the device turned the session away before any work, if it did: before the SSH
@@ -66,6 +70,13 @@ pub struct SessionRecord {
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }
+
+fn is_zero_u64(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Command lines one session's record keeps (a one-off session runs a handful).
+pub const MAX_COMMANDS: usize = 64;
 
 /// Why a device turned a session away (see [`SessionRecord::refused`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +145,8 @@ pub enum End {
     Dropped,
     /// The device's fault stopped the output (`hang`, `disconnect`) or refused the session.
     Fault,
+    /// The shell sat idle past the device's `exec-timeout` and the device closed it.
+    ExecTimeout,
 }
 
 /// Where finished records go.
@@ -240,6 +253,7 @@ impl Live {
                 shell_unix: None,
                 first_prompt_unix: None,
                 commands: Vec::new(),
+                commands_omitted: 0,
                 closed_unix: 0.0,
                 end: End::Dropped,
                 refused: None,
@@ -286,6 +300,10 @@ impl Live {
         };
         let now = unix_now();
         self.with(|r| {
+            if r.commands.len() >= MAX_COMMANDS {
+                r.commands_omitted += 1;
+                return;
+            }
             r.commands.push(CommandRecord {
                 command,
                 received_unix: now,
@@ -348,5 +366,31 @@ impl Live {
         };
         self.recorder.push(rec);
         self.recorder.open.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A session kept open for hours runs its commands again every poll: its record keeps
+    /// the first ones and counts the rest.
+    #[test]
+    fn a_long_session_s_record_stays_bounded() {
+        let recorder = Arc::new(Recorder::in_memory());
+        let hidden = Arc::new(["pw".to_string(), "secret".to_string()]);
+        let live = Live::new(recorder.clone(), "R1", 22, None, hidden);
+        for i in 0..10 * MAX_COMMANDS {
+            live.received(&format!("show clock {i}"), false);
+            live.answered();
+        }
+        live.received("pw", true);
+        live.close();
+        let r = recorder.take().pop().unwrap();
+        assert_eq!(r.commands.len(), MAX_COMMANDS);
+        assert_eq!(r.commands_omitted, 9 * MAX_COMMANDS as u64 + 1);
+        assert!(r.commands.iter().all(|c| c.answered_unix.is_some()));
+        let line = serde_json::to_string(&r).unwrap();
+        assert!(line.contains("\"commands_omitted\""));
     }
 }

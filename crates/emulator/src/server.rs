@@ -37,6 +37,7 @@ use self::channel::{ChannelTask, Kind, Out};
 pub(crate) use self::device::DeviceState;
 use self::device::LineGuard;
 pub use self::device::WEIRD_PROMPT;
+pub use self::device::{OpenSessions, SessionGauge};
 use self::heard::Heard;
 
 /// A bound port: listening, or (fault `refuse`) bound only, so connects get a RST.

@@ -193,6 +193,18 @@ impl LatencyHistograms {
         self.by_key.get(key)
     }
 
+    /// Samples under `key`.
+    pub fn count(&self, key: &str) -> u64 {
+        self.get(key).map_or(0, Histogram::len)
+    }
+
+    /// The value at quantile `q` (0 to 1) of `key`, seconds; `None` when it has no sample.
+    pub fn quantile_s(&self, key: &str, q: f64) -> Option<f64> {
+        self.get(key)
+            .filter(|h| !h.is_empty())
+            .map(|h| h.value_at_quantile(q.clamp(0.0, 1.0)) as f64 / 1e6)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.by_key.values().all(|h| h.is_empty())
     }

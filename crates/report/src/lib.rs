@@ -36,6 +36,9 @@
 //!   their shared limits (AAA, vty lines, login blocks, `MaxStartups`) did to a run.
 //! - [`tune`]: what `fleetbench tune` adds: every measured point, the chosen worker
 //!   counts, where failures start, the best connect rate, and why.
+//! - [`steady`]: what `fleetbench poll` adds: the steady-state schedule's runs, their
+//!   cycles (a stream line each) and the pure arithmetic of lag, latency from due and the
+//!   bounded series.
 //! - [`floor`]: the machine's floor (`machine.floor`: the least CPU one session costs here,
 //!   per side) and the strategies' CPU as a multiple of it ([`stats`] defines the multiples).
 //! - [`schema`]: the report's JSON Schema, generated from these types and committed as
@@ -62,6 +65,7 @@ pub mod schema;
 pub mod shard;
 mod spread;
 pub mod stats;
+pub mod steady;
 mod strategy;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -124,6 +124,17 @@ impl Metric {
             }
             Metric::Rss => {
                 let v = positive(s.peak_rss_bytes as f64)?;
+                // Each run's own peak, when every run has one (reports from this field on):
+                // the spread that keeps an unchanged poller's memory from failing the gate.
+                let per_run: Vec<f64> = s
+                    .runs
+                    .iter()
+                    .filter_map(|r| r.peak_rss_bytes)
+                    .map(|b| b as f64)
+                    .collect();
+                if per_run.len() > 1 && per_run.len() == s.runs.len() {
+                    return Reading::with_samples(v, &per_run);
+                }
                 Some(Reading::single(v))
             }
             Metric::Efficiency => {

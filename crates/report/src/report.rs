@@ -42,6 +42,10 @@ pub struct Report {
     /// Set when the devices were reached through a jump host (`--bastion`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bastion: Option<BastionInfo>,
+    /// Set on a `fleetbench poll` report: the steady-state schedule and one run per
+    /// sessions mode (`strategies` is then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steady: Option<crate::steady::SteadyReport>,
     /// True when a stop (Ctrl-C, SIGTERM) cut the run short: the report holds fewer runs or
     /// strategies than were asked for, the partial run last, even if every device it reached
     /// answered. Such a run exits with status 1.
@@ -171,6 +175,11 @@ pub struct RunSummary {
     /// [`RunSummary::ended`]).
     #[serde(default)]
     pub ended_unix: f64,
+    /// This run's peak resident memory, bytes: the client process's high-water mark over the
+    /// run (reset before it), or an external poller's process tree's. Absent in reports
+    /// older than this field; the gate then has no spread for peak RSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_bytes: Option<u64>,
 }
 
 impl RunSummary {
@@ -318,6 +327,7 @@ impl Report {
             shard: None,
             merged: None,
             bastion: None,
+            steady: None,
             interrupted: false,
             tune: None,
         }

@@ -26,6 +26,7 @@ pub fn run(wall_s: f64, cpu_s: f64, failed: usize) -> RunSummary {
         p99_s: 0.0,
         started_unix: 0.0,
         ended_unix: 0.0,
+        peak_rss_bytes: None,
     }
 }
 
@@ -84,6 +85,7 @@ pub fn report(strategies: Vec<StrategyReport>) -> Report {
         shard: None,
         merged: None,
         bastion: None,
+        steady: None,
         interrupted: false,
         tune: None,
     };

@@ -12,6 +12,9 @@
 //!   costs on it, over rounds (the floor's measurements).
 //! - [`raise_nofile_limit`]: the soft open-file limit up to the hard one; [`nofile_limits`]:
 //!   both, as they are.
+//! - [`rss_now`], [`live_children_cpu`], [`proc_usage`]: what a long run samples as it
+//!   goes: this process's resident memory now, its live worker processes' CPU so far, and
+//!   another process's CPU and memory (a separate `fleetbench emulate`), from `/proc`.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -69,6 +72,67 @@ fn vm_hwm_in(status: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+/// This process's resident memory now (VmRSS), bytes.
+pub fn rss_now() -> Option<u64> {
+    status_kb(
+        &std::fs::read_to_string("/proc/self/status").ok()?,
+        "VmRSS:",
+    )
+}
+
+fn status_kb(status: &str, key: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// One process's CPU so far and resident memory now, from `/proc`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ProcUsage {
+    /// User and system time, seconds (the kernel counts them in clock ticks).
+    pub cpu_s: f64,
+    pub rss_bytes: u64,
+}
+
+/// Process `pid`'s [`ProcUsage`]; `None` when it is gone or unreadable.
+pub fn proc_usage(pid: u32) -> Option<ProcUsage> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    Some(ProcUsage {
+        cpu_s: stat_cpu_s(&stat, clock_ticks())?,
+        rss_bytes: status_kb(&status, "VmRSS:").unwrap_or(0),
+    })
+}
+
+fn clock_ticks() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if t > 0 { t as f64 } else { 100.0 }
+}
+
+/// utime + stime of a `/proc/PID/stat` line, seconds. The command name (field 2) may hold
+/// spaces and parentheses, so fields are counted from its last `)`.
+fn stat_cpu_s(stat: &str, ticks: f64) -> Option<f64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace();
+    // Fields 3.. follow the name: utime and stime are fields 14 and 15.
+    let utime: f64 = fields.nth(11)?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) / ticks)
+}
+
+/// CPU so far of this process's live children (worker processes are reaped, and counted
+/// by [`cpu_now`], only when a run ends), seconds.
+pub fn live_children_cpu() -> f64 {
+    child_pids()
+        .into_iter()
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            stat_cpu_s(&stat, clock_ticks())
+        })
+        .sum()
 }
 
 /// Pids of this process's live children (every thread's `children` list).
@@ -223,6 +287,21 @@ pub fn raise_nofile_limit() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stat_fields_are_counted_from_the_name_s_end() {
+        let line = "4242 (a) b (c)) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 1 0";
+        assert_eq!(stat_cpu_s(line, 100.0), Some(3.0));
+        assert_eq!(stat_cpu_s("garbage", 100.0), None);
+    }
+
+    #[test]
+    fn this_process_reads_itself() {
+        let me = proc_usage(std::process::id()).unwrap();
+        assert!(me.rss_bytes > 0);
+        assert!(rss_now().unwrap() > 0);
+        assert!(proc_usage(u32::MAX).is_none());
+    }
 
     #[test]
     fn samples_a_child_process_peak_rss() {

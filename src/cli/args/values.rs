@@ -62,7 +62,7 @@ pub(super) fn network_spec(s: &str) -> Result<NetworkSpec, String> {
 /// `HostKeyPolicy`, `OnCommandError`):
 /// clap lists the names in `--help` and in its errors, as for a `ValueEnum` (which the orphan
 /// rule forbids implementing here).
-fn named<T: Clone + Send + Sync + 'static>(
+pub(super) fn named<T: Clone + Send + Sync + 'static>(
     all: &'static [T],
     name: fn(&T) -> &'static str,
 ) -> impl TypedValueParser<Value = T> {

@@ -515,3 +515,31 @@ fn a_session_limit_message_before_the_first_prompt_is_vty_busy() {
     l.on_bytes(b"Too many logins for 'cisco'.\r\n").unwrap();
     assert_eq!(l.eof_error().kind(), "vty_busy");
 }
+
+#[test]
+fn again_runs_the_commands_on_the_same_shell_with_the_learned_prompt() {
+    let mut d = dialogue(&["show clock", "show ver"], None);
+    d.on_bytes(b"R1#").unwrap();
+    d.on_bytes(b"terminal length 0\r\nR1#").unwrap();
+    d.on_bytes(b"show clock\r\n*10:00\r\nR1#").unwrap();
+    assert_eq!(
+        d.on_bytes(b"show ver\r\nIOS\r\nR1#").unwrap(),
+        Action::Finished
+    );
+    assert_eq!(d.take_outputs().len(), 2);
+    // A later poll: the first command at once, no prompt or paging step again.
+    assert_eq!(sent(d.again()), "show clock\n");
+    assert_eq!(d.phase(), (Phase::Command, Some(0)));
+    assert_eq!(
+        sent(d.on_bytes(b"show clock\r\n*10:10\r\nR1#").unwrap()),
+        "show ver\n"
+    );
+    assert_eq!(
+        d.on_bytes(b"show ver\r\nIOS\r\nR1#").unwrap(),
+        Action::Finished
+    );
+    let outs = d.take_outputs();
+    assert_eq!(outs[0].output, "*10:10");
+    assert_eq!(outs.len(), 2, "only this poll's outputs");
+    assert!(d.rejection().is_none());
+}

@@ -51,7 +51,7 @@ pub(super) fn run(r: &Run<'_>) -> Result<RunOutcome, StrategyError> {
             let retry = r.cfg.retry;
             tokio::spawn(async move {
                 let (devices, job) = &*shared;
-                while let Some(i) = feed.take() {
+                while let Some(i) = feed.take_async().await {
                     let dev = &devices[i];
                     let mut attempts = Attempts::new(i, retry);
                     let r = loop {
@@ -60,7 +60,7 @@ pub(super) fn run(r: &Run<'_>) -> Result<RunOutcome, StrategyError> {
                         }
                         let _ = tx.send(Msg::Started(i, worker_label(), unix_now()));
                         let r = tokio::select! {
-                            r = poller.poll_async(dev, job) => r,
+                            r = poller.poll_at_async(i, dev, job) => r,
                             () = feed.stop().urgent() => not_run(dev, SessionError::Interrupted),
                         };
                         match attempts.after(r) {
@@ -85,6 +85,9 @@ pub(super) fn run(r: &Run<'_>) -> Result<RunOutcome, StrategyError> {
                 Msg::Done(i, r) => col.finish(i, *r),
             }
         }
+        // What the session kept (kept sessions' sockets are registered with this runtime)
+        // goes while the runtime still runs.
+        r.cfg.session.end_run();
     });
     r.outcome(col, startup, threads)
 }

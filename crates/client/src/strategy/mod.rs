@@ -12,16 +12,22 @@
 //!
 //! Every strategy takes its devices from the one queue of the shell (`pool.rs`), which also
 //! paces new connections (`--connect-rate`, [`pace`]) and retries failed devices
-//! (`--retries`, [`retry`]) the same way for all five.
+//! (`--retries`, [`retry`]) the same way for all five. That queue is one sweep of the
+//! fleet, or a steady-state schedule ([`run_steady`]: [`schedule`] the pure rules,
+//! [`steady`] their clock), where each device comes again whenever it is due; sessions
+//! can then be kept between a device's polls ([`keep`]).
 
 mod asyncrt;
+pub mod keep;
 pub mod pace;
 pub mod poller;
 mod pool;
 pub mod processes;
 mod rayon_pool;
 pub mod retry;
+pub mod schedule;
 mod sequential;
+pub mod steady;
 mod threads;
 
 use crate::job::Job;
@@ -50,6 +56,18 @@ pub fn default_workers(kind: StrategyKind, n: usize) -> usize {
         _ => 1000,
     };
     n.clamp(1, cap)
+}
+
+/// The workers a run of `kind` over `devices` devices has when `requested` were asked for:
+/// [`default_workers`] unless asked, never more than devices, 1 for sequential.
+pub fn effective_workers(kind: StrategyKind, requested: Option<usize>, devices: usize) -> usize {
+    if kind == StrategyKind::Sequential {
+        return 1;
+    }
+    requested
+        .unwrap_or_else(|| default_workers(kind, devices))
+        .max(1)
+        .min(devices.max(1))
 }
 
 /// How to run: the concurrency bound, for `processes` which executable to start, the stop
@@ -121,7 +139,7 @@ pub enum StrategyError {
     Spawn { exe: String, message: String },
 }
 
-/// Runs `kind` over `devices`.
+/// Runs `kind` over `devices`: one sweep, each device once.
 pub fn run(
     kind: StrategyKind,
     devices: &[Device],
@@ -129,21 +147,42 @@ pub fn run(
     cfg: &RunConfig,
     obs: &dyn Observer,
 ) -> Result<RunOutcome, StrategyError> {
-    let workers = cfg
-        .workers
-        .unwrap_or_else(|| default_workers(kind, devices.len()))
-        .max(1);
-    let workers = if kind == StrategyKind::Sequential {
-        1
-    } else {
-        workers.min(devices.len().max(1))
-    };
+    run_with(kind, devices, job, cfg, obs, None)
+}
+
+/// Runs `kind` over `devices` on `schedule` ([`steady`]): each device whenever it is due,
+/// until the schedule ends or a stop. Every poll's result goes to the schedule (the
+/// outcome's `results` is empty); finished cycles come out of the schedule's receiver.
+/// Closes the schedule before it returns, whatever happened.
+pub fn run_steady(
+    kind: StrategyKind,
+    devices: &[Device],
+    job: &Job,
+    cfg: &RunConfig,
+    schedule: Arc<steady::Steady>,
+    obs: &dyn Observer,
+) -> Result<RunOutcome, StrategyError> {
+    let out = run_with(kind, devices, job, cfg, obs, Some(schedule.clone()));
+    schedule.close();
+    out
+}
+
+fn run_with(
+    kind: StrategyKind,
+    devices: &[Device],
+    job: &Job,
+    cfg: &RunConfig,
+    obs: &dyn Observer,
+    steady: Option<Arc<steady::Steady>>,
+) -> Result<RunOutcome, StrategyError> {
+    let workers = effective_workers(kind, cfg.workers, devices.len());
     let r = pool::Run {
         devices,
         job,
         workers,
         cfg,
         obs,
+        steady,
     };
     let t0 = Instant::now();
     let out = match kind {

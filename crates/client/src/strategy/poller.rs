@@ -28,6 +28,15 @@ pub trait Poller: Send + Sync + fmt::Debug {
     fn poll(&self, dev: &Device, job: &Job) -> DeviceResult;
     /// On a tokio runtime, never blocking its thread.
     fn poll_async<'a>(&'a self, dev: &'a Device, job: &'a Job) -> PollFuture<'a>;
+    /// [`Poller::poll`] of device `index` of the run: a poller that keeps something per
+    /// device between polls (a kept session, [`super::keep`]) needs to know which.
+    fn poll_at(&self, _index: usize, dev: &Device, job: &Job) -> DeviceResult {
+        self.poll(dev, job)
+    }
+    /// [`Poller::poll_async`] of device `index` of the run.
+    fn poll_at_async<'a>(&'a self, _index: usize, dev: &'a Device, job: &'a Job) -> PollFuture<'a> {
+        self.poll_async(dev, job)
+    }
     /// The longest one healthy session may take; past it, a worker process is hung.
     fn budget(&self, dev: &Device, job: &Job) -> Duration {
         session::budget(dev, job)

@@ -10,6 +10,7 @@
 use super::pace::Pacer;
 use super::poller::{Poller, not_run};
 use super::retry::RetryPolicy;
+use super::steady::Steady;
 use super::{RunConfig, RunOutcome};
 use crate::error::SessionError;
 use crate::job::Job;
@@ -19,8 +20,8 @@ use crate::stop::Stop;
 use fleetbench_inventory::Device;
 use fleetbench_report::StrategyKind;
 use fleetbench_report::{DeviceResult, ErrorInfo};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Threads that run sessions get a small stack: the session core needs little, and 1000
@@ -34,13 +35,18 @@ pub(super) struct Run<'a> {
     pub workers: usize,
     pub cfg: &'a RunConfig,
     pub obs: &'a dyn Observer,
+    /// A steady-state run's schedule: devices come from it, when due, again and again,
+    /// and their results go back to it; otherwise one sweep in inventory order.
+    pub steady: Option<Arc<Steady>>,
 }
 
 impl<'a> Run<'a> {
-    /// The run's queue, in inventory order, obeying the run's stop token and connect rate.
+    /// The run's queue, in inventory order (or as the steady schedule says), obeying the
+    /// run's stop token and connect rate.
     pub fn feed(&self) -> Feed {
         let mut feed = Feed::new(self.devices.len(), &self.cfg.stop);
         feed.pacer = self.cfg.connect_rate.map(Pacer::new);
+        feed.steady = self.steady.clone();
         feed
     }
 
@@ -50,7 +56,9 @@ impl<'a> Run<'a> {
     }
 
     pub fn collector(&self) -> Collector<'a> {
-        Collector::new(self.devices, self.obs)
+        let mut col = Collector::new(self.devices, self.obs);
+        col.steady = self.steady.clone();
+        col
     }
 
     /// The session each device gets.
@@ -77,6 +85,8 @@ pub(super) struct Feed {
     len: usize,
     stop: Stop,
     pacer: Option<Pacer>,
+    /// A steady-state run takes its devices from its schedule instead.
+    steady: Option<Arc<Steady>>,
 }
 
 impl Feed {
@@ -86,7 +96,13 @@ impl Feed {
             len,
             stop: stop.clone(),
             pacer: None,
+            steady: None,
         }
+    }
+
+    /// Whether this is a steady-state run's queue (a device comes again and again).
+    pub(super) fn is_steady(&self) -> bool {
+        self.steady.is_some()
     }
 
     /// When the next connection may open (`--connect-rate`); `None`: at once.
@@ -109,18 +125,32 @@ impl Feed {
     }
 
     /// The next device to poll; `None` once every device was handed out or a stop was
-    /// requested.
+    /// requested. A steady run's waits (on this thread) until one is due.
     pub(super) fn take(&self) -> Option<usize> {
         if self.stop.is_requested() {
             return None;
+        }
+        if let Some(s) = &self.steady {
+            return s.take_blocking();
         }
         let i = self.next.fetch_add(1, Ordering::SeqCst);
         (i < self.len).then_some(i)
     }
 
-    /// Whether every device was handed out.
+    /// [`Feed::take`] for a tokio task.
+    pub(super) async fn take_async(&self) -> Option<usize> {
+        match &self.steady {
+            Some(s) if !self.stop.is_requested() => s.take_async().await,
+            _ => self.take(),
+        }
+    }
+
+    /// Whether every device was handed out (a steady run: no more work will come).
     pub(super) fn exhausted(&self) -> bool {
-        self.next.load(Ordering::SeqCst) >= self.len
+        match &self.steady {
+            Some(s) => s.is_done(),
+            None => self.next.load(Ordering::SeqCst) >= self.len,
+        }
     }
 
     pub(super) fn stop(&self) -> &Stop {
@@ -128,11 +158,13 @@ impl Feed {
     }
 }
 
-/// Results of one run, by device index, announced as they arrive.
+/// Results of one run, by device index, announced as they arrive (a steady run's go back
+/// to its schedule, one per poll, and are not kept).
 pub(super) struct Collector<'a> {
     devices: &'a [Device],
     obs: &'a dyn Observer,
     slots: Vec<OnceLock<DeviceResult>>,
+    steady: Option<Arc<Steady>>,
 }
 
 impl<'a> Collector<'a> {
@@ -141,11 +173,15 @@ impl<'a> Collector<'a> {
             devices,
             obs,
             slots: devices.iter().map(|_| OnceLock::new()).collect(),
+            steady: None,
         }
     }
 
     /// A worker (`pid/thread`) is about to connect to device `index`.
     pub(super) fn started(&self, index: usize, worker: &str, unix: f64) {
+        if let Some(s) = &self.steady {
+            s.started(index);
+        }
         self.obs.on(&Event::DeviceStarted {
             index,
             device: &self.devices[index],
@@ -155,10 +191,15 @@ impl<'a> Collector<'a> {
     }
 
     /// Device `index` has its result. A second result for one device would be a bug in the
-    /// strategy; the first one is kept.
+    /// strategy; the first one is kept (a steady run's poll hands it to the schedule).
     pub(super) fn finish(&self, index: usize, r: DeviceResult) {
         self.obs.on(&Event::DeviceFinished { index, result: &r });
-        let _ = self.slots[index].set(r);
+        match &self.steady {
+            Some(s) => s.finished(index, &r),
+            None => {
+                let _ = self.slots[index].set(r);
+            }
+        }
     }
 
     /// Every result in inventory order. A device without one was never started: after a
@@ -169,6 +210,10 @@ impl<'a> Collector<'a> {
         stop: &Stop,
         missing: impl Fn() -> SessionError,
     ) -> Vec<DeviceResult> {
+        if self.steady.is_some() {
+            // Every poll went to the schedule as it ended.
+            return Vec::new();
+        }
         for (i, slot) in self.slots.iter().enumerate() {
             if slot.get().is_none() {
                 let err = if stop.is_requested() {
@@ -285,7 +330,7 @@ pub(super) fn poll_here(
             &session::worker_label(),
             fleetbench_report::unix_now(),
         );
-        match attempts.after(poller.poll(dev, job)) {
+        match attempts.after(poller.poll_at(index, dev, job)) {
             Next::Done(r) => return col.finish(index, *r),
             Next::Retry(wait) => {
                 if !feed.stop().sleep_until(Instant::now() + wait) {

@@ -9,7 +9,7 @@
 //! this is the least costly
 //! way found to feed it blocking I/O.
 
-use super::pool::{Run, THREAD_STACK, poll_here};
+use super::pool::{Run, THREAD_STACK, poll_here, work};
 use super::{RunOutcome, StrategyError};
 use std::time::Instant;
 
@@ -26,6 +26,17 @@ pub(super) fn run(r: &Run<'_>) -> Result<RunOutcome, StrategyError> {
         })?;
     let startup = t0.elapsed();
     let (feed, col) = (r.feed(), r.collector());
+    if feed.is_steady() {
+        // A steady run's devices come again and again: W jobs, each taking the next due
+        // poll until the schedule ends (the pool's threads wait in the schedule).
+        pool.scope(|s| {
+            for _ in 0..r.workers {
+                let (feed, col) = (&feed, &col);
+                s.spawn(move |_| work(r, feed, col));
+            }
+        });
+        return r.outcome(col, startup, r.workers);
+    }
     pool.scope(|s| {
         for _ in r.devices {
             let (feed, col) = (&feed, &col);

@@ -313,3 +313,102 @@ fn the_connect_rate_spaces_every_start_of_every_strategy() {
         assert!(s[39] - s[0] < span, "{kind}");
     }
 }
+
+/// Every finished cycle of a steady run, with the late polls that followed.
+fn steady_run(
+    kind: StrategyKind,
+    mock: &Arc<Mock>,
+    plan: schedule::Plan,
+    workers: usize,
+) -> Vec<steady::SteadyEvent> {
+    let cfg = cfg(mock, workers);
+    let (s, rx) = steady::Steady::new(plan, &cfg.stop);
+    let devs = devices(plan.devices as u16);
+    let out = run_steady(kind, &devs, &job(), &cfg, s, &Quiet).unwrap();
+    assert!(
+        out.results.is_empty(),
+        "a steady run's results went to its schedule"
+    );
+    rx.into_iter().collect()
+}
+
+fn cycles_of(events: &[steady::SteadyEvent]) -> Vec<&schedule::Finished> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            steady::SteadyEvent::Cycle { finished, .. } => Some(finished),
+            steady::SteadyEvent::Late(_) => None,
+        })
+        .collect()
+}
+
+#[test]
+fn every_in_process_strategy_runs_a_steady_schedule_to_its_end() {
+    use fleetbench_report::steady::{OnLate, Outcome, Start};
+    for kind in IN_PROCESS {
+        let mock = Arc::new(Mock::new(vec![Duration::from_millis(1)]));
+        // 4 devices every 200 ms for 3 cycles: a poll is due long after the last one ends.
+        let plan = schedule::Plan {
+            every: Duration::from_millis(200),
+            cycles: 3,
+            devices: 4,
+            start: Start::Spread,
+            on_late: OnLate::Queue,
+            sessions_kept: false,
+        };
+        let events = steady_run(kind, &mock, plan, 2);
+        let cycles = cycles_of(&events);
+        assert_eq!(
+            cycles.iter().map(|c| c.cycle).collect::<Vec<_>>(),
+            [0, 1, 2],
+            "{kind:?}"
+        );
+        for c in &cycles {
+            assert_eq!(c.polls.len(), 4, "{kind:?}");
+            assert!(c.polls.iter().all(|p| p.outcome == Outcome::Ok), "{kind:?}");
+        }
+        assert_eq!(mock.polled(), 12, "{kind:?}: each device once a cycle");
+        // Device R1 is due at 0, 200 and 400 ms: its polls start at least that far apart.
+        let starts = mock.starts();
+        let span = *starts.last().unwrap() - starts[0];
+        assert!(span >= Duration::from_millis(400), "{kind:?}: {span:?}");
+    }
+}
+
+#[test]
+fn a_stop_ends_a_steady_run_with_its_cycle_in_progress_partial() {
+    use fleetbench_report::steady::{OnLate, Outcome, Start};
+    for kind in IN_PROCESS {
+        let stop = Stop::new();
+        let mut m = Mock::new(vec![Duration::from_millis(20)]);
+        m.stop_at_first = Some(stop.clone());
+        let mock = Arc::new(m);
+        let mut cfg = cfg(&mock, 1);
+        cfg.stop = stop;
+        // An hour of cycles: only the stop can end it.
+        let plan = schedule::Plan {
+            every: Duration::from_secs(1),
+            cycles: 3600,
+            devices: 3,
+            start: Start::Burst,
+            on_late: OnLate::Skip,
+            sessions_kept: false,
+        };
+        let (s, rx) = steady::Steady::new(plan, &cfg.stop);
+        let t0 = std::time::Instant::now();
+        run_steady(kind, &devices(3), &job(), &cfg, s, &Quiet).unwrap();
+        assert!(t0.elapsed() < Duration::from_secs(60), "{kind:?}");
+        let events: Vec<_> = rx.into_iter().collect();
+        let cycles = cycles_of(&events);
+        assert_eq!(cycles.len(), 1, "{kind:?}");
+        let outcomes: Vec<&Outcome> = cycles[0].polls.iter().map(|p| &p.outcome).collect();
+        assert_eq!(outcomes.len(), 3, "{kind:?}");
+        // The first poll ran (the stop came as it began); the others never started.
+        assert_eq!(
+            outcomes.iter().filter(|o| ***o == Outcome::Ok).count(),
+            1,
+            "{kind:?}: {outcomes:?}"
+        );
+        assert_eq!(mock.polled(), 1, "{kind:?}");
+    }
+}

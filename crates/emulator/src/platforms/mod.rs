@@ -38,6 +38,20 @@ pub fn new_cli(platform: &'static Platform, setup: &CliSetup) -> Box<dyn DeviceC
     }
 }
 
+/// IOS's default `exec-timeout` on a vty line: 10 minutes (`exec-timeout 10 0`).
+pub const IOS_EXEC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// How long a device of `platform` lets a shell sit idle (no input) before it closes the
+/// session, when the profile says nothing (`exec-timeout=`): IOS, IOS-XE and IOS-XR close a
+/// vty session after 10 idle minutes by default; the other platforms here are played
+/// without an idle timeout unless the profile sets one.
+pub fn default_exec_timeout(platform: &Platform) -> Option<std::time::Duration> {
+    match platform.short {
+        "ios" | "xe" | "xr" => Some(IOS_EXEC_TIMEOUT),
+        _ => None,
+    }
+}
+
 /// How a device turns a session away when every vty line is busy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VtyRefusal {

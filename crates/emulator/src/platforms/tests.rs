@@ -164,3 +164,15 @@ fn assignment_is_exact_and_deterministic() {
             .all(|p| p.short == "ios")
     );
 }
+
+#[test]
+fn ios_like_platforms_close_idle_sessions_after_ten_minutes_by_default() {
+    let by = |t: &str| Platform::by_device_type(t).unwrap();
+    let ten = Some(std::time::Duration::from_secs(600));
+    for t in ["cisco_ios", "cisco_xe", "cisco_xr"] {
+        assert_eq!(default_exec_timeout(by(t)), ten, "{t}");
+    }
+    for t in ["arista_eos", "cisco_nxos", "juniper_junos", "linux"] {
+        assert_eq!(default_exec_timeout(by(t)), None, "{t}");
+    }
+}

@@ -180,15 +180,30 @@ impl ChannelTask {
         self.out.send(cli.greeting()).await?;
         self.live.as_ref().inspect(|l| l.prompt_out());
         let mut asked_secret = false;
-        while let Some(input) = self.rx.recv().await {
+        loop {
+            // `exec-timeout`: only time waiting for input counts, as on IOS (a command's
+            // own latency does not).
+            let input = match self.dev.exec_timeout {
+                None => self.rx.recv().await,
+                Some(idle) => match tokio::time::timeout(idle, self.rx.recv()).await {
+                    Ok(input) => input,
+                    Err(_) => return self.idle_timeout().await,
+                },
+            };
+            let Some(input) = input else {
+                break;
+            };
             let mut pending = Vec::new();
             if echo_secret && asked_secret {
                 // The typed enable secret, echoed back (IOS never does this).
                 pending.extend_from_slice(&input);
             }
             let replies = cli.feed(&input, Utc::now());
+            // Taken after every input whether recorded or not: a session kept open for
+            // hours must not pile up the lines it ran.
+            let lines = cli.take_lines();
             if let Some(live) = &self.live {
-                for (line, show) in cli.take_lines() {
+                for (line, show) in lines {
                     live.received(&line, !show);
                 }
             }
@@ -235,6 +250,21 @@ impl ChannelTask {
         // The client sent EOF or closed the channel.
         self.out.finish(0).await;
         self.end(End::ClientClosed);
+        Ok(())
+    }
+
+    /// The shell sat idle for its `exec-timeout`: the device closes the session, as IOS
+    /// clears an idle vty line (the client sees the connection closed by the remote host,
+    /// with no text).
+    async fn idle_timeout(&self) -> Result<(), Halt> {
+        self.end(End::ExecTimeout);
+        let _ = self.out.handle.eof(self.out.channel).await;
+        let _ = self.out.handle.close(self.out.channel).await;
+        let _ = self
+            .out
+            .handle
+            .disconnect(Disconnect::ByApplication, String::new(), String::new())
+            .await;
         Ok(())
     }
 

@@ -54,6 +54,11 @@ pub(crate) struct DeviceState {
     pub aaa: Option<Arc<AaaServer>>,
     /// `login block-for`, when the profile sets it.
     pub watch: Option<Mutex<LoginWatch>>,
+    /// How long a shell may sit without input before the device closes the session
+    /// (`exec-timeout`); `None`: never.
+    pub exec_timeout: Option<Duration>,
+    /// The fleet's count of open sessions, which this device's connections add to.
+    pub gauge: Arc<SessionGauge>,
     /// The connections and vty lines in use.
     pub(super) lines: Mutex<Lines>,
     pub(super) sessions_started: AtomicU64,
@@ -95,6 +100,8 @@ impl DeviceState {
             device,
             aaa: None,
             watch: None,
+            exec_timeout: None,
+            gauge: Arc::default(),
             lines: Mutex::new(Lines::default()),
             sessions_started: AtomicU64::new(0),
             accepted: AtomicU64::new(0),
@@ -152,9 +159,10 @@ impl DeviceState {
             Verdict::Refuse(why) => Err(why),
             Verdict::Admit { evict } => {
                 if let Some(id) = evict {
-                    lines.evict(id, true);
+                    lines.evict(id, true, &self.gauge);
                 }
                 let state = Arc::new(LineState::default());
+                self.gauge.connections.fetch_add(1, Ordering::AcqRel);
                 let id = lines.add(Line {
                     id: 0,
                     since: now,
@@ -182,6 +190,9 @@ impl DeviceState {
         let Some(line) = lines.conns.iter_mut().find(|l| l.id == guard.id) else {
             return false;
         };
+        if !line.authenticated {
+            self.gauge.logged_in.fetch_add(1, Ordering::AcqRel);
+        }
         line.authenticated = true;
         if at_login && !line.vty {
             if in_use >= max {
@@ -267,17 +278,51 @@ impl Lines {
     }
 
     /// Closes connection `id` (`idle`: for sending nothing); its place is free at once.
-    fn evict(&mut self, id: u64, idle: bool) {
-        if let Some(at) = self.conns.iter().position(|l| l.id == id) {
-            let line = self.conns.swap_remove(at);
+    fn evict(&mut self, id: u64, idle: bool, gauge: &SessionGauge) {
+        if let Some(line) = self.take(id, gauge) {
             line.state.idle_closed.store(idle, Ordering::Release);
             let _ = line.cut.shutdown(std::net::Shutdown::Both);
         }
     }
 
-    fn remove(&mut self, id: u64) {
-        if let Some(at) = self.conns.iter().position(|l| l.id == id) {
-            self.conns.swap_remove(at);
+    fn remove(&mut self, id: u64, gauge: &SessionGauge) {
+        self.take(id, gauge);
+    }
+
+    /// Connection `id` leaves the registry (once: a second call finds nothing).
+    fn take(&mut self, id: u64, gauge: &SessionGauge) -> Option<Line> {
+        let at = self.conns.iter().position(|l| l.id == id)?;
+        let line = self.conns.swap_remove(at);
+        gauge.connections.fetch_sub(1, Ordering::AcqRel);
+        if line.authenticated {
+            gauge.logged_in.fetch_sub(1, Ordering::AcqRel);
+        }
+        Some(line)
+    }
+}
+
+/// The sessions a fleet holds open at this moment, by the devices' own count: every
+/// connection from its accept to its close, and those of them that logged in.
+#[derive(Debug, Default)]
+pub struct SessionGauge {
+    connections: AtomicU64,
+    logged_in: AtomicU64,
+}
+
+/// A reading of [`SessionGauge`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenSessions {
+    /// Connections accepted and not yet closed (logging in, or logged in).
+    pub connections: u64,
+    /// Of them, the ones that logged in: the sessions the devices hold.
+    pub logged_in: u64,
+}
+
+impl SessionGauge {
+    pub fn read(&self) -> OpenSessions {
+        OpenSessions {
+            connections: self.connections.load(Ordering::Acquire),
+            logged_in: self.logged_in.load(Ordering::Acquire),
         }
     }
 }
@@ -292,13 +337,13 @@ pub(crate) struct LineGuard {
 impl LineGuard {
     /// Shuts the connection's socket under its session (`idle`: it sent nothing).
     pub fn close(&self, idle: bool) {
-        self.dev.lines().evict(self.id, idle);
+        self.dev.lines().evict(self.id, idle, &self.dev.gauge);
     }
 }
 
 impl Drop for LineGuard {
     fn drop(&mut self) {
-        self.dev.lines().remove(self.id);
+        self.dev.lines().remove(self.id, &self.dev.gauge);
     }
 }
 
@@ -324,9 +369,14 @@ mod tests {
         let socket = || std::net::TcpStream::connect(addr).unwrap();
         let t0 = Instant::now();
         let mut lines = Lines::default();
-        let a = lines.add(line(t0, true, socket()));
-        let b = lines.add(line(t0, true, socket()));
-        let c = lines.add(line(t0, false, socket()));
+        let gauge = SessionGauge::default();
+        let add = |lines: &mut Lines, l: Line| {
+            gauge.connections.fetch_add(1, Ordering::AcqRel);
+            lines.add(l)
+        };
+        let a = add(&mut lines, line(t0, true, socket()));
+        let b = add(&mut lines, line(t0, true, socket()));
+        let c = add(&mut lines, line(t0, false, socket()));
         assert_eq!((lines.vty_in_use(), lines.pending().len()), (2, 3));
         // A logged-in session holds its line but is no longer pending.
         lines
@@ -335,17 +385,36 @@ mod tests {
             .find(|l| l.id == b)
             .unwrap()
             .authenticated = true;
+        gauge.logged_in.fetch_add(1, Ordering::AcqRel);
         assert_eq!((lines.vty_in_use(), lines.pending().len()), (2, 2));
+        assert_eq!(
+            gauge.read(),
+            OpenSessions {
+                connections: 3,
+                logged_in: 1
+            }
+        );
         lines.conns[0].state.heard.store(true, Ordering::Release);
         assert!(lines.pending().iter().any(|p| p.id == a && p.heard));
         // Evicting frees the place and the line at once, and marks the connection idle.
         let state = lines.conns[0].state.clone();
-        lines.evict(a, true);
+        lines.evict(a, true, &gauge);
         assert!(state.idle_closed.load(Ordering::Acquire));
         assert_eq!((lines.vty_in_use(), lines.pending().len()), (1, 1));
         // Removing what is gone is nothing.
-        lines.remove(a);
-        lines.remove(c);
+        lines.remove(a, &gauge);
+        lines.remove(c, &gauge);
         assert_eq!((lines.vty_in_use(), lines.pending().len()), (1, 0));
+        // Only the logged-in one is left, counted once however often it was removed.
+        assert_eq!(
+            gauge.read(),
+            OpenSessions {
+                connections: 1,
+                logged_in: 1
+            }
+        );
+        lines.remove(b, &gauge);
+        lines.remove(b, &gauge);
+        assert_eq!(gauge.read(), OpenSessions::default());
     }
 }
