@@ -8,13 +8,15 @@
 #
 # Environment: FLEETBENCH (the binary; default `fleetbench` from PATH), VENV (a venv with
 # requirements.txt; made here if missing, default .venv beside this file), OUT (where the
-# report, the page and the table go; default out/ beside this file), GITHUB_STEP_SUMMARY
-# (the table is appended there when it is set, as GitHub Actions sets it).
+# report, the page and the table go; default out/ beside this file), BASELINE (default
+# baseline.json beside this file), GITHUB_STEP_SUMMARY (the table is appended there when it
+# is set, as GitHub Actions sets it).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 FLEETBENCH=${FLEETBENCH:-fleetbench}
 VENV=${VENV:-$here/.venv}
 OUT=${OUT:-$here/out}
+BASELINE=${BASELINE:-$here/baseline.json}
 mode=${1:-check}
 case "$mode" in check | record) ;; *)
   echo "usage: run.sh [check|record]" >&2
@@ -41,8 +43,8 @@ mkdir -p "$OUT"
   --json "$OUT/report.json" --html "$OUT/report.html" --progress lines
 
 if [ "$mode" = record ]; then
-  cp "$OUT/report.json" "$here/baseline.json"
-  echo "recorded $here/baseline.json: commit it"
+  cp "$OUT/report.json" "$BASELINE"
+  echo "recorded $BASELINE: commit it"
   exit 0
 fi
 
@@ -50,7 +52,7 @@ fi
 #    the machine the baseline came from, and still catch a poller 1.5x slower (the guide's
 #    CI page has the evaluation).
 status=0
-"$FLEETBENCH" check --baseline "$here/baseline.json" "$OUT/report.json" --rows mypoller \
+"$FLEETBENCH" check --baseline "$BASELINE" "$OUT/report.json" --rows mypoller \
   --threshold wall=25% --threshold p99=40% --threshold cpu=100% --threshold rss=50% \
   >"$OUT/check.md" || status=$?
 cat "$OUT/check.md"

@@ -4,6 +4,7 @@
 use super::write::{WriteOptions, render};
 use super::*;
 use crate::algorithms::TestSsh;
+use crate::secret::Secret;
 use std::path::Path;
 
 fn env(name: &str) -> Option<String> {

@@ -1,5 +1,8 @@
 use super::*;
 use crate::algorithms::TestSsh;
+use crate::device::DEFAULT_TIMEOUT;
+use crate::secret::Secret;
+use std::time::Duration;
 
 fn no_env(_: &str) -> Option<String> {
     None
