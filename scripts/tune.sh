@@ -4,9 +4,10 @@
 #      by default): the knee of `async`, `threads` and netmiko in a thread pool
 #      (examples/course/netmiko_threadpool.py, `ThreadPoolExecutor(max_workers={workers})`),
 #      against the model (1 - tolerance) x ceiling x s1, the ceiling being the lower of the
-#      AAA's C / L and the CPU ceiling (cores over both sides' CPU per session, measured), s1
-#      one session at the lowest count; where failures start; the runs each search spent
-#      against a grid of the same resolution;
+#      AAA's C / L and the CPU ceiling (cores over both sides' CPU per session, measured), or
+#      the measured plateau when the poller is its own limit (limit `poller`), s1 one session
+#      at the lowest count; where failures start; the runs each search spent against a grid
+#      of the same resolution;
 #   2. the same fleet with no limits: the client-CPU knee of `async` and `threads`.
 # Every fleet runs in the fleetbench process on this machine: run it on a quiet machine, with
 # nothing building, and build the release binary first.
@@ -57,7 +58,7 @@ tune() {
 import json, sys
 r = json.load(open(sys.argv[1]))
 t = r["tune"]
-print(f"  {'strategy':<10} {'found':>6} {'model':>7} {'found/model':>11} {'limit':>5} "
+print(f"  {'strategy':<10} {'found':>6} {'model':>7} {'found/model':>11} {'limit':>6} "
       f"{'ceiling':>9} {'s1':>9} {'failures from':>20} {'runs':>5} {'grid':>5} {'logins':>7}")
 for s in t["searches"]:
     a, m, f = s.get("answer"), s.get("model"), s.get("failures")
@@ -73,10 +74,14 @@ for s in t["searches"]:
         kind = max(f["kinds"].items(), key=lambda kv: kv[1])[0] if f["kinds"] else "?"
         span = f">{f['clean_up_to']}" if f["settled"] else f"{f['clean_up_to']}..{f['failing_from']}"
         fail = f"{span} {kind}"
-    print(f"  {s['strategy']:<10} {found:>6} {model:>7} {ratio:>11} {limit:>5} {ceiling:>9} "
+    print(f"  {s['strategy']:<10} {found:>6} {model:>7} {ratio:>11} {limit:>6} {ceiling:>9} "
           f"{s1:>9} {fail:>20} {s['runs']:>5} {s['grid_runs']:>5} {s['logins']:>7}")
     settled = f"answer settled by {a['reason']['rule']}" if a else "no answer"
     print(f"  {'':<10} stopped: {s['stopped']['rule']}; {settled}")
+    if m and m.get("plateau_per_s") is not None:
+        cores = lambda k: f"{m[k]:.2f}" if m.get(k) is not None else "-"
+        print(f"  {'':<10} plateau {m['plateau_per_s']:.1f}/s; cores busy at the best point: "
+              f"{cores('poller_cores')} client, {cores('busy_cores')} with the emulator, of {t['cores']}")
 EOF
 }
 

@@ -231,6 +231,9 @@ fn notes(s: &TuneSearch, t: &TuneInfo, devices: usize) -> Vec<String> {
             count(a.workers, "worker"),
         ));
     }
+    if let Some(line) = own_limit(s, t) {
+        out.push(line);
+    }
     if !s.persistent.is_empty() {
         let n: usize = s.persistent.values().sum();
         out.push(format!(
@@ -272,6 +275,41 @@ fn notes(s: &TuneSearch, t: &TuneInfo, devices: usize) -> Vec<String> {
         _ => {}
     }
     out
+}
+
+/// `netmiko is its own limit: ...`, when the model found the poller's plateau below every
+/// ceiling it knows with cores to spare: how many cores it kept busy, and what that says.
+/// Whether a poller is Python is not known here: a pool that keeps about one core busy is
+/// said to run on one core, with a thread pool under Python's lock as the example.
+fn own_limit(s: &TuneSearch, t: &TuneInfo) -> Option<String> {
+    let m = s.model.as_ref().filter(|m| m.limit == "poller")?;
+    let name = s.strategy.name();
+    let used = m.poller_cores?;
+    let ceilings: Vec<String> = [
+        m.aaa_per_s.map(|a| format!("the AAA server's {}", rate(a))),
+        m.cpu_per_s.map(|c| format!("the CPU's {}", rate(c))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let head = format!(
+        "{name} is its own limit: it levels off at {} with {used:.1} of {} busy at its best, \
+         below what the fleet and this machine allow ({})",
+        rate(m.ceiling_per_s),
+        count(t.cores, "core"),
+        ceilings.join(", ")
+    );
+    Some(if (0.75..=1.25).contains(&used) {
+        format!(
+            "{head}: it runs on about one core at a time (as a Python thread pool does): more \
+             workers will not help, several processes may"
+        )
+    } else {
+        format!(
+            "{head}: something inside it holds it back (a lock, a pool, a pause between \
+             devices), not the fleet or the CPU"
+        )
+    })
 }
 
 /// `400` or `2.5`: a rate as typed after `--connect-rate`.
@@ -492,13 +530,17 @@ pub fn table(t: &TuneInfo) -> String {
                 .answer
                 .as_ref()
                 .map_or("-".to_string(), |a| format!("{:.2}", a.workers as f64 / m.workers.max(f64::MIN_POSITIVE)));
+            let ceiling = if m.limit == "poller" {
+                "its own plateau: the poller is its limit".to_string()
+            } else {
+                format!("{} ceiling", m.limit)
+            };
             Some(format!(
-                "{:<w$} model knee {:.1} workers = (1 - {}) x {} ({} ceiling) x {} (one session at one worker); found/model {found}",
+                "{:<w$} model knee {:.1} workers = (1 - {}) x {} ({ceiling}) x {} (one session at one worker); found/model {found}",
                 s.strategy.name(),
                 m.workers,
                 human::pct(t.settings.tolerance),
                 rate(m.ceiling_per_s),
-                m.limit,
                 human::secs(m.session_s),
             ))
         })

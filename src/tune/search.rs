@@ -174,6 +174,32 @@ pub fn conclude(s: &Settings, points: &[TunePoint], stopped: Reason) -> Outcome 
     }
 }
 
+/// The plateau as the search reads it (the level its target is set from), for the model of
+/// the knee to compare with its ceilings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plateau<'a> {
+    /// The best clean throughput read robustly (see the module's rules), devices a second.
+    pub level: f64,
+    /// The noise around it: the best point's and a run's (pooled) together, a fraction.
+    pub noise: f64,
+    /// The clean point of the best throughput.
+    pub best: &'a TunePoint,
+    /// The most workers measured clean.
+    pub top_workers: usize,
+}
+
+/// The plateau of the points measured so far (`None` before a clean point).
+pub fn plateau<'a>(s: &'a Settings, points: &'a [TunePoint]) -> Option<Plateau<'a>> {
+    let a = Analysis::of(s, points)?;
+    let best = a.best()?;
+    Some(Plateau {
+        level: a.level(),
+        noise: a.noise(best) + a.pooled,
+        best,
+        top_workers: a.clean.last().map_or(best.workers, |p| p.workers),
+    })
+}
+
 /// `Measure` if the run fits the budgets, else the answer so far.
 fn budgeted(
     s: &Settings,

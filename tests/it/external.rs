@@ -29,7 +29,7 @@ fn opts(deadline: Duration) -> ExternalOptions {
 }
 
 /// Processes whose command line holds `marker`.
-fn running_with(marker: &str) -> Vec<String> {
+pub(crate) fn running_with(marker: &str) -> Vec<String> {
     std::fs::read_dir("/proc")
         .unwrap()
         .flatten()

@@ -3,9 +3,8 @@
 //! the fleet, a poller that is not there, Ctrl-C once and twice, escape codes in names
 //! (issue 27). Every spawned command has a deadline; every file lives in a temporary folder.
 
-use crate::cli::{
-    bin, fleetbench, report, run_bounded, sigint, spawn_verbose, wait_bounded, wait_for_line,
-};
+use crate::cli::{bin, fleetbench, report, run_bounded, wait_bounded};
+use crate::signals::{sigint, spawn_verbose, wait_for_line};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

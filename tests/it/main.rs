@@ -26,6 +26,7 @@ mod realism;
 mod screens;
 mod security;
 mod shards;
+mod signals;
 mod steady;
 mod strategies;
 mod tune;

@@ -287,7 +287,7 @@ fn ctrl_c_writes_the_summary_of_what_ran() {
         }
     }
     assert_eq!(cycles, 2, "the run ended before its second cycle");
-    super::cli::sigint(&child);
+    super::signals::sigint(&child);
     // Drain stderr so the child never blocks on a full pipe.
     let drained = std::thread::spawn(move || lines.collect::<Vec<_>>());
     let status = wait_bounded(child, Duration::from_secs(60));

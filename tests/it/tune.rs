@@ -305,58 +305,99 @@ fn sweep_over_an_inventory_varies_the_workers_and_draws_them() {
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
 }
 
+/// Ctrl-C in the middle of a search keeps every run it showed, drops the run it cut, and
+/// starts no other search. The moment of the signal is pinned without a clock: the `gate`
+/// poller polls the fleet (fleetbench itself, `-w {workers}`) below 4 workers and hangs from
+/// 4 on (until it is ended), and every path of the search from 1 and 2 workers reaches 4
+/// (the climb, or the probe past the knee on an emulated fleet), so whenever the signal
+/// lands after the line of 2 workers, the `gate` search is the one running. (A run shown,
+/// then dropped because the signal came before its stop was checked, was once the flake
+/// here: the check now comes before the line.)
 #[test]
 fn ctrl_c_during_tune_keeps_the_answer_so_far() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("partial.json");
-    let mut child = crate::cli::bin()
-        .args([
-            "tune",
-            "--emulate",
-            "8",
-            "--profile",
-            "login=300ms,command=100ms",
-            "--strategies",
-            "async,threads",
-            "--json",
-            json.to_str().unwrap(),
-        ])
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut seen = Vec::new();
-    while !seen.iter().any(|l: &String| l.contains("  2 workers:")) {
-        let line = rx
-            .recv_timeout(std::time::Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("no second point: {seen:#?}"));
-        seen.push(line);
-    }
-    // SAFETY: kill(2) on the pid of a child this test spawned and has not reaped.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
-        0
+    let exe = env!("CARGO_BIN_EXE_fleetbench");
+    let gate = format!(
+        "gate=sh -c 'if [ \"$1\" -ge 4 ]; then exec sleep 421.75; fi; exec \"$0\" run \
+         --strategy threads -w \"$1\" --inventory \"$2\" --host-keys insecure' \
+         '{exe}' {{workers}} {{inventory}}"
     );
+    let after =
+        format!("after='{exe}' run --strategy threads --inventory {{inventory}} -w {{workers}}");
+    let (child, rx, _stdout) = crate::signals::spawn_verbose(&[
+        "tune",
+        "--emulate",
+        "8",
+        "--profile",
+        "login=20ms",
+        "--strategies",
+        "sequential",
+        "--external",
+        &gate,
+        "--external",
+        &after,
+        "--external-timeout",
+        "600",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let mut seen = Vec::new();
+    // The line of the run at 2 workers (`tune: NAME  W workers: ...`, as the CLI aligns it).
+    let two = format!("tune: {:<10} {:>5} workers:", "gate", 2);
+    crate::signals::wait_for_line(&rx, &mut seen, &two);
+    crate::signals::sigint(&child);
     let status = crate::cli::wait_bounded(child, std::time::Duration::from_secs(60));
     seen.extend(rx.iter());
     assert_eq!(status.code(), Some(1), "{seen:#?}");
     let r = report(&json);
     let searches = r["tune"]["searches"].as_array().unwrap();
-    assert_eq!(searches.len(), 1, "threads never started");
-    assert_eq!(searches[0]["stopped"]["rule"], "interrupted");
-    // The points measured to the end, and none cut short.
-    let points = searches[0]["points"].as_array().unwrap();
-    assert!(points.len() >= 2, "{points:?}");
+    let names: Vec<&str> = searches
+        .iter()
+        .map(|s| s["strategy"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["sequential", "gate"],
+        "the search after gate started"
+    );
+    assert_eq!(searches[0]["stopped"]["rule"], "one_worker");
+    let g = &searches[1];
+    assert_eq!(g["stopped"]["rule"], "interrupted");
+    let points = g["points"].as_array().unwrap();
+    let runs_at = |w: u64| {
+        points
+            .iter()
+            .find(|p| p["workers"] == w)
+            .map_or(0, |p| p["runs"].as_array().unwrap().len())
+    };
+    // Every run shown is kept (the 2-worker line is one of them)...
+    for line in seen.iter().filter(|l| l.starts_with("tune: gate ")) {
+        let w: u64 = line["tune: gate".len()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let run = line
+            .split_once("(run ")
+            .map_or(1, |(_, r)| r[..r.find(')').unwrap()].parse().unwrap());
+        assert!(runs_at(w) >= run, "{line} was shown, not kept: {points:#?}");
+    }
+    assert!(runs_at(1) >= 1 && runs_at(2) >= 1, "{points:#?}");
+    // ...and the run the signal cut (4 workers, which never ends by itself) is not.
+    assert!(
+        points.iter().all(|p| p["workers"].as_u64().unwrap() < 4),
+        "{points:#?}"
+    );
     for p in points {
         for run in p["runs"].as_array().unwrap() {
             assert_eq!(run["failed"], 0, "an interrupted run was kept: {p}");
         }
     }
-    assert!(searches[0]["answer"]["workers"].as_u64().is_some());
+    assert!(g["answer"]["workers"].as_u64().is_some());
+    assert_eq!(
+        crate::external::running_with("421.75"),
+        Vec::<String>::new()
+    );
 }

@@ -239,7 +239,10 @@ pub struct RateChoice {
 /// The simple model of the knee: throughput rises as `W / s1` (one session's time at one
 /// worker) until a ceiling (the AAA server's capacity `C / L`, or the CPU: cores over the
 /// CPU one session costs both sides), so the fewest workers within the tolerance of it are
-/// `(1 - tolerance) x ceiling x s1`.
+/// `(1 - tolerance) x ceiling x s1`. When the measured plateau stays clearly below every
+/// ceiling while the machine's cores were not all busy, the poller is its own limit
+/// (`limit` is `poller`): the ceiling is then the plateau itself, and the model predicts
+/// only where the curve reaches it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct KneeModel {
     /// One session's time at one worker: the lowest point's wall time per device, seconds.
@@ -251,12 +254,24 @@ pub struct KneeModel {
     /// share only when it runs in this process), sessions per second.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_per_s: Option<f64>,
-    /// The lower of the two.
+    /// The ceiling the knee is modelled from: the lower of the two, or the measured plateau
+    /// when the poller is its own limit.
     pub ceiling_per_s: f64,
-    /// `aaa` or `cpu`: which ceiling binds.
+    /// `aaa` or `cpu`: which ceiling binds; `poller`: neither, the poller itself.
     pub limit: String,
     /// The model's knee, workers.
     pub workers: f64,
+    /// The plateau the search measured: its best clean throughput read robustly (the level
+    /// its target is the tolerance below), devices a second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plateau_per_s: Option<f64>,
+    /// Cores the client (an external poller's process tree) kept busy at the best point:
+    /// its CPU over the wall time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poller_cores: Option<f64>,
+    /// Cores the client and the in-process emulator kept busy together at the best point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_cores: Option<f64>,
 }
 
 impl TuneRun {
@@ -332,6 +347,30 @@ impl TunePoint {
     }
 }
 
+impl TunePoint {
+    /// Cores the client kept busy: its CPU over the wall time, the median over its runs
+    /// (`None` when nothing was measured).
+    pub fn client_cores(&self) -> Option<f64> {
+        self.cores_by(|r| r.client_cpu_s)
+    }
+
+    /// Cores the client and the in-process emulator kept busy together, as
+    /// [`TunePoint::client_cores`].
+    pub fn busy_cores(&self) -> Option<f64> {
+        self.cores_by(|r| r.client_cpu_s + r.server_cpu_s)
+    }
+
+    fn cores_by(&self, cpu: impl Fn(&TuneRun) -> f64) -> Option<f64> {
+        let v: Vec<f64> = self
+            .runs
+            .iter()
+            .filter(|r| r.wall_s > 0.0 && cpu(r) > 0.0)
+            .map(|r| cpu(r) / r.wall_s)
+            .collect();
+        (!v.is_empty()).then(|| crate::Spread::of(&v).median)
+    }
+}
+
 impl TuneSearch {
     /// The point of the chosen answer.
     pub fn chosen(&self) -> Option<&TunePoint> {
@@ -399,6 +438,9 @@ mod tests {
         assert_eq!((p.failed_max(), p.failed_min()), (10, 0));
         assert_eq!(p.logins(), 300);
         assert_eq!(p.cpu_per_login_s(), Some(0.01));
+        // 0.5 s of the client's CPU in 1, 2 and 1.25 s of wall time.
+        assert_eq!(p.client_cores(), Some(0.4));
+        assert_eq!(p.busy_cores(), Some(0.8));
         assert_eq!(run(0.0, 5, 0).throughput(), 0.0);
     }
 

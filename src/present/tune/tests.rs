@@ -112,6 +112,9 @@ fn recorded() -> Report {
         ceiling_per_s: 800.0,
         limit: "aaa".to_string(),
         workers: 91.2,
+        plateau_per_s: Some(70.4),
+        poller_cores: Some(0.4),
+        busy_cores: Some(0.9),
     });
     let t = search(StrategyId::Builtin(StrategyKind::Threads), 150, 14.5);
     let mut x = search(StrategyId::External("netmiko".to_string()), 40, 25.0);
@@ -211,6 +214,55 @@ fn a_search_with_no_answer_or_still_rising_says_so() {
         ["threads: no worker count polled cleanly (every device failed already at 1 worker)"]
     );
     assert!(verdict(&fleetbench_report::testing::report(Vec::new())).is_empty());
+}
+
+#[test]
+fn a_poller_that_is_its_own_limit_is_told_so_with_the_cores_it_used() {
+    let mut r = recorded();
+    let t = t_mut(&mut r);
+    // netmiko as in the guide's worked example: flat near 109/s on one of two cores.
+    t.searches[2].model = Some(KneeModel {
+        session_s: 0.374,
+        aaa_per_s: Some(800.0),
+        cpu_per_s: Some(185.2),
+        ceiling_per_s: 108.7,
+        limit: "poller".to_string(),
+        workers: 38.6,
+        plateau_per_s: Some(108.7),
+        poller_cores: Some(1.05),
+        busy_cores: Some(1.21),
+    });
+    let own = "netmiko is its own limit: it levels off at 109/s with 1.1 of 2 cores busy at its \
+               best, below what the fleet and this machine allow (the AAA server's 800/s, the \
+               CPU's 185/s): it runs on about one core at a time (as a Python thread pool \
+               does): more workers will not help, several processes may";
+    let v = verdict(&r);
+    assert!(v.contains(&own.to_string()), "{v:#?}");
+    let table = table(t_mut(&mut r));
+    assert!(
+        table.contains(
+            "netmiko    model knee 38.6 workers = (1 - 5%) x 109/s (its own plateau: the poller \
+             is its limit) x 374.0 ms"
+        ),
+        "{table}"
+    );
+    // A poller held back at a third of a core is not said to run on one.
+    t_mut(&mut r).searches[2]
+        .model
+        .as_mut()
+        .unwrap()
+        .poller_cores = Some(0.3);
+    let v = verdict(&r);
+    let line = v
+        .iter()
+        .find(|l| l.starts_with("netmiko is its own limit"))
+        .unwrap();
+    assert!(line.contains("with 0.3 of 2 cores busy"), "{line}");
+    assert!(line.ends_with("something inside it holds it back (a lock, a pool, a pause between devices), not the fleet or the CPU"), "{line}");
+    assert!(!line.contains("Python"), "{line}");
+    // Another limit says nothing of the kind.
+    t_mut(&mut r).searches[2].model.as_mut().unwrap().limit = "cpu".to_string();
+    assert!(!verdict(&r).iter().any(|l| l.contains("its own limit")));
 }
 
 fn t_mut(r: &mut Report) -> &mut TuneInfo {
