@@ -208,6 +208,10 @@ pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> R
     }
     println!();
     print!("{}", shown(table::latency(report)));
+    if let Some(t) = crate::present::floor::multiples(report) {
+        println!();
+        print!("{}", shown(t));
+    }
     // `compare --device-view`: the devices' record against each strategy's results.
     if report.strategies.iter().any(|s| s.device_view.is_some()) {
         println!();

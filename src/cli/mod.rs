@@ -15,6 +15,7 @@ mod emulate;
 mod export;
 mod files;
 mod fleet;
+mod floor;
 mod measure;
 mod merge;
 mod poll;
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Merge(a) => merge::run(&a),
         Cmd::Tune(a) => tune::run(&a),
         Cmd::Poll(a) => poll::run(&a),
+        Cmd::Floor(a) => floor::run(&a),
         Cmd::Worker { .. } => Ok(fleetbench_client::strategy::processes::worker_main()),
     }
 }

@@ -329,6 +329,7 @@ pub fn measure(
             cpu_s.median / devices.len() as f64
         },
         efficiency: None,
+        floor_multiple: None,
         external: Some(ExternalInfo {
             command: spec.command.clone(),
             device_view: source.to_string(),
