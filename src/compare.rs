@@ -51,6 +51,8 @@ pub fn run(
     obs: &dyn Observer,
 ) -> Result<Report, CompareError> {
     let mut report = Report::new(fleet.info.clone(), job.commands.clone());
+    // Before any session of this process runs (then kept): never measured under load.
+    report.machine.floor = crate::floor::for_report();
     report.network = fleet.network_report(job.commands.len());
     report.shard = fleet.shard.clone();
     report.bastion = fleet.bastion.clone();
@@ -294,6 +296,7 @@ pub fn measure(
         cpu_per_device_s: 0.0,
         // Needs every strategy's figures: filled by `Report::compute_speedups`.
         efficiency: None,
+        floor_multiple: None,
         external: None,
         device_view: None,
         bastion: None,

@@ -20,6 +20,8 @@
 //! - [`check`]: the regression gate over two reports; [`merge`]: shard reports back into
 //!   one; [`shard`]: `--shard I/N` and the job engines' indexes.
 //! - [`external`]: any poller's command line measured from outside against the same fleet.
+//! - [`floor`]: the least CPU one session costs on this machine, per side (`fleetbench
+//!   floor`, and `machine.floor` in every report).
 //! - [`fleet`]: the devices of a run, with their emulator and network if any;
 //!   [`preflight`]: the open files a run needs against the limit, before it starts;
 //!   [`safety`]: what a command costs a real fleet (logins, at once, how fast).
@@ -34,6 +36,7 @@ pub mod cli;
 pub mod compare;
 pub mod external;
 pub mod fleet;
+pub mod floor;
 pub mod merge;
 pub mod preflight;
 pub mod present;

@@ -159,6 +159,12 @@ pub fn merge(inputs: &[(String, Report)]) -> Result<Report, MergeError> {
             cores: hosts.iter().map(|(_, c)| c).sum(),
             os: joined(&|m| &m.os),
             arch: joined(&|m| &m.arch),
+            // One machine's floor holds for its shards; machines apart have no one floor.
+            floor: if hosts.len() == 1 {
+                first.machine.floor.clone()
+            } else {
+                None
+            },
         },
         strategies,
         shard: None,
@@ -473,6 +479,7 @@ fn merge_strategy(
         peak_rss_bytes: max(|s| s.peak_rss_bytes).unwrap_or(0),
         peak_rss_children_bytes: max(|s| s.peak_rss_children_bytes).unwrap_or(0),
         efficiency: None,
+        floor_multiple: None,
     })
 }
 

@@ -109,6 +109,8 @@ pub fn run(
         return Err(SteadyError::KeepInProcesses(KEEP_PROCESSES));
     }
     let mut report = Report::new(fleet.info.clone(), job.commands.clone());
+    // Before any session of this process runs (then kept): never measured under load.
+    report.machine.floor = crate::floor::for_report();
     report.network = fleet.network_report(job.commands.len());
     report.shard = fleet.shard.clone();
     report.bastion = fleet.bastion.clone();

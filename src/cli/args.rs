@@ -19,8 +19,10 @@ use fleetbench_report::StrategyKind;
 use fleetbench_report::bastion::BastionMode;
 use std::path::PathBuf;
 
+mod floor;
 mod tune;
 mod values;
+pub use floor::{FloorArgs, FloorPart};
 pub use tune::{ConfirmArgs, FailureBudget, TuneArgs};
 pub use values::ProfileArg;
 use values::{
@@ -65,6 +67,9 @@ pub enum Cmd {
     /// Poll the fleet on a steady schedule: every device every T for D, lag measured from
     /// each poll's due time, sessions kept or renewed, a line per finished cycle.
     Poll(PollArgs),
+    /// Measure the floor: the least CPU one session costs on this machine, per side, with the
+    /// session's own libraries (docs/src/floor.md).
+    Floor(FloorArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell): see the guide's
     /// reference for where each shell reads it.
     Completions(CompletionsArgs),

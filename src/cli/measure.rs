@@ -230,6 +230,9 @@ pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> R
     }
     let latency = table::latency(report);
     let mut sections = vec![latency];
+    if let Some(t) = crate::present::floor::multiples(report) {
+        sections.push(t);
+    }
     // `compare --device-view`: the devices' record against each strategy's results.
     if report.strategies.iter().any(|s| s.device_view.is_some()) {
         sections.push(crate::present::device_view::device_view(report));

@@ -17,6 +17,7 @@ mod emulate;
 mod export;
 mod files;
 mod fleet;
+mod floor;
 mod man;
 mod measure;
 mod merge;
@@ -53,6 +54,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Man(a) => man::run(&a),
         Cmd::Tune(a) => tune::run(&a),
         Cmd::Poll(a) => poll::run(&a),
+        Cmd::Floor(a) => floor::run(&a),
         Cmd::Worker { .. } => Ok(fleetbench_client::strategy::processes::worker_main()),
     }
 }

@@ -368,6 +368,7 @@ pub fn measure_observed(
             cpu_s.median / devices.len() as f64
         },
         efficiency: None,
+        floor_multiple: None,
         external: Some(ExternalInfo {
             command: spec.command.clone(),
             device_view: source.to_string(),

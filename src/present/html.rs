@@ -372,6 +372,55 @@ fn latency_table(out: &mut String, r: &Report) {
     );
 }
 
+/// Each strategy's CPU per session as a multiple of the machine's floor (docs/src/floor.md);
+/// nothing without a floor.
+fn floor_table(out: &mut String, r: &Report) {
+    use crate::present::human::{secs_precise, times};
+    let Some(f) = &r.machine.floor else {
+        return;
+    };
+    let Some(client) = f.client_s() else {
+        return;
+    };
+    let noise = |n: Option<f64>| n.map_or(String::new(), |n| format!(" ±{:.0}%", n * 50.0));
+    let _ = write!(
+        out,
+        "<table class=\"floor\">\n<thead><tr><th class=\"l\">CPU per session</th><th>client</th>\
+         <th>emulator</th></tr></thead>\n<tbody>\n<tr><td class=\"l\">floor on this machine</td>\
+         <td>{}{}</td><td>{}{}</td></tr>\n",
+        secs_precise(client),
+        noise(f.client_noise()),
+        f.emulator_s().map_or("–".to_string(), secs_precise),
+        noise(f.emulator_noise()),
+    );
+    for s in &r.strategies {
+        let Some(m) = s.floor_multiple else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"l\">{}{} / floor</td><td>{}</td><td>{}</td></tr>",
+            swatch(s),
+            s.strategy.name(),
+            times(m.client),
+            m.emulator.map_or("–".to_string(), times),
+        );
+    }
+    let _ = write!(
+        out,
+        "</tbody>\n</table>\n<p class=\"note\">The floor: one X25519 key pair and agreement and \
+         one Ed25519 verification ({}) or signature ({}), and a crypto-free loopback exchange of \
+         a session's messages, measured before the fleet ran; the emulator's multiple only when \
+         this run knows its CPU (an in-process fleet).</p>\n",
+        escape(f.client_crypto.as_ref().map_or("", |c| c.library.as_str())),
+        escape(
+            f.emulator_crypto
+                .as_ref()
+                .map_or("", |c| c.library.as_str())
+        ),
+    );
+}
+
 /// An SVG plot inline, or a note saying why it is missing.
 fn figure(out: &mut String, svg: &Result<String, plot::PlotError>, caption: &str) {
     match svg {
@@ -512,6 +561,14 @@ fn report_sections(out: &mut String, r: &Report, opts: &PageOptions, level: u8) 
          sessions (y) that took at most x. Steeper is more even; further left is faster.",
     );
     latency_table(out, r);
+    if r.machine
+        .floor
+        .as_ref()
+        .is_some_and(|f| f.client_s().is_some())
+    {
+        h(out, "CPU per session against the floor");
+        floor_table(out, r);
+    }
     h(out, "Plots");
     plots(out, r, opts);
     h(out, "Devices");

@@ -15,6 +15,8 @@
 //!   the machine shaped the figures), as sentences the terminal and the page share.
 //! - [`steady`]: `poll`'s line per cycle and its tables (schedule, lag and latency from
 //!   due, sessions and resources), keep against renew, the backlog's arithmetic.
+//! - [`floor`]: `fleetbench floor`'s table, and the strategies' CPU as multiples of the
+//!   machine's floor under a report's tables.
 //! - [`check`]: the gate's verdict as markdown.
 //! - [`safety`]: the notice before polling a real inventory many times, and its question.
 //! - [`tune`]: `tune`'s verdict, its lines while it searches, its tables and page section.
@@ -31,6 +33,7 @@ pub mod bastion;
 pub mod check;
 pub mod device_view;
 pub mod export;
+pub mod floor;
 pub mod html;
 pub mod human;
 pub mod labels;

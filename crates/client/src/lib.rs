@@ -21,6 +21,9 @@
 //!   connections), the session core unchanged over a pumped socket pair.
 //! - [`strategy`]: `sequential`, `threads`, `processes`, `async`, `rayon` over that core,
 //!   the one scheduling shell they share, and the worker processes.
+//! - [`floor`]: the client's part of the floor (its X25519 and Ed25519 work per session with
+//!   the libcrypto libssh2 links, timed alone) and the loopback exchange of a session's
+//!   messages, both sides.
 //! - [`observe`]: the events a run sends instead of printing; [`stop`]: the stop token.
 //! - [`scrub`]: a device's secrets masked where they stand as secrets in outputs and
 //!   messages (the one rule, also applied to external pollers' stderr).
@@ -34,6 +37,7 @@
 pub mod agent;
 pub mod dialogue;
 mod error;
+pub mod floor;
 pub mod hostkeys;
 pub mod job;
 pub mod jump;

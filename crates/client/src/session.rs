@@ -20,12 +20,10 @@
 
 use crate::error::{Phase, SessionError};
 use crate::job::Job;
-use crate::kexinit;
 use crate::scrub::Scrubber;
 use crate::wait::{Dirs, Io, PollIo};
 use base64::Engine;
 use fleetbench_inventory::Device;
-use fleetbench_inventory::algorithms::{self, Kind};
 use fleetbench_inventory::platform::Platform;
 use fleetbench_report::{CommandOutput, DeviceResult, ErrorInfo, PhaseTime};
 use ssh2::{ErrorCode, Session};
@@ -35,8 +33,12 @@ use std::time::{Duration, Instant};
 
 mod auth;
 pub mod kept;
+mod offer;
+mod recv;
 mod shell;
 use auth::authenticate;
+pub use offer::set_offer;
+use offer::{negotiation_error, offer_algorithms};
 use shell::{CLOSE_WAIT, Shell};
 
 /// Bytes read in a row (the socket never made the core wait) after which a session gives way
@@ -183,6 +185,8 @@ pub(crate) struct Conn<'a, I: Io> {
     pub(crate) sock: &'a I::Sock,
     pub(crate) sess: &'a Session,
     pub(crate) timeout: Duration,
+    /// The buffered receive callback of this session, re-armed after every wait.
+    pub(crate) recv: Option<&'a recv::BufferedRecv>,
 }
 
 impl<I: Io> Conn<'_, I> {
@@ -194,7 +198,11 @@ impl<I: Io> Conn<'_, I> {
     /// timeout of `phase`.
     pub(crate) async fn wait(&self, phase: Phase, deadline: Instant) -> Result<(), SessionError> {
         let dirs = Dirs::from(self.sess.block_directions());
-        match self.io.ready(self.sock, dirs, deadline).await {
+        let ready = self.io.ready(self.sock, dirs, deadline).await;
+        if let Some(r) = self.recv {
+            r.rearm();
+        }
+        match ready {
             Ok(true) => Ok(()),
             Ok(false) => Err(SessionError::Timeout {
                 phase,
@@ -452,69 +460,6 @@ pub(crate) async fn secure<I: Io>(
     clock.enter(Phase::Auth, None);
     authenticate(c, dev, job.aaa_late()).await?;
     Ok(())
-}
-
-/// Sets the device's algorithm lists on the session before the handshake; returns them.
-fn offer_algorithms(
-    sess: &Session,
-    dev: &Device,
-) -> Result<Vec<(Kind, Vec<String>)>, SessionError> {
-    let bad = |message: String| SessionError::Ssh {
-        phase: Phase::Handshake,
-        message,
-    };
-    let mut offered = Vec::with_capacity(4);
-    for kind in Kind::ALL {
-        let list = algorithms::resolve(
-            kind,
-            dev.algorithms.get(kind),
-            &crate::libssh2::supported(sess, kind),
-        )
-        .map_err(|e| bad(e.to_string()))?;
-        let joined = list.join(",");
-        for &t in crate::libssh2::method_types(kind) {
-            sess.method_pref(t, &joined)
-                .map_err(|e| bad(format!("{}: {}", kind.key(), e.message())))?;
-        }
-        offered.push((kind, list));
-    }
-    Ok(offered)
-}
-
-/// A failed key exchange, told as OpenSSH tells it: which list has nothing in common, and both
-/// sides' offers (the device's read from its KEXINIT on a second connection).
-async fn negotiation_error<I: Io>(
-    io: &I,
-    dev: &Device,
-    offered: &[(Kind, Vec<String>)],
-    e: &ssh2::Error,
-    deadline: Instant,
-) -> SessionError {
-    let fallback = |detail: String| SessionError::Ssh {
-        phase: Phase::Handshake,
-        message: format!("{}{detail}", e.message()),
-    };
-    let theirs = match kexinit::probe(io, &dev.host, dev.port, deadline).await {
-        Ok(offer) => offer,
-        Err(err) => return fallback(format!(" (the device's offer could not be read: {err})")),
-    };
-    for (kind, ours) in offered {
-        let their_list = theirs.get(*kind);
-        if !ours.iter().any(|a| their_list.contains(a)) {
-            return SessionError::NoCommonAlgorithm {
-                what: kind.what().to_string(),
-                key: kind.key().to_string(),
-                ours: ours
-                    .iter()
-                    .filter(|n| !algorithms::is_marker(n))
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(","),
-                theirs: their_list.join(","),
-            };
-        }
-    }
-    fallback(String::new())
 }
 
 fn check_host_key(

@@ -35,6 +35,8 @@
 //! - [`config`]: the running/startup config tree and configuration mode's edits of it.
 //! - [`show`]: the `show` outputs, computed from the config and the identity.
 //! - [`profile`]: latency profiles (`classic`, `instant`, `lan`, `latency-1s`, `chaos`, custom).
+//! - [`floor`]: the emulator's part of the floor (its X25519 and Ed25519 work per session,
+//!   with the crates russh uses, timed alone).
 //! - [`fault`]: fault kinds, their spelling, and their seeded assignment to devices; `seed`:
 //!   the mixer every seeded choice derives from.
 //! - [`limits`]: the shared limits of a profile, each modelled in its own pure module:
@@ -82,6 +84,7 @@ mod cpu;
 pub mod engine;
 mod error;
 pub mod fault;
+pub mod floor;
 mod foreground;
 pub mod identity;
 pub mod ios;

@@ -186,6 +186,9 @@ async fn hold_silently(mut stream: TcpStream, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// The read buffer under each connection's russh session: a few of the client's packets.
+const READ_BUFFER: usize = 4096;
+
 async fn run_connection(
     dev: Arc<DeviceState>,
     stream: TcpStream,
@@ -245,7 +248,15 @@ async fn run_connection(
             idle_record(&live, &state);
             return;
         }
-        s = russh::server::run_stream(dev.config.clone(), stream, handler) => match s {
+        // russh reads each packet's length and then its body with two reads (plus one that
+        // finds the socket empty); a read buffer turns the two into one, and tokio's
+        // short-read rule (a read shorter than the buffer clears readiness) drops the empty
+        // ones. Writes pass through unbuffered.
+        s = russh::server::run_stream(
+            dev.config.clone(),
+            tokio::io::BufReader::with_capacity(READ_BUFFER, stream),
+            handler,
+        ) => match s {
             Ok(s) => s,
             Err(_) => {
                 idle_record(&live, &state);

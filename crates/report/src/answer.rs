@@ -208,6 +208,7 @@ impl Report {
     /// against it.
     pub fn compute_speedups(&mut self) {
         self.compute_efficiency();
+        self.compute_floor_multiples();
         let seq = self
             .strategies
             .iter()

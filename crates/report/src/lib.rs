@@ -43,6 +43,8 @@
 //! - [`steady`]: what `fleetbench poll` adds: the steady-state schedule's runs, their
 //!   cycles (a stream line each) and the pure arithmetic of lag, latency from due and the
 //!   bounded series.
+//! - [`floor`]: the machine's floor (`machine.floor`: the least CPU one session costs here,
+//!   per side) and the strategies' CPU as a multiple of it ([`stats`] defines the multiples).
 //! - [`schema`]: the report's JSON Schema, generated from these types and committed as
 //!   `report.schema.json` (a test fails when they differ).
 //! - `testing` (feature `testing`, for other crates' tests): constructed reports.
@@ -56,6 +58,7 @@ pub mod answer;
 pub mod bastion;
 pub mod device_view;
 mod error;
+pub mod floor;
 pub mod histo;
 pub mod limits;
 pub mod merged;

@@ -4,6 +4,7 @@
 
 use crate::bastion::{BastionCounts, BastionInfo};
 use crate::device_view::Agreement;
+use crate::floor::{Floor, FloorMultiple};
 use crate::limits::DeviceLimits;
 use crate::merged::MergeInfo;
 use crate::network::NetworkReport;
@@ -95,6 +96,10 @@ pub struct MachineInfo {
     pub cores: usize,
     pub os: String,
     pub arch: String,
+    /// The least CPU one session costs on this machine, per side, measured just before the
+    /// fleet started ([`Floor`]); absent in older reports and when it could not be measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<Floor>,
 }
 
 impl MachineInfo {
@@ -106,6 +111,7 @@ impl MachineInfo {
                 .unwrap_or(1),
             os: std::env::consts::OS.to_string(),
             arch: std::env::consts::ARCH.to_string(),
+            floor: None,
         }
     }
 }
@@ -234,6 +240,11 @@ pub struct StrategyReport {
     /// Wall time against the two lower bounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub efficiency: Option<Efficiency>,
+    /// CPU per device as a multiple of the machine's floor (`machine.floor`), per side;
+    /// absent without a floor, and on external pollers' rows (the floor is fleetbench's own
+    /// libraries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor_multiple: Option<FloorMultiple>,
     /// Set on an external poller's row (`compare --external`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external: Option<ExternalInfo>,

@@ -4,6 +4,7 @@
 //! exporters read it from here. Formatting them for people is the application's
 //! presentation layer's job.
 
+use crate::floor::FloorMultiple;
 use crate::report::{Efficiency, Report, RunSummary, StrategyReport};
 use crate::result::DeviceResult;
 use crate::spread::Spread;
@@ -44,6 +45,29 @@ pub fn client_cpu_per_device(s: &StrategyReport) -> Option<f64> {
 /// The in-process emulator's CPU per device (0 for real fleets).
 pub fn server_cpu_per_device(s: &StrategyReport) -> Option<f64> {
     per_device(s, |r| r.server_cpu_s)
+}
+
+/// Client CPU per device over the client's floor on this machine (`machine.floor`): how many
+/// times its unavoidable work each session costs. `None` without a floor, and for external
+/// pollers (the floor is measured with fleetbench's own libraries).
+pub fn client_floor_multiple(report: &Report, s: &StrategyReport) -> Option<f64> {
+    if s.external.is_some() {
+        return None;
+    }
+    let floor = report.machine.floor.as_ref()?.client_s()?;
+    Some(client_cpu_per_device(s)? / floor)
+}
+
+/// The emulator's CPU per device over the emulator's floor, only when the run knows the
+/// emulator's CPU: an in-process emulated fleet (a real fleet's, or a separate emulator
+/// process's, is not this process's to read, and reads as 0).
+pub fn emulator_floor_multiple(report: &Report, s: &StrategyReport) -> Option<f64> {
+    if s.external.is_some() || !report.fleet.emulated {
+        return None;
+    }
+    let floor = report.machine.floor.as_ref()?.emulator_s()?;
+    let cpu = server_cpu_per_device(s).filter(|c| *c > 0.0)?;
+    Some(cpu / floor)
 }
 
 /// Failed devices over every measured run (the gate's count; `StrategyReport::failed` is
@@ -103,6 +127,24 @@ pub fn bound_terms(report: &Report) -> Option<(f64, f64)> {
 /// The efficiencies, derived here, stored in the report so every reader sees the same ones
 /// (the speed-ups and the verdict: [`crate::answer`]).
 impl Report {
+    /// Fills `floor_multiple` of every strategy from the machine's floor
+    /// ([`client_floor_multiple`], [`emulator_floor_multiple`]).
+    pub fn compute_floor_multiples(&mut self) {
+        let multiples: Vec<Option<FloorMultiple>> = self
+            .strategies
+            .iter()
+            .map(|s| {
+                Some(FloorMultiple {
+                    client: client_floor_multiple(self, s)?,
+                    emulator: emulator_floor_multiple(self, s),
+                })
+            })
+            .collect();
+        for (s, m) in self.strategies.iter_mut().zip(multiples) {
+            s.floor_multiple = m;
+        }
+    }
+
     /// Fills `efficiency` of every row that polled: its median wall time against the ideal
     /// schedule of its own sessions, and against the report's lower bound ([`lower_bound`]).
     /// Rows whose runs failed get none (and move nobody's: the bound ignores them).
@@ -186,6 +228,56 @@ mod tests {
         assert_eq!(server_cpu_per_device(&s), Some(2.0 / n));
         assert_eq!(failed_in_runs(&s), 3);
         assert_eq!(mib(3 * 1024 * 1024), 3.0);
+    }
+
+    #[test]
+    fn the_floor_multiples_divide_cpu_per_device_by_each_sides_floor() {
+        use crate::floor::{ClientCrypto, EmulatorCrypto, Exchange, Floor};
+        let at = |median| Spread {
+            min: median,
+            median,
+            max: median,
+        };
+        let mut r = report(vec![strategy(StrategyKind::Async, &[1.0], 0.0, 0.1)]);
+        for run in &mut r.strategies[0].runs {
+            (run.ok, run.failed) = (10, 0);
+            run.cpu.user_s = 0.01; // 1 ms per device
+            run.server_cpu_s = 0.005; // 0.5 ms per device
+        }
+        r.compute_speedups();
+        assert_eq!(
+            r.strategies[0].floor_multiple, None,
+            "no floor, no multiple"
+        );
+        r.machine.floor = Some(Floor {
+            iterations: 1,
+            rounds: 1,
+            client_crypto: Some(ClientCrypto {
+                x25519_keypair: at(100e-6),
+                x25519_agreement: at(100e-6),
+                ed25519_verify: at(200e-6),
+                ..ClientCrypto::default()
+            }),
+            emulator_crypto: Some(EmulatorCrypto {
+                x25519_keypair: at(50e-6),
+                x25519_agreement: at(50e-6),
+                ed25519_sign: at(50e-6),
+                ..EmulatorCrypto::default()
+            }),
+            exchange: Some(Exchange {
+                client: at(100e-6),
+                emulator: at(100e-6),
+                ..Exchange::default()
+            }),
+        });
+        r.compute_speedups();
+        let m = r.strategies[0].floor_multiple.unwrap();
+        assert!((m.client - 2.0).abs() < 1e-9, "{m:?}");
+        assert!((m.emulator.unwrap() - 2.0).abs() < 1e-9, "{m:?}");
+        // A real fleet: the emulator's CPU is not this run's to know.
+        r.fleet.emulated = false;
+        r.compute_speedups();
+        assert_eq!(r.strategies[0].floor_multiple.unwrap().emulator, None);
     }
 
     /// `testing::strat` with each run's client and emulator CPU, slowest session and an

@@ -8,6 +8,8 @@
 //! # Layout
 //! - [`cpu_now`]: CPU so far; a run's CPU is the difference across it.
 //! - [`peak_rss`], [`reset_peak_rss`], [`vm_hwm`], [`ChildRssSampler`]: peak resident memory.
+//! - [`thread_cpu`]: the calling thread's CPU clock; [`cpu_per_op`]: the CPU one operation
+//!   costs on it, over rounds (the floor's measurements).
 //! - [`raise_nofile_limit`]: the soft open-file limit up to the hard one; [`nofile_limits`]:
 //!   both, as they are.
 //! - [`rss_now`], [`live_children_cpu`], [`proc_usage`]: what a long run samples as it
@@ -20,6 +22,9 @@
 
 use fleetbench_report::Cpu;
 use std::time::Duration;
+
+mod thread;
+pub use thread::{cpu_per_op, thread_cpu};
 
 fn rusage(who: libc::c_int) -> Option<libc::rusage> {
     let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();

@@ -255,3 +255,52 @@ fn a_baseline_stands_beside_the_current_figures() {
     assert!(text.contains("+100.0%"), "{text}");
     assert!(text.contains("new"), "rayon has no baseline: {text}");
 }
+
+#[test]
+fn a_report_with_a_floor_shows_the_multiples_and_one_without_shows_no_section() {
+    use fleetbench_report::Spread;
+    use fleetbench_report::floor::{ClientCrypto, EmulatorCrypto, Exchange, Floor};
+    let mut r = full_report(3);
+    let without = well_formed(&report_page(&r, &PageOptions::default()));
+    assert!(!without.contains("against the floor"), "{without}");
+    let at = |median| Spread {
+        min: median,
+        median,
+        max: median,
+    };
+    r.machine.floor = Some(Floor {
+        iterations: 16,
+        rounds: 3,
+        client_crypto: Some(ClientCrypto {
+            library: "OpenSSL <3>".into(),
+            x25519_keypair: at(1e-3),
+            x25519_agreement: at(1e-3),
+            ed25519_verify: at(1e-3),
+        }),
+        emulator_crypto: Some(EmulatorCrypto {
+            library: "dalek".into(),
+            x25519_keypair: at(1e-3),
+            x25519_agreement: at(1e-3),
+            ed25519_sign: at(1e-3),
+        }),
+        exchange: Some(Exchange {
+            client: at(1e-3),
+            emulator: at(1e-3),
+            ..Exchange::default()
+        }),
+    });
+    r.compute_speedups();
+    let text = well_formed(&report_page(&r, &PageOptions::default()));
+    assert!(text.contains("CPU per session against the floor"), "{text}");
+    assert!(
+        text.contains("OpenSSL <3>"),
+        "the library's name escaped: {text}"
+    );
+    let m = r.strategies[0]
+        .floor_multiple
+        .expect("a multiple per strategy");
+    assert!(
+        text.contains(&crate::present::human::times(m.client)),
+        "{text}"
+    );
+}

@@ -286,6 +286,8 @@ async fn login<I: Io>(
         sock: &sock,
         sess: &sess,
         timeout,
+        // The bastion's connection outlives this login: its pump waits without re-arming.
+        recv: None,
     };
     let mut clock = PhaseClock::start();
     let mut keys = HostKeyFacts::default();

@@ -2,6 +2,7 @@
 //! [`super::poll_device`] opens, talks to and closes in one go, and what a kept session
 //! ([`super::kept`]) holds between polls. One connect-and-login path for both.
 
+use super::recv::BufferedRecv;
 use super::{
     Conn, HostKeyFacts, PhaseClock, YIELD_EVERY, connect_error, peer_closed, secure, ssh_error,
 };
@@ -23,6 +24,9 @@ pub(super) const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// A logged-in shell channel and the session and socket under it.
 pub(crate) struct Shell<I: Io> {
+    /// The buffered receive callback; first, so it is unregistered (dropped) before the
+    /// session closes the socket.
+    recv: Option<BufferedRecv>,
     sess: Session,
     sock: I::Sock,
     ch: ssh2::Channel,
@@ -72,11 +76,14 @@ impl<I: Io> Shell<I> {
         let mut handshaker = sess.clone();
         let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
         handshaker.set_tcp_stream(stream);
+        // Declared after both sessions: on a failure, unregistered before the socket closes.
+        let recv = BufferedRecv::install(&sess, fd);
         let c = Conn {
             io,
             sock: &sock,
             sess: &sess,
             timeout,
+            recv: recv.as_ref(),
         };
         let opened = async {
             secure(&c, &mut handshaker, dev, job, clock, keys).await?;
@@ -97,6 +104,7 @@ impl<I: Io> Shell<I> {
         .await;
         match opened {
             Ok(ch) => Ok(Shell {
+                recv,
                 sess,
                 sock,
                 ch,
@@ -118,6 +126,7 @@ impl<I: Io> Shell<I> {
                 sock: &self.sock,
                 sess: &self.sess,
                 timeout: self.timeout,
+                recv: self.recv.as_ref(),
             },
             &mut self.ch,
         )
