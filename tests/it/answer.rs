@@ -52,9 +52,12 @@ fn a_newcomers_run_says_what_went_wrong_and_what_to_do() {
         stderr.contains("edge-nopass") && stderr.contains("--ask-password"),
         "{stderr}"
     );
-    // After the tables: the comparison of what answered, then each failure and its fix.
+    // After the tables: the comparison of what answered (either way: both wait out the
+    // same rejected login, so which is faster is not this test's to say), then each failure
+    // and its fix.
     assert!(
-        stdout.contains("async ran") && stdout.contains("times faster than sequential"),
+        stdout.contains("async ran") && stdout.contains("times faster than sequential")
+            || stdout.contains("sequential ran") && stdout.contains("times faster than async"),
         "{stdout}"
     );
     for (kind, device, fix) in [
