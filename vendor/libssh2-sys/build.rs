@@ -116,6 +116,15 @@ fn main() {
         .include("libssh2/src");
 
     cfg.define("HAVE_LONGLONG", None);
+    // fleetbench: the SHA-1 key exchanges (diffie-hellman-group14-sha1, -group1-sha1,
+    // -group-exchange-sha1), the hmac-sha1 MACs and ssh-rsa (RSA/SHA-1) host keys, which
+    // libssh2 1.11 compiles out unless these are defined. Older IOS releases offer only
+    // those; fleetbench still never offers them unless asked (crates/inventory's
+    // algorithms.rs). Defined here, not in a `.cargo/config.toml` CFLAGS, so that every
+    // build has them: `cargo install --git`/`--path` reads no repository's config.
+    cfg.define("LIBSSH2_KEX_SHA1_ENABLE", None);
+    cfg.define("LIBSSH2_HMAC_SHA1_ENABLE", None);
+    cfg.define("LIBSSH2_RSA_SHA1_ENABLE", None);
 
     if target.contains("windows") {
         cfg.define("LIBSSH2_WIN32", None);
