@@ -136,16 +136,10 @@ fn run_external(
         (None, None) => &external::NoDeviceView,
     };
     for spec in &plan.pollers {
-        let sr = external::measure(spec, &fleet.devices, job, &ws, &eopts, view)?;
+        // Each run's failure is on its own line (ExternalRunFinished), and the strategy's
+        // line says why the row cannot be compared.
+        let sr = external::measure_observed(spec, &fleet.devices, job, &ws, &eopts, view, obs)?;
         obs.on(&Event::StrategyFinished { report: &sr });
-        if let Some(e) = sr
-            .external
-            .as_ref()
-            .and_then(|e| e.run_errors.iter().flatten().last())
-        {
-            let message = format!("{}: [{}] {}", spec.name, e.kind, e.message);
-            obs.on(&Event::Warning { message: &message });
-        }
         report.strategies.push(sr);
         if opts.run.stop.is_requested() {
             break;

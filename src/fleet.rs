@@ -19,6 +19,14 @@ use fleetbench_report::bastion::{BastionCounts, BastionInfo, BastionLimits};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// The known_hosts file an inventory brings with it, if there is one: beside it, named after
+/// it (`devices.yaml` → `devices.known_hosts`; a Nornir folder's `hosts.known_hosts`), as
+/// `emulate --write-inventory` writes it.
+pub fn inventory_known_hosts(inventory: &Path) -> Option<PathBuf> {
+    let f = fleetbench_inventory::write::known_hosts_beside(inventory);
+    f.is_file().then_some(f)
+}
+
 /// Devices and what comes with them.
 pub struct Fleet {
     pub devices: Vec<Device>,
@@ -35,6 +43,9 @@ pub struct Fleet {
     network: Option<NetworkedFleet>,
     /// The report's `bastion` object, when devices go through a jump host.
     pub bastion: Option<BastionInfo>,
+    /// Why no ssh-agent can log in the devices that have neither a password nor a key file
+    /// (set at load when some do): they end `no_credentials` without a connection.
+    pub no_agent: Option<String>,
 }
 
 impl Fleet {
@@ -62,6 +73,7 @@ impl Fleet {
             emulated: Some(fleet),
             network: None,
             bastion: None,
+            no_agent: None,
         })
     }
 
@@ -93,6 +105,7 @@ impl Fleet {
             shard: None,
             bastion: None,
             limits,
+            no_agent: None,
         })
     }
 
@@ -138,19 +151,32 @@ impl Fleet {
         Fleet::emulated(spec, profile_name)
     }
 
-    /// Devices from the inventory file `path`, checked against `known_hosts` files (the
-    /// user's defaults when `None`) under `policy`.
+    /// Devices from the inventory file `path`, checked against `known_hosts` files under
+    /// `policy`: the file given (`--known-hosts`), else the inventory's own known_hosts file
+    /// beside it when there is one ([`inventory_known_hosts`]: what `emulate
+    /// --write-inventory` writes), checked strictly (`insecure` stays insecure) and never
+    /// written to, else the user's defaults (`~/.ssh/known_hosts` read-only, fleetbench's
+    /// own file, which accept-new adds to).
     pub fn from_inventory(
         devices: Vec<Device>,
         path: &Path,
         policy: HostKeyPolicy,
         known_hosts: Option<&Path>,
     ) -> Result<Fleet, HostKeyError> {
-        let (files, out) = match known_hosts {
-            Some(f) => (vec![f.to_path_buf()], f.to_path_buf()),
-            None => (
+        let (files, out, policy) = match (known_hosts, inventory_known_hosts(path)) {
+            (Some(f), _) => (vec![f.to_path_buf()], Some(f.to_path_buf()), policy),
+            (None, Some(beside)) => (
+                vec![beside],
+                None,
+                match policy {
+                    HostKeyPolicy::Insecure => HostKeyPolicy::Insecure,
+                    _ => HostKeyPolicy::Strict,
+                },
+            ),
+            (None, None) => (
                 hostkeys::default_known_hosts_files(),
-                hostkeys::default_write_file(),
+                Some(hostkeys::default_write_file()),
+                policy,
             ),
         };
         let host_keys = HostKeyCheck::load(policy, &files)?;
@@ -163,12 +189,13 @@ impl Fleet {
             },
             devices,
             host_keys,
-            known_hosts_out: (policy == HostKeyPolicy::AcceptNew).then_some(out),
+            known_hosts_out: out.filter(|_| policy == HostKeyPolicy::AcceptNew),
             shard: None,
             limits: false,
             emulated: None,
             network: None,
             bastion: None,
+            no_agent: None,
         })
     }
 

@@ -170,6 +170,7 @@ pub fn merge(inputs: &[(String, Report)]) -> Result<Report, MergeError> {
         shard: None,
         network: None,
         bastion: first.bastion.clone(),
+        verdict: None,
         steady: None,
         // One shard cut short makes the fleet's report partial.
         interrupted: shards.iter().any(|(_, r, _)| r.interrupted),

@@ -70,12 +70,33 @@ pub enum Cmd {
     /// Measure the floor: the least CPU one session costs on this machine, per side, with the
     /// session's own libraries (docs/src/floor.md).
     Floor(FloorArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell): see the guide's
+    /// reference for where each shell reads it.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff; `fleetbench man | man -l -`), or write one page per command
+    /// into a folder.
+    Man(ManArgs),
     /// Internal: a worker process of the `processes` strategy.
     #[command(name = "__worker", hide = true)]
     Worker {
         /// The parent's pid: the worker dies with it (checked in `worker_main`).
         parent: u32,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write fleetbench.1 and one fleetbench-COMMAND.1 per command into this folder
+    /// (e.g. ~/.local/share/man/man1) instead of printing fleetbench.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// The emulated fleet's behaviour (`compare`, `run`, `sweep`, `emulate`).
@@ -315,6 +336,10 @@ pub struct CompareArgs {
     /// results against the devices' view of them (the report's `device_view`).
     #[arg(long)]
     pub device_view: bool,
+    /// A `--json` report of an earlier run: the --html page shows its median and p99 beside
+    /// this run's, with the change.
+    #[arg(long, value_name = "FILE", requires = "html")]
+    pub baseline: Option<PathBuf>,
     #[command(flatten)]
     pub confirm: ConfirmArgs,
 }
@@ -446,6 +471,10 @@ pub struct SweepArgs {
     /// Draw per-device timelines for fleets up to this size.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub timeline_max: usize,
+    /// Also write the sweep's self-contained page here (it is always written as
+    /// `index.html` in the --out folder).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     #[command(flatten)]
     pub progress: ProgressArgs,
     #[arg(long, value_name = "PATH", hide = true)]

@@ -14,6 +14,7 @@ pub fn run(a: &CompareArgs) -> Result<i32> {
         json: cfg.json.as_deref(),
         html: cfg.html.as_deref(),
         plots: cfg.plots.as_deref(),
+        baseline: cfg.baseline.as_ref(),
     };
     present(&report, &cfg.compare.strategies, out)
 }

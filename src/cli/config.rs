@@ -5,14 +5,13 @@
 
 use super::args::{
     CheckArgs, CommandArgs, CompareArgs, EmulateArgs, EmulationArgs, ExportArgs, FleetArgs,
-    MergeArgs, ProfileArg, RunArgs, SweepArgs,
+    MergeArgs, ProfileArg, RunArgs,
 };
 use crate::check::{Rows, Thresholds};
 use crate::compare::CompareOptions;
 use crate::external::ExternalPlan;
 use crate::present::export::{ExportKind, ExportTarget};
 use crate::shard::{Selection, Shard, ShardSource};
-use crate::sweep::SweepOptions;
 use anyhow::{Result, anyhow};
 use fleetbench_client::hostkeys::HostKeyPolicy;
 use fleetbench_client::job::OnCommandError;
@@ -28,8 +27,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod real;
+mod sweeping;
 mod tuning;
 pub use real::{ConfirmConfig, InventorySweepConfig, sweep_inventory};
+pub use sweeping::{sweep, sweep_networks};
 pub use tuning::{TUNE_REAL_BUDGET_POLLS, TUNE_REAL_MAX_WORKERS, TuneConfig, tune};
 
 /// The command used when none is given: the classic experiment's.
@@ -124,6 +125,8 @@ pub struct MeasureConfig {
     /// `FLEETBENCH_DEBUG_SLOWDOWN`, for testing the regression gate (already in
     /// `compare.run.session`; kept to say so).
     pub debug_slowdown: f64,
+    /// `compare --baseline`: a report read before the run, whose figures the page shows.
+    pub baseline: Option<fleetbench_report::Report>,
     /// `--yes`, `--confirm-above`: before polling a real inventory many times (`None` for
     /// `run`, which polls it once).
     pub confirm: Option<ConfirmConfig>,
@@ -318,6 +321,7 @@ fn measure(
         html: a.html.clone(),
         progress: a.progress.progress.resolve(),
         plots,
+        baseline: None,
         verbose: a.verbose,
     })
 }
@@ -388,6 +392,12 @@ pub fn compare(a: &CompareArgs, stop: &Stop) -> Result<MeasureConfig> {
         device_view: a.device_view,
     };
     cfg.fleet.record = cfg.compare.external.needs_record();
+    // Read now: a baseline that is not a report is bad input, found before any polling.
+    cfg.baseline = a
+        .baseline
+        .as_deref()
+        .map(super::files::read_report)
+        .transpose()?;
     cfg.confirm = Some((&a.confirm).into());
     Ok(cfg)
 }
@@ -478,7 +488,10 @@ pub fn emulate(a: &EmulateArgs) -> Result<EmulateConfig> {
         .map(|n| (n, a.network.network_method));
     if network.is_none() && !a.exec.is_empty() {
         return Err(anyhow!(
-            "a command after `--` runs inside the emulated network: it needs --network"
+            "a command after `--` runs inside the emulated network: it needs --network; \
+             `--network local` runs it beside a fleet with no added delay (fleetbench emulate \
+             --devices N --network local -- {})",
+            a.exec.join(" ")
         ));
     }
     if network.is_some() {
@@ -528,85 +541,6 @@ pub fn merge(a: &MergeArgs) -> Result<MergeConfig> {
         reports: a.reports.clone(),
         output: a.output.clone(),
         plots: a.plots.clone(),
-    })
-}
-
-pub fn sweep(a: &SweepArgs, command_line: String, stop: &Stop) -> Result<SweepOptions> {
-    let profile = profile_or(&a.emulation, SWEEP_PROFILE)?;
-    for &n in &a.sizes {
-        check_fleet_size("--sizes", n)?;
-    }
-    check_fault_targets(&profile, a.sizes.iter().copied().max().unwrap_or(0))?;
-    let out = match &a.out {
-        None => crate::sweep::fresh_dir(std::path::Path::new("results")),
-        Some(dir) if crate::sweep::holds_files(dir) && !a.force => {
-            return Err(anyhow!(
-                "--out {} already holds files (an earlier sweep's?); choose another folder, \
-                 leave --out out (a new folder is picked), or add --force to write over them",
-                dir.display()
-            ));
-        }
-        Some(dir) => dir.clone(),
-    };
-    output::check_dir(&out)?;
-    Ok(SweepOptions {
-        sizes: a.sizes.clone(),
-        profile_spec: profile.profile,
-        workers: match &a.workers_list {
-            None => vec![None],
-            Some(l) => l.iter().map(|&w| Some(w)).collect(),
-        },
-        strategies: a
-            .strategies
-            .clone()
-            .unwrap_or_else(|| StrategyKind::ALL.to_vec()),
-        profile: profile.name,
-        seed: a.emulation.seed,
-        runs: a.runs,
-        warmup: a.warmup,
-        commands: commands(&a.commands),
-        out,
-        worker_exe: a.worker_exe.clone(),
-        timeline_max: a.timeline_max,
-        command_line,
-        stop: stop.clone(),
-        inventory: None,
-    })
-}
-
-/// `--networks`: a value with `=` is one spec (commas and all), else a comma-separated list.
-fn networks(values: &[String]) -> Result<Vec<NetworkSpec>> {
-    let mut out = Vec::new();
-    for v in values {
-        let items: Vec<&str> = if v.contains('=') {
-            vec![v.as_str()]
-        } else {
-            v.split(',').collect()
-        };
-        for item in items {
-            out.push(NetworkSpec::parse(item)?);
-        }
-    }
-    Ok(out)
-}
-
-/// `sweep --networks`: sizes x networks x strategies at one worker setting.
-pub fn sweep_networks(
-    a: &SweepArgs,
-    command_line: String,
-    stop: &Stop,
-) -> Result<crate::sweep::network::NetworkSweepOptions> {
-    let base = sweep(a, command_line, stop)?;
-    if base.workers.len() > 1 {
-        return Err(anyhow!(
-            "--networks sweeps networks: give at most one --workers-list value"
-        ));
-    }
-    Ok(crate::sweep::network::NetworkSweepOptions {
-        networks: networks(&a.networks)?,
-        method: a.network_method,
-        workers: base.workers.first().copied().flatten(),
-        base,
     })
 }
 

@@ -16,7 +16,7 @@ const ANSWER_DEADLINE: Duration = Duration::from_secs(300);
 /// Says what `plan` costs the fleet; above the threshold, goes ahead only with `--yes` or a
 /// `y` typed on the terminal.
 pub fn confirm(plan: &LoginPlan, c: &ConfirmConfig) -> Result<()> {
-    eprintln!("fleetbench: this {}", safety::notice(plan));
+    crate::errln!("fleetbench: this {}", safety::notice(plan));
     if !plan.needs_confirmation(c.above) || c.yes {
         return Ok(());
     }

@@ -16,7 +16,7 @@ pub fn run(a: &EmulateArgs) -> Result<i32> {
     // Before the runtime's threads start: they inherit the capability sets.
     fleetbench_emulator::memlock::refuse();
     if let Some(sel) = &cfg.shard {
-        eprintln!(
+        crate::errln!(
             "fleetbench: shard {}/{} ({}): serving {} of {} devices",
             sel.info.index,
             sel.info.count,
@@ -26,7 +26,7 @@ pub fn run(a: &EmulateArgs) -> Result<i32> {
         );
     }
     if !cfg.spec.bind.is_loopback() {
-        eprintln!(
+        crate::errln!(
             "fleetbench: warning: binding {} (not loopback) as asked",
             cfg.spec.bind
         );
@@ -70,16 +70,18 @@ fn behind(cfg: &EmulateConfig, net: &NetworkSpec, method: Method) -> Result<i32>
             .write_inventory(path, *format)
             .with_context(|| format!("cannot write inventory {}", path.display()))?;
     }
+    let mut lines = String::new();
     for (d, (_, link)) in fleet.devices().iter().zip(fleet.links()) {
-        println!(
-            "{} {}:{} profile={profile} rtt={:.0}ms",
+        lines.push_str(&format!(
+            "{} {}:{} profile={profile} rtt={:.0}ms\n",
             d.name,
             d.host,
             d.port,
             link.rtt.as_secs_f64() * 1e3
-        );
+        ));
     }
-    eprintln!(
+    super::stdio::out(&lines)?;
+    crate::errln!(
         "fleetbench: {} behind network {} ({}); pid {}",
         crate::present::plural::count(fleet.devices().len(), "device"),
         net.name,

@@ -1,12 +1,11 @@
 //! `fleetbench export`: a report in a benchmark tracker's format.
 
 use super::args::ExportArgs;
-use super::check::read_report;
 use super::files::Files;
+use super::files::read_report;
 use super::{EXIT_OK, config};
 use crate::present::export;
 use anyhow::Result;
-use std::io::Write;
 
 pub fn run(a: &ExportArgs) -> Result<i32> {
     let cfg = config::export(a)?;
@@ -14,7 +13,7 @@ pub fn run(a: &ExportArgs) -> Result<i32> {
     let bytes = export::render(cfg.kind, &report)?;
     match cfg.output {
         Some(path) => Files::default().write(path, &bytes)?,
-        None => std::io::stdout().write_all(&bytes)?,
+        None => super::stdio::write_out(&bytes)?,
     }
     Ok(EXIT_OK)
 }

@@ -1,4 +1,5 @@
-//! Where the command line writes files: every file it produces goes through the one writer
+//! Where the command line writes files (and reads the reports it is given): every file it
+//! produces goes through the one writer
 //! (`fleetbench_inventory::output`: atomic, one permission policy), bytes made by
 //! [`crate::present`], and each is listed for the closing line. The report first: nothing
 //! written later can cost it.
@@ -40,4 +41,14 @@ impl Files {
         }
         Ok(())
     }
+}
+
+/// A `--json` report from a file: a regular file of at most 1 GiB (`input::REPORT`), so a
+/// FIFO or a link to `/dev/zero` is refused at once instead of blocking or growing.
+pub fn read_report(path: &Path) -> anyhow::Result<fleetbench_report::Report> {
+    use anyhow::Context as _;
+    use fleetbench_inventory::input;
+    let bytes = input::read(path, input::REPORT)?;
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a fleetbench report", path.display()))
 }

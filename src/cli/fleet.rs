@@ -54,7 +54,7 @@ fn open_source(cfg: &FleetConfig) -> Result<Fleet> {
         FleetSource::Inventory(path) => {
             let mut inv = fleetbench_inventory::load(path, &fleetbench_client::Libssh2::new())?;
             for w in &inv.warnings {
-                eprintln!(
+                crate::errln!(
                     "fleetbench: warning: {}",
                     crate::present::sanitize::for_terminal(w)
                 );
@@ -67,10 +67,18 @@ fn open_source(cfg: &FleetConfig) -> Result<Fleet> {
             if cfg.ask_password {
                 ask_password(&mut inv.devices)?;
             }
+            let no_agent = credentials(&inv.devices)?;
+            if let (None, Some(f)) = (&cfg.known_hosts, crate::fleet::inventory_known_hosts(path)) {
+                crate::errln!(
+                    "fleetbench: host keys from {} (beside the inventory), checked strictly",
+                    f.display()
+                );
+            }
             let mut fleet =
                 Fleet::from_inventory(inv.devices, path, cfg.host_keys, cfg.known_hosts.as_deref())
                     .context("reading known_hosts")?;
             fleet.shard = selection.map(|s| s.info);
+            fleet.no_agent = no_agent;
             Ok(fleet)
         }
         FleetSource::Emulated {
@@ -112,7 +120,7 @@ fn select(shard: Option<(Shard, ShardSource)>, names: &[String]) -> Result<Optio
         return Ok(None);
     };
     let sel = Selection::new(shard, source, names)?;
-    eprintln!(
+    crate::errln!(
         "fleetbench: shard {shard} ({}): {} of {} devices",
         crate::shard::origin(source, |v| std::env::var(v).ok()),
         sel.info.positions.len(),
@@ -134,7 +142,47 @@ pub fn job(cfg: &JobConfig, fleet: &Fleet) -> Job {
     job.max_output = cfg.max_output;
     job.bastion = cfg.bastion;
     job.aaa_timeout = cfg.aaa_timeout;
+    job.no_agent = fleet.no_agent.clone();
     job
+}
+
+/// Devices with neither a password nor a key file can log in only with an ssh-agent's keys:
+/// when no agent is usable, say so now, with the fixes. Every device like that: an error
+/// (nothing could be polled); some: a warning, and they end `no_credentials` without a
+/// connection. Returns why the agent is unusable, for the job, when it matters.
+fn credentials(devices: &[Device]) -> Result<Option<String>> {
+    let bare: Vec<String> = devices
+        .iter()
+        .filter(|d| d.password.is_none() && d.key_file.is_none())
+        .map(|d| d.name.clone())
+        .collect();
+    if bare.is_empty() {
+        return Ok(None);
+    }
+    let why = match fleetbench_client::agent::probe() {
+        fleetbench_client::agent::Agent::Usable { .. } => return Ok(None),
+        fleetbench_client::agent::Agent::Unusable(why) => why,
+    };
+    let which = crate::present::labels::name_list(&bare, 5);
+    let fix = "give it one with --ask-password (asked once, echo off), `password:` in the \
+               inventory (or `password: ${VAR}`, read from the environment), or `key_file:`";
+    if bare.len() == devices.len() {
+        return Err(anyhow!(
+            "{} no password, no key file and no usable ssh-agent ({why}): {which}; {fix}",
+            if bare.len() == 1 {
+                "the device has".to_string()
+            } else {
+                format!("all {} devices have", bare.len())
+            }
+        ));
+    }
+    crate::errln!(
+        "fleetbench: warning: {} no password, no key file and no usable ssh-agent ({why}): \
+         {which}; not contacted (no_credentials): {fix}",
+        crate::present::plural::count(bare.len(), "device")
+            + if bare.len() == 1 { " has" } else { " have" }
+    );
+    Ok(Some(why))
 }
 
 /// `--ask-password`: one prompt on the controlling terminal, echo off; the answer becomes the
@@ -142,7 +190,7 @@ pub fn job(cfg: &JobConfig, fleet: &Fleet) -> Job {
 fn ask_password(devices: &mut [Device]) -> Result<()> {
     let missing = devices.iter().filter(|d| d.password.is_none()).count();
     if missing == 0 {
-        eprintln!("fleetbench: --ask-password: every device has a password; not asking");
+        crate::errln!("fleetbench: --ask-password: every device has a password; not asking");
         return Ok(());
     }
     let prompt = format!("fleetbench: password for {missing} device(s) without one: ");

@@ -24,7 +24,7 @@ pub fn run(a: &FloorArgs) -> Result<i32> {
         },
     };
     let f = floor::measure(&opts).context("measuring the floor")?;
-    print!("{}", crate::present::floor::operations(&f));
+    super::stdio::out(&crate::present::floor::operations(&f))?;
     if let Some(p) = &a.json {
         Files::default().json(p.clone(), &f)?;
     }

@@ -3,7 +3,7 @@
 use super::config::{FleetSource, MeasureConfig};
 use super::files::Files;
 use super::render::{Console, Mode};
-use super::{fleet, signals};
+use super::{fleet, signals, stdio};
 use crate::present::progress::{self, Planned};
 use crate::present::table;
 use anyhow::{Context, Result};
@@ -35,7 +35,7 @@ pub fn measure(cfg: &MeasureConfig, mode: Mode) -> Result<Report> {
     }
     let job = fleet::job(&cfg.job, &fleet);
     if cfg.debug_slowdown > 0.0 {
-        eprintln!(
+        crate::errln!(
             "fleetbench: debug slowdown active: every session made {:.0}% longer",
             cfg.debug_slowdown * 100.0
         );
@@ -89,7 +89,7 @@ pub fn preflight(
     if let Some(why) = need.shortfall(raised, hard) {
         return Err(anyhow::anyhow!("{why}"));
     }
-    eprintln!(
+    crate::errln!(
         "fleetbench: {}; raised the open-file limit from {soft} to {raised}",
         need.describe()
     );
@@ -157,21 +157,31 @@ fn estimate(cfg: &MeasureConfig) -> Option<String> {
 pub fn write_report(report: &Report, json: Option<&Path>) -> Result<()> {
     if let Some(path) = json {
         Files::default().json(path.to_path_buf(), report)?;
-        eprintln!("fleetbench: report written to {}", path.display());
+        crate::errln!("fleetbench: report written to {}", path.display());
     }
     Ok(())
 }
 
 /// Writes the run's HTML page, if asked (after the JSON report).
 pub fn write_page(report: &Report, html: Option<&Path>) -> Result<()> {
+    write_page_with(report, html, None)
+}
+
+/// [`write_page`], with a baseline's figures beside the report's.
+pub fn write_page_with(
+    report: &Report,
+    html: Option<&Path>,
+    baseline: Option<&Report>,
+) -> Result<()> {
     if let Some(path) = html {
         let opts = crate::present::html::PageOptions {
             command_line: Some(std::env::args().collect::<Vec<_>>().join(" ")),
+            baseline: baseline.cloned(),
             ..Default::default()
         };
         let page = crate::present::html::report_page(report, &opts);
         Files::default().write(path.to_path_buf(), page.as_bytes())?;
-        eprintln!("fleetbench: page written to {}", path.display());
+        crate::errln!("fleetbench: page written to {}", path.display());
     }
     Ok(())
 }
@@ -181,17 +191,27 @@ pub struct Outputs<'a> {
     pub json: Option<&'a Path>,
     pub html: Option<&'a Path>,
     pub plots: Option<&'a Path>,
+    /// `--baseline`: a report whose figures the page shows beside these.
+    pub baseline: Option<&'a Report>,
 }
 
 /// What `compare` and `merge` make of a finished report: the report file first (so nothing
-/// later can cost it), the page, the tables (naming the `planned` strategies a stop came
-/// before), then the plots. Returns the exit code.
+/// later can cost it), the page and the plots, then on stdout the tables (naming the
+/// `planned` strategies a stop came before) and last the answer: the verdict, the failures
+/// by kind with what to do, what shaped the figures. Returns the exit code.
 pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> Result<i32> {
     write_report(report, out.json)?;
-    write_page(report, out.html)?;
-    // Tables show names and messages from devices and files: escaped, lines kept.
-    let shown = |text: String| crate::present::sanitize::for_terminal_text(&text).into_owned();
-    print!("{}", shown(table::strategies(report)));
+    write_page_with(report, out.html, out.baseline)?;
+    if let Some(dir) = out.plots {
+        let mut files = Files::default();
+        files.write_into(dir, &crate::present::plot::report_plots(report, "")?)?;
+        crate::errln!(
+            "fleetbench: {} written to {}",
+            crate::present::plural::count(files.written.len(), "plot"),
+            dir.display()
+        );
+    }
+    let mut text = table::strategies(report);
     // Strategies a stop came before: say so, rather than leave them out silently.
     let missing: Vec<&str> = planned
         .iter()
@@ -199,49 +219,49 @@ pub fn present(report: &Report, planned: &[StrategyKind], out: Outputs<'_>) -> R
         .map(|k| k.name())
         .collect();
     if !missing.is_empty() {
-        println!(
-            "not run (interrupted before they started): {}",
+        text.push_str(&format!(
+            "not run (interrupted before they started): {}\n",
             missing.join(", ")
-        );
+        ));
     } else if report.interrupted {
-        println!("interrupted: fewer runs than asked for; the last one reported may be partial");
+        text.push_str(
+            "interrupted: fewer runs than asked for; the last one reported may be partial\n",
+        );
     }
-    println!();
-    print!("{}", shown(table::latency(report)));
+    let latency = table::latency(report);
+    let mut sections = vec![latency];
     if let Some(t) = crate::present::floor::multiples(report) {
-        println!();
-        print!("{}", shown(t));
+        sections.push(t);
     }
     // `compare --device-view`: the devices' record against each strategy's results.
     if report.strategies.iter().any(|s| s.device_view.is_some()) {
-        println!();
-        print!(
-            "{}",
-            shown(crate::present::device_view::device_view(report))
-        );
+        sections.push(crate::present::device_view::device_view(report));
     }
     if let Some(n) = &report.network {
-        println!();
-        print!("{}", shown(crate::present::network::round_trips(n)));
+        sections.push(crate::present::network::round_trips(n));
     }
     if report.bastion.is_some() {
-        println!();
-        print!("{}", shown(crate::present::bastion::bastion(report)));
+        sections.push(crate::present::bastion::bastion(report));
     }
     // The devices' shared limits: what they did, by the devices' own count.
-    let limits = crate::present::limits::device_limits(report);
-    if !limits.is_empty() {
-        println!();
-        print!("{}", shown(limits));
+    sections.push(crate::present::limits::device_limits(report));
+    sections.push(crate::present::verdict::terminal(
+        &verdict_of(report),
+        crate::present::verdict::Part::All,
+    ));
+    for s in sections.into_iter().filter(|s| !s.is_empty()) {
+        text.push('\n');
+        text.push_str(&s);
     }
-    if let Some(dir) = out.plots {
-        let mut files = Files::default();
-        files.write_into(dir, &crate::present::plot::report_plots(report, "")?)?;
-        eprintln!(
-            "fleetbench: {} written to {}",
-            crate::present::plural::count(files.written.len(), "plot"),
-            dir.display()
-        );
-    }
+    // Tables show names and messages from devices and files: escaped, lines kept.
+    stdio::out(&crate::present::sanitize::for_terminal_text(&text))?;
     Ok(super::exit_of(report))
+}
+
+/// The report's verdict, or one computed now for a report written before verdicts were.
+pub fn verdict_of(report: &Report) -> fleetbench_report::verdict::Verdict {
+    report
+        .verdict
+        .clone()
+        .unwrap_or_else(|| fleetbench_report::verdict::Verdict::of(report))
 }

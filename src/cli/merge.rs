@@ -1,7 +1,7 @@
 //! `fleetbench merge`: shard reports into one report of the whole fleet ([`crate::merge`]).
 
-use super::check::read_report;
 use super::config;
+use super::files::read_report;
 use super::measure::{Outputs, present};
 use anyhow::Result;
 
@@ -15,7 +15,7 @@ pub fn run(a: &super::args::MergeArgs) -> Result<i32> {
         .map(|p| Ok((p.display().to_string(), read_report(p)?)))
         .collect::<Result<Vec<_>>>()?;
     let report = crate::merge::merge(&inputs)?;
-    eprintln!(
+    crate::errln!(
         "fleetbench: merged {} shard(s): {} devices",
         inputs.len(),
         report.fleet.devices
@@ -24,6 +24,7 @@ pub fn run(a: &super::args::MergeArgs) -> Result<i32> {
         json: Some(&cfg.output),
         html: None,
         plots: cfg.plots.as_deref(),
+        baseline: None,
     };
     present(&report, &[], out)
 }

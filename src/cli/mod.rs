@@ -4,11 +4,13 @@
 //! goes through `files.rs`, made by [`crate::present`]. The only place that prints (with the
 //! live line of `present::progress` it installs), and the only one with anyhow; exit codes
 //! follow the contract: 0 every device answered, 1 the run finished but some device failed
-//! (or `check` found a regression), 2 bad usage or bad input.
+//! (or `check` found a regression), 2 bad usage or bad input; 141 when stdout or stderr was
+//! a closed pipe (`stdio.rs`: every line goes through it, never through `print!`).
 
 pub mod args;
 mod check;
 mod compare;
+mod completions;
 pub mod config;
 mod confirm;
 mod emulate;
@@ -16,12 +18,14 @@ mod export;
 mod files;
 mod fleet;
 mod floor;
+mod man;
 mod measure;
 mod merge;
 mod poll;
 mod render;
 mod run;
 mod signals;
+pub mod stdio;
 mod sweep;
 mod tune;
 
@@ -46,6 +50,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Check(a) => check::run(&a),
         Cmd::Export(a) => export::run(&a),
         Cmd::Merge(a) => merge::run(&a),
+        Cmd::Completions(a) => completions::run(&a),
+        Cmd::Man(a) => man::run(&a),
         Cmd::Tune(a) => tune::run(&a),
         Cmd::Poll(a) => poll::run(&a),
         Cmd::Floor(a) => floor::run(&a),
@@ -53,10 +59,34 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-/// The exit code of a command line clap refused (or of `--help`, `--version`), printed.
+/// The exit code of a command line clap refused (or of `--help`, `--version`), printed
+/// ([`stdio::EXIT_PIPE`] when the output was cut off).
 pub fn parse_error(e: &clap::Error) -> i32 {
-    let _ = e.print();
+    if let Err(x) = e.print() {
+        if x.kind() == std::io::ErrorKind::BrokenPipe {
+            return stdio::EXIT_PIPE;
+        }
+    }
     if e.use_stderr() { EXIT_USAGE } else { EXIT_OK }
+}
+
+/// The process's exit status for what [`run`] returned: its code; 2 for an error, printed
+/// with each cause once; [`stdio::EXIT_PIPE`], quietly, when stdout or stderr was found
+/// closed (see [`stdio`]).
+pub fn exit_code(result: Result<i32>) -> i32 {
+    match result {
+        Ok(code) => stdio::exit_code(code),
+        Err(e) if stdio::is_closed_pipe(&e) => stdio::EXIT_PIPE,
+        Err(e) => {
+            // An error may quote a file or a device: escaped like everything shown.
+            let message = format!("{:#}", Causes(&e));
+            stdio::err(&format!(
+                "fleetbench: error: {}",
+                crate::present::sanitize::for_terminal_text(&message)
+            ));
+            stdio::exit_code(EXIT_USAGE)
+        }
+    }
 }
 
 /// `{:#}` of an error with each cause once: library errors quote their I/O error in their own

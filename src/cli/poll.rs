@@ -40,7 +40,7 @@ pub fn run(a: &PollArgs) -> Result<i32> {
     }
     let job = fleet::job(&cfg.job, &fleet);
     if cfg.debug_slowdown > 0.0 {
-        eprintln!(
+        crate::errln!(
             "fleetbench: debug slowdown active: every renewed session made {:.0}% longer",
             cfg.debug_slowdown * 100.0
         );
@@ -53,7 +53,7 @@ pub fn run(a: &PollArgs) -> Result<i32> {
     let report = crate::steady::run(&cfg.steady, &fleet, &job, &watcher, &sink)?;
     fleet.stop();
     if let Some(p) = &cfg.stream {
-        eprintln!(
+        crate::errln!(
             "fleetbench: {} appended to {}",
             crate::present::plural::count(sink.lines(), "cycle line"),
             p.display()
@@ -61,14 +61,13 @@ pub fn run(a: &PollArgs) -> Result<i32> {
     }
     write_report(&report, cfg.json.as_deref())?;
     write_page(&report, cfg.html.as_deref())?;
-    print!(
-        "{}",
-        for_terminal_text(&crate::present::steady::summary(&report))
-    );
+    super::stdio::out(&for_terminal_text(&crate::present::steady::summary(
+        &report,
+    )))?;
     if let Some(dir) = &cfg.plots {
         let mut files = Files::default();
         files.write_into(dir, &crate::present::plot::poll_plots(&report)?)?;
-        eprintln!(
+        crate::errln!(
             "fleetbench: {} written to {}",
             crate::present::plural::count(files.written.len(), "plot"),
             dir.display()
@@ -116,7 +115,7 @@ fn confirm(cfg: &PollConfig, fleet: &Fleet) -> Result<()> {
     let logins = crate::steady::logins(s, n);
     let polls = (n as u64).saturating_mul(s.cycles);
     let modes: Vec<&str> = s.sessions.iter().map(|m| m.name()).collect();
-    eprintln!(
+    crate::errln!(
         "fleetbench: poll: {} every {} for {} ({}; {}, {}): {} polls per sessions mode ({}), \
          at least {} logins in all{}",
         crate::present::plural::count(n, "device"),
@@ -194,7 +193,7 @@ impl CycleSink for Sink {
     fn cycle(&self, line: &StreamLine) {
         self.append(line);
         if self.print {
-            eprintln!(
+            crate::errln!(
                 "fleetbench: {}",
                 for_terminal(&crate::present::steady::cycle_line(line, self.cycles))
             );
@@ -219,7 +218,7 @@ impl Sink {
             Ok(()) => *self.written.lock().unwrap_or_else(|p| p.into_inner()) += 1,
             Err(e) => {
                 if !self.failed.swap(true, Ordering::AcqRel) {
-                    eprintln!(
+                    crate::errln!(
                         "fleetbench: warning: cannot append to the stream {}: {e}; the report \
                          will still have every cycle",
                         self.path
@@ -244,7 +243,7 @@ impl Observer for Failures {
             && self.verbose
             && let Some(err) = &result.error
         {
-            eprintln!(
+            crate::errln!(
                 "fleetbench: {}: {} ({})",
                 for_terminal(&result.name),
                 for_terminal(&err.kind),

@@ -2,6 +2,7 @@
 //! `===> Connection` / `<=== Received` shape), one line per strategy, notices. Warm-up runs
 //! and devices that never started print no device line.
 
+use crate::present::human;
 use crate::present::plural::count;
 use crate::present::progress::{self, Progress};
 use fleetbench_client::observe::{Event, Observer};
@@ -37,7 +38,7 @@ impl Console {
             mode,
             verbose,
             in_warmup: AtomicBool::new(false),
-            progress: Progress::new(progress),
+            progress: Progress::to_writer(progress, Box::new(super::stdio::Stderr)),
         }
     }
 
@@ -46,7 +47,7 @@ impl Console {
     pub fn line(&self, line: &str) {
         let line = crate::present::sanitize::for_terminal(line);
         if self.progress.mode() == progress::Mode::Off {
-            eprintln!("{line}");
+            crate::errln!("{line}");
         } else {
             self.progress.println(&line);
         }
@@ -54,6 +55,30 @@ impl Console {
 
     fn device_lines(&self) -> bool {
         self.verbose && !self.in_warmup.load(Ordering::Relaxed)
+    }
+}
+
+/// `: every device failed (refused)` after a strategy's line when it polled nothing, so the
+/// reason is on the screen as the run goes, not only in the report.
+fn why_failed(sr: &fleetbench_report::StrategyReport) -> String {
+    match fleetbench_report::outcome::comparability(sr) {
+        Err(
+            w @ (fleetbench_report::verdict::NotComparable::NothingPolled { .. }
+            | fleetbench_report::verdict::NotComparable::RunFailed { .. }),
+        ) => {
+            let row = fleetbench_report::verdict::RowNotComparable {
+                row: sr.strategy.name().to_string(),
+                why: w,
+            };
+            format!(
+                ": {}",
+                crate::present::sanitize::for_terminal(&crate::present::labels::one_line(
+                    &crate::present::verdict::why(&row),
+                    200
+                ))
+            )
+        }
+        _ => String::new(),
     }
 }
 
@@ -133,19 +158,21 @@ impl Observer for Console {
                 };
                 match self.mode {
                     Mode::Compare => format!(
-                        "fleetbench: {:<10} median {:.3} s, {} ok, {failed} failed{partial}",
+                        "fleetbench: {:<10} median {}, {} ok, {failed} failed{partial}{}",
                         sr.strategy.name(),
-                        sr.wall_s.median,
+                        human::secs(sr.wall_s.median),
                         sr.ok(),
+                        why_failed(sr),
                     ),
                     Mode::Sweep => format!(
-                        "fleetbench: {:>5} devices  {:<10} workers {:>4}  median {:.3} s  {} ok  \
-                         {failed} failed{partial}",
+                        "fleetbench: {:>5} devices  {:<10} workers {:>4}  median {}  {} ok  \
+                         {failed} failed{partial}{}",
                         sr.devices.len(),
                         sr.strategy.name(),
                         sr.workers,
-                        sr.wall_s.median,
+                        human::secs(sr.wall_s.median),
                         sr.ok(),
+                        why_failed(sr),
                     ),
                     Mode::Run => return,
                 }
@@ -155,7 +182,11 @@ impl Observer for Console {
                 count(n, "new host key"),
                 path.display()
             ),
-            Event::Warning { message } => format!("fleetbench: warning: {message}"),
+            // A warning may quote a device or a poller (its stderr): escaped for the terminal.
+            Event::Warning { message } => format!(
+                "fleetbench: warning: {}",
+                crate::present::sanitize::for_terminal(message)
+            ),
             _ => return,
         };
         self.line(&line);

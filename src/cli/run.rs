@@ -12,9 +12,16 @@ pub fn run(a: &RunArgs) -> Result<i32> {
     let report = measure(&cfg, Mode::Run)?;
     write_report(&report, cfg.json.as_deref())?;
     write_page(&report, cfg.html.as_deref())?;
-    print!(
-        "{}",
-        crate::present::outputs::device_outputs(&report, a.raw)
+    let mut text = crate::present::outputs::device_outputs(&report, a.raw);
+    // One strategy: no comparison, but the failures with what to do, and what shaped the run.
+    let answer = crate::present::verdict::terminal(
+        &super::measure::verdict_of(&report),
+        crate::present::verdict::Part::Failures,
     );
+    if !answer.is_empty() {
+        text.push('\n');
+        text.push_str(&answer);
+    }
+    super::stdio::out(&text)?;
     Ok(exit_of(&report))
 }

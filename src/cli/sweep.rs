@@ -25,18 +25,40 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
     let opts = config::sweep(a, command_line, &Stop::new())?;
     signals::install(&opts.stop).context("installing the signal handlers")?;
     fleetbench_rusage::raise_nofile_limit();
-    eprintln!("fleetbench: sweep into {}", opts.out.display());
+    crate::errln!("fleetbench: sweep into {}", opts.out.display());
     let console = Console::new(Mode::Sweep, false, a.progress.progress.resolve());
-    let (points, files) = sweep_into(&opts, &console)?;
-    if let Some(last) = points.last() {
-        print!(
-            "{}",
-            crate::present::sanitize::for_terminal_text(&crate::present::table::strategies(
-                &last.report
-            ))
-        );
+    let (points, files, page) = sweep_into(&opts, &console)?;
+    finish(a, &opts, points, files, &page)
+}
+
+/// What a sweep shows once its folder is written: the page where `--html` asked for it too,
+/// the last point's table and its answer on stdout, the folder on stderr. Returns the exit
+/// code.
+fn finish(
+    a: &SweepArgs,
+    opts: &SweepOptions,
+    points: Vec<Point>,
+    mut files: Files,
+    page: &str,
+) -> Result<i32> {
+    if let Some(path) = &a.html {
+        // The folder's page, also where it was asked for (its plots are inline).
+        files.write(path.clone(), page.as_bytes())?;
+        crate::errln!("fleetbench: page written to {}", path.display());
     }
-    eprintln!(
+    if let Some(last) = points.last() {
+        // The last point at a glance, and its answer.
+        let answer = crate::present::verdict::terminal(
+            &super::measure::verdict_of(&last.report),
+            crate::present::verdict::Part::All,
+        );
+        let text = format!(
+            "{}\n{answer}",
+            crate::present::table::strategies(&last.report)
+        );
+        super::stdio::out(&crate::present::sanitize::for_terminal_text(&text))?;
+    }
+    crate::errln!(
         "fleetbench: {} written to {} (open {} for the whole sweep on one page)",
         crate::present::plural::count(files.written.len(), "file"),
         opts.out.display(),
@@ -47,8 +69,8 @@ pub fn run(a: &SweepArgs) -> Result<i32> {
 
 /// Measures every point of `opts` and writes the sweep's folder: setup.md first, each point's
 /// report and plots as soon as it is measured (an interrupted sweep keeps what it measured),
-/// then sweep.csv, the scaling plots, summary.md and index.html.
-fn sweep_into(opts: &SweepOptions, obs: &dyn Observer) -> Result<(Vec<Point>, Files)> {
+/// then sweep.csv, the scaling plots, summary.md and index.html (returned too).
+fn sweep_into(opts: &SweepOptions, obs: &dyn Observer) -> Result<(Vec<Point>, Files, String)> {
     sweep_with(opts, Sweep::new(opts), obs)
 }
 
@@ -57,7 +79,7 @@ fn sweep_with(
     opts: &SweepOptions,
     mut sweep: Sweep<'_>,
     obs: &dyn Observer,
-) -> Result<(Vec<Point>, Files)> {
+) -> Result<(Vec<Point>, Files, String)> {
     let dir = &opts.out;
     output::create_dir(dir)?;
     let setup = Setup::gather();
@@ -79,17 +101,13 @@ fn sweep_with(
         files.write(dir.join(name), svg.as_bytes())?;
         scaling.push((caption, Ok(svg)));
     }
-    for (name, caption, svg) in files_of::workers_plots(opts, &points)? {
-        files.write(dir.join(name), svg.as_bytes())?;
-        scaling.push((caption, Ok(svg)));
-    }
     files.write(
         dir.join("summary.md"),
         files_of::summary_md(opts, &setup, &points).as_bytes(),
     )?;
     let page = files_of::index_html(opts, &points, scaling);
     files.write(dir.join("index.html"), page.as_bytes())?;
-    Ok((points, files))
+    Ok((points, files, page))
 }
 
 /// `sweep --inventory`: the worker settings over real devices, after saying what that costs
@@ -118,18 +136,10 @@ fn inventory(a: &SweepArgs, command_line: String) -> Result<i32> {
     let plan = crate::safety::LoginPlan::polls(n, polls, peak, 0, None);
     super::confirm::confirm(&plan, &cfg.confirm)?;
     let job = super::fleet::job(&cfg.job, &fleet);
-    eprintln!("fleetbench: sweep into {}", o.out.display());
+    crate::errln!("fleetbench: sweep into {}", o.out.display());
     let console = Console::new(Mode::Sweep, false, a.progress.progress.resolve());
-    let (points, files) = sweep_with(o, Sweep::over(o, fleet, job), &console)?;
-    if let Some(last) = points.last() {
-        print!("{}", crate::present::table::strategies(&last.report));
-    }
-    eprintln!(
-        "fleetbench: {} written to {}",
-        crate::present::plural::count(files.written.len(), "file"),
-        o.out.display(),
-    );
-    Ok(exit_code(points.iter().map(|p| &p.report)))
+    let (points, files, page) = sweep_with(o, Sweep::over(o, fleet, job), &console)?;
+    finish(a, o, points, files, &page)
 }
 
 /// `sweep --networks`: the same, over networks, with wall time against RTT.
@@ -141,10 +151,10 @@ fn networks(a: &SweepArgs, command_line: String) -> Result<i32> {
     }
     signals::install(&opts.base.stop).context("installing the signal handlers")?;
     fleetbench_rusage::raise_nofile_limit();
-    eprintln!("fleetbench: network sweep into {}", opts.base.out.display());
+    crate::errln!("fleetbench: network sweep into {}", opts.base.out.display());
     let console = Console::new(Mode::Sweep, false, a.progress.progress.resolve());
     let (points, files) = networks_into(&opts, &console)?;
-    eprintln!(
+    crate::errln!(
         "fleetbench: {} file(s) written to {}",
         files.written.len(),
         opts.base.out.display()

@@ -55,7 +55,7 @@ pub fn run(a: &TuneArgs) -> Result<i32> {
             .min()
             .unwrap_or(usize::MAX);
         if fit < most.min(n) {
-            eprintln!(
+            crate::errln!(
                 "fleetbench: the open-file limit here ({limit}) fits at most {fit} workers of \
                  some strategy with this fleet: searches stop there (raise the limit to try more)"
             );
@@ -87,13 +87,17 @@ pub fn run(a: &TuneArgs) -> Result<i32> {
     let report = crate::tune::run(&cfg.tune, &fleet, &job, &console, &Lines(&console))?;
     fleet.stop();
     write(&cfg, &report)?;
+    let mut text = String::new();
     for line in show::verdict(&report) {
-        println!("{line}");
+        text.push_str(&line);
+        text.push('\n');
     }
     if let Some(t) = &report.tune {
-        println!();
-        print!("{}", show::table(t));
+        text.push('\n');
+        text.push_str(&show::table(t));
     }
+    // Names from the fleet and pollers' messages: escaped, lines kept.
+    super::stdio::out(&crate::present::sanitize::for_terminal_text(&text))?;
     // Ctrl-C: a partial answer, said as one (the interrupted run itself is not in it).
     let interrupted = report.tune.as_ref().is_some_and(|t| {
         t.searches.len() < cfg.tune.strategies.len() + cfg.tune.externals.len()
@@ -112,7 +116,7 @@ pub fn run(a: &TuneArgs) -> Result<i32> {
 fn write(cfg: &TuneConfig, report: &fleetbench_report::Report) -> Result<()> {
     if let Some(path) = &cfg.measure.json {
         Files::default().json(path.clone(), report)?;
-        eprintln!("fleetbench: report written to {}", path.display());
+        crate::errln!("fleetbench: report written to {}", path.display());
     }
     super::measure::write_page(report, cfg.measure.html.as_deref())
 }

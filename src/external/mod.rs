@@ -31,7 +31,9 @@ pub mod results;
 mod run;
 mod spec;
 
-pub use run::{DEFAULT_DEADLINE, DeviceView, NoDeviceView, RecordFile, RunError, measure};
+pub use run::{
+    DEFAULT_DEADLINE, DeviceView, NoDeviceView, RecordFile, RunError, measure, measure_observed,
+};
 pub use spec::{ExternalSpec, Workspace};
 
 use std::path::PathBuf;

@@ -161,14 +161,36 @@ pub fn measure(
     opts: &ExternalOptions,
     view: &dyn DeviceView,
 ) -> Result<StrategyReport, ExternalError> {
+    measure_observed(
+        spec,
+        devices,
+        job,
+        ws,
+        opts,
+        view,
+        &fleetbench_client::observe::Quiet,
+    )
+}
+
+/// [`measure`], telling `obs` when each run starts and ends (the live line, the line per
+/// run and its failure's reason, like a built-in strategy's).
+pub fn measure_observed(
+    spec: &ExternalSpec,
+    devices: &[Device],
+    job: &Job,
+    ws: &Workspace,
+    opts: &ExternalOptions,
+    view: &dyn DeviceView,
+    obs: &dyn fleetbench_client::observe::Observer,
+) -> Result<StrategyReport, ExternalError> {
+    use fleetbench_client::observe::Event;
     let command = job.commands.first().cloned().unwrap_or_default();
-    let secrets: Vec<String> = devices
-        .iter()
-        .flat_map(|d| [d.password.as_ref(), d.secret.as_ref()])
-        .flatten()
-        .map(|s| s.expose().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
+    // Masked as a device's own output is (the session core's one rule).
+    let secrets = fleetbench_client::scrub::Scrubber::new(
+        devices
+            .iter()
+            .flat_map(|d| d.password.iter().chain(d.secret.iter())),
+    );
     let mut runs = Vec::new();
     let mut histos = LatencyHistograms::new();
     let mut last_devices = Vec::new();
@@ -184,6 +206,13 @@ pub fn measure(
             break;
         }
         view.begin();
+        let run = if measured { i - opts.warmup } else { i };
+        obs.on(&Event::ExternalRunStarted {
+            name: &spec.name,
+            run,
+            warmup: !measured,
+            devices: devices.len(),
+        });
         let stop = || opts.stop.is_requested();
         let tree = match process::run_tree(&argv, opts.cwd.as_deref(), opts.deadline, &stop) {
             Ok(tree) => tree,
@@ -275,6 +304,17 @@ pub fn measure(
                 }
             }
         }
+        let ok = devs.iter().filter(|d| d.ok).count();
+        let info = err.as_ref().map(RunError::info);
+        obs.on(&Event::ExternalRunFinished {
+            name: &spec.name,
+            run,
+            warmup: !measured,
+            wall: tree.wall,
+            ok,
+            failed: devs.len() - ok,
+            error: info.as_ref(),
+        });
         if !measured {
             continue;
         }
@@ -288,7 +328,6 @@ pub fn measure(
         // As for the built-in strategies: this run's histograms, added to the row's.
         let run_histos = LatencyHistograms::from_results(&devs).unwrap_or_default();
         let _ = histos.merge(&run_histos);
-        let ok = devs.iter().filter(|d| d.ok).count();
         runs.push(RunSummary {
             wall_s: tree.wall.as_secs_f64(),
             ok,
@@ -303,7 +342,7 @@ pub fn measure(
             ended_unix: tree.started_unix + tree.wall.as_secs_f64(),
             peak_rss_bytes: Some(tree.peak_rss_tree),
         });
-        run_errors.push(err.as_ref().map(RunError::info));
+        run_errors.push(info);
         last_devices = devs;
     }
     let walls: Vec<f64> = runs.iter().map(|r| r.wall_s).collect();
@@ -349,15 +388,22 @@ const STDERR_QUOTED: usize = 600;
 
 /// The last 600 bytes of the poller's stderr, one line, with every known secret masked, and
 /// how much came before them when that is not all it wrote.
-fn stderr_tail(captured: &process::Captured, secrets: &[String]) -> String {
+fn stderr_tail(
+    captured: &process::Captured,
+    secrets: &fleetbench_client::scrub::Scrubber,
+) -> String {
     let bytes = &captured.tail;
-    let start = bytes.len().saturating_sub(STDERR_QUOTED);
-    let mut s = String::from_utf8_lossy(&bytes[start..]).into_owned();
-    for secret in secrets {
-        s = s.replace(secret.as_str(), "***");
-    }
+    // A secret cut at the window's start still masked: read a secret's length further back.
+    let start = bytes
+        .len()
+        .saturating_sub(STDERR_QUOTED + secrets.longest());
+    let cut = start > 0 || captured.total > bytes.len() as u64;
+    let s = String::from_utf8_lossy(&bytes[start..]);
+    let s = secrets.scrub_with(&s, cut);
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let shown = (bytes.len() - start) as u64;
+    let skip = s.chars().count().saturating_sub(STDERR_QUOTED);
+    let s: String = s.chars().skip(skip).collect();
+    let shown = (bytes.len() - start).min(STDERR_QUOTED) as u64;
     if s.is_empty() || captured.total <= shown {
         s
     } else {

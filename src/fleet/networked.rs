@@ -162,12 +162,29 @@ impl NetworkedFleet {
         path: &std::path::Path,
         format: fleetbench_inventory::Format,
     ) -> std::io::Result<Vec<std::path::PathBuf>> {
-        fleetbench_inventory::write::write(
+        // The devices' host keys beside it first (see `emulate --write-inventory`).
+        let lines: Vec<String> = self
+            .devices
+            .iter()
+            .flat_map(|d| {
+                let pattern = fleetbench_client::hostkeys::host_pattern(&d.host, d.port);
+                self.host_keys
+                    .known
+                    .get(&pattern)
+                    .into_iter()
+                    .flatten()
+                    .map(move |k| format!("{pattern} {k}"))
+            })
+            .collect();
+        let keys = fleetbench_inventory::write::write_known_hosts(path, format, &lines)?;
+        let mut written = fleetbench_inventory::write::write(
             path,
             format,
             &self.devices,
             fleetbench_emulator::EMULATED_INVENTORY,
-        )
+        )?;
+        written.insert(0, keys);
+        Ok(written)
     }
 
     /// Each device's class and link, in device order.

@@ -1,8 +1,11 @@
-//! One self-contained HTML page per run (`--html FILE`) and per sweep folder (`index.html`):
-//! the comparison table, the latency table, the plots inline as SVG, the fleet and machine
-//! setup, and the failures grouped by kind with the devices that had them; a `tune` report
-//! opens with its verdict, its plot against workers and its searches; a `poll` report's
-//! page has its schedule's tables and pictures instead (`html/steady.rs`).
+//! One self-contained HTML page per run (`--html FILE`) and per sweep folder (`index.html`),
+//! the page one sends to the team: the answer first (the verdict with its uncertainty, the
+//! rows not compared and why, where the machine shaped the figures), the comparison table
+//! (with a baseline's figures beside it, `compare --baseline`), the failures as one matrix
+//! of kind x strategy with what to do, the latency distribution per strategy, the plots
+//! inline as SVG, the devices, and the fleet and machine setup. A `tune` report opens with
+//! its verdict, its plot against workers and its searches; a `poll` report's page has its
+//! schedule's tables and pictures instead (`html/steady.rs`).
 //!
 //! The page has no external asset (no script, stylesheet, font or image link), so it reads
 //! the same offline, attached to a ticket or years later. It is written as polyglot XHTML
@@ -17,6 +20,8 @@ use fleetbench_report::outcome;
 use fleetbench_report::{Report, StrategyReport};
 use std::fmt::Write as _;
 
+mod answer;
+
 /// What a page shows beyond the report itself.
 #[derive(Debug, Clone)]
 pub struct PageOptions {
@@ -26,6 +31,8 @@ pub struct PageOptions {
     pub device_rows_max: usize,
     /// The command line that produced the report, when known.
     pub command_line: Option<String>,
+    /// `compare --baseline FILE`: a report whose figures are shown beside this one's.
+    pub baseline: Option<Report>,
 }
 
 impl Default for PageOptions {
@@ -34,29 +41,14 @@ impl Default for PageOptions {
             timeline_max: 100,
             device_rows_max: 1000,
             command_line: None,
+            baseline: None,
         }
     }
 }
 
-/// Text for an HTML/XML text node or attribute: markup characters escaped, and control
-/// characters (which XML forbids and a device may send) shown as `\u{..}`.
+/// Text for an HTML/XML text node or attribute ([`crate::present::sanitize::xml_text`]).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\t' => out.push(c),
-            c if crate::present::sanitize::is_unsafe(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::present::sanitize::xml_text(s)
 }
 
 const STYLE: &str = "
@@ -78,6 +70,10 @@ dl.setup { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1.
 dl.setup dt { font-weight: 600; } dl.setup dd { margin: 0; }
 code, pre { font-family: ui-monospace, monospace; font-size: 0.92em; }
 p.note { color: #555; font-size: 0.92em; }
+.verdict { background: #eef6ee; border: 1px solid #8fbf8f; padding: 0.5em 1em; margin: 1em 0; }
+.verdict p { margin: 0.3em 0; } .verdict p.answer { font-size: 1.15em; font-weight: 600; }
+td.base { color: #555; background: #f8f8f8; }
+tr.kind td { border-bottom: none; } tr.detail td { color: #333; padding-bottom: 0.6em; }
 ";
 
 fn head(out: &mut String, title: &str) {
@@ -198,15 +194,53 @@ fn swatch(s: &StrategyReport) -> String {
     )
 }
 
-/// The comparison table (the terminal table's columns, in HTML).
-fn main_table(out: &mut String, r: &Report) {
+/// The comparison table (the terminal table's columns, in HTML), with a baseline's median
+/// and p99 beside each row's when one is given.
+fn main_table(out: &mut String, r: &Report, baseline: Option<&Report>) {
     out.push_str(
         "<div class=\"scroll\"><table class=\"compare\">\n<thead><tr><th class=\"l\">strategy</th><th>workers</th>\
-         <th>median</th><th>min</th><th>max</th><th>speedup</th><th>ok</th><th>failed</th>\
-         <th>p99 device</th><th>client CPU</th><th>peak RSS</th><th>start-up</th>\
+         <th>median</th><th>min</th><th>max</th>",
+    );
+    if baseline.is_some() {
+        out.push_str("<th>baseline median</th><th>change</th>");
+    }
+    out.push_str("<th>speedup</th><th>ok</th><th>failed</th><th>p99 device</th>");
+    if baseline.is_some() {
+        out.push_str("<th>baseline p99</th>");
+    }
+    out.push_str(
+        "<th>client CPU</th><th>peak RSS</th><th>start-up</th>\
          <th>ideal</th><th>CPU bound</th></tr></thead>\n<tbody>\n",
     );
     for s in &r.strategies {
+        let base = baseline.and_then(|b| {
+            b.strategies
+                .iter()
+                .find(|x| x.strategy.name() == s.strategy.name())
+        });
+        let (base_median, change, base_p99) = match (baseline, base) {
+            (None, _) => (String::new(), String::new(), String::new()),
+            (Some(_), None) => (
+                "<td class=\"base\">–</td>".to_string(),
+                "<td>new</td>".to_string(),
+                "<td class=\"base\">–</td>".to_string(),
+            ),
+            (Some(_), Some(b)) => (
+                format!("<td class=\"base\">{}</td>", fmt_secs(b.wall_s.median)),
+                if b.wall_s.median > 0.0 {
+                    format!(
+                        "<td>{:+.1}%</td>",
+                        (s.wall_s.median / b.wall_s.median - 1.0) * 100.0
+                    )
+                } else {
+                    "<td>–</td>".to_string()
+                },
+                format!(
+                    "<td class=\"base\">{}</td>",
+                    b.p99_total_s().map_or("–".to_string(), fmt_secs)
+                ),
+            ),
+        };
         let never = outcome::never_ran(s);
         let partial = never > 0;
         let startup = s.runs.iter().map(|r| r.startup_s).fold(0.0, f64::max);
@@ -235,8 +269,8 @@ fn main_table(out: &mut String, r: &Report) {
         let _ = writeln!(
             out,
             "<tr{}><td class=\"l\">{}{name}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td class=\"ok\">{}</td><td{}>{}</td><td>{}</td><td>{}</td><td>{rss}</td>\
-             <td>{}</td><td>{ideal}</td><td>{bound}</td></tr>",
+             {base_median}{change}<td>{}</td><td class=\"ok\">{}</td><td{}>{}</td><td>{}</td>{base_p99}\
+             <td>{}</td><td>{rss}</td><td>{}</td><td>{ideal}</td><td>{bound}</td></tr>",
             if partial { " class=\"partial\"" } else { "" },
             swatch(s),
             s.workers,
@@ -257,14 +291,26 @@ fn main_table(out: &mut String, r: &Report) {
         );
     }
     let runs = r.strategies.iter().map(|s| s.runs.len()).max().unwrap_or(0);
+    out.push_str("</tbody>\n</table></div>\n");
+    if let Some(b) = baseline {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Baseline: the report of {} ({}, fleetbench {}); <em>change</em> \
+             is this median against the baseline's.</p>",
+            escape(&utc(b.created_unix)),
+            escape(&fleet_line(b)),
+            escape(&b.fleetbench_version)
+        );
+    }
     let _ = writeln!(
         out,
-        "</tbody>\n</table></div>\n<p class=\"note\">Wall times are per run over the whole fleet \
+        "<p class=\"note\">Wall times are per run over the whole fleet \
          (median, min and max of {}); <em>p99 device</em> is one device's session, connect to \
          close; <em>client CPU</em> excludes the in-process emulator; <em>peak RSS</em> is this \
          process (emulator included), plus the largest worker process if any; <em>ideal</em> and \
          <em>CPU bound</em> are the lower bounds divided by the median wall time (100% = \
-         nothing left to gain).</p>",
+         nothing left to gain); a strategy whose runs failed has no speed-up or bound (the \
+         verdict above says why).</p>",
         count(runs, "measured run")
     );
 }
@@ -428,41 +474,6 @@ fn plots(out: &mut String, r: &Report, opts: &PageOptions) {
     }
 }
 
-/// The failures of each strategy, grouped by kind, with the devices that had them.
-fn errors(out: &mut String, r: &Report) {
-    let any = r.strategies.iter().any(|s| s.failed() > 0);
-    if !any {
-        out.push_str("<p class=\"ok\">Every device answered in every strategy's last run.</p>\n");
-        return;
-    }
-    out.push_str(
-        "<div class=\"scroll\"><table class=\"errors\">\n<thead><tr><th class=\"l\">strategy</th><th class=\"l\">error \
-         kind</th><th class=\"l\">phase</th><th>devices</th><th class=\"l\">which</th>\
-         <th class=\"l\">example message</th></tr></thead>\n<tbody>\n",
-    );
-    for s in &r.strategies {
-        for g in outcome::error_groups(s) {
-            let phases: Vec<&str> = g.phases.iter().map(|p| p.as_str()).collect();
-            let _ = writeln!(
-                out,
-                "<tr><td class=\"l\">{}</td><td class=\"l fail\">{}</td><td class=\"l\">{}</td>\
-                 <td>{}</td><td class=\"l wrap\">{}</td><td class=\"l wrap\">{}</td></tr>",
-                s.strategy.name(),
-                escape(&g.kind),
-                if phases.is_empty() {
-                    "–".to_string()
-                } else {
-                    phases.join(", ")
-                },
-                g.devices.len(),
-                escape(&labels::name_list(&g.devices, 30)),
-                escape(&g.example)
-            );
-        }
-    }
-    out.push_str("</tbody>\n</table></div>\n");
-}
-
 /// Each strategy's devices in its last run, folded away.
 fn devices(out: &mut String, r: &Report, opts: &PageOptions) {
     for s in &r.strategies {
@@ -520,8 +531,9 @@ fn devices(out: &mut String, r: &Report, opts: &PageOptions) {
     }
 }
 
-/// The body of one report: its tables, plots, errors and devices (a whole page, or one
-/// point of a sweep page). `level` is the heading level of its sections.
+/// The body of one report: the answer first (the verdict, what shaped the figures), then
+/// its tables, latency distribution, failures, plots and devices (a whole page, or one point
+/// of a sweep page). `level` is the heading level of its sections.
 fn report_sections(out: &mut String, r: &Report, opts: &PageOptions, level: u8) {
     if let Some(s) = &r.steady {
         // A `poll` report: its schedule's sections instead of the strategies'.
@@ -530,10 +542,24 @@ fn report_sections(out: &mut String, r: &Report, opts: &PageOptions, level: u8) 
     let h = |out: &mut String, text: &str| {
         let _ = writeln!(out, "<h{level}>{}</h{level}>", escape(text));
     };
+    let v = r
+        .verdict
+        .clone()
+        .unwrap_or_else(|| fleetbench_report::verdict::Verdict::of(r));
+    answer::verdict(out, &v);
+    answer::distortions(out, &v);
     partial_banner(out, r);
+    h(out, "Failures by kind");
+    answer::failures(out, r, &v);
     h(out, "Wall time per strategy");
-    main_table(out, r);
+    main_table(out, r, opts.baseline.as_ref());
     h(out, "Device latency");
+    figure(
+        out,
+        &plot::latency_cdf(r),
+        "Each strategy's sessions, connect to close, over all measured runs: the share of \
+         sessions (y) that took at most x. Steeper is more even; further left is faster.",
+    );
     latency_table(out, r);
     if r.machine
         .floor
@@ -545,8 +571,6 @@ fn report_sections(out: &mut String, r: &Report, opts: &PageOptions, level: u8) 
     }
     h(out, "Plots");
     plots(out, r, opts);
-    h(out, "Errors by kind");
-    errors(out, r);
     h(out, "Devices");
     devices(out, r, opts);
 }
@@ -591,15 +615,17 @@ fn tune_section(out: &mut String, r: &Report) {
     }
 }
 
-/// The page of one report (`compare --html`, `run --html`).
+/// The page of one report (`compare --html`, `run --html`): the answer first (a `tune`
+/// report's own section before it), the setup last.
 pub fn report_page(r: &Report, opts: &PageOptions) -> String {
     let title = report_title(r);
     let mut out = String::new();
     head(&mut out, &title);
     let _ = writeln!(out, "<h1>{}</h1>", escape(&title));
     tune_section(&mut out, r);
-    setup(&mut out, r, opts, true);
     report_sections(&mut out, r, opts, 2);
+    out.push_str("<h2>Setup</h2>\n");
+    setup(&mut out, r, opts, true);
     out.push_str("</body>\n</html>\n");
     out
 }

@@ -24,8 +24,27 @@ pub fn device_label(name: &str, host: &str, port: u16) -> String {
     }
 }
 
+/// `text` on one line: runs of whitespace (newlines included) made one space, cut to
+/// `max` characters with `…`.
+pub fn one_line(text: &str, max: usize) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if joined.chars().count() <= max {
+        joined
+    } else {
+        let mut cut: String = joined.chars().take(max.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn messages_fit_one_line() {
+        assert_eq!(super::one_line("a\n  b\tc", 10), "a b c");
+        assert_eq!(super::one_line("abcdefghij", 5), "abcd…");
+    }
+
     use super::*;
 
     #[test]

@@ -10,6 +10,9 @@
 //!   table of a `--network` run; [`device_view`]: the `--device-view` table; [`bastion`]:
 //!   the `--bastion` table; [`limits`]: what the devices' shared limits did; [`outputs`]:
 //!   `run`'s `{ip: output}` view.
+//! - [`verdict`]: the answer after a comparison (the fastest strategy and its speed-ups with
+//!   their uncertainty, rows not compared and why, failures by kind with what to do, where
+//!   the machine shaped the figures), as sentences the terminal and the page share.
 //! - [`steady`]: `poll`'s line per cycle and its tables (schedule, lag and latency from
 //!   due, sessions and resources), keep against renew, the backlog's arithmetic.
 //! - [`floor`]: `fleetbench floor`'s table, and the strategies' CPU as multiples of the
@@ -46,3 +49,4 @@ pub mod steady;
 pub mod sweep;
 pub mod table;
 pub mod tune;
+pub mod verdict;

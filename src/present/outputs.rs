@@ -58,11 +58,11 @@ pub fn device_outputs(report: &Report, raw: bool) -> String {
         let never = outcome::never_ran(sr);
         let _ = write!(
             out,
-            "{}: {} ok, {} failed; wall {:.2} s ({}, {})",
+            "{}: {} ok, {} failed; wall {} ({}, {})",
             count(sr.devices.len(), "device"),
             sr.ok(),
             sr.failed() - never,
-            sr.wall_s.median,
+            crate::present::human::secs(sr.wall_s.median),
             sr.strategy,
             count(sr.workers, "worker"),
         );

@@ -11,9 +11,12 @@
 //! ([`Progress::device_done`]); the live line reads the counters from the ticker thread.
 //! Nothing here locks or allocates per device.
 
+use crate::present::human;
+use crate::present::labels;
 use crate::present::plural::count;
+use crate::present::sanitize;
 use fleetbench_client::observe::{Event, Observer};
-use fleetbench_report::StrategyKind;
+use fleetbench_report::{StrategyId, StrategyKind};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
@@ -44,9 +47,12 @@ impl Mode {
 }
 
 /// One run about to start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunStart {
-    pub strategy: StrategyKind,
+    /// A built-in strategy, or an external poller's NAME (then `external` is set: its
+    /// devices are not counted live, the poller's sessions being its own).
+    pub strategy: StrategyId,
+    pub external: bool,
     /// 1-based index among the runs of its kind (warm-up or measured).
     pub index: usize,
     /// How many runs of that kind the strategy has.
@@ -68,7 +74,7 @@ impl RunStart {
 }
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunEnd {
     pub wall_s: f64,
     pub ok: usize,
@@ -76,26 +82,35 @@ pub struct RunEnd {
     pub failed: usize,
     /// Devices the run never polled to the end because it was interrupted.
     pub never_ran: usize,
+    /// Why the run failed as a whole (an external poller's `[kind] message`), if it did.
+    pub error: Option<String>,
 }
 
-/// The line printed when a run ends, on every kind of output.
+/// The line printed when a run ends, on every kind of output. Its wall time reads as the
+/// tables' do ([`crate::present::human::secs`]).
 pub fn finished_line(start: &RunStart, end: &RunEnd) -> String {
     if end.never_ran == 0 {
-        return format!(
+        let mut line = format!(
             "fleetbench: {}: {} in {}, {} ok, {} failed",
             start.label(),
             count(start.devices, "device"),
-            fmt_duration(end.wall_s),
+            human::secs(end.wall_s),
             end.ok,
             end.failed
         );
+        if let Some(e) = &end.error {
+            // A poller's words (its stderr's end): nothing in them may drive the terminal.
+            line.push_str("; FAILED ");
+            line.push_str(&sanitize::for_terminal(&labels::one_line(e, 400)));
+        }
+        return line;
     }
     format!(
         "fleetbench: {}: INTERRUPTED after {} of {} in {}, {} ok, {} failed, {} never ran",
         start.label(),
         start.devices - end.never_ran,
         count(start.devices, "device"),
-        fmt_duration(end.wall_s),
+        human::secs(end.wall_s),
         end.ok,
         end.failed,
         end.never_ran
@@ -149,6 +164,15 @@ fn live_text(
     elapsed: Duration,
     width: usize,
 ) -> String {
+    if start.external {
+        // Its sessions are the poller's: only the time it has run is known.
+        return format!(
+            "{} running over {}, {}",
+            start.label(),
+            count(start.devices, "device"),
+            fmt_duration(elapsed.as_secs_f64())
+        );
+    }
     let done = ok + failed;
     let filled = (done * width)
         .checked_div(start.devices)
@@ -246,7 +270,7 @@ impl Progress {
         self.counters.ok.store(0, Ordering::Relaxed);
         self.counters.failed.store(0, Ordering::Relaxed);
         let began = Instant::now();
-        let bar = (self.mode == Mode::Live).then(|| self.live_bar(start, began));
+        let bar = (self.mode == Mode::Live).then(|| self.live_bar(start.clone(), began));
         let mut cur = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(old) = cur.take().and_then(|c| c.bar) {
             old.finish_and_clear();
@@ -256,6 +280,7 @@ impl Progress {
 
     fn live_bar(&self, start: RunStart, began: Instant) -> ProgressBar {
         let counters = Arc::clone(&self.counters);
+        let devices = start.devices;
         let key = move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
             let (ok, failed) = (
                 counters.ok.load(Ordering::Relaxed),
@@ -267,7 +292,7 @@ impl Progress {
             .unwrap_or_else(|_| ProgressStyle::default_spinner())
             .with_key("line", key);
         let bar = ProgressBar::with_draw_target(
-            Some(start.devices as u64),
+            Some(devices as u64),
             ProgressDrawTarget::stderr_with_hz(10),
         );
         bar.set_style(style);
@@ -327,7 +352,8 @@ impl Observer for Progress {
                 warmup,
                 devices,
             } => self.run_started(RunStart {
-                strategy,
+                strategy: strategy.into(),
+                external: false,
                 index: run + 1,
                 of: if warmup {
                     self.warmup.load(Ordering::Relaxed)
@@ -353,6 +379,37 @@ impl Observer for Progress {
                 ok,
                 failed: failed.saturating_sub(interrupted),
                 never_ran: interrupted,
+                error: None,
+            }),
+            Event::ExternalRunStarted {
+                name,
+                run,
+                warmup,
+                devices,
+            } => self.run_started(RunStart {
+                strategy: StrategyId::External(name.to_string()),
+                external: true,
+                index: run + 1,
+                of: if warmup {
+                    self.warmup.load(Ordering::Relaxed)
+                } else {
+                    self.runs.load(Ordering::Relaxed)
+                },
+                warmup,
+                devices,
+            }),
+            Event::ExternalRunFinished {
+                wall,
+                ok,
+                failed,
+                error,
+                ..
+            } => self.run_finished(RunEnd {
+                wall_s: wall.as_secs_f64(),
+                ok,
+                failed,
+                never_ran: 0,
+                error: error.map(|e| format!("[{}] {}", e.kind, e.message)),
             }),
             _ => {}
         }

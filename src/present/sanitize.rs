@@ -1,7 +1,8 @@
 //! The one escaping of text that came from a device or a file, wherever fleetbench shows it:
 //! device output, device names, error messages, a poller's stderr, inventory and report
 //! fields, on a terminal ([`for_terminal`], [`for_terminal_text`]) or in a drawing
-//! ([`for_xml`]). A device or a file may hold control sequences (OSC set-title, `ESC [6n`
+//! ([`for_xml`]; in an HTML or XML text node or attribute, markup escaped too: [`xml_text`]).
+//! A device or a file may hold control sequences (OSC set-title, `ESC [6n`
 //! cursor reports, screen clears) that a terminal would obey, newlines that forge a line of
 //! their own ("R9 ok"), right-to-left overrides that show text reversed, or a NUL that makes
 //! an SVG invalid XML. Each such character is written as a visible escape (`\u{1b}`) instead.
@@ -62,6 +63,29 @@ pub fn is_unsafe(c: char) -> bool {
                 | '\u{fffe}'
                 | '\u{ffff}'
         )
+}
+
+/// Text for an HTML/XML text node or attribute: markup characters escaped, and unsafe
+/// characters ([`is_unsafe`], some of which XML forbids and a device may send) shown as
+/// `\u{..}`.
+pub fn xml_text(s: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(c),
+            c if is_unsafe(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

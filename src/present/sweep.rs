@@ -9,7 +9,9 @@
 //!   summary.md                      the same as tables, with the plots
 //!   setup.md                        machine, toolchain, version, profile, command line
 //!   scaling[-w<W>].svg              wall time against fleet size (log-log), CPU bound dashed
-//!   workers-n<N>.svg                wall time against workers, when the sweep varies them
+//!                                   (with two sizes or more)
+//!   workers-n<N>.svg                wall time against workers at one size (with two worker
+//!                                   settings or more)
 //!   wall-n<N>[-w<W>].svg            wall time per strategy at one size
 //!   timeline-n<N>-<strategy>.svg    per-device timelines, for sizes up to `timeline_max`
 //!   index.html                      the whole sweep on one self-contained page
@@ -19,7 +21,7 @@
 
 use crate::present::html;
 use crate::present::human;
-use crate::present::plot::{self, PlotError, ScalingPoint};
+use crate::present::plot::{self, PlotError, ScalingPoint, WorkersPoint};
 use crate::present::plural::count;
 use crate::sweep::setup::Setup;
 use crate::sweep::{Point, SweepOptions};
@@ -77,14 +79,16 @@ pub fn point_plots(opts: &SweepOptions, p: &Point) -> Result<Vec<(String, String
     Ok(out)
 }
 
-/// A scaling plot per worker setting with points: its file name, its caption and the SVG.
+/// The sweep's plots across points, each with its file name, caption and SVG: a scaling
+/// plot per worker setting when the sweep has several fleet sizes (a single size would be a
+/// lone dot), and a wall-against-workers plot per size when it has several worker settings.
 pub fn scaling_plots(
     opts: &SweepOptions,
     setup: &Setup,
     points: &[Point],
 ) -> Result<Vec<(String, String, String)>, PlotError> {
     let mut out = Vec::new();
-    for &w in &opts.workers {
+    for &w in opts.workers.iter().filter(|_| opts.sizes.len() > 1) {
         let scaling: Vec<ScalingPoint> = points
             .iter()
             .filter(|p| p.workers == w)
@@ -106,50 +110,34 @@ pub fn scaling_plots(
             svg,
         ));
     }
+    for &n in opts.sizes.iter().filter(|_| opts.workers.len() > 1) {
+        let pts: Vec<WorkersPoint> = points
+            .iter()
+            .filter(|p| p.devices == n)
+            .flat_map(|p| WorkersPoint::from_report(&p.report))
+            .collect();
+        let subtitle = format!(
+            "{}, profile {}, {} core(s)",
+            count(n, "device"),
+            opts.profile,
+            setup.machine.cores
+        );
+        match plot::wall_vs_workers(&pts, &subtitle) {
+            Ok(svg) => out.push((
+                workers_plot_file(n),
+                format!("Wall time against workers: {subtitle}."),
+                svg,
+            )),
+            Err(PlotError::Empty(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(out)
 }
 
-/// A plot of wall time against workers per fleet size, when the sweep varies the workers
-/// (`--workers-list` with two values or more): its file name `workers-n<N>.svg`, its caption,
-/// the SVG.
-pub fn workers_plots(
-    opts: &SweepOptions,
-    points: &[Point],
-) -> Result<Vec<(String, String, String)>, PlotError> {
-    let set: Vec<usize> = opts.workers.iter().flatten().copied().collect();
-    if set.len() < 2 {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for &n in &opts.sizes {
-        let line: Vec<plot::WorkersPoint> = points
-            .iter()
-            .filter(|p| p.devices == n)
-            .flat_map(|p| {
-                p.report
-                    .strategies
-                    .iter()
-                    .filter(|s| !s.runs.is_empty())
-                    .map(|s| plot::WorkersPoint {
-                        strategy: s.strategy.clone(),
-                        workers: s.workers,
-                        median_s: s.wall_s.median,
-                        min_s: s.wall_s.min,
-                        max_s: s.wall_s.max,
-                    })
-            })
-            .collect();
-        if line.is_empty() {
-            continue;
-        }
-        let subtitle = format!("{}, {}", count(n, "device"), opts.profile);
-        out.push((
-            format!("workers-n{n}.svg"),
-            format!("Wall time against workers: {subtitle}."),
-            plot::wall_vs_workers(&line, &subtitle)?,
-        ));
-    }
-    Ok(out)
+/// The wall-against-workers plot of one fleet size.
+pub fn workers_plot_file(devices: usize) -> String {
+    format!("workers-n{devices}.svg")
 }
 
 pub const CSV_HEADER: &str = "devices,strategy,workers_setting,workers,runs,wall_median_s,wall_min_s,wall_max_s,speedup,ok,failed,p50_total_s,p99_total_s,max_total_s,cpu_median_s,cpu_per_device_s,server_cpu_per_device_s,peak_rss_bytes,peak_rss_children_bytes,startup_max_s,ideal_s,ideal_eff,cpu_bound_s,cpu_bound_eff";
@@ -269,9 +257,16 @@ pub fn summary_md(opts: &SweepOptions, setup: &Setup, points: &[Point]) -> Strin
          beat / wall: max(the lowest slowest-session of any run, the least CPU of any run (client \
          and emulator) / cores), the same for every strategy of a point.\n"
     );
+    if opts.workers.len() > 1 {
+        for &n in &opts.sizes {
+            if points.iter().any(|p| p.devices == n) {
+                let _ = writeln!(t, "![wall against workers]({})\n", workers_plot_file(n));
+            }
+        }
+    }
     for &w in &opts.workers {
         let sfx = suffix(opts, w);
-        if points.iter().any(|p| p.workers == w) {
+        if opts.sizes.len() > 1 && points.iter().any(|p| p.workers == w) {
             let _ = writeln!(t, "![scaling](scaling{sfx}.svg)\n");
         }
         for &n in &opts.sizes {
@@ -352,6 +347,7 @@ pub fn index_html(
             timeline_max: opts.timeline_max,
             device_rows_max: 200,
             command_line: Some(opts.command_line.clone()),
+            baseline: None,
         },
     )
 }

@@ -327,8 +327,14 @@ fn compare_ends_a_hanging_poller_and_goes_on() {
     ]);
     // A failed run is a failed device: exit 1, not a crash.
     assert_eq!(out.status.code(), Some(1), "{}\n{}", out.stdout, out.stderr);
+    // Its run's line and its strategy line say why, as a strategy's would.
     assert!(
-        out.stderr.contains("hangs: [poller_timeout]"),
+        out.stderr
+            .contains("FAILED [poller_timeout] the poller was still running")
+            && out.stderr.contains("hangs      median 1.0")
+            && out
+                .stderr
+                .contains("run 1 failed as a whole (poller_timeout)"),
         "{}",
         out.stderr
     );

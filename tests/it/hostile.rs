@@ -148,6 +148,48 @@ fn echoed_secrets_are_masked_under_every_strategy() {
     }
 }
 
+/// The emulator's own `cisco`/`cisco`/`cisco`: a password that is also a word. It is masked
+/// where it stands as a secret (the banner's `password cisco`, the config line `password 0
+/// cisco`), and kept where it is the username or a word of the device's text
+/// (`www.cisco.com`, `export@cisco.com`, the rejected user's name).
+#[test]
+fn a_password_that_is_a_word_is_masked_where_it_stands_not_everywhere() {
+    let spec = FleetSpec::new(
+        3,
+        Profile::by_name(
+            "instant,fault=echo-secret@R1+R2,fault=weird-prompt@R2,fault=wrong-password@R3",
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        (spec.username.as_str(), spec.password.as_str()),
+        ("cisco", "cisco")
+    );
+    let f = EmulatedFleet::start(spec).unwrap();
+    let devices = f.devices();
+    let mut j = job(&f, &["show version"]);
+    j.timeout = Some(TIMEOUT);
+    let out = run(StrategyKind::Async, &devices, &j, None);
+    let r1 = &out.results[0];
+    assert!(r1.ok, "{:?}", r1.error);
+    let o = &r1.outputs[0].output;
+    assert!(o.ends_with("username cisco password 0 ***"), "{o}");
+    assert!(o.contains("http://www.cisco.com/techsupport"), "{o}");
+    assert!(o.contains("export@cisco.com"), "{o}");
+    assert!(!o.contains("password 0 cisco"), "{o}");
+    // R2's tail holds the banner: the password masked, the user named.
+    let e2 = out.results[1].error.as_ref().unwrap();
+    assert!(
+        e2.message.contains("user cisco password ***"),
+        "{}",
+        e2.message
+    );
+    // R3's password was refused: the message names the user, who is not a secret.
+    let e3 = out.results[2].error.as_ref().unwrap();
+    assert_eq!(e3.kind, "auth_rejected");
+    assert_eq!(e3.message, "authentication rejected for user 'cisco'");
+}
+
 /// End to end: the echoed secrets are in none of stdout, stderr (`--verbose`) or the report;
 /// escape codes are in the report exactly, escaped on screen, and raw with `--raw`.
 #[test]

@@ -3,6 +3,7 @@
 // Test code: a failed unwrap is a failed test (the workspace denies these outside tests).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod answer;
 mod architecture;
 mod bastion;
 mod bounds;
@@ -17,9 +18,11 @@ mod floor;
 mod gate;
 mod harden;
 mod hostile;
+mod hostkeys;
 mod limits;
 mod negotiated;
 mod network;
+mod pipes;
 mod platforms;
 mod processes;
 mod realism;

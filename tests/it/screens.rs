@@ -188,8 +188,8 @@ fn piped_compare_prints_a_line_per_run_and_writes_the_page() {
             "{k} not in the table"
         );
     }
-    // Inline plots: the wall time and one timeline per strategy.
-    assert_eq!(html.matches("<svg").count(), 6);
+    // Inline plots: the wall time, the latency distribution and one timeline per strategy.
+    assert_eq!(html.matches("<svg").count(), 7);
 }
 
 /// Every file under `dir` with its bytes.

@@ -178,7 +178,8 @@ fn ssh_agent_keys_when_there_is_no_password_or_key_file() {
         assert_eq!(out.status.code(), Some(0), "{strategy}: {stdout}");
         assert!(stdout.contains("2 ok, 0 failed"), "{strategy}: {stdout}");
     }
-    // Without the agent, the same inventory has no credential at all.
+    // Without the agent, the same inventory has no credential at all: said at load, with
+    // the flags that fix it, before any device is contacted (exit 2).
     let out = Command::new(env!("CARGO_BIN_EXE_fleetbench"))
         .args(["run", "--strategy", "threads", "--inventory", &inv])
         .args(["--host-keys", "insecure"])
@@ -186,8 +187,18 @@ fn ssh_agent_keys_when_there_is_no_password_or_key_file() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("auth_rejected"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for fix in [
+        "no password, no key file and no usable ssh-agent (SSH_AUTH_SOCK is not set)",
+        "--ask-password",
+        "`password:`",
+        "${VAR}",
+        "`key_file:`",
+    ] {
+        assert!(stderr.contains(fix), "{fix}: {stderr}");
+    }
+    assert!(!stderr.contains("run 1/1"), "the run started: {stderr}");
 }
 
 /// `--ask-password` prompts on the controlling terminal with echo off, and the answer logs in

@@ -617,7 +617,7 @@ pub fn tail_text(buf: &[u8]) -> String {
 fn tail_text_scrubbed(buf: &[u8], scrub: &Scrubber) -> String {
     let from = buf.len().saturating_sub(TAIL_BYTES + scrub.longest());
     let text = String::from_utf8_lossy(&buf[from..]);
-    let text = scrub.scrub(&text);
+    let text = scrub.scrub_with(&text, from > 0); // cut: its first line lost its context
     let skip = text.chars().count().saturating_sub(TAIL_CHARS);
     text.chars()
         .skip(skip)

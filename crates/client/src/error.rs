@@ -15,6 +15,14 @@ pub enum SessionError {
     Timeout { phase: Phase, secs: f64 },
     #[error("authentication rejected for user '{user}'")]
     AuthRejected { user: String },
+    /// Neither a password nor a key file, and no ssh-agent identity to offer ([`crate::agent`]):
+    /// the device is not contacted.
+    #[error(
+        "no password, no key file and no usable ssh-agent ({why}): not contacted; give it \
+         one with --ask-password, `password:` (or `password: ${{VAR}}`) or `key_file:` in the \
+         inventory"
+    )]
+    NoCredentials { why: String },
     #[error("enable rejected: the device is still unprivileged after the enable secret")]
     EnableRejected,
     /// `tail` is already printable (control characters escaped by the dialogue).
@@ -153,6 +161,7 @@ impl SessionError {
             SessionError::Unreachable { .. } => kind::UNREACHABLE,
             SessionError::Timeout { .. } => kind::TIMEOUT,
             SessionError::AuthRejected { .. } => kind::AUTH_REJECTED,
+            SessionError::NoCredentials { .. } => kind::NO_CREDENTIALS,
             SessionError::EnableRejected => kind::ENABLE_REJECTED,
             SessionError::PromptNotSeen { .. } => kind::PROMPT_NOT_SEEN,
             SessionError::OutputTooLarge { .. } => kind::OUTPUT_TOO_LARGE,
@@ -183,9 +192,9 @@ impl SessionError {
             | SessionError::OutputTooLarge { phase, .. }
             | SessionError::Disconnected { phase }
             | SessionError::Ssh { phase, .. } => Some(*phase),
-            SessionError::AuthRejected { .. } | SessionError::AaaTimeout { .. } => {
-                Some(Phase::Auth)
-            }
+            SessionError::AuthRejected { .. }
+            | SessionError::AaaTimeout { .. }
+            | SessionError::NoCredentials { .. } => Some(Phase::Auth),
             SessionError::VtyBusy { phase, .. } => Some(*phase),
             SessionError::EnableRejected => Some(Phase::Enable),
             SessionError::HostKeyUnknown { .. }

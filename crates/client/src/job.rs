@@ -63,6 +63,11 @@ pub struct Job {
     /// login rejected only after this long is `aaa_timeout`, not `auth_rejected`.
     #[serde(default)]
     pub aaa_timeout: Option<Duration>,
+    /// Set when no ssh-agent can log a device in ([`crate::agent::probe`], asked at load when
+    /// some device has neither a password nor a key file): why. Such a device then ends with
+    /// `no_credentials` before any connection.
+    #[serde(default)]
+    pub no_agent: Option<String>,
 }
 
 /// IOS's default `tacacs-server timeout`: how long a device waits for its AAA server.
@@ -83,6 +88,7 @@ impl Job {
             max_output: None,
             bastion: Default::default(),
             aaa_timeout: None,
+            no_agent: None,
         }
     }
 

@@ -11,6 +11,8 @@
 //!   for the socket ([`wait`]: `poll(2)` or tokio readiness).
 //! - [`dialogue`]: the prompt scanner and the dialogue state machine (bytes in, decisions
 //!   out), reading a row of the platform table; no socket, no clock.
+//! - [`agent`]: whether an ssh-agent can log a device in (asked at load for devices with
+//!   neither a password nor a key file).
 //! - [`job`]: what every device of a run is asked (commands, host key check, deadlines).
 //! - [`hostkeys`]: known_hosts reading and checking (strict, accept-new, insecure).
 //! - [`SessionError`]: why one device failed, with its report kind and phase; [`Libssh2`]:
@@ -23,13 +25,16 @@
 //!   the libcrypto libssh2 links, timed alone) and the loopback exchange of a session's
 //!   messages, both sides.
 //! - [`observe`]: the events a run sends instead of printing; [`stop`]: the stop token.
+//! - [`scrub`]: a device's secrets masked where they stand as secrets in outputs and
+//!   messages (the one rule, also applied to external pollers' stderr).
 //! - private: `kexinit` (the server's offer, to name both sides when negotiation fails),
-//!   `scrub` (secrets masked in outputs and messages), `tcp_info` (`TCP_INFO` at close).
+//!   `tcp_info` (`TCP_INFO` at close).
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod agent;
 pub mod dialogue;
 mod error;
 pub mod floor;
@@ -39,7 +44,7 @@ pub mod jump;
 mod kexinit;
 mod libssh2;
 pub mod observe;
-mod scrub;
+pub mod scrub;
 pub mod session;
 pub mod stop;
 pub mod strategy;

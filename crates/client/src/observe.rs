@@ -61,6 +61,26 @@ pub enum Event<'a> {
     },
     /// Every run of a strategy is done; `report` summarises them.
     StrategyFinished { report: &'a StrategyReport },
+    /// Run `run` (0-based, warm-up runs counted separately) of the external poller `name`
+    /// starts over `devices` devices (`compare --external`): its sessions are its own, so
+    /// no device event follows, only [`Event::ExternalRunFinished`].
+    ExternalRunStarted {
+        name: &'a str,
+        run: usize,
+        warmup: bool,
+        devices: usize,
+    },
+    /// That run ended: its wall time, the devices that answered (by the devices' record or
+    /// its results file), and why the run failed as a whole, if it did.
+    ExternalRunFinished {
+        name: &'a str,
+        run: usize,
+        warmup: bool,
+        wall: Duration,
+        ok: usize,
+        failed: usize,
+        error: Option<&'a fleetbench_report::ErrorInfo>,
+    },
     /// New host keys were recorded (accept-new).
     HostKeysRecorded { count: usize, path: &'a Path },
     /// Something worth telling that does not stop the run.

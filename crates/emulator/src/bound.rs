@@ -139,6 +139,20 @@ impl FleetView {
 
     /// Every device's host key (`type base64`), keyed by its known_hosts pattern, and the
     /// bastion's.
+    /// The fleet's host keys as known_hosts lines (`[host]:port type base64`), devices in
+    /// order, then the bastion's.
+    pub fn known_hosts_lines(&self) -> Vec<String> {
+        self.devices
+            .iter()
+            .map(|d| format!("{} {}", known_hosts_pattern(&d.host, d.port), d.host_key))
+            .chain(
+                self.bastion
+                    .iter()
+                    .map(|b| format!("{} {}", b.known_hosts_pattern(), b.host_key)),
+            )
+            .collect()
+    }
+
     pub(super) fn known_hosts(&self) -> HashMap<String, Vec<String>> {
         self.devices
             .iter()

@@ -24,6 +24,9 @@ pub enum EmulatorError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Standard output was closed (a pipe whose reader left): the fleet stopped.
+    #[error("cannot write to standard output: {source}")]
+    Stdout { source: std::io::Error },
     #[error("cannot open the session record {path}: {source}")]
     Record {
         path: PathBuf,

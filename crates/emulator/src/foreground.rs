@@ -1,6 +1,7 @@
 //! `fleetbench emulate`: a fleet served in the foreground until a signal, with its inventory
 //! file written when ready and removed when it stops.
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -105,6 +106,15 @@ pub async fn serve_foreground(
     serve_foreground_with(spec, &outputs, shutdown).await
 }
 
+/// Writes `text` to standard output, flushed: a closed pipe is an error, not a panic.
+#[allow(clippy::print_stdout)]
+fn print(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
 /// Runs a fleet on the current runtime until `shutdown` resolves.
 ///
 /// Binds every listener first, then writes the inventory atomically (so its appearance means
@@ -140,7 +150,16 @@ pub async fn serve_foreground_with(
     let (stop, stop_rx) = watch::channel(false);
     let (view, tasks) = bound.spawn(&stop_rx);
     if let Some((path, format)) = &outputs.inventory {
-        let written = write::write_with(
+        // The devices' host keys beside the inventory, before it: a client that reads the
+        // inventory checks them strictly, and no user's known_hosts learns an emulated key
+        // (which would clash with the next fleet on the same ports).
+        let keys = write::write_known_hosts(path, *format, &view.known_hosts_lines()).map_err(
+            |source| EmulatorError::Inventory {
+                path: path.clone(),
+                source,
+            },
+        )?;
+        let mut written = write::write_with(
             path,
             *format,
             &view.inventory_devices(),
@@ -151,10 +170,13 @@ pub async fn serve_foreground_with(
             path: path.clone(),
             source,
         })?;
+        // The known_hosts file goes with the inventory (a stale one is another fleet's keys).
+        written.push(keys);
         if let Some(files) = remove_on_exit.as_mut() {
             files.wrote(written);
         }
     }
+    let mut lines = String::new();
     for d in &view.devices {
         let faults = d.faults.names();
         // The platform is named only in a mixed or non-IOS fleet: the classic lines stay.
@@ -163,7 +185,8 @@ pub async fn serve_foreground_with(
         } else {
             format!(" platform={}", d.platform.device_type)
         };
-        println!(
+        let _ = writeln!(
+            lines,
             "{} {}:{} {} profile={}{platform}{}",
             d.name,
             d.host,
@@ -178,7 +201,8 @@ pub async fn serve_foreground_with(
         );
     }
     if let Some(b) = &view.bastion {
-        println!(
+        let _ = writeln!(
+            lines,
             "bastion {}:{} {} user={} startups={} max-sessions={}",
             b.host,
             b.port,
@@ -190,21 +214,31 @@ pub async fn serve_foreground_with(
                 .map_or("off".to_string(), |n| n.to_string())
         );
     }
+    // A closed standard output (`emulate | head -1`) stops the fleet: the error says why,
+    // and the command line ends quietly on it.
+    if let Err(source) = print(&lines) {
+        let _ = stop.send(true);
+        for t in tasks {
+            let _ = t.await;
+        }
+        return Err(EmulatorError::Stdout { source });
+    }
     shutdown.await;
     let _ = stop.send(true);
     if let Some(b) = &view.bastion {
         // The jump host's own account of the run, for a script that measured through it.
         let c = b.counters.take();
-        println!(
+        // Nothing more to stop if standard output is gone by now.
+        let _ = print(&format!(
             "bastion counts: connections={} dropped_at_startup={} authenticated={} \
-             channels_opened={} channels_refused={} peak_pending={}",
+             channels_opened={} channels_refused={} peak_pending={}\n",
             c.connections,
             c.dropped_at_startup,
             c.authenticated,
             c.channels_opened,
             c.channels_refused,
             c.peak_pending
-        );
+        ));
     }
     for t in tasks {
         let _ = t.await;

@@ -83,6 +83,10 @@ pub mod kind {
     pub const UNREACHABLE: &str = "unreachable";
     pub const TIMEOUT: &str = "timeout";
     pub const AUTH_REJECTED: &str = "auth_rejected";
+    /// The device has no password, no key file, and no ssh-agent identity could be used:
+    /// fleetbench does not connect (a login with nothing to offer would only count against
+    /// the account).
+    pub const NO_CREDENTIALS: &str = "no_credentials";
     pub const ENABLE_REJECTED: &str = "enable_rejected";
     pub const PROMPT_NOT_SEEN: &str = "prompt_not_seen";
     pub const OUTPUT_TOO_LARGE: &str = "output_too_large";

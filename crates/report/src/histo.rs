@@ -264,6 +264,21 @@ impl LatencyHistograms {
     }
 }
 
+/// The distribution of a histogram of microseconds as `points + 1` steps of its CDF:
+/// `(seconds, fraction of samples at or below)`, at evenly spaced quantiles from 0 to 1
+/// (the smallest and the largest sample included). Empty for an empty histogram.
+pub fn cdf_of(h: &Histogram<u64>, points: usize) -> Vec<(f64, f64)> {
+    if h.is_empty() || points == 0 {
+        return Vec::new();
+    }
+    (0..=points)
+        .map(|i| {
+            let q = i as f64 / points as f64;
+            (h.value_at_quantile(q) as f64 / 1e6, q)
+        })
+        .collect()
+}
+
 /// Percentiles of a histogram of microseconds, in seconds.
 pub fn percentiles_of(h: &Histogram<u64>) -> Percentiles {
     let s = |us: u64| us as f64 / 1e6;
@@ -280,6 +295,20 @@ pub fn percentiles_of(h: &Histogram<u64>) -> Percentiles {
 mod tests {
     use super::*;
     use crate::result::PhaseTime;
+
+    #[test]
+    fn the_cdf_runs_from_the_smallest_to_the_largest_sample() {
+        let mut h = LatencyHistograms::new();
+        for ms in [10.0, 20.0, 30.0, 40.0] {
+            h.record_secs(TOTAL, ms / 1e3).unwrap();
+        }
+        let c = cdf_of(h.get(TOTAL).unwrap(), 4);
+        assert_eq!(c.len(), 5);
+        assert!((c[0].0 - 0.010).abs() < 1e-4 && c[0].1 == 0.0, "{c:?}");
+        assert!((c[4].0 - 0.040).abs() < 1e-4 && c[4].1 == 1.0, "{c:?}");
+        assert!(c.windows(2).all(|w| w[0].0 <= w[1].0), "{c:?}");
+        assert!(cdf_of(&new_histogram().unwrap(), 4).is_empty());
+    }
 
     fn result(ok: bool, phases: &[(Phase, f64)]) -> DeviceResult {
         let mut t = 0.0;

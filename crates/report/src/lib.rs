@@ -28,7 +28,11 @@
 //! - [`Spread`], [`Percentiles`]; [`stats`]: one home per derived number (the ideal
 //!   schedule, CPU per device, the lower bound, speed-ups); [`histo`]: the per-phase latency
 //!   HdrHistograms and their exact merge; [`metrics`]: the numbers the gate and the exporters
-//!   read; [`outcome`]: partial runs and errors grouped by kind.
+//!   read; [`outcome`]: partial runs, errors grouped by kind, which rows are comparable;
+//!   [`verdict`]: the answer of a comparison as the report stores it (the fastest row and
+//!   its speed-ups with their uncertainty, the rows that cannot be compared, failures by
+//!   kind, where the machine shaped the figures), computed by [`answer`];
+//!   [`advice`]: what to do about each error kind, one row per kind.
 //! - [`shard`], [`merged`], [`network`], [`device_view`], [`bastion`]: what a shard's, a
 //!   merged, a `--network`, a `--device-view` and a `--bastion` report add.
 //! - [`shard`], [`merged`], [`network`], [`device_view`]: what a shard's, a merged, a
@@ -49,6 +53,8 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod advice;
+pub mod answer;
 pub mod bastion;
 pub mod device_view;
 mod error;
@@ -70,6 +76,7 @@ mod strategy;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tune;
+pub mod verdict;
 
 pub use error::{Phase, kind};
 pub use report::{

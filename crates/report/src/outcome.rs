@@ -1,5 +1,6 @@
-//! What a strategy's last run came to beyond its numbers: whether it was cut short, and its
-//! failures grouped by kind (what the tables, summary lines and the HTML page say).
+//! What a strategy's last run came to beyond its numbers: whether it was cut short, its
+//! failures grouped by kind (what the tables, summary lines and the HTML page say), and
+//! whether its figures can be compared with the other rows' ([`comparability`]).
 //!
 //! A run stopped by Ctrl-C finishes the sessions in flight and marks every device it never
 //! started `interrupted`; its wall time and efficiency then describe a smaller fleet, so a
@@ -7,6 +8,7 @@
 
 use crate::error::{Phase, kind::INTERRUPTED};
 use crate::report::{Report, StrategyReport};
+use crate::verdict::NotComparable;
 use std::collections::BTreeMap;
 
 /// Devices of the strategy's last run that never ran to the end because the run was
@@ -62,6 +64,46 @@ pub fn error_groups(s: &StrategyReport) -> Vec<ErrorGroup> {
     let mut groups: Vec<ErrorGroup> = by_kind.into_values().collect();
     groups.sort_by_key(|g| std::cmp::Reverse(g.devices.len()));
     groups
+}
+
+/// Whether `s`'s figures can be compared with other rows': every measured run polled at
+/// least one device to the end, no run failed as a whole (an external poller that crashed,
+/// timed out or exited non-zero), and it was not interrupted. A row that is not gets no
+/// speed-up or bounds and moves no other row's ([`crate::verdict`]).
+pub fn comparability(s: &StrategyReport) -> Result<(), NotComparable> {
+    if s.runs.is_empty() {
+        return Err(NotComparable::NoRuns);
+    }
+    let never_ran = never_ran(s);
+    if never_ran > 0 {
+        return Err(NotComparable::Interrupted { never_ran });
+    }
+    if let Some(ext) = &s.external {
+        if let Some((i, e)) = ext
+            .run_errors
+            .iter()
+            .enumerate()
+            .find_map(|(i, e)| e.as_ref().map(|e| (i, e)))
+        {
+            return Err(NotComparable::RunFailed {
+                run: i + 1,
+                kind: e.kind.clone(),
+                message: e.message.clone(),
+            });
+        }
+    }
+    if let Some(i) = s.runs.iter().position(|r| r.ok == 0) {
+        return Err(NotComparable::NothingPolled {
+            run: i + 1,
+            kinds: error_groups(s).into_iter().map(|g| g.kind).collect(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether the row polled: [`comparability`] is `Ok`.
+pub fn polled(s: &StrategyReport) -> bool {
+    comparability(s).is_ok()
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::result::{DeviceResult, ErrorInfo};
 use crate::shard::ShardInfo;
 use crate::spread::{Percentiles, Spread};
 use crate::strategy::StrategyId;
+use crate::verdict::Verdict;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -42,6 +43,12 @@ pub struct Report {
     /// Set when the devices were reached through a jump host (`--bastion`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bastion: Option<BastionInfo>,
+    /// The answer of the comparison ([`crate::verdict`]): the fastest row and its speed-up
+    /// over each other, the rows that cannot be compared, failures by kind, and where the
+    /// machine shaped the figures. Filled by [`Report::compute_speedups`]; absent from
+    /// reports written before it (read them with [`Verdict::of`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
     /// Set on a `fleetbench poll` report: the steady-state schedule and one run per
     /// sessions mode (`strategies` is then empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -204,7 +211,8 @@ pub struct StrategyReport {
     pub runs: Vec<RunSummary>,
     /// Per-device results of the last measured run.
     pub devices: Vec<DeviceResult>,
-    /// Median wall time of sequential divided by this strategy's, when sequential ran.
+    /// Median wall time of sequential divided by this strategy's, when both polled
+    /// ([`crate::outcome::comparability`]); absent for a row whose runs failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speedup: Option<f64>,
     /// Client CPU per run, median.
@@ -327,6 +335,7 @@ impl Report {
             shard: None,
             merged: None,
             bastion: None,
+            verdict: None,
             steady: None,
             interrupted: false,
             tune: None,

@@ -8,7 +8,6 @@ use crate::floor::FloorMultiple;
 use crate::report::{Efficiency, Report, RunSummary, StrategyReport};
 use crate::result::DeviceResult;
 use crate::spread::Spread;
-use crate::strategy::StrategyKind;
 
 /// The slowest device's session time.
 pub fn slowest(results: &[DeviceResult]) -> f64 {
@@ -96,41 +95,38 @@ pub fn mib(bytes: u64) -> f64 {
 /// run is below either term. Taking sequential's figures instead (the first version) was not
 /// a bound: concurrent runs spend less CPU per session than sequential (fewer wake-ups per
 /// byte), and at 1000 devices threads and async "beat" it by 33%-90%.
+///
+/// Only the runs of built-in strategies that polled ([`crate::outcome::polled`]) count: a
+/// run in which every device failed at once (a closed port) or an external poller that
+/// never polled (`sleep 0.3`) spent almost no CPU on no session, and would drag the bound
+/// towards zero for every row; an external poller's CPU leaves out the emulator's share,
+/// which would understate the CPU term the same way.
 pub fn lower_bound(report: &Report) -> Option<f64> {
-    let runs = || report.strategies.iter().flat_map(|s| &s.runs);
+    let (latency, cpu) = bound_terms(report)?;
+    Some(latency.max(cpu))
+}
+
+/// The two terms of [`lower_bound`]: (the lowest slowest-session, the least CPU / cores).
+/// The larger one is the bound; when it is the CPU term, the fleet's speed is the machine's.
+pub fn bound_terms(report: &Report) -> Option<(f64, f64)> {
+    let runs = || {
+        report
+            .strategies
+            .iter()
+            .filter(|s| s.strategy.kind().is_some() && crate::outcome::polled(s))
+            .flat_map(|s| &s.runs)
+    };
     let latency = runs().map(|r| r.slowest_s).reduce(f64::min)?;
     let cpu = runs()
         .map(|r| r.cpu.total_s() + r.server_cpu_s)
         .reduce(f64::min)?;
     let cores = report.machine.cores.max(1) as f64;
-    Some(latency.max(cpu / cores))
+    Some((latency, cpu / cores))
 }
 
-/// The figures that compare strategies within a report: derived here, stored in the
-/// report so every reader sees the same ones.
+/// The efficiencies, derived here, stored in the report so every reader sees the same ones
+/// (the speed-ups and the verdict: [`crate::answer`]).
 impl Report {
-    /// Fills the fields that compare strategies: `speedup` of every strategy from the
-    /// sequential median, if sequential ran, and `efficiency` ([`Report::compute_efficiency`]).
-    pub fn compute_speedups(&mut self) {
-        self.compute_efficiency();
-        self.compute_floor_multiples();
-        let seq = self
-            .strategies
-            .iter()
-            .find(|s| s.strategy == StrategyKind::Sequential)
-            .map(|s| s.wall_s.median);
-        for s in &mut self.strategies {
-            // An external poller whose every run failed as a whole (crashed, timed out) has
-            // a wall time but nothing it was fast at.
-            let failed_whole = s.external.as_ref().is_some_and(|e| {
-                !e.run_errors.is_empty() && e.run_errors.iter().all(Option::is_some)
-            });
-            s.speedup = seq
-                .filter(|_| s.wall_s.median > 0.0 && !failed_whole)
-                .map(|q| q / s.wall_s.median);
-        }
-    }
-
     /// Fills `floor_multiple` of every strategy from the machine's floor
     /// ([`client_floor_multiple`], [`emulator_floor_multiple`]).
     pub fn compute_floor_multiples(&mut self) {
@@ -149,16 +145,17 @@ impl Report {
         }
     }
 
-    /// Fills `efficiency` of every strategy that has measured runs: its median wall time
-    /// against the ideal schedule of its own sessions, and against the report's lower bound
-    /// ([`lower_bound`]).
+    /// Fills `efficiency` of every row that polled: its median wall time against the ideal
+    /// schedule of its own sessions, and against the report's lower bound ([`lower_bound`]).
+    /// Rows whose runs failed get none (and move nobody's: the bound ignores them).
     pub fn compute_efficiency(&mut self) {
         let Some(bound) = lower_bound(self) else {
             return;
         };
         for s in &mut self.strategies {
             let wall = s.wall_s.median;
-            if wall <= 0.0 || s.runs.is_empty() {
+            if wall <= 0.0 || !crate::outcome::polled(s) {
+                s.efficiency = None;
                 continue;
             }
             let ideal_s = Spread::of_runs(s, |r| r.ideal_s).median;
@@ -175,6 +172,7 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strategy::StrategyKind;
     use crate::testing::{self, report};
 
     /// The case the old bound got wrong: threads spent less CPU per session than sequential.

@@ -85,6 +85,7 @@ pub fn report(strategies: Vec<StrategyReport>) -> Report {
         shard: None,
         merged: None,
         bastion: None,
+        verdict: None,
         steady: None,
         interrupted: false,
         tune: None,
@@ -213,6 +214,7 @@ pub fn full_report(n: usize) -> Report {
                 h.record(d).unwrap();
             }
             s.latency_s = h.percentiles();
+            s.histograms = h.encode().unwrap();
             s.devices = devices;
             s
         })

@@ -30,7 +30,7 @@ fn opts(dir: &Path) -> SweepOptions {
 fn sweep_writes_reports_csv_summary_setup_and_plots() {
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path());
-    let (points, files) = sweep_into(&o, &fleetbench_client::observe::Quiet).unwrap();
+    let (points, files, _) = sweep_into(&o, &fleetbench_client::observe::Quiet).unwrap();
     assert_eq!(exit_code(points.iter().map(|p| &p.report)), EXIT_OK);
     assert_eq!(
         points
@@ -73,4 +73,44 @@ fn sweep_writes_reports_csv_summary_setup_and_plots() {
     assert!(setup.contains("fleetbench sweep (test)"));
     let svg = std::fs::read_to_string(dir.path().join("scaling.svg")).unwrap();
     assert!(svg.contains("<text") && svg.contains("CPU bound"));
+}
+
+/// `--workers-list` over one size: no lone-dot scaling plot, a wall-against-workers plot with
+/// labelled axes, and every legend entry drawn.
+#[test]
+fn one_size_with_several_worker_counts_plots_wall_against_workers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = opts(dir.path());
+    o.sizes = vec![3];
+    o.workers = vec![Some(1), Some(2), Some(3)];
+    o.strategies = vec![
+        StrategyKind::Sequential,
+        StrategyKind::Threads,
+        StrategyKind::Async,
+    ];
+    let (_, _, page) = sweep_into(&o, &fleetbench_client::observe::Quiet).unwrap();
+    assert!(
+        !dir.path().join("scaling.svg").exists(),
+        "a one-size scaling plot"
+    );
+    let svg = std::fs::read_to_string(dir.path().join("workers-n3.svg")).unwrap();
+    let texts = crate::present::plot::tests::svg_texts(&svg);
+    let ticks = texts.iter().filter(|t| t.parse::<f64>().is_ok()).count();
+    assert!(ticks >= 6, "axes without labels: {texts:?}");
+    for label in ["threads", "async", "CPU bound"] {
+        assert!(texts.iter().any(|t| t == label), "{label}: {texts:?}");
+    }
+    assert!(
+        texts.iter().any(|t| t.starts_with("sequential (")),
+        "{texts:?}"
+    );
+    assert!(
+        page.contains("Wall time against workers"),
+        "not on the page"
+    );
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(
+        summary.contains("(workers-n3.svg)") && !summary.contains("scaling"),
+        "{summary}"
+    );
 }

@@ -58,8 +58,9 @@ fn report_page_is_well_formed_and_holds_every_strategy() {
         .collect();
     let names: Vec<&str> = StrategyKind::ALL.iter().map(|k| k.name()).collect();
     assert_eq!(first_cells, names, "the table's rows");
-    // The plots are inline: the wall plot and one timeline per strategy.
-    assert_eq!(page.matches("<svg").count(), 1 + StrategyKind::ALL.len());
+    // The plots are inline: the wall plot, the latency distribution and one timeline per
+    // strategy.
+    assert_eq!(page.matches("<svg").count(), 2 + StrategyKind::ALL.len());
     // The setup and the grouped errors (R3 timed out in every strategy).
     assert!(
         text.contains("3 devices, emulated (profile classic)"),
@@ -115,10 +116,15 @@ fn big_fleets_skip_timelines_and_cut_device_lists() {
         timeline_max: 10,
         device_rows_max: 5,
         command_line: Some("fleetbench compare --emulate 12".into()),
+        baseline: None,
     };
     let page = report_page(&r, &opts);
     let text = well_formed(&page);
-    assert_eq!(page.matches("<svg").count(), 1, "only the wall plot");
+    assert_eq!(
+        page.matches("<svg").count(),
+        2,
+        "only the wall plot and the distribution"
+    );
     assert!(text.contains("Timelines are drawn for fleets up to 10 devices"));
     assert!(text.contains("The first 5 are listed; the JSON report has all 12."));
     assert!(text.contains("fleetbench compare --emulate 12"));
@@ -151,8 +157,103 @@ fn sweep_page_holds_every_point_and_strategy() {
         assert!(text.matches(k.name()).count() >= 2, "{k}");
     }
     assert!(text.contains("1 device") && text.contains("3 devices"));
-    // scaling + 2 x (wall + 5 timelines)
-    assert_eq!(page.matches("<svg").count(), 1 + 2 * 6);
+    // scaling + 2 x (wall + distribution + 5 timelines)
+    assert_eq!(page.matches("<svg").count(), 1 + 2 * 7);
+}
+
+/// The page one sends to the team: the answer before any table, the failures as one matrix
+/// (a row per kind, not one table per strategy), the distribution drawn.
+#[test]
+fn the_answer_comes_first_and_errors_are_one_matrix() {
+    let r = full_report(3);
+    let page = report_page(&r, &PageOptions::default());
+    let text = well_formed(&page);
+    let verdict = page.find("class=\"verdict\"").unwrap();
+    assert!(
+        verdict < page.find("<table").unwrap(),
+        "the verdict is not first"
+    );
+    assert!(
+        text.contains("ran ") && text.contains("times faster than"),
+        "{text}"
+    );
+    let doc = roxmltree::Document::parse_with_options(
+        &page,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let errors = doc
+        .descendants()
+        .find(|n| n.has_tag_name("table") && n.attribute("class") == Some("errors"))
+        .unwrap();
+    let rows: Vec<_> = errors
+        .descendants()
+        .filter(|n| n.has_tag_name("tr") && n.attribute("class") == Some("kind"))
+        .collect();
+    assert_eq!(
+        rows.len(),
+        1,
+        "one row for the one kind (timeout), not one per strategy"
+    );
+    let text_of = |n: roxmltree::Node| -> String {
+        n.descendants()
+            .filter(|n| n.is_text())
+            .filter_map(|n| n.text())
+            .collect()
+    };
+    let cells: Vec<String> = rows[0]
+        .children()
+        .filter(|c| c.has_tag_name("td"))
+        .map(text_of)
+        .collect();
+    // kind, phase, one count per strategy, devices, which.
+    assert_eq!(cells.len(), 2 + StrategyKind::ALL.len() + 2, "{cells:?}");
+    assert_eq!(cells[0], "timeout");
+    assert!(cells[2..7].iter().all(|c| c == "1"), "{cells:?}");
+    assert_eq!(cells[8], "R3");
+    let detail = errors
+        .descendants()
+        .find(|n| n.has_tag_name("tr") && n.attribute("class") == Some("detail"))
+        .map(text_of)
+        .unwrap();
+    assert!(
+        detail.contains("docs/src/troubleshooting.md#timeout"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("What to do:") && detail.contains("timeout on R3"),
+        "{detail}"
+    );
+    // The guide's `code` spans are code on the page, not backticks.
+    assert!(
+        !detail.contains('`') && detail.contains("--timeout SECS"),
+        "{detail}"
+    );
+    assert!(
+        text.contains("Session latency per strategy"),
+        "no distribution drawn"
+    );
+}
+
+#[test]
+fn a_baseline_stands_beside_the_current_figures() {
+    let r = full_report(3);
+    let mut base = full_report(3);
+    for s in &mut base.strategies {
+        s.wall_s.median *= 0.5;
+    }
+    base.strategies.truncate(4);
+    let opts = PageOptions {
+        baseline: Some(base),
+        ..Default::default()
+    };
+    let text = well_formed(&report_page(&r, &opts));
+    assert!(text.contains("baseline median"), "{text}");
+    assert!(text.contains("+100.0%"), "{text}");
+    assert!(text.contains("new"), "rayon has no baseline: {text}");
 }
 
 #[test]

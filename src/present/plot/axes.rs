@@ -95,3 +95,38 @@ pub(super) fn log_axis(v: &f64) -> String {
         s
     }
 }
+
+/// Tick values for a log axis over `lo..hi` (both > 0), few enough that no two labels
+/// collide and with no minor grid between them: 1, 2 and 5 of each decade over up to three
+/// and a half decades, 1 and 3 up to six, powers of ten beyond. A range too narrow for three
+/// such ticks (a single fleet size) gets the round linear steps of the range instead, so an
+/// axis always has labels.
+pub(super) fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo && lo.is_finite() && hi.is_finite()) {
+        return Vec::new();
+    }
+    let decades = (hi / lo).log10();
+    let mantissas: &[f64] = if decades <= 3.5 {
+        &[1.0, 2.0, 5.0]
+    } else if decades <= 6.0 {
+        &[1.0, 3.0]
+    } else {
+        &[1.0]
+    };
+    let first = lo.log10().floor() as i32;
+    let last = hi.log10().ceil() as i32;
+    let mut ticks: Vec<f64> = (first..=last)
+        .flat_map(|k| mantissas.iter().map(move |m| m * 10f64.powi(k)))
+        .filter(|v| *v >= lo * (1.0 - 1e-9) && *v <= hi * (1.0 + 1e-9))
+        .collect();
+    if ticks.len() < 3 {
+        use plotters::coord::ranged1d::{BoldPoints, Ranged};
+        use plotters::coord::types::RangedCoordf64;
+        ticks = RangedCoordf64::from(lo..hi)
+            .key_points(BoldPoints(5))
+            .into_iter()
+            .filter(|v| *v > 0.0)
+            .collect();
+    }
+    ticks
+}

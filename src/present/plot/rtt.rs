@@ -1,6 +1,6 @@
 //! Median wall time against the network's round-trip time per strategy (`sweep --networks`).
 
-use super::axes::log_axis;
+use super::axes::{log_axis, log_ticks};
 use super::style::{FONT, Mark, PlotError, draw_err, legend, median_line, strategy_color};
 use fleetbench_report::StrategyKind;
 use plotters::coord::combinators::IntoLogRange;
@@ -78,10 +78,16 @@ pub fn wall_vs_rtt(
             .margin(16)
             .x_label_area_size(48)
             .y_label_area_size(76)
-            .build_cartesian_2d(0.0..xmax * 1.08, (ymin * 0.6..ymax * 1.8).log_scale())
+            .build_cartesian_2d(
+                0.0..xmax * 1.08,
+                (ymin * 0.6..ymax * 1.8)
+                    .log_scale()
+                    .with_key_points(log_ticks(ymin * 0.6, ymax * 1.8)),
+            )
             .map_err(&e)?;
         chart
             .configure_mesh()
+            .x_max_light_lines(0)
             .x_desc("round-trip time to the devices, ms")
             .y_desc("median wall time per run, s (log scale)")
             .x_label_formatter(&|v| format!("{v:.0}"))

@@ -1,6 +1,6 @@
 //! Median wall time against fleet size per strategy, log-log, with the CPU bound dashed.
 
-use super::axes::log_axis;
+use super::axes::{log_axis, log_ticks};
 use super::style::{FONT, Mark, PlotError, draw_err, legend, median_line, strategy_color};
 use fleetbench_report::{Report, StrategyKind};
 use plotters::coord::combinators::IntoLogRange;
@@ -78,8 +78,11 @@ pub fn scaling(points: &[ScalingPoint], subtitle: &str) -> Result<String, PlotEr
             .map_err(&e)?;
         let (left, right) = root.split_horizontally(1000 - 170);
         let mut items = Vec::new();
-        let xr = (xmin * 0.8..xmax * 1.25).log_scale();
-        let yr = (ymin * 0.6..ymax * 1.8).log_scale();
+        // Round ticks and no minor grid (a log axis' default draws 1-9 of every decade: a
+        // grey smear, and labels like 9 and 10 on top of each other).
+        let (x0, x1, y0, y1) = (xmin * 0.8, xmax * 1.25, ymin * 0.6, ymax * 1.8);
+        let xr = (x0..x1).log_scale().with_key_points(log_ticks(x0, x1));
+        let yr = (y0..y1).log_scale().with_key_points(log_ticks(y0, y1));
         let mut chart = ChartBuilder::on(&left)
             .margin(16)
             .x_label_area_size(48)
@@ -129,6 +132,11 @@ pub fn scaling(points: &[ScalingPoint], subtitle: &str) -> Result<String, PlotEr
                     .map(|b| (n as f64, b))
             })
             .collect();
+        // One size: a short dash at its bound, so the legend's line is on the chart too.
+        let bound = match bound.as_slice() {
+            [(n, b)] => vec![(n * 0.9, *b), (n * 1.1, *b)],
+            _ => bound,
+        };
         if !bound.is_empty() {
             let style = BLACK.stroke_width(2);
             chart

@@ -72,6 +72,8 @@ pub(super) enum Mark {
     Dashed,
     /// Text only.
     None,
+    /// Text only, under the entry above it (its second line).
+    Indent,
 }
 
 /// A legend in its own panel beside the chart, so it never covers data.
@@ -90,7 +92,7 @@ pub(super) fn legend<DB: DrawingBackend>(
             Mark::Line => area
                 .draw(&PathElement::new(vec![(4, y), (28, y)], c.stroke_width(3)))
                 .map_err(&e)?,
-            Mark::None => {}
+            Mark::None | Mark::Indent => {}
             Mark::Dashed => {
                 for x in [4, 14, 24] {
                     area.draw(&PathElement::new(
@@ -102,7 +104,12 @@ pub(super) fn legend<DB: DrawingBackend>(
             }
         }
         let x = if matches!(mark, Mark::None) { 8 } else { 34 };
-        area.draw(&Text::new(label.clone(), (x, y), style.clone()))
+        let style = if matches!(mark, Mark::Indent) {
+            TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center))
+        } else {
+            style.clone()
+        };
+        area.draw(&Text::new(label.clone(), (x, y), style))
             .map_err(&e)?;
     }
     Ok(())

@@ -142,3 +142,114 @@ fn wall_against_rtt_names_networks_and_both_bounds() {
     let one = svg_texts(&wall_vs_rtt(&points, 13, 1, "1 device").unwrap());
     assert!(!one.iter().any(|t| t.contains("x 13 x")), "{one:?}");
 }
+
+#[test]
+fn log_axes_get_few_round_ticks_and_never_none() {
+    use super::axes::log_ticks;
+    let labels = |lo, hi| -> Vec<String> { log_ticks(lo, hi).iter().map(log_axis).collect() };
+    assert_eq!(
+        labels(0.8, 1250.0),
+        ["1", "2", "5", "10", "20", "50", "100", "200", "500", "1000"]
+    );
+    // 0.02-1.2 s: seven labels, not two.
+    assert_eq!(
+        labels(0.012, 2.2),
+        ["0.02", "0.05", "0.1", "0.2", "0.5", "1", "2"]
+    );
+    assert_eq!(log_ticks(1.0, 1e8).len(), 9);
+    // One fleet size: 40-62.5 devices still has labels.
+    let one = log_ticks(40.0, 62.5);
+    assert!(one.len() >= 3, "{one:?}");
+    assert!(log_ticks(0.0, 1.0).is_empty());
+}
+
+/// Every row of a timeline can be found (a label each, or every k-th, and a tooltip each),
+/// and a failed device is drawn over its phases with its kind, even a refused one that
+/// lasted no time.
+#[test]
+fn timelines_find_every_row_and_show_failures_on_top() {
+    let mut r = full_report(40);
+    let s = &mut r.strategies[1];
+    // A refused device: no phases, no time.
+    let d = &mut s.devices[5];
+    d.ok = false;
+    d.phases.clear();
+    d.ended_unix = d.started_unix;
+    d.error = Some(fleetbench_report::ErrorInfo {
+        kind: "refused".into(),
+        message: "connection refused by 127.0.0.1:9".into(),
+        phase: Some(fleetbench_report::Phase::Connect),
+        client_kind: None,
+    });
+    let svg = timeline(&r, &r.strategies[1]).unwrap();
+    let texts = svg_texts(&svg);
+    for i in 1..=40 {
+        assert!(
+            texts.iter().any(|t| *t == format!("R{i}")),
+            "R{i}: {texts:?}"
+        );
+    }
+    assert!(texts.iter().any(|t| t == "refused"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "timeout"), "{texts:?}");
+    assert_eq!(svg.matches("<title>").count(), 40);
+    assert!(svg.contains("<title>R6 (127.0.0.1:10006): FAILED refused: connection refused by 127.0.0.1:9 in 0.0 ms</title>"), "{svg}");
+    // The failed bars come after (over) every phase's.
+    let black = svg.rfind("fill=\"#000000\"").unwrap();
+    let command = svg
+        .rfind(&format!("fill=\"#{:02X}{:02X}{:02X}\"", 0x1f, 0x77, 0xb4))
+        .unwrap();
+    assert!(black > command, "failed bars under the phases");
+    // A big fleet: rows labelled every k-th, and still one tooltip each.
+    let big = full_report(100);
+    let svg = timeline(&big, &big.strategies[3]).unwrap();
+    let labels = svg_texts(&svg)
+        .iter()
+        .filter(|t| t.starts_with('R') && t[1..].parse::<u32>().is_ok())
+        .count();
+    assert!((34..=50).contains(&labels), "{labels}");
+    assert_eq!(svg.matches("<title>").count(), 100);
+}
+
+/// No plot draws a minor grid (plotters' light lines, `opacity="0.1"`): at small scales they
+/// made a grey smear between the labelled lines.
+#[test]
+fn no_plot_draws_a_minor_grid() {
+    let r = full_report(7);
+    let mut svgs = vec![
+        ("wall", wall_time(&r).unwrap()),
+        ("timeline", timeline(&r, &r.strategies[2]).unwrap()),
+        ("latency", latency_cdf(&r).unwrap()),
+    ];
+    let points: Vec<ScalingPoint> = [3, 30, 300]
+        .into_iter()
+        .flat_map(|n| {
+            let mut r = full_report(3);
+            r.fleet.devices = n;
+            ScalingPoint::from_report(&r)
+        })
+        .collect();
+    svgs.push(("scaling", scaling(&points, "x").unwrap()));
+    let workers: Vec<WorkersPoint> = [2, 8, 32]
+        .into_iter()
+        .flat_map(|w| {
+            let mut r = full_report(3);
+            for s in &mut r.strategies {
+                s.workers = if s.strategy.kind() == Some(StrategyKind::Sequential) {
+                    1
+                } else {
+                    w
+                };
+            }
+            WorkersPoint::from_report(&r)
+        })
+        .collect();
+    svgs.push(("workers", wall_vs_workers(&workers, "x").unwrap()));
+    for (what, svg) in svgs {
+        assert_eq!(
+            svg.matches("opacity=\"0.1\"").count(),
+            0,
+            "{what}: a minor grid"
+        );
+        assert_readable_numbers(&svg, what);
+    }
+}

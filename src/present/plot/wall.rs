@@ -48,6 +48,8 @@ pub fn wall_time(report: &Report) -> Result<String, PlotError> {
         chart
             .configure_mesh()
             .disable_x_mesh()
+            // Grid lines at the labelled ticks only: no minor-grid smear.
+            .y_max_light_lines(0)
             .x_labels(n)
             .x_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),

@@ -1,202 +1,73 @@
-//! Figures against the worker count, log scale (no minor grid: on a log axis it smears): `tune`'s throughput and failures per
-//! strategy in one picture ([`tune`]), and a sweep's wall time per strategy when it varies
-//! the workers ([`wall_vs_workers`]).
+//! Median wall time against the worker count per strategy, at one fleet size
+//! (`sweep --workers-list`): where more workers stop helping.
 
-use super::axes::{linear_axis, log_axis};
-use super::style::{
-    EXTERNAL_COLOR, FONT, Mark, PlotError, draw_err, legend, median_line, strategy_color,
-};
-use fleetbench_report::StrategyId;
-use fleetbench_report::tune::TuneInfo;
+use super::axes::{AXIS_LABELS, fmt_value, linear_axis, log_axis, log_ticks, unit_for};
+use super::style::{FONT, Mark, PlotError, draw_err, legend, median_line, strategy_color};
+use fleetbench_report::{Report, StrategyKind};
 use plotters::coord::combinators::IntoLogRange;
 use plotters::prelude::*;
 
-/// Colours of external pollers, one each, apart from the strategies'.
-const EXTERNAL_COLORS: [RGBColor; 3] = [
-    EXTERNAL_COLOR,
-    RGBColor(0x94, 0x67, 0xbd),
-    RGBColor(0x8c, 0x56, 0x4b),
-];
-
-fn color(id: &StrategyId, external_index: usize) -> RGBColor {
-    match id.kind() {
-        Some(k) => strategy_color(k),
-        None => EXTERNAL_COLORS[external_index % EXTERNAL_COLORS.len()],
-    }
-}
-
-/// One line of a figure against workers: `(workers, median, min, max)` points, the chosen
-/// worker count, and the failed devices at each point.
-struct Line {
-    name: String,
-    color: RGBColor,
-    points: Vec<(f64, f64, f64, f64)>,
-    failed: Vec<(f64, f64)>,
-    chosen: Option<(f64, f64)>,
-}
-
-/// Devices per second (top) and devices failed (bottom) against the worker count, one line
-/// per search, whiskers over repeated runs, a ring on each chosen count. One SVG.
-pub fn tune(t: &TuneInfo, devices: usize) -> Result<String, PlotError> {
-    let mut lines = Vec::new();
-    let mut externals = 0;
-    for s in &t.searches {
-        let c = color(&s.strategy, externals);
-        if s.strategy.kind().is_none() {
-            externals += 1;
-        }
-        let pts = s.worker_points();
-        if pts.is_empty() {
-            continue;
-        }
-        let points = pts
-            .iter()
-            .map(|p| {
-                let sp = fleetbench_report::Spread::of(&p.throughputs());
-                (p.workers as f64, sp.median, sp.min, sp.max)
-            })
-            .collect();
-        let failed = pts
-            .iter()
-            .map(|p| (p.workers as f64, p.failed_max() as f64))
-            .collect();
-        let chosen = s.answer.as_ref().map(|a| (a.workers as f64, a.throughput));
-        lines.push(Line {
-            name: s.strategy.name().to_string(),
-            color: c,
-            points,
-            failed,
-            chosen,
-        });
-    }
-    if lines.is_empty() {
-        return Err(PlotError::Empty("no measured point".into()));
-    }
-    let all = || lines.iter().flat_map(|l| l.points.iter());
-    let xmin = all().map(|p| p.0).fold(f64::INFINITY, f64::min).max(1.0);
-    let xmax = all().map(|p| p.0).fold(1.0, f64::max).max(xmin * 2.0);
-    let ymax = all().map(|p| p.3).fold(0.0, f64::max).max(1.0) * 1.1;
-    let fmax = lines
-        .iter()
-        .flat_map(|l| l.failed.iter().map(|f| f.1))
-        .fold(0.0, f64::max)
-        .max(1.0)
-        * 1.15;
-    let (width, height) = (1000, 760);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let e = draw_err("tune");
-        root.fill(&WHITE).map_err(&e)?;
-        let root = root
-            .titled(
-                &format!("Throughput and failures against workers: {devices} devices"),
-                (FONT, 20),
-            )
-            .map_err(&e)?;
-        let (left, right) = root.split_horizontally(width - 170);
-        let (top, bottom) = left.split_vertically(height * 62 / 100);
-        let xr = || (xmin * 0.8..xmax * 1.25).log_scale();
-        let mut chart = ChartBuilder::on(&top)
-            .margin(16)
-            .x_label_area_size(36)
-            .y_label_area_size(76)
-            .build_cartesian_2d(xr(), 0.0..ymax)
-            .map_err(&e)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .x_label_formatter(&log_axis)
-            .y_label_formatter(&linear_axis(0.0, ymax))
-            .y_desc("devices polled per second")
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 16))
-            .draw()
-            .map_err(&e)?;
-        let mut items = Vec::new();
-        for l in &lines {
-            median_line(&mut chart, &l.points, l.color)?;
-            if let Some(p) = l.chosen {
-                chart
-                    .draw_series(std::iter::once(Circle::new(p, 9, l.color.stroke_width(2))))
-                    .map_err(&e)?;
-            }
-            items.push((l.name.clone(), l.color, Mark::Line));
-        }
-        let mut fails = ChartBuilder::on(&bottom)
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(76)
-            .build_cartesian_2d(xr(), 0.0..fmax)
-            .map_err(&e)?;
-        fails
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .x_desc("workers (log scale)")
-            .y_desc("devices failed")
-            .x_label_formatter(&log_axis)
-            .y_label_formatter(&linear_axis(0.0, fmax))
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 16))
-            .draw()
-            .map_err(&e)?;
-        for l in &lines {
-            fails
-                .draw_series(LineSeries::new(
-                    l.failed.iter().copied(),
-                    l.color.stroke_width(2),
-                ))
-                .map_err(&e)?;
-            fails
-                .draw_series(
-                    l.failed
-                        .iter()
-                        .map(|&p| Circle::new(p, 4, l.color.filled())),
-                )
-                .map_err(&e)?;
-        }
-        items.push(("ring: chosen".to_string(), BLACK, Mark::None));
-        legend(&right, &items)?;
-        root.present().map_err(&e)?;
-    }
-    Ok(svg)
-}
-
-/// One point of a sweep's wall time against workers: a strategy at one worker count.
+/// One point: a strategy at one worker count.
 #[derive(Debug, Clone)]
 pub struct WorkersPoint {
-    pub strategy: StrategyId,
+    pub strategy: StrategyKind,
+    /// The workers it ran with (the setting, or its default for the fleet).
     pub workers: usize,
     pub median_s: f64,
     pub min_s: f64,
     pub max_s: f64,
+    pub cpu_bound_s: Option<f64>,
 }
 
-/// Median wall time against the worker count, one line per strategy, log-log.
+impl WorkersPoint {
+    /// The points of one report (one per built-in strategy that polled).
+    pub fn from_report(report: &Report) -> Vec<WorkersPoint> {
+        report
+            .strategies
+            .iter()
+            .filter(|s| !s.runs.is_empty() && fleetbench_report::outcome::polled(s))
+            .filter_map(|s| Some((s, s.strategy.kind()?)))
+            .map(|(s, strategy)| WorkersPoint {
+                strategy,
+                workers: s.workers,
+                median_s: s.wall_s.median,
+                min_s: s.wall_s.min,
+                max_s: s.wall_s.max,
+                cpu_bound_s: s.efficiency.map(|e| e.cpu_bound_s),
+            })
+            .collect()
+    }
+}
+
+/// Wall time against workers, one line per strategy (sequential, which always has one
+/// worker, as a horizontal reference), the lowest CPU bound dashed. Log x when the worker
+/// counts span more than a factor 8.
 pub fn wall_vs_workers(points: &[WorkersPoint], subtitle: &str) -> Result<String, PlotError> {
     let pos: Vec<&WorkersPoint> = points
         .iter()
-        .filter(|p| p.median_s > 0.0 && p.workers > 0)
+        .filter(|p| p.workers > 0 && p.median_s > 0.0)
         .collect();
-    if pos.is_empty() {
-        return Err(PlotError::Empty("no point against workers".into()));
-    }
-    let xmin = pos.iter().map(|p| p.workers).min().unwrap_or(1) as f64;
-    let xmax = (pos.iter().map(|p| p.workers).max().unwrap_or(1) as f64).max(xmin * 2.0);
-    let ymin = pos
+    let concurrent: Vec<&WorkersPoint> = pos
         .iter()
-        .map(|p| p.min_s.max(1e-6))
-        .fold(f64::INFINITY, f64::min);
-    let ymax = pos.iter().map(|p| p.max_s).fold(0.0, f64::max);
-    let mut names: Vec<&StrategyId> = Vec::new();
-    for p in &pos {
-        if !names.contains(&&p.strategy) {
-            names.push(&p.strategy);
-        }
+        .copied()
+        .filter(|p| p.strategy != StrategyKind::Sequential)
+        .collect();
+    let mut counts: Vec<usize> = concurrent.iter().map(|p| p.workers).collect();
+    counts.sort_unstable();
+    counts.dedup();
+    if counts.len() < 2 {
+        return Err(PlotError::Empty(
+            "fewer than two worker counts to draw".into(),
+        ));
     }
+    let (wmin, wmax) = (counts[0] as f64, counts[counts.len() - 1] as f64);
+    let top = pos.iter().map(|p| p.max_s).fold(0.0, f64::max);
+    let unit = unit_for(top);
+    let ymax = top * unit.scale * 1.15;
+    let log = wmax / wmin > 8.0;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (1000, 620)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (1000, 600)).into_drawing_area();
         let e = draw_err("wall against workers");
         root.fill(&WHITE).map_err(&e)?;
         let root = root
@@ -205,42 +76,119 @@ pub fn wall_vs_workers(points: &[WorkersPoint], subtitle: &str) -> Result<String
                 (FONT, 20),
             )
             .map_err(&e)?;
-        let (left, right) = root.split_horizontally(1000 - 170);
-        let mut chart = ChartBuilder::on(&left)
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(76)
-            .build_cartesian_2d(
-                (xmin * 0.8..xmax * 1.25).log_scale(),
-                (ymin * 0.6..ymax * 1.8).log_scale(),
-            )
-            .map_err(&e)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .x_desc("workers (log scale)")
-            .y_desc("median wall time per run, s (log scale)")
-            .x_label_formatter(&log_axis)
-            .y_label_formatter(&log_axis)
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 16))
-            .draw()
-            .map_err(&e)?;
+        let (left, right) = root.split_horizontally(1000 - 190);
         let mut items = Vec::new();
-        let mut externals = 0;
-        for id in names {
-            let c = color(id, externals);
-            if id.kind().is_none() {
-                externals += 1;
-            }
-            let mut line: Vec<&&WorkersPoint> = pos.iter().filter(|p| &p.strategy == id).collect();
-            line.sort_by_key(|p| p.workers);
-            let pts: Vec<_> = line
-                .iter()
-                .map(|p| (p.workers as f64, p.median_s, p.min_s.max(1e-6), p.max_s))
-                .collect();
-            median_line(&mut chart, &pts, c)?;
-            items.push((id.name().to_string(), c, Mark::Line));
+        let x_desc = format!("workers{}", if log { " (log scale)" } else { "" });
+        let y_desc = format!("median wall time per run, {}", unit.name);
+        let scaled = |p: &WorkersPoint| {
+            (
+                p.workers as f64,
+                p.median_s * unit.scale,
+                p.min_s * unit.scale,
+                p.max_s * unit.scale,
+            )
+        };
+        macro_rules! draw {
+            ($chart:expr, $x0:expr, $x1:expr) => {{
+                let chart = &mut $chart;
+                for kind in StrategyKind::ALL {
+                    let c = strategy_color(kind);
+                    let mut line: Vec<&WorkersPoint> =
+                        pos.iter().copied().filter(|p| p.strategy == kind).collect();
+                    if line.is_empty() {
+                        continue;
+                    }
+                    if kind == StrategyKind::Sequential {
+                        // One worker whatever the setting: its median as a reference line.
+                        let m = line.iter().map(|p| p.median_s).sum::<f64>() / line.len() as f64
+                            * unit.scale;
+                        chart
+                            .draw_series(DashedLineSeries::new(
+                                [($x0, m), ($x1, m)],
+                                4,
+                                4,
+                                c.stroke_width(2),
+                            ))
+                            .map_err(&e)?;
+                        items.push((
+                            format!("sequential ({} {})", fmt_value(m), unit.name),
+                            c,
+                            Mark::Dashed,
+                        ));
+                        continue;
+                    }
+                    line.sort_by_key(|p| p.workers);
+                    let points: Vec<_> = line.iter().map(|p| scaled(p)).collect();
+                    median_line(chart, &points, c)?;
+                    items.push((kind.name().to_string(), c, Mark::Line));
+                }
+                if let Some(b) = pos
+                    .iter()
+                    .filter_map(|p| p.cpu_bound_s)
+                    .filter(|b| *b > 0.0)
+                    .reduce(f64::min)
+                {
+                    let b = b * unit.scale;
+                    chart
+                        .draw_series(DashedLineSeries::new(
+                            [($x0, b), ($x1, b)],
+                            8,
+                            6,
+                            BLACK.stroke_width(2),
+                        ))
+                        .map_err(&e)?;
+                    items.push(("CPU bound".to_string(), BLACK, Mark::Dashed));
+                }
+            }};
+        }
+        if log {
+            let (x0, x1) = (wmin * 0.8, wmax * 1.25);
+            let mut chart = ChartBuilder::on(&left)
+                .margin(16)
+                .x_label_area_size(48)
+                .y_label_area_size(70)
+                .build_cartesian_2d(
+                    (x0..x1).log_scale().with_key_points(log_ticks(x0, x1)),
+                    0f64..ymax,
+                )
+                .map_err(&e)?;
+            chart
+                .configure_mesh()
+                .y_max_light_lines(0)
+                .x_label_formatter(&log_axis)
+                .y_labels(AXIS_LABELS)
+                .y_label_formatter(&linear_axis(0.0, ymax))
+                .x_desc(x_desc)
+                .y_desc(y_desc)
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 16))
+                .draw()
+                .map_err(&e)?;
+            draw!(chart, x0, x1);
+        } else {
+            let pad = ((wmax - wmin) * 0.08).max(0.5);
+            let (x0, x1) = ((wmin - pad).max(0.0), wmax + pad);
+            let mut chart = ChartBuilder::on(&left)
+                .margin(16)
+                .x_label_area_size(48)
+                .y_label_area_size(70)
+                .build_cartesian_2d(x0..x1, 0f64..ymax)
+                .map_err(&e)?;
+            chart
+                .configure_mesh()
+                .x_max_light_lines(0)
+                .y_max_light_lines(0)
+                .x_labels(AXIS_LABELS)
+                .x_label_formatter(&linear_axis(x0, x1))
+                .y_labels(AXIS_LABELS)
+                .y_label_formatter(&linear_axis(0.0, ymax))
+                .x_desc(x_desc)
+                .y_desc(y_desc)
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 16))
+                .draw()
+                .map_err(&e)?;
+            draw!(chart, x0, x1);
         }
         legend(&right, &items)?;
         root.present().map_err(&e)?;

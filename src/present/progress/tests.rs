@@ -22,7 +22,8 @@ impl Captured {
 
 fn start(kind: StrategyKind, index: usize, warmup: bool) -> RunStart {
     RunStart {
-        strategy: kind,
+        strategy: kind.into(),
+        external: false,
         index,
         of: if warmup { 1 } else { 3 },
         warmup,
@@ -48,6 +49,7 @@ fn lines_mode_prints_one_line_per_finished_run() {
         ok: 3,
         failed: 1,
         never_ran: 0,
+        error: None,
     });
     p.run_started(start(StrategyKind::Threads, 1, false));
     assert_eq!(p.done(), 0, "counters restart with each run");
@@ -56,11 +58,12 @@ fn lines_mode_prints_one_line_per_finished_run() {
         ok: 1,
         failed: 0,
         never_ran: 3,
+        error: None,
     });
     assert_eq!(
         out.text(),
-        "fleetbench: threads    warm-up 1/1: 4 devices in 1.9 s, 3 ok, 1 failed\n\
-             fleetbench: threads    run 1/3: INTERRUPTED after 1 of 4 devices in 500 ms, 1 ok, \
+        "fleetbench: threads    warm-up 1/1: 4 devices in 1.93 s, 3 ok, 1 failed\n\
+             fleetbench: threads    run 1/3: INTERRUPTED after 1 of 4 devices in 500.0 ms, 1 ok, \
              0 failed, 3 never ran\n"
     );
 }
@@ -77,6 +80,7 @@ fn off_mode_prints_nothing() {
         ok: 1,
         failed: 0,
         never_ran: 0,
+        error: None,
     });
     assert_eq!(out.text(), "");
 }
@@ -154,9 +158,40 @@ fn live_mode_without_a_terminal_still_counts_and_prints_lines() {
         ok: 4,
         failed: 0,
         never_ran: 0,
+        error: None,
     });
     assert_eq!(
         out.text(),
-        "a line above the bar\nfleetbench: rayon      run 3/3: 4 devices in 2.0 s, 4 ok, 0 failed\n"
+        "a line above the bar\nfleetbench: rayon      run 3/3: 4 devices in 2.00 s, 4 ok, 0 failed\n"
+    );
+}
+
+/// An external poller's runs: a live line that counts no device (they are the poller's), and
+/// its failure's reason on its finished line, escaped.
+#[test]
+fn external_runs_show_progress_and_why_they_failed() {
+    let s = RunStart {
+        strategy: fleetbench_report::StrategyId::External("sleeper".into()),
+        external: true,
+        ..start(StrategyKind::Threads, 1, false)
+    };
+    let t = live_text(&s, 0, 0, Duration::from_millis(2500), 20);
+    assert_eq!(t, "sleeper    run 1/3 running over 4 devices, 2.5 s");
+    let out = Captured::default();
+    let p = Progress::to_writer(Mode::Lines, Box::new(out.clone()));
+    p.run_started(s);
+    p.run_finished(RunEnd {
+        wall_s: 0.3,
+        ok: 0,
+        failed: 4,
+        never_ran: 0,
+        error: Some(
+            "[poller_failed] the poller exited with status 3; stderr ends: \x1b[2Jboom".into(),
+        ),
+    });
+    assert_eq!(
+        out.text(),
+        "fleetbench: sleeper    run 1/3: 4 devices in 300.0 ms, 0 ok, 4 failed; FAILED \
+         [poller_failed] the poller exited with status 3; stderr ends: \\u{1b}[2Jboom\n"
     );
 }

@@ -60,6 +60,11 @@ impl<I: Io> Shell<I> {
         keys: &mut HostKeyFacts,
         tcp: &mut Option<fleetbench_report::TcpStats>,
     ) -> Result<Shell<I>, SessionError> {
+        if let (None, None, Some(why)) = (&dev.password, &dev.key_file, &job.no_agent) {
+            // Nothing to log in with: a login offering nothing would only count against the
+            // account (and trip a login block).
+            return Err(SessionError::NoCredentials { why: why.clone() });
+        }
         let timeout = job.timeout.unwrap_or(dev.timeout);
         clock.enter(Phase::Connect, None);
         let (stream, sock) = io

@@ -182,8 +182,9 @@ pub fn is_ours(path: &Path) -> bool {
     marked(path)
 }
 
-/// Every file [`write_with`] would write for an inventory at `path` (the jump host's side
-/// files when `jump`), in the order written: what a command checks before it starts.
+/// Every file an emulated fleet writes for an inventory at `path`: [`write_with`]'s (the jump
+/// host's side files when `jump`) in the order written, and the fleet's known_hosts
+/// ([`write_known_hosts`]): what a command checks before it starts.
 pub fn planned_files(path: &Path, format: Format, jump: bool) -> Vec<PathBuf> {
     let mut files = Vec::new();
     if jump {
@@ -195,6 +196,8 @@ pub fn planned_files(path: &Path, format: Format, jump: bool) -> Vec<PathBuf> {
         check_host_keys: false,
     };
     files.extend(render(path, format, &[], opts).into_iter().map(|(p, _)| p));
+    // The fleet's host keys, written before the inventory (`write_known_hosts`).
+    files.push(known_hosts_beside(&ready_file(path, format)));
     files
 }
 
@@ -289,6 +292,50 @@ pub fn ready_file(path: &Path, format: Format) -> PathBuf {
     } else {
         path.to_path_buf()
     }
+}
+
+/// The known_hosts file of the inventory file `inventory`: beside it, named after it
+/// (`devices.yaml` → `devices.known_hosts`). A written inventory's is beside its
+/// [`ready_file`] (a Nornir folder's `hosts.yaml` → `hosts.known_hosts` in the folder); a
+/// folder given as an inventory reads `hosts.known_hosts` in it.
+pub fn known_hosts_beside(inventory: &Path) -> PathBuf {
+    if inventory.is_dir() {
+        inventory.join("hosts.known_hosts")
+    } else {
+        inventory.with_extension("known_hosts")
+    }
+}
+
+/// Writes `lines` (`pattern type base64`, one per host) as the known_hosts file of the
+/// inventory `path` of `format` ([`known_hosts_beside`] its ready file), 0600 and atomically:
+/// before the inventory itself, so the inventory's appearance still means "ready".
+pub fn write_known_hosts(
+    path: &Path,
+    format: Format,
+    lines: &[String],
+) -> std::io::Result<PathBuf> {
+    let file = known_hosts_beside(&ready_file(path, format));
+    let mut text = String::from(
+        "# Written by fleetbench beside its inventory: the host keys of these devices. fleetbench\n\
+         # checks them strictly when it reads the inventory; OpenSSH, netmiko and Ansible can too\n\
+         # (`UserKnownHostsFile`, `ssh_config_file`, `ansible_ssh_common_args`).\n",
+    );
+    for l in lines {
+        text.push_str(l);
+        text.push('\n');
+    }
+    if format == Format::Nornir
+        && (path.as_os_str().to_string_lossy().ends_with('/') || path.is_dir())
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)?;
+    }
+    crate::output::write(&file, text.as_bytes(), crate::output::Access::Private)
+        .map_err(|e| e.source)?;
+    Ok(file)
 }
 
 /// Renders and writes; returns the paths written. A folder for Nornir is created (0700).
