@@ -15,6 +15,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 N=${1:-10}
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 conditions=("unchanged:" "1.5x slower:POLLER_SLOWDOWN=1.5" "2x slower:POLLER_SLOWDOWN=2" "10% failing:POLLER_FAIL_PERCENT=10")
 declare -A failed
 for c in "${conditions[@]}"; do failed[${c%%:*}]=0; done
@@ -27,6 +28,8 @@ for i in $(seq 1 "$N"); do
     dir="$OUT/$i-${name// /_}"
     status=0
     env ${knob:+"$knob"} OUT="$dir" "$here/run.sh" >"$dir.log" 2>&1 || status=$?
+    # Exit 1 is a verdict only when the check wrote its table; anything else could not run.
+    [ "$status" -ne 1 ] || [ -s "$dir/check.md" ] || status=3
     case $status in
       0) ;;
       1) failed[$name]=$((failed[$name] + 1)) ;;

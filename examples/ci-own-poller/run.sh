@@ -37,12 +37,22 @@ fi
 #    fleetbench's own async strategy (a reference row, not gated), 5 measured runs after one
 #    warm-up. The setup is the baseline's: change it and record a new baseline.
 mkdir -p "$OUT"
+# Exit 1 means some device failed: the report is written, and judging it is the gate's job.
+measured=0
 "$FLEETBENCH" compare --emulate 20 --profile lan --command "show version" \
   --strategies async --workers 10 --runs 5 --warmup 1 \
   --external "mypoller='$VENV/bin/python' '$here/poller.py' {inventory} --results {results} --workers {workers} --command {command}" \
-  --json "$OUT/report.json" --html "$OUT/report.html" --progress lines
+  --json "$OUT/report.json" --html "$OUT/report.html" --progress lines || measured=$?
+if [ "$measured" -gt 1 ]; then
+  echo "run.sh: the measurement could not run (exit $measured)" >&2
+  exit 2
+fi
 
 if [ "$mode" = record ]; then
+  if [ "$measured" -ne 0 ]; then
+    echo "run.sh: a device failed; a baseline must poll every device" >&2
+    exit 1
+  fi
   cp "$OUT/report.json" "$BASELINE"
   echo "recorded $BASELINE: commit it"
   exit 0
