@@ -52,7 +52,10 @@ use rate::RateSearch;
 use rate::round_rate;
 use std::collections::BTreeMap;
 
+mod budget;
 mod rate;
+
+use budget::budgeted;
 
 /// The noise assumed for a point of one run before any point was repeated.
 pub const PRIOR_NOISE: f64 = 0.02;
@@ -198,51 +201,6 @@ pub fn plateau<'a>(s: &'a Settings, points: &'a [TunePoint]) -> Option<Plateau<'
         best,
         top_workers: a.clean.last().map_or(best.workers, |p| p.workers),
     })
-}
-
-/// `Measure` if the run fits the budgets, else the answer so far.
-fn budgeted(
-    s: &Settings,
-    points: &[TunePoint],
-    spent: Spent,
-    workers: usize,
-    connect_rate: Option<f64>,
-    why: Why,
-) -> Step {
-    let cost = points
-        .iter()
-        .flat_map(|p| &p.runs)
-        .map(|r| r.logins)
-        .max()
-        .unwrap_or(s.devices as u64);
-    if let Some(budget) = s.login_budget
-        && spent.logins + cost > budget
-    {
-        let stopped = Reason::LoginBudget {
-            spent: spent.logins,
-            budget,
-        };
-        return Step::Done(conclude(s, points, stopped));
-    }
-    if let Some(budget_s) = s.time_budget_s {
-        let nearest = points.iter().min_by(|a, b| {
-            let d = |p: &TunePoint| (p.workers as f64).ln() - (workers as f64).ln();
-            d(a).abs().total_cmp(&d(b).abs())
-        });
-        let estimate = nearest.map_or(0.0, TunePoint::wall_s);
-        if spent.elapsed_s + estimate > budget_s {
-            let stopped = Reason::TimeBudget {
-                spent_s: spent.elapsed_s,
-                budget_s,
-            };
-            return Step::Done(conclude(s, points, stopped));
-        }
-    }
-    Step::Measure {
-        workers,
-        connect_rate,
-        why,
-    }
 }
 
 enum Plan {
