@@ -16,7 +16,7 @@
 #
 # Usage: [B=target/release/fleetbench] [N=1000] [T=10s] [FOR=10m] [PROFILE=instant]
 #        [STRATEGY=async] [PORT=20001] [NU=100] [WU=10] [COMMAND_DELAY=3s] [FOR_U=2m]
-#        [PARTS=ab] [SEED=1] [OUT=dir] scripts/steady.sh
+#        [PARTS=ab] [SESSIONS=keep,renew] [SEED=1] [OUT=dir] scripts/steady.sh
 # About 2 x FOR + 2 x FOR_U (keep then renew, skip then queue), plus start-up. OUT keeps
 # every report, page, stream file and plot.
 set -euo pipefail
@@ -26,6 +26,7 @@ N=${N:-1000}
 T=${T:-10s}
 FOR=${FOR:-10m}
 PROFILE=${PROFILE:-instant}
+SESSIONS=${SESSIONS:-keep,renew}
 STRATEGY=${STRATEGY:-async}
 PORT=${PORT:-20001}
 NU=${NU:-100}
@@ -65,7 +66,7 @@ if [[ $PARTS == *a* ]]; then
   done
   [ -s "$inv" ] || { echo "the emulator did not write $inv within 120 s"; exit 1; }
   poll steady --inventory "$inv" --known-hosts "$D/known_hosts" --emulator-pid "$epid" --yes \
-    --strategy "$STRATEGY" --every "$T" --for "$FOR" --sessions keep,renew
+    --strategy "$STRATEGY" --every "$T" --for "$FOR" --sessions "$SESSIONS"
   kill -TERM "$epid"; wait "$epid" || true; trap - EXIT
   python3 - "$D/steady.json" <<'EOF'
 import json, sys
