@@ -54,3 +54,16 @@ pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
+
+/// An emulated fleet served by the test, recording every session, and its inventory and a
+/// known_hosts path on disk in `dir`: to fleetbench, a real fleet whose devices count the
+/// logins. `spec.base_port` and `spec.record` are set here.
+pub fn real_fleet(mut spec: FleetSpec, dir: &std::path::Path) -> (EmulatedFleet, String, String) {
+    spec.base_port = 0;
+    spec.record = true;
+    let f = EmulatedFleet::start(spec).unwrap();
+    let inv = dir.join("devices.yaml");
+    std::fs::write(&inv, f.inventory_yaml()).unwrap();
+    let kh = dir.join("known_hosts");
+    (f, inv.display().to_string(), kh.display().to_string())
+}

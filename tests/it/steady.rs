@@ -340,15 +340,8 @@ fn keep_on_worker_processes_and_bad_schedules_are_usage_errors() {
 /// An emulated fleet served by this test, and its inventory on disk: to fleetbench, a real
 /// fleet. The devices record every session: they count the logins.
 fn real_fleet(n: usize, dir: &Path) -> (fleetbench_emulator::EmulatedFleet, String, String) {
-    use fleetbench_emulator::{EmulatedFleet, FleetSpec, Profile};
-    let mut spec = FleetSpec::new(n, Profile::by_name("instant").unwrap());
-    spec.base_port = 0;
-    spec.record = true;
-    let f = EmulatedFleet::start(spec).unwrap();
-    let inv = dir.join("devices.yaml");
-    std::fs::write(&inv, f.inventory_yaml()).unwrap();
-    let kh = dir.join("known_hosts");
-    (f, inv.display().to_string(), kh.display().to_string())
+    use fleetbench_emulator::{FleetSpec, Profile};
+    crate::common::real_fleet(FleetSpec::new(n, Profile::by_name("instant").unwrap()), dir)
 }
 
 /// A real inventory: the logins are said, and above --confirm-above refused without a

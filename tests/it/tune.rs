@@ -122,14 +122,8 @@ fn tune_finds_the_knee_of_an_aaa_limit_near_its_model_and_records_why() {
 fn real_fleet(n: usize, dir: &std::path::Path) -> (EmulatedFleet, String, String) {
     // Sessions of about 60 ms: throughput rises with every worker up to one per device.
     let mut spec = FleetSpec::new(n, Profile::by_name("login=50ms,command=10ms").unwrap());
-    spec.base_port = 0;
     spec.seed = 3;
-    spec.record = true;
-    let f = EmulatedFleet::start(spec).unwrap();
-    let inv = dir.join("devices.yaml");
-    std::fs::write(&inv, f.inventory_yaml()).unwrap();
-    let kh = dir.join("known_hosts");
-    (f, inv.display().to_string(), kh.display().to_string())
+    crate::common::real_fleet(spec, dir)
 }
 
 #[test]
