@@ -89,8 +89,10 @@ for run in s["runs"]:
           f"{ms(srv.get('cpu_per_poll_s', 0))}; logins {run['sessions_opened']}, reconnects "
           f"{run['reconnects']}; sessions held on the devices mean {held.get('mean', 0):.0f} max {held.get('max', 0)}")
     t0 = run["series"][0]["due_unix"] if run["series"] else 0
+    # The last cycle's sample can be taken while the workers wind down (the report's band
+    # leaves it out the same way).
     for side, key in (("client", "client_rss_bytes"), ("emulator", "server_rss_bytes")):
-        after = [c[key] for c in run["series"] if c.get(key) and c["due_unix"] - t0 >= 60]
+        after = [c[key] for c in run["series"][:-1] if c.get(key) and c["due_unix"] - t0 >= 60]
         if not after:
             print(f"         {side} RSS: no sample after the first minute (FOR too short?)")
             continue

@@ -45,7 +45,11 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.cmd {
         Cmd::Compare(a) => compare::run(&a),
         Cmd::Run(a) => run::run(&a),
-        Cmd::Emulate(a) => emulate::run(&a),
+        Cmd::Emulate(a) => {
+            // Long-running: RSS that says what it holds (fleetbench_rusage::one_malloc_arena).
+            fleetbench_rusage::one_malloc_arena();
+            emulate::run(&a)
+        }
         Cmd::Sweep(a) => sweep::run(&a),
         Cmd::Check(a) => check::run(&a),
         Cmd::Export(a) => export::run(&a),
@@ -53,7 +57,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         Cmd::Completions(a) => completions::run(&a),
         Cmd::Man(a) => man::run(&a),
         Cmd::Tune(a) => tune::run(&a),
-        Cmd::Poll(a) => poll::run(&a),
+        Cmd::Poll(a) => {
+            fleetbench_rusage::one_malloc_arena();
+            poll::run(&a)
+        }
         Cmd::Floor(a) => floor::run(&a),
         Cmd::Worker { .. } => Ok(fleetbench_client::strategy::processes::worker_main()),
     }

@@ -24,25 +24,48 @@ pub(super) struct RunId {
 }
 
 /// Resident memory samples of one side: bounded, whatever the run's length.
+///
+/// A cycle's sample counts (after the first minute, the most) only once the next cycle has
+/// ended too: the last cycle's line can be folded while the workers are already winding
+/// down and freeing what they held, and a run's memory is what it held while it ran. That
+/// sample is still the line's and the run's `last`.
 #[derive(Debug, Default, Clone, Copy)]
 struct Rss {
     first: Option<u64>,
     after_minute: Option<u64>,
     max: u64,
     last: u64,
+    pending: Option<(u64, Duration)>,
 }
 
 impl Rss {
     fn add(&mut self, bytes: u64, since_start: Duration) {
+        if let Some((b, at)) = self.pending.replace((bytes, since_start)) {
+            self.count(b, at);
+        }
+        self.last = bytes;
+    }
+
+    fn count(&mut self, bytes: u64, since_start: Duration) {
         self.first.get_or_insert(bytes);
         if since_start >= FIRST_MINUTE {
             self.after_minute.get_or_insert(bytes);
         }
         self.max = self.max.max(bytes);
-        self.last = bytes;
     }
 
     fn usage(&self, cpu_s: f64, polls: u64) -> SideUsage {
+        let mut me = *self;
+        // A one-cycle run has nothing else to go by.
+        if me.first.is_none() {
+            if let Some((b, at)) = me.pending {
+                me.count(b, at);
+            }
+        }
+        me.counted_usage(cpu_s, polls)
+    }
+
+    fn counted_usage(&self, cpu_s: f64, polls: u64) -> SideUsage {
         SideUsage {
             cpu_s,
             cpu_per_poll_s: if polls > 0 { cpu_s / polls as f64 } else { 0.0 },
@@ -192,5 +215,39 @@ impl<'a> Reporter<'a> {
             series: self.series.into_points(),
             interrupted,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn the_last_cycle_s_memory_is_the_run_s_last_not_its_band() {
+        let mut rss = Rss::default();
+        for (bytes, at) in [(100, 10), (200, 60), (210, 70), (50, 80)] {
+            rss.add(bytes, S * at);
+        }
+        let u = rss.usage(0.0, 0);
+        assert_eq!(u.rss_after_first_minute_bytes, 200);
+        assert_eq!(u.rss_max_bytes, 210);
+        assert_eq!(u.rss_last_bytes, 50);
+    }
+
+    #[test]
+    fn a_one_cycle_run_keeps_its_one_sample() {
+        let mut rss = Rss::default();
+        rss.add(70, S * 5);
+        let u = rss.usage(0.0, 0);
+        assert_eq!(
+            (
+                u.rss_after_first_minute_bytes,
+                u.rss_max_bytes,
+                u.rss_last_bytes
+            ),
+            (70, 70, 70)
+        );
     }
 }

@@ -15,6 +15,8 @@
 //! - [`rss_now`], [`live_children_cpu`], [`proc_usage`]: what a long run samples as it
 //!   goes: this process's resident memory now, its live worker processes' CPU so far, and
 //!   another process's CPU and memory (a separate `fleetbench emulate`), from `/proc`.
+//! - [`one_malloc_arena`]: every thread allocates from one malloc arena, so a long run's
+//!   RSS does not wander with which threads served its bursts.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -289,6 +291,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn glibc_takes_one_arena() {
+        // glibc refuses an unknown parameter or a bad value with 0.
+        assert_eq!(
+            one_malloc_arena(),
+            cfg!(all(target_os = "linux", target_env = "gnu"))
+        );
+    }
+
+    #[test]
     fn stat_fields_are_counted_from_the_name_s_end() {
         let line = "4242 (a) b (c)) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 1 0";
         assert_eq!(stat_cpu_s(line, 100.0), Some(3.0));
@@ -316,5 +327,29 @@ mod tests {
         // `sleep` is small: more than nothing, far less than this test process at fork.
         assert!(peak > 0, "no child sampled");
         assert!(peak < 64 * 1024 * 1024, "{peak}");
+    }
+}
+
+/// Makes every thread this process starts from now on allocate from one malloc arena
+/// (glibc's `M_ARENA_MAX` set to 1); true when the C library took it, false where it is not
+/// glibc. Call it before the process starts its threads.
+///
+/// Why, for the commands that run for hours (`poll`, `emulate`): glibc gives threads arenas
+/// of their own (up to eight per core), and each arena keeps the memory freed in it
+/// resident up to its own high-water mark. After bursts of sessions (a `renew` cycle's
+/// thousand logins, each with libssh2's 83 KB session), the process's RSS then wanders
+/// with which threads served each burst, not with what it holds (the user guide's
+/// steady-state page has the runs with and without). With one arena it stays at the one
+/// high-water mark, so a rise is a real rise. The cost: the threads share one allocator lock, which the runtimes of these
+/// commands (a thread per core) rarely contend for.
+pub fn one_malloc_arena() -> bool {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallopt only sets an allocator parameter; it returns 1 on success.
+        unsafe { libc::mallopt(libc::M_ARENA_MAX, 1) == 1 }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        false
     }
 }
