@@ -286,6 +286,30 @@ pub fn raise_nofile_limit() -> u64 {
     lim.rlim_cur
 }
 
+/// Makes every thread this process starts from now on allocate from one malloc arena
+/// (glibc's `M_ARENA_MAX` set to 1); true when the C library took it, false where it is not
+/// glibc. Call it before the process starts its threads.
+///
+/// Why, for the commands that run for hours (`poll`, `emulate`): glibc gives threads arenas
+/// of their own (up to eight per core), and each arena keeps the memory freed in it
+/// resident up to its own high-water mark. After bursts of sessions (a `renew` cycle's
+/// thousand logins, each with libssh2's 83 KB session), the process's RSS then wanders
+/// with which threads served each burst, not with what it holds (the user guide's
+/// steady-state page has the runs with and without). With one arena it stays at the one
+/// high-water mark, so a rise is a real rise. The cost: the threads share one allocator lock, which the runtimes of these
+/// commands (a thread per core) rarely contend for.
+pub fn one_malloc_arena() -> bool {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallopt only sets an allocator parameter; it returns 1 on success.
+        unsafe { libc::mallopt(libc::M_ARENA_MAX, 1) == 1 }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,29 +351,5 @@ mod tests {
         // `sleep` is small: more than nothing, far less than this test process at fork.
         assert!(peak > 0, "no child sampled");
         assert!(peak < 64 * 1024 * 1024, "{peak}");
-    }
-}
-
-/// Makes every thread this process starts from now on allocate from one malloc arena
-/// (glibc's `M_ARENA_MAX` set to 1); true when the C library took it, false where it is not
-/// glibc. Call it before the process starts its threads.
-///
-/// Why, for the commands that run for hours (`poll`, `emulate`): glibc gives threads arenas
-/// of their own (up to eight per core), and each arena keeps the memory freed in it
-/// resident up to its own high-water mark. After bursts of sessions (a `renew` cycle's
-/// thousand logins, each with libssh2's 83 KB session), the process's RSS then wanders
-/// with which threads served each burst, not with what it holds (the user guide's
-/// steady-state page has the runs with and without). With one arena it stays at the one
-/// high-water mark, so a rise is a real rise. The cost: the threads share one allocator lock, which the runtimes of these
-/// commands (a thread per core) rarely contend for.
-pub fn one_malloc_arena() -> bool {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // SAFETY: mallopt only sets an allocator parameter; it returns 1 on success.
-        unsafe { libc::mallopt(libc::M_ARENA_MAX, 1) == 1 }
-    }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    {
-        false
     }
 }
