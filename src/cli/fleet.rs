@@ -68,7 +68,12 @@ fn open_source(cfg: &FleetConfig) -> Result<Fleet> {
                 ask_password(&mut inv.devices)?;
             }
             let no_agent = credentials(&inv.devices)?;
-            if let (None, Some(f)) = (&cfg.known_hosts, crate::fleet::inventory_known_hosts(path)) {
+            // With --host-keys insecure nothing is checked, and saying "strictly" would lie.
+            if let (None, Some(f), false) = (
+                &cfg.known_hosts,
+                crate::fleet::inventory_known_hosts(path),
+                cfg.host_keys == fleetbench_client::hostkeys::HostKeyPolicy::Insecure,
+            ) {
                 crate::errln!(
                     "fleetbench: host keys from {} (beside the inventory), checked strictly",
                     f.display()

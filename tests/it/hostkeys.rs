@@ -127,3 +127,26 @@ fn overlapping_emulated_fleets_do_not_trip_host_key_checking() {
         assert!(!home.join(f).exists(), "{f} was written");
     }
 }
+
+/// `--host-keys insecure` checks no key: the line about the inventory's known_hosts, which
+/// says "checked strictly", is not printed, and every device is polled.
+#[test]
+fn insecure_does_not_claim_a_strict_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let inv = dir.path().join("f.yaml");
+    let fleet = emulate(&home, 3, free_block(3), &inv);
+    let out = run_bounded(
+        bin()
+            .env("HOME", &home)
+            .env_remove("XDG_CONFIG_HOME")
+            .args(["run", "--strategy", "async", "--host-keys", "insecure"])
+            .arg("--inventory")
+            .arg(&inv),
+        LIMIT,
+    );
+    stop(fleet);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(!out.stderr.contains("checked strictly"), "{}", out.stderr);
+}
