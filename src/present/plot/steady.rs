@@ -35,6 +35,67 @@ fn title(run: &SteadyRun, what: &str, subtitle: &str) -> String {
     )
 }
 
+/// The chart type the three pictures draw on.
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// What the three pictures' axes differ in; y is always linear from zero.
+struct Axes<'f> {
+    x: std::ops::Range<f64>,
+    ymax: f64,
+    x_desc: String,
+    y_desc: String,
+    x_labels: usize,
+    x_fmt: &'f dyn Fn(&f64) -> String,
+}
+
+/// The frame every steady picture shares: a white page with `what`'s title, the legend panel
+/// on the right, a chart with its mesh; `draw` puts the series on the chart and returns the
+/// legend's entries.
+fn framed(
+    run: &SteadyRun,
+    what: &str,
+    subtitle: &str,
+    axes: Axes<'_>,
+    draw: impl FnOnce(&mut Chart<'_, '_>) -> Result<Vec<(String, RGBColor, Mark)>, PlotError>,
+) -> Result<String, PlotError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let e = draw_err(what);
+        root.fill(&WHITE).map_err(&e)?;
+        let root = root
+            .titled(&title(run, what, subtitle), (FONT, 19))
+            .map_err(&e)?;
+        let (left, right) = root.split_horizontally(WIDTH - PANEL);
+        let mut chart = ChartBuilder::on(&left)
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(76)
+            .build_cartesian_2d(axes.x.clone(), 0.0..axes.ymax)
+            .map_err(&e)?;
+        chart
+            .configure_mesh()
+            .x_desc(axes.x_desc)
+            .y_desc(axes.y_desc)
+            .x_labels(axes.x_labels)
+            .y_labels(AXIS_LABELS)
+            .x_label_formatter(axes.x_fmt)
+            .y_label_formatter(&linear_axis(0.0, axes.ymax))
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 16))
+            .draw()
+            .map_err(&e)?;
+        let items = draw(&mut chart)?;
+        legend(&right, &items)?;
+        root.present().map_err(&e)?;
+    }
+    Ok(crate::present::sanitize::for_xml(&svg).into_owned())
+}
+
 /// Each cycle's duration, its lag p50 and p99, against time, with the interval dashed: a
 /// setup that keeps up stays under the line; a backlog climbs.
 pub fn cycles_over_time(
@@ -54,33 +115,16 @@ pub fn cycles_over_time(
         .fold(every_s, f64::max);
     let unit = unit_for(top);
     let ymax = top * unit.scale * 1.15;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+    let axes = Axes {
+        x: 0.0..xmax * 1.02,
+        ymax,
+        x_desc: "cycle start, s since the first".into(),
+        y_desc: format!("{} (per cycle)", unit.name),
+        x_labels: AXIS_LABELS,
+        x_fmt: &linear_axis(0.0, xmax * 1.02),
+    };
+    framed(run, "Cycles over time", subtitle, axes, |chart| {
         let e = draw_err("cycles over time");
-        root.fill(&WHITE).map_err(&e)?;
-        let root = root
-            .titled(&title(run, "Cycles over time", subtitle), (FONT, 19))
-            .map_err(&e)?;
-        let (left, right) = root.split_horizontally(WIDTH - PANEL);
-        let mut chart = ChartBuilder::on(&left)
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(76)
-            .build_cartesian_2d(0.0..xmax * 1.02, 0.0..ymax)
-            .map_err(&e)?;
-        chart
-            .configure_mesh()
-            .x_desc("cycle start, s since the first")
-            .y_desc(format!("{} (per cycle)", unit.name))
-            .x_labels(AXIS_LABELS)
-            .y_labels(AXIS_LABELS)
-            .x_label_formatter(&linear_axis(0.0, xmax * 1.02))
-            .y_label_formatter(&linear_axis(0.0, ymax))
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 16))
-            .draw()
-            .map_err(&e)?;
         // A cycle none of whose polls ran (all skipped or left not run at the end) has no
         // duration or lag to draw: a zero there would read as a fast cycle.
         let line = |f: fn(&Cycle) -> f64| -> Vec<(f64, f64)> {
@@ -113,7 +157,6 @@ pub fn cycles_over_time(
                 BLACK.stroke_width(2),
             ))
             .map_err(&e)?;
-        let merged = series.iter().any(|c| c.cycles > 1);
         let mut items = vec![
             ("cycle duration".to_string(), DURATION, Mark::Line),
             ("lag p99".to_string(), P99, Mark::Line),
@@ -124,14 +167,12 @@ pub fn cycles_over_time(
                 Mark::Dashed,
             ),
         ];
-        if merged {
+        if series.iter().any(|c| c.cycles > 1) {
             items.push(("a point: several".to_string(), WHITE, Mark::None));
             items.push(("cycles, the largest".to_string(), WHITE, Mark::None));
         }
-        legend(&right, &items)?;
-        root.present().map_err(&e)?;
-    }
-    Ok(crate::present::sanitize::for_xml(&svg).into_owned())
+        Ok(items)
+    })
 }
 
 /// Percentiles drawn on a "nines" axis: 0 = p0, 1 = p90, 2 = p99, 3 = p99.9, ...
@@ -172,33 +213,16 @@ pub fn lag_distribution(run: &SteadyRun, subtitle: &str) -> Result<String, PlotE
     let top = lat_c.iter().chain(&lag_c).map(|p| p.1).fold(1e-6, f64::max);
     let unit = unit_for(top);
     let ymax = top * unit.scale * 1.12;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+    let axes = Axes {
+        x: 0.0..nines,
+        ymax,
+        x_desc: format!("percentile ({polls} polls)"),
+        y_desc: format!("{} from the poll's due time", unit.name),
+        x_labels: nines.floor() as usize + 1,
+        x_fmt: &nines_label,
+    };
+    framed(run, "Lag by percentile", subtitle, axes, |chart| {
         let e = draw_err("lag distribution");
-        root.fill(&WHITE).map_err(&e)?;
-        let root = root
-            .titled(&title(run, "Lag by percentile", subtitle), (FONT, 19))
-            .map_err(&e)?;
-        let (left, right) = root.split_horizontally(WIDTH - PANEL);
-        let mut chart = ChartBuilder::on(&left)
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(76)
-            .build_cartesian_2d(0.0..nines, 0.0..ymax)
-            .map_err(&e)?;
-        chart
-            .configure_mesh()
-            .x_desc(format!("percentile ({polls} polls)"))
-            .y_desc(format!("{} from the poll's due time", unit.name))
-            .x_labels(nines.floor() as usize + 1)
-            .y_labels(AXIS_LABELS)
-            .x_label_formatter(&nines_label)
-            .y_label_formatter(&linear_axis(0.0, ymax))
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 16))
-            .draw()
-            .map_err(&e)?;
         let scaled = |c: Vec<(f64, f64)>| c.into_iter().map(move |(x, y)| (x, y * unit.scale));
         chart
             .draw_series(LineSeries::new(scaled(lat_c), DURATION.stroke_width(2)))
@@ -206,16 +230,11 @@ pub fn lag_distribution(run: &SteadyRun, subtitle: &str) -> Result<String, PlotE
         chart
             .draw_series(LineSeries::new(scaled(lag_c), P99.stroke_width(2)))
             .map_err(&e)?;
-        legend(
-            &right,
-            &[
-                ("lag (start - due)".to_string(), P99, Mark::Line),
-                ("latency (end - due)".to_string(), DURATION, Mark::Line),
-            ],
-        )?;
-        root.present().map_err(&e)?;
-    }
-    Ok(crate::present::sanitize::for_xml(&svg).into_owned())
+        Ok(vec![
+            ("lag (start - due)".to_string(), P99, Mark::Line),
+            ("latency (end - due)".to_string(), DURATION, Mark::Line),
+        ])
+    })
 }
 
 /// Both sides' resident memory against time, each with its value after the first minute
@@ -250,33 +269,16 @@ pub fn rss_over_time(run: &SteadyRun, subtitle: &str) -> Result<String, PlotErro
         .fold(1.0, f64::max);
     let xmax = xs.last().copied().unwrap_or(0.0).max(1.0);
     let ymax = top * 1.15;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+    let axes = Axes {
+        x: 0.0..xmax * 1.02,
+        ymax,
+        x_desc: "cycle start, s since the first".into(),
+        y_desc: "resident memory, MiB".into(),
+        x_labels: AXIS_LABELS,
+        x_fmt: &linear_axis(0.0, xmax * 1.02),
+    };
+    framed(run, "Resident memory", subtitle, axes, |chart| {
         let e = draw_err("rss over time");
-        root.fill(&WHITE).map_err(&e)?;
-        let root = root
-            .titled(&title(run, "Resident memory", subtitle), (FONT, 19))
-            .map_err(&e)?;
-        let (left, right) = root.split_horizontally(WIDTH - PANEL);
-        let mut chart = ChartBuilder::on(&left)
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(76)
-            .build_cartesian_2d(0.0..xmax * 1.02, 0.0..ymax)
-            .map_err(&e)?;
-        chart
-            .configure_mesh()
-            .x_desc("cycle start, s since the first")
-            .y_desc("resident memory, MiB")
-            .x_labels(AXIS_LABELS)
-            .y_labels(AXIS_LABELS)
-            .x_label_formatter(&linear_axis(0.0, xmax * 1.02))
-            .y_label_formatter(&linear_axis(0.0, ymax))
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 16))
-            .draw()
-            .map_err(&e)?;
         let mut items = Vec::new();
         for (points, c, name) in [
             (client, DURATION, "fleetbench"),
@@ -305,10 +307,8 @@ pub fn rss_over_time(run: &SteadyRun, subtitle: &str) -> Result<String, PlotErro
             items.push(("after 1 min".to_string(), BLACK, Mark::Dashed));
             items.push(("±5% of it".to_string(), GREY, Mark::Dashed));
         }
-        legend(&right, &items)?;
-        root.present().map_err(&e)?;
-    }
-    Ok(crate::present::sanitize::for_xml(&svg).into_owned())
+        Ok(items)
+    })
 }
 
 /// A poll report's plots with their file names: three per sessions mode.
