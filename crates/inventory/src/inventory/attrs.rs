@@ -102,6 +102,27 @@ impl Value {
     }
 }
 
+/// The byte offset of each char of `text`, when it is not ASCII (saphyr's markers count
+/// chars); `None` for ASCII, where the two are the same.
+pub(super) fn char_offsets(text: &str) -> Option<Vec<usize>> {
+    (!text.is_ascii()).then(|| text.char_indices().map(|(i, _)| i).collect())
+}
+
+/// The part of `text` a node spans, `offsets` from [`char_offsets`]; empty if the span
+/// falls outside it.
+pub(super) fn spanned<'t>(
+    text: &'t str,
+    offsets: Option<&[usize]>,
+    node: &MarkedYaml<'_>,
+) -> &'t str {
+    let byte = |c: usize| match offsets {
+        None => c.min(text.len()),
+        Some(offsets) => offsets.get(c).copied().unwrap_or(text.len()),
+    };
+    text.get(byte(node.span.start.index())..byte(node.span.end.index()))
+        .unwrap_or_default()
+}
+
 /// A YAML file's text and the char-to-byte map saphyr's markers need on non-ASCII text.
 pub(super) struct Source<'t> {
     pub origin: String,
@@ -114,7 +135,7 @@ impl<'t> Source<'t> {
         Source {
             origin,
             text,
-            char_offsets: (!text.is_ascii()).then(|| text.char_indices().map(|(i, _)| i).collect()),
+            char_offsets: char_offsets(text),
         }
     }
 
@@ -166,13 +187,7 @@ impl<'t> Source<'t> {
     }
 
     fn source(&self, node: &MarkedYaml<'_>) -> String {
-        let byte = |c: usize| match &self.char_offsets {
-            None => c.min(self.text.len()),
-            Some(offsets) => offsets.get(c).copied().unwrap_or(self.text.len()),
-        };
-        self.text
-            .get(byte(node.span.start.index())..byte(node.span.end.index()))
-            .unwrap_or_default()
+        spanned(self.text, self.char_offsets.as_deref(), node)
             .trim()
             .to_string()
     }

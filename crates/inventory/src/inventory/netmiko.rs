@@ -24,7 +24,7 @@ pub(super) fn parse(
         origin,
         text,
         ssh,
-        char_offsets: (!text.is_ascii()).then(|| text.char_indices().map(|(i, _)| i).collect()),
+        char_offsets: super::attrs::char_offsets(text),
         env,
         devices: Vec::new(),
         warnings: Vec::new(),
@@ -552,13 +552,7 @@ impl Loader<'_, '_> {
 
     /// The source text a node spans.
     fn source(&self, node: &Node<'_>) -> &str {
-        let byte = |c: usize| match &self.char_offsets {
-            None => c.min(self.text.len()),
-            Some(offsets) => offsets.get(c).copied().unwrap_or(self.text.len()),
-        };
-        self.text
-            .get(byte(node.span.start.index())..byte(node.span.end.index()))
-            .unwrap_or_default()
+        super::attrs::spanned(self.text, self.char_offsets.as_deref(), node)
     }
 
     /// `${NAME}` (the whole value) becomes the environment variable `NAME`.
