@@ -50,6 +50,19 @@ pub(crate) fn read_all(r: impl Read + Send + 'static) -> std::thread::JoinHandle
     })
 }
 
+/// The child's stderr, a line at a time, over a channel; read to the pipe's end whether or
+/// not the lines are still wanted, so the child never blocks on a full pipe.
+pub(crate) fn stderr_lines(child: &mut Child) -> mpsc::Receiver<String> {
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    rx
+}
+
 pub(crate) fn run_bounded(cmd: &mut Command, limit: Duration) -> Out {
     let mut child = cmd.spawn().unwrap();
     let out = read_all(child.stdout.take().unwrap());
@@ -460,13 +473,7 @@ fn secrets_from_env_reach_devices_and_nothing_else() {
         .spawn()
         .unwrap();
     let stdout = read_all(child.stdout.take().unwrap());
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let rx = stderr_lines(&mut child);
     let mut seen = Vec::new();
     wait_for_line(&rx, &mut seen, "===>");
     // The workers are mid-session (login takes 400 ms): read what any local user could.

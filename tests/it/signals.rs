@@ -2,9 +2,8 @@
 //! the partial report is written), SIGTERM (nothing waits), SIGKILL of the parent (its worker
 //! processes go with it).
 
-use crate::cli::{bin, read_all, report, wait_bounded};
+use crate::cli::{bin, read_all, report, stderr_lines, wait_bounded};
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Child;
 use std::sync::mpsc;
@@ -41,15 +40,7 @@ pub(crate) fn spawn_verbose(
     std::thread::JoinHandle<String>,
 ) {
     let mut child = bin().args(args).arg("--verbose").spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = stderr_lines(&mut child);
     let stdout = read_all(child.stdout.take().unwrap());
     (child, rx, stdout)
 }

@@ -3,11 +3,10 @@
 //! undersized setup; the stream file after a SIGKILL at a seeded random point. Every
 //! assertion is on counts and on the files, never on a measured time.
 
-use super::cli::{bin, fleetbench, report, wait_bounded};
+use super::cli::{bin, fleetbench, report, stderr_lines, wait_bounded};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::sync::mpsc;
 use std::time::Duration;
 
 fn run_of(r: &Value, mode: &str) -> Value {
@@ -211,15 +210,7 @@ fn a_killed_run_keeps_every_finished_cycle_in_the_stream() {
             ])
             .spawn()
             .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let rx = stderr_lines(&mut child);
         let mut shown = 0;
         let mut seen = Vec::new();
         while shown < after_cycles {
